@@ -1,0 +1,112 @@
+/**
+ * Composition root: picks the storage backend, wires ingestion, queries, auth and HTTP,
+ * and owns the flush timer and shutdown order.
+ */
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiKeys } from './auth/api-keys.js';
+import { AdminPassword } from './auth/password.js';
+import { serverSecret } from './auth/secret.js';
+import { SessionStore } from './auth/sessions.js';
+import { Settings } from './auth/settings.js';
+import { type Config, ConfigError } from './config.js';
+import { AuthGuard } from './http/auth-guard.js';
+import { clientIp, trustedProxies } from './http/client-ip.js';
+import { authRoutes } from './http/routes/auth.js';
+import { healthRoutes } from './http/routes/health.js';
+import { ingestRoutes } from './http/routes/ingest.js';
+import { statsRoutes } from './http/routes/stats.js';
+import { createServer } from './http/server.js';
+import { GeoLookup } from './ingest/enrich/geo.js';
+import { Metrics } from './metrics.js';
+import { DuckDbEventStore } from './storage/duckdb/event-store.js';
+
+export interface App {
+  server: FastifyInstance;
+  store: DuckDbEventStore;
+  /** The bound address, e.g. http://127.0.0.1:8000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApp(config: Config, log: Logger): Promise<App> {
+  if (config.storage !== 'duckdb') {
+    throw new ConfigError('invalid config value for storage (MALLARD_STORAGE): "clickhouse" is not available in this version yet');
+  }
+  const proxies = trustedProxies(config.trusted_proxies);
+  mkdirSync(config.data_dir, { recursive: true });
+  let metrics: Metrics | null = null;
+  const store = await DuckDbEventStore.open({
+    dataDir: config.data_dir,
+    walFsync: config.wal_fsync,
+    sessionTimeoutSecs: config.session_timeout,
+    compactMinFiles: config.compact_min_files,
+    retentionDays: config.retention_days,
+    flushCount: config.flush_count,
+    log,
+    onFlush: (r) => {
+      metrics?.flushSeconds.observe(r.ms / 1000);
+      metrics?.flushedRows.inc(r.rows);
+    },
+  });
+  metrics = new Metrics(() => store.hotPending);
+  const m = metrics;
+
+  const settings = new Settings(store.db);
+  const password = new AdminPassword(settings);
+  if (config.admin_password) await password.set(config.admin_password);
+  const keys = new ApiKeys(store.db);
+  const sessions = new SessionStore();
+  const guard = new AuthGuard(sessions, keys);
+  const geo = await GeoLookup.open(config.geoip_db);
+
+  const server = createServer(log, m);
+  await server.register(async (scope) =>
+    ingestRoutes(scope, {
+      pipeline: {
+        secret: await serverSecret(config.secret, settings),
+        geo,
+        sessions: store.sessions,
+        nextSeq: () => store.nextSeq(),
+        siteAllowlist: config.site_ids.length > 0 ? new Set(config.site_ids) : null,
+        metrics: m,
+      },
+      store,
+      guard,
+      clientIp: (req) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies),
+      maxBodyBytes: config.max_body_bytes,
+      maxBatchBytes: config.max_batch_bytes,
+    }),
+  );
+  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m }));
+  await server.register(async (scope) => authRoutes(scope, { password, sessions, keys, guard }));
+  await server.register(async (scope) =>
+    healthRoutes(scope, {
+      metrics: m,
+      storageHealth: () => store.health(),
+      freeDiskBytes: () => store.freeDiskBytes(),
+      startedAt: new Date(),
+    }),
+  );
+
+  const timer = setInterval(() => {
+    store.flush().catch((err) => log.error({ err }, 'flush failed'));
+  }, config.flush_interval * 1000);
+  timer.unref();
+
+  const url = await server.listen({ host: config.host, port: config.port });
+  log.info({ url, data_dir: config.data_dir }, 'mallard metrics listening');
+
+  return {
+    server,
+    store,
+    url,
+    async close() {
+      clearInterval(timer);
+      await server.close();
+      await store.close();
+      log.info('shut down cleanly');
+    },
+  };
+}

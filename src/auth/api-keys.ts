@@ -1,0 +1,73 @@
+/**
+ * API keys: `mm_` + 128 random bits, shown once, stored only as SHA-256. Lookup is by the
+ * digest, so comparing the secret itself never happens (no timing signal about the key).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Database } from '../storage/duckdb/database.js';
+
+export const SCOPES = ['read', 'ingest', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scope: Scope;
+  sites: string[] | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+const digest = (key: string) => createHash('sha256').update(key).digest('hex');
+const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : null);
+
+export class ApiKeys {
+  constructor(private readonly db: Database) {}
+
+  async create(name: string, scope: Scope, sites: string[] | null): Promise<{ key: string; info: ApiKey }> {
+    const key = `mm_${randomBytes(16).toString('base64url')}`;
+    const id = randomUUID();
+    const now = new Date();
+    await this.db.run('INSERT INTO api_keys VALUES ($1, $2, $3, $4::VARCHAR[], $5, $6::TIMESTAMP, NULL)', [
+      id,
+      name,
+      scope,
+      sites === null ? null : JSON.stringify(sites),
+      digest(key),
+      now.toISOString(),
+    ]);
+    return { key, info: { id, name, scope, sites, created_at: now.toISOString(), last_used_at: null } };
+  }
+
+  async list(): Promise<ApiKey[]> {
+    const rows = await this.db.all<Record<string, unknown>>(
+      'SELECT id, name, scope, sites, created_at, last_used_at FROM api_keys ORDER BY created_at, id',
+    );
+    return rows.map(toApiKey);
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const rows = await this.db.all<{ id: string }>('DELETE FROM api_keys WHERE id = $1 RETURNING id', [id]);
+    return rows.length > 0;
+  }
+
+  /** Resolves a presented key, recording its use; null when unknown or revoked. */
+  async verify(key: string): Promise<ApiKey | null> {
+    if (!/^mm_[A-Za-z0-9_-]{16,64}$/.test(key)) return null;
+    const rows = await this.db.all<Record<string, unknown>>(
+      'UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 RETURNING id, name, scope, sites, created_at, last_used_at',
+      [digest(key)],
+    );
+    return rows[0] ? toApiKey(rows[0]) : null;
+  }
+}
+
+function toApiKey(r: Record<string, unknown>): ApiKey {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    scope: r.scope as Scope,
+    sites: (r.sites as string[] | null) ?? null,
+    created_at: iso(r.created_at) ?? '',
+    last_used_at: iso(r.last_used_at),
+  };
+}

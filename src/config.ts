@@ -1,0 +1,85 @@
+/**
+ * Configuration: the only module that reads the environment or the TOML file.
+ * Every key may come from `mallard-metrics.toml` (snake_case) or from `MALLARD_<KEY>`;
+ * the environment wins. A bad value stops start-up with one line naming the key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
+
+const schema = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  port: int(0, 65535).default(8000),
+  data_dir: z.string().min(1).default('data'),
+  secret: z.string().min(16, 'must be at least 16 characters').optional(),
+  flush_count: int(1, 1_000_000).default(1000),
+  flush_interval: int(1, 86_400).default(60),
+  retention_days: int(0, 36_500).default(0),
+  session_timeout: int(60, 86_400).default(1800),
+  admin_password: z.string().min(8, 'must be at least 8 characters').optional(),
+  geoip_db: z.string().min(1).optional(),
+  log_format: z.enum(['json', 'pretty']).default('json'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  site_ids: list.default([]),
+  trusted_proxies: list.default([]),
+  storage: z.enum(['duckdb', 'clickhouse']).default('duckdb'),
+  clickhouse_url: z.string().url().optional(),
+  max_body_bytes: int(512, 1_048_576).default(8192),
+  max_batch_bytes: int(1024, 256 * 1_048_576).default(16 * 1_048_576),
+  compact_min_files: int(2, 10_000).default(8),
+  wal_fsync: bool.default(true),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+export class ConfigError extends Error {}
+
+/** Reads file + env into a validated, frozen Config; throws ConfigError with a one-line message. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): Config {
+  const path = configPath(env, argv);
+  const raw: Record<string, unknown> = {};
+  if (path) {
+    if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+    let fileValues: Record<string, unknown>;
+    try {
+      fileValues = parseToml(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`config file ${path} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+    }
+    for (const [key, value] of Object.entries(fileValues)) {
+      if (!(CONFIG_KEYS as string[]).includes(key)) throw new ConfigError(`unknown config key "${key}" in ${path}`);
+      raw[key] = value;
+    }
+  }
+  for (const key of CONFIG_KEYS) {
+    const value = env[`MALLARD_${key.toUpperCase()}`];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? '?');
+    throw new ConfigError(`invalid config value for ${key} (MALLARD_${key.toUpperCase()}): ${issue?.message}`);
+  }
+  if (parsed.data.storage === 'clickhouse' && !parsed.data.clickhouse_url) {
+    throw new ConfigError('invalid config value for clickhouse_url (MALLARD_CLICKHOUSE_URL): required when storage = "clickhouse"');
+  }
+  return Object.freeze(parsed.data);
+}
+
+function configPath(env: NodeJS.ProcessEnv, argv: readonly string[]): string | undefined {
+  const i = argv.indexOf('--config');
+  if (i >= 0) return argv[i + 1];
+  if (env.MALLARD_CONFIG) return env.MALLARD_CONFIG;
+  return existsSync('mallard-metrics.toml') ? 'mallard-metrics.toml' : undefined;
+}

@@ -1,0 +1,29 @@
+/**
+ * The client's IP: the socket address, or the first X-Forwarded-For entry when the socket
+ * address is a trusted proxy (MALLARD_TRUSTED_PROXIES, IPs or CIDRs).
+ */
+import { BlockList, isIP } from 'node:net';
+
+export function trustedProxies(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [addr = '', bits] = entry.split('/');
+    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+    if (isIP(addr) === 0) throw new Error(`trusted_proxies: "${entry}" is not an IP or CIDR`);
+    if (bits === undefined) list.addAddress(addr, family);
+    else list.addSubnet(addr, Number.parseInt(bits, 10), family);
+  }
+  return list;
+}
+
+const unmap = (ip: string) => (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip);
+
+export function clientIp(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, proxies: BlockList): string {
+  const socket = unmap(socketAddress ?? '');
+  if (forwardedFor !== undefined && isIP(socket) !== 0 && proxies.check(socket, isIP(socket) === 6 ? 'ipv6' : 'ipv4')) {
+    const header = Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor;
+    const first = unmap(header?.split(',')[0]?.trim() ?? '');
+    if (isIP(first) !== 0) return first;
+  }
+  return socket;
+}

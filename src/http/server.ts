@@ -1,0 +1,39 @@
+/**
+ * The HTTP server: one Fastify instance, routes registered from routes/, one error
+ * handler. Request logging is off: a request log would carry client IPs.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import { HttpError } from './errors.js';
+
+export function createServer(log: Logger, metrics: Metrics): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    keepAliveTimeout: 65_000,
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.http.labels(req.routeOptions.url ?? 'unmatched', String(reply.statusCode)).inc();
+  });
+
+  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
+    if (err instanceof HttpError) {
+      return reply.code(err.status).headers(err.headers).send({ error: err.message });
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      const message = status === 413 ? 'request body too large' : (err.message || 'bad request');
+      return reply.code(status).send({ error: message });
+    }
+    req.log.error({ err, route: req.routeOptions.url }, 'request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
+  return app;
+}

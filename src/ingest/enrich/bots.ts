@@ -1,0 +1,36 @@
+/**
+ * Bot detection by User-Agent.
+ *
+ * Why it exists: crawlers, monitors, scripts and headless browsers would otherwise
+ * inflate visitor counts; the ingestion endpoint answers them 202 and drops the event
+ * (product.md §3). `isbot` carries the maintained pattern list; on top of it, a
+ * missing UA is a bot (every real browser sends one) and a few automation markers
+ * are added that isbot lets through (e.g. a Lighthouse audit with a plain Chrome UA).
+ * The check runs for every request and real traffic repeats few UAs, so results are
+ * memoized in a bounded cache.
+ */
+import { isbot } from 'isbot';
+
+/** Automation markers checked in addition to isbot's list. */
+const EXTRA_BOT_PATTERN =
+  /headless|lighthouse|phantomjs|slimerjs|puppeteer|playwright|selenium|webdriver/i;
+
+const CACHE_MAX = 10_000;
+const cache = new Map<string, boolean>();
+
+function detect(ua: string): boolean {
+  if (ua.trim() === '') return true;
+  return isbot(ua) || EXTRA_BOT_PATTERN.test(ua);
+}
+
+export function isBot(ua: string): boolean {
+  const hit = cache.get(ua);
+  if (hit !== undefined) return hit;
+  const bot = detect(ua);
+  if (cache.size >= CACHE_MAX) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(ua, bot);
+  return bot;
+}

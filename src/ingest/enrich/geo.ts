@@ -1,0 +1,108 @@
+/**
+ * IP → country / region / city, from a MaxMind DB (.mmdb) file.
+ *
+ * Why it exists: the client IP is never stored (product.md §1), so its location is
+ * resolved at ingest. Out of the box the CC0 country database bundled by
+ * `@ip-location-db/geo-whois-asn-country-mmdb` is used (country only); an operator
+ * may point at a GeoLite2/GeoIP2 City file for region and city. Both record shapes
+ * are read: ip-location-db's flat `{country_code, state1?, city?}` and MaxMind's
+ * `{country.iso_code, subdivisions[0].names.en, city.names.en}`.
+ * Private, loopback, link-local and multicast addresses have no location (some
+ * databases still answer for them, wrongly), and a bad IP never throws.
+ */
+import { createRequire } from 'node:module';
+import { BlockList, isIP } from 'node:net';
+import { dirname, join } from 'node:path';
+import maxmind, { type Reader, type Response } from 'maxmind';
+
+export interface GeoInfo {
+  countryCode: string | null;
+  region: string | null;
+  city: string | null;
+}
+
+const NO_GEO: GeoInfo = Object.freeze({ countryCode: null, region: null, city: null });
+
+/** Path of the bundled CC0 country database. */
+export function defaultGeoDbPath(): string {
+  const pkg = createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json');
+  return join(dirname(pkg), 'geo-whois-asn-country.mmdb');
+}
+
+/** Addresses that never have a public location. */
+const NON_PUBLIC = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+] as const) NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+
+/** Trims, drops `[]` and a zone id, and turns an IPv4-mapped IPv6 address into IPv4. */
+function normalizeIp(raw: string): { ip: string; family: 4 | 6 } | null {
+  let ip = raw.trim();
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  const zone = ip.indexOf('%');
+  if (zone >= 0) ip = ip.slice(0, zone);
+  const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (dotted?.[1] !== undefined) ip = dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
+  if (hex?.[1] !== undefined && hex[2] !== undefined) {
+    const hi = Number.parseInt(hex[1], 16);
+    const lo = Number.parseInt(hex[2], 16);
+    ip = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  const family = isIP(ip);
+  return family === 4 || family === 6 ? { ip, family } : null;
+}
+
+function field(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+function text(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+}
+
+/** Reads either record shape into a GeoInfo. */
+function fromRecord(rec: unknown): GeoInfo {
+  const flatCountry = text(field(rec, 'country_code'));
+  const country = flatCountry ?? text(field(field(rec, 'country'), 'iso_code'));
+  if (country === null || !/^[A-Za-z]{2}$/.test(country)) return NO_GEO;
+  let region: string | null;
+  let city: string | null;
+  if (flatCountry !== null) {
+    region = text(field(rec, 'state1'));
+    city = text(field(rec, 'city'));
+  } else {
+    const subs = field(rec, 'subdivisions');
+    const first: unknown = Array.isArray(subs) ? subs[0] : undefined;
+    region = text(field(field(first, 'names'), 'en'));
+    city = text(field(field(field(rec, 'city'), 'names'), 'en'));
+  }
+  return { countryCode: country.toUpperCase(), region, city };
+}
+
+export class GeoLookup {
+  private constructor(private readonly reader: Reader<Response>) {}
+
+  /** Opens an .mmdb file (default: the bundled country database). */
+  static async open(path?: string): Promise<GeoLookup> {
+    const reader = await maxmind.open<Response>(path ?? defaultGeoDbPath());
+    return new GeoLookup(reader);
+  }
+
+  /** Location of an IP; all nulls when unknown, non-public or not an IP. Never throws. */
+  lookup(ip: string): GeoInfo {
+    const norm = normalizeIp(ip);
+    if (norm === null) return NO_GEO;
+    try {
+      if (NON_PUBLIC.check(norm.ip, norm.family === 4 ? 'ipv4' : 'ipv6')) return NO_GEO;
+      const rec: unknown = this.reader.get(norm.ip);
+      return rec === null || rec === undefined ? NO_GEO : fromRecord(rec);
+    } catch {
+      return NO_GEO;
+    }
+  }
+}

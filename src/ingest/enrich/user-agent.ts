@@ -1,0 +1,114 @@
+/**
+ * User-Agent enrichment: browser, OS and a coarse device class for the event row.
+ *
+ * Why it exists: the full User-Agent is never stored (product.md §1), so the few
+ * dimensions the dashboard shows are extracted at ingest. Names are normalized the
+ * way Plausible shows them ("Mobile Safari" → "Safari", "Mac OS" → "macOS", …) so
+ * that one browser is one row in a breakdown. Parsing is slow compared to the rest
+ * of the pipeline and real traffic repeats a few hundred UAs, so results are
+ * memoized in a bounded cache.
+ */
+import { UAParser } from 'ua-parser-js';
+
+export interface UserAgentInfo {
+  browser: string | null;
+  browserVersion: string | null;
+  os: string | null;
+  osVersion: string | null;
+  uaDevice: 'Mobile' | 'Tablet' | 'Desktop' | null;
+}
+
+/** ua-parser-js browser names → the name shown in the dashboard. Others pass through. */
+const BROWSER_NAMES: ReadonlyMap<string, string> = new Map([
+  ['Mobile Safari', 'Safari'],
+  ['Safari Mobile', 'Safari'],
+  ['Chrome Mobile', 'Chrome'],
+  ['Mobile Chrome', 'Chrome'],
+  ['Chrome WebView', 'Chrome'],
+  ['Chrome Headless', 'Chrome'],
+  ['Mobile Firefox', 'Firefox'],
+  ['Firefox Mobile', 'Firefox'],
+  ['Edge', 'Microsoft Edge'],
+  ['IE', 'Internet Explorer'],
+  ['IEMobile', 'Internet Explorer'],
+  ['Opera Mini', 'Opera'],
+  ['Opera Mobi', 'Opera'],
+  ['Opera Touch', 'Opera'],
+  ['Opera GX', 'Opera'],
+  ['Samsung Internet', 'Samsung Browser'],
+  ['Yandex', 'Yandex Browser'],
+  ['UCBrowser', 'UC Browser'],
+  ['GSA', 'Google App'],
+]);
+
+const LINUX_DISTROS = [
+  'Linux', 'Ubuntu', 'Kubuntu', 'Debian', 'Fedora', 'Arch', 'Mint', 'Gentoo', 'CentOS',
+  'RedHat', 'SUSE', 'openSUSE', 'Manjaro', 'Slackware', 'Mageia', 'Mandriva', 'Linpus',
+  'Zenwalk', 'PCLinuxOS', 'VectorLinux', 'elementary OS', 'Deepin', 'GNU',
+];
+
+/** ua-parser-js OS names → the name shown in the dashboard. Others pass through. */
+const OS_NAMES: ReadonlyMap<string, string> = new Map([
+  ['Mac OS', 'macOS'],
+  ['Chromium OS', 'Chrome OS'],
+  ...LINUX_DISTROS.map((d): [string, string] => [d, 'GNU/Linux']),
+]);
+
+const CACHE_MAX = 10_000;
+const cache = new Map<string, UserAgentInfo>();
+
+const EMPTY: UserAgentInfo = Object.freeze({
+  browser: null,
+  browserVersion: null,
+  os: null,
+  osVersion: null,
+  uaDevice: null,
+});
+
+function blankToNull(s: string | undefined): string | null {
+  const t = s?.trim();
+  return t ? t : null;
+}
+
+/** "120.0.6099.144" → "120.0", "120" → "120.0"; null when not numeric. */
+export function majorMinor(version: string | undefined): string | null {
+  const m = version ? /^(\d+)(?:\.(\d+))?/.exec(version.trim()) : null;
+  if (!m) return null;
+  return `${m[1]}.${m[2] ?? '0'}`;
+}
+
+function parse(ua: string): UserAgentInfo {
+  const r = new UAParser(ua).getResult();
+  const rawBrowser = blankToNull(r.browser.name);
+  const browser = rawBrowser === null ? null : (BROWSER_NAMES.get(rawBrowser) ?? rawBrowser);
+  const rawOs = blankToNull(r.os.name);
+  const os = rawOs === null ? null : (OS_NAMES.get(rawOs) ?? rawOs);
+  // A distro's own version (e.g. Ubuntu "22.04") is meaningless next to "GNU/Linux".
+  const osVersion = os === 'GNU/Linux' ? null : blankToNull(r.os.version);
+  const type = r.device.type;
+  const uaDevice = type === 'mobile' ? 'Mobile' : type === 'tablet' ? 'Tablet' : 'Desktop';
+  return Object.freeze({
+    browser,
+    browserVersion: browser === null ? null : majorMinor(r.browser.version),
+    os,
+    osVersion: os === null ? null : osVersion,
+    uaDevice,
+  });
+}
+
+/**
+ * Parses a User-Agent. Empty or whitespace-only input gives all nulls. The returned
+ * object is frozen and shared between calls with the same UA; do not mutate it.
+ */
+export function parseUserAgent(ua: string): UserAgentInfo {
+  if (ua.trim() === '') return EMPTY;
+  const hit = cache.get(ua);
+  if (hit !== undefined) return hit;
+  const info = parse(ua);
+  if (cache.size >= CACHE_MAX) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(ua, info);
+  return info;
+}

@@ -1,0 +1,38 @@
+/**
+ * Cookieless visitor identity (product.md §1, "Visitor id").
+ *
+ * Why it exists: visitors are counted without cookies and without storing the IP or
+ * User-Agent. The id is a keyed hash (HMAC-SHA256 with the server secret) of the UTC
+ * day, site, IP and UA, truncated to 64 bits (a UBIGINT column). Because the day is in
+ * the message, the id rotates daily: nobody can follow a person across days, and
+ * visitors over a range are exact sums of per-day visitors.
+ * `userKey` hashes a signed-in user's id the same way but without the day, so it is
+ * stable across days while the raw user id is never stored.
+ * Messages carry a version and a purpose prefix ("v1\0visitor\0", "v1\0user\0") so
+ * the two kinds of id can never collide for the same fields, and fields are joined
+ * with NUL so ("ab","c") and ("a","bc") hash differently.
+ */
+import { createHmac } from 'node:crypto';
+
+const SEP = '\0';
+const VISITOR_PREFIX = `v1${SEP}visitor${SEP}`;
+const USER_PREFIX = `v1${SEP}user${SEP}`;
+
+function hash64(secret: Buffer, message: string): bigint {
+  return createHmac('sha256', secret).update(message, 'utf8').digest().readBigUInt64BE(0);
+}
+
+/** 64-bit visitor id for one UTC day (`YYYY-MM-DD`, see `utcDay`). */
+export function visitorId(secret: Buffer, day: string, siteId: string, ip: string, userAgent: string): bigint {
+  return hash64(secret, VISITOR_PREFIX + [day, siteId, ip, userAgent].join(SEP));
+}
+
+/** 64-bit key for a signed-in user's id on a site; does not rotate. */
+export function userKey(secret: Buffer, siteId: string, userId: string): bigint {
+  return hash64(secret, USER_PREFIX + [siteId, userId].join(SEP));
+}
+
+/** The UTC calendar day of a time, `YYYY-MM-DD`. Throws RangeError for an invalid Date. */
+export function utcDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}

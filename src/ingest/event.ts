@@ -1,0 +1,73 @@
+/**
+ * The shapes an event takes on its way through the pipeline: the validated request
+ * (`IncomingEvent`), the stored row (`EventRow`, product.md §2), and the typed reasons
+ * a step may drop it for.
+ */
+
+/** A validated event, before enrichment. Secrets (ip, userAgent, userId) never leave the pipeline. */
+export interface IncomingEvent {
+  siteId: string;
+  name: string;
+  url: string;
+  referrer: string | null;
+  screenWidth: number | null;
+  props: Record<string, string> | null;
+  revenueAmount: string | null; // decimal text, validated
+  revenueCurrency: string | null; // ISO 4217, upper case
+  hashMode: boolean;
+  timestamp: Date;
+  ip: string;
+  userAgent: string;
+  userId: string | null;
+}
+
+/** One stored row; the column order of the storage schema. */
+export interface EventRow {
+  site_id: string;
+  visitor_id: bigint;
+  session_id: bigint;
+  user_key: bigint | null;
+  timestamp: Date;
+  event_name: string;
+  pathname: string;
+  hostname: string;
+  referrer: string | null;
+  referrer_source: string | null;
+  channel: string;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_content: string | null;
+  utm_term: string | null;
+  browser: string | null;
+  browser_version: string | null;
+  os: string | null;
+  os_version: string | null;
+  device_type: string | null;
+  screen_width: number | null;
+  country_code: string | null;
+  region: string | null;
+  city: string | null;
+  props: string | null; // JSON object text
+  revenue_amount: string | null;
+  revenue_currency: string | null;
+}
+
+export const DROP_REASONS = [
+  'bot',
+  'invalid',
+  'unknown_site',
+  'forbidden_origin',
+  'rate_limited',
+  'too_large',
+  'future_timestamp',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Thrown (or returned) by a pipeline step to drop an event with a typed, counted reason. */
+export class Drop {
+  constructor(
+    readonly reason: DropReason,
+    readonly message: string,
+  ) {}
+}

@@ -1,0 +1,213 @@
+/**
+ * Request validation for both ingestion endpoints. Accepts Plausible's short field names
+ * and the long ones, enforces length limits (never truncates), and names the offending
+ * field in the error. The output carries ip/user agent only as far as the pipeline.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { HttpError } from '../http/errors.js';
+
+export const LIMITS = {
+  siteId: 253,
+  sitesPerEvent: 10,
+  name: 120,
+  url: 2048,
+  referrer: 2048,
+  propKeys: 30,
+  propKey: 300,
+  propValue: 2000,
+  userAgent: 1024,
+  userId: 256,
+  futureMs: 5 * 60_000,
+} as const;
+
+const SITE_ID = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
+
+/** A 400 naming the offending field. */
+export class ValidationError extends HttpError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+const str = (max: number) => z.string().max(max, `longer than ${max} characters`);
+
+const propsObject = z
+  .record(
+    str(LIMITS.propKey).min(1, 'empty property name'),
+    z.union([str(LIMITS.propValue), z.number(), z.boolean(), z.null()]),
+  )
+  .refine((o) => Object.keys(o).length <= LIMITS.propKeys, `more than ${LIMITS.propKeys} properties`)
+  .transform((o) => {
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(o)) if (val !== null) out[k] = String(val);
+    return out;
+  });
+
+/** Props arrive as an object or, from some trackers, as a JSON string of one. */
+const propsSchema = z
+  .union([propsObject, z.string().max(LIMITS.propKeys * (LIMITS.propKey + LIMITS.propValue))])
+  .transform((v, ctx): Record<string, string> => {
+    if (typeof v !== 'string') return v;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a JSON object' });
+      return z.NEVER;
+    }
+    const again = propsObject.safeParse(obj);
+    if (!again.success) {
+      ctx.addIssue({ code: 'custom', message: again.error.issues[0]?.message ?? 'not a JSON object' });
+      return z.NEVER;
+    }
+    return again.data;
+  });
+
+const amount = z
+  .union([z.number().finite(), z.string()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^-?\d{1,14}(\.\d{1,4})?$/.test(v), 'must be a number with at most 14 digits and 4 decimals');
+const currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
+  .transform((c) => c.toUpperCase());
+
+const eventSchema = z
+  .object({
+    d: str(LIMITS.siteId * LIMITS.sitesPerEvent).optional(),
+    domain: str(LIMITS.siteId * LIMITS.sitesPerEvent).optional(),
+    n: str(LIMITS.name).min(1).optional(),
+    name: str(LIMITS.name).min(1).optional(),
+    u: str(LIMITS.url).optional(),
+    url: str(LIMITS.url).optional(),
+    r: str(LIMITS.referrer).nullable().optional(),
+    referrer: str(LIMITS.referrer).nullable().optional(),
+    w: z.number().int().min(0).max(100_000).nullable().optional(),
+    p: propsSchema.nullable().optional(),
+    props: propsSchema.nullable().optional(),
+    m: propsSchema.nullable().optional(),
+    revenue: z.object({ amount, currency }).nullable().optional(),
+    ra: amount.nullable().optional(),
+    rc: currency.nullable().optional(),
+    h: z.union([z.literal(0), z.literal(1), z.boolean()]).nullable().optional(),
+    // server-side batch only
+    timestamp: z.union([z.string().max(40), z.number().finite()]).optional(),
+    ip: str(45).optional(),
+    user_agent: str(LIMITS.userAgent).optional(),
+    user_id: str(LIMITS.userId).min(1).optional(),
+  })
+  .passthrough();
+
+/** The validated request, before enrichment; one per site named in `d`. */
+export interface ValidatedEvent {
+  siteIds: string[];
+  name: string;
+  url: string;
+  referrer: string | null;
+  screenWidth: number | null;
+  props: Record<string, string> | null;
+  revenueAmount: string | null;
+  revenueCurrency: string | null;
+  hashMode: boolean;
+  timestamp: Date | null;
+  ip: string | null;
+  userAgent: string | null;
+  userId: string | null;
+}
+
+export function validateEvent(input: unknown, opts: { batch: boolean; now?: number }): ValidatedEvent {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('body must be a JSON object');
+  const parsed = eventSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.filter((p) => typeof p === 'string' || typeof p === 'number').join('.') || 'body';
+    throw new ValidationError(`${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const domains = e.d ?? e.domain;
+  if (!domains) throw new ValidationError('d: required');
+  const siteIds = [...new Set(domains.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0))];
+  if (siteIds.length === 0) throw new ValidationError('d: required');
+  if (siteIds.length > LIMITS.sitesPerEvent) throw new ValidationError(`d: more than ${LIMITS.sitesPerEvent} sites`);
+  for (const s of siteIds) {
+    if (s.length > LIMITS.siteId || !SITE_ID.test(s)) throw new ValidationError('d: not a valid site id (letters, digits, ".", "-", "_")');
+  }
+  const name = e.n ?? e.name;
+  if (!name) throw new ValidationError('n: required');
+  const url = e.u ?? e.url;
+  if (!url) throw new ValidationError('u: required');
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new ValidationError('u: not an http(s) URL');
+
+  const amountText = e.revenue?.amount ?? e.ra ?? null;
+  const currencyText = e.revenue?.currency ?? e.rc ?? null;
+  if ((amountText === null) !== (currencyText === null)) throw new ValidationError('revenue: amount and currency go together');
+
+  let timestamp: Date | null = null;
+  if (e.timestamp !== undefined) {
+    if (!opts.batch) throw new ValidationError('timestamp: only accepted by /api/events');
+    timestamp = typeof e.timestamp === 'number' ? new Date(e.timestamp) : parseIsoTime(e.timestamp);
+    if (!timestamp || Number.isNaN(timestamp.getTime()) || timestamp.getUTCFullYear() < 1970) {
+      throw new ValidationError('timestamp: not an ISO 8601 time or epoch milliseconds');
+    }
+    if (timestamp.getTime() > (opts.now ?? Date.now()) + LIMITS.futureMs) {
+      throw new ValidationError('timestamp: more than 5 minutes in the future');
+    }
+  }
+  if (e.ip !== undefined && isIP(e.ip) === 0) throw new ValidationError('ip: not an IP address');
+  if (!opts.batch && (e.ip !== undefined || e.user_agent !== undefined || e.user_id !== undefined)) {
+    throw new ValidationError('ip/user_agent/user_id: only accepted by /api/events');
+  }
+
+  return {
+    siteIds,
+    name,
+    url,
+    referrer: (e.r ?? e.referrer) || null,
+    screenWidth: e.w ?? null,
+    props: e.p ?? e.props ?? e.m ?? null,
+    revenueAmount: amountText,
+    revenueCurrency: currencyText,
+    hashMode: e.h === 1 || e.h === true,
+    timestamp,
+    ip: e.ip ?? null,
+    userAgent: e.user_agent ?? null,
+    userId: e.user_id ?? null,
+  };
+}
+
+function parseIsoTime(s: string): Date | null {
+  // Require a date, and treat a time without zone as UTC.
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s)) return null;
+  const withZone = /T|\s/.test(s) && !/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? `${s.replace(' ', 'T')}Z` : s.replace(' ', 'T');
+  return new Date(withZone);
+}
+
+/** Parses a request body (JSON object, JSON array, or NDJSON for batches). */
+export function parseBody(text: string, batch: boolean): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) throw new ValidationError('body: empty');
+  if (!batch) {
+    try {
+      return [JSON.parse(trimmed)];
+    } catch {
+      throw new ValidationError('body: malformed JSON');
+    }
+  }
+  if (trimmed.startsWith('[')) {
+    let arr: unknown;
+    try {
+      arr = JSON.parse(trimmed);
+    } catch {
+      throw new ValidationError('body: malformed JSON');
+    }
+    return arr as unknown[];
+  }
+  return trimmed.split('\n').map((line, i) => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      throw new ValidationError(`body: line ${i + 1} is malformed JSON`);
+    }
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Prometheus metrics. One registry per app instance (tests run several in one process).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DROP_REASONS, type DropReason } from './ingest/event.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly ingested = new Counter({ name: 'mallard_events_ingested_total', help: 'Events stored', registers: [this.registry] });
+  readonly dropped = new Counter({
+    name: 'mallard_events_dropped_total',
+    help: 'Events dropped, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly flushSeconds = new Histogram({
+    name: 'mallard_flush_duration_seconds',
+    help: 'Time to flush the hot tier to Parquet',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly flushedRows = new Counter({ name: 'mallard_flushed_rows_total', help: 'Rows written to Parquet', registers: [this.registry] });
+  readonly querySeconds = new Histogram({
+    name: 'mallard_query_duration_seconds',
+    help: 'Stats query time',
+    labelNames: ['endpoint'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly http = new Counter({
+    name: 'mallard_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'],
+    registers: [this.registry],
+  });
+  readonly bufferSize: Gauge;
+
+  constructor(bufferSize: () => number) {
+    this.bufferSize = new Gauge({
+      name: 'mallard_buffer_events',
+      help: 'Events in the hot tier not yet flushed to Parquet',
+      registers: [this.registry],
+      collect() {
+        this.set(bufferSize());
+      },
+    });
+    for (const reason of DROP_REASONS) this.dropped.labels(reason).inc(0);
+    collectDefaultMetrics({ register: this.registry, prefix: 'mallard_' });
+  }
+
+  drop(reason: DropReason, n = 1): void {
+    this.dropped.labels(reason).inc(n);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The event storage schema (product.md §2) as data: one list drives the hot table DDL,
+ * the appender, the write-ahead log encoding and the Parquet projection, so the tiers
+ * cannot drift apart. `seq` is the ingest sequence number that makes flushing exactly-once.
+ */
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBDecimalValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import type { EventRow } from '../ingest/event.js';
+
+type Kind = 'text' | 'u64' | 'time' | 'int' | 'decimal';
+interface Column {
+  readonly name: keyof EventRow | 'seq';
+  readonly sqlType: string;
+  readonly kind: Kind;
+}
+
+const col = (name: Column['name'], sqlType: string, kind: Kind): Column => ({ name, sqlType, kind });
+
+export const REVENUE_SCALE = 4;
+
+export const EVENT_COLUMNS: readonly Column[] = [
+  col('site_id', 'VARCHAR', 'text'),
+  col('visitor_id', 'UBIGINT', 'u64'),
+  col('session_id', 'UBIGINT', 'u64'),
+  col('user_key', 'UBIGINT', 'u64'),
+  col('timestamp', 'TIMESTAMP', 'time'),
+  col('event_name', 'VARCHAR', 'text'),
+  col('pathname', 'VARCHAR', 'text'),
+  col('hostname', 'VARCHAR', 'text'),
+  col('referrer', 'VARCHAR', 'text'),
+  col('referrer_source', 'VARCHAR', 'text'),
+  col('channel', 'VARCHAR', 'text'),
+  col('utm_source', 'VARCHAR', 'text'),
+  col('utm_medium', 'VARCHAR', 'text'),
+  col('utm_campaign', 'VARCHAR', 'text'),
+  col('utm_content', 'VARCHAR', 'text'),
+  col('utm_term', 'VARCHAR', 'text'),
+  col('browser', 'VARCHAR', 'text'),
+  col('browser_version', 'VARCHAR', 'text'),
+  col('os', 'VARCHAR', 'text'),
+  col('os_version', 'VARCHAR', 'text'),
+  col('device_type', 'VARCHAR', 'text'),
+  col('screen_width', 'INTEGER', 'int'),
+  col('country_code', 'VARCHAR', 'text'),
+  col('region', 'VARCHAR', 'text'),
+  col('city', 'VARCHAR', 'text'),
+  col('props', 'VARCHAR', 'text'),
+  col('revenue_amount', `DECIMAL(18,${REVENUE_SCALE})`, 'decimal'),
+  col('revenue_currency', 'VARCHAR', 'text'),
+  col('seq', 'UBIGINT', 'u64'),
+];
+
+export const COLUMN_NAMES = EVENT_COLUMNS.map((c) => c.name);
+
+/** A row as it travels through the log and the hot table. */
+export type StoredRow = EventRow & { seq: bigint };
+
+/** Encodes a row for the write-ahead log: a JSON array in column order, bigints as strings. */
+export function encodeRow(row: StoredRow): string {
+  const out = EVENT_COLUMNS.map((c) => {
+    const v = row[c.name];
+    if (v === null || v === undefined) return null;
+    if (c.kind === 'u64') return (v as bigint).toString();
+    if (c.kind === 'time') return (v as Date).getTime();
+    return v;
+  });
+  return JSON.stringify(out);
+}
+
+/** Inverse of encodeRow; throws on a malformed line (a torn write at the log's end). */
+export function decodeRow(line: string): StoredRow {
+  const values: unknown = JSON.parse(line);
+  if (!Array.isArray(values) || values.length !== EVENT_COLUMNS.length) throw new Error('malformed log row');
+  const row: Record<string, unknown> = {};
+  EVENT_COLUMNS.forEach((c, i) => {
+    const v = values[i];
+    if (v === null) row[c.name] = null;
+    else if (c.kind === 'u64') row[c.name] = BigInt(v as string);
+    else if (c.kind === 'time') row[c.name] = new Date(v as number);
+    else row[c.name] = v;
+  });
+  return row as unknown as StoredRow;
+}
+
+/** Parses a validated decimal string into DuckDB's scaled integer. */
+export function decimalToScaled(text: string): bigint {
+  const negative = text.startsWith('-');
+  const [whole = '0', frac = ''] = text.replace(/^[-+]/, '').split('.');
+  const scaled = BigInt(whole) * 10n ** BigInt(REVENUE_SCALE) + BigInt((frac + '0'.repeat(REVENUE_SCALE)).slice(0, REVENUE_SCALE));
+  return negative ? -scaled : scaled;
+}
+
+export function appendRow(appender: DuckDBAppender, row: StoredRow): void {
+  for (const c of EVENT_COLUMNS) {
+    const v = row[c.name];
+    if (v === null || v === undefined) {
+      appender.appendNull();
+      continue;
+    }
+    switch (c.kind) {
+      case 'text':
+        appender.appendVarchar(v as string);
+        break;
+      case 'u64':
+        appender.appendUBigInt(v as bigint);
+        break;
+      case 'int':
+        appender.appendInteger(v as number);
+        break;
+      case 'time':
+        appender.appendTimestamp(new DuckDBTimestampValue(BigInt((v as Date).getTime()) * 1000n));
+        break;
+      case 'decimal':
+        appender.appendDecimal(new DuckDBDecimalValue(decimalToScaled(v as string), 18, REVENUE_SCALE));
+        break;
+    }
+  }
+  appender.endRow();
+}
+
+export function createTableSql(qualifiedName: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName} (${EVENT_COLUMNS.map((c) => `${c.name} ${c.sqlType}`).join(', ')})`;
+}

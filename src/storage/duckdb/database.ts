@@ -1,0 +1,63 @@
+/**
+ * The DuckDB instance: a file database in the data directory for metadata (keys,
+ * settings, schema version) and an attached in-memory database for the hot events,
+ * whose durability comes from the write-ahead log instead. A small connection pool lets
+ * queries run side by side.
+ */
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { join } from 'node:path';
+import { createTableSql } from '../columns.js';
+import { migrate } from './migrations.js';
+
+export const HOT_TABLE = 'hot.events';
+
+export class Database {
+  private idle: DuckDBConnection[] = [];
+  private waiters: ((c: DuckDBConnection) => void)[] = [];
+
+  private constructor(
+    readonly instance: DuckDBInstance,
+    private readonly conns: DuckDBConnection[],
+  ) {
+    this.idle = [...conns];
+  }
+
+  static async open(dataDir: string, poolSize = 4): Promise<Database> {
+    const instance = await DuckDBInstance.create(join(dataDir, 'mallard.duckdb'));
+    const first = await instance.connect();
+    await first.run("ATTACH ':memory:' AS hot");
+    await first.run(createTableSql(HOT_TABLE));
+    await migrate(first);
+    const conns = [first];
+    for (let i = 1; i < poolSize; i++) conns.push(await instance.connect());
+    return new Database(instance, conns);
+  }
+
+  /** Runs fn with a connection of its own for its duration. */
+  async with<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((r) => this.waiters.push(r)));
+    try {
+      return await fn(conn);
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next(conn);
+      else this.idle.push(conn);
+    }
+  }
+
+  /** Runs a statement with bound parameters and returns rows as objects. */
+  async all<T = Record<string, DuckDBValue>>(sql: string, params: DuckDBValue[] = []): Promise<T[]> {
+    return this.with(async (c) => (await c.runAndReadAll(sql, params)).getRowObjectsJS() as T[]);
+  }
+
+  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+    await this.with(async (c) => {
+      await c.run(sql, params);
+    });
+  }
+
+  close(): void {
+    for (const c of this.conns) c.closeSync();
+    this.instance.closeSync();
+  }
+}

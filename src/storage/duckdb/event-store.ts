@@ -1,0 +1,345 @@
+/**
+ * Embedded storage: write-ahead log → in-memory hot table → ZSTD Parquet partitions.
+ *
+ * Flush (by count, interval, shutdown): rotate the log, write each touched partition's
+ * rows to a temp file, then — holding the lock queries share — rename the files into
+ * place and delete those rows from the hot table. A partition's file name is the highest
+ * sequence number it covers, which is what start-up uses to drop replayed log rows that
+ * already reached Parquet (a crash between rename and log deletion). Sessions are
+ * recomputed on write; if a late event changes the sessions of rows already on disk, the
+ * whole partition is rewritten as one compacted file.
+ */
+import { existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import { COLUMN_NAMES, type StoredRow } from '../columns.js';
+import { RwLock } from '../rw-lock.js';
+import type { EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
+import { WriteAheadLog } from '../wal.js';
+import {
+  dropSuperseded,
+  fileName,
+  maxId,
+  type Partition,
+  partitionBytes,
+  partitionDir,
+  partitionKey,
+  scanPartitions,
+} from './cold-layout.js';
+import { Database, HOT_TABLE } from './database.js';
+import { HotTable } from './hot-table.js';
+import { Sessionizer, sessionizedSql } from './sessionize.js';
+
+export interface DuckDbStoreOptions {
+  dataDir: string;
+  walFsync: boolean;
+  sessionTimeoutSecs: number;
+  compactMinFiles: number;
+  retentionDays: number;
+  /** Flush once this many events are waiting (0 = only by timer/shutdown). */
+  flushCount: number;
+  log: Logger;
+  onFlush?: (r: FlushResult) => void;
+}
+
+/** Columns written to Parquet: site_id and date live in the directory names. */
+const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
+const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
+
+interface PlannedFile {
+  partition: Partition;
+  tmp: string;
+  name: string;
+  id: bigint;
+  compacted: boolean;
+}
+
+/** Quotes a server-generated path as a SQL literal (never used for client input). */
+const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+export class DuckDbEventStore implements EventStore {
+  private readonly lock = new RwLock();
+  private flushing: Promise<FlushResult> | null = null;
+  private seq = 0n;
+  private lastFlushAt: Date | null = null;
+  private unflushed = 0;
+  readonly sessions: Sessionizer;
+
+  private constructor(
+    readonly db: Database,
+    private readonly hot: HotTable,
+    private wal: WriteAheadLog,
+    private readonly partitions: Map<string, Partition>,
+    private readonly eventsDir: string,
+    private readonly opts: DuckDbStoreOptions,
+  ) {
+    this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
+  }
+
+  static async open(opts: DuckDbStoreOptions): Promise<DuckDbEventStore> {
+    const eventsDir = join(opts.dataDir, 'events');
+    const db = await Database.open(opts.dataDir);
+    const appenderConn = await db.instance.connect();
+    const hot = new HotTable(await appenderConn.createAppender('events', 'main', 'hot'));
+    const partitions = scanPartitions(eventsDir);
+    const { wal, replayed, tornLines } = await WriteAheadLog.open(join(opts.dataDir, 'wal'), opts.walFsync, (rows) =>
+      hot.enqueue(rows),
+    );
+    const store = new DuckDbEventStore(db, hot, wal, partitions, eventsDir, opts);
+    // Rows already in a Parquet file (crash after rename, before the log was cleared) are skipped.
+    const pending = replayed.filter((r) => {
+      const p = partitions.get(partitionKey(r.site_id, utcDate(r.timestamp)));
+      return !p || r.seq > maxId(p);
+    });
+    hot.enqueue(pending);
+    hot.drain();
+    let top = 0n;
+    for (const r of replayed) if (r.seq > top) top = r.seq;
+    for (const p of partitions.values()) if (maxId(p) > top) top = maxId(p);
+    store.seq = top;
+    await store.restoreVisits();
+    opts.log.info(
+      { replayed: pending.length, skipped: replayed.length - pending.length, tornLines, partitions: partitions.size },
+      'storage opened',
+    );
+    return store;
+  }
+
+  nextSeq(): bigint {
+    this.seq += 1n;
+    return this.seq;
+  }
+
+  async append(rows: StoredRow[]): Promise<void> {
+    await this.wal.append(rows);
+    this.unflushed += rows.length;
+    if (this.opts.flushCount > 0 && this.unflushed >= this.opts.flushCount && !this.flushing) {
+      this.flush().catch((err) => this.opts.log.error({ err }, 'flush failed'));
+    }
+  }
+
+  get hotPending(): number {
+    return this.hot.size;
+  }
+
+  async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    return this.lock.read(async () => {
+      this.hot.drain();
+      const runner: QueryRunner = {
+        events: this.eventsRelation(),
+        all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
+      };
+      return fn(runner);
+    });
+  }
+
+  /** hot ∪ cold, with the same columns; cold is read through a glob with hive partitions. */
+  private eventsRelation(): string {
+    const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}`;
+    if (this.partitions.size === 0) return `(${hot})`;
+    const glob = literal(join(this.eventsDir, '*', '*', '*.parquet'));
+    const cold = `SELECT ${QUERY_COLUMNS} FROM read_parquet(${glob}, hive_partitioning = true, union_by_name = true,
+      hive_types = {'site_id': VARCHAR, 'date': DATE})`;
+    return `(${cold} UNION ALL ${hot})`;
+  }
+
+  flush(): Promise<FlushResult> {
+    // One flush at a time; a caller arriving mid-flush waits for it and then runs its own.
+    const run = async () => {
+      if (this.flushing) await this.flushing.catch(() => undefined);
+      const p = this.flushOnce();
+      this.flushing = p;
+      try {
+        return await p;
+      } finally {
+        if (this.flushing === p) this.flushing = null;
+      }
+    };
+    return run();
+  }
+
+  private async flushOnce(): Promise<FlushResult> {
+    const started = performance.now();
+    const closed = await this.wal.rotate();
+    this.unflushed = Math.max(0, this.unflushed - closed.rows);
+    this.hot.drain();
+    let planned: PlannedFile[] = [];
+    if (closed.rows > 0) {
+      planned = await this.db.with((c) => this.writeFlushFiles(c, closed.maxSeq));
+      await this.lock.write(async () => {
+        this.install(planned);
+        await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [closed.maxSeq]);
+      });
+    }
+    this.wal.release(closed.paths);
+    await this.compact();
+    await this.applyRetention();
+    this.sessions.sweep();
+    this.lastFlushAt = new Date();
+    const result = { rows: closed.rows, files: planned.length, ms: performance.now() - started };
+    if (closed.rows > 0) {
+      this.opts.log.info(result, 'flushed to parquet');
+      this.opts.onFlush?.(result);
+    }
+    return result;
+  }
+
+  private async writeFlushFiles(c: DuckDBConnection, upTo: bigint): Promise<PlannedFile[]> {
+    await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
+    const parts = (
+      await c.runAndReadAll(
+        "SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2",
+      )
+    ).getRowObjectsJS() as { site_id: string; date: string }[];
+    const timeoutMs = this.opts.sessionTimeoutSecs * 1000;
+    const planned: PlannedFile[] = [];
+    for (const { site_id: siteId, date } of parts) {
+      const key = partitionKey(siteId, date);
+      const partition = this.partitions.get(key) ?? { siteId, date, dir: partitionDir(this.eventsDir, siteId, date), files: [] };
+      await c.run(
+        'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE',
+        [siteId, date],
+      );
+      let source = 'part_new';
+      let compacted = false;
+      if (partition.files.length > 0) {
+        const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
+        await c.run(
+          `CREATE OR REPLACE TEMP TABLE part_prior AS SELECT *, $1::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true)
+           WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`,
+          [siteId],
+        );
+        const changed = (
+          await c.runAndReadAll(
+            `SELECT count(*)::INTEGER AS n FROM (${sessionizedSql('(SELECT *, true AS _prior FROM part_prior UNION ALL BY NAME SELECT *, false AS _prior FROM part_new)', '$1')})
+             WHERE _prior AND session_id <> _old_session_id`,
+            [timeoutMs],
+          )
+        ).getRowObjectsJS()[0]?.n;
+        if (Number(changed) > 0) {
+          // A late event re-draws visits already on disk: rewrite the partition as one file.
+          source = `(SELECT *, $2::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true) UNION ALL BY NAME SELECT * FROM part_new)`;
+          compacted = true;
+        } else {
+          source = `(SELECT *, false AS _prior FROM part_new UNION ALL BY NAME SELECT *, true AS _prior FROM part_prior)`;
+        }
+      }
+      const name = fileName(upTo, compacted);
+      const tmp = join(partition.dir, `.${name}.tmp`);
+      const keepNew = source.includes('_prior') ? 'WHERE NOT _prior' : '';
+      rmSync(tmp, { force: true });
+      await ensureDir(partition.dir);
+      await c.run(
+        `COPY (SELECT ${FILE_COLUMNS} FROM (${sessionizedSql(source, '$1')}) ${keepNew} ORDER BY timestamp)
+         TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+        compacted ? [timeoutMs, siteId] : [timeoutMs],
+      );
+      planned.push({ partition, tmp, name, id: upTo, compacted });
+    }
+    await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_prior');
+    return planned;
+  }
+
+  /** Renames written files into place and retires what they replace. Caller holds the write lock. */
+  private install(planned: readonly PlannedFile[]): void {
+    for (const f of planned) {
+      renameSync(f.tmp, join(f.partition.dir, f.name));
+      f.partition.files.push({ name: f.name, id: f.id, compacted: f.compacted });
+      dropSuperseded(f.partition);
+      this.partitions.set(partitionKey(f.partition.siteId, f.partition.date), f.partition);
+    }
+  }
+
+  /** Merges partitions holding many small files into one file each. */
+  async compact(): Promise<number> {
+    const due = [...this.partitions.values()].filter((p) => p.files.length >= this.opts.compactMinFiles);
+    for (const p of due) {
+      const id = maxId(p);
+      const name = fileName(id, true);
+      const tmp = join(p.dir, `.${name}.tmp`);
+      const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
+      await this.db.run(
+        `COPY (SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true) ORDER BY timestamp)
+         TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const before = p.files.length;
+      await this.lock.write(async () => this.install([{ partition: p, tmp, name, id, compacted: true }]));
+      this.opts.log.info({ site_id: p.siteId, date: p.date, files: before }, 'compacted partition');
+    }
+    return due.length;
+  }
+
+  /** Deletes partitions older than the retention period (0 keeps everything). */
+  async applyRetention(today = new Date()): Promise<number> {
+    if (this.opts.retentionDays <= 0) return 0;
+    const cutoff = utcDate(new Date(today.getTime() - this.opts.retentionDays * 86_400_000));
+    const old = [...this.partitions.values()].filter((p) => p.date < cutoff);
+    if (old.length === 0) return 0;
+    await this.lock.write(async () => {
+      for (const p of old) {
+        rmSync(p.dir, { recursive: true, force: true });
+        this.partitions.delete(partitionKey(p.siteId, p.date));
+        this.opts.log.info({ site_id: p.siteId, date: p.date }, 'retention: deleted partition');
+      }
+      await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE timestamp < $1::DATE`, [cutoff]);
+    });
+    return old.length;
+  }
+
+  /** Re-learns visits still open at start-up, so live traffic continues them after a restart. */
+  private async restoreVisits(): Promise<void> {
+    const since = new Date(Date.now() - this.opts.sessionTimeoutSecs * 1000);
+    const rows = await this.read((q) =>
+      q.all<{ ident: bigint; start: Date; last: Date; session_id: bigint }>(
+        `SELECT coalesce(user_key, visitor_id) AS ident, min(timestamp) AS start, max(timestamp) AS last, session_id
+         FROM ${q.events} WHERE timestamp >= $1::TIMESTAMP AND timestamp::DATE >= $1::TIMESTAMP::DATE GROUP BY ALL`,
+        [since.toISOString().replace('T', ' ').replace('Z', '')],
+      ),
+    );
+    for (const r of rows) this.sessions.remember(BigInt(r.ident), r.start.getTime(), r.last.getTime(), BigInt(r.session_id));
+  }
+
+  async health(): Promise<StorageHealth> {
+    let reachable = true;
+    try {
+      await this.db.all('SELECT 1');
+    } catch {
+      reachable = false;
+    }
+    const hotRows = Number((await this.db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${HOT_TABLE}`))[0]?.n ?? 0) + this.hot.size;
+    let diskBytes = 0;
+    for (const p of this.partitions.values()) diskBytes += partitionBytes(p);
+    return {
+      reachable,
+      hotRows,
+      walSegments: this.wal.pendingSegments,
+      partitions: this.partitions.size,
+      diskBytes,
+      lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
+    };
+  }
+
+  freeDiskBytes(): number {
+    const s = statfsSync(this.opts.dataDir);
+    return s.bavail * s.bsize;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.wal.close();
+    this.hot.close();
+    this.db.close();
+  }
+}
+
+export function utcDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+async function ensureDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true });
+  }
+}

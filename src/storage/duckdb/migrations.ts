@@ -1,0 +1,34 @@
+/**
+ * Numbered schema migrations of the metadata database. Append only: a migration, once
+ * released, is never edited. Event columns live in Parquet and evolve by adding columns
+ * (read with union_by_name), so they need no migration of their own.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+const MIGRATIONS: readonly (readonly string[])[] = [
+  // 1: settings (server secret, admin password hash) and API keys
+  [
+    'CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
+    `CREATE TABLE api_keys (
+       id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, scope VARCHAR NOT NULL, sites VARCHAR[],
+       key_hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, last_used_at TIMESTAMP)`,
+  ],
+];
+
+export async function migrate(conn: DuckDBConnection): Promise<number> {
+  await conn.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)');
+  const rows = (await conn.runAndReadAll('SELECT coalesce(max(version), 0) AS v FROM schema_migrations')).getRowObjectsJS();
+  const current = Number(rows[0]?.v ?? 0);
+  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      for (const stmt of MIGRATIONS[v - 1] ?? []) await conn.run(stmt);
+      await conn.run('INSERT INTO schema_migrations VALUES ($1, now())', [v]);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK');
+      throw err;
+    }
+  }
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,53 @@
+/**
+ * Session assignment in SQL, used whenever rows are written to Parquet. A visit is a run
+ * of one identity's events (user_key, else visitor_id) with no gap longer than the
+ * timeout (a gap of exactly the timeout continues it; behavioral.md §2). Its id is
+ * `identity XOR epoch_ms(first event)`: deterministic, so the ingest-time assignment of
+ * in-order traffic and this recomputation agree, and only out-of-order arrivals change ids.
+ */
+
+/** SELECT over `source` returning its columns with session_id recomputed. `$timeoutParam` is bound by the caller. */
+export function sessionizedSql(source: string, timeoutParam: string): string {
+  return `WITH s AS (SELECT *, coalesce(user_key, visitor_id) AS _ident FROM ${source}),
+g AS (SELECT *, CASE WHEN epoch_ms(timestamp) - epoch_ms(lag(timestamp) OVER (PARTITION BY _ident ORDER BY timestamp)) <= ${timeoutParam}
+                     THEN 0 ELSE 1 END AS _brk FROM s),
+n AS (SELECT *, sum(_brk) OVER (PARTITION BY _ident ORDER BY timestamp ROWS UNBOUNDED PRECEDING) AS _sn FROM g)
+SELECT * EXCLUDE (_ident, _brk, _sn, session_id),
+       session_id AS _old_session_id,
+       xor(_ident, epoch_ms(min(timestamp) OVER (PARTITION BY _ident, _sn))::UBIGINT) AS session_id
+FROM n`;
+}
+
+/** The same rule for live traffic, in memory: identity → the visit it is in. */
+export class Sessionizer {
+  private visits = new Map<bigint, { start: number; last: number; id: bigint; touched: number }>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  assign(identity: bigint, at: number, now = Date.now()): bigint {
+    const v = this.visits.get(identity);
+    if (v && at <= v.last + this.timeoutMs && at >= v.start - this.timeoutMs) {
+      // An earlier event within the window keeps the id; the flush renumbers if needed.
+      if (at > v.last) v.last = at;
+      v.touched = now;
+      return v.id;
+    }
+    const id = identity ^ BigInt(at);
+    if (!v || at > v.last) this.visits.set(identity, { start: at, last: at, id, touched: now });
+    return id;
+  }
+
+  /** Restores a visit seen before a restart. */
+  remember(identity: bigint, start: number, last: number, id: bigint, now = Date.now()): void {
+    this.visits.set(identity, { start, last, id, touched: now });
+  }
+
+  /** Forgets visits untouched for longer than the timeout (plus slack), bounding memory. */
+  sweep(now = Date.now()): void {
+    for (const [k, v] of this.visits) if (now - v.touched > this.timeoutMs + 60_000) this.visits.delete(k);
+  }
+
+  get size(): number {
+    return this.visits.size;
+  }
+}

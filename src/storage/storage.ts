@@ -1,0 +1,40 @@
+/**
+ * The one interface every storage backend implements. Ingestion appends rows; the query
+ * layer reads through `read`, which hands it the SQL relation of all events (hot ∪ cold)
+ * and a runner for bound-parameter SQL, consistent for the duration of the callback.
+ */
+import type { StoredRow } from './columns.js';
+
+export type SqlValue = string | number | bigint | boolean | null;
+
+export interface QueryRunner {
+  /** SQL text naming every stored event, usable as `FROM ${events}`. */
+  readonly events: string;
+  all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
+}
+
+export interface FlushResult {
+  rows: number;
+  files: number;
+  ms: number;
+}
+
+export interface StorageHealth {
+  reachable: boolean;
+  hotRows: number;
+  walSegments: number;
+  partitions: number;
+  diskBytes: number;
+  lastFlushAt: string | null;
+}
+
+export interface EventStore {
+  /** Allocates the next ingest sequence number. */
+  nextSeq(): bigint;
+  /** Resolves once the rows are durable (they survive kill -9) and will be visible to reads. */
+  append(rows: StoredRow[]): Promise<void>;
+  read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T>;
+  flush(): Promise<FlushResult>;
+  health(): Promise<StorageHealth>;
+  close(): Promise<void>;
+}
