@@ -206,7 +206,7 @@ export class DuckDbEventStore implements EventStore {
       if (partition.files.length > 0) {
         const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
         await c.run(
-          `CREATE OR REPLACE TEMP TABLE part_prior AS SELECT *, $1::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true)
+          `CREATE OR REPLACE TEMP TABLE part_prior AS SELECT *, $1::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false)
            WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`,
           [siteId],
         );
@@ -219,7 +219,7 @@ export class DuckDbEventStore implements EventStore {
         ).getRowObjectsJS()[0]?.n;
         if (Number(changed) > 0) {
           // A late event re-draws visits already on disk: rewrite the partition as one file.
-          source = `(SELECT *, $2::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true) UNION ALL BY NAME SELECT * FROM part_new)`;
+          source = `(SELECT *, $2::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME SELECT * FROM part_new)`;
           compacted = true;
         } else {
           source = `(SELECT *, false AS _prior FROM part_new UNION ALL BY NAME SELECT *, true AS _prior FROM part_prior)`;
@@ -260,7 +260,7 @@ export class DuckDbEventStore implements EventStore {
       const tmp = join(p.dir, `.${name}.tmp`);
       const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
       await this.db.run(
-        `COPY (SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true) ORDER BY timestamp)
+        `COPY (SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) ORDER BY timestamp)
          TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       const before = p.files.length;
