@@ -54,10 +54,24 @@ export class ApiKeys {
   async verify(key: string): Promise<ApiKey | null> {
     if (!/^mm_[A-Za-z0-9_-]{16,64}$/.test(key)) return null;
     const rows = await this.db.all<Record<string, unknown>>(
-      'UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 RETURNING id, name, scope, sites, created_at, last_used_at',
+      'SELECT id, name, scope, sites, created_at, last_used_at FROM api_keys WHERE key_hash = $1',
       [digest(key)],
     );
-    return rows[0] ? toApiKey(rows[0]) : null;
+    const found = rows[0] ? toApiKey(rows[0]) : null;
+    if (found) this.touch(found.id);
+    return found;
+  }
+
+  private lastTouched = new Map<string, number>();
+
+  /**
+   * Records use at most once a minute per key, off the request path: concurrent UPDATEs of
+   * one row conflict in DuckDB, and a request must not fail over bookkeeping.
+   */
+  private touch(id: string, now = Date.now()): void {
+    if (now - (this.lastTouched.get(id) ?? 0) < 60_000) return;
+    this.lastTouched.set(id, now);
+    this.db.run('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [id]).catch(() => this.lastTouched.delete(id));
   }
 }
 

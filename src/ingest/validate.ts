@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
+import type { DropReason } from './event.js';
 
 export const LIMITS = {
   siteId: 253,
@@ -25,7 +26,10 @@ const SITE_ID = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 
 /** A 400 naming the offending field. */
 export class ValidationError extends HttpError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: DropReason = 'invalid',
+  ) {
     super(400, message);
   }
 }
@@ -45,24 +49,30 @@ const propsObject = z
   });
 
 /** Props arrive as an object or, from some trackers, as a JSON string of one. */
-const propsSchema = z
-  .union([propsObject, z.string().max(LIMITS.propKeys * (LIMITS.propKey + LIMITS.propValue))])
-  .transform((v, ctx): Record<string, string> => {
-    if (typeof v !== 'string') return v;
-    let obj: unknown;
+const propsSchema = z.unknown().transform((v, ctx): Record<string, string> => {
+  let obj: unknown = v;
+  if (typeof v === 'string') {
     try {
       obj = JSON.parse(v);
     } catch {
       ctx.addIssue({ code: 'custom', message: 'not a JSON object' });
       return z.NEVER;
     }
-    const again = propsObject.safeParse(obj);
-    if (!again.success) {
-      ctx.addIssue({ code: 'custom', message: again.error.issues[0]?.message ?? 'not a JSON object' });
-      return z.NEVER;
-    }
-    return again.data;
-  });
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an object of string, number or boolean values' });
+    return z.NEVER;
+  }
+  const parsed = propsObject.safeParse(obj);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+    const nested = issue?.code === 'invalid_union' ? 'values must be strings, numbers or booleans' : issue?.message;
+    ctx.addIssue({ code: 'custom', message: `${nested ?? 'invalid'}${where}` });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
 
 const amount = z
   .union([z.number().finite(), z.string()])
@@ -151,7 +161,7 @@ export function validateEvent(input: unknown, opts: { batch: boolean; now?: numb
       throw new ValidationError('timestamp: not an ISO 8601 time or epoch milliseconds');
     }
     if (timestamp.getTime() > (opts.now ?? Date.now()) + LIMITS.futureMs) {
-      throw new ValidationError('timestamp: more than 5 minutes in the future');
+      throw new ValidationError('timestamp: more than 5 minutes in the future', 'future_timestamp');
     }
   }
   if (e.ip !== undefined && isIP(e.ip) === 0) throw new ValidationError('ip: not an IP address');
@@ -180,6 +190,10 @@ function parseIsoTime(s: string): Date | null {
   // Require a date, and treat a time without zone as UTC.
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s)) return null;
   const withZone = /T|\s/.test(s) && !/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? `${s.replace(' ', 'T')}Z` : s.replace(' ', 'T');
+  // Date rolls 2026-02-30 over to March; a calendar date that does not exist is an error.
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const check = new Date(Date.UTC(y, m - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) return null;
   return new Date(withZone);
 }
 

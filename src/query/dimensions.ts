@@ -1,18 +1,23 @@
 /**
  * The dimension allowlist: the only way a breakdown name becomes a column. Each entry is
- * server-authored SQL over the event row; `pageviewsOnly` restricts the rows it counts.
+ * server-authored SQL over the event row. Event dimensions (page, hostname) count the
+ * rows that carry the value (`pageviewsOnly` restricts to page views); visit dimensions
+ * (source, device, location, …) are attributes of a visit, taken from its first event,
+ * as in Plausible.
  */
 export interface Dimension {
   readonly expr: string;
+  readonly level: 'event' | 'visit';
   readonly pageviewsOnly: boolean;
 }
 
 const NOT_SET = (col: string) => `coalesce(nullif(${col}, ''), '(not set)')`;
-const d = (expr: string, pageviewsOnly = false): Dimension => ({ expr, pageviewsOnly });
+const d = (expr: string): Dimension => ({ expr, level: 'visit', pageviewsOnly: false });
+const e = (expr: string, pageviewsOnly: boolean): Dimension => ({ expr, level: 'event', pageviewsOnly });
 
 export const DIMENSIONS: Readonly<Record<string, Dimension>> = {
-  pages: d('pathname', true),
-  hostnames: d(NOT_SET('hostname')),
+  pages: e('pathname', true),
+  hostnames: e(NOT_SET('hostname'), false),
   sources: d("coalesce(nullif(referrer_source, ''), 'Direct / None')"),
   referrers: d("coalesce(nullif(referrer, ''), 'Direct / None')"),
   channels: d(NOT_SET('channel')),

@@ -127,19 +127,12 @@ export async function breakdown(
   limit: number,
   page: number,
 ): Promise<BreakdownRow[]> {
-  const rowsFilter = dim.pageviewsOnly ? raw("WHERE event_name = 'pageview'") : raw('');
   const rows = await run<Record<string, unknown>>(
     q,
-    sql`WITH ${scope(q, s)},
-    tagged AS (SELECT ${raw(dim.expr)} AS value, visitor_id, session_id, event_name FROM ev ${rowsFilter}),
-    per_value AS (SELECT value, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits,
-                         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews FROM tagged GROUP BY value),
-    value_visits AS (SELECT DISTINCT value, session_id FROM tagged),
-    per_value_visit AS (SELECT vv.value, avg((s.n = 1)::INTEGER) AS bounce_rate, avg(s.dur) AS duration
-                        FROM value_visits vv JOIN sessions s USING (session_id) GROUP BY vv.value),
+    sql`WITH ${scope(q, s)}, ${dim.level === 'visit' ? visitValues(dim) : eventValues(dim)},
     total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ev)
-    SELECT p.value, p.visitors, p.visits, p.pageviews, pv.bounce_rate, pv.duration, p.visitors * 100.0 / nullif(t.visitors, 0) AS percentage
-    FROM per_value p JOIN per_value_visit pv USING (value) CROSS JOIN total t
+    SELECT p.value, p.visitors, p.visits, p.pageviews, p.bounce_rate, p.duration, p.visitors * 100.0 / nullif(t.visitors, 0) AS percentage
+    FROM per_value p CROSS JOIN total t
     ORDER BY p.visitors DESC, p.value ASC LIMIT ${limit} OFFSET ${(page - 1) * limit}`,
   );
   return rows.map((r) => ({
@@ -151,6 +144,27 @@ export async function breakdown(
     visit_duration: Math.round(num(r.duration)),
     percentage: round(num(r.percentage), 1),
   }));
+}
+
+/** per_value for an event dimension: rows carrying the value; visit metrics over the visits that include it. */
+function eventValues(dim: Dimension): Sql {
+  const rowsFilter = dim.pageviewsOnly ? raw("WHERE event_name = 'pageview'") : raw('');
+  return sql`tagged AS (SELECT ${raw(dim.expr)} AS value, visitor_id, session_id, event_name FROM ev ${rowsFilter}),
+    per_event AS (SELECT value, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits,
+                         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews FROM tagged GROUP BY value),
+    value_visits AS (SELECT DISTINCT value, session_id FROM tagged),
+    per_visit AS (SELECT vv.value, avg((s.n = 1)::INTEGER) AS bounce_rate, avg(s.dur) AS duration
+                  FROM value_visits vv JOIN sessions s USING (session_id) GROUP BY vv.value),
+    per_value AS (SELECT * FROM per_event JOIN per_visit USING (value))`;
+}
+
+/** per_value for a visit dimension: each visit contributes once, under its first event's value. */
+function visitValues(dim: Dimension): Sql {
+  return sql`visit_values AS (SELECT session_id, first(${raw(dim.expr)} ORDER BY timestamp, seq) AS value, any_value(visitor_id) AS visitor_id,
+                            count(*) FILTER (WHERE event_name = 'pageview') AS pageviews FROM ev GROUP BY session_id),
+    per_value AS (SELECT v.value, count(DISTINCT v.visitor_id) AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews,
+                         avg((s.n = 1)::INTEGER) AS bounce_rate, avg(s.dur) AS duration
+                  FROM visit_values v JOIN sessions s USING (session_id) GROUP BY v.value)`;
 }
 
 export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new Date()): Promise<number> {

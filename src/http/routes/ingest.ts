@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Drop } from '../../ingest/event.js';
 import { type Origin, type PipelineDeps, processEvent } from '../../ingest/pipeline.js';
-import { parseBody, ValidationError, validateEvent } from '../../ingest/validate.js';
+import { parseBody, type ValidatedEvent, ValidationError, validateEvent } from '../../ingest/validate.js';
 import type { StoredRow } from '../../storage/columns.js';
 import type { EventStore } from '../../storage/storage.js';
 import { type AuthGuard, siteAllowed } from '../auth-guard.js';
@@ -41,8 +41,14 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
 
   app.post('/api/event', { bodyLimit: deps.maxBodyBytes }, async (req, reply) => {
     cors(reply);
-    const [input] = parseBody(bodyText(req), false);
-    const event = validateEvent(input, { batch: false });
+    let event: ValidatedEvent;
+    try {
+      const [input] = parseBody(bodyText(req), false);
+      event = validateEvent(input, { batch: false });
+    } catch (err) {
+      if (err instanceof ValidationError) deps.pipeline.metrics.drop(err.reason);
+      throw err;
+    }
     const origin: Origin = { ip: deps.clientIp(req), userAgent: req.headers['user-agent'] ?? '' };
     const result = processEvent(event, origin, deps.pipeline);
     if (result instanceof Drop) {
@@ -73,7 +79,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
         else rows.push(...result);
       } catch (err) {
         if (!(err instanceof ValidationError || err instanceof HttpError)) throw err;
-        if (err instanceof ValidationError) deps.pipeline.metrics.drop('invalid');
+        if (err instanceof ValidationError) deps.pipeline.metrics.drop(err.reason);
         errors.push({ index, error: err.message });
       }
     });

@@ -20,6 +20,8 @@ export interface StatsRouteDeps {
 
 const SITE_ID = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
+const MAX_BUCKETS = 5000;
+const BUCKET_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 } as const;
 
 function siteParam(q: Query): string {
   const site = q.site_id;
@@ -84,6 +86,8 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
           const first = await firstEventAt(r, siteId);
           p = { ...period, from: first ?? new Date(period.to.getTime() - 86_400_000) };
         }
+        const buckets = (p.to.getTime() - p.from.getTime()) / BUCKET_MS[interval as Exclude<Interval, 'minute'>];
+        if (buckets > MAX_BUCKETS) throw badRequest(`interval: ${interval} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         return timeseries(r, { siteId, period: p }, interval as Exclude<Interval, 'minute'>);
       });
     }),

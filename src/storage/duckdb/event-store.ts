@@ -64,6 +64,7 @@ export class DuckDbEventStore implements EventStore {
   private seq = 0n;
   private lastFlushAt: Date | null = null;
   private unflushed = 0;
+  private closing = false;
   readonly sessions: Sessionizer;
 
   private constructor(
@@ -114,8 +115,15 @@ export class DuckDbEventStore implements EventStore {
   async append(rows: StoredRow[]): Promise<void> {
     await this.wal.append(rows);
     this.unflushed += rows.length;
-    if (this.opts.flushCount > 0 && this.unflushed >= this.opts.flushCount && !this.flushing) {
-      this.flush().catch((err) => this.opts.log.error({ err }, 'flush failed'));
+    this.flushIfDue();
+  }
+
+  /** Starts a flush when enough events wait; re-checked after each flush, as events arrive during one. */
+  private flushIfDue(): void {
+    if (this.opts.flushCount > 0 && this.unflushed >= this.opts.flushCount && !this.flushing && !this.closing) {
+      this.flush()
+        .then(() => this.flushIfDue())
+        .catch((err) => this.opts.log.error({ err }, 'flush failed'));
     }
   }
 
@@ -326,6 +334,7 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.flush();
     await this.wal.close();
     this.hot.close();

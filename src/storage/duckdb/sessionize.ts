@@ -18,6 +18,9 @@ SELECT * EXCLUDE (_ident, _brk, _sn, session_id),
 FROM n`;
 }
 
+const DAY_MS = 86_400_000;
+const sameUtcDay = (a: number, b: number) => Math.floor(a / DAY_MS) === Math.floor(b / DAY_MS);
+
 /** The same rule for live traffic, in memory: identity → the visit it is in. */
 export class Sessionizer {
   private visits = new Map<bigint, { start: number; last: number; id: bigint; touched: number }>();
@@ -26,9 +29,11 @@ export class Sessionizer {
 
   assign(identity: bigint, at: number, now = Date.now()): bigint {
     const v = this.visits.get(identity);
-    if (v && at <= v.last + this.timeoutMs && at >= v.start - this.timeoutMs) {
-      // An earlier event within the window keeps the id; the flush renumbers if needed.
+    // Visits are computed per UTC day on disk (a day is one partition), so they end at midnight here too.
+    if (v && at <= v.last + this.timeoutMs && at >= v.start - this.timeoutMs && sameUtcDay(at, v.start)) {
+      // An earlier event within the window joins the visit under its current id; the flush renumbers if needed.
       if (at > v.last) v.last = at;
+      if (at < v.start) v.start = at;
       v.touched = now;
       return v.id;
     }

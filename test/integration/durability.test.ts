@@ -1,0 +1,233 @@
+/**
+ * Durability: an event answered 202/200 survives `kill -9`, is counted exactly once, and
+ * stays counted through later crashes, a graceful flush and restarts. Flushes run
+ * mid-stream (MALLARD_FLUSH_COUNT=50), so kills land before, during and after them.
+ * Every event has its own path, so the pages breakdown says exactly which ones were stored.
+ */
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { listFiles, type main, removeScratchDirs, scratchDir, sendEvent, stats, UA } from './support.js';
+
+const SITE = 'dur.test';
+const SINGLES_PER_ROUND = 400;
+const BATCHES_PER_ROUND = 10;
+const BATCH_SIZE = 20;
+const PER_ROUND = SINGLES_PER_ROUND + BATCHES_PER_ROUND * BATCH_SIZE; // 600
+const KILL_AFTER_ACKS = 450;
+const CONCURRENCY = 24;
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.stop('SIGKILL');
+});
+afterAll(removeScratchDirs);
+
+async function boot(dataDir: string, env: Record<string, string>): Promise<RunningServer> {
+  const s = await startServer({ dataDir, env });
+  running.push(s);
+  return s;
+}
+
+async function halt(s: RunningServer, signal: NodeJS.Signals): Promise<number | null> {
+  running.splice(running.indexOf(s), 1);
+  return s.stop(signal);
+}
+
+interface Job {
+  kind: 'single' | 'batch';
+  paths: string[];
+}
+
+function roundJobs(round: number): Job[] {
+  const jobs: Job[] = [];
+  for (let i = 0; i < SINGLES_PER_ROUND; i++) jobs.push({ kind: 'single', paths: [`/r${round}/s${i}`] });
+  for (let b = 0; b < BATCHES_PER_ROUND; b++) {
+    // Spread the batches through the stream.
+    const at = Math.floor(((b + 0.5) * jobs.length) / BATCHES_PER_ROUND);
+    jobs.splice(at, 0, { kind: 'batch', paths: Array.from({ length: BATCH_SIZE }, (_, k) => `/r${round}/b${b}/${k}`) });
+  }
+  return jobs;
+}
+
+/**
+ * Sends the jobs from CONCURRENCY workers; after `killAfter` acknowledged events, kills
+ * the server with SIGKILL while the other workers' requests are in flight, and stops.
+ */
+async function blast(server: RunningServer, ingestKey: string, jobs: Job[], killAfter: number) {
+  const sent = new Set<string>();
+  const acked = new Set<string>();
+  let next = 0;
+  let killed = false;
+  const send = async (job: Job): Promise<boolean> => {
+    if (job.kind === 'single') {
+      const path = job.paths[0] ?? '';
+      const res = await sendEvent(server.url, { d: SITE, n: 'pageview', u: `https://${SITE}${path}` }, { ua: UA.firefoxLinux });
+      return res.status === 202;
+    }
+    const res = await fetch(`${server.url}/api/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/x-ndjson' },
+      body: job.paths
+        .map((p) => JSON.stringify({ d: SITE, n: 'pageview', u: `https://${SITE}${p}`, user_agent: UA.firefoxLinux }))
+        .join('\n'),
+    });
+    const body = (await res.json()) as { accepted: number };
+    return res.status === 200 && body.accepted === job.paths.length;
+  };
+  const worker = async () => {
+    while (!killed && next < jobs.length) {
+      const job = jobs[next++] as Job;
+      for (const p of job.paths) sent.add(p);
+      let ok = false;
+      try {
+        ok = await send(job);
+      } catch {
+        ok = false; // connection reset by the kill: not acknowledged
+      }
+      if (!ok) continue;
+      for (const p of job.paths) acked.add(p);
+      if (!killed && acked.size >= killAfter) {
+        killed = true;
+        server.proc.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { sent, acked };
+}
+
+/** path → stored pageviews, from the pages breakdown (all pages of it). */
+async function storedCounts(url: string, readKey: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let page = 1; ; page++) {
+    const rows = await stats<{ value: string; pageviews: number }[]>(url, readKey, 'breakdown/pages', {
+      site_id: SITE,
+      period: 'all',
+      limit: 1000,
+      page,
+    });
+    for (const r of rows) counts.set(r.value, r.pageviews);
+    if (rows.length < 1000) return counts;
+  }
+}
+
+async function totalEvents(url: string, readKey: string): Promise<number> {
+  return (await stats<{ events: number }>(url, readKey, 'main', { site_id: SITE, period: 'all' })).events;
+}
+
+describe('kill -9 while requests are in flight', () => {
+  it('every acknowledged event is counted exactly once, through three crashes, a flush and restarts', async () => {
+    const dataDir = scratchDir('durability');
+    const env = { MALLARD_FLUSH_COUNT: '50', MALLARD_FLUSH_INTERVAL: '86400' };
+    let server = await boot(dataDir, env);
+    const cookie = await login(server.url);
+    const readKey = await createKey(server.url, cookie, 'read');
+    const ingestKey = await createKey(server.url, cookie, 'ingest');
+
+    const sent = new Set<string>();
+    const acked = new Set<string>();
+    let seen = new Map<string, number>(); // what the previous restart showed
+
+    for (let round = 0; round < 3; round++) {
+      const result = await blast(server, ingestKey, roundJobs(round), KILL_AFTER_ACKS);
+      expect(await halt(server, 'SIGKILL')).toBeNull(); // died by the signal, no clean exit
+      for (const p of result.sent) sent.add(p);
+      for (const p of result.acked) acked.add(p);
+      expect(result.acked.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+      expect(result.acked.size).toBeLessThan(PER_ROUND);
+
+      server = await boot(dataDir, env);
+      const counts = await storedCounts(server.url, readKey);
+      for (const p of acked) expect(counts.get(p), `acknowledged ${p}`).toBe(1);
+      for (const [p, n] of counts) {
+        expect(sent.has(p), `stored ${p} was never sent`).toBe(true);
+        expect(n, `stored ${p} ${n} times`).toBe(1);
+      }
+      // Whatever was visible after an earlier crash is still there, no more, no less.
+      for (const [p, n] of seen) expect(counts.get(p), `earlier ${p}`).toBe(n);
+      const total = await totalEvents(server.url, readKey);
+      expect(total).toBe(counts.size);
+      expect(total).toBeGreaterThanOrEqual(acked.size);
+      expect(total).toBeLessThanOrEqual(sent.size);
+      seen = counts;
+    }
+
+    // Flushes ran mid-stream: Parquet files were on disk before any graceful shutdown.
+    expect(listFiles(join(dataDir, 'events')).filter((f) => f.endsWith('.parquet')).length).toBeGreaterThan(0);
+
+    // A graceful stop flushes everything; the answers do not change, nothing is doubled.
+    expect(await halt(server, 'SIGTERM')).toBe(0);
+    server = await boot(dataDir, env);
+    expect(await storedCounts(server.url, readKey)).toEqual(seen);
+    expect(await totalEvents(server.url, readKey)).toBe(seen.size);
+    const detailed = (await (await fetch(`${server.url}/health/detailed`)).json()) as { storage: { buffer_events: number } };
+    expect(detailed.storage.buffer_events).toBe(0);
+
+    // And once more, now entirely from Parquet.
+    expect(await halt(server, 'SIGTERM')).toBe(0);
+    server = await boot(dataDir, env);
+    expect(await storedCounts(server.url, readKey)).toEqual(seen);
+    expect(await totalEvents(server.url, readKey)).toBe(seen.size);
+    expect(await halt(server, 'SIGTERM')).toBe(0);
+  });
+});
+
+describe('a torn line at the end of the write-ahead log', () => {
+  it('is skipped at start-up; every acknowledged event is counted once', async () => {
+    const dataDir = scratchDir('torn');
+    const env = { MALLARD_FLUSH_INTERVAL: '86400' };
+    let server = await boot(dataDir, env);
+    const cookie = await login(server.url);
+    const readKey = await createKey(server.url, cookie, 'read');
+    const ingestKey = await createKey(server.url, cookie, 'ingest');
+
+    for (let i = 0; i < 30; i++) {
+      const res = await sendEvent(server.url, { d: SITE, n: 'pageview', u: `https://${SITE}/t/${i}` }, { ua: UA.firefoxLinux });
+      expect(res.status).toBe(202);
+    }
+    const batch = await fetch(`${server.url}/api/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: 10 }, (_, k) => ({ d: SITE, n: 'pageview', u: `https://${SITE}/tb/${k}` }))),
+    });
+    expect(await batch.json()).toEqual({ accepted: 10, rejected: 0, errors: [] });
+    expect(await halt(server, 'SIGKILL')).toBeNull();
+
+    // Cut the newest segment's first line in half and append it, as a write cut off by a crash would leave it.
+    const walDir = join(dataDir, 'wal');
+    const segments = readdirSync(walDir)
+      .filter((n) => /^\d+\.log$/.test(n))
+      .sort();
+    const newest = join(walDir, segments.at(-1) ?? '');
+    expect(statSync(newest).size).toBeGreaterThan(0);
+    const firstLine = readFileSync(newest, 'utf8').split('\n')[0] ?? '';
+    expect(firstLine.length).toBeGreaterThan(20);
+    appendFileSync(newest, firstLine.slice(0, Math.floor(firstLine.length / 2)));
+
+    server = await boot(dataDir, env);
+    const expected = new Map<string, number>([
+      ...Array.from({ length: 30 }, (_, i): [string, number] => [`/t/${i}`, 1]),
+      ...Array.from({ length: 10 }, (_, k): [string, number] => [`/tb/${k}`, 1]),
+    ]);
+    expect(await storedCounts(server.url, readKey)).toEqual(expected);
+    expect(await stats(server.url, readKey, 'main', { site_id: SITE, period: 'all' })).toMatchObject({
+      events: 40,
+      total_pageviews: 40,
+    });
+
+    // The server keeps working: a new event counts, and a clean restart changes nothing.
+    expect(
+      (await sendEvent(server.url, { d: SITE, n: 'pageview', u: `https://${SITE}/after` }, { ua: UA.firefoxLinux })).status,
+    ).toBe(202);
+    expected.set('/after', 1);
+    expect(await storedCounts(server.url, readKey)).toEqual(expected);
+    expect(await halt(server, 'SIGTERM')).toBe(0);
+    server = await boot(dataDir, env);
+    expect(await storedCounts(server.url, readKey)).toEqual(expected);
+    const totals = await stats<ReturnType<typeof main>>(server.url, readKey, 'main', { site_id: SITE, period: 'all' });
+    expect(totals.events).toBe(41);
+    expect(await halt(server, 'SIGTERM')).toBe(0);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * Small helpers shared by the integration tests: sending events the way clients do,
+ * reading stats, and walking a data directory.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
+export const UA = {
+  chromeWindows:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Safari/537.36',
+  firefoxLinux: 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+  safariMac:
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15',
+  safariIphone:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1',
+  edgeWindows:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91',
+  googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+} as const;
+
+export interface Answer<T = unknown> {
+  status: number;
+  text: string;
+  json: T | undefined;
+  contentType: string | null;
+}
+
+async function answer<T>(res: Response): Promise<Answer<T>> {
+  const text = await res.text();
+  let json: T | undefined;
+  try {
+    json = text ? (JSON.parse(text) as T) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json, contentType: res.headers.get('content-type') };
+}
+
+/** POST /api/event as a browser would (JSON body, given User-Agent). */
+export async function sendEvent(
+  url: string,
+  body: unknown,
+  opts: { ua?: string; headers?: Record<string, string>; contentType?: string } = {},
+): Promise<Answer> {
+  const res = await fetch(`${url}/api/event`, {
+    method: 'POST',
+    headers: {
+      'content-type': opts.contentType ?? 'application/json',
+      'user-agent': opts.ua ?? UA.chromeWindows,
+      ...opts.headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return answer(res);
+}
+
+export interface BatchAnswer {
+  accepted: number;
+  rejected: number;
+  errors: { index: number; error: string }[];
+}
+
+/** POST /api/events with a key; `body` is sent as is when it is a string. */
+export async function sendBatch(
+  url: string,
+  key: string | null,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<BatchAnswer>> {
+  const res = await fetch(`${url}/api/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return answer(res);
+}
+
+/** Sends a batch and insists every event was accepted. */
+export async function loadBatch(url: string, key: string, events: readonly object[]): Promise<void> {
+  const res = await sendBatch(url, key, events);
+  expect(res.status, res.text).toBe(200);
+  expect(res.json).toEqual({ accepted: events.length, rejected: 0, errors: [] });
+}
+
+export function statsUrl(url: string, endpoint: string, params: Record<string, string | number>): string {
+  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  return `${url}/api/stats/${endpoint}?${qs}`;
+}
+
+/** GET /api/stats/<endpoint> and insist on a 200. */
+export async function stats<T = unknown>(url: string, key: string, endpoint: string, params: Record<string, string | number>) {
+  const res = await fetch(statsUrl(url, endpoint, params), { headers: { authorization: `Bearer ${key}` } });
+  const a = await answer<T>(res);
+  expect(a.status, a.text).toBe(200);
+  return a.json as T;
+}
+
+/** Every regular file under `dir`, recursively. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (st.isDirectory()) out.push(...listFiles(path));
+    else if (st.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** Main stats object, spelled out in the order of the contract. */
+export const main = (
+  unique_visitors: number,
+  visits: number,
+  total_pageviews: number,
+  views_per_visit: number,
+  bounce_rate: number,
+  avg_visit_duration_secs: number,
+  events: number,
+) => ({ unique_visitors, visits, total_pageviews, views_per_visit, bounce_rate, avg_visit_duration_secs, events });
+
+/** One breakdown row. */
+export const row = (
+  value: string,
+  visitors: number,
+  visits: number,
+  pageviews: number,
+  bounce_rate: number,
+  visit_duration: number,
+  percentage: number,
+) => ({ value, visitors, visits, pageviews, bounce_rate, visit_duration, percentage });
+
+/** One timeseries bucket. */
+export const bucket = (date: string, visitors = 0, visits = 0, pageviews = 0, bounce_rate = 0, visit_duration = 0) => ({
+  date,
+  visitors,
+  visits,
+  pageviews,
+  bounce_rate,
+  visit_duration,
+});
+
+export const ZERO_MAIN = main(0, 0, 0, 0, 0, 0, 0);
+
+const scratch: string[] = [];
+
+/** A fresh temp directory, removed by `removeScratchDirs()`. */
+export function scratchDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `mallard-itest-${label}-`));
+  scratch.push(dir);
+  return dir;
+}
+
+/** Removes every directory made by `scratchDir` in this test file (call after stopping servers). */
+export function removeScratchDirs(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
