@@ -32,7 +32,9 @@ export interface App {
 
 export async function startApp(config: Config, log: Logger): Promise<App> {
   if (config.storage !== 'duckdb') {
-    throw new ConfigError('invalid config value for storage (MALLARD_STORAGE): "clickhouse" is not available in this version yet');
+    throw new ConfigError(
+      'invalid config value for storage (MALLARD_STORAGE): "clickhouse" is not available in this version yet',
+    );
   }
   const proxies = trustedProxies(config.trusted_proxies);
   mkdirSync(config.data_dir, { recursive: true });

@@ -42,10 +42,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.sha
 export class ConfigError extends Error {}
 
 /** Reads file + env into a validated, frozen Config; throws ConfigError with a one-line message. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  argv: readonly string[] = process.argv.slice(2),
-): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
   const path = configPath(env, argv);
   const raw: Record<string, unknown> = {};
   if (path) {
@@ -72,7 +69,9 @@ export function loadConfig(
     throw new ConfigError(`invalid config value for ${key} (MALLARD_${key.toUpperCase()}): ${issue?.message}`);
   }
   if (parsed.data.storage === 'clickhouse' && !parsed.data.clickhouse_url) {
-    throw new ConfigError('invalid config value for clickhouse_url (MALLARD_CLICKHOUSE_URL): required when storage = "clickhouse"');
+    throw new ConfigError(
+      'invalid config value for clickhouse_url (MALLARD_CLICKHOUSE_URL): required when storage = "clickhouse"',
+    );
   }
   return Object.freeze(parsed.data);
 }

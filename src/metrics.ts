@@ -19,7 +19,11 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly flushedRows = new Counter({ name: 'mallard_flushed_rows_total', help: 'Rows written to Parquet', registers: [this.registry] });
+  readonly flushedRows = new Counter({
+    name: 'mallard_flushed_rows_total',
+    help: 'Rows written to Parquet',
+    registers: [this.registry],
+  });
   readonly querySeconds = new Histogram({
     name: 'mallard_query_duration_seconds',
     help: 'Stats query time',

@@ -18,7 +18,11 @@ export function trustedProxies(entries: readonly string[]): BlockList {
 
 const unmap = (ip: string) => (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip);
 
-export function clientIp(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, proxies: BlockList): string {
+export function clientIp(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  proxies: BlockList,
+): string {
   const socket = unmap(socketAddress ?? '');
   if (forwardedFor !== undefined && isIP(socket) !== 0 && proxies.check(socket, isIP(socket) === 6 ? 'ipv6' : 'ipv4')) {
     const header = Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor;

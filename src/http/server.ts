@@ -27,7 +27,7 @@ export function createServer(log: Logger, metrics: Metrics): FastifyInstance {
     }
     const status = (err as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const message = status === 413 ? 'request body too large' : (err.message || 'bad request');
+      const message = status === 413 ? 'request body too large' : err.message || 'bad request';
       return reply.code(status).send({ error: message });
     }
     req.log.error({ err, route: req.routeOptions.url }, 'request failed');

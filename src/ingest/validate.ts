@@ -37,10 +37,7 @@ export class ValidationError extends HttpError {
 const str = (max: number) => z.string().max(max, `longer than ${max} characters`);
 
 const propsObject = z
-  .record(
-    str(LIMITS.propKey).min(1, 'empty property name'),
-    z.union([str(LIMITS.propValue), z.number(), z.boolean(), z.null()]),
-  )
+  .record(str(LIMITS.propKey).min(1, 'empty property name'), z.union([str(LIMITS.propValue), z.number(), z.boolean(), z.null()]))
   .refine((o) => Object.keys(o).length <= LIMITS.propKeys, `more than ${LIMITS.propKeys} properties`)
   .transform((o) => {
     const out: Record<string, string> = {};
@@ -100,7 +97,10 @@ const eventSchema = z
     revenue: z.object({ amount, currency }).nullable().optional(),
     ra: amount.nullable().optional(),
     rc: currency.nullable().optional(),
-    h: z.union([z.literal(0), z.literal(1), z.boolean()]).nullable().optional(),
+    h: z
+      .union([z.literal(0), z.literal(1), z.boolean()])
+      .nullable()
+      .optional(),
     // server-side batch only
     timestamp: z.union([z.string().max(40), z.number().finite()]).optional(),
     ip: str(45).optional(),
@@ -127,7 +127,8 @@ export interface ValidatedEvent {
 }
 
 export function validateEvent(input: unknown, opts: { batch: boolean; now?: number }): ValidatedEvent {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('body must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('body must be a JSON object');
   const parsed = eventSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -137,11 +138,19 @@ export function validateEvent(input: unknown, opts: { batch: boolean; now?: numb
   const e = parsed.data;
   const domains = e.d ?? e.domain;
   if (!domains) throw new ValidationError('d: required');
-  const siteIds = [...new Set(domains.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0))];
+  const siteIds = [
+    ...new Set(
+      domains
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s.length > 0),
+    ),
+  ];
   if (siteIds.length === 0) throw new ValidationError('d: required');
   if (siteIds.length > LIMITS.sitesPerEvent) throw new ValidationError(`d: more than ${LIMITS.sitesPerEvent} sites`);
   for (const s of siteIds) {
-    if (s.length > LIMITS.siteId || !SITE_ID.test(s)) throw new ValidationError('d: not a valid site id (letters, digits, ".", "-", "_")');
+    if (s.length > LIMITS.siteId || !SITE_ID.test(s))
+      throw new ValidationError('d: not a valid site id (letters, digits, ".", "-", "_")');
   }
   const name = e.n ?? e.name;
   if (!name) throw new ValidationError('n: required');

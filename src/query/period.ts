@@ -23,7 +23,8 @@ export function parseDate(value: string, param: string): Date {
   if (!DATE.test(value)) throw badRequest(`${param}: expected YYYY-MM-DD`);
   const d = new Date(`${value}T00:00:00Z`);
   if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw badRequest(`${param}: not a real date`);
-  if (d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9998) throw badRequest(`${param}: out of range (1970-01-01 to 9998-12-31)`);
+  if (d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9998)
+    throw badRequest(`${param}: out of range (1970-01-01 to 9998-12-31)`);
   return d;
 }
 

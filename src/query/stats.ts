@@ -106,7 +106,10 @@ export async function timeseries(q: QueryRunner, s: StatsQuery, interval: Exclud
 
 /** The first day with data, for `period=all`. */
 export async function firstEventAt(q: QueryRunner, siteId: string): Promise<Date | null> {
-  const rows = await run<{ first: Date | null }>(q, sql`SELECT min(timestamp) AS first FROM ${raw(q.events)} e WHERE site_id = ${siteId}`);
+  const rows = await run<{ first: Date | null }>(
+    q,
+    sql`SELECT min(timestamp) AS first FROM ${raw(q.events)} e WHERE site_id = ${siteId}`,
+  );
   return rows[0]?.first ?? null;
 }
 

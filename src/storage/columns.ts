@@ -86,7 +86,8 @@ export function decodeRow(line: string): StoredRow {
 export function decimalToScaled(text: string): bigint {
   const negative = text.startsWith('-');
   const [whole = '0', frac = ''] = text.replace(/^[-+]/, '').split('.');
-  const scaled = BigInt(whole) * 10n ** BigInt(REVENUE_SCALE) + BigInt((frac + '0'.repeat(REVENUE_SCALE)).slice(0, REVENUE_SCALE));
+  const scaled =
+    BigInt(whole) * 10n ** BigInt(REVENUE_SCALE) + BigInt((frac + '0'.repeat(REVENUE_SCALE)).slice(0, REVENUE_SCALE));
   return negative ? -scaled : scaled;
 }
 

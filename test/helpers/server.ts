@@ -95,7 +95,12 @@ export async function login(url: string, password = ADMIN_PASSWORD): Promise<str
 }
 
 /** Creates an API key with the given scope through the real API. */
-export async function createKey(url: string, cookie: string, scope: 'read' | 'ingest' | 'admin', sites?: string[]): Promise<string> {
+export async function createKey(
+  url: string,
+  cookie: string,
+  scope: 'read' | 'ingest' | 'admin',
+  sites?: string[],
+): Promise<string> {
   const res = await fetch(`${url}/api/keys`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },

@@ -39,15 +39,40 @@ describe('processEvent', () => {
   it.each([
     [
       'page view with utm and referrer',
-      { d: 'shop.com', n: 'pageview', u: 'https://www.shop.com/a/b?utm_source=newsletter&utm_medium=email', r: 'https://mail.google.com/', w: 390 },
+      {
+        d: 'shop.com',
+        n: 'pageview',
+        u: 'https://www.shop.com/a/b?utm_source=newsletter&utm_medium=email',
+        r: 'https://mail.google.com/',
+        w: 390,
+      },
       IPHONE,
-      { pathname: '/a/b', hostname: 'shop.com', referrer_source: 'newsletter', channel: 'Email', utm_medium: 'email', browser: 'Safari', os: 'iOS', device_type: 'Mobile', country_code: 'US' },
+      {
+        pathname: '/a/b',
+        hostname: 'shop.com',
+        referrer_source: 'newsletter',
+        channel: 'Email',
+        utm_medium: 'email',
+        browser: 'Safari',
+        os: 'iOS',
+        device_type: 'Mobile',
+        country_code: 'US',
+      },
     ],
     [
       'search referrer, desktop width',
       { d: 'shop.com', n: 'pageview', u: 'https://shop.com/', r: 'https://www.google.de/search?q=x', w: 1920 },
       CHROME,
-      { pathname: '/', referrer: 'google.de/search', referrer_source: 'Google', channel: 'Organic Search', browser: 'Chrome', browser_version: '120.0', os: 'Windows', device_type: 'Desktop' },
+      {
+        pathname: '/',
+        referrer: 'google.de/search',
+        referrer_source: 'Google',
+        channel: 'Organic Search',
+        browser: 'Chrome',
+        browser_version: '120.0',
+        os: 'Windows',
+        device_type: 'Desktop',
+      },
     ],
     [
       'own host as referrer is direct; hash mode keeps the fragment',
@@ -57,9 +82,21 @@ describe('processEvent', () => {
     ],
     [
       'custom event with props and revenue',
-      { d: 'shop.com', n: 'Purchase', u: 'https://shop.com/checkout', p: { plan: 'pro', seats: 3 }, revenue: { amount: 49.5, currency: 'eur' } },
+      {
+        d: 'shop.com',
+        n: 'Purchase',
+        u: 'https://shop.com/checkout',
+        p: { plan: 'pro', seats: 3 },
+        revenue: { amount: 49.5, currency: 'eur' },
+      },
       CHROME,
-      { event_name: 'Purchase', props: '{"plan":"pro","seats":"3"}', revenue_amount: '49.5', revenue_currency: 'EUR', device_type: 'Desktop' },
+      {
+        event_name: 'Purchase',
+        props: '{"plan":"pro","seats":"3"}',
+        revenue_amount: '49.5',
+        revenue_currency: 'EUR',
+        device_type: 'Desktop',
+      },
     ],
   ])('%s', (_label, body, ua, expected) => {
     const [row] = rows(run(body, ua));
@@ -84,7 +121,11 @@ describe('processEvent', () => {
 
   it.each([
     ['a crawler', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'bot'],
-    ['headless Chrome', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36', 'bot'],
+    [
+      'headless Chrome',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+      'bot',
+    ],
     ['an empty user agent', '', 'bot'],
   ])('drops %s with reason %s', (_label, ua, reason) => {
     const r = run({ d: 'a.com', n: 'pageview', u: 'https://a.com/' }, ua);
@@ -93,7 +134,10 @@ describe('processEvent', () => {
   });
 
   it('drops sites outside the allowlist', () => {
-    const r = run({ d: 'evil.com', n: 'pageview', u: 'https://evil.com/' }, CHROME, '8.8.8.8', { ...deps, siteAllowlist: new Set(['a.com']) });
+    const r = run({ d: 'evil.com', n: 'pageview', u: 'https://evil.com/' }, CHROME, '8.8.8.8', {
+      ...deps,
+      siteAllowlist: new Set(['a.com']),
+    });
     expect((r as Drop).reason).toBe('unknown_site');
   });
 });
@@ -121,13 +165,23 @@ describe('validateEvent', () => {
 
   it('accepts Plausible long names, props as a JSON string and timestamps in batches', () => {
     const e = validateEvent(
-      { domain: 'A.com', name: 'Signup', url: 'https://a.com/x', props: '{"k":"v"}', timestamp: '2026-01-02T03:04:05', user_id: 'u1' },
+      {
+        domain: 'A.com',
+        name: 'Signup',
+        url: 'https://a.com/x',
+        props: '{"k":"v"}',
+        timestamp: '2026-01-02T03:04:05',
+        user_id: 'u1',
+      },
       { batch: true, now: Date.parse('2026-03-01T00:00:00Z') },
     );
     expect(e).toMatchObject({ siteIds: ['a.com'], name: 'Signup', props: { k: 'v' }, userId: 'u1' });
     expect(e.timestamp?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
     expect(() =>
-      validateEvent({ d: 'a.com', n: 'x', u: 'https://a.com/', timestamp: Date.parse('2026-03-01T00:06:00Z') }, { batch: true, now: Date.parse('2026-03-01T00:00:00Z') }),
+      validateEvent(
+        { d: 'a.com', n: 'x', u: 'https://a.com/', timestamp: Date.parse('2026-03-01T00:06:00Z') },
+        { batch: true, now: Date.parse('2026-03-01T00:00:00Z') },
+      ),
     ).toThrow('timestamp: more than 5 minutes in the future');
   });
 });

@@ -306,7 +306,12 @@ const USER_EVENTS: readonly Ev[] = [
   { ...V4, t: '2026-01-10T12:05:00Z', path: '/b', user: 'u-2' },
 ];
 const USER_CASES: Case[] = [
-  ['users: main', 'main', { start_date: '2026-01-10', end_date: '2026-01-11', site_id: USERS }, main(4, 3, 4, 1.33, 0.6667, 100, 4)],
+  [
+    'users: main',
+    'main',
+    { start_date: '2026-01-10', end_date: '2026-01-11', site_id: USERS },
+    main(4, 3, 4, 1.33, 0.6667, 100, 4),
+  ],
 ];
 
 /**

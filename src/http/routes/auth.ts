@@ -21,7 +21,16 @@ const passwordBody = z.object({ password: z.string().min(8, 'at least 8 characte
 const keyBody = z.object({
   name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
   scope: z.enum(SCOPES),
-  sites: z.array(z.string().regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'not a valid site id').max(253)).max(1000).nullable().optional(),
+  sites: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'not a valid site id')
+        .max(253),
+    )
+    .max(1000)
+    .nullable()
+    .optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -33,7 +33,8 @@ function siteParam(q: Query): string {
 function intParam(q: Query, name: string, def: number, min: number, max: number): number {
   const v = q[name];
   if (v === undefined) return def;
-  if (!/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) throw badRequest(`${name}: must be an integer from ${min} to ${max}`);
+  if (!/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max)
+    throw badRequest(`${name}: must be an integer from ${min} to ${max}`);
   return Number(v);
 }
 
@@ -79,7 +80,8 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
     '/api/stats/timeseries',
     handle('timeseries', async (siteId, period, q) => {
       const interval = (q.interval ?? (period.interval === 'minute' ? 'hour' : period.interval)) as Interval;
-      if (!(INTERVALS as readonly string[]).includes(interval)) throw badRequest(`interval: must be one of ${INTERVALS.join(', ')}`);
+      if (!(INTERVALS as readonly string[]).includes(interval))
+        throw badRequest(`interval: must be one of ${INTERVALS.join(', ')}`);
       return deps.store.read(async (r) => {
         let p = period;
         if (period.name === 'all') {
@@ -87,7 +89,8 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
           p = { ...period, from: first ?? new Date(period.to.getTime() - 86_400_000) };
         }
         const buckets = (p.to.getTime() - p.from.getTime()) / BUCKET_MS[interval as Exclude<Interval, 'minute'>];
-        if (buckets > MAX_BUCKETS) throw badRequest(`interval: ${interval} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
+        if (buckets > MAX_BUCKETS)
+          throw badRequest(`interval: ${interval} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         return timeseries(r, { siteId, period: p }, interval as Exclude<Interval, 'minute'>);
       });
     }),

@@ -12,8 +12,7 @@
 import { isbot } from 'isbot';
 
 /** Automation markers checked in addition to isbot's list. */
-const EXTRA_BOT_PATTERN =
-  /headless|lighthouse|phantomjs|slimerjs|puppeteer|playwright|selenium|webdriver/i;
+const EXTRA_BOT_PATTERN = /headless|lighthouse|phantomjs|slimerjs|puppeteer|playwright|selenium|webdriver/i;
 
 const CACHE_MAX = 10_000;
 const cache = new Map<string, boolean>();

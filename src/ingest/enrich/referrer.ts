@@ -152,9 +152,24 @@ export function referrerInfo(
 }
 
 export const CHANNELS = [
-  'Direct', 'Cross-network', 'Paid Shopping', 'Paid Search', 'Paid Social', 'Paid Video', 'Display',
-  'Paid Other', 'Organic Shopping', 'Organic Social', 'Organic Video', 'Organic Search', 'Referral',
-  'Email', 'Affiliates', 'Audio', 'SMS', 'Mobile Push Notifications',
+  'Direct',
+  'Cross-network',
+  'Paid Shopping',
+  'Paid Search',
+  'Paid Social',
+  'Paid Video',
+  'Display',
+  'Paid Other',
+  'Organic Shopping',
+  'Organic Social',
+  'Organic Video',
+  'Organic Search',
+  'Referral',
+  'Email',
+  'Affiliates',
+  'Audio',
+  'SMS',
+  'Mobile Push Notifications',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -195,10 +210,7 @@ const CHANNEL_RULES: ReadonlyArray<readonly [Channel, (c: ChannelInput) => boole
   ['Affiliates', (c) => c.medium === 'affiliate'],
   ['Audio', (c) => c.medium === 'audio'],
   ['SMS', (c) => c.source === 'sms' || c.medium === 'sms'],
-  [
-    'Mobile Push Notifications',
-    (c) => c.source === 'firebase' || /push$|mobile|notification/.test(c.medium ?? ''),
-  ],
+  ['Mobile Push Notifications', (c) => c.source === 'firebase' || /push$|mobile|notification/.test(c.medium ?? '')],
 ];
 
 function clean(v: string | null, none: readonly string[]): string | null {

@@ -23,7 +23,10 @@ export interface PageUrl {
 
 /** Lower case, no trailing dot, no leading `www.`. */
 export function normalizeHost(host: string): string {
-  return host.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
+  return host
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^www\./, '');
 }
 
 function decode(s: string): string {

@@ -102,11 +102,7 @@ const cases: Array<[string, string, UserAgentInfo]> = [
     'Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0 Safari/605.1.15',
     { browser: 'Safari', browserVersion: '13.0', os: 'PlayStation', osVersion: '5', uaDevice: 'Desktop' },
   ],
-  [
-    'unrecognised UA',
-    'curl/8.4.0',
-    { browser: null, browserVersion: null, os: null, osVersion: null, uaDevice: 'Desktop' },
-  ],
+  ['unrecognised UA', 'curl/8.4.0', { browser: null, browserVersion: null, os: null, osVersion: null, uaDevice: 'Desktop' }],
   ['empty UA', '', { browser: null, browserVersion: null, os: null, osVersion: null, uaDevice: null }],
   ['blank UA', '   ', { browser: null, browserVersion: null, os: null, osVersion: null, uaDevice: null }],
 ];

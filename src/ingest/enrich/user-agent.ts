@@ -42,9 +42,29 @@ const BROWSER_NAMES: ReadonlyMap<string, string> = new Map([
 ]);
 
 const LINUX_DISTROS = [
-  'Linux', 'Ubuntu', 'Kubuntu', 'Debian', 'Fedora', 'Arch', 'Mint', 'Gentoo', 'CentOS',
-  'RedHat', 'SUSE', 'openSUSE', 'Manjaro', 'Slackware', 'Mageia', 'Mandriva', 'Linpus',
-  'Zenwalk', 'PCLinuxOS', 'VectorLinux', 'elementary OS', 'Deepin', 'GNU',
+  'Linux',
+  'Ubuntu',
+  'Kubuntu',
+  'Debian',
+  'Fedora',
+  'Arch',
+  'Mint',
+  'Gentoo',
+  'CentOS',
+  'RedHat',
+  'SUSE',
+  'openSUSE',
+  'Manjaro',
+  'Slackware',
+  'Mageia',
+  'Mandriva',
+  'Linpus',
+  'Zenwalk',
+  'PCLinuxOS',
+  'VectorLinux',
+  'elementary OS',
+  'Deepin',
+  'GNU',
 ];
 
 /** ua-parser-js OS names → the name shown in the dashboard. Others pass through. */

@@ -29,10 +29,7 @@ describe('visitorId', () => {
     ['another IP', visitorId(SECRET, '2024-03-15', 'example.com', '203.0.113.8', UA)],
     ['another UA', visitorId(SECRET, '2024-03-15', 'example.com', '203.0.113.7', 'Mozilla/5.0 Other')],
     ['another secret', visitorId(Buffer.from('other-secret'), '2024-03-15', 'example.com', '203.0.113.7', UA)],
-    [
-      'fields shifted across the separator',
-      visitorId(SECRET, '2024-03-15', 'example.com2', '03.0.113.7', UA),
-    ],
+    ['fields shifted across the separator', visitorId(SECRET, '2024-03-15', 'example.com2', '03.0.113.7', UA)],
   ])('differs for %s', (_name, other) => {
     expect(other).not.toBe(base);
   });
@@ -54,9 +51,7 @@ describe('userKey', () => {
 
   it('never equals a visitor id over the same text (domain separation)', () => {
     // Same field text as a visitor message would not collide thanks to the prefix.
-    expect(userKey(SECRET, 'example.com', 'user-42')).not.toBe(
-      visitorId(SECRET, 'example.com', 'user-42', '', ''),
-    );
+    expect(userKey(SECRET, 'example.com', 'user-42')).not.toBe(visitorId(SECRET, 'example.com', 'user-42', '', ''));
   });
 });
 

@@ -4,8 +4,9 @@
  * whose durability comes from the write-ahead log instead. A small connection pool lets
  * queries run side by side.
  */
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+
 import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { createTableSql } from '../columns.js';
 import { migrate } from './migrations.js';
 

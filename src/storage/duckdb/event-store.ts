@@ -315,7 +315,8 @@ export class DuckDbEventStore implements EventStore {
     } catch {
       reachable = false;
     }
-    const hotRows = Number((await this.db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${HOT_TABLE}`))[0]?.n ?? 0) + this.hot.size;
+    const hotRows =
+      Number((await this.db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${HOT_TABLE}`))[0]?.n ?? 0) + this.hot.size;
     let diskBytes = 0;
     for (const p of this.partitions.values()) diskBytes += partitionBytes(p);
     return {
