@@ -28,11 +28,20 @@ export interface StorageHealth {
   lastFlushAt: string | null;
 }
 
+export interface AppendOptions {
+  /**
+   * Live traffic stamped with the server clock: each identity's events arrive in time
+   * order, so ingest-time visit ids are final. Otherwise (batches with their own
+   * timestamps) visits are recomputed when the rows are written to cold storage.
+   */
+  live?: boolean;
+}
+
 export interface EventStore {
   /** Allocates the next ingest sequence number. */
   nextSeq(): bigint;
   /** Resolves once the rows are durable (they survive kill -9) and will be visible to reads. */
-  append(rows: StoredRow[]): Promise<void>;
+  append(rows: StoredRow[], opts?: AppendOptions): Promise<void>;
   read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T>;
   flush(): Promise<FlushResult>;
   health(): Promise<StorageHealth>;

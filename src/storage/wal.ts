@@ -1,12 +1,13 @@
 /**
- * Write-ahead log: the durability of the hot tier. An event is acknowledged only after
- * its line is written to the current segment (and fdatasync'ed when `wal_fsync` is on),
- * so it survives `kill -9` (page cache) and, with fsync, power loss. Writes are group
- * committed: while one write is in flight, later events queue and go out together.
- * Segments are rotated at each flush and deleted once their rows are in Parquet.
+ * Write-ahead log: the durability of the hot tier. Events arriving in the same event-loop
+ * turn are written together with one write(2) to the current segment; once that returns,
+ * the bytes are in the kernel and survive `kill -9` of the process. With `fsync` on, the
+ * acknowledgement also waits for an fdatasync (group commit: one sync covers every write
+ * before it, and writes continue while a sync is in flight), which adds power-loss safety;
+ * with it off, a background fdatasync runs every second. Segments rotate at each flush
+ * and are deleted once their rows are in Parquet.
  */
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRow, encodeRow, type StoredRow } from './columns.js';
 
@@ -18,9 +19,11 @@ interface Pending {
 
 interface Segment {
   path: string;
-  handle: FileHandle | null;
+  fd: number | null;
   maxSeq: bigint;
   rows: number;
+  /** Syncs in flight on this segment's descriptor. */
+  syncs: Set<Promise<void>>;
 }
 
 export interface ClosedSegments {
@@ -29,12 +32,17 @@ export interface ClosedSegments {
   rows: number;
 }
 
+const syncFd = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+
 export class WriteAheadLog {
   private queue: Pending[] = [];
-  private writing: Promise<void> | null = null;
+  private scheduled = false;
+  private awaitingSync: { segment: Segment; batch: Pending[] }[] = [];
+  private syncing: Promise<void> | null = null;
   private current!: Segment;
   private closed: Segment[] = [];
   private nextNumber = 1;
+  private timer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -60,7 +68,7 @@ export class WriteAheadLog {
       .sort();
     for (const name of names) {
       const path = join(dir, name);
-      const segment: Segment = { path, handle: null, maxSeq: 0n, rows: 0 };
+      const segment: Segment = { path, fd: null, maxSeq: 0n, rows: 0, syncs: new Set() };
       for (const line of readFileSync(path, 'utf8').split('\n')) {
         if (line.length === 0) continue;
         try {
@@ -75,7 +83,14 @@ export class WriteAheadLog {
       wal.closed.push(segment);
       wal.nextNumber = Math.max(wal.nextNumber, Number.parseInt(name, 10) + 1);
     }
-    wal.current = await wal.openSegment();
+    wal.current = wal.openSegment();
+    if (!fsync) {
+      wal.timer = setInterval(() => {
+        const fd = wal.current.fd;
+        if (fd !== null) wal.track(wal.current, syncFd(fd).catch(() => undefined));
+      }, 1000);
+      wal.timer.unref();
+    }
     return { wal, replayed, tornLines };
   }
 
@@ -83,18 +98,18 @@ export class WriteAheadLog {
   append(rows: StoredRow[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
-      if (!this.writing) this.writing = this.pump();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.commit());
+      }
     });
   }
 
   /** Starts a new segment; the returned ones hold every row acknowledged before the call. */
   async rotate(): Promise<ClosedSegments> {
+    this.commit();
     const old = this.current;
-    this.current = await this.openSegment();
-    // A write may still be in flight on the old segment; its rows belong to this flush.
-    while (this.inFlight && this.inFlightSegment === old) await this.inFlight;
-    await old.handle?.close();
-    old.handle = null;
+    this.current = this.openSegment();
     this.closed.push(old);
     const segments = this.closed;
     return {
@@ -104,10 +119,18 @@ export class WriteAheadLog {
     };
   }
 
-  /** Deletes segments whose rows are now in Parquet. */
-  release(paths: readonly string[]): void {
-    for (const path of paths) unlinkSync(path);
-    this.closed = this.closed.filter((s) => !paths.includes(s.path));
+  /** Deletes segments whose rows are now in Parquet, once no sync still needs them. */
+  async release(paths: readonly string[]): Promise<void> {
+    const done = this.closed.filter((s) => paths.includes(s.path));
+    for (const s of done) {
+      while (s.syncs.size > 0 || this.awaitingSync.some((e) => e.segment === s)) {
+        await (this.syncing ?? Promise.all(s.syncs));
+      }
+      if (s.fd !== null) closeSync(s.fd);
+      s.fd = null;
+      unlinkSync(s.path);
+    }
+    this.closed = this.closed.filter((s) => !done.includes(s));
   }
 
   get pendingSegments(): number {
@@ -115,45 +138,76 @@ export class WriteAheadLog {
   }
 
   async close(): Promise<void> {
-    while (this.writing) await this.writing;
-    await this.current.handle?.close();
-    this.current.handle = null;
-  }
-
-  private inFlightSegment: Segment | null = null;
-  private inFlight: Promise<void> | null = null;
-
-  private async pump(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      this.inFlightSegment = this.current;
-      this.inFlight = this.writeBatch(this.current, batch);
-      await this.inFlight;
+    if (this.timer) clearInterval(this.timer);
+    this.commit();
+    while (this.syncing) await this.syncing;
+    for (const s of [...this.closed, this.current]) {
+      if (s.fd === null) continue;
+      fdatasyncSync(s.fd);
+      closeSync(s.fd);
+      s.fd = null;
     }
-    this.inFlightSegment = null;
-    this.inFlight = null;
-    this.writing = null;
   }
 
-  private async writeBatch(segment: Segment, batch: Pending[]): Promise<void> {
+  /** Writes everything queued in one write(2); acknowledges now, or after the next sync. */
+  private commit(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    const segment = this.current;
     const rows = batch.flatMap((p) => p.rows);
     try {
-      if (!segment.handle) throw new Error('log segment closed');
-      await segment.handle.write(`${rows.map(encodeRow).join('\n')}\n`);
-      if (this.fsync) await segment.handle.datasync();
-      for (const row of rows) if (row.seq > segment.maxSeq) segment.maxSeq = row.seq;
-      segment.rows += rows.length;
-      this.onDurable(rows);
-      for (const p of batch) p.resolve();
+      if (segment.fd === null) throw new Error('log segment closed');
+      const bytes = Buffer.from(`${rows.map(encodeRow).join('\n')}\n`, 'utf8');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(segment.fd, bytes, off);
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
+      return;
     }
+    for (const row of rows) if (row.seq > segment.maxSeq) segment.maxSeq = row.seq;
+    segment.rows += rows.length;
+    this.onDurable(rows);
+    if (!this.fsync) {
+      for (const p of batch) p.resolve();
+      return;
+    }
+    this.awaitingSync.push({ segment, batch });
+    this.syncNext();
   }
 
-  private async openSegment(): Promise<Segment> {
+  private syncNext(): void {
+    if (this.syncing || this.awaitingSync.length === 0) return;
+    const entries = this.awaitingSync;
+    this.awaitingSync = [];
+    const segments = [...new Set(entries.map((e) => e.segment))];
+    const all = Promise.all(
+      segments.map((s) => (s.fd === null ? Promise.reject(new Error('log segment closed')) : this.track(s, syncFd(s.fd)))),
+    );
+    this.syncing = all.then(
+      () => {
+        for (const e of entries) for (const p of e.batch) p.resolve();
+      },
+      (err: Error) => {
+        for (const e of entries) for (const p of e.batch) p.reject(err);
+      },
+    );
+    this.syncing.finally(() => {
+      this.syncing = null;
+      this.syncNext();
+    });
+  }
+
+  private track(segment: Segment, sync: Promise<void>): Promise<void> {
+    segment.syncs.add(sync);
+    const done = () => segment.syncs.delete(sync);
+    sync.then(done, done);
+    return sync;
+  }
+
+  private openSegment(): Segment {
     const path = join(this.dir, `${String(this.nextNumber++).padStart(10, '0')}.log`);
-    const handle = await open(path, 'a');
-    return { path, handle, maxSeq: 0n, rows: 0 };
+    return { path, fd: openSync(path, 'a'), maxSeq: 0n, rows: 0, syncs: new Set() };
   }
 }

@@ -156,7 +156,8 @@ describe('DuckDbEventStore', () => {
     await store.append([late]);
     await store.flush();
     expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 1 });
-    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000003.c.parquet']);
+    // A rewrite replaces every earlier file: its range starts at 0.
+    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000003.c00000000000000000000.parquet']);
   });
 
   it('treats a gap of exactly the timeout as the same visit and one second more as a new one', async () => {
@@ -176,7 +177,7 @@ describe('DuckDbEventStore', () => {
       await store.append([row(store, 'a.com', BigInt(100 + i), `2026-01-10T1${i}:00:00Z`)]);
       await store.flush();
     }
-    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000003.c.parquet']);
+    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000003.c00000000000000000001.parquet']);
     expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 3 });
   });
 

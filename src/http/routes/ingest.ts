@@ -56,7 +56,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       if (status) throw new HttpError(status, result.message);
       return reply.code(202).send(); // bots: accepted and discarded, as Plausible does
     }
-    await deps.store.append(result);
+    await deps.store.append(result, { live: true });
     deps.pipeline.metrics.ingested.inc(result.length);
     return reply.code(202).send();
   });

@@ -1,9 +1,10 @@
 /**
  * The cold tier on disk: `events/site_id=<site>/date=<YYYY-MM-DD>/<id>.parquet`, where
  * `<id>` is the highest ingest sequence number the file may hold. A compacted file
- * (`<id>.c.parquet`) replaces every file of its partition with an id ≤ its own. Those two
- * rules make every crash recoverable: anything a finished file covers is deleted from the
- * hot tier and from older files at start-up, so no event is counted twice.
+ * (`<id>.c<from>.parquet`) replaces the files of its partition whose ids lie in
+ * [from, id]. Those two rules make every crash recoverable: anything a finished file
+ * covers is skipped in the replayed log and deleted from older files at start-up, so no
+ * event is counted twice.
  */
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { join } from 'node:path';
 export interface ColdFile {
   name: string;
   id: bigint;
-  compacted: boolean;
+  /** For a compacted file, the lowest id it replaces; null for a flush file. */
+  from: bigint | null;
 }
 
 export interface Partition {
@@ -21,12 +23,13 @@ export interface Partition {
   files: ColdFile[];
 }
 
-const FILE = /^(\d{20})(\.c)?\.parquet$/;
+const FILE = /^(\d{20})(?:\.c(\d{20}))?\.parquet$/;
+const pad = (n: bigint) => n.toString().padStart(20, '0');
 
 export const partitionKey = (siteId: string, date: string) => `${siteId}\u0000${date}`;
 
-export function fileName(id: bigint, compacted: boolean): string {
-  return `${id.toString().padStart(20, '0')}${compacted ? '.c' : ''}.parquet`;
+export function fileName(id: bigint, from: bigint | null): string {
+  return `${pad(id)}${from === null ? '' : `.c${pad(from)}`}.parquet`;
 }
 
 export function partitionDir(eventsDir: string, siteId: string, date: string): string {
@@ -51,7 +54,7 @@ export function scanPartitions(eventsDir: string): Map<string, Partition> {
       const files: ColdFile[] = [];
       for (const name of readdirSync(dir)) {
         const m = FILE.exec(name);
-        if (m?.[1]) files.push({ name, id: BigInt(m[1]), compacted: m[2] !== undefined });
+        if (m?.[1]) files.push({ name, id: BigInt(m[1]), from: m[2] === undefined ? null : BigInt(m[2]) });
         else if (name.endsWith('.tmp')) unlinkSync(join(dir, name));
       }
       const p: Partition = { siteId, date, dir, files };
@@ -65,13 +68,23 @@ export function scanPartitions(eventsDir: string): Map<string, Partition> {
 
 /** Deletes files a compacted file replaces; returns their names. */
 export function dropSuperseded(p: Partition): string[] {
-  const newest = p.files.filter((f) => f.compacted).reduce<ColdFile | null>((m, f) => (!m || f.id > m.id ? f : m), null);
-  if (!newest) return [];
-  const gone = p.files.filter((f) => f !== newest && f.id <= newest.id);
+  // Widest ranges first, so a file replaced by two compacted files is judged by the wider.
+  const compacted = p.files.filter((f) => f.from !== null).sort((a, b) => cmp(b.id - (b.from ?? 0n), a.id - (a.from ?? 0n)));
+  const gone = new Set<ColdFile>();
+  for (const c of compacted) {
+    if (gone.has(c) || c.from === null) continue;
+    const lo = c.from;
+    for (const f of p.files) {
+      if (f === c || gone.has(f)) continue;
+      if (f.id >= lo && f.id <= c.id && (f.from === null || f.from >= lo)) gone.add(f);
+    }
+  }
   for (const f of gone) unlinkSync(join(p.dir, f.name));
-  p.files = p.files.filter((f) => !gone.includes(f));
-  return gone.map((f) => f.name);
+  p.files = p.files.filter((f) => !gone.has(f));
+  return [...gone].map((f) => f.name);
 }
+
+const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function partitionBytes(p: Partition): number {
   return p.files.reduce((n, f) => n + statSync(join(p.dir, f.name)).size, 0);

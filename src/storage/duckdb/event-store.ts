@@ -9,13 +9,14 @@
  * recomputed on write; if a late event changes the sessions of rows already on disk, the
  * whole partition is rewritten as one compacted file.
  */
-import { existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
 import { RwLock } from '../rw-lock.js';
-import type { EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
+import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
 import {
   dropSuperseded,
@@ -52,8 +53,11 @@ interface PlannedFile {
   tmp: string;
   name: string;
   id: bigint;
-  compacted: boolean;
+  from: bigint | null;
 }
+
+/** A compacted file at least this large is left alone; later small files compact among themselves. */
+const LARGE_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Quotes a server-generated path as a SQL literal (never used for client input). */
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -64,6 +68,8 @@ export class DuckDbEventStore implements EventStore {
   private seq = 0n;
   private lastFlushAt: Date | null = null;
   private unflushed = 0;
+  /** Partitions whose pending rows may be out of order (batches, replayed log). */
+  private needsCheck = new Set<string>();
   private closing = false;
   readonly sessions: Sessionizer;
 
@@ -95,6 +101,7 @@ export class DuckDbEventStore implements EventStore {
     });
     hot.enqueue(pending);
     hot.drain();
+    for (const r of pending) store.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     let top = 0n;
     for (const r of replayed) if (r.seq > top) top = r.seq;
     for (const p of partitions.values()) if (maxId(p) > top) top = maxId(p);
@@ -112,7 +119,8 @@ export class DuckDbEventStore implements EventStore {
     return this.seq;
   }
 
-  async append(rows: StoredRow[]): Promise<void> {
+  async append(rows: StoredRow[], opts: AppendOptions = {}): Promise<void> {
+    if (!opts.live) for (const r of rows) this.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     await this.wal.append(rows);
     this.unflushed += rows.length;
     this.flushIfDue();
@@ -169,18 +177,25 @@ export class DuckDbEventStore implements EventStore {
 
   private async flushOnce(): Promise<FlushResult> {
     const started = performance.now();
+    const check = this.needsCheck;
+    this.needsCheck = new Set();
     const closed = await this.wal.rotate();
     this.unflushed = Math.max(0, this.unflushed - closed.rows);
     this.hot.drain();
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
-      planned = await this.db.with((c) => this.writeFlushFiles(c, closed.maxSeq));
+      try {
+        planned = await this.db.with((c) => this.writeFlushFiles(c, closed.maxSeq, check));
+      } catch (err) {
+        for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
+        throw err;
+      }
       await this.lock.write(async () => {
         this.install(planned);
         await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [closed.maxSeq]);
       });
     }
-    this.wal.release(closed.paths);
+    await this.wal.release(closed.paths);
     await this.compact();
     await this.applyRetention();
     this.sessions.sweep();
@@ -193,7 +208,12 @@ export class DuckDbEventStore implements EventStore {
     return result;
   }
 
-  private async writeFlushFiles(c: DuckDBConnection, upTo: bigint): Promise<PlannedFile[]> {
+  /**
+   * Writes one file per touched partition. Partitions that received only live traffic
+   * keep their ingest-time visit ids; those in `check` (batches, replayed rows) have
+   * visits recomputed together with the same identities' rows already on disk.
+   */
+  private async writeFlushFiles(c: DuckDBConnection, upTo: bigint, check: ReadonlySet<string>): Promise<PlannedFile[]> {
     await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
     const parts = (
       await c.runAndReadAll(
@@ -209,6 +229,10 @@ export class DuckDbEventStore implements EventStore {
         'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE',
         [siteId, date],
       );
+      if (!check.has(key)) {
+        planned.push(await this.writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []));
+        continue;
+      }
       let source = 'part_new';
       let compacted = false;
       if (partition.files.length > 0) {
@@ -233,49 +257,79 @@ export class DuckDbEventStore implements EventStore {
           source = `(SELECT *, false AS _prior FROM part_new UNION ALL BY NAME SELECT *, true AS _prior FROM part_prior)`;
         }
       }
-      const name = fileName(upTo, compacted);
-      const tmp = join(partition.dir, `.${name}.tmp`);
       const keepNew = source.includes('_prior') ? 'WHERE NOT _prior' : '';
-      rmSync(tmp, { force: true });
-      await ensureDir(partition.dir);
-      await c.run(
-        `COPY (SELECT ${FILE_COLUMNS} FROM (${sessionizedSql(source, '$1')}) ${keepNew} ORDER BY timestamp)
-         TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-        compacted ? [timeoutMs, siteId] : [timeoutMs],
+      planned.push(
+        await this.writePartitionFile(
+          c,
+          partition,
+          upTo,
+          compacted ? 0n : null,
+          `SELECT ${FILE_COLUMNS} FROM (${sessionizedSql(source, '$1')}) ${keepNew} ORDER BY timestamp`,
+          compacted ? [timeoutMs, siteId] : [timeoutMs],
+        ),
       );
-      planned.push({ partition, tmp, name, id: upTo, compacted });
     }
     await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_prior');
     return planned;
+  }
+
+  /** Writes a query's rows to a temp file in the partition, to be installed under the lock. */
+  private async writePartitionFile(
+    c: DuckDBConnection,
+    partition: Partition,
+    id: bigint,
+    from: bigint | null,
+    select: string,
+    params: DuckDBValue[],
+  ): Promise<PlannedFile> {
+    const name = fileName(id, from);
+    const tmp = join(partition.dir, `.${name}.tmp`);
+    await mkdir(partition.dir, { recursive: true });
+    rmSync(tmp, { force: true });
+    await c.run(`COPY (${select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
+    return { partition, tmp, name, id, from };
   }
 
   /** Renames written files into place and retires what they replace. Caller holds the write lock. */
   private install(planned: readonly PlannedFile[]): void {
     for (const f of planned) {
       renameSync(f.tmp, join(f.partition.dir, f.name));
-      f.partition.files.push({ name: f.name, id: f.id, compacted: f.compacted });
+      f.partition.files.push({ name: f.name, id: f.id, from: f.from });
       dropSuperseded(f.partition);
       this.partitions.set(partitionKey(f.partition.siteId, f.partition.date), f.partition);
     }
   }
 
-  /** Merges partitions holding many small files into one file each. */
+  /**
+   * Merges the newest run of small files of a partition (everything after its last large
+   * file) once there are `compact_min_files` of them, so a busy day is not rewritten whole
+   * at every compaction.
+   */
   async compact(): Promise<number> {
-    const due = [...this.partitions.values()].filter((p) => p.files.length >= this.opts.compactMinFiles);
-    for (const p of due) {
-      const id = maxId(p);
-      const name = fileName(id, true);
-      const tmp = join(p.dir, `.${name}.tmp`);
-      const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
-      await this.db.run(
-        `COPY (SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) ORDER BY timestamp)
-         TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+    let merged = 0;
+    for (const p of this.partitions.values()) {
+      const sorted = [...p.files].sort((a, b) => (a.id < b.id ? -1 : 1));
+      const lastLarge = sorted.findLastIndex((f) => f.from !== null && statSync(join(p.dir, f.name)).size >= LARGE_FILE_BYTES);
+      const run = sorted.slice(lastLarge + 1);
+      if (run.length < this.opts.compactMinFiles) continue;
+      const id = run[run.length - 1]?.id ?? 0n;
+      const from = run.reduce((m, f) => ((f.from ?? f.id) < m ? (f.from ?? f.id) : m), id);
+      const files = `[${run.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
+      const planned = await this.db.with((c) =>
+        this.writePartitionFile(
+          c,
+          p,
+          id,
+          from,
+          `SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) ORDER BY timestamp`,
+          [],
+        ),
       );
-      const before = p.files.length;
-      await this.lock.write(async () => this.install([{ partition: p, tmp, name, id, compacted: true }]));
-      this.opts.log.info({ site_id: p.siteId, date: p.date, files: before }, 'compacted partition');
+      await this.lock.write(async () => this.install([planned]));
+      this.opts.log.info({ site_id: p.siteId, date: p.date, files: run.length }, 'compacted partition');
+      merged++;
     }
-    return due.length;
+    return merged;
   }
 
   /** Deletes partitions older than the retention period (0 keeps everything). */
@@ -345,11 +399,4 @@ export class DuckDbEventStore implements EventStore {
 
 export function utcDate(d: Date): string {
   return d.toISOString().slice(0, 10);
-}
-
-async function ensureDir(dir: string): Promise<void> {
-  if (!existsSync(dir)) {
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(dir, { recursive: true });
-  }
 }
