@@ -7,7 +7,17 @@
  * with it off, a background fdatasync runs every second. Segments rotate at each flush
  * and are deleted once their rows are in Parquet.
  */
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { decodeRow, encodeRow, type StoredRow } from './columns.js';
 
@@ -87,7 +97,11 @@ export class WriteAheadLog {
     if (!fsync) {
       wal.timer = setInterval(() => {
         const fd = wal.current.fd;
-        if (fd !== null) wal.track(wal.current, syncFd(fd).catch(() => undefined));
+        if (fd !== null)
+          wal.track(
+            wal.current,
+            syncFd(fd).catch(() => undefined),
+          );
       }, 1000);
       wal.timer.unref();
     }

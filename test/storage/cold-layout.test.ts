@@ -25,6 +25,11 @@ describe('scanPartitions', () => {
     for (const name of present) writeFileSync(join(dir, name), '');
     const parts = scanPartitions(root);
     expect(readdirSync(dir).sort()).toEqual([...kept].sort());
-    expect(parts.get('a.com\u00002026-01-10')?.files.map((f) => f.name).sort()).toEqual([...kept].sort());
+    expect(
+      parts
+        .get('a.com\u00002026-01-10')
+        ?.files.map((f) => f.name)
+        .sort(),
+    ).toEqual([...kept].sort());
   });
 });

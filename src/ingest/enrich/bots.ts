@@ -10,26 +10,14 @@
  * memoized in a bounded cache.
  */
 import { isbot } from 'isbot';
+import { memoize } from './memoize.js';
 
 /** Automation markers checked in addition to isbot's list. */
 const EXTRA_BOT_PATTERN = /headless|lighthouse|phantomjs|slimerjs|puppeteer|playwright|selenium|webdriver/i;
-
-const CACHE_MAX = 10_000;
-const cache = new Map<string, boolean>();
 
 function detect(ua: string): boolean {
   if (ua.trim() === '') return true;
   return isbot(ua) || EXTRA_BOT_PATTERN.test(ua);
 }
 
-export function isBot(ua: string): boolean {
-  const hit = cache.get(ua);
-  if (hit !== undefined) return hit;
-  const bot = detect(ua);
-  if (cache.size >= CACHE_MAX) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(ua, bot);
-  return bot;
-}
+export const isBot: (ua: string) => boolean = memoize(detect);

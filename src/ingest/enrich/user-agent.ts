@@ -9,6 +9,7 @@
  * memoized in a bounded cache.
  */
 import { UAParser } from 'ua-parser-js';
+import { memoize } from './memoize.js';
 
 export interface UserAgentInfo {
   browser: string | null;
@@ -74,9 +75,6 @@ const OS_NAMES: ReadonlyMap<string, string> = new Map([
   ...LINUX_DISTROS.map((d): [string, string] => [d, 'GNU/Linux']),
 ]);
 
-const CACHE_MAX = 10_000;
-const cache = new Map<string, UserAgentInfo>();
-
 const EMPTY: UserAgentInfo = Object.freeze({
   browser: null,
   browserVersion: null,
@@ -122,13 +120,7 @@ function parse(ua: string): UserAgentInfo {
  */
 export function parseUserAgent(ua: string): UserAgentInfo {
   if (ua.trim() === '') return EMPTY;
-  const hit = cache.get(ua);
-  if (hit !== undefined) return hit;
-  const info = parse(ua);
-  if (cache.size >= CACHE_MAX) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(ua, info);
-  return info;
+  return parseMemo(ua);
 }
+
+const parseMemo = memoize(parse);

@@ -230,7 +230,9 @@ export class DuckDbEventStore implements EventStore {
         [siteId, date],
       );
       if (!check.has(key)) {
-        planned.push(await this.writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []));
+        planned.push(
+          await this.writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []),
+        );
         continue;
       }
       let source = 'part_new';
