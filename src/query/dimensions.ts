@@ -1,42 +1,128 @@
 /**
- * The dimension allowlist: the only way a breakdown name becomes a column. Each entry is
- * server-authored SQL over the event row. Event dimensions (page, hostname) count the
- * rows that carry the value (`pageviewsOnly` restricts to page views); visit dimensions
- * (source, device, location, …) are attributes of a visit, taken from its first event,
- * as in Plausible.
+ * The dimension allowlist, in Plausible's v2 names: the only way a name becomes SQL.
+ * Event dimensions are read from each event row; visit dimensions are attributes of a
+ * visit taken from its first event (entry/exit page: its first/last page view), as in
+ * Plausible; time dimensions bucket the event time (and a visit's start, for visit
+ * metrics). Expressions are server-authored; a property key is a bound parameter.
  */
+import { fragment, type Sql, sql } from './sql.js';
+
+export type Level = 'event' | 'visit' | 'time';
+
 export interface Dimension {
-  readonly expr: string;
-  readonly level: 'event' | 'visit';
-  readonly pageviewsOnly: boolean;
+  readonly name: string;
+  readonly level: Level;
+  /** SQL over the joined row relation (event columns plus `v_*` visit attributes). */
+  readonly expr: Sql;
+  /** For visit dimensions: the per-visit aggregate defining `v_<alias>`. */
+  readonly visitColumn?: { alias: string; agg: string };
+  /** For time dimensions: the truncation unit. */
+  readonly unit?: 'hour' | 'day' | 'week' | 'month';
 }
 
-const NOT_SET = (col: string) => `coalesce(nullif(${col}, ''), '(not set)')`;
-const d = (expr: string): Dimension => ({ expr, level: 'visit', pageviewsOnly: false });
-const e = (expr: string, pageviewsOnly: boolean): Dimension => ({ expr, level: 'event', pageviewsOnly });
+export const NOT_SET = '(not set)';
+const notSet = (col: string) => `coalesce(nullif(${col}, ''), '${NOT_SET}')`;
+const first = (expr: string) => `first(${expr} ORDER BY timestamp, seq)`;
 
-export const DIMENSIONS: Readonly<Record<string, Dimension>> = {
-  pages: e('pathname', true),
-  hostnames: e(NOT_SET('hostname'), false),
-  sources: d("coalesce(nullif(referrer_source, ''), 'Direct / None')"),
-  referrers: d("coalesce(nullif(referrer, ''), 'Direct / None')"),
-  channels: d(NOT_SET('channel')),
-  'utm-source': d(NOT_SET('utm_source')),
-  'utm-medium': d(NOT_SET('utm_medium')),
-  'utm-campaign': d(NOT_SET('utm_campaign')),
-  'utm-content': d(NOT_SET('utm_content')),
-  'utm-term': d(NOT_SET('utm_term')),
-  browsers: d(NOT_SET('browser')),
-  'browser-versions': d(`${NOT_SET('browser')} || ' ' || ${NOT_SET('browser_version')}`),
-  os: d(NOT_SET('os')),
-  'os-versions': d(`${NOT_SET('os')} || ' ' || ${NOT_SET('os_version')}`),
-  devices: d(NOT_SET('device_type')),
-  'screen-sizes': d(NOT_SET('device_type')),
-  countries: d(NOT_SET('country_code')),
-  regions: d(NOT_SET('region')),
-  cities: d(NOT_SET('city')),
-};
+const event = (name: string, expr: string): Dimension => ({ name, level: 'event', expr: fragment(expr) });
+const visit = (name: string, alias: string, agg: string): Dimension => ({
+  name,
+  level: 'visit',
+  expr: fragment(`v_${alias}`),
+  visitColumn: { alias, agg },
+});
+const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
+  name: `time:${unit}`,
+  level: 'time',
+  expr: fragment(`date_trunc('${unit}', timestamp)`),
+  unit,
+});
 
+const FIXED: readonly Dimension[] = [
+  event('event:page', 'pathname'),
+  event('event:hostname', notSet('hostname')),
+  event('event:name', 'event_name'),
+  event('event:goal', 'event_name'),
+  visit('visit:source', 'source', first("coalesce(nullif(referrer_source, ''), 'Direct / None')")),
+  visit('visit:referrer', 'referrer', first("coalesce(nullif(referrer, ''), 'Direct / None')")),
+  visit('visit:channel', 'channel', first(notSet('channel'))),
+  visit('visit:utm_source', 'utm_source', first(notSet('utm_source'))),
+  visit('visit:utm_medium', 'utm_medium', first(notSet('utm_medium'))),
+  visit('visit:utm_campaign', 'utm_campaign', first(notSet('utm_campaign'))),
+  visit('visit:utm_content', 'utm_content', first(notSet('utm_content'))),
+  visit('visit:utm_term', 'utm_term', first(notSet('utm_term'))),
+  visit('visit:browser', 'browser', first(notSet('browser'))),
+  visit('visit:browser_version', 'browser_version', first(notSet('browser_version'))),
+  visit('visit:os', 'os', first(notSet('os'))),
+  visit('visit:os_version', 'os_version', first(notSet('os_version'))),
+  visit('visit:device', 'device', first(notSet('device_type'))),
+  visit('visit:screen', 'screen', first(notSet('device_type'))),
+  visit('visit:country', 'country', first(notSet('country_code'))),
+  visit('visit:region', 'region', first(notSet('region'))),
+  visit('visit:city', 'city', first(notSet('city'))),
+  visit(
+    'visit:entry_page',
+    'entry_page',
+    `coalesce(first(pathname ORDER BY timestamp, seq) FILTER (WHERE event_name = 'pageview'), '${NOT_SET}')`,
+  ),
+  visit(
+    'visit:exit_page',
+    'exit_page',
+    `coalesce(last(pathname ORDER BY timestamp, seq) FILTER (WHERE event_name = 'pageview'), '${NOT_SET}')`,
+  ),
+  time('hour'),
+  time('day'),
+  time('week'),
+  time('month'),
+];
+
+const BY_NAME = new Map(FIXED.map((d) => [d.name, d]));
+const PROP_KEY = /^[A-Za-z0-9_.:\- ]{1,300}$/;
+export const PROPS_PREFIX = 'event:props:';
+export const NONE = '(none)';
+
+/** A custom property as a dimension; the key is validated and bound, never pasted. */
+function propDimension(key: string): Dimension {
+  return {
+    name: `${PROPS_PREFIX}${key}`,
+    level: 'event',
+    expr: sql`coalesce(json_extract_string(props, ${`$."${key}"`}), ${NONE})`,
+  };
+}
+
+/** Looks a dimension up by v2 name; undefined when unknown. */
 export function dimension(name: string): Dimension | undefined {
-  return Object.hasOwn(DIMENSIONS, name) ? DIMENSIONS[name] : undefined;
+  if (name.startsWith(PROPS_PREFIX)) {
+    const key = name.slice(PROPS_PREFIX.length);
+    return PROP_KEY.test(key) ? propDimension(key) : undefined;
+  }
+  return BY_NAME.get(name);
 }
+
+export const DIMENSION_NAMES = [...BY_NAME.keys(), `${PROPS_PREFIX}<key>`];
+
+/** The `/api/stats/breakdown/{dim}` names, as v2 dimensions. */
+export const BREAKDOWNS: Readonly<Record<string, readonly string[]>> = {
+  pages: ['event:page'],
+  'entry-pages': ['visit:entry_page'],
+  'exit-pages': ['visit:exit_page'],
+  hostnames: ['event:hostname'],
+  sources: ['visit:source'],
+  referrers: ['visit:referrer'],
+  channels: ['visit:channel'],
+  'utm-source': ['visit:utm_source'],
+  'utm-medium': ['visit:utm_medium'],
+  'utm-campaign': ['visit:utm_campaign'],
+  'utm-content': ['visit:utm_content'],
+  'utm-term': ['visit:utm_term'],
+  browsers: ['visit:browser'],
+  'browser-versions': ['visit:browser', 'visit:browser_version'],
+  os: ['visit:os'],
+  'os-versions': ['visit:os', 'visit:os_version'],
+  devices: ['visit:device'],
+  'screen-sizes': ['visit:screen'],
+  countries: ['visit:country'],
+  regions: ['visit:region'],
+  cities: ['visit:city'],
+  events: ['event:name'],
+};

@@ -25,6 +25,9 @@ export function sql(strings: TemplateStringsArray, ...values: (SqlValue | Sql | 
 /** Server-authored SQL text. Never pass client input. */
 export const raw = (text: string): Raw => ({ [RAW]: text });
 
+/** A server-authored SQL fragment as a composable Sql value. Never pass client input. */
+export const fragment = (text: string): Sql => new Sql([text], []);
+
 /** An identifier already checked against an allowlist. */
 export function ident(name: string): Raw {
   if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new Error(`bad identifier ${name}`);

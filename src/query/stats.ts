@@ -1,33 +1,24 @@
 /**
- * The stats queries, built once from a query description (site, period, dimension,
- * paging) with every value bound. Visit-level metrics come from one per-session
- * aggregate (`sessions` CTE), so no query needs a window over all events.
+ * The `/api/stats/*` answers, each a StatsQuery for the one builder, shaped and rounded
+ * per product.md (bounce rate a fraction, durations whole seconds, percentages 0..100).
  */
 import type { QueryRunner } from '../storage/storage.js';
-import type { Dimension } from './dimensions.js';
-import { type Interval, type Period, tsParam } from './period.js';
-import { raw, render, type Sql, sql } from './sql.js';
+import type { Metric } from './builder.js';
+import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
+import type { Filter } from './filters.js';
+import type { Interval, Period } from './period.js';
+import { tsParam } from './period.js';
+import { formatBucket, type ResultRow, runStats } from './run.js';
+import { raw, render, sql } from './sql.js';
 
-export interface StatsQuery {
+export interface Scope {
   siteId: string;
   period: Period;
+  filters: readonly Filter[];
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-
-async function run<T>(q: QueryRunner, query: Sql): Promise<T[]> {
-  const { text, params } = render(query);
-  return q.all<T>(text, params);
-}
-
-/** Rows of one site in the period, and the per-visit aggregate over them. */
-function scope(q: QueryRunner, s: StatsQuery): Sql {
-  return sql`ev AS (SELECT * FROM ${raw(q.events)} e
-      WHERE site_id = ${s.siteId} AND timestamp >= ${tsParam(s.period.from)}::TIMESTAMP AND timestamp < ${tsParam(s.period.to)}::TIMESTAMP),
-    sessions AS (SELECT session_id, count(*) AS n, (epoch_ms(max(timestamp)) - epoch_ms(min(timestamp))) / 1000.0 AS dur,
-      min(timestamp) AS started FROM ev GROUP BY session_id)`;
-}
+const ALL: Metric[] = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration'];
 
 export interface MainStats {
   unique_visitors: number;
@@ -39,26 +30,16 @@ export interface MainStats {
   events: number;
 }
 
-export async function mainStats(q: QueryRunner, s: StatsQuery): Promise<MainStats> {
-  const rows = await run<Record<string, unknown>>(
-    q,
-    sql`WITH ${scope(q, s)}
-    SELECT (SELECT count(DISTINCT visitor_id) FROM ev) AS visitors,
-           (SELECT count(*) FILTER (WHERE event_name = 'pageview') FROM ev) AS pageviews,
-           (SELECT count(*) FROM ev) AS events,
-           count(*) AS visits, avg((n = 1)::INTEGER) AS bounce_rate, avg(dur) AS duration
-    FROM sessions`,
-  );
-  const r = rows[0] ?? {};
-  const visits = num(r.visits);
+export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats> {
+  const [r] = await runStats(q, { ...s, metrics: ALL, dimensions: [] });
   return {
-    unique_visitors: num(r.visitors),
-    visits,
-    total_pageviews: num(r.pageviews),
-    views_per_visit: visits === 0 ? 0 : round(num(r.pageviews) / visits, 2),
-    bounce_rate: round(num(r.bounce_rate), 4),
-    avg_visit_duration_secs: Math.round(num(r.duration)),
-    events: num(r.events),
+    unique_visitors: r?.visitors ?? 0,
+    visits: r?.visits ?? 0,
+    total_pageviews: r?.pageviews ?? 0,
+    views_per_visit: round(r?.views_per_visit ?? 0, 2),
+    bounce_rate: round(r?.bounce_rate ?? 0, 4),
+    avg_visit_duration_secs: Math.round(r?.visit_duration ?? 0),
+    events: r?.events ?? 0,
   };
 }
 
@@ -71,46 +52,58 @@ export interface TimeBucket {
   visit_duration: number;
 }
 
-const STEP: Record<Exclude<Interval, 'minute'>, string> = {
-  hour: 'INTERVAL 1 HOUR',
-  day: 'INTERVAL 1 DAY',
-  week: 'INTERVAL 7 DAY',
-  month: 'INTERVAL 1 MONTH',
-};
-
-/** One row per bucket from the period's start, zero-filled; a visit counts in the bucket it starts in. */
-export async function timeseries(q: QueryRunner, s: StatsQuery, interval: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
-  const unit = raw(`'${interval}'`);
-  const rows = await run<Record<string, unknown>>(
-    q,
-    sql`WITH ${scope(q, s)},
-    buckets AS (SELECT unnest(generate_series(date_trunc(${unit}, ${tsParam(s.period.from)}::TIMESTAMP),
-                                              ${tsParam(s.period.to)}::TIMESTAMP - INTERVAL 1 MICROSECOND, ${raw(STEP[interval])})) AS bucket),
-    per_event AS (SELECT date_trunc(${unit}, timestamp) AS bucket, count(DISTINCT visitor_id) AS visitors,
-                         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews FROM ev GROUP BY 1),
-    per_visit AS (SELECT date_trunc(${unit}, started) AS bucket, count(*) AS visits, avg((n = 1)::INTEGER) AS bounce_rate,
-                         avg(dur) AS duration FROM sessions GROUP BY 1)
-    SELECT strftime(b.bucket, ${interval === 'hour' ? '%Y-%m-%d %H:00:00' : '%Y-%m-%d'}) AS date,
-           e.visitors, v.visits, e.pageviews, v.bounce_rate, v.duration
-    FROM buckets b LEFT JOIN per_event e USING (bucket) LEFT JOIN per_visit v USING (bucket) ORDER BY b.bucket`,
-  );
-  return rows.map((r) => ({
-    date: String(r.date),
-    visitors: num(r.visitors),
-    visits: num(r.visits),
-    pageviews: num(r.pageviews),
-    bounce_rate: round(num(r.bounce_rate), 4),
-    visit_duration: Math.round(num(r.duration)),
-  }));
+/** Bucket starts from the period's start to its end, as date_trunc would give them (weeks start Monday). */
+export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date[] {
+  const out: Date[] = [];
+  const f = period.from;
+  let t: Date;
+  if (unit === 'hour') t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate(), f.getUTCHours()));
+  else if (unit === 'month') t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), 1));
+  else {
+    t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate()));
+    if (unit === 'week') t = new Date(t.getTime() - ((t.getUTCDay() + 6) % 7) * 86_400_000);
+  }
+  while (t < period.to) {
+    out.push(t);
+    if (unit === 'month') t = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
+    else t = new Date(t.getTime() + { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }[unit]);
+  }
+  return out;
 }
 
-/** The first day with data, for `period=all`. */
+export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
+  const dim = dimension(`time:${unit}`) as Dimension;
+  const rows = await runStats(q, { ...s, metrics: ALL, dimensions: [dim] });
+  const byBucket = new Map(rows.map((r) => [r.dimensions[0], r]));
+  return buckets(s.period, unit).map((b) => {
+    const date = formatBucket(b, unit);
+    const r = byBucket.get(date);
+    return {
+      date,
+      visitors: r?.visitors ?? 0,
+      visits: r?.visits ?? 0,
+      pageviews: r?.pageviews ?? 0,
+      bounce_rate: round(r?.bounce_rate ?? 0, 4),
+      visit_duration: Math.round(r?.visit_duration ?? 0),
+    };
+  });
+}
+
+/** The first event time of a site, for `period=all`. */
 export async function firstEventAt(q: QueryRunner, siteId: string): Promise<Date | null> {
-  const rows = await run<{ first: Date | null }>(
-    q,
-    sql`SELECT min(timestamp) AS first FROM ${raw(q.events)} e WHERE site_id = ${siteId}`,
-  );
+  const { text, params } = render(sql`SELECT min(timestamp) AS first FROM ${raw(q.events)} e WHERE site_id = ${siteId}`);
+  const rows = await q.all<{ first: Date | null }>(text, params);
   return rows[0]?.first ?? null;
+}
+
+/** Resolves a breakdown path name (`pages`, `props/plan`) to its dimensions, or undefined. */
+export function breakdownDimensions(name: string): Dimension[] | undefined {
+  if (name.startsWith('props/')) {
+    const d = dimension(`${PROPS_PREFIX}${name.slice('props/'.length)}`);
+    return d ? [d] : undefined;
+  }
+  if (!Object.hasOwn(BREAKDOWNS, name)) return undefined;
+  return BREAKDOWNS[name]?.map((n) => dimension(n) as Dimension);
 }
 
 export interface BreakdownRow {
@@ -123,58 +116,55 @@ export interface BreakdownRow {
   percentage: number;
 }
 
+export interface GoalRow {
+  value: string;
+  visitors: number;
+  events: number;
+  conversion_rate: number;
+}
+
 export async function breakdown(
   q: QueryRunner,
-  s: StatsQuery,
-  dim: Dimension,
+  s: Scope,
+  name: string,
   limit: number,
   page: number,
-): Promise<BreakdownRow[]> {
-  const rows = await run<Record<string, unknown>>(
-    q,
-    sql`WITH ${scope(q, s)}, ${dim.level === 'visit' ? visitValues(dim) : eventValues(dim)},
-    total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ev)
-    SELECT p.value, p.visitors, p.visits, p.pageviews, p.bounce_rate, p.duration, p.visitors * 100.0 / nullif(t.visitors, 0) AS percentage
-    FROM per_value p CROSS JOIN total t
-    ORDER BY p.visitors DESC, p.value ASC LIMIT ${limit} OFFSET ${(page - 1) * limit}`,
-  );
+): Promise<BreakdownRow[] | GoalRow[]> {
+  const dims = breakdownDimensions(name) ?? [];
+  const paging = { limit, offset: (page - 1) * limit };
+  const value = (r: ResultRow) => r.dimensions.join(' ');
+  if (name === 'events') {
+    const rows = await runStats(q, {
+      ...s,
+      metrics: ['visitors', 'events'],
+      dimensions: dims,
+      customEventsOnly: true,
+      ...paging,
+    });
+    return rows.map((r) => ({
+      value: value(r),
+      visitors: r.visitors,
+      events: r.events,
+      conversion_rate: round(r.percentage, 1),
+    }));
+  }
+  const rows = await runStats(q, { ...s, metrics: ALL, dimensions: dims, ...paging });
   return rows.map((r) => ({
-    value: String(r.value),
-    visitors: num(r.visitors),
-    visits: num(r.visits),
-    pageviews: num(r.pageviews),
-    bounce_rate: round(num(r.bounce_rate), 4),
-    visit_duration: Math.round(num(r.duration)),
-    percentage: round(num(r.percentage), 1),
+    value: value(r),
+    visitors: r.visitors,
+    visits: r.visits,
+    pageviews: r.pageviews,
+    bounce_rate: round(r.bounce_rate, 4),
+    visit_duration: Math.round(r.visit_duration),
+    percentage: round(r.percentage, 1),
   }));
 }
 
-/** per_value for an event dimension: rows carrying the value; visit metrics over the visits that include it. */
-function eventValues(dim: Dimension): Sql {
-  const rowsFilter = dim.pageviewsOnly ? raw("WHERE event_name = 'pageview'") : raw('');
-  return sql`tagged AS (SELECT ${raw(dim.expr)} AS value, visitor_id, session_id, event_name FROM ev ${rowsFilter}),
-    per_event AS (SELECT value, count(DISTINCT visitor_id) AS visitors, count(DISTINCT session_id) AS visits,
-                         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews FROM tagged GROUP BY value),
-    value_visits AS (SELECT DISTINCT value, session_id FROM tagged),
-    per_visit AS (SELECT vv.value, avg((s.n = 1)::INTEGER) AS bounce_rate, avg(s.dur) AS duration
-                  FROM value_visits vv JOIN sessions s USING (session_id) GROUP BY vv.value),
-    per_value AS (SELECT * FROM per_event JOIN per_visit USING (value))`;
-}
-
-/** per_value for a visit dimension: each visit contributes once, under its first event's value. */
-function visitValues(dim: Dimension): Sql {
-  return sql`visit_values AS (SELECT session_id, first(${raw(dim.expr)} ORDER BY timestamp, seq) AS value, any_value(visitor_id) AS visitor_id,
-                            count(*) FILTER (WHERE event_name = 'pageview') AS pageviews FROM ev GROUP BY session_id),
-    per_value AS (SELECT v.value, count(DISTINCT v.visitor_id) AS visitors, count(*) AS visits, sum(v.pageviews) AS pageviews,
-                         avg((s.n = 1)::INTEGER) AS bounce_rate, avg(s.dur) AS duration
-                  FROM visit_values v JOIN sessions s USING (session_id) GROUP BY v.value)`;
-}
-
 export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new Date()): Promise<number> {
-  const rows = await run<{ visitors: bigint }>(
-    q,
+  const { text, params } = render(
     sql`SELECT count(DISTINCT visitor_id) AS visitors FROM ${raw(q.events)} e
         WHERE site_id = ${siteId} AND timestamp >= ${tsParam(new Date(now.getTime() - 5 * 60_000))}::TIMESTAMP`,
   );
-  return num(rows[0]?.visitors);
+  const rows = await q.all<{ visitors: bigint }>(text, params);
+  return Number(rows[0]?.visitors ?? 0);
 }

@@ -1,11 +1,21 @@
 /**
- * GET /api/stats/*: parameters validated here, queries built in src/query.
+ * GET /api/stats/*: common parameters (site, period, filters) validated here once; the
+ * answers are built by src/query.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
-import { dimension } from '../../query/dimensions.js';
+import { parseFiltersParam } from '../../query/filters.js';
 import { type Interval, type Period, resolvePeriod } from '../../query/period.js';
-import { breakdown, firstEventAt, type MainStats, mainStats, realtimeVisitors, timeseries } from '../../query/stats.js';
+import {
+  breakdown,
+  breakdownDimensions,
+  firstEventAt,
+  type MainStats,
+  mainStats,
+  realtimeVisitors,
+  type Scope,
+  timeseries,
+} from '../../query/stats.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, notFound } from '../errors.js';
@@ -20,36 +30,44 @@ export interface StatsRouteDeps {
 
 const SITE_ID = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
+type Unit = (typeof INTERVALS)[number];
 const MAX_BUCKETS = 5000;
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 } as const;
 
-function siteParam(q: Query): string {
+export function siteParam(q: Query): string {
   const site = q.site_id;
   if (site === undefined || site === '') throw badRequest('site_id: required');
-  if (site.length > 253 || !SITE_ID.test(site)) throw badRequest('site_id: not a valid site id');
+  if (typeof site !== 'string' || site.length > 253 || !SITE_ID.test(site)) throw badRequest('site_id: not a valid site id');
   return site;
 }
 
 function intParam(q: Query, name: string, def: number, min: number, max: number): number {
   const v = q[name];
   if (v === undefined) return def;
-  if (!/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max)
+  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) {
     throw badRequest(`${name}: must be an integer from ${min} to ${max}`);
+  }
   return Number(v);
 }
 
+const previousPeriod = (p: Period): Period => {
+  const span = p.to.getTime() - p.from.getTime();
+  return { ...p, from: new Date(p.from.getTime() - span), to: p.from };
+};
+
 export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): Promise<void> {
-  /** Authorizes, resolves common parameters, and times the query. */
+  /** Authorizes, resolves the common parameters, and times the query. */
   const handle =
-    <T>(endpoint: string, fn: (siteId: string, period: Period, q: Query, params: Query) => Promise<T>) =>
+    <T>(endpoint: string, fn: (scope: Scope, q: Query, params: Query) => Promise<T>) =>
     async (req: FastifyRequest) => {
       const q = req.query as Query;
       const siteId = siteParam(q);
       await deps.guard.require(req, 'read', siteId);
-      const period = resolvePeriod(q);
+      for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
+      const scope: Scope = { siteId, period: resolvePeriod(q), filters: parseFiltersParam(q.filters) };
       const end = deps.metrics.querySeconds.startTimer({ endpoint });
       try {
-        return await fn(siteId, period, q, req.params as Query);
+        return await fn(scope, q, req.params as Query);
       } finally {
         end();
       }
@@ -57,14 +75,12 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
 
   app.get(
     '/api/stats/main',
-    handle('main', async (siteId, period, q) => {
+    handle('main', async (scope, q) => {
       if (q.compare !== undefined && q.compare !== 'previous_period') throw badRequest('compare: must be previous_period');
       return deps.store.read(async (r) => {
-        const current = await mainStats(r, { siteId, period });
+        const current = await mainStats(r, scope);
         if (q.compare === undefined) return current;
-        const span = period.to.getTime() - period.from.getTime();
-        const previousPeriod = { ...period, from: new Date(period.from.getTime() - span), to: period.from };
-        const previous = await mainStats(r, { siteId, period: previousPeriod });
+        const previous = await mainStats(r, { ...scope, period: previousPeriod(scope.period) });
         const change = Object.fromEntries(
           (Object.keys(current) as (keyof MainStats)[]).map((k) => [
             k,
@@ -78,37 +94,36 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
 
   app.get(
     '/api/stats/timeseries',
-    handle('timeseries', async (siteId, period, q) => {
-      const interval = (q.interval ?? (period.interval === 'minute' ? 'hour' : period.interval)) as Interval;
-      if (!(INTERVALS as readonly string[]).includes(interval))
-        throw badRequest(`interval: must be one of ${INTERVALS.join(', ')}`);
+    handle('timeseries', async (scope, q) => {
+      const unit = (q.interval ?? (scope.period.interval === 'minute' ? 'hour' : scope.period.interval)) as Interval;
+      if (!(INTERVALS as readonly string[]).includes(unit)) throw badRequest(`interval: must be one of ${INTERVALS.join(', ')}`);
       return deps.store.read(async (r) => {
-        let p = period;
+        let period = scope.period;
         if (period.name === 'all') {
-          const first = await firstEventAt(r, siteId);
-          p = { ...period, from: first ?? new Date(period.to.getTime() - 86_400_000) };
+          const first = await firstEventAt(r, scope.siteId);
+          period = { ...period, from: first ?? new Date(period.to.getTime() - 86_400_000) };
         }
-        const buckets = (p.to.getTime() - p.from.getTime()) / BUCKET_MS[interval as Exclude<Interval, 'minute'>];
-        if (buckets > MAX_BUCKETS)
-          throw badRequest(`interval: ${interval} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
-        return timeseries(r, { siteId, period: p }, interval as Exclude<Interval, 'minute'>);
+        if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit as Unit] > MAX_BUCKETS) {
+          throw badRequest(`interval: ${unit} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
+        }
+        return timeseries(r, { ...scope, period }, unit as Unit);
       });
     }),
   );
 
   app.get(
-    '/api/stats/breakdown/:dim',
-    handle('breakdown', async (siteId, period, q, params) => {
-      const dim = dimension(params.dim ?? '');
-      if (!dim) throw notFound(`unknown breakdown dimension "${String(params.dim).slice(0, 50)}"`);
+    '/api/stats/breakdown/*',
+    handle('breakdown', async (scope, q, params) => {
+      const name = params['*'] ?? '';
+      if (!breakdownDimensions(name)) throw notFound(`unknown breakdown "${name.slice(0, 60)}"`);
       const limit = intParam(q, 'limit', 100, 1, 1000);
       const page = intParam(q, 'page', 1, 1, 100_000);
-      return deps.store.read((r) => breakdown(r, { siteId, period }, dim, limit, page));
+      return deps.store.read((r) => breakdown(r, scope, name, limit, page));
     }),
   );
 
   app.get(
     '/api/stats/realtime',
-    handle('realtime', async (siteId) => ({ visitors: await deps.store.read((r) => realtimeVisitors(r, siteId)) })),
+    handle('realtime', async (scope) => ({ visitors: await deps.store.read((r) => realtimeVisitors(r, scope.siteId)) })),
   );
 }

@@ -1,0 +1,149 @@
+/**
+ * The one query builder. A stats query is data (site, period, metrics, dimensions,
+ * filters, order, page); this turns it into one SQL statement over `events` (hot ∪ cold):
+ *
+ *   ev    the site's events in the period
+ *   sess  one row per visit: event count, duration, start, and the visit attributes the
+ *         query needs (source, entry page, …, from the visit's first event)
+ *   base  events joined to their visit, filtered        → totals (percentage, conversion)
+ *   rows  base, restricted for the dimensions (page views for event:page, custom events for goals)
+ *   g     event metrics per group; vg: visit metrics per group, each visit once
+ *
+ * A visit counts for a group if it has an event in it (visit dimensions have one value
+ * per visit); under a time dimension visit metrics go to the bucket where the visit starts.
+ */
+import type { Dimension } from './dimensions.js';
+import { compileFilters, type Filter, filterDimensions } from './filters.js';
+import { type Period, tsParam } from './period.js';
+import { fragment, join, raw, type Sql, sql } from './sql.js';
+
+export const METRICS = [
+  'visitors',
+  'visits',
+  'pageviews',
+  'views_per_visit',
+  'bounce_rate',
+  'visit_duration',
+  'events',
+  'percentage',
+  'conversion_rate',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+const VISIT_METRICS: ReadonlySet<Metric> = new Set(['visits', 'bounce_rate', 'visit_duration', 'views_per_visit']);
+
+export interface OrderBy {
+  key: string; // a metric or a dimension name of the query
+  dir: 'asc' | 'desc';
+}
+
+export interface StatsQuery {
+  siteId: string;
+  period: Period;
+  metrics: readonly Metric[];
+  dimensions: readonly Dimension[];
+  filters: readonly Filter[];
+  orderBy?: readonly OrderBy[];
+  limit?: number;
+  offset?: number;
+  /** Count only custom events (not page views) — the goals breakdown. */
+  customEventsOnly?: boolean;
+}
+
+/** Column alias of the i-th dimension in the result. */
+export const dimAlias = (i: number) => `d${i}`;
+
+export function buildQuery(events: string, q: StatsQuery): Sql {
+  const dims = q.dimensions;
+  const needVisits = q.metrics.some((m) => VISIT_METRICS.has(m));
+  const visitCols = new Map<string, string>();
+  for (const d of [...dims, ...filterDimensions(q.filters)]) {
+    if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn.agg);
+  }
+  const visitAttrs = [...visitCols].map(([alias, agg]) => fragment(`, ${agg} AS v_${alias}`));
+
+  const restrictions: Sql[] = [];
+  if (dims.some((d) => d.name === 'event:page')) restrictions.push(sql`event_name = 'pageview'`);
+  if (q.customEventsOnly) restrictions.push(sql`event_name <> 'pageview'`);
+
+  const dimSelect = (forVisits: boolean) =>
+    join(
+      dims.map((d, i) => {
+        const expr = forVisits && d.unit ? fragment(`date_trunc('${d.unit}', s_start)`) : d.expr;
+        return sql`${expr} AS ${raw(dimAlias(i))}`;
+      }),
+      ', ',
+    );
+  const groupBy = dims.length > 0 ? fragment(` GROUP BY ${dims.map((_, i) => dimAlias(i)).join(', ')}`) : fragment('');
+  const lead = dims.length > 0 ? sql`${dimSelect(false)}, ` : sql``;
+
+  const parts: Sql[] = [
+    sql`ev AS (SELECT * FROM ${raw(events)} e
+        WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`,
+    sql`sess AS (SELECT session_id, count(*) AS s_events,
+        (epoch_ms(max(timestamp)) - epoch_ms(min(timestamp))) / 1000.0 AS s_duration, min(timestamp) AS s_start${join(visitAttrs, '')}
+        FROM ev GROUP BY session_id)`,
+    sql`base AS (SELECT * FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
+    sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
+    sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
+    sql`g AS (SELECT ${lead}count(DISTINCT visitor_id) AS visitors, count(*) FILTER (WHERE event_name = 'pageview') AS pageviews,
+        count(*) AS events FROM rows${groupBy})`,
+  ];
+  if (needVisits) {
+    const inner = dims.length > 0 ? sql`${dimSelect(true)}, ` : sql``;
+    parts.push(sql`vg AS (SELECT ${dims.length > 0 ? fragment(`${dims.map((_, i) => dimAlias(i)).join(', ')}, `) : sql``}count(*) AS visits,
+        avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration
+        FROM (SELECT DISTINCT ${inner}session_id, s_events, s_duration FROM rows)${groupBy})`);
+  }
+  const visitJoin = needVisits
+    ? dims.length > 0
+      ? fragment(` LEFT JOIN vg USING (${dims.map((_, i) => dimAlias(i)).join(', ')})`)
+      : fragment(' CROSS JOIN vg')
+    : fragment('');
+  const visitSelect = needVisits ? sql`, vg.visits, vg.bounce_rate, vg.visit_duration` : sql``;
+  const dimOut = dims.length > 0 ? fragment(`${dims.map((_, i) => `g.${dimAlias(i)}`).join(', ')}, `) : sql``;
+
+  return sql`WITH ${join(parts, ',\n')}
+    SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect},
+           g.visitors * 100.0 / nullif(total.visitors, 0) AS percentage
+    FROM g${visitJoin} CROSS JOIN total
+    ${orderClause(q)}
+    ${q.limit !== undefined ? sql`LIMIT ${q.limit} OFFSET ${q.offset ?? 0}` : sql``}`;
+}
+
+/** ORDER BY from allowlisted keys only; dimensions break ties so pages are stable. */
+function orderClause(q: StatsQuery): Sql {
+  const dimIndex = (name: string) => q.dimensions.findIndex((d) => d.name === name);
+  const terms: string[] = [];
+  const explicit = q.orderBy ?? [];
+  for (const o of explicit) {
+    const i = dimIndex(o.key);
+    const dir = o.dir === 'asc' ? 'ASC' : 'DESC';
+    if (i >= 0) terms.push(`g.${dimAlias(i)} ${dir}`);
+    else terms.push(`${metricColumn(o.key as Metric)} ${dir} NULLS LAST`);
+  }
+  if (explicit.length === 0) {
+    const timeFirst = q.dimensions.findIndex((d) => d.level === 'time');
+    if (timeFirst >= 0) terms.push(`g.${dimAlias(timeFirst)} ASC`);
+    else if (q.dimensions.length > 0) terms.push('g.visitors DESC');
+  }
+  q.dimensions.forEach((_, i) => terms.push(`g.${dimAlias(i)} ASC`));
+  return terms.length > 0 ? fragment(`ORDER BY ${terms.join(', ')}`) : sql``;
+}
+
+/** The SQL column ordering a metric (derived ones by their inputs). */
+function metricColumn(m: Metric): string {
+  switch (m) {
+    case 'visits':
+    case 'bounce_rate':
+    case 'visit_duration':
+      return `vg.${m}`;
+    case 'views_per_visit':
+      return 'g.pageviews / nullif(vg.visits, 0)';
+    case 'percentage':
+    case 'conversion_rate':
+      return 'g.visitors';
+    default:
+      return `g.${m}`;
+  }
+}

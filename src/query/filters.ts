@@ -1,0 +1,144 @@
+/**
+ * Filters in Plausible's v2 syntax — `["is", "visit:country", ["US", "DE"]]`, with
+ * is/is_not/contains/contains_not/matches/matches_not and and/or/not — parsed into one
+ * tree and compiled into one WHERE clause. Dimensions come from the allowlist, values are
+ * bound parameters, regular expressions run in DuckDB's RE2 (linear time).
+ */
+import { badRequest } from '../http/errors.js';
+import { type Dimension, dimension } from './dimensions.js';
+import { join, type Sql, sql } from './sql.js';
+
+export const OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export type Filter =
+  | { kind: 'match'; op: Operator; dim: Dimension; values: string[]; caseSensitive: boolean }
+  | { kind: 'and' | 'or'; children: Filter[] }
+  | { kind: 'not'; child: Filter };
+
+const LIMITS = { depth: 5, nodes: 100, values: 100, valueLength: 2000 } as const;
+
+/** Parses the top-level filter list (implicitly and-ed); throws 400 naming the problem. */
+export function parseFilters(input: unknown, param = 'filters'): Filter[] {
+  if (input === undefined || input === null) return [];
+  if (!Array.isArray(input)) throw badRequest(`${param}: must be a list of filters`);
+  const budget = { nodes: 0 };
+  return input.map((f, i) => parseOne(f, `${param}[${i}]`, 1, budget));
+}
+
+/** Parses the `filters` query parameter (JSON text). */
+export function parseFiltersParam(text: string | undefined): Filter[] {
+  if (text === undefined || text === '') return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badRequest('filters: not valid JSON');
+  }
+  return parseFilters(json);
+}
+
+function parseOne(f: unknown, at: string, depth: number, budget: { nodes: number }): Filter {
+  if (depth > LIMITS.depth) throw badRequest(`${at}: filters nested deeper than ${LIMITS.depth}`);
+  if (++budget.nodes > LIMITS.nodes) throw badRequest(`filters: more than ${LIMITS.nodes} filters`);
+  if (!Array.isArray(f) || typeof f[0] !== 'string') throw badRequest(`${at}: expected [operator, ...]`);
+  const op = f[0];
+  if (op === 'and' || op === 'or') {
+    const children = f[1];
+    if (!Array.isArray(children) || children.length === 0 || f.length !== 2) {
+      throw badRequest(`${at}: "${op}" takes a non-empty list of filters`);
+    }
+    return { kind: op, children: children.map((c, i) => parseOne(c, `${at}[1][${i}]`, depth + 1, budget)) };
+  }
+  if (op === 'not') {
+    if (f.length !== 2) throw badRequest(`${at}: "not" takes one filter`);
+    return { kind: 'not', child: parseOne(f[1], `${at}[1]`, depth + 1, budget) };
+  }
+  if (!(OPERATORS as readonly string[]).includes(op)) {
+    throw badRequest(`${at}: unknown operator "${op.slice(0, 40)}" (use ${OPERATORS.join(', ')}, and, or, not)`);
+  }
+  const [, name, values, modifiers] = f as unknown[];
+  if (typeof name !== 'string') throw badRequest(`${at}: dimension must be a string`);
+  const dim = dimension(name);
+  if (!dim) throw badRequest(`${at}: unknown dimension "${name.slice(0, 80)}"`);
+  if (dim.level === 'time') throw badRequest(`${at}: filter time with the period or date_range, not "${name}"`);
+  if (!Array.isArray(values) || values.length === 0 || values.length > LIMITS.values) {
+    throw badRequest(`${at}: values must be a list of 1 to ${LIMITS.values} strings`);
+  }
+  const clean = values.map((v) => {
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v !== 'string' || v.length > LIMITS.valueLength) {
+      throw badRequest(`${at}: values must be strings of at most ${LIMITS.valueLength} characters`);
+    }
+    return v;
+  });
+  let caseSensitive = true;
+  if (modifiers !== undefined) {
+    if (typeof modifiers !== 'object' || modifiers === null || Array.isArray(modifiers)) {
+      throw badRequest(`${at}: modifiers must be an object`);
+    }
+    const cs = (modifiers as Record<string, unknown>).case_sensitive;
+    if (cs !== undefined && typeof cs !== 'boolean') throw badRequest(`${at}: case_sensitive must be true or false`);
+    caseSensitive = cs ?? true;
+  }
+  if (f.length > 4) throw badRequest(`${at}: too many elements`);
+  return { kind: 'match', op: op as Operator, dim, values: clean, caseSensitive };
+}
+
+/** Every dimension a filter tree refers to. */
+export function filterDimensions(filters: readonly Filter[]): Dimension[] {
+  const out: Dimension[] = [];
+  const walk = (f: Filter) => {
+    if (f.kind === 'match') out.push(f.dim);
+    else if (f.kind === 'not') walk(f.child);
+    else f.children.forEach(walk);
+  };
+  filters.forEach(walk);
+  return out;
+}
+
+/** Every regular expression in a filter tree (checked by the engine before the query runs). */
+export function filterPatterns(filters: readonly Filter[]): string[] {
+  const out: string[] = [];
+  const walk = (f: Filter) => {
+    if (f.kind === 'match' && (f.op === 'matches' || f.op === 'matches_not')) out.push(...f.values);
+    else if (f.kind === 'not') walk(f.child);
+    else if (f.kind !== 'match') f.children.forEach(walk);
+  };
+  filters.forEach(walk);
+  return out;
+}
+
+export function compileFilters(filters: readonly Filter[]): Sql {
+  return filters.length === 0 ? sql`TRUE` : join(filters.map(compile), ' AND ');
+}
+
+function compile(f: Filter): Sql {
+  if (f.kind === 'not') return sql`(NOT ${compile(f.child)})`;
+  if (f.kind !== 'match') return sql`(${join(f.children.map(compile), f.kind === 'and' ? ' AND ' : ' OR ')})`;
+  const subject = f.caseSensitive ? f.dim.expr : sql`lower(${f.dim.expr})`;
+  const value = (v: string) => (f.caseSensitive ? v : v.toLowerCase());
+  const any = (each: (v: string) => Sql) => sql`(${join(f.values.map(each), ' OR ')})`;
+  switch (f.op) {
+    case 'is':
+      return sql`(${subject} IN (${join(
+        f.values.map((v) => sql`${value(v)}`),
+        ', ',
+      )}))`;
+    case 'is_not':
+      return sql`(${subject} NOT IN (${join(
+        f.values.map((v) => sql`${value(v)}`),
+        ', ',
+      )}))`;
+    case 'contains':
+      return any((v) => sql`contains(${subject}, ${value(v)})`);
+    case 'contains_not':
+      return sql`(NOT ${any((v) => sql`contains(${subject}, ${value(v)})`)})`;
+    case 'matches':
+      return any((v) => sql`regexp_matches(${f.dim.expr}, ${v}${f.caseSensitive ? sql`` : sql`, 'i'`})`);
+    case 'matches_not':
+      return sql`(NOT ${any((v) => sql`regexp_matches(${f.dim.expr}, ${v}${f.caseSensitive ? sql`` : sql`, 'i'`})`)})`;
+    default:
+      throw new Error(`unhandled operator ${f.op satisfies never}`);
+  }
+}
