@@ -115,7 +115,7 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
     '/api/stats/breakdown/*',
     handle('breakdown', async (scope, q, params) => {
       const name = params['*'] ?? '';
-      if (!breakdownDimensions(name)) throw notFound(`unknown breakdown "${name.slice(0, 60)}"`);
+      if (!breakdownDimensions(name)) throw notFound(`unknown breakdown dimension "${name.slice(0, 60)}"`);
       const limit = intParam(q, 'limit', 100, 1, 1000);
       const page = intParam(q, 'page', 1, 1, 100_000);
       return deps.store.read((r) => breakdown(r, scope, name, limit, page));
