@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../http/errors.js';
+import { compileFilters, parseFilters, parseFiltersParam } from './filters.js';
+import { render } from './sql.js';
+
+describe('parseFilters', () => {
+  it.each([
+    ['{}', 'filters: must be a list of filters'],
+    ['[["is"]]', 'filters[0]: dimension must be a string'],
+    ['[["eq","visit:country",["US"]]]', 'filters[0]: unknown operator "eq"'],
+    ['[["is","visit:planet",["US"]]]', 'filters[0]: unknown dimension "visit:planet"'],
+    ['[["is","time:day",["2026-01-01"]]]', 'filters[0]: filter time with the period'],
+    ['[["is","visit:country",[]]]', 'filters[0]: values must be a list of 1 to 100 strings'],
+    ['[["is","visit:country",[{"a":1}]]]', 'filters[0]: values must be strings'],
+    ['[["is","visit:country",["US"],{"case_sensitive":"no"}]]', 'filters[0]: case_sensitive must be true or false'],
+    ['[["and",[]]]', 'filters[0]: "and" takes a non-empty list of filters'],
+    ['[["not",["is","visit:country",["US"]],1]]', 'filters[0]: "not" takes one filter'],
+    ['[["is","event:props:bad/key",["x"]]]', 'filters[0]: unknown dimension'],
+    ['not json', 'filters: not valid JSON'],
+  ])('%s → %s', (text, message) => {
+    expect(() => parseFiltersParam(text)).toThrow(HttpError);
+    expect(() => parseFiltersParam(text)).toThrow(message);
+  });
+
+  it('refuses nesting deeper than 5', () => {
+    let f: unknown = ['is', 'visit:country', ['US']];
+    for (let i = 0; i < 5; i++) f = ['not', f];
+    expect(() => parseFilters([f])).toThrow('nested deeper than 5');
+  });
+
+  it('compiles to bound parameters only', () => {
+    const filters = parseFilters([
+      ['is', 'visit:country', ["US' OR 1=1 --"]],
+      [
+        'or',
+        [
+          ['contains', 'event:page', ['/Blog'], { case_sensitive: false }],
+          ['matches', 'event:props:plan', ['^p.*']],
+        ],
+      ],
+    ]);
+    const { text, params } = render(compileFilters(filters));
+    expect(text).toBe(
+      '(v_country IN ($1)) AND ((contains(lower(pathname), $2)) OR (regexp_matches(coalesce(json_extract_string(props, $3), $4), $5)))',
+    );
+    expect(params).toEqual(["US' OR 1=1 --", '/blog', '$."plan"', '(none)', '^p.*']);
+  });
+});
