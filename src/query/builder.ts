@@ -5,7 +5,8 @@
  *   ev    the site's events in the period
  *   sess  one row per visit: event count, duration, start, and the visit attributes the
  *         query needs (source, entry page, …, from the visit's first event)
- *   base  events joined to their visit, filtered        → totals (percentage, conversion)
+ *   base  events (joined to their visit's attributes if a dimension or filter reads one),
+ *         filtered                                       → totals (percentage, conversion)
  *   rows  base, restricted for the dimensions (page views for event:page, custom events for goals)
  *   g     event metrics per group; vg: visit metrics per group, each visit once
  *
@@ -60,48 +61,61 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   for (const d of [...dims, ...filterDimensions(q.filters)]) {
     if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn.agg);
   }
+  // Events need their visit's attributes only when a dimension or filter reads one.
+  const joinVisits = visitCols.size > 0;
   const visitAttrs = [...visitCols].map(([alias, agg]) => fragment(`, ${agg} AS v_${alias}`));
 
   const restrictions: Sql[] = [];
   if (dims.some((d) => d.name === 'event:page')) restrictions.push(sql`event_name = 'pageview'`);
   if (q.customEventsOnly) restrictions.push(sql`event_name <> 'pageview'`);
+  const unfiltered = q.filters.length === 0 && restrictions.length === 0;
 
-  const dimSelect = (forVisits: boolean) =>
-    join(
-      dims.map((d, i) => {
-        const expr = forVisits && d.unit ? fragment(`date_trunc('${d.unit}', s_start)`) : d.expr;
-        return sql`${expr} AS ${raw(dimAlias(i))}`;
-      }),
-      ', ',
-    );
-  const groupBy = dims.length > 0 ? fragment(` GROUP BY ${dims.map((_, i) => dimAlias(i)).join(', ')}`) : fragment('');
-  const lead = dims.length > 0 ? sql`${dimSelect(false)}, ` : sql``;
+  const aliases = dims.map((_, i) => dimAlias(i));
+  const groupBy = dims.length > 0 ? fragment(` GROUP BY ${aliases.join(', ')}`) : fragment('');
+  const dimSelect = join(
+    dims.map((d, i) => sql`${d.expr} AS ${raw(aliases[i] ?? '')}`),
+    ', ',
+  );
 
   const parts: Sql[] = [
     sql`ev AS (SELECT * FROM ${raw(events)} e
         WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`,
-    sql`sess AS (SELECT session_id, count(*) AS s_events,
+  ];
+  if (needVisits || joinVisits) {
+    parts.push(sql`sess AS (SELECT session_id, count(*) AS s_events,
         (epoch_ms(max(timestamp)) - epoch_ms(min(timestamp))) / 1000.0 AS s_duration, min(timestamp) AS s_start${join(visitAttrs, '')}
-        FROM ev GROUP BY session_id)`,
-    sql`base AS (SELECT * FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
+        FROM ev GROUP BY session_id)`);
+  }
+  parts.push(
+    sql`base AS (SELECT * FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`} WHERE ${compileFilters(q.filters)})`,
     sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
     sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
-    sql`g AS (SELECT ${lead}count(DISTINCT visitor_id) AS visitors, count(*) FILTER (WHERE event_name = 'pageview') AS pageviews,
-        count(*) AS events FROM rows${groupBy})`,
-  ];
+    sql`g AS (SELECT ${dims.length > 0 ? sql`${dimSelect}, ` : sql``}count(DISTINCT visitor_id) AS visitors,
+        count(*) FILTER (WHERE event_name = 'pageview') AS pageviews, count(*) AS events FROM rows${groupBy})`,
+  );
   if (needVisits) {
-    const inner = dims.length > 0 ? sql`${dimSelect(true)}, ` : sql``;
-    parts.push(sql`vg AS (SELECT ${dims.length > 0 ? fragment(`${dims.map((_, i) => dimAlias(i)).join(', ')}, `) : sql``}count(*) AS visits,
-        avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration
-        FROM (SELECT DISTINCT ${inner}session_id, s_events, s_duration FROM rows)${groupBy})`);
+    const visitMetrics = sql`count(*) AS visits, avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration`;
+    if (dims.length === 0 && unfiltered) {
+      parts.push(sql`vg AS (SELECT ${visitMetrics} FROM sess)`);
+    } else {
+      // Each visit once per group; under a time dimension a visit belongs to the bucket it starts in.
+      const keyed = dims
+        .map((d, i) => (d.unit ? null : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`))
+        .filter((x): x is Sql => x !== null);
+      const outer = dims.map((d, i) =>
+        d.unit ? fragment(`date_trunc('${d.unit}', s_start) AS ${aliases[i]}`) : fragment(aliases[i] ?? ''),
+      );
+      parts.push(sql`vg AS (SELECT ${dims.length > 0 ? sql`${join(outer, ', ')}, ` : sql``}${visitMetrics}
+        FROM (SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id FROM rows) JOIN sess USING (session_id)${groupBy})`);
+    }
   }
   const visitJoin = needVisits
     ? dims.length > 0
-      ? fragment(` LEFT JOIN vg USING (${dims.map((_, i) => dimAlias(i)).join(', ')})`)
+      ? fragment(` LEFT JOIN vg USING (${aliases.join(', ')})`)
       : fragment(' CROSS JOIN vg')
     : fragment('');
   const visitSelect = needVisits ? sql`, vg.visits, vg.bounce_rate, vg.visit_duration` : sql``;
-  const dimOut = dims.length > 0 ? fragment(`${dims.map((_, i) => `g.${dimAlias(i)}`).join(', ')}, `) : sql``;
+  const dimOut = dims.length > 0 ? fragment(`${aliases.map((a) => `g.${a}`).join(', ')}, `) : sql``;
 
   return sql`WITH ${join(parts, ',\n')}
     SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect},
