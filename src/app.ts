@@ -14,8 +14,10 @@ import { type Config, ConfigError } from './config.js';
 import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, trustedProxies } from './http/client-ip.js';
 import { authRoutes } from './http/routes/auth.js';
+import { exportRoutes } from './http/routes/export.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
+import { queryV2Routes } from './http/routes/query-v2.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
@@ -82,6 +84,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }),
   );
   await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m }));
+  await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m }));
+  await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m }));
   await server.register(async (scope) => authRoutes(scope, { password, sessions, keys, guard }));
   await server.register(async (scope) =>
     healthRoutes(scope, {

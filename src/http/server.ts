@@ -2,7 +2,13 @@
  * The HTTP server: one Fastify instance, routes registered from routes/, one error
  * handler. Request logging is off: a request log would carry client IPs.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import { HttpError } from './errors.js';
@@ -15,6 +21,24 @@ export function createServer(log: Logger, metrics: Metrics): FastifyInstance {
     trustProxy: false,
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: 200 },
+    // Errors Fastify raises before routing (a malformed URL) keep the {"error"} contract
+    // and do not echo the URL back.
+    frameworkErrors: (_err, _req, reply) => {
+      (reply as unknown as FastifyReply).code(400).send({ error: 'malformed URL' });
+    },
+    clientErrorHandler: (err, socket) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({ error: tooLarge ? 'request URL or headers too large' : 'bad request' });
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
+import { isSiteId } from '../site-id.js';
 import type { DropReason } from './event.js';
 
 export const LIMITS = {
@@ -21,8 +22,6 @@ export const LIMITS = {
   userId: 256,
   futureMs: 5 * 60_000,
 } as const;
-
-const SITE_ID = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 
 /** A 400 naming the offending field. */
 export class ValidationError extends HttpError {
@@ -149,8 +148,7 @@ export function validateEvent(input: unknown, opts: { batch: boolean; now?: numb
   if (siteIds.length === 0) throw new ValidationError('d: required');
   if (siteIds.length > LIMITS.sitesPerEvent) throw new ValidationError(`d: more than ${LIMITS.sitesPerEvent} sites`);
   for (const s of siteIds) {
-    if (s.length > LIMITS.siteId || !SITE_ID.test(s))
-      throw new ValidationError('d: not a valid site id (letters, digits, ".", "-", "_")');
+    if (!isSiteId(s)) throw new ValidationError('d: not a valid site id (letters, digits, ".", "-", "_")');
   }
   const name = e.n ?? e.name;
   if (!name) throw new ValidationError('n: required');

@@ -49,6 +49,8 @@ export interface StatsQuery {
   offset?: number;
   /** Count only custom events (not page views) — the goals breakdown. */
   customEventsOnly?: boolean;
+  /** Filters of the visitor total behind percentage/conversion rate, when not `filters`. */
+  totalFilters?: readonly Filter[];
 }
 
 /** Column alias of the i-th dimension in the result. */
@@ -58,7 +60,7 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   const dims = q.dimensions;
   const needVisits = q.metrics.some((m) => VISIT_METRICS.has(m));
   const visitCols = new Map<string, string>();
-  for (const d of [...dims, ...filterDimensions(q.filters)]) {
+  for (const d of [...dims, ...filterDimensions(q.filters), ...filterDimensions(q.totalFilters ?? [])]) {
     if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn.agg);
   }
   // Events need their visit's attributes only when a dimension or filter reads one.
@@ -89,7 +91,10 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   parts.push(
     sql`base AS (SELECT * FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`} WHERE ${compileFilters(q.filters)})`,
     sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
-    sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
+    q.totalFilters
+      ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
+          WHERE ${compileFilters(q.totalFilters)})`
+      : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
     sql`g AS (SELECT ${dims.length > 0 ? sql`${dimSelect}, ` : sql``}count(DISTINCT visitor_id) AS visitors,
         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews, count(*) AS events FROM rows${groupBy})`,
   );
@@ -141,7 +146,7 @@ function orderClause(q: StatsQuery): Sql {
     if (timeFirst >= 0) terms.push(`g.${dimAlias(timeFirst)} ASC`);
     else if (q.dimensions.length > 0) terms.push('g.visitors DESC');
   }
-  q.dimensions.forEach((_, i) => terms.push(`g.${dimAlias(i)} ASC`));
+  for (let i = 0; i < q.dimensions.length; i++) terms.push(`g.${dimAlias(i)} ASC`);
   return terms.length > 0 ? fragment(`ORDER BY ${terms.join(', ')}`) : sql``;
 }
 

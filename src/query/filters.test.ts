@@ -41,8 +41,8 @@ describe('parseFilters', () => {
     ]);
     const { text, params } = render(compileFilters(filters));
     expect(text).toBe(
-      '(v_country IN ($1)) AND ((contains(lower(pathname), $2)) OR (regexp_matches(coalesce(json_extract_string(props, $3), $4), $5)))',
+      '(v_country IN ($1)) AND ((contains(lower(pathname), lower($2))) OR (regexp_matches(coalesce(json_extract_string(props, $3), $4), $5)))',
     );
-    expect(params).toEqual(["US' OR 1=1 --", '/blog', '$."plan"', '(none)', '^p.*']);
+    expect(params).toEqual(["US' OR 1=1 --", '/Blog', '$."plan"', '(none)', '^p.*']);
   });
 });

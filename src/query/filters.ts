@@ -5,7 +5,7 @@
  * bound parameters, regular expressions run in DuckDB's RE2 (linear time).
  */
 import { badRequest } from '../http/errors.js';
-import { type Dimension, dimension } from './dimensions.js';
+import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { join, type Sql, sql } from './sql.js';
 
 export const OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
@@ -109,6 +109,14 @@ export function filterPatterns(filters: readonly Filter[]): string[] {
   return out;
 }
 
+/**
+ * The filters a conversion rate divides by: the same ones without goal and property
+ * filters (Plausible), so a goal's rate is its visitors over all visitors of the segment.
+ */
+export function withoutGoalFilters(filters: readonly Filter[]): Filter[] {
+  return filters.filter((f) => !(f.kind === 'match' && (f.dim.name === 'event:goal' || f.dim.name.startsWith(PROPS_PREFIX))));
+}
+
 export function compileFilters(filters: readonly Filter[]): Sql {
   return filters.length === 0 ? sql`TRUE` : join(filters.map(compile), ' AND ');
 }
@@ -116,20 +124,15 @@ export function compileFilters(filters: readonly Filter[]): Sql {
 function compile(f: Filter): Sql {
   if (f.kind === 'not') return sql`(NOT ${compile(f.child)})`;
   if (f.kind !== 'match') return sql`(${join(f.children.map(compile), f.kind === 'and' ? ' AND ' : ' OR ')})`;
+  // Both sides are lowered by the engine: JavaScript's Unicode rules differ (final sigma, dotted I).
   const subject = f.caseSensitive ? f.dim.expr : sql`lower(${f.dim.expr})`;
-  const value = (v: string) => (f.caseSensitive ? v : v.toLowerCase());
+  const value = (v: string) => (f.caseSensitive ? sql`${v}` : sql`lower(${v})`);
   const any = (each: (v: string) => Sql) => sql`(${join(f.values.map(each), ' OR ')})`;
   switch (f.op) {
     case 'is':
-      return sql`(${subject} IN (${join(
-        f.values.map((v) => sql`${value(v)}`),
-        ', ',
-      )}))`;
+      return sql`(${subject} IN (${join(f.values.map(value), ', ')}))`;
     case 'is_not':
-      return sql`(${subject} NOT IN (${join(
-        f.values.map((v) => sql`${value(v)}`),
-        ', ',
-      )}))`;
+      return sql`(${subject} NOT IN (${join(f.values.map(value), ', ')}))`;
     case 'contains':
       return any((v) => sql`contains(${subject}, ${value(v)})`);
     case 'contains_not':

@@ -53,11 +53,18 @@ export async function runStats(q: QueryRunner, query: StatsQuery): Promise<Resul
 
 /** A pattern the engine cannot compile is the caller's mistake: 400, before the query runs. */
 async function checkPatterns(q: QueryRunner, patterns: readonly string[]): Promise<void> {
-  for (const p of patterns) {
-    try {
-      await q.all("SELECT regexp_matches('', $1) AS ok", [p]);
-    } catch {
-      throw badRequest(`filters: invalid regular expression "${p.slice(0, 80)}"`);
+  const distinct = [...new Set(patterns)];
+  if (distinct.length === 0) return;
+  try {
+    // One round trip for all of them; only on failure find the culprit.
+    await q.all(`SELECT ${distinct.map((_, i) => `regexp_matches('', $${i + 1})`).join(', ')}`, distinct);
+  } catch {
+    for (const p of distinct) {
+      try {
+        await q.all("SELECT regexp_matches('', $1) AS ok", [p]);
+      } catch {
+        throw badRequest(`filters: invalid regular expression "${p.slice(0, 80)}"`);
+      }
     }
   }
 }

@@ -43,6 +43,18 @@ export interface EventStore {
   /** Resolves once the rows are durable (they survive kill -9) and will be visible to reads. */
   append(rows: StoredRow[], opts?: AppendOptions): Promise<void>;
   read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T>;
+  /**
+   * Streams one statement's result under the read lock (held until it resolves, so a flush
+   * cannot swap files mid-stream): `build` gets the events relation (as `QueryRunner.events`)
+   * and returns the SQL with bound parameters; `onRows` receives the rows chunk by chunk, as
+   * arrays of values in select order, and is awaited before the next chunk is fetched — a
+   * slow consumer slows the query instead of the result piling up in memory. Throwing from
+   * `onRows` stops the stream. Resolves with the number of rows.
+   */
+  stream(
+    build: (events: string) => { text: string; params: readonly SqlValue[] },
+    onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
+  ): Promise<number>;
   flush(): Promise<FlushResult>;
   health(): Promise<StorageHealth>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type ApiKeys, SCOPES } from '../../auth/api-keys.js';
 import type { AdminPassword } from '../../auth/password.js';
 import { SESSION_COOKIE, type SessionStore } from '../../auth/sessions.js';
+import { SITE_ID } from '../../site-id.js';
 import { type AuthGuard, readCookie } from '../auth-guard.js';
 import { badRequest, conflict, HttpError, notFound, unauthorized } from '../errors.js';
 
@@ -21,16 +22,7 @@ const passwordBody = z.object({ password: z.string().min(8, 'at least 8 characte
 const keyBody = z.object({
   name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
   scope: z.enum(SCOPES),
-  sites: z
-    .array(
-      z
-        .string()
-        .regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'not a valid site id')
-        .max(253),
-    )
-    .max(1000)
-    .nullable()
-    .optional(),
+  sites: z.array(z.string().regex(SITE_ID, 'not a valid site id').max(253)).max(1000).nullable().optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -16,6 +16,7 @@ import {
   type Scope,
   timeseries,
 } from '../../query/stats.js';
+import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, notFound } from '../errors.js';
@@ -28,18 +29,12 @@ export interface StatsRouteDeps {
   metrics: Metrics;
 }
 
-const SITE_ID = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 type Unit = (typeof INTERVALS)[number];
 const MAX_BUCKETS = 5000;
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 } as const;
 
-export function siteParam(q: Query): string {
-  const site = q.site_id;
-  if (site === undefined || site === '') throw badRequest('site_id: required');
-  if (typeof site !== 'string' || site.length > 253 || !SITE_ID.test(site)) throw badRequest('site_id: not a valid site id');
-  return site;
-}
+export const siteParam = (q: Query): string => siteIdParam(q.site_id);
 
 function intParam(q: Query, name: string, def: number, min: number, max: number): number {
   const v = q[name];

@@ -150,6 +150,25 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
+  /** See EventStore.stream: DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection. */
+  async stream(
+    build: (events: string) => { text: string; params: readonly SqlValue[] },
+    onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
+  ): Promise<number> {
+    return this.read((q) => {
+      const { text, params } = build(q.events);
+      return this.db.with(async (c) => {
+        const result = await c.stream(text, params as DuckDBValue[]);
+        let n = 0;
+        for await (const rows of result.yieldRowsJs()) {
+          n += rows.length;
+          await onRows(rows);
+        }
+        return n;
+      });
+    });
+  }
+
   /** hot ∪ cold, with the same columns; cold is read through a glob with hive partitions. */
   private eventsRelation(): string {
     const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}`;

@@ -1,0 +1,58 @@
+/**
+ * POST /api/v2/query — Plausible's Stats API v2 (src/query/v2.ts), on the same builder and
+ * with the same auth as GET /api/stats/* (scope `read`, key site restriction; cookie or key).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Metrics } from '../../metrics.js';
+import { runStats } from '../../query/run.js';
+import { firstEventAt } from '../../query/stats.js';
+import { parseV2Body, planV2, shapeV2, startAllAt } from '../../query/v2.js';
+import { siteIdParam } from '../../site-id.js';
+import type { EventStore } from '../../storage/storage.js';
+import type { AuthGuard } from '../auth-guard.js';
+import { badRequest } from '../errors.js';
+
+export interface QueryV2RouteDeps {
+  store: EventStore;
+  guard: AuthGuard;
+  metrics: Metrics;
+}
+
+export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps): Promise<void> {
+  // The body is parsed here, whatever its content type, so a malformed one is a 400 naming
+  // the body rather than a framework error (this scope only).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.post('/api/v2/query', async (req) => {
+    const body = jsonBody(req);
+    const siteId = siteIdParam(body.site_id);
+    await deps.guard.require(req, 'read', siteId);
+    const request = parseV2Body(body);
+    const end = deps.metrics.querySeconds.startTimer({ endpoint: 'v2_query' });
+    try {
+      return await deps.store.read(async (r) => {
+        const period = request.period.name === 'all' ? startAllAt(request.period, await firstEventAt(r, siteId)) : request.period;
+        const plan = planV2(request, period);
+        const rows = await runStats(r, plan.query);
+        const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;
+        return shapeV2(request, plan, rows, total);
+      });
+    } finally {
+      end();
+    }
+  });
+}
+
+function jsonBody(req: FastifyRequest): Record<string, unknown> {
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (text.trim() === '') throw badRequest('body: required (a JSON object)');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw badRequest('body: not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body: expected a JSON object');
+  return body as Record<string, unknown>;
+}

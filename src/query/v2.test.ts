@@ -1,0 +1,425 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../http/errors.js';
+import type { ResultRow } from './run.js';
+import { parseV2Body, planV2, shapeV2, startAllAt, timeUnitFor } from './v2.js';
+
+const NOW = new Date('2026-03-15T12:34:56Z');
+const BASE = { site_id: 'a.test', metrics: ['visitors'], date_range: ['2026-01-10', '2026-01-12'] };
+const parse = (body: unknown) => parseV2Body(body, NOW);
+
+describe('parseV2Body: every bad body is a 400 naming the field', () => {
+  it.each<[string, unknown, string]>([
+    ['not an object', [BASE], 'body: expected a JSON object'],
+    ['null', null, 'body: expected a JSON object'],
+    ['no site_id', { ...BASE, site_id: undefined }, 'site_id: required'],
+    ['empty site_id', { ...BASE, site_id: '' }, 'site_id: required'],
+    ['site_id: number', { ...BASE, site_id: 42 }, 'site_id: not a valid site id'],
+    ['site_id: path', { ...BASE, site_id: '../etc' }, 'site_id: not a valid site id'],
+    ['unknown key', { ...BASE, period: '7d' }, 'period: unknown field'],
+    ['no metrics', { ...BASE, metrics: undefined }, 'metrics: required'],
+    ['metrics: string', { ...BASE, metrics: 'visitors' }, 'metrics: must be a list of metrics'],
+    ['metrics: empty', { ...BASE, metrics: [] }, 'metrics: must name at least one metric'],
+    ['metrics: unknown', { ...BASE, metrics: ['visitors', 'scroll_depth'] }, 'metrics[1]: unknown metric "scroll_depth"'],
+    ['metrics: twice', { ...BASE, metrics: ['visitors', 'visitors'] }, 'metrics: "visitors" given twice'],
+    ['no date_range', { ...BASE, date_range: undefined }, 'date_range: required'],
+    ['date_range: unknown name', { ...BASE, date_range: 'today' }, 'date_range: must be one of day, 7d, 30d'],
+    ['date_range: realtime', { ...BASE, date_range: 'realtime' }, 'date_range: must be one of'],
+    ['date_range: one date', { ...BASE, date_range: ['2026-01-10'] }, 'date_range: must be one of'],
+    ['date_range: number', { ...BASE, date_range: 7 }, 'date_range: must be one of'],
+    ['date_range: not a date', { ...BASE, date_range: ['2026-01-10', 'tomorrow'] }, 'date_range[1]: expected YYYY-MM-DD'],
+    ['date_range: not a real day', { ...BASE, date_range: ['2026-02-30', '2026-03-01'] }, 'date_range[0]: not a real date'],
+    [
+      'date_range: datetimes',
+      { ...BASE, date_range: ['2026-01-10T00:00:00Z', '2026-01-11T00:00:00Z'] },
+      'date_range[0]: expected',
+    ],
+    ['date_range: reversed', { ...BASE, date_range: ['2026-01-12', '2026-01-10'] }, 'date_range: the last date is before'],
+    ['date: bad', { ...BASE, date_range: 'day', date: '10/01/2026' }, 'date: expected YYYY-MM-DD'],
+    ['date: number', { ...BASE, date_range: 'day', date: 20260110 }, 'date: expected YYYY-MM-DD'],
+    ['date: with a date pair', { ...BASE, date: '2026-01-10' }, 'date: only with a named date_range'],
+    ['dimensions: string', { ...BASE, dimensions: 'event:page' }, 'dimensions: must be a list of dimension names'],
+    ['dimensions: number', { ...BASE, dimensions: [1] }, 'dimensions[0]: must be a string'],
+    [
+      'dimensions: unknown',
+      { ...BASE, dimensions: ['event:page', 'visit:planet'] },
+      'dimensions[1]: unknown dimension "visit:planet"',
+    ],
+    ['dimensions: time:minute', { ...BASE, dimensions: ['time:minute'] }, 'dimensions[0]: unknown dimension'],
+    ['dimensions: bad prop key', { ...BASE, dimensions: ['event:props:a/b'] }, 'dimensions[0]: unknown dimension'],
+    ['dimensions: empty prop key', { ...BASE, dimensions: ['event:props:'] }, 'dimensions[0]: unknown dimension'],
+    ['dimensions: twice', { ...BASE, dimensions: ['event:page', 'event:page'] }, 'dimensions: "event:page" given twice'],
+    ['dimensions: two times', { ...BASE, dimensions: ['time', 'time:day'] }, 'dimensions: at most one time dimension'],
+    ['dimensions: goal and page', { ...BASE, dimensions: ['event:goal', 'event:page'] }, 'dimensions: event:goal and event:page'],
+    ['filters: object', { ...BASE, filters: {} }, 'filters: must be a list of filters'],
+    ['filters: unknown operator', { ...BASE, filters: [['eq', 'event:page', ['/']]] }, 'filters[0]: unknown operator "eq"'],
+    ['filters: unknown dimension', { ...BASE, filters: [['is', 'visit:planet', ['x']]] }, 'filters[0]: unknown dimension'],
+    ['filters: time', { ...BASE, filters: [['is', 'time:day', ['2026-01-10']]] }, 'filters[0]: filter time with'],
+    ['filters: no values', { ...BASE, filters: [['is', 'event:page', []]] }, 'filters[0]: values must be a list'],
+    [
+      'filters: nested goal',
+      { ...BASE, filters: [['or', [['is', 'event:goal', ['signup']]]]] },
+      'filters[0]: event:goal can only be filtered at the top level',
+    ],
+    [
+      'filters: goal under not',
+      {
+        ...BASE,
+        filters: [
+          ['is', 'event:page', ['/']],
+          ['not', ['is', 'event:goal', ['signup']]],
+        ],
+      },
+      'filters[1]: event:goal can only be filtered at the top level',
+    ],
+    [
+      'filters: nested hostname',
+      { ...BASE, filters: [['and', [['is', 'event:hostname', ['a.test']]]]] },
+      'filters[0]: event:hostname can only be filtered at the top level',
+    ],
+    [
+      'filters: goal with is_not',
+      { ...BASE, filters: [['is_not', 'event:goal', ['signup']]] },
+      'filters[0]: event:goal can only be filtered with is or contains',
+    ],
+    [
+      'filters: goal with matches',
+      { ...BASE, filters: [['matches', 'event:goal', ['^s']]] },
+      'filters[0]: event:goal can only be filtered with is or contains',
+    ],
+    [
+      'conversion_rate without a goal',
+      { ...BASE, metrics: ['visitors', 'conversion_rate'], dimensions: ['event:page'] },
+      'metrics: conversion_rate can only be queried with an event:goal filter or dimension',
+    ],
+    [
+      'conversion_rate with a nested goal-less filter only',
+      { ...BASE, metrics: ['conversion_rate'], filters: [['is', 'event:name', ['signup']]] },
+      'metrics: conversion_rate can only be queried',
+    ],
+    [
+      'conversion_rate with a nested property filter',
+      {
+        ...BASE,
+        metrics: ['conversion_rate'],
+        filters: [
+          ['is', 'event:goal', ['signup']],
+          ['or', [['is', 'event:props:plan', ['pro']]]],
+        ],
+      },
+      'filters[1]: with conversion_rate, custom property filters can only be used at the top level',
+    ],
+    [
+      'views_per_visit with dimensions',
+      { ...BASE, metrics: ['views_per_visit'], dimensions: ['visit:source'] },
+      'metrics: views_per_visit cannot be queried with dimensions',
+    ],
+    [
+      'views_per_visit with a page filter',
+      { ...BASE, metrics: ['views_per_visit'], filters: [['not', ['contains', 'event:page', ['/blog']]]] },
+      'metrics: views_per_visit cannot be queried with a filter on event:page',
+    ],
+    [
+      'visit metrics by goal',
+      { ...BASE, metrics: ['visitors', 'bounce_rate'], dimensions: ['event:goal'] },
+      'metrics: bounce_rate cannot be queried with the event dimension(s) event:goal',
+    ],
+    [
+      'visit metrics by property',
+      { ...BASE, metrics: ['visit_duration'], dimensions: ['visit:source', 'event:props:plan'] },
+      'metrics: visit_duration cannot be queried with the event dimension(s) event:props:plan',
+    ],
+    [
+      'visit metrics by page and hostname',
+      { ...BASE, metrics: ['bounce_rate'], dimensions: ['event:page', 'event:hostname'] },
+      'metrics: bounce_rate cannot be queried with the event dimension(s) event:page, event:hostname',
+    ],
+    [
+      'event metrics by entry page',
+      { ...BASE, metrics: ['visitors', 'pageviews', 'events'], dimensions: ['visit:entry_page'] },
+      'metrics: pageviews, events cannot be queried with the visit dimension(s) visit:entry_page',
+    ],
+    ['order_by: not a list', { ...BASE, order_by: 'visitors' }, 'order_by: must be a list of'],
+    [
+      'order_by: one element',
+      { ...BASE, order_by: [['visitors']] },
+      'order_by[0]: expected [metric or dimension, "asc" or "desc"]',
+    ],
+    ['order_by: bad direction', { ...BASE, order_by: [['visitors', 'up']] }, 'order_by[0]: expected [metric or dimension'],
+    ['order_by: number key', { ...BASE, order_by: [[1, 'asc']] }, 'order_by[0]: expected [metric or dimension'],
+    [
+      'order_by: metric not queried',
+      {
+        ...BASE,
+        order_by: [
+          ['visitors', 'desc'],
+          ['pageviews', 'desc'],
+        ],
+      },
+      'order_by[1]: "pageviews" is not a queried metric or dimension',
+    ],
+    [
+      'order_by: dimension not queried',
+      { ...BASE, dimensions: ['time:day'], order_by: [['time', 'asc']] },
+      'order_by[0]: "time" is not a queried metric or dimension',
+    ],
+    ['include: not an object', { ...BASE, include: true }, 'include: must be an object'],
+    ['include: unknown key', { ...BASE, include: { comparisons: {} } }, 'include.comparisons: unknown field'],
+    ['include: not a boolean', { ...BASE, include: { total_rows: 'yes' } }, 'include.total_rows: must be true or false'],
+    [
+      'include: time_labels without time',
+      { ...BASE, include: { time_labels: true } },
+      'include.time_labels: requires a time dimension',
+    ],
+    ['pagination: not an object', { ...BASE, pagination: 10 }, 'pagination: must be an object'],
+    ['pagination: unknown key', { ...BASE, pagination: { page: 2 } }, 'pagination.page: unknown field'],
+    ['pagination: limit 0', { ...BASE, pagination: { limit: 0 } }, 'pagination.limit: must be an integer from 1 to 10000'],
+    [
+      'pagination: limit too big',
+      { ...BASE, pagination: { limit: 10_001 } },
+      'pagination.limit: must be an integer from 1 to 10000',
+    ],
+    ['pagination: limit fraction', { ...BASE, pagination: { limit: 2.5 } }, 'pagination.limit: must be an integer'],
+    ['pagination: limit string', { ...BASE, pagination: { limit: '10' } }, 'pagination.limit: must be an integer'],
+    ['pagination: negative offset', { ...BASE, pagination: { offset: -1 } }, 'pagination.offset: must be an integer, 0 or more'],
+  ])('%s', (_name, body, message) => {
+    expect(() => parse(body)).toThrow(HttpError);
+    expect(() => parse(body)).toThrow(message);
+    try {
+      parse(body);
+    } catch (err) {
+      expect((err as HttpError).status).toBe(400);
+    }
+  });
+});
+
+describe('parseV2Body: valid bodies', () => {
+  it('fills Plausible defaults', () => {
+    const q = parse(BASE);
+    expect(q.siteId).toBe('a.test');
+    expect(q.metrics).toEqual(['visitors']);
+    expect(q.dimensions).toEqual([]);
+    expect(q.filters).toEqual([]);
+    expect(q.orderBy).toBeUndefined();
+    expect(q.include).toEqual({ total_rows: false, imports: false, time_labels: false });
+    expect(q.pagination).toEqual({ limit: 10_000, offset: 0 });
+    expect(q.period.from.toISOString()).toBe('2026-01-10T00:00:00.000Z');
+    expect(q.period.to.toISOString()).toBe('2026-01-13T00:00:00.000Z');
+  });
+
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ['day (today)', { date_range: 'day' }, '2026-03-15', '2026-03-16'],
+    ['day with date', { date_range: 'day', date: '2026-01-11' }, '2026-01-11', '2026-01-12'],
+    ['7d', { date_range: '7d' }, '2026-03-09', '2026-03-16'],
+    ['7d with date as today', { date_range: '7d', date: '2026-01-12' }, '2026-01-06', '2026-01-13'],
+    ['30d', { date_range: '30d' }, '2026-02-14', '2026-03-16'],
+    ['month', { date_range: 'month' }, '2026-03-01', '2026-04-01'],
+    ['month with date', { date_range: 'month', date: '2026-01-20' }, '2026-01-01', '2026-02-01'],
+    ['6mo', { date_range: '6mo' }, '2025-10-01', '2026-04-01'],
+    ['12mo', { date_range: '12mo' }, '2025-04-01', '2026-04-01'],
+    ['year', { date_range: 'year' }, '2026-01-01', '2027-01-01'],
+    ['one day pair', { date_range: ['2026-01-10', '2026-01-10'] }, '2026-01-10', '2026-01-11'],
+  ])('date_range %s', (_name, extra, from, to) => {
+    const { period } = parse({ ...BASE, ...extra });
+    expect([period.from.toISOString().slice(0, 10), period.to.toISOString().slice(0, 10)]).toEqual([from, to]);
+  });
+
+  it('accepts Plausible rules it allows: visit metrics by page, goals by goal filter, null filters', () => {
+    expect(() =>
+      parse({ ...BASE, metrics: ['bounce_rate', 'visit_duration'], dimensions: ['event:page', 'visit:source'] }),
+    ).not.toThrow();
+    expect(() => parse({ ...BASE, metrics: ['conversion_rate'], filters: [['contains', 'event:goal', ['sign']]] })).not.toThrow();
+    expect(() => parse({ ...BASE, metrics: ['visits', 'events'], dimensions: ['event:goal', 'time'] })).not.toThrow();
+    expect(parse({ ...BASE, filters: null }).filters).toEqual([]);
+    expect(() => parse({ ...BASE, include: { imports: true, total_rows: false } })).not.toThrow();
+  });
+});
+
+describe('timeUnitFor (Plausible: ≤ 48 h hour, ≤ 40 days day, ≤ 52 weeks week, else month)', () => {
+  const unit = (first: string, last: string) => timeUnitFor(parse({ ...BASE, date_range: [first, last] }).period);
+  it.each([
+    ['2026-01-10', '2026-01-10', 'hour'],
+    ['2026-01-10', '2026-01-11', 'hour'],
+    ['2026-01-10', '2026-01-12', 'day'],
+    ['2026-01-01', '2026-02-10', 'day'],
+    ['2026-01-01', '2026-02-11', 'week'],
+    ['2025-01-01', '2025-12-31', 'week'],
+    ['2025-01-01', '2026-01-06', 'week'],
+    ['2025-01-01', '2026-01-07', 'month'],
+  ])('%s … %s → %s', (first, last, expected) => {
+    expect(unit(first, last)).toBe(expected);
+  });
+});
+
+describe('startAllAt', () => {
+  const all = parse({ ...BASE, date_range: 'all' }).period;
+  it('starts on the day of the first event, ends today', () => {
+    const p = startAllAt(all, new Date('2025-12-31T23:59:00Z'));
+    expect([p.from.toISOString(), p.to.toISOString()]).toEqual(['2025-12-31T00:00:00.000Z', '2026-03-16T00:00:00.000Z']);
+  });
+  it('is today without any event', () => {
+    expect(startAllAt(all, null).from.toISOString()).toBe('2026-03-15T00:00:00.000Z');
+  });
+});
+
+describe('planV2', () => {
+  it('resolves time, orders by time then the first metric, pages in the builder', () => {
+    const req = parse({
+      ...BASE,
+      metrics: ['pageviews', 'visitors'],
+      dimensions: ['time', 'visit:source'],
+      pagination: { limit: 5 },
+    });
+    const plan = planV2(req, req.period);
+    expect(plan.dimensions).toEqual(['time:day', 'visit:source']);
+    expect(plan.orderBy).toEqual([
+      ['time:day', 'asc'],
+      ['pageviews', 'desc'],
+    ]);
+    expect(plan.query.dimensions.map((d) => d.name)).toEqual(['time:day', 'visit:source']);
+    expect(plan.query.orderBy).toEqual([
+      { key: 'time:day', dir: 'asc' },
+      { key: 'pageviews', dir: 'desc' },
+    ]);
+    expect([plan.query.limit, plan.query.offset]).toEqual([5, 0]);
+    expect(plan.query.customEventsOnly).toBeUndefined();
+    expect(plan.totalQuery).toBeUndefined();
+  });
+
+  it('maps "time" in order_by; with total_rows the builder query is unpaged', () => {
+    const req = parse({
+      ...BASE,
+      date_range: ['2026-01-10', '2026-01-10'],
+      dimensions: ['time'],
+      order_by: [['time', 'desc']],
+      include: { total_rows: true },
+      pagination: { limit: 5, offset: 5 },
+    });
+    const plan = planV2(req, req.period);
+    expect(plan.orderBy).toEqual([['time:hour', 'desc']]);
+    expect(plan.query.limit).toBeUndefined();
+    expect(plan.query.offset).toBeUndefined();
+  });
+
+  it('goals: custom events only; conversion_rate over the period without goal and property filters', () => {
+    const req = parse({
+      ...BASE,
+      metrics: ['visitors', 'conversion_rate'],
+      dimensions: ['event:goal'],
+      filters: [
+        ['is', 'event:goal', ['signup']],
+        ['is', 'event:props:plan', ['pro']],
+        ['is', 'visit:source', ['Google']],
+        ['not', ['is', 'event:page', ['/']]],
+      ],
+    });
+    const plan = planV2(req, req.period);
+    expect(plan.query.customEventsOnly).toBe(true);
+    expect(plan.query.filters).toHaveLength(4);
+    expect(plan.totalQuery?.dimensions).toEqual([]);
+    expect(plan.totalQuery?.metrics).toEqual(['visitors']);
+    expect(plan.totalQuery?.filters).toEqual([req.filters[2], req.filters[3]]);
+  });
+
+  it('refuses time labels for too many buckets', () => {
+    const req = parse({
+      ...BASE,
+      date_range: ['2020-01-01', '2026-01-01'],
+      dimensions: ['time:hour'],
+      include: { time_labels: true },
+    });
+    expect(() => planV2(req, req.period)).toThrow('include.time_labels: time:hour would give more than 10000 labels');
+  });
+});
+
+const row = (dimensions: string[], r: Partial<ResultRow> = {}): ResultRow => ({
+  dimensions,
+  visitors: 0,
+  pageviews: 0,
+  events: 0,
+  visits: 0,
+  bounce_rate: 0,
+  visit_duration: 0,
+  views_per_visit: 0,
+  percentage: 0,
+  ...r,
+});
+
+describe('shapeV2', () => {
+  it('rounds as Plausible v2 does, in request order, and echoes the normalized query', () => {
+    const req = parse({
+      ...BASE,
+      metrics: ['visit_duration', 'bounce_rate', 'views_per_visit', 'visitors', 'visits', 'pageviews', 'events'],
+      filters: [['is', 'visit:source', ['Google']]],
+    });
+    const plan = planV2(req, req.period);
+    const r = row([], {
+      visitors: 7,
+      visits: 8,
+      pageviews: 13,
+      events: 16,
+      bounce_rate: 0.375,
+      visit_duration: 806.25,
+      views_per_visit: 1.625,
+    });
+    expect(shapeV2(req, plan, [r])).toEqual({
+      results: [{ metrics: [806, 38, 1.63, 7, 8, 13, 16], dimensions: [] }],
+      meta: {},
+      query: {
+        site_id: 'a.test',
+        metrics: ['visit_duration', 'bounce_rate', 'views_per_visit', 'visitors', 'visits', 'pageviews', 'events'],
+        date_range: ['2026-01-10T00:00:00+00:00', '2026-01-12T23:59:59+00:00'],
+        filters: [['is', 'visit:source', ['Google']]],
+        dimensions: [],
+        order_by: [['visit_duration', 'desc']],
+        include: {},
+        pagination: { limit: 10_000, offset: 0 },
+      },
+    });
+  });
+
+  it('percentage to 1 decimal (null for an empty total); conversion_rate to 2 decimals over its own total', () => {
+    const pct = parse({ ...BASE, metrics: ['percentage'] });
+    expect(shapeV2(pct, planV2(pct, pct.period), [row([], { visitors: 0 })]).results).toEqual([
+      { metrics: [null], dimensions: [] },
+    ]);
+    const byPage = parse({ ...BASE, metrics: ['percentage'], dimensions: ['event:page'] });
+    expect(shapeV2(byPage, planV2(byPage, byPage.period), [row(['/'], { visitors: 5, percentage: 71.428571 })]).results).toEqual([
+      { metrics: [71.4], dimensions: ['/'] },
+    ]);
+    const cr = parse({ ...BASE, metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'] });
+    const plan = planV2(cr, cr.period);
+    expect(shapeV2(cr, plan, [row(['signup'], { visitors: 2 })], 7).results).toEqual([
+      { metrics: [2, 28.57], dimensions: ['signup'] },
+    ]);
+    expect(shapeV2(cr, plan, [row(['signup'], { visitors: 0 })], 0).results).toEqual([
+      { metrics: [0, 0], dimensions: ['signup'] },
+    ]);
+  });
+
+  it('pages in memory under total_rows, labels weeks from the range start, lists time labels', () => {
+    const req = parse({
+      ...BASE,
+      date_range: ['2026-01-07', '2026-01-20'],
+      dimensions: ['time:week'],
+      include: { total_rows: true, time_labels: true, imports: true },
+      pagination: { limit: 1, offset: 1 },
+    });
+    const plan = planV2(req, req.period);
+    const rows = [
+      row(['2026-01-05'], { visitors: 5 }),
+      row(['2026-01-12'], { visitors: 2 }),
+      row(['2026-01-19'], { visitors: 1 }),
+    ];
+    const answer = shapeV2(req, plan, rows);
+    expect(answer.results).toEqual([{ metrics: [2], dimensions: ['2026-01-12'] }]);
+    expect(answer.meta).toEqual({
+      imports_included: false,
+      time_labels: ['2026-01-07', '2026-01-12', '2026-01-19'],
+      total_rows: 3,
+    });
+    expect(answer.query.include).toEqual({ total_rows: true, imports: true, time_labels: true });
+    expect(answer.query.pagination).toEqual({ limit: 1, offset: 1 });
+    const first = shapeV2({ ...req, pagination: { limit: 10, offset: 0 } }, plan, rows);
+    expect(first.results.map((r) => r.dimensions[0])).toEqual(['2026-01-07', '2026-01-12', '2026-01-19']);
+  });
+});

@@ -1,0 +1,442 @@
+/**
+ * POST /api/v2/query: Plausible's Stats API v2 request body, validated (zod for the shape,
+ * then Plausible's own rules) into StatsQuery values for the one builder, and the builder's
+ * rows shaped into Plausible's answer `{results: [{metrics, dimensions}], meta, query}`.
+ * Everything here is pure: the route does the I/O (first event for "all", running queries).
+ *
+ * Differences from GET /api/stats/* follow Plausible v2: bounce_rate is a rounded percent,
+ * empty time buckets are omitted (all of them are listed in meta.time_labels on request),
+ * the default order is the first metric descending (time ascending first under a time
+ * dimension), and `time` picks hour/day/week/month from the length of the range.
+ */
+import { z } from 'zod';
+import { badRequest } from '../http/errors.js';
+import { siteIdParam } from '../site-id.js';
+import { METRICS, type Metric, type StatsQuery } from './builder.js';
+import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
+import { type Filter, parseFilters, withoutGoalFilters } from './filters.js';
+import { type Period, parseDate, resolvePeriod } from './period.js';
+import { formatBucket, type ResultRow } from './run.js';
+import { buckets } from './stats.js';
+
+export const DATE_RANGES = ['day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all'] as const;
+export const MAX_LIMIT = 10_000;
+/** At most this many buckets in meta.time_labels. */
+export const MAX_TIME_LABELS = 10_000;
+
+type Unit = 'hour' | 'day' | 'week' | 'month';
+type Direction = 'asc' | 'desc';
+export type OrderEntry = [string, Direction];
+
+const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'];
+const isTime = (name: string) => TIME_DIMENSIONS.includes(name);
+/** Metrics Plausible computes from visits only, and from events only (TableDecider). */
+const SESSION_ONLY: readonly Metric[] = ['bounce_rate', 'visit_duration', 'views_per_visit'];
+const EVENT_ONLY: readonly Metric[] = ['pageviews', 'events'];
+const SESSION_ONLY_DIMENSIONS = ['visit:entry_page', 'visit:exit_page'];
+const TOP_LEVEL_ONLY = ['event:goal', 'event:hostname'];
+
+/** A validated request, before the range of `all` is known (see `startAllAt`). */
+export interface V2Request {
+  siteId: string;
+  metrics: Metric[];
+  /** For "all", `from` is provisional until the site's first event is known. */
+  period: Period;
+  /** As requested: `time` is resolved against the final range by `planV2`. */
+  dimensions: string[];
+  filters: Filter[];
+  /** The filters as sent, for the echo. */
+  rawFilters: unknown[];
+  orderBy: OrderEntry[] | undefined;
+  include: { total_rows: boolean; imports: boolean; time_labels: boolean };
+  pagination: { limit: number; offset: number };
+}
+
+export interface V2Plan {
+  /** The builder query for `results` (unpaged when total_rows is asked for: paged in `shapeV2`). */
+  query: StatsQuery;
+  /** The conversion_rate denominator: the same period and filters without goal and property filters. */
+  totalQuery?: StatsQuery;
+  period: Period;
+  /** Dimension names with `time` resolved. */
+  dimensions: string[];
+  orderBy: OrderEntry[];
+}
+
+export interface V2Response {
+  results: { metrics: (number | null)[]; dimensions: string[] }[];
+  meta: { imports_included?: boolean; time_labels?: string[]; total_rows?: number };
+  query: {
+    site_id: string;
+    metrics: Metric[];
+    date_range: [string, string];
+    filters: unknown[];
+    dimensions: string[];
+    order_by: OrderEntry[];
+    include: Partial<V2Request['include']>;
+    pagination: V2Request['pagination'];
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The body's shape. Messages are "<field>: <problem>"; only the first problem is reported.
+
+const list = (what: string) => ({
+  error: (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : `must be a list of ${what}`),
+});
+const flag = { error: 'must be true or false' };
+const ORDER_ENTRY = 'expected [metric or dimension, "asc" or "desc"]';
+
+const bodySchema = z.strictObject({
+  site_id: z.unknown().optional(),
+  metrics: z
+    .array(
+      z.enum(METRICS, {
+        error: (iss) => `unknown metric ${describe(iss.input)} (use ${METRICS.join(', ')})`,
+      }),
+      list('metrics'),
+    )
+    .min(1, 'must name at least one metric'),
+  date_range: z.unknown().optional(),
+  date: z.string({ error: 'expected YYYY-MM-DD' }).optional(),
+  dimensions: z.array(z.string({ error: 'must be a string' }), list('dimension names')).optional(),
+  filters: z.unknown().optional(),
+  order_by: z
+    .array(
+      z.tuple([z.string({ error: ORDER_ENTRY }), z.enum(['asc', 'desc'], { error: ORDER_ENTRY })], { error: ORDER_ENTRY }),
+      list('[metric or dimension, "asc" or "desc"] pairs'),
+    )
+    .optional(),
+  include: z
+    .strictObject(
+      { total_rows: z.boolean(flag).optional(), imports: z.boolean(flag).optional(), time_labels: z.boolean(flag).optional() },
+      { error: 'must be an object' },
+    )
+    .optional(),
+  pagination: z
+    .strictObject(
+      {
+        limit: z
+          .int({ error: `must be an integer from 1 to ${MAX_LIMIT}` })
+          .min(1, `must be an integer from 1 to ${MAX_LIMIT}`)
+          .max(MAX_LIMIT, `must be an integer from 1 to ${MAX_LIMIT}`)
+          .optional(),
+        offset: z
+          .int({ error: 'must be an integer, 0 or more' })
+          .min(0, 'must be an integer, 0 or more')
+          .max(Number.MAX_SAFE_INTEGER)
+          .optional(),
+      },
+      { error: 'must be an object' },
+    )
+    .optional(),
+});
+
+function describe(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v.slice(0, 60)) : JSON.stringify(v);
+  return (text ?? String(v)).slice(0, 80);
+}
+
+/** `metrics[1]`, `pagination.limit`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+function shapeError(error: z.ZodError): never {
+  const issue = error.issues[0];
+  if (!issue) throw badRequest('body: invalid');
+  if (issue.code === 'unrecognized_keys') {
+    throw badRequest(`${fieldPath([...issue.path, issue.keys[0] ?? ''])}: unknown field`);
+  }
+  // An order_by entry is named as a whole: `order_by[0]`, not `order_by[0][1]`.
+  const path = issue.path[0] === 'order_by' ? issue.path.slice(0, 2) : issue.path;
+  throw badRequest(`${fieldPath(path) || 'body'}: ${issue.message}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation
+
+/** Validates a v2 body (already parsed JSON); throws a 400 naming the first bad field. */
+export function parseV2Body(body: unknown, now = new Date()): V2Request {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body: expected a JSON object');
+  const siteId = siteIdParam((body as Record<string, unknown>).site_id);
+  const parsed = bodySchema.safeParse(body);
+  if (!parsed.success) shapeError(parsed.error);
+  const b = parsed.data;
+
+  const metrics = b.metrics;
+  const dup = (xs: readonly string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+  const dupMetric = dup(metrics);
+  if (dupMetric) throw badRequest(`metrics: "${dupMetric}" given twice`);
+
+  if (b.date_range === undefined) throw badRequest('date_range: required');
+  const period = parseDateRange(b.date_range, b.date, now);
+
+  const dimensions = b.dimensions ?? [];
+  dimensions.forEach((name, i) => {
+    if (!isTime(name) && !dimension(name)) throw badRequest(`dimensions[${i}]: unknown dimension ${describe(name)}`);
+  });
+  const dupDim = dup(dimensions);
+  if (dupDim) throw badRequest(`dimensions: "${dupDim}" given twice`);
+  if (dimensions.filter(isTime).length > 1) throw badRequest('dimensions: at most one time dimension');
+  if (dimensions.includes('event:goal') && dimensions.includes('event:page')) {
+    throw badRequest('dimensions: event:goal and event:page cannot be combined');
+  }
+
+  const rawFilters = b.filters === undefined || b.filters === null ? [] : b.filters;
+  const filters = parseFilters(rawFilters);
+  checkFilters(filters, metrics);
+  checkMetrics(metrics, dimensions, filters);
+
+  const orderBy = b.order_by?.map(([key, dir], i): OrderEntry => {
+    if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
+      throw badRequest(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
+    }
+    return [key, dir];
+  });
+
+  const include = {
+    total_rows: b.include?.total_rows ?? false,
+    imports: b.include?.imports ?? false,
+    time_labels: b.include?.time_labels ?? false,
+  };
+  if (include.time_labels && !dimensions.some(isTime)) throw badRequest('include.time_labels: requires a time dimension');
+
+  return {
+    siteId,
+    metrics,
+    period,
+    dimensions,
+    filters,
+    rawFilters: rawFilters as unknown[],
+    orderBy,
+    include,
+    pagination: { limit: b.pagination?.limit ?? MAX_LIMIT, offset: b.pagination?.offset ?? 0 },
+  };
+}
+
+/**
+ * A shorthand resolved as GET's `period` (with `date`, when given, as "today"), or a pair of
+ * inclusive dates.
+ */
+function parseDateRange(range: unknown, date: string | undefined, now: Date): Period {
+  const expected = `must be one of ${DATE_RANGES.join(', ')}, or [first, last] as two YYYY-MM-DD dates`;
+  if (typeof range === 'string') {
+    if (!(DATE_RANGES as readonly string[]).includes(range)) throw badRequest(`date_range: ${expected}`);
+    const today = date === undefined ? now : parseDate(date, 'date');
+    return resolvePeriod({ period: range }, today);
+  }
+  if (!Array.isArray(range) || range.length !== 2) throw badRequest(`date_range: ${expected}`);
+  const [first, last] = range as unknown[];
+  if (typeof first !== 'string') throw badRequest('date_range[0]: expected YYYY-MM-DD');
+  if (typeof last !== 'string') throw badRequest('date_range[1]: expected YYYY-MM-DD');
+  const from = parseDate(first, 'date_range[0]');
+  if (parseDate(last, 'date_range[1]') < from) throw badRequest('date_range: the last date is before the first');
+  if (date !== undefined) throw badRequest(`date: only with a named date_range (${DATE_RANGES.join(', ')})`);
+  return resolvePeriod({ start_date: first, end_date: last });
+}
+
+/** Plausible's placement rules: goal and hostname filters at the top level only, goals by is/contains. */
+function checkFilters(filters: readonly Filter[], metrics: readonly Metric[]): void {
+  const walk = (f: Filter, at: string, depth: number): void => {
+    if (f.kind === 'not') {
+      walk(f.child, at, depth + 1);
+      return;
+    }
+    if (f.kind !== 'match') {
+      for (const c of f.children) walk(c, at, depth + 1);
+      return;
+    }
+    const name = f.dim.name;
+    if (depth > 0 && TOP_LEVEL_ONLY.includes(name)) throw badRequest(`${at}: ${name} can only be filtered at the top level`);
+    if (name === 'event:goal' && f.op !== 'is' && f.op !== 'contains') {
+      throw badRequest(`${at}: event:goal can only be filtered with is or contains`);
+    }
+    if (depth > 0 && metrics.includes('conversion_rate') && name.startsWith(PROPS_PREFIX)) {
+      throw badRequest(`${at}: with conversion_rate, custom property filters can only be used at the top level`);
+    }
+  };
+  filters.forEach((f, i) => {
+    walk(f, `filters[${i}]`, 0);
+  });
+}
+
+/** Plausible's metric rules (QueryParser.validate_metric, TableDecider). */
+function checkMetrics(metrics: readonly Metric[], dimensions: readonly string[], filters: readonly Filter[]): void {
+  const filtered = (name: string) => filtersOn(filters).includes(name);
+  const goalFilter = filters.some((f) => f.kind === 'match' && f.dim.name === 'event:goal');
+  if (metrics.includes('conversion_rate') && !dimensions.includes('event:goal') && !goalFilter) {
+    throw badRequest('metrics: conversion_rate can only be queried with an event:goal filter or dimension');
+  }
+  if (metrics.includes('views_per_visit')) {
+    if (filtered('event:page')) throw badRequest('metrics: views_per_visit cannot be queried with a filter on event:page');
+    if (dimensions.length > 0) throw badRequest('metrics: views_per_visit cannot be queried with dimensions');
+  }
+  const eventDims = dimensions.filter((d) => d.startsWith('event:'));
+  if (eventDims.length === 1 && eventDims[0] === 'event:page') return; // visit metrics by page are allowed
+  const sessionMetrics = metrics.filter((m) => SESSION_ONLY.includes(m));
+  if (sessionMetrics.length > 0 && eventDims.length > 0) {
+    throw badRequest(
+      `metrics: ${sessionMetrics.join(', ')} cannot be queried with the event dimension(s) ${eventDims.join(', ')}`,
+    );
+  }
+  const eventMetrics = metrics.filter((m) => EVENT_ONLY.includes(m));
+  const sessionDims = dimensions.filter((d) => SESSION_ONLY_DIMENSIONS.includes(d));
+  if (eventMetrics.length > 0 && sessionDims.length > 0) {
+    throw badRequest(
+      `metrics: ${eventMetrics.join(', ')} cannot be queried with the visit dimension(s) ${sessionDims.join(', ')}`,
+    );
+  }
+}
+
+/** Every dimension name a filter tree refers to. */
+function filtersOn(filters: readonly Filter[]): string[] {
+  const out: string[] = [];
+  const walk = (f: Filter) => {
+    if (f.kind === 'match') out.push(f.dim.name);
+    else if (f.kind === 'not') walk(f.child);
+    else f.children.forEach(walk);
+  };
+  filters.forEach(walk);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Planning
+
+const DAY_MS = 86_400_000;
+const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
+const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+
+/** "all" starts on the day of the site's first event (today when it has none), as in Plausible. */
+export function startAllAt(period: Period, firstEvent: Date | null): Period {
+  if (period.name !== 'all') return period;
+  const lastDay = new Date(period.to.getTime() - DAY_MS);
+  const from = firstEvent && firstEvent < lastDay ? startOfDay(firstEvent) : lastDay;
+  return { ...period, from };
+}
+
+/** Plausible's choice for the `time` dimension, by the length of the (inclusive) range. */
+export function timeUnitFor(period: Period): Unit {
+  const span = period.to.getTime() - 1000 - period.from.getTime();
+  if (Math.floor(span / 3_600_000) <= 48) return 'hour';
+  if (Math.floor(span / DAY_MS) <= 40) return 'day';
+  if (Math.floor(span / (7 * DAY_MS)) <= 52) return 'week';
+  return 'month';
+}
+
+/** Builder queries for a validated request over its final period. */
+export function planV2(req: V2Request, period: Period): V2Plan {
+  const time = `time:${timeUnitFor(period)}`;
+  const resolve = (name: string) => (name === 'time' ? time : name);
+  const dimensions = req.dimensions.map(resolve);
+  const timeDim = dimensions.find(isTime);
+  const first = req.metrics[0] as Metric;
+  const orderBy: OrderEntry[] = req.orderBy
+    ? req.orderBy.map(([key, dir]): OrderEntry => [resolve(key), dir])
+    : timeDim
+      ? [
+          [timeDim, 'asc'],
+          [first, 'desc'],
+        ]
+      : [[first, 'desc']];
+
+  const query: StatsQuery = {
+    siteId: req.siteId,
+    period,
+    metrics: req.metrics,
+    dimensions: dimensions.map((n) => dimension(n) as Dimension),
+    filters: req.filters,
+    orderBy: orderBy.map(([key, dir]) => ({ key, dir })),
+    // Goals are custom events; page views are not goals here (there is no goal configuration).
+    ...(dimensions.includes('event:goal') ? { customEventsOnly: true } : {}),
+    ...(req.include.total_rows ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
+  };
+  const plan: V2Plan = { query, period, dimensions, orderBy };
+  if (req.metrics.includes('conversion_rate')) {
+    plan.totalQuery = {
+      siteId: req.siteId,
+      period,
+      metrics: ['visitors'],
+      dimensions: [],
+      filters: withoutGoalFilters(req.filters),
+    };
+  }
+  if (req.include.time_labels && timeDim) {
+    // Counted by arithmetic (months as 28 days: an upper bound), not by listing them.
+    const count = Math.ceil((period.to.getTime() - period.from.getTime()) / UNIT_MS[timeDim.slice('time:'.length) as Unit]) + 1;
+    if (count > MAX_TIME_LABELS) {
+      throw badRequest(`include.time_labels: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
+    }
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------
+// The answer
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
+
+/** A week bucket never starts before the range does (Plausible's weekstart_not_before). */
+const weekLabel = (label: string, period: Period) => {
+  const first = period.from.toISOString().slice(0, 10);
+  return label < first ? first : label;
+};
+
+function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal: number | undefined): number | null {
+  switch (m) {
+    case 'views_per_visit':
+      return round(r.views_per_visit, 2);
+    case 'bounce_rate':
+      return Math.round(r.bounce_rate * 100);
+    case 'visit_duration':
+      return Math.round(r.visit_duration);
+    case 'percentage':
+      // Without dimensions the one row is the total: 100, or null when there is nothing.
+      return !grouped && r.visitors === 0 ? null : round(r.percentage, 1);
+    case 'conversion_rate':
+      return conversionTotal ? round((r.visitors / conversionTotal) * 100, 2) : 0;
+    default:
+      return r[m];
+  }
+}
+
+/** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
+export function shapeV2(req: V2Request, plan: V2Plan, rows: readonly ResultRow[], conversionTotal?: number): V2Response {
+  const { limit, offset } = req.pagination;
+  const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
+  const grouped = plan.dimensions.length > 0;
+  const results = page.map((r) => ({
+    metrics: req.metrics.map((m) => metricValue(m, r, grouped, conversionTotal)),
+    dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
+  }));
+
+  const meta: V2Response['meta'] = {};
+  if (req.include.imports) meta.imports_included = false;
+  const timeDim = plan.dimensions.find(isTime);
+  if (req.include.time_labels && timeDim) {
+    const unit = timeDim.slice('time:'.length) as Unit;
+    const labels = buckets(plan.period, unit).map((b) => formatBucket(b, unit));
+    meta.time_labels = unit === 'week' ? labels.map((l) => weekLabel(l, plan.period)) : labels;
+  }
+  if (req.include.total_rows) meta.total_rows = rows.length;
+
+  const include = Object.fromEntries(Object.entries(req.include).filter(([, v]) => v));
+  return {
+    results,
+    meta,
+    query: {
+      site_id: req.siteId,
+      metrics: req.metrics,
+      date_range: [iso(plan.period.from), iso(new Date(plan.period.to.getTime() - 1000))],
+      filters: req.rawFilters,
+      dimensions: plan.dimensions,
+      order_by: plan.orderBy,
+      include,
+      pagination: req.pagination,
+    },
+  };
+}

@@ -1,0 +1,544 @@
+/**
+ * POST /api/v2/query (Plausible Stats API v2) over a fixed data set loaded through
+ * POST /api/events, from the hot tier and again from Parquet after a restart. Every expected
+ * number is worked out by hand from the fixture below (the one of stats.test.ts).
+ *
+ * Fixture, site v2-a.test (all times UTC):
+ *   V1 Chrome/Windows, from Google
+ *     01-10 10:00 pv /, 10:10 pv /pricing, 10:12 signup /pricing {plan: pro}   visit A1: 3 events, 720 s
+ *   V2 Firefox/Linux, direct
+ *     01-10 10:30 pv /                                                           visit A2: bounce
+ *     01-10 11:01 pv /blog, 11:11 pv /blog/post-1                                visit A3: 600 s
+ *   V3 Safari/iPhone, from Hacker News
+ *     01-10 23:00 pv /blog, 23:30 pv /                                           visit A4: 1800 s
+ *   V1 again on 01-11 (a new visitor: new day), from Google
+ *     01-11 09:00 pv /                                                           visit A5: bounce
+ *   V4 Safari/macOS, utm_source=newsletter
+ *     01-11 14:00 pv /, 14:20 download /docs {file: guide.pdf}, 14:40 pv /docs   visit A6: 2400 s
+ *   V5 Edge/Windows, direct
+ *     01-12 08:00 pv /pricing                                                    visit A7: bounce
+ *   V2 again on 01-12, from Google
+ *     01-12 12:00 pv /blog, 12:15 pv /blog/post-1, 12:15:30 signup {plan: free}  visit A8: 930 s
+ * Totals: 7 visitors, 8 visits, 13 pageviews, 16 events, 3 bounces, durations sum 6450 s.
+ * Goals (custom events): signup by 2 visitors (V1 on 01-10, V2 on 01-12), download by 1 (V4).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { loadBatch, removeScratchDirs, scratchDir, UA } from './support.js';
+
+const SITE = 'v2-a.test';
+const EMPTY = 'v2-empty.test';
+const GOOGLE = 'https://www.google.com/search?q=mallard';
+const HN = 'https://news.ycombinator.com/item?id=4242';
+const NEWSLETTER = '?utm_source=newsletter&utm_medium=email';
+
+interface Ev {
+  t: string;
+  ip: string;
+  ua: string;
+  path: string;
+  w?: number;
+  r?: string;
+  q?: string;
+  n?: string;
+  p?: Record<string, string>;
+}
+
+const V1 = { ip: '203.0.113.10', ua: UA.chromeWindows, w: 1920 };
+const V2 = { ip: '198.51.100.20', ua: UA.firefoxLinux, w: 1280 };
+const V3 = { ip: '203.0.113.30', ua: UA.safariIphone, w: 390 };
+const V4 = { ip: '198.51.100.40', ua: UA.safariMac, w: 800 };
+const V5 = { ip: '203.0.113.50', ua: UA.edgeWindows };
+
+const EVENTS: readonly Ev[] = [
+  { ...V1, t: '2026-01-10T10:00:00Z', path: '/', r: GOOGLE },
+  { ...V1, t: '2026-01-10T10:10:00Z', path: '/pricing', r: GOOGLE },
+  { ...V1, t: '2026-01-10T10:12:00Z', path: '/pricing', r: GOOGLE, n: 'signup', p: { plan: 'pro' } },
+  { ...V2, t: '2026-01-10T10:30:00Z', path: '/' },
+  { ...V2, t: '2026-01-10T11:01:00Z', path: '/blog' },
+  { ...V2, t: '2026-01-10T11:11:00Z', path: '/blog/post-1' },
+  { ...V3, t: '2026-01-10T23:00:00Z', path: '/blog', r: HN },
+  { ...V3, t: '2026-01-10T23:30:00Z', path: '/', r: HN },
+  { ...V1, t: '2026-01-11T09:00:00Z', path: '/', r: GOOGLE },
+  { ...V4, t: '2026-01-11T14:00:00Z', path: '/', q: NEWSLETTER },
+  { ...V4, t: '2026-01-11T14:20:00Z', path: '/docs', q: NEWSLETTER, n: 'download', p: { file: 'guide.pdf' } },
+  { ...V4, t: '2026-01-11T14:40:00Z', path: '/docs', q: NEWSLETTER },
+  { ...V5, t: '2026-01-12T08:00:00Z', path: '/pricing' },
+  { ...V2, t: '2026-01-12T12:00:00Z', path: '/blog', r: GOOGLE },
+  { ...V2, t: '2026-01-12T12:15:00Z', path: '/blog/post-1', r: GOOGLE },
+  { ...V2, t: '2026-01-12T12:15:30Z', path: '/blog/post-1', r: GOOGLE, n: 'signup', p: { plan: 'free' } },
+];
+
+const batchEvent = (site: string, e: Ev) => ({
+  d: site,
+  n: e.n ?? 'pageview',
+  u: `https://${site}${e.path}${e.q ?? ''}`,
+  r: e.r,
+  w: e.w,
+  p: e.p,
+  timestamp: e.t,
+  ip: e.ip,
+  user_agent: e.ua,
+});
+
+const RANGE = ['2026-01-10', '2026-01-12'];
+const RANGE_ECHO = ['2026-01-10T00:00:00+00:00', '2026-01-12T23:59:59+00:00'];
+const ALL_METRICS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events'];
+
+type Row = { metrics: (number | null)[]; dimensions: string[] };
+const r = (metrics: (number | null)[], dimensions: string[] = []): Row => ({ metrics, dimensions });
+
+interface V2Answer {
+  results: Row[];
+  meta: Record<string, unknown>;
+  query: Record<string, unknown>;
+}
+
+/** [name, body (site_id and date_range default to the fixture's), expected results, expected meta, expected query fields] */
+type Case = [string, Record<string, unknown>, Row[], Record<string, unknown>?, Record<string, unknown>?];
+
+const CASES: Case[] = [
+  [
+    'no dimensions: every metric',
+    { metrics: ALL_METRICS },
+    [r([7, 8, 13, 1.63, 38, 806, 16])],
+    {},
+    {
+      site_id: SITE,
+      metrics: ALL_METRICS,
+      date_range: RANGE_ECHO,
+      filters: [],
+      dimensions: [],
+      order_by: [['visitors', 'desc']],
+      include: {},
+      pagination: { limit: 10_000, offset: 0 },
+    },
+  ],
+  [
+    'date_range "day" with date',
+    { metrics: ['visitors', 'pageviews'], date_range: 'day', date: '2026-01-11' },
+    [r([2, 3])],
+    {},
+    {
+      date_range: ['2026-01-11T00:00:00+00:00', '2026-01-11T23:59:59+00:00'],
+    },
+  ],
+  [
+    'date_range "month" with date',
+    { metrics: ['visitors'], date_range: 'month', date: '2026-01-31' },
+    [r([7])],
+    {},
+    {
+      date_range: ['2026-01-01T00:00:00+00:00', '2026-01-31T23:59:59+00:00'],
+    },
+  ],
+  [
+    'a range without data',
+    { metrics: ['visitors', 'bounce_rate', 'views_per_visit'], date_range: ['2025-12-01', '2025-12-31'] },
+    [r([0, 0, 0])],
+  ],
+  [
+    'event:page (page views), visit metrics over the visits that include the page',
+    { metrics: ['visitors', 'pageviews', 'bounce_rate', 'visit_duration', 'percentage'], dimensions: ['event:page'] },
+    [
+      r([5, 5, 40, 984, 71.4], ['/']),
+      r([3, 3, 0, 1110, 42.9], ['/blog']),
+      r([2, 2, 0, 765, 28.6], ['/blog/post-1']),
+      r([2, 2, 50, 360, 28.6], ['/pricing']),
+      r([1, 1, 0, 2400, 14.3], ['/docs']),
+    ],
+    {},
+    { dimensions: ['event:page'], order_by: [['visitors', 'desc']] },
+  ],
+  [
+    'visit:source',
+    { metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], dimensions: ['visit:source'] },
+    [
+      r([3, 3, 5, 33, 550], ['Google']),
+      r([2, 3, 4, 67, 200], ['Direct / None']),
+      r([1, 1, 2, 0, 1800], ['Hacker News']),
+      r([1, 1, 2, 0, 2400], ['newsletter']),
+    ],
+  ],
+  [
+    'time:day omits empty days; time_labels lists them all',
+    {
+      metrics: ['visitors', 'pageviews'],
+      date_range: ['2026-01-09', '2026-01-13'],
+      dimensions: ['time:day'],
+      include: { time_labels: true },
+    },
+    [r([3, 7], ['2026-01-10']), r([2, 3], ['2026-01-11']), r([2, 3], ['2026-01-12'])],
+    { time_labels: ['2026-01-09', '2026-01-10', '2026-01-11', '2026-01-12', '2026-01-13'] },
+    {
+      date_range: ['2026-01-09T00:00:00+00:00', '2026-01-13T23:59:59+00:00'],
+      dimensions: ['time:day'],
+      order_by: [
+        ['time:day', 'asc'],
+        ['visitors', 'desc'],
+      ],
+      include: { time_labels: true },
+    },
+  ],
+  [
+    '"time" over five days is time:day',
+    { metrics: ['visitors', 'pageviews'], date_range: ['2026-01-09', '2026-01-13'], dimensions: ['time'] },
+    [r([3, 7], ['2026-01-10']), r([2, 3], ['2026-01-11']), r([2, 3], ['2026-01-12'])],
+    {},
+    { dimensions: ['time:day'] },
+  ],
+  [
+    '"time" over one day is time:hour; a visit counts in the hour it starts',
+    { metrics: ['visitors', 'visits', 'bounce_rate'], date_range: 'day', date: '2026-01-10', dimensions: ['time'] },
+    [r([2, 2, 50], ['2026-01-10 10:00:00']), r([1, 1, 0], ['2026-01-10 11:00:00']), r([1, 1, 0], ['2026-01-10 23:00:00'])],
+    {},
+    { dimensions: ['time:hour'] },
+  ],
+  [
+    'time:week: Monday weeks, the first one labelled with the range start',
+    {
+      metrics: ['visitors', 'pageviews'],
+      date_range: ['2026-01-07', '2026-01-13'],
+      dimensions: ['time:week'],
+      include: { time_labels: true },
+    },
+    [r([5, 10], ['2026-01-07']), r([2, 3], ['2026-01-12'])],
+    { time_labels: ['2026-01-07', '2026-01-12'] },
+  ],
+  [
+    'two dimensions, ordered by events',
+    { metrics: ['visitors', 'events'], dimensions: ['visit:browser', 'event:name'], order_by: [['events', 'desc']] },
+    [
+      r([2, 5], ['Firefox', 'pageview']),
+      r([2, 4], ['Safari', 'pageview']),
+      r([2, 3], ['Chrome', 'pageview']),
+      r([1, 1], ['Chrome', 'signup']),
+      r([1, 1], ['Firefox', 'signup']),
+      r([1, 1], ['Microsoft Edge', 'pageview']),
+      r([1, 1], ['Safari', 'download']),
+    ],
+    {},
+    { order_by: [['events', 'desc']] },
+  ],
+  [
+    'order_by a dimension',
+    { metrics: ['visitors'], dimensions: ['event:page'], order_by: [['event:page', 'asc']] },
+    [r([5], ['/']), r([3], ['/blog']), r([2], ['/blog/post-1']), r([1], ['/docs']), r([2], ['/pricing'])],
+  ],
+  [
+    'order_by a metric then a dimension',
+    {
+      metrics: ['visitors'],
+      dimensions: ['event:page'],
+      order_by: [
+        ['visitors', 'asc'],
+        ['event:page', 'desc'],
+      ],
+    },
+    [r([1], ['/docs']), r([2], ['/pricing']), r([2], ['/blog/post-1']), r([3], ['/blog']), r([5], ['/'])],
+  ],
+  [
+    'filters: or / not',
+    {
+      metrics: ['visitors', 'pageviews', 'events'],
+      filters: [
+        [
+          'or',
+          [
+            ['is', 'visit:source', ['Google']],
+            ['contains', 'event:page', ['blog']],
+          ],
+        ],
+        ['not', ['is', 'visit:browser', ['Firefox']]],
+      ],
+    },
+    [r([3, 4, 5])],
+  ],
+  [
+    'filters: and, case-insensitive contains, with a dimension',
+    {
+      metrics: ['visitors'],
+      dimensions: ['event:page'],
+      filters: [
+        [
+          'and',
+          [
+            ['contains', 'event:page', ['BLOG'], { case_sensitive: false }],
+            ['is_not', 'visit:browser', ['Safari']],
+          ],
+        ],
+      ],
+    },
+    [r([2], ['/blog']), r([2], ['/blog/post-1'])],
+  ],
+  [
+    'filters: is_not on a visit dimension',
+    { metrics: ['visitors', 'visits'], filters: [['is_not', 'visit:source', ['Direct / None']]] },
+    [r([5, 5])],
+  ],
+  [
+    'pagination without total_rows',
+    { metrics: ['visitors'], dimensions: ['event:page'], pagination: { limit: 2, offset: 2 } },
+    [r([2], ['/blog/post-1']), r([2], ['/pricing'])],
+    {},
+    { pagination: { limit: 2, offset: 2 }, include: {} },
+  ],
+  [
+    'pagination with total_rows',
+    { metrics: ['visitors'], dimensions: ['event:page'], pagination: { limit: 2, offset: 2 }, include: { total_rows: true } },
+    [r([2], ['/blog/post-1']), r([2], ['/pricing'])],
+    { total_rows: 5 },
+    { pagination: { limit: 2, offset: 2 }, include: { total_rows: true } },
+  ],
+  [
+    'pagination past the end still counts the rows',
+    { metrics: ['visitors'], dimensions: ['event:page'], pagination: { limit: 2, offset: 10 }, include: { total_rows: true } },
+    [],
+    { total_rows: 5 },
+  ],
+  [
+    'event:props:<key>; a missing property is (none)',
+    { metrics: ['visitors', 'events', 'percentage'], dimensions: ['event:props:plan'] },
+    [r([7, 14, 100], ['(none)']), r([1, 1, 14.3], ['free']), r([1, 1, 14.3], ['pro'])],
+  ],
+  [
+    'a property filter',
+    { metrics: ['visitors', 'events'], dimensions: ['visit:source'], filters: [['is', 'event:props:plan', ['pro', 'free']]] },
+    [r([2, 2], ['Google'])],
+  ],
+  [
+    'goals: event:goal with conversion_rate (custom events only)',
+    { metrics: ['visitors', 'events', 'conversion_rate'], dimensions: ['event:goal'] },
+    [r([2, 2, 28.57], ['signup']), r([1, 1, 14.29], ['download'])],
+  ],
+  [
+    'goals: conversion_rate over the visitors of the other filters',
+    { metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'], filters: [['is', 'visit:source', ['Google']]] },
+    [r([2, 66.67], ['signup'])],
+  ],
+  [
+    'goal filter: conversion_rate against all visitors of the period',
+    { metrics: ['visitors', 'events', 'conversion_rate'], filters: [['is', 'event:goal', ['signup']]] },
+    [r([2, 2, 28.57])],
+  ],
+  [
+    'goal filter with a dimension: conversion_rate against the period total',
+    { metrics: ['visitors', 'conversion_rate'], dimensions: ['visit:source'], filters: [['is', 'event:goal', ['signup']]] },
+    [r([2, 28.57], ['Google'])],
+  ],
+  [
+    'goal and source filters: the source filter stays in the denominator',
+    {
+      metrics: ['visitors', 'conversion_rate'],
+      filters: [
+        ['is', 'event:goal', ['signup']],
+        ['is', 'visit:source', ['Google']],
+      ],
+    },
+    [r([2, 66.67])],
+  ],
+  [
+    'goal and property filters: the property filter leaves the denominator',
+    {
+      metrics: ['visitors', 'conversion_rate'],
+      filters: [
+        ['contains', 'event:goal', ['sign']],
+        ['is', 'event:props:plan', ['pro']],
+      ],
+    },
+    [r([1, 14.29])],
+  ],
+  [
+    'a site without data: one row of zeros, percentage null',
+    { site_id: EMPTY, metrics: ['visitors', 'bounce_rate', 'percentage'] },
+    [r([0, 0, null])],
+  ],
+  ['a site without data, by page: no rows', { site_id: EMPTY, metrics: ['visitors'], dimensions: ['event:page'] }, []],
+];
+
+let server: RunningServer;
+let dataDir: string;
+let cookie: string;
+let readKey: string;
+let siteKey: string;
+let otherSiteKey: string;
+let ingestKey: string;
+
+interface Answer {
+  status: number;
+  json: unknown;
+  text: string;
+}
+
+async function post(body: unknown, headers: Record<string, string> | null = null): Promise<Answer> {
+  const res = await fetch(`${server.url}/api/v2/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(headers ?? { authorization: `Bearer ${readKey}` }) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+const query = (body: Record<string, unknown>) => post({ site_id: SITE, date_range: RANGE, ...body });
+
+async function check([, body, results, meta, echo]: Case): Promise<void> {
+  const res = await query(body);
+  expect(res.status, res.text).toBe(200);
+  const answer = res.json as V2Answer;
+  expect(Object.keys(answer)).toEqual(['results', 'meta', 'query']);
+  expect(answer.results).toEqual(results);
+  if (meta) expect(answer.meta).toEqual(meta);
+  if (echo) expect(answer.query).toMatchObject(echo);
+}
+
+beforeAll(async () => {
+  dataDir = scratchDir('query-v2');
+  server = await startServer({ dataDir, env: { MALLARD_FLUSH_INTERVAL: '86400' } });
+  cookie = await login(server.url);
+  readKey = await createKey(server.url, cookie, 'read');
+  siteKey = await createKey(server.url, cookie, 'read', [SITE]);
+  otherSiteKey = await createKey(server.url, cookie, 'read', ['elsewhere.test']);
+  ingestKey = await createKey(server.url, cookie, 'ingest');
+  await loadBatch(
+    server.url,
+    ingestKey,
+    EVENTS.map((e) => batchEvent(SITE, e)),
+  );
+});
+
+afterAll(async () => {
+  await server?.stop('SIGTERM');
+  removeScratchDirs();
+});
+
+describe('from the hot tier', () => {
+  it.each(CASES)('%s', async (...c) => check(c));
+
+  it('"all" starts on the day of the first event and ends today', async () => {
+    const res = await query({ metrics: ['visitors'], date_range: 'all' });
+    expect(res.status, res.text).toBe(200);
+    const answer = res.json as V2Answer;
+    expect(answer.results).toEqual([r([7])]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(answer.query.date_range).toEqual(['2026-01-10T00:00:00+00:00', `${today}T23:59:59+00:00`]);
+  });
+
+  it('include.imports is accepted and reports no imports', async () => {
+    const res = await query({ metrics: ['visitors'], include: { imports: true } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({
+      results: [r([7])],
+      meta: { imports_included: false },
+      query: { include: { imports: true } },
+    });
+  });
+});
+
+describe('auth: as GET /api/stats (read scope, site restriction; cookie or key)', () => {
+  const body = { site_id: SITE, metrics: ['visitors'], date_range: RANGE };
+
+  it('a session cookie, X-API-Key, and a key restricted to the site all work', async () => {
+    const ways: Record<string, string>[] = [{ cookie }, { 'x-api-key': readKey }, { authorization: `Bearer ${siteKey}` }];
+    for (const headers of ways) {
+      const res = await post(body, headers);
+      expect(res.status, res.text).toBe(200);
+      expect((res.json as V2Answer).results).toEqual([r([7])]);
+    }
+  });
+
+  it.each<[string, () => Record<string, string>, number, string]>([
+    [
+      'a read key restricted to another site',
+      () => ({ authorization: `Bearer ${otherSiteKey}` }),
+      403,
+      'this API key may not access this site',
+    ],
+    [
+      'an ingest key',
+      () => ({ authorization: `Bearer ${ingestKey}` }),
+      403,
+      'this API key\'s scope "ingest" does not allow this',
+    ],
+    ['no credentials', () => ({}), 401, 'not signed in'],
+    ['an unknown key', () => ({ authorization: 'Bearer mm_nope' }), 401, 'invalid or revoked API key'],
+  ])('%s → %i', async (_name, headers, status, error) => {
+    const res = await post(body, headers());
+    expect(res.status, res.text).toBe(status);
+    expect(res.json).toEqual({ error });
+  });
+});
+
+describe('malformed bodies: 400 naming the field, never a 500', () => {
+  const ok = { site_id: SITE, metrics: ['visitors'], date_range: RANGE };
+  it.each<[string, unknown, string]>([
+    ['not JSON', '{"site_id":', 'body: not valid JSON'],
+    ['empty', '', 'body: required (a JSON object)'],
+    ['an array', [ok], 'body: expected a JSON object'],
+    ['a string', '"visitors"', 'body: expected a JSON object'],
+    ['no site_id', { ...ok, site_id: undefined }, 'site_id: required'],
+    ['a bad site_id', { ...ok, site_id: 'Not A Site' }, 'site_id: not a valid site id'],
+    ['no metrics', { ...ok, metrics: undefined }, 'metrics: required'],
+    ['an unknown metric', { ...ok, metrics: ['visitors', 'revenue'] }, 'metrics[1]: unknown metric "revenue"'],
+    ['an unknown field', { ...ok, interval: 'day' }, 'interval: unknown field'],
+    ['no date_range', { ...ok, date_range: undefined }, 'date_range: required'],
+    ['realtime', { ...ok, date_range: 'realtime' }, 'date_range: must be one of'],
+    ['a bad date', { ...ok, date_range: ['2026-01-10', '2026-13-01'] }, 'date_range[1]: not a real date'],
+    ['an unknown dimension', { ...ok, dimensions: ['visit:planet'] }, 'dimensions[0]: unknown dimension "visit:planet"'],
+    ['an unknown filter operator', { ...ok, filters: [['like', 'event:page', ['/']]] }, 'filters[0]: unknown operator "like"'],
+    [
+      'an invalid regular expression',
+      { ...ok, filters: [['matches', 'event:page', ['(unclosed']]] },
+      'filters: invalid regular expression',
+    ],
+    ['order_by a metric not queried', { ...ok, order_by: [['events', 'desc']] }, 'order_by[0]: "events" is not a queried metric'],
+    ['conversion_rate without a goal', { ...ok, metrics: ['conversion_rate'] }, 'metrics: conversion_rate can only be queried'],
+    [
+      'a nested goal filter',
+      { ...ok, filters: [['not', ['is', 'event:goal', ['signup']]]] },
+      'filters[0]: event:goal can only be filtered',
+    ],
+    [
+      'bounce_rate by goal',
+      { ...ok, metrics: ['bounce_rate'], dimensions: ['event:goal'] },
+      'metrics: bounce_rate cannot be queried',
+    ],
+    [
+      'pagination.limit too big',
+      { ...ok, pagination: { limit: 100_000 } },
+      'pagination.limit: must be an integer from 1 to 10000',
+    ],
+    ['include.total_rows not a boolean', { ...ok, include: { total_rows: 1 } }, 'include.total_rows: must be true or false'],
+  ])('%s', async (_name, body, fragment) => {
+    const res = await post(body);
+    expect(res.status, res.text).toBe(400);
+    expect(Object.keys(res.json as object)).toEqual(['error']);
+    expect((res.json as { error: string }).error).toContain(fragment);
+  });
+
+  it('a body over 64 KiB is a 413', async () => {
+    const res = await post({ ...ok, filters: [['is', 'event:page', ['x'.repeat(70_000)]]] });
+    expect(res.status).toBe(413);
+    expect(res.json).toEqual({ error: 'request body too large' });
+  });
+
+  it('still answers after all of that', async () => {
+    const res = await post(ok);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('after a restart (from Parquet)', () => {
+  beforeAll(async () => {
+    expect(await server.stop('SIGTERM')).toBe(0);
+    server = await startServer({ dataDir, env: { MALLARD_FLUSH_INTERVAL: '86400' } });
+  });
+
+  it.each(CASES)('%s', async (...c) => check(c));
+});
