@@ -13,6 +13,7 @@
  * A visit counts for a group if it has an event in it (visit dimensions have one value
  * per visit); under a time dimension visit metrics go to the bucket where the visit starts.
  */
+import { dialect } from './dialect.js';
 import type { Dimension } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import { type Period, tsParam } from './period.js';
@@ -85,7 +86,7 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   ];
   if (needVisits || joinVisits) {
     parts.push(sql`sess AS (SELECT session_id, count(*) AS s_events,
-        (epoch_ms(max(timestamp)) - epoch_ms(min(timestamp))) / 1000.0 AS s_duration, min(timestamp) AS s_start${join(visitAttrs, '')}
+        ${fragment(dialect.spanSeconds())} AS s_duration, min(timestamp) AS s_start${join(visitAttrs, '')}
         FROM ev GROUP BY session_id)`);
   }
   parts.push(
@@ -108,7 +109,7 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
         .map((d, i) => (d.unit ? null : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`))
         .filter((x): x is Sql => x !== null);
       const outer = dims.map((d, i) =>
-        d.unit ? fragment(`date_trunc('${d.unit}', s_start) AS ${aliases[i]}`) : fragment(aliases[i] ?? ''),
+        d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : fragment(aliases[i] ?? ''),
       );
       parts.push(sql`vg AS (SELECT ${dims.length > 0 ? sql`${join(outer, ', ')}, ` : sql``}${visitMetrics}
         FROM (SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id FROM rows) JOIN sess USING (session_id)${groupBy})`);

@@ -5,6 +5,7 @@
  * Plausible; time dimensions bucket the event time (and a visit's start, for visit
  * metrics). Expressions are server-authored; a property key is a bound parameter.
  */
+import { dialect } from './dialect.js';
 import { fragment, type Sql, sql } from './sql.js';
 
 export type Level = 'event' | 'visit' | 'time';
@@ -22,7 +23,7 @@ export interface Dimension {
 
 export const NOT_SET = '(not set)';
 const notSet = (col: string) => `coalesce(nullif(${col}, ''), '${NOT_SET}')`;
-const first = (expr: string) => `first(${expr} ORDER BY timestamp, seq)`;
+const first = (expr: string) => dialect.firstByTime(expr);
 
 const event = (name: string, expr: string): Dimension => ({ name, level: 'event', expr: fragment(expr) });
 const visit = (name: string, alias: string, agg: string): Dimension => ({
@@ -34,7 +35,7 @@ const visit = (name: string, alias: string, agg: string): Dimension => ({
 const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
   name: `time:${unit}`,
   level: 'time',
-  expr: fragment(`date_trunc('${unit}', timestamp)`),
+  expr: fragment(dialect.truncate(unit, 'timestamp')),
   unit,
 });
 
@@ -63,13 +64,9 @@ const FIXED: readonly Dimension[] = [
   visit(
     'visit:entry_page',
     'entry_page',
-    `coalesce(first(pathname ORDER BY timestamp, seq) FILTER (WHERE event_name = 'pageview'), '${NOT_SET}')`,
+    `coalesce(${dialect.firstByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`,
   ),
-  visit(
-    'visit:exit_page',
-    'exit_page',
-    `coalesce(last(pathname ORDER BY timestamp, seq) FILTER (WHERE event_name = 'pageview'), '${NOT_SET}')`,
-  ),
+  visit('visit:exit_page', 'exit_page', `coalesce(${dialect.lastByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`),
   time('hour'),
   time('day'),
   time('week'),
@@ -86,7 +83,7 @@ function propDimension(key: string): Dimension {
   return {
     name: `${PROPS_PREFIX}${key}`,
     level: 'event',
-    expr: sql`coalesce(json_extract_string(props, ${`$."${key}"`}), ${NONE})`,
+    expr: sql`coalesce(${dialect.jsonText('props', key)}, ${NONE})`,
   };
 }
 

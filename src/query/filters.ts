@@ -5,6 +5,7 @@
  * bound parameters, regular expressions run in DuckDB's RE2 (linear time).
  */
 import { badRequest } from '../http/errors.js';
+import { dialect } from './dialect.js';
 import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { join, type Sql, sql } from './sql.js';
 
@@ -125,8 +126,8 @@ function compile(f: Filter): Sql {
   if (f.kind === 'not') return sql`(NOT ${compile(f.child)})`;
   if (f.kind !== 'match') return sql`(${join(f.children.map(compile), f.kind === 'and' ? ' AND ' : ' OR ')})`;
   // Both sides are lowered by the engine: JavaScript's Unicode rules differ (final sigma, dotted I).
-  const subject = f.caseSensitive ? f.dim.expr : sql`lower(${f.dim.expr})`;
-  const value = (v: string) => (f.caseSensitive ? sql`${v}` : sql`lower(${v})`);
+  const subject = f.caseSensitive ? f.dim.expr : dialect.lower(f.dim.expr);
+  const value = (v: string) => (f.caseSensitive ? sql`${v}` : dialect.lower(sql`${v}`));
   const any = (each: (v: string) => Sql) => sql`(${join(f.values.map(each), ' OR ')})`;
   switch (f.op) {
     case 'is':
@@ -134,13 +135,13 @@ function compile(f: Filter): Sql {
     case 'is_not':
       return sql`(${subject} NOT IN (${join(f.values.map(value), ', ')}))`;
     case 'contains':
-      return any((v) => sql`contains(${subject}, ${value(v)})`);
+      return any((v) => dialect.contains(subject, value(v)));
     case 'contains_not':
-      return sql`(NOT ${any((v) => sql`contains(${subject}, ${value(v)})`)})`;
+      return sql`(NOT ${any((v) => dialect.contains(subject, value(v)))})`;
     case 'matches':
-      return any((v) => sql`regexp_matches(${f.dim.expr}, ${v}${f.caseSensitive ? sql`` : sql`, 'i'`})`);
+      return any((v) => dialect.regexMatch(f.dim.expr, v, f.caseSensitive));
     case 'matches_not':
-      return sql`(NOT ${any((v) => sql`regexp_matches(${f.dim.expr}, ${v}${f.caseSensitive ? sql`` : sql`, 'i'`})`)})`;
+      return sql`(NOT ${any((v) => dialect.regexMatch(f.dim.expr, v, f.caseSensitive))})`;
     default:
       throw new Error(`unhandled operator ${f.op satisfies never}`);
   }

@@ -40,13 +40,11 @@ export function join(fragments: readonly Sql[], separator: string): Sql {
   return new Sql(parts, fragments);
 }
 
-export interface Dialect {
-  placeholder(index: number, value: SqlValue): string;
-}
-
-export const duckdbDialect: Dialect = { placeholder: (i) => `$${i}` };
-
-export function render(query: Sql, dialect: Dialect = duckdbDialect): { text: string; params: SqlValue[] } {
+/** Renders to text and parameters; the placeholder spelling comes from the dialect. */
+export function render(
+  query: Sql,
+  placeholder: (index: number) => string = (i) => `$${i}`,
+): { text: string; params: SqlValue[] } {
   const params: SqlValue[] = [];
   const walk = (q: Sql): string => {
     let text = q.parts[0] ?? '';
@@ -55,7 +53,7 @@ export function render(query: Sql, dialect: Dialect = duckdbDialect): { text: st
       else if (v !== null && typeof v === 'object' && RAW in v) text += v[RAW];
       else {
         params.push(v as SqlValue);
-        text += dialect.placeholder(params.length, v as SqlValue);
+        text += placeholder(params.length);
       }
       text += q.parts[i + 1] ?? '';
     });
