@@ -147,6 +147,11 @@ export class WriteAheadLog {
     this.closed = this.closed.filter((s) => !done.includes(s));
   }
 
+  /** Rows written since the last rotation: what the next flush will move. */
+  get unrotatedRows(): number {
+    return this.current.rows;
+  }
+
   get pendingSegments(): number {
     return this.closed.length;
   }

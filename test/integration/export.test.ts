@@ -197,7 +197,7 @@ const start = async () => {
   // in the hot tier until the restart, which writes it all to Parquet.
   server = await startServer({
     dataDir,
-    env: { MALLARD_FLUSH_INTERVAL: '86400', MALLARD_FLUSH_COUNT: '1000000', TMPDIR: tmpDir },
+    env: { MALLARD_FLUSH_INTERVAL: '86400', MALLARD_FLUSH_COUNT: '5000', TMPDIR: tmpDir },
   });
 };
 

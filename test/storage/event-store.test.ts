@@ -170,6 +170,21 @@ describe('DuckDbEventStore', () => {
     expect(await counts(store, 'a.com')).toEqual({ events: 4, visits: 2 });
   });
 
+  it('keeps serving when a flush rotates the log while a batch waits for its sync', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const store = await openStore(dir, { walFsync: true, flushCount: 10 });
+    const batch = (from: number) =>
+      Array.from({ length: 50 }, (_, i) => row(store, 'a.com', BigInt(from + i), '2026-01-10T10:00:00Z'));
+    // The batch is written by the flush's rotation and acknowledged after it: it must not be counted twice.
+    await Promise.all([store.append(batch(0)), store.flush()]);
+    await store.append(batch(100));
+    // A flush loop that never yields would keep this timer from firing: the test would time out.
+    await new Promise((r) => setTimeout(r, 50));
+    await store.flush();
+    expect(await counts(store, 'a.com')).toEqual({ events: 100, visits: 100 });
+    expect((await store.health()).hotRows).toBe(0);
+  });
+
   it('compacts a partition with many small files into one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
     const store = await openStore(dir, { compactMinFiles: 3 });

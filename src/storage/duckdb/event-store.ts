@@ -67,7 +67,6 @@ export class DuckDbEventStore implements EventStore {
   private flushing: Promise<FlushResult> | null = null;
   private seq = 0n;
   private lastFlushAt: Date | null = null;
-  private unflushed = 0;
   /** Partitions whose pending rows may be out of order (batches, replayed log). */
   private needsCheck = new Set<string>();
   private closing = false;
@@ -122,15 +121,18 @@ export class DuckDbEventStore implements EventStore {
   async append(rows: StoredRow[], opts: AppendOptions = {}): Promise<void> {
     if (!opts.live) for (const r of rows) this.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     await this.wal.append(rows);
-    this.unflushed += rows.length;
     this.flushIfDue();
   }
 
   /** Starts a flush when enough events wait; re-checked after each flush, as events arrive during one. */
   private flushIfDue(): void {
-    if (this.opts.flushCount > 0 && this.unflushed >= this.opts.flushCount && !this.flushing && !this.closing) {
+    // The log's own count of rows since the last rotation decides; a flush that moved
+    // nothing never re-triggers itself.
+    if (this.opts.flushCount > 0 && this.wal.unrotatedRows >= this.opts.flushCount && !this.flushing && !this.closing) {
       this.flush()
-        .then(() => this.flushIfDue())
+        .then((r) => {
+          if (r.rows > 0) this.flushIfDue();
+        })
         .catch((err) => this.opts.log.error({ err }, 'flush failed'));
     }
   }
@@ -199,7 +201,6 @@ export class DuckDbEventStore implements EventStore {
     const check = this.needsCheck;
     this.needsCheck = new Set();
     const closed = await this.wal.rotate();
-    this.unflushed = Math.max(0, this.unflushed - closed.rows);
     this.hot.drain();
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
