@@ -5,7 +5,7 @@
 import type { QueryRunner } from '../storage/storage.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
-import { type Filter, withoutGoalFilters } from './filters.js';
+import type { Filter } from './filters.js';
 import type { Interval, Period } from './period.js';
 import { tsParam } from './period.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, channel, knownSource, referrerInfo, sourceForHost } from './referrer.js';
+import { channel, knownSource, referrerInfo, sourceForHost } from './referrer.js';
 
 type Info = { referrer: string | null; source: string | null };
 const r = (referrer: string | null, source: string | null): Info => ({ referrer, source });
