@@ -350,15 +350,19 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
      ${perValue('j')}`;
   };
 
+  // (Distinct visitors per value and distinct (value, visit) pairs separately: faster in
+  // DuckDB than one GROUP BY (value, visit) carrying the visitor, measured at 10M events.)
   const eventBreakdown = (expr: string, pageviewsOnly: boolean) => (f: Filter | null) => {
     const sc = scope(MAIN_SITE, all, f);
+    const rows = `${sc.fe} ${pageviewsOnly ? "WHERE event_name = 'pageview'" : ''}`;
     return `WITH ${sc.ctes},
      s AS (SELECT session_id, count(*) AS n, ${dur} AS dur FROM ev GROUP BY session_id),
-     vv AS (SELECT ${expr} AS value, session_id, any_value(visitor_id) AS visitor_id, ${pv} AS pv
-            FROM ${sc.fe} ${pageviewsOnly ? "WHERE event_name = 'pageview'" : ''} GROUP BY 1, 2)
-     SELECT value, count(DISTINCT visitor_id) AS visitors, count(*) AS visits, sum(pv) AS pageviews, avg((s.n = 1)::INTEGER) AS bounce_rate,
-            avg(s.dur) AS duration, count(DISTINCT visitor_id) * 100.0 / (SELECT count(DISTINCT visitor_id) FROM ${sc.fe}) AS percentage
-     FROM vv JOIN s USING (session_id) GROUP BY value ORDER BY visitors DESC, value LIMIT 100`;
+     g AS (SELECT ${expr} AS value, count(DISTINCT visitor_id) AS visitors, ${pv} AS pageviews FROM ${rows} GROUP BY 1),
+     vg AS (SELECT value, count(*) AS visits, avg((n = 1)::INTEGER) AS bounce_rate, avg(dur) AS duration
+            FROM (SELECT DISTINCT ${expr} AS value, session_id FROM ${rows}) JOIN s USING (session_id) GROUP BY 1)
+     SELECT value, visitors, visits, pageviews, bounce_rate, duration,
+            visitors * 100.0 / (SELECT count(DISTINCT visitor_id) FROM ${sc.fe}) AS percentage
+     FROM g JOIN vg USING (value) ORDER BY visitors DESC, value LIMIT 100`;
   };
 
   const goalBreakdown = (expr: string, where: string) => (f: Filter | null) => {

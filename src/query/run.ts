@@ -52,7 +52,7 @@ export async function runStats(q: QueryRunner, query: StatsQuery): Promise<Resul
 }
 
 /** A pattern the engine cannot compile is the caller's mistake: 400, before the query runs. */
-async function checkPatterns(q: QueryRunner, patterns: readonly string[]): Promise<void> {
+export async function checkPatterns(q: QueryRunner, patterns: readonly string[]): Promise<void> {
   const distinct = [...new Set(patterns)];
   if (distinct.length === 0) return;
   try {
