@@ -80,6 +80,10 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
     ', ',
   );
 
+  if (visitGrain(q, restrictions.length)) {
+    return assemble(q, visitGrainParts(events, q, visitAttrs, dimSelect, groupBy, aliases), true);
+  }
+
   const parts: Sql[] = [
     sql`ev AS (SELECT * FROM ${raw(events)} e
         WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`,
@@ -115,20 +119,78 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
         FROM (SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id FROM rows) JOIN sess USING (session_id)${groupBy})`);
     }
   }
-  const visitJoin = needVisits
-    ? dims.length > 0
+  return assemble(q, parts, needVisits);
+}
+
+/** The final SELECT shared by both plans: `g` holds event metrics, `vg` visit metrics, per group. */
+function assemble(q: StatsQuery, parts: readonly Sql[], withVisits: boolean): Sql {
+  const aliases = q.dimensions.map((_, i) => dimAlias(i));
+  const visitJoin = withVisits
+    ? aliases.length > 0
       ? fragment(` LEFT JOIN vg USING (${aliases.join(', ')})`)
       : fragment(' CROSS JOIN vg')
     : fragment('');
-  const visitSelect = needVisits ? sql`, vg.visits, vg.bounce_rate, vg.visit_duration` : sql``;
-  const dimOut = dims.length > 0 ? fragment(`${aliases.map((a) => `g.${a}`).join(', ')}, `) : sql``;
-
+  const visitSelect = withVisits ? sql`, vg.visits, vg.bounce_rate, vg.visit_duration` : sql``;
+  const dimOut = aliases.length > 0 ? fragment(`${aliases.map((a) => `g.${a}`).join(', ')}, `) : sql``;
   return sql`WITH ${join(parts, ',\n')}
     SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect},
            g.visitors * 100.0 / nullif(total.visitors, 0) AS percentage
     FROM g${visitJoin} CROSS JOIN total
     ${orderClause(q)}
     ${q.limit !== undefined ? sql`LIMIT ${q.limit} OFFSET ${q.offset ?? 0}` : sql``}`;
+}
+
+/**
+ * Whether the query can be answered from one row per visit: every dimension and filter is
+ * a visit attribute (or there are none), so no event needs to be joined to its visit.
+ */
+function visitGrain(q: StatsQuery, restrictions: number): boolean {
+  const visitLevel = (d: Dimension) => d.level === 'visit';
+  return (
+    restrictions === 0 &&
+    q.dimensions.every(visitLevel) &&
+    filterDimensions(q.filters).every(visitLevel) &&
+    filterDimensions(q.totalFilters ?? []).every(visitLevel)
+  );
+}
+
+/**
+ * The visit-grain plan. Visitors are distinct visitor ids; a visit normally has one, and
+ * only a signed-in user's visit (user_key) can span several (devices), so only those
+ * keep the list of their ids.
+ */
+function visitGrainParts(
+  events: string,
+  q: StatsQuery,
+  visitAttrs: readonly Sql[],
+  dimSelect: Sql,
+  groupBy: Sql,
+  aliases: readonly string[],
+): Sql[] {
+  const lead = aliases.length > 0 ? sql`${dimSelect}, ` : sql``;
+  const dims = aliases.length > 0 ? fragment(`${aliases.join(', ')}, `) : sql``;
+  const visitors = (from: string, where: Sql) => sql`SELECT ${lead}visitor_id FROM (
+        SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
+        UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
+  return [
+    sql`ev AS (SELECT * FROM ${raw(events)} e
+        WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`,
+    sql`sess AS (SELECT session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
+        ${fragment(dialect.spanSeconds())} AS s_duration, min(visitor_id) AS s_visitor,
+        list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors${join(visitAttrs, '')}
+        FROM ev GROUP BY session_id)`,
+    sql`base AS (SELECT * FROM sess WHERE ${compileFilters(q.filters)})`,
+    sql`ids AS (${visitors('base', sql`TRUE`)})`,
+    q.totalFilters
+      ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitors('sess', compileFilters(q.totalFilters))}))`
+      : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ids)`,
+    sql`vg AS (SELECT ${lead}count(*) AS visits, avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration,
+        coalesce(sum(s_pageviews), 0) AS pageviews, coalesce(sum(s_events), 0) AS events FROM base${groupBy})`,
+    sql`gv AS (SELECT ${dims}count(DISTINCT visitor_id) AS visitors FROM ids${groupBy})`,
+    aliases.length > 0
+      ? sql`g AS (SELECT ${dims}gv.visitors, vg.pageviews, vg.events FROM vg JOIN gv USING (${fragment(aliases.join(', '))}))`
+      : sql`g AS (SELECT gv.visitors, vg.pageviews, vg.events FROM vg CROSS JOIN gv)`,
+  ];
 }
 
 /** ORDER BY from allowlisted keys only; dimensions break ties so pages are stable. */
