@@ -54,6 +54,10 @@ export interface StatsQuery {
   totalFilters?: readonly Filter[];
 }
 
+/** The visitor total is another pass over the events: only when a share is asked for. */
+const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
+const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
+
 /** Column alias of the i-th dimension in the result. */
 export const dimAlias = (i: number) => `d${i}`;
 
@@ -96,17 +100,23 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   parts.push(
     sql`base AS (SELECT * FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`} WHERE ${compileFilters(q.filters)})`,
     sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
-    q.totalFilters
-      ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
+    !needsTotal(q)
+      ? NO_TOTAL
+      : q.totalFilters
+        ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
           WHERE ${compileFilters(q.totalFilters)})`
-      : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
+        : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
     sql`g AS (SELECT ${dims.length > 0 ? sql`${dimSelect}, ` : sql``}count(DISTINCT visitor_id) AS visitors,
         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews, count(*) AS events FROM rows${groupBy})`,
   );
   if (needVisits) {
     const visitMetrics = sql`count(*) AS visits, avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration`;
-    if (dims.length === 0 && unfiltered) {
-      parts.push(sql`vg AS (SELECT ${visitMetrics} FROM sess)`);
+    if (unfiltered && dims.every((d) => d.unit !== undefined)) {
+      // Every visit counts, once, in the bucket it starts in: straight from the visit table.
+      const starts = dims.map((d, i) => fragment(`${dialect.truncate(d.unit ?? 'day', 's_start')} AS ${aliases[i]}`));
+      parts.push(
+        sql`vg AS (SELECT ${dims.length > 0 ? sql`${join(starts, ', ')}, ` : sql``}${visitMetrics} FROM sess${groupBy})`,
+      );
     } else {
       // Each visit once per group; under a time dimension a visit belongs to the bucket it starts in.
       const keyed = dims
@@ -181,9 +191,11 @@ function visitGrainParts(
         FROM ev GROUP BY session_id)`,
     sql`base AS (SELECT * FROM sess WHERE ${compileFilters(q.filters)})`,
     sql`ids AS (${visitors('base', sql`TRUE`)})`,
-    q.totalFilters
-      ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitors('sess', compileFilters(q.totalFilters))}))`
-      : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ids)`,
+    !needsTotal(q)
+      ? NO_TOTAL
+      : q.totalFilters
+        ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitors('sess', compileFilters(q.totalFilters))}))`
+        : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ids)`,
     sql`vg AS (SELECT ${lead}count(*) AS visits, avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration,
         coalesce(sum(s_pageviews), 0) AS pageviews, coalesce(sum(s_events), 0) AS events FROM base${groupBy})`,
     sql`gv AS (SELECT ${dims}count(DISTINCT visitor_id) AS visitors FROM ids${groupBy})`,

@@ -136,7 +136,7 @@ export async function breakdown(
   if (name === 'events') {
     const rows = await runStats(q, {
       ...s,
-      metrics: ['visitors', 'events'],
+      metrics: ['visitors', 'events', 'conversion_rate'],
       dimensions: dims,
       customEventsOnly: true,
       ...paging,
@@ -148,7 +148,7 @@ export async function breakdown(
       conversion_rate: round(r.percentage, 1),
     }));
   }
-  const rows = await runStats(q, { ...s, metrics: ALL, dimensions: dims, ...paging });
+  const rows = await runStats(q, { ...s, metrics: [...ALL, 'percentage'], dimensions: dims, ...paging });
   return rows.map((r) => ({
     value: value(r),
     visitors: r.visitors,
