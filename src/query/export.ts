@@ -8,12 +8,11 @@
 import { badRequest } from '../http/errors.js';
 import { EVENT_COLUMNS } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
-import { type Dimension, dimension } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions, filterPatterns } from './filters.js';
 import { type Period, tsParam } from './period.js';
-import { checkPatterns, formatBucket, runStats } from './run.js';
+import { checkPatterns } from './run.js';
 import { ident, join, raw, type Sql, sql } from './sql.js';
-import { buckets, type Scope } from './stats.js';
+import { bucketRows, round, type Scope } from './stats.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -125,9 +124,6 @@ export interface DailyAggregate {
   events: number;
 }
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-const DAY_DIMENSION = dimension('time:day') as Dimension;
-
 /**
  * One row per UTC day of the period, days without events included as zeros (as the
  * timeseries), computed by the query builder with the `time:day` dimension. Rounded as the
@@ -135,26 +131,25 @@ const DAY_DIMENSION = dimension('time:day') as Dimension;
  * whole seconds.
  */
 export async function dailyAggregates(q: QueryRunner, scope: Scope): Promise<DailyAggregate[]> {
-  const rows = await runStats(q, {
-    ...scope,
-    metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events'],
-    dimensions: [DAY_DIMENSION],
-  });
-  const byDay = new Map(rows.map((r) => [r.dimensions[0], r]));
-  return buckets(scope.period, 'day').map((b) => {
-    const date = formatBucket(b, 'day');
-    const r = byDay.get(date);
-    return {
-      date,
-      visitors: r?.visitors ?? 0,
-      visits: r?.visits ?? 0,
-      pageviews: r?.pageviews ?? 0,
-      views_per_visit: round(r?.views_per_visit ?? 0, 2),
-      bounce_rate: round(r?.bounce_rate ?? 0, 4),
-      visit_duration: Math.round(r?.visit_duration ?? 0),
-      events: r?.events ?? 0,
-    };
-  });
+  const days = await bucketRows(q, scope, 'day', [
+    'visitors',
+    'visits',
+    'pageviews',
+    'views_per_visit',
+    'bounce_rate',
+    'visit_duration',
+    'events',
+  ]);
+  return days.map(({ date, row: r }) => ({
+    date,
+    visitors: r?.visitors ?? 0,
+    visits: r?.visits ?? 0,
+    pageviews: r?.pageviews ?? 0,
+    views_per_visit: round(r?.views_per_visit ?? 0, 2),
+    bounce_rate: round(r?.bounce_rate ?? 0, 4),
+    visit_duration: Math.round(r?.visit_duration ?? 0),
+    events: r?.events ?? 0,
+  }));
 }
 
 export const aggregatesCsvHeader = (): string => csvRow(AGGREGATE_COLUMNS);

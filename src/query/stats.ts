@@ -5,7 +5,7 @@
 import type { QueryRunner } from '../storage/storage.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
-import type { Filter } from './filters.js';
+import { type Filter, withoutGoalFilters } from './filters.js';
 import type { Interval, Period } from './period.js';
 import { tsParam } from './period.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
@@ -17,7 +17,7 @@ export interface Scope {
   filters: readonly Filter[];
 }
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 const ALL: Metric[] = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration'];
 
 export interface MainStats {
@@ -71,22 +71,31 @@ export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date
   return out;
 }
 
-export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
+/** A time dimension's rows, one per bucket of the period; `row` is undefined where nothing happened. */
+export async function bucketRows(
+  q: QueryRunner,
+  s: Scope,
+  unit: Exclude<Interval, 'minute'>,
+  metrics: readonly Metric[] = ALL,
+): Promise<{ date: string; row: ResultRow | undefined }[]> {
   const dim = dimension(`time:${unit}`) as Dimension;
-  const rows = await runStats(q, { ...s, metrics: ALL, dimensions: [dim] });
+  const rows = await runStats(q, { ...s, metrics, dimensions: [dim] });
   const byBucket = new Map(rows.map((r) => [r.dimensions[0], r]));
   return buckets(s.period, unit).map((b) => {
     const date = formatBucket(b, unit);
-    const r = byBucket.get(date);
-    return {
-      date,
-      visitors: r?.visitors ?? 0,
-      visits: r?.visits ?? 0,
-      pageviews: r?.pageviews ?? 0,
-      bounce_rate: round(r?.bounce_rate ?? 0, 4),
-      visit_duration: Math.round(r?.visit_duration ?? 0),
-    };
+    return { date, row: byBucket.get(date) };
   });
+}
+
+export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
+  return (await bucketRows(q, s, unit)).map(({ date, row: r }) => ({
+    date,
+    visitors: r?.visitors ?? 0,
+    visits: r?.visits ?? 0,
+    pageviews: r?.pageviews ?? 0,
+    bounce_rate: round(r?.bounce_rate ?? 0, 4),
+    visit_duration: Math.round(r?.visit_duration ?? 0),
+  }));
 }
 
 /** The first event time of a site, for `period=all`. */
@@ -139,6 +148,8 @@ export async function breakdown(
       metrics: ['visitors', 'events', 'conversion_rate'],
       dimensions: dims,
       customEventsOnly: true,
+      // A goal's rate is over all visitors of the segment, not only those the goal filter keeps.
+      totalFilters: withoutGoalFilters(s.filters),
       ...paging,
     });
     return rows.map((r) => ({

@@ -726,6 +726,21 @@ const FILTERED: Case[] = [
     [goal('Signup', 1, 1, 50)],
   ],
   [
+    // The goal filter keeps only Signup events, but a conversion rate divides by every visitor
+    // of the period (Plausible): Signup by A, D, A' of 8 visitors = 37.5, as unfiltered.
+    'events (goals) filtered by event:goal is Signup',
+    'breakdown/events',
+    { ...R, ...f(is('event:goal', 'Signup')) },
+    [goal('Signup', 3, 3, 37.5)],
+  ],
+  [
+    // Same, within DE (B, D, B'): D signed up, 1/3.
+    'events (goals) filtered by event:goal is Signup and visit:country is DE',
+    'breakdown/events',
+    { ...R, ...f(is('event:goal', 'Signup'), is('visit:country', 'DE')) },
+    [goal('Signup', 1, 1, 33.3)],
+  ],
+  [
     // US visits V1, V3, V5, V8 (A, C, A', C').
     'props/plan filtered by visit:country is US',
     'breakdown/props/plan',
