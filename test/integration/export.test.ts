@@ -28,64 +28,13 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { batchEvent, EVENTS, V1 } from './fixture.js';
 import { loadBatch, removeScratchDirs, scratchDir, stats, UA } from './support.js';
 
 const SITE = 'export-a.test';
 const INJ = 'export-inj.test';
 const BIG = 'export-big.test';
 const OTHER = 'export-b.test';
-
-const GOOGLE = 'https://www.google.com/search?q=mallard';
-const HN = 'https://news.ycombinator.com/item?id=4242';
-const NEWSLETTER = '?utm_source=newsletter&utm_medium=email';
-
-interface Ev {
-  t: string;
-  ip: string;
-  ua: string;
-  path: string;
-  w?: number;
-  r?: string;
-  q?: string;
-  n?: string;
-  p?: Record<string, string>;
-}
-const V1 = { ip: '203.0.113.10', ua: UA.chromeWindows, w: 1920 };
-const V2 = { ip: '198.51.100.20', ua: UA.firefoxLinux, w: 1280 };
-const V3 = { ip: '203.0.113.30', ua: UA.safariIphone, w: 390 };
-const V4 = { ip: '198.51.100.40', ua: UA.safariMac, w: 800 };
-const V5 = { ip: '203.0.113.50', ua: UA.edgeWindows };
-
-const EVENTS: readonly Ev[] = [
-  { ...V1, t: '2026-01-10T10:00:00Z', path: '/', r: GOOGLE },
-  { ...V1, t: '2026-01-10T10:10:00Z', path: '/pricing', r: GOOGLE },
-  { ...V1, t: '2026-01-10T10:12:00Z', path: '/pricing', r: GOOGLE, n: 'signup', p: { plan: 'pro' } },
-  { ...V2, t: '2026-01-10T10:30:00Z', path: '/' },
-  { ...V2, t: '2026-01-10T11:01:00Z', path: '/blog' },
-  { ...V2, t: '2026-01-10T11:11:00Z', path: '/blog/post-1' },
-  { ...V3, t: '2026-01-10T23:00:00Z', path: '/blog', r: HN },
-  { ...V3, t: '2026-01-10T23:30:00Z', path: '/', r: HN },
-  { ...V1, t: '2026-01-11T09:00:00Z', path: '/', r: GOOGLE },
-  { ...V4, t: '2026-01-11T14:00:00Z', path: '/', q: NEWSLETTER },
-  { ...V4, t: '2026-01-11T14:20:00Z', path: '/docs', q: NEWSLETTER, n: 'download', p: { file: 'guide.pdf' } },
-  { ...V4, t: '2026-01-11T14:40:00Z', path: '/docs', q: NEWSLETTER },
-  { ...V5, t: '2026-01-12T08:00:00Z', path: '/pricing' },
-  { ...V2, t: '2026-01-12T12:00:00Z', path: '/blog', r: GOOGLE },
-  { ...V2, t: '2026-01-12T12:15:00Z', path: '/blog/post-1', r: GOOGLE },
-  { ...V2, t: '2026-01-12T12:15:30Z', path: '/blog/post-1', r: GOOGLE, n: 'signup', p: { plan: 'free' } },
-];
-
-const batchEvent = (site: string, e: Ev) => ({
-  d: site,
-  n: e.n ?? 'pageview',
-  u: `https://${site}${e.path}${e.q ?? ''}`,
-  r: e.r,
-  w: e.w,
-  p: e.p,
-  timestamp: e.t,
-  ip: e.ip,
-  user_agent: e.ua,
-});
 
 /** Values a spreadsheet would run as formulas, where they can start a cell, and two where they cannot. */
 const INJECTION_EVENTS = [
