@@ -113,6 +113,8 @@ export const AGGREGATE_COLUMNS = [
   'events',
 ] as const;
 
+const AGGREGATE_METRICS = AGGREGATE_COLUMNS.filter((c): c is Exclude<typeof c, 'date'> => c !== 'date');
+
 export interface DailyAggregate {
   date: string;
   visitors: number;
@@ -131,15 +133,7 @@ export interface DailyAggregate {
  * whole seconds.
  */
 export async function dailyAggregates(q: QueryRunner, scope: Scope): Promise<DailyAggregate[]> {
-  const days = await bucketRows(q, scope, 'day', [
-    'visitors',
-    'visits',
-    'pageviews',
-    'views_per_visit',
-    'bounce_rate',
-    'visit_duration',
-    'events',
-  ]);
+  const days = await bucketRows(q, scope, 'day', AGGREGATE_METRICS);
   return days.map(({ date, row: r }) => ({
     date,
     visitors: r?.visitors ?? 0,
