@@ -16,24 +16,25 @@
  * BENCH_KEEP_DATA=1 keeps the servers' data directories.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import {
+  BenchFailure,
+  cpuSeconds,
+  envInt,
+  freePort,
+  MAIN_JS,
+  type Mem,
+  machineBusySeconds,
+  memory,
+  PASSWORD,
+  TMP,
+} from './lib.js';
 
 // ---------------------------------------------------------------------------------------
 // settings
-
-function envInt(name: string, def: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return n;
-}
 
 const SECONDS = envInt('BENCH_SECONDS', 10, 1, 3600);
 const WARMUP_SECONDS = envInt('BENCH_WARMUP_SECONDS', 2, 0, 600);
@@ -41,18 +42,11 @@ const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50, 1, 10_000);
 const BATCHES = envInt('BENCH_BATCHES', 20, 2, 10_000);
 const BATCH_SIZE = envInt('BENCH_BATCH_SIZE', 10_000, 1, 10_000);
 const KEEP_DATA = process.env.BENCH_KEEP_DATA === '1';
-const TMP = process.env.BENCH_TMPDIR || tmpdir();
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN_JS = join(ROOT, 'dist', 'main.js');
-const PASSWORD = 'bench-password-1';
 const SITE_SINGLE = 'single.bench.example';
 const SITE_WARMUP = 'warmup.bench.example';
 const SITE_BATCH = 'batch.bench.example';
-const CLK_TCK = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat and /proc/stat
 const OUTLIER_MS = 100; // responses at least this slow are listed by when they happened
-
-class BenchFailure extends Error {}
 
 // ---------------------------------------------------------------------------------------
 // realistic traffic (seeded, so every run of the benchmark sends the same requests)
@@ -269,18 +263,6 @@ async function stopChild(c: Child, graceMs = 30_000): Promise<{ ms: number; code
   return { ms: performance.now() - t0, code: r, killed: false };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitHealthy(c: Child, url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -294,30 +276,6 @@ async function waitHealthy(c: Child, url: string, timeoutMs = 30_000): Promise<v
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new BenchFailure(`${c.label} did not become healthy (exit code ${c.proc.exitCode}):\n${c.output.slice(-20).join('\n')}`);
-}
-
-interface Mem {
-  rssMb: number;
-  peakMb: number;
-}
-function memory(pid: number): Mem {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
-}
-
-/** Busy CPU time of the whole machine (all cores), in seconds. */
-function machineBusySeconds(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLK_TCK;
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // fields 14 and 15 of stat(5)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -28,24 +28,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type Dataset, ensureDataset, MAIN_SITE, SMALL_SITE } from './generate.js';
+import { BenchFailure, cpuSeconds, envInt, freePort, MAIN_JS, machineBusySeconds, memory, PASSWORD, TMP } from './lib.js';
 
 // ---------------------------------------------------------------------------------------
 // settings
-
-function envInt(name: string, def: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return n;
-}
 
 const EVENTS = envInt('BENCH_EVENTS', 10_000_000, 1000, 1_000_000_000);
 const RUNS = envInt('BENCH_RUNS', 5, 1, 1000);
@@ -54,7 +44,6 @@ const FILTERS = (process.env.BENCH_FILTERS || 'some') as 'some' | 'all' | '0';
 if (!['some', 'all', '0'].includes(FILTERS)) throw new Error('BENCH_FILTERS must be some, all or 0');
 const QUERY_BUDGET_MS = Number(process.env.BENCH_QUERY_BUDGET ?? 2) * 1000;
 if (!Number.isFinite(QUERY_BUDGET_MS) || QUERY_BUDGET_MS < 0) throw new Error('BENCH_QUERY_BUDGET must be seconds >= 0');
-const CLK_TCK = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat and /proc/stat
 /** Endpoints also timed with filters when BENCH_FILTERS=some. */
 const FILTERED_SOME = new Set([
   'main',
@@ -64,17 +53,11 @@ const FILTERED_SOME = new Set([
   'breakdown/sources',
   'breakdown/countries',
 ]);
-const TMP = process.env.BENCH_TMPDIR || tmpdir();
 const DAYS = 30;
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN_JS = join(ROOT, 'dist', 'main.js');
-const PASSWORD = 'bench-password-1';
 const T0 = performance.now();
 
 const log = (line: string) => console.log(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-
-class BenchFailure extends Error {}
 
 // ---------------------------------------------------------------------------------------
 // the server
@@ -100,18 +83,6 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.stderr.write(`\nbench: ${signal}, stopping the server\n`);
     cleanupSync();
     process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
   });
 }
 
@@ -168,12 +139,6 @@ async function stopServer(c: Child): Promise<void> {
   const timer = setTimeout(() => c.proc.kill('SIGKILL'), 30_000);
   await c.exited;
   clearTimeout(timer);
-}
-
-function memory(pid: number): { rssMb: number; peakMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
 async function signIn(url: string): Promise<string> {
@@ -513,12 +478,8 @@ async function timeDirect(c: DuckDBConnection, text: string): Promise<Timing & {
 
 /** CPU seconds of the whole machine, the server, and this process, to see what else ran meanwhile. */
 function cpuSnapshot(serverPid: number): { wall: number; machine: number; server: number; self: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-  const machine = ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLK_TCK;
-  const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const server = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const machine = machineBusySeconds();
+  const server = cpuSeconds(serverPid);
   const u = process.cpuUsage();
   return { wall: performance.now() / 1000, machine, server, self: (u.user + u.system) / 1e6 };
 }
