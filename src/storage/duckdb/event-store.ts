@@ -216,7 +216,8 @@ export class DuckDbEventStore implements EventStore {
       });
     }
     await this.wal.release(closed.paths);
-    await this.compact();
+    // Only partitions this flush added a file to can have crossed the threshold.
+    await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();
     this.sessions.sweep();
     this.lastFlushAt = new Date();
@@ -327,9 +328,9 @@ export class DuckDbEventStore implements EventStore {
    * file) once there are `compact_min_files` of them, so a busy day is not rewritten whole
    * at every compaction.
    */
-  async compact(): Promise<number> {
+  async compact(candidates: Iterable<Partition> = this.partitions.values()): Promise<number> {
     let merged = 0;
-    for (const p of this.partitions.values()) {
+    for (const p of candidates) {
       const sorted = [...p.files].sort((a, b) => (a.id < b.id ? -1 : 1));
       const lastLarge = sorted.findLastIndex((f) => f.from !== null && statSync(join(p.dir, f.name)).size >= LARGE_FILE_BYTES);
       const run = sorted.slice(lastLarge + 1);
