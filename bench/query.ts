@@ -23,7 +23,8 @@
  *
  * Environment: BENCH_EVENTS (10000000), BENCH_RUNS (5), BENCH_WARMUP (1),
  * BENCH_QUERY_BUDGET (2 seconds; 0 = no limit), BENCH_FILTERS (some | all | 0),
- * BENCH_TMPDIR (os.tmpdir(); where the data set is cached). See bench/README.md,
+ * BENCH_TMPDIR (os.tmpdir(); where the data set is cached), BENCH_ONLY (a regular expression
+ * on the endpoint labels, e.g. 'sessions|funnel|retention|sequences|flow'). See bench/README.md,
  * "Query benchmark".
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -54,6 +55,9 @@ const FILTERED_SOME = new Set([
   'breakdown/countries',
 ]);
 const DAYS = 30;
+/** Only the endpoints whose label matches this regular expression (e.g. BENCH_ONLY='funnel|flow'). */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const BEHAVIORAL_PATHS = new Set(['sessions', 'funnel', 'retention', 'sequences', 'flow'].map((e) => `/api/stats/${e}`));
 
 const T0 = performance.now();
 
@@ -406,7 +410,138 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
       filterable: true,
     });
   }
+  list.push(...behavioralEndpoints(scope, params(all), all));
   return list;
+}
+
+/** Steps of the behavioral benchmarks: page views of / and /pricing, then a custom event. */
+const FUNNEL_STEPS = 'page:/,page:/pricing,event:Signup';
+const FUNNEL_WINDOW = 3600;
+
+/**
+ * The behavioral endpoints and the most direct SQL for each: sessions and retention as the
+ * textbook window queries; the default-mode funnel as a chain of joins (for each step-1
+ * row the earliest qualifying row of each next step: the greedy chain reaches the longest
+ * level, behavioral.md §3); `(?1).*(?2)` as "a cond-2 row after the first cond-1 row";
+ * flow as lead() after each identity's first view of the page.
+ */
+function behavioralEndpoints(
+  scope: (site: string, r: Range, f: Filter | null) => { ctes: string },
+  base: Record<string, string>,
+  all: Range,
+): Endpoint[] {
+  const rows = (f: Filter | null, extra = '') =>
+    `${scope(MAIN_SITE, all, f).ctes},
+     r AS (SELECT coalesce(user_key, visitor_id) AS ident, epoch_ms(timestamp) // 1000 AS t, seq, pathname, event_name ${extra} FROM ev)`;
+  const behavioral = (label: string, path: string, params: Record<string, string>, direct: (f: Filter | null) => string) => ({
+    label,
+    path,
+    params: { ...base, ...params },
+    site: MAIN_SITE,
+    range: all,
+    direct,
+    filterable: true,
+  });
+  return [
+    behavioral(
+      'sessions',
+      '/api/stats/sessions',
+      {},
+      (f) => `WITH ${rows(f)},
+       g AS (SELECT *, coalesce(t - lag(t) OVER (PARTITION BY ident ORDER BY t) > 1800, true)::INTEGER AS brk FROM r),
+       n AS (SELECT *, sum(brk) OVER (PARTITION BY ident ORDER BY t ROWS UNBOUNDED PRECEDING) AS sn FROM g),
+       s AS (SELECT max(t) - min(t) AS d, count(*) AS e, count(*) FILTER (WHERE event_name = 'pageview') AS p FROM n GROUP BY ident, sn)
+       SELECT count(*) AS total_sessions, avg(d) AS duration, sum(p) AS pageviews, avg((e = 1)::INTEGER) AS bounce_rate FROM s`,
+    ),
+    behavioral(
+      'funnel (3 steps, 1 h)',
+      '/api/stats/funnel',
+      { steps: FUNNEL_STEPS, window: String(FUNNEL_WINDOW) },
+      (f) => `WITH ${rows(f)},
+       s1 AS (SELECT ident, t AS t1 FROM r WHERE pathname = '/'),
+       s2 AS (SELECT s1.ident, t1, min(r.t) AS t2 FROM s1 JOIN r ON r.ident = s1.ident AND r.pathname = '/pricing'
+              AND r.t >= t1 AND r.t <= t1 + ${FUNNEL_WINDOW} GROUP BY ALL),
+       s3 AS (SELECT s2.ident FROM s2 JOIN r ON r.ident = s2.ident AND r.event_name = 'Signup'
+              AND r.t >= t2 AND r.t <= t1 + ${FUNNEL_WINDOW})
+       SELECT (SELECT count(DISTINCT ident) FROM s1) AS step1, (SELECT count(DISTINCT ident) FROM s2) AS step2,
+              (SELECT count(DISTINCT ident) FROM s3) AS step3`,
+    ),
+    behavioral(
+      'retention (weekly)',
+      '/api/stats/retention',
+      { weeks: '4' },
+      (f) => `WITH ${rows(f, ", date_trunc('week', timestamp) AS p")},
+       v AS (SELECT ident, p, min(p) OVER (PARTITION BY ident) AS cohort FROM (SELECT DISTINCT ident, p FROM r))
+       SELECT count(*) FILTER (WHERE p = cohort) AS size, count(*) FILTER (WHERE p > cohort) AS retained FROM v`,
+    ),
+    behavioral(
+      'sequences (?1).*(?2)',
+      '/api/stats/sequences',
+      { steps: 'page:/pricing,event:Purchase' },
+      (f) => `WITH ${rows(f)},
+       o AS (SELECT *, row_number() OVER (PARTITION BY ident ORDER BY t, seq) AS pos FROM r
+             WHERE pathname = '/pricing' OR event_name = 'Purchase'),
+       v AS (SELECT min(pos) FILTER (WHERE pathname = '/pricing') < max(pos) FILTER (WHERE event_name = 'Purchase') AS hit FROM o GROUP BY ident)
+       SELECT count(*) FILTER (WHERE hit) AS converting_visitors, (SELECT count(DISTINCT ident) FROM r) AS total_visitors FROM v`,
+    ),
+    behavioral(
+      'flow / forward',
+      '/api/stats/flow',
+      { page: '/' },
+      (f) => `WITH ${rows(f)},
+       w AS (SELECT ident, pathname, lead(pathname) OVER o AS nxt, row_number() OVER o AS rn
+             FROM r WHERE event_name = 'pageview' AND pathname IS NOT NULL WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq)),
+       first AS (SELECT arg_min(nxt, rn) AS value FROM w WHERE pathname = '/' GROUP BY ident)
+       SELECT value, count(*) AS visitors FROM first WHERE value IS NOT NULL GROUP BY 1 ORDER BY visitors DESC, value LIMIT 10`,
+    ),
+  ];
+}
+
+/** Each behavioral answer against its direct SQL: the same numbers, exactly. */
+function checkBehavioral(label: string, server: unknown, direct: Record<string, unknown>[]): Check[] {
+  const d = direct[0] ?? {};
+  const s = (server ?? {}) as Record<string, unknown>;
+  if (label === 'sessions') {
+    const sessions = num(d.total_sessions);
+    return [
+      compareFields(label, s, {
+        total_sessions: sessions,
+        avg_session_duration_secs: Math.round(num(d.duration)),
+        avg_pages_per_session: sessions === 0 ? 0 : round(num(d.pageviews) / sessions, 2),
+        bounce_rate: round(num(d.bounce_rate), 4),
+      }),
+    ];
+  }
+  if (label.startsWith('funnel')) {
+    const steps = Array.isArray(server) ? (server as Record<string, unknown>[]) : [];
+    return [
+      compareFields(label, Object.fromEntries(steps.map((x, i) => [`step${i + 1}`, x.visitors])), {
+        step1: num(d.step1),
+        step2: num(d.step2),
+        step3: num(d.step3),
+      }),
+    ];
+  }
+  if (label.startsWith('retention')) {
+    const cohorts = (s.cohorts ?? []) as { size: number; retained: (number | null)[] }[];
+    const retained = cohorts.reduce((a, c) => a + c.retained.slice(1).reduce<number>((x, y) => x + (y ?? 0), 0), 0);
+    return [
+      compareFields(
+        label,
+        { size: cohorts.reduce((a, c) => a + c.size, 0), retained },
+        { size: num(d.size), retained: num(d.retained) },
+      ),
+    ];
+  }
+  if (label.startsWith('sequences')) {
+    return [compareFields(label, s, { converting_visitors: num(d.converting_visitors), total_visitors: num(d.total_visitors) })];
+  }
+  const nodes = Array.isArray(server) ? (server as { next_page: string; visitors: number }[]) : [];
+  return checkTop3(
+    label,
+    nodes.map((n) => ({ value: n.next_page, visitors: n.visitors, visits: 0, pageviews: 0 })),
+    direct.map((r) => ({ ...r, visits: 0, pageviews: 0 })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -639,7 +774,7 @@ async function main(): Promise<void> {
     { label: 'country', json: [['is', 'visit:country', ['US']]], column: 'country_code', value: 'US', level: 'visit' },
     { label: 'page', json: [['is', 'event:page', [ds.popularPage]]], column: 'pathname', value: ds.popularPage, level: 'event' },
   ];
-  const list = endpoints(ds, glob);
+  const list = endpoints(ds, glob).filter((e) => !ONLY || ONLY.test(e.label));
   const results: Result[] = [];
   const checks: Check[] = [];
   const notAvailable: string[] = [];
@@ -694,6 +829,7 @@ async function main(): Promise<void> {
       unfilteredBodies.set(e.label, s.text);
       if (e.path === '/api/stats/main') checks.push(checkMain(e.label, s.body, d.rows));
       if (e.label === 'breakdown/pages' || e.label === 'breakdown/sources') checks.push(...checkTop3(e.label, s.body, d.rows));
+      if (BEHAVIORAL_PATHS.has(e.path)) checks.push(...checkBehavioral(e.label, s.body, d.rows));
     }
   }
   const after = memory(child.pid);

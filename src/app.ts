@@ -14,6 +14,7 @@ import { type Config, ConfigError } from './config.js';
 import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, trustedProxies } from './http/client-ip.js';
 import { authRoutes } from './http/routes/auth.js';
+import { behavioralRoutes } from './http/routes/behavioral.js';
 import { exportRoutes } from './http/routes/export.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
@@ -84,6 +85,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }),
   );
   await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m }));
+  await server.register(async (scope) =>
+    behavioralRoutes(scope, { store, guard, metrics: m, sessionTimeoutSecs: config.session_timeout }),
+  );
   await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m }));
   await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m }));
   await server.register(async (scope) => authRoutes(scope, { password, sessions, keys, guard }));

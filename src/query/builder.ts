@@ -58,6 +58,30 @@ export interface StatsQuery {
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
 const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
 
+/** The `ev` CTE: the site's events in the period. */
+const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period'>): Sql =>
+  sql`ev AS (SELECT * FROM ${raw(events)} e
+        WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`;
+
+/**
+ * CTEs ending in `scoped`: the site's events in the period that pass the filters, with
+ * every event column (a filter on a visit attribute keeps the whole visits that have it).
+ * The behavioral analyses start from here, so they see exactly the rows the stats see.
+ */
+export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'filters'>): Sql[] {
+  const visitCols = new Map<string, string>();
+  for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn.agg);
+  if (visitCols.size === 0) {
+    return [eventsInPeriod(events, q), sql`scoped AS (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
+  }
+  const attrs = [...visitCols].map(([alias, agg]) => fragment(`, ${agg} AS v_${alias}`));
+  return [
+    eventsInPeriod(events, q),
+    sql`sess AS (SELECT session_id${join(attrs, '')} FROM ev GROUP BY session_id)`,
+    sql`scoped AS (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
+  ];
+}
+
 /** Column alias of the i-th dimension in the result. */
 export const dimAlias = (i: number) => `d${i}`;
 
@@ -88,10 +112,7 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
     return assemble(q, visitGrainParts(events, q, visitAttrs, dimSelect, groupBy, aliases), true);
   }
 
-  const parts: Sql[] = [
-    sql`ev AS (SELECT * FROM ${raw(events)} e
-        WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`,
-  ];
+  const parts: Sql[] = [eventsInPeriod(events, q)];
   if (needVisits || joinVisits) {
     parts.push(sql`sess AS (SELECT session_id, count(*) AS s_events,
         ${fragment(dialect.spanSeconds())} AS s_duration, min(timestamp) AS s_start${join(visitAttrs, '')}
@@ -183,8 +204,7 @@ function visitGrainParts(
         SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
         UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
   return [
-    sql`ev AS (SELECT * FROM ${raw(events)} e
-        WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`,
+    eventsInPeriod(events, q),
     sql`sess AS (SELECT session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
         ${fragment(dialect.spanSeconds())} AS s_duration, min(visitor_id) AS s_visitor,
         list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors${join(visitAttrs, '')}

@@ -22,6 +22,12 @@ export interface Dialect {
   contains(subject: Sql, needle: Sql): Sql;
   regexMatch(subject: Sql, pattern: string, caseSensitive: boolean): Sql;
   lower(expr: Sql): Sql;
+  /** Whole epoch seconds of a timestamp, truncated (not rounded), as a double (exact, and a plain JS number). */
+  epochSeconds(expr: string): string;
+  /** Whole periods from one bucket start to another (both already truncated to `unit`). */
+  periodsBetween(unit: Exclude<TimeUnit, 'hour'>, from: string, to: string): string;
+  /** `subject LIKE pattern` where `\\` escapes `%`, `_` and itself in the pattern. */
+  like(subject: Sql, pattern: string): Sql;
 }
 
 const filtered = (where?: string) => (where ? ` FILTER (WHERE ${where})` : '');
@@ -38,6 +44,10 @@ export const duckdb: Dialect = {
   regexMatch: (subject, pattern, caseSensitive) =>
     caseSensitive ? sql`regexp_matches(${subject}, ${pattern})` : sql`regexp_matches(${subject}, ${pattern}, 'i')`,
   lower: (expr) => sql`lower(${expr})`,
+  epochSeconds: (expr) => `(epoch_ms(${expr}) // 1000)::DOUBLE`,
+  periodsBetween: (unit, from, to) =>
+    unit === 'week' ? `(date_diff('day', ${from}, ${to}) // 7)` : `date_diff('${unit}', ${from}, ${to})`,
+  like: (subject, pattern) => sql`(${subject} LIKE ${pattern} ESCAPE '\\')`,
 };
 
 /** The dialect queries are built in; one place to switch when a second backend lands. */

@@ -11,6 +11,16 @@ export interface QueryRunner {
   /** SQL text naming every stored event, usable as `FROM ${events}`. */
   readonly events: string;
   all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * Streams one statement's rows chunk by chunk (arrays of values in select order); each
+   * `onRows` is awaited before the next chunk is fetched, so large results never pile up
+   * in memory. Resolves with the number of rows.
+   */
+  stream(
+    sql: string,
+    params: readonly SqlValue[],
+    onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
+  ): Promise<number>;
 }
 
 export interface FlushResult {

@@ -21,7 +21,7 @@ import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, notFound } from '../errors.js';
 
-type Query = Record<string, string | undefined>;
+export type Query = Record<string, string | undefined>;
 
 export interface StatsRouteDeps {
   store: EventStore;
@@ -36,7 +36,7 @@ const BUCKET_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, mont
 
 export const siteParam = (q: Query): string => siteIdParam(q.site_id);
 
-function intParam(q: Query, name: string, def: number, min: number, max: number): number {
+export function intParam(q: Query, name: string, def: number, min: number, max: number): number {
   const v = q[name];
   if (v === undefined) return def;
   if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) {
@@ -50,23 +50,29 @@ const previousPeriod = (p: Period): Period => {
   return { ...p, from: new Date(p.from.getTime() - span), to: p.from };
 };
 
+/**
+ * Wraps a stats endpoint: authorizes, resolves the common parameters (site, period,
+ * filters) once, refuses repeated parameters, and times the query.
+ */
+export const statsHandler =
+  (deps: StatsRouteDeps) =>
+  <T>(endpoint: string, fn: (scope: Scope, q: Query, params: Query) => Promise<T>) =>
+  async (req: FastifyRequest) => {
+    const q = req.query as Query;
+    const siteId = siteParam(q);
+    await deps.guard.require(req, 'read', siteId);
+    for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
+    const scope: Scope = { siteId, period: resolvePeriod(q), filters: parseFiltersParam(q.filters) };
+    const end = deps.metrics.querySeconds.startTimer({ endpoint });
+    try {
+      return await fn(scope, q, req.params as Query);
+    } finally {
+      end();
+    }
+  };
+
 export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): Promise<void> {
-  /** Authorizes, resolves the common parameters, and times the query. */
-  const handle =
-    <T>(endpoint: string, fn: (scope: Scope, q: Query, params: Query) => Promise<T>) =>
-    async (req: FastifyRequest) => {
-      const q = req.query as Query;
-      const siteId = siteParam(q);
-      await deps.guard.require(req, 'read', siteId);
-      for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
-      const scope: Scope = { siteId, period: resolvePeriod(q), filters: parseFiltersParam(q.filters) };
-      const end = deps.metrics.querySeconds.startTimer({ endpoint });
-      try {
-        return await fn(scope, q, req.params as Query);
-      } finally {
-        end();
-      }
-    };
+  const handle = statsHandler(deps);
 
   app.get(
     '/api/stats/main',

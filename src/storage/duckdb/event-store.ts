@@ -147,27 +147,30 @@ export class DuckDbEventStore implements EventStore {
       const runner: QueryRunner = {
         events: this.eventsRelation(),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
+        // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
+        stream: (sql, params, onRows) =>
+          this.db.with(async (c) => {
+            const result = await c.stream(sql, params as DuckDBValue[]);
+            let n = 0;
+            for await (const rows of result.yieldRowsJs()) {
+              n += rows.length;
+              await onRows(rows);
+            }
+            return n;
+          }),
       };
       return fn(runner);
     });
   }
 
-  /** See EventStore.stream: DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection. */
+  /** See EventStore.stream: one statement under the read lock. */
   async stream(
     build: (events: string) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number> {
     return this.read((q) => {
       const { text, params } = build(q.events);
-      return this.db.with(async (c) => {
-        const result = await c.stream(text, params as DuckDBValue[]);
-        let n = 0;
-        for await (const rows of result.yieldRowsJs()) {
-          n += rows.length;
-          await onRows(rows);
-        }
-        return n;
-      });
+      return q.stream(text, params, onRows);
     });
   }
 

@@ -1,0 +1,68 @@
+/**
+ * GET /api/stats/flow: where identities went right after (or came from right before)
+ * their first page view of a page, to a depth of up to 5 (behavioral.md §6, §8:
+ * sequenceNextNode with first_match and adjacent chains). Page views are ordered by
+ * (whole second, pathname bytewise, arrival); each identity contributes one path, and
+ * every prefix of it is a node of the tree.
+ */
+import type { QueryRunner } from '../../storage/storage.js';
+import { scopedEvents } from '../builder.js';
+import { dialect } from '../dialect.js';
+import { raw, render, sql } from '../sql.js';
+import type { Scope } from '../stats.js';
+import { IDENTITY, joinCtes } from './visitor-rows.js';
+
+export type FlowDirection = 'forward' | 'backward';
+export const MAX_FLOW_DEPTH = 5;
+
+export interface FlowNode {
+  /** The neighbouring page in the chosen direction (the previous page when going backward). */
+  next_page: string;
+  visitors: number;
+  children?: FlowNode[];
+}
+
+export interface FlowQuery {
+  page: string;
+  direction: FlowDirection;
+  depth: number;
+  /** Children kept per node, most visitors first. */
+  limit: number;
+}
+
+export async function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
+  const t = dialect.epochSeconds('timestamp');
+  // Offsets from the first view of the page: +1, +2, … forward; −1, −2, … backward.
+  const offset = f.direction === 'forward' ? 'rn - b' : 'b - rn';
+  const { text, params } = render(sql`WITH ${joinCtes([
+    ...scopedEvents(q.events, scope),
+    sql`pv AS (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
+        WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
+    sql`w AS (SELECT ident, pathname, row_number() OVER (PARTITION BY ident ORDER BY t, pathname, seq) AS rn
+        FROM pv WHERE ident IN (SELECT ident FROM pv WHERE pathname = ${f.page}))`,
+    sql`b AS (SELECT ident, min(rn) AS b FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
+    sql`paths AS (SELECT ident, list(pathname ORDER BY ${raw(offset)}) AS path FROM w JOIN b USING (ident)
+        WHERE ${raw(offset)} BETWEEN 1 AND ${f.depth} GROUP BY ident)`,
+    sql`nodes AS (SELECT d, path[1:d] AS prefix, count(*) AS visitors
+        FROM paths, range(1, ${f.depth + 1}) AS levels(d) WHERE len(path) >= d GROUP BY ALL)`,
+    // Only the top `limit` children of each parent can appear in the answer.
+    sql`ranked AS (SELECT *, row_number() OVER (PARTITION BY d, prefix[1:d - 1] ORDER BY visitors DESC, prefix[d]) AS r FROM nodes)`,
+  ])}
+  SELECT prefix, visitors FROM ranked WHERE r <= ${f.limit} ORDER BY d, visitors DESC, prefix[d]`);
+  const rows = await q.all<{ prefix: string[]; visitors: bigint }>(text, params);
+
+  const root: FlowNode[] = [];
+  const index = new Map<string, FlowNode[]>([['[]', root]]);
+  for (const r of rows) {
+    // A child whose parent was ranked out is dropped with it.
+    const siblings = index.get(JSON.stringify(r.prefix.slice(0, -1)));
+    if (!siblings) continue;
+    const node: FlowNode = { next_page: r.prefix[r.prefix.length - 1] ?? '', visitors: Number(r.visitors) };
+    if (r.prefix.length < f.depth) {
+      node.children = [];
+      index.set(JSON.stringify(r.prefix), node.children);
+    }
+    siblings.push(node);
+  }
+  return root;
+}

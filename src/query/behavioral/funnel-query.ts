@@ -1,0 +1,63 @@
+/**
+ * GET /api/stats/funnel: each identity's rows reduced to a funnel level by the
+ * windowFunnel scan (behavioral.md §3), then counted per step (§8). Identities without a
+ * step-1 row are not shipped from SQL (level 0), nor those with only step-1 rows (level 1).
+ */
+import type { QueryRunner } from '../../storage/storage.js';
+import type { Scope } from '../stats.js';
+import { type FunnelMode, windowFunnel } from './funnel.js';
+import type { Step } from './steps.js';
+import { eachVisitor } from './visitor-rows.js';
+
+export interface FunnelStep {
+  step: number;
+  label: string;
+  visitors: number;
+  /** visitors(k) / visitors(1), 0..1. */
+  conversion_rate: number;
+  /** visitors(k-1) − visitors(k); 0 for the first step. */
+  dropoff: number;
+  /** dropoff / visitors(k-1), 0..1. */
+  dropoff_rate: number;
+}
+
+export interface FunnelQuery {
+  steps: readonly Step[];
+  windowSecs: number;
+  modes: ReadonlySet<FunnelMode>;
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10_000) / 10_000);
+
+export async function funnel(q: QueryRunner, scope: Scope, f: FunnelQuery): Promise<FunnelStep[]> {
+  const n = f.steps.length;
+  // reached[k] = identities whose level is exactly k.
+  const reached = new Array<number>(n + 1).fill(0);
+  const onlyStepOne = await eachVisitor(
+    q,
+    scope,
+    f.steps,
+    { keepNoise: f.modes.has('strict_order'), required: 1, countOnly: 1 },
+    (ts, masks) => {
+      const level = windowFunnel(ts, masks, n, f.windowSecs, f.modes);
+      reached[level] = (reached[level] ?? 0) + 1;
+    },
+  );
+  reached[1] = (reached[1] ?? 0) + onlyStepOne;
+  // visitors(k) = identities with level ≥ k.
+  const atLeast = new Array<number>(n + 2).fill(0);
+  for (let k = n; k >= 1; k--) atLeast[k] = (atLeast[k + 1] ?? 0) + (reached[k] ?? 0);
+  const first = atLeast[1] ?? 0;
+  return f.steps.map((s, i) => {
+    const visitors = atLeast[i + 1] ?? 0;
+    const previous = i === 0 ? visitors : (atLeast[i] ?? 0);
+    return {
+      step: i + 1,
+      label: s.label,
+      visitors,
+      conversion_rate: ratio(visitors, first),
+      dropoff: previous - visitors,
+      dropoff_rate: ratio(previous - visitors, previous),
+    };
+  });
+}

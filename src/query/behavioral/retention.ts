@@ -1,0 +1,92 @@
+/**
+ * GET /api/stats/retention: cohorts by the period (UTC day, Monday week, calendar month)
+ * of each identity's earliest row in scope, and for each later period the identities of
+ * the cohort seen again (ClickHouse `retention`, behavioral.md §4, §8). Periods that start
+ * after the last period with data are not observable yet: null, not 0.
+ */
+import type { QueryRunner } from '../../storage/storage.js';
+import { scopedEvents } from '../builder.js';
+import { dialect } from '../dialect.js';
+import { raw, render, sql } from '../sql.js';
+import type { Scope } from '../stats.js';
+import { IDENTITY, IDENTITY_NOTE, joinCtes } from './visitor-rows.js';
+
+export const RETENTION_INTERVALS = ['day', 'week', 'month'] as const;
+export type RetentionInterval = (typeof RETENTION_INTERVALS)[number];
+
+export interface Cohort {
+  cohort_date: string;
+  size: number;
+  /** Identities of the cohort seen in period k after the cohort's (k = 0 … periods); null when not observable yet. */
+  retained: (number | null)[];
+  rate: (number | null)[];
+}
+
+export interface RetentionAnswer {
+  interval: RetentionInterval;
+  periods: number;
+  /** Identities followed by user_id, and by the daily cookieless id. */
+  identified_visitors: number;
+  anonymous_visitors: number;
+  note: string;
+  cohorts: Cohort[];
+}
+
+const addPeriods = (d: Date, unit: RetentionInterval, k: number) =>
+  unit === 'month'
+    ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k, 1))
+    : new Date(d.getTime() + k * (unit === 'week' ? 7 : 1) * 86_400_000);
+
+export async function retention(
+  q: QueryRunner,
+  scope: Scope,
+  unit: RetentionInterval,
+  periods: number,
+): Promise<RetentionAnswer> {
+  const bucket = dialect.truncate(unit, 'timestamp');
+  const { text, params } = render(sql`WITH ${joinCtes([
+    ...scopedEvents(q.events, scope),
+    sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
+        FROM scoped GROUP BY ALL)`,
+    sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
+    sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
+        count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
+  ])}
+  SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
+  const rows = await q.all<{ cohort: Date; k: bigint; n: bigint; identified: bigint; last: Date }>(text, params);
+
+  const byCohort = new Map<number, Map<number, number>>();
+  let identified = 0;
+  let anonymous = 0;
+  const last = rows[0]?.last.getTime() ?? 0;
+  for (const r of rows) {
+    const key = r.cohort.getTime();
+    const counts = byCohort.get(key) ?? new Map<number, number>();
+    byCohort.set(key, counts);
+    counts.set(Number(r.k), Number(r.n));
+    if (Number(r.k) === 0) {
+      identified += Number(r.identified);
+      anonymous += Number(r.n) - Number(r.identified);
+    }
+  }
+  const cohorts = [...byCohort].map(([start, counts]) => {
+    const size = counts.get(0) ?? 0;
+    const retained = Array.from({ length: periods + 1 }, (_, k) =>
+      addPeriods(new Date(start), unit, k).getTime() > last ? null : (counts.get(k) ?? 0),
+    );
+    return {
+      cohort_date: new Date(start).toISOString().slice(0, 10),
+      size,
+      retained,
+      rate: retained.map((n) => (n === null || size === 0 ? null : Math.round((n / size) * 10_000) / 10_000)),
+    };
+  });
+  return {
+    interval: unit,
+    periods,
+    identified_visitors: identified,
+    anonymous_visitors: anonymous,
+    note: IDENTITY_NOTE,
+    cohorts,
+  };
+}

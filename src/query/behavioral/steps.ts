@@ -1,0 +1,72 @@
+/**
+ * Steps of funnels and sequences — `page:/pricing`, `page:/blog/*`, `event:signup` — parsed
+ * from a query parameter and compiled into NULL-safe row predicates (behavioral.md §1, §8):
+ * a comparison with a NULL column is false, so a page view without a name never vanishes
+ * from a page step. Values are bound parameters; `*` is the only wildcard.
+ */
+import { badRequest } from '../../http/errors.js';
+import { dialect } from '../dialect.js';
+import { join, raw, type Sql, sql } from '../sql.js';
+
+export interface Step {
+  kind: 'page' | 'event';
+  value: string;
+  /** The step as the client wrote it, e.g. `page:/pricing`. */
+  label: string;
+}
+
+const MAX_STEP_LENGTH = 2000;
+
+/**
+ * `steps` is either a comma-separated list (`page:/,event:signup`) or, for values that
+ * contain commas, a JSON array of strings (`["page:/a,b","event:x"]`).
+ */
+export function parseSteps(text: string | undefined, param: string, min: number, max: number): Step[] {
+  if (text === undefined || text === '') throw badRequest(`${param}: required (e.g. ${param}=page:/,event:signup)`);
+  let items: unknown[];
+  if (text.startsWith('[')) {
+    try {
+      items = JSON.parse(text);
+    } catch {
+      throw badRequest(`${param}: not valid JSON`);
+    }
+    if (!Array.isArray(items)) throw badRequest(`${param}: must be a list`);
+  } else {
+    items = text.split(',');
+  }
+  if (items.length < min || items.length > max) throw badRequest(`${param}: give ${min} to ${max} steps, not ${items.length}`);
+  return items.map((item, i) => parseStep(item, `${param}[${i}]`));
+}
+
+function parseStep(item: unknown, at: string): Step {
+  if (typeof item !== 'string') throw badRequest(`${at}: must be a string`);
+  if (item.length > MAX_STEP_LENGTH) throw badRequest(`${at}: longer than ${MAX_STEP_LENGTH} characters`);
+  const colon = item.indexOf(':');
+  const kind = item.slice(0, colon);
+  const value = item.slice(colon + 1);
+  if (colon < 0 || (kind !== 'page' && kind !== 'event')) {
+    throw badRequest(`${at}: must be page:<path> or event:<name>, not "${item.slice(0, 60)}"`);
+  }
+  if (value === '') throw badRequest(`${at}: ${kind} is empty`);
+  if (kind === 'event' && value.includes('*')) throw badRequest(`${at}: wildcards work in page steps only`);
+  return { kind, value, label: item };
+}
+
+/** `*` matches any run of characters (including `/` and none); everything else is literal. */
+export const likePattern = (glob: string) => glob.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
+
+/** The step's predicate; never NULL. */
+export function stepCondition(step: Step): Sql {
+  if (step.kind === 'event') return sql`coalesce(event_name = ${step.value}, false)`;
+  if (step.value.includes('*')) return sql`coalesce(${dialect.like(sql`pathname`, likePattern(step.value))}, false)`;
+  return sql`coalesce(pathname = ${step.value}, false)`;
+}
+
+/** One integer per row: bit k-1 is set when the row satisfies step k (at most 31 steps). */
+export function stepMask(steps: readonly Step[]): Sql {
+  if (steps.length > 31) throw new Error('at most 31 steps fit a mask');
+  return sql`(${join(
+    steps.map((s, i) => sql`(${stepCondition(s)}::INTEGER << ${raw(String(i))})`),
+    ' | ',
+  )})::INTEGER`;
+}
