@@ -1,7 +1,7 @@
 /**
  * GET /api/stats/funnel: each identity's rows reduced to a funnel level by the
  * windowFunnel scan (behavioral.md §3), then counted per step (§8). Identities without a
- * step-1 row are not shipped from SQL (level 0), nor those with only step-1 rows (level 1).
+ * step-1 row are not shipped from SQL (level 0), nor those without a step-2 row (level 1).
  */
 import type { QueryRunner } from '../../storage/storage.js';
 import type { Scope } from '../stats.js';
@@ -37,7 +37,8 @@ export async function funnel(q: QueryRunner, scope: Scope, f: FunnelQuery): Prom
     q,
     scope,
     f.steps,
-    { keepNoise: f.modes.has('strict_order'), required: 1, countOnly: 1 },
+    // Without a step-2 row the level is 1 whatever the mode: those are only counted.
+    { keepNoise: f.modes.has('strict_order'), required: 0b11, counted: 0b1 },
     (ts, masks) => {
       const level = windowFunnel(ts, masks, n, f.windowSecs, f.modes);
       reached[level] = (reached[level] ?? 0) + 1;

@@ -24,15 +24,16 @@ export const IDENTITY_NOTE =
 export interface VisitorRowsOptions {
   /** Keep rows that match no step (strict_order treats them as stops); otherwise they are dropped in SQL. */
   keepNoise: boolean;
-  /** Only identities whose rows together set all of these bits can matter; the others are not shipped. */
+  /** Only identities whose rows together set all of these bits can change the answer; only they are shipped. */
   required: number;
-  /** Identities whose rows set only these bits are counted, not shipped (their answer is known). */
-  countOnly?: number;
+  /** Also count the identities that set all of these bits but not all `required` ones (their answer is known). */
+  counted?: number;
 }
 
 /**
- * Streams the per-identity lists to `each`; returns how many identities matched only
- * `countOnly` bits (0 when not asked).
+ * Calls `each` once per shipped identity with its rows, in (timestamp, arrival) order, as
+ * parallel arrays that are reused for the next identity (copy them to keep them). Returns
+ * the number of identities `counted` asked for.
  */
 export async function eachVisitor(
   q: QueryRunner,
@@ -43,32 +44,56 @@ export async function eachVisitor(
 ): Promise<number> {
   const { text, params } = render(visitorRowsSql(q.events, scope, steps, opts));
   let counted = 0;
+  let current = -1;
+  const ts: number[] = [];
+  const masks: number[] = [];
+  // Rows arrive sorted by identity: one identity's rows are consecutive, maybe across chunks.
   await q.stream(text, params, (rows) => {
-    for (const [ts, masks, n] of rows as [number[] | null, number[] | null, bigint | null][]) {
-      if (ts === null || masks === null) counted += Number(n ?? 0);
-      else each(ts, masks);
+    for (const [vid, t, mask] of rows as [number, number | null, number][]) {
+      if (vid === 0) {
+        counted = mask;
+        continue;
+      }
+      if (vid !== current) {
+        if (ts.length > 0) each(ts, masks);
+        ts.length = 0;
+        masks.length = 0;
+        current = vid;
+      }
+      ts.push(t ?? 0);
+      masks.push(mask);
     }
   });
+  if (ts.length > 0) each(ts, masks);
   return counted;
 }
 
 export const joinCtes = (parts: readonly Sql[]) => join(parts, ',\n');
 
+/**
+ * One row per event of the shipped identities — `(identity number, seconds, mask)` sorted
+ * by identity, time, arrival — plus a first row `(0, NULL, counted)`. Plain numeric rows
+ * hand over to JavaScript several times faster than per-identity lists (measured: 0.8 s
+ * against 3.1 s for 195k identities).
+ */
 function visitorRowsSql(events: string, scope: Scope, steps: readonly Step[], opts: VisitorRowsOptions): Sql {
   const from = Math.floor(scope.period.from.getTime() / 1000);
-  // Seconds from the period start: small exact numbers, cheap to hand to JavaScript.
+  // Seconds from the period start: small exact numbers.
   const t = `(${dialect.epochSeconds('timestamp')} - ${from})`;
-  const countOnly = opts.countOnly ?? 0;
+  const has = (bits: number) => raw(`(bits & ${bits}) = ${bits}`);
+  const counted = opts.counted ?? 0;
   return sql`WITH ${joinCtes([
     ...scopedEvents(events, scope),
     sql`m AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped)`,
-    sql`v AS MATERIALIZED (SELECT ident, bit_or(mask) AS bits, list(t ORDER BY t, seq) AS ts, list(mask ORDER BY t, seq) AS masks
-        FROM m ${opts.keepNoise ? sql`` : sql`WHERE mask <> 0`} GROUP BY ident
-        HAVING bit_or(mask) & ${raw(String(opts.required))} = ${raw(String(opts.required))})`,
+    sql`v AS MATERIALIZED (SELECT ident, bit_or(mask) AS bits FROM m GROUP BY ident)`,
   ])}
-  SELECT NULL AS ts, NULL AS masks, count(*) AS n FROM v WHERE bits & ${raw(String(~countOnly))} = 0
-  UNION ALL
-  SELECT ts, masks, NULL FROM v WHERE bits & ${raw(String(~countOnly))} <> 0`;
+  SELECT vid, t, mask FROM (
+    SELECT 0 AS vid, NULL::DOUBLE AS t, ${counted === 0 ? raw('0') : sql`(SELECT count(*) FROM v WHERE ${has(counted)} AND NOT ${has(opts.required)})::INTEGER`} AS mask, 0::UBIGINT AS seq
+    UNION ALL
+    SELECT dense_rank() OVER (ORDER BY ident)::INTEGER AS vid, t, mask, seq
+    FROM m SEMI JOIN (SELECT ident FROM v WHERE ${has(opts.required)}) USING (ident)
+    ${opts.keepNoise ? sql`` : sql`WHERE mask <> 0`})
+  ORDER BY vid, t, seq`;
 }
 
 /** Distinct identities in scope (the denominator of sequence conversion). */
