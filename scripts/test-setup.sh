@@ -4,6 +4,8 @@
 set -euo pipefail
 need=()
 perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null || need+=(libmaxmind-db-writer-perl)
+# Headless Chromium for the tracker's browser tests (test/browser), driven by playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-setup: missing Debian packages: ${need[*]} (run as root or install them)" >&2

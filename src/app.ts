@@ -20,6 +20,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
 import { statsRoutes } from './http/routes/stats.js';
+import { trackerRoutes } from './http/routes/tracker.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
@@ -91,6 +92,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m }));
   await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m }));
   await server.register(async (scope) => authRoutes(scope, { password, sessions, keys, guard }));
+  await server.register(async (scope) => trackerRoutes(scope, { log }));
   await server.register(async (scope) =>
     healthRoutes(scope, {
       metrics: m,

@@ -61,6 +61,7 @@ export const DROP_REASONS = [
   'rate_limited',
   'too_large',
   'future_timestamp',
+  'engagement',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

@@ -52,6 +52,14 @@ const checkSites: Step = (w, deps) => {
   return undefined;
 };
 
+/**
+ * Plausible's scripts report time on page and scroll depth as `n: "engagement"` events.
+ * There are no engagement metrics yet, and stored as a custom event one would count as a
+ * goal and turn every bounce into a two-event visit; so they are accepted and not stored.
+ */
+const skipEngagement: Step = (w) =>
+  w.event.name === 'engagement' ? new Drop('engagement', 'engagement events are not stored') : undefined;
+
 const filterBots: Step = (w) => {
   if (w.batch && w.userAgent === '') return undefined;
   return isBot(w.userAgent) ? new Drop('bot', 'bot user agent') : undefined;
@@ -108,6 +116,7 @@ const putProps: Step = (w) => {
 
 export const STEPS: readonly (readonly [string, Step])[] = [
   ['check_sites', checkSites],
+  ['skip_engagement', skipEngagement],
   ['filter_bots', filterBots],
   ['put_page', putPage],
   ['put_user_agent', putUserAgent],

@@ -94,6 +94,8 @@ const eventSchema = z
     props: propsSchema.nullable().optional(),
     m: propsSchema.nullable().optional(),
     revenue: z.object({ amount, currency }).nullable().optional(),
+    // Plausible's scripts (and its npm tracker) send revenue as `$`.
+    $: z.object({ amount, currency }).nullable().optional(),
     ra: amount.nullable().optional(),
     rc: currency.nullable().optional(),
     h: z
@@ -156,8 +158,9 @@ export function validateEvent(input: unknown, opts: { batch: boolean; now?: numb
   if (!url) throw new ValidationError('u: required');
   if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) throw new ValidationError('u: not an http(s) URL');
 
-  const amountText = e.revenue?.amount ?? e.ra ?? null;
-  const currencyText = e.revenue?.currency ?? e.rc ?? null;
+  const revenue = e.revenue ?? e.$;
+  const amountText = revenue?.amount ?? e.ra ?? null;
+  const currencyText = revenue?.currency ?? e.rc ?? null;
   if ((amountText === null) !== (currencyText === null)) throw new ValidationError('revenue: amount and currency go together');
 
   let timestamp: Date | null = null;

@@ -1,0 +1,43 @@
+/**
+ * `window.mallard(name, options)`: builds the request body Plausible's scripts send
+ * (`n`, `u`, `d`, `r`, `w`, `p`, `revenue`, `h`) and hands it to `send`.
+ */
+import { attr, currentPath, domain, hashMode, scriptProps } from './config.js';
+import { matchesAny } from './glob.js';
+import { ignored } from './ignore.js';
+import { send } from './send.js';
+import type { TrackOptions } from './types.js';
+
+const include = attr('include');
+const exclude = attr('exclude');
+
+/** `data-include` / `data-exclude` apply to page views only, as in Plausible. */
+const excluded = (): boolean => {
+  const path = currentPath();
+  return (include !== null && !matchesAny(include, path)) || (exclude !== null && matchesAny(exclude, path));
+};
+
+export function track(name: string, options: TrackOptions = {}): void {
+  if (ignored() || (name === 'pageview' && excluded())) {
+    // Callers may wait for the callback (e.g. to navigate): tell them nothing was sent.
+    options.callback?.();
+    return;
+  }
+  let props = options.props;
+  // `mallard('404')` records which path was missing.
+  if (name === '404') props = { path: location.pathname, ...props };
+  if (FEATURE_PAGEVIEW_PROPS) props = { ...scriptProps(), ...props };
+  send(
+    {
+      n: name,
+      u: options.u || location.href,
+      d: domain,
+      r: document.referrer || null,
+      w: innerWidth,
+      p: props,
+      revenue: options.revenue,
+      h: hashMode ? 1 : undefined,
+    },
+    options.callback,
+  );
+}
