@@ -426,13 +426,16 @@ const FUNNEL_WINDOW = 3600;
  * flow as lead() after each identity's first view of the page.
  */
 function behavioralEndpoints(
-  scope: (site: string, r: Range, f: Filter | null) => { ctes: string },
+  scope: (site: string, r: Range, f: Filter | null) => { ctes: string; fe: string },
   base: Record<string, string>,
   all: Range,
 ): Endpoint[] {
-  const rows = (f: Filter | null, extra = '') =>
-    `${scope(MAIN_SITE, all, f).ctes},
-     r AS (SELECT coalesce(user_key, visitor_id) AS ident, epoch_ms(timestamp) // 1000 AS t, seq, pathname, event_name ${extra} FROM ev)`;
+  // The rows in scope: with an event filter only the matching events (`fe`), as the server sees them.
+  const rows = (f: Filter | null, extra = '') => {
+    const sc = scope(MAIN_SITE, all, f);
+    return `${sc.ctes},
+     r AS (SELECT coalesce(user_key, visitor_id) AS ident, epoch_ms(timestamp) // 1000 AS t, seq, pathname, event_name ${extra} FROM ${sc.fe})`;
+  };
   const behavioral = (label: string, path: string, params: Record<string, string>, direct: (f: Filter | null) => string) => ({
     label,
     path,
@@ -501,7 +504,7 @@ function behavioralEndpoints(
 function checkBehavioral(label: string, server: unknown, direct: Record<string, unknown>[]): Check[] {
   const d = direct[0] ?? {};
   const s = (server ?? {}) as Record<string, unknown>;
-  if (label === 'sessions') {
+  if (label.startsWith('sessions')) {
     const sessions = num(d.total_sessions);
     return [
       compareFields(label, s, {
@@ -825,6 +828,7 @@ async function main(): Promise<void> {
       // Filtered main must agree too: the direct SQL follows the semantics of the server's
       // query builder (event metrics over matching events, visit metrics over whole visits).
       if (f && e.label === 'main') checks.push(checkMain(`${e.label} [${f.label}]`, s.body, d.rows));
+      if (f && BEHAVIORAL_PATHS.has(e.path)) checks.push(...checkBehavioral(`${e.label} [${f.label}]`, s.body, d.rows));
       if (f) continue;
       unfilteredBodies.set(e.label, s.text);
       if (e.path === '/api/stats/main') checks.push(checkMain(e.label, s.body, d.rows));

@@ -32,17 +32,18 @@ export interface FlowQuery {
 
 export async function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
   const t = dialect.epochSeconds('timestamp');
-  // Offsets from the first view of the page: +1, +2, … forward; −1, −2, … backward.
-  const offset = f.direction === 'forward' ? 'rn - b' : 'b - rn';
+  // The neighbours of every page view, read at the identity's first view of the page.
+  const shift = f.direction === 'forward' ? 'lead' : 'lag';
+  const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
   const { text, params } = render(sql`WITH ${joinCtes([
     ...scopedEvents(q.events, scope),
     sql`pv AS (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
         WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
-    sql`w AS (SELECT ident, pathname, row_number() OVER (PARTITION BY ident ORDER BY t, pathname, seq) AS rn
-        FROM pv WHERE ident IN (SELECT ident FROM pv WHERE pathname = ${f.page}))`,
-    sql`b AS (SELECT ident, min(rn) AS b FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
-    sql`paths AS (SELECT ident, list(pathname ORDER BY ${raw(offset)}) AS path FROM w JOIN b USING (ident)
-        WHERE ${raw(offset)} BETWEEN 1 AND ${f.depth} GROUP BY ident)`,
+    sql`w AS (SELECT ident, pathname, row_number() OVER o AS rn, [${raw(neighbours)}] AS around
+        FROM pv WHERE ident IN (SELECT ident FROM pv WHERE pathname = ${f.page})
+        WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq))`,
+    // Neighbours stop at the first missing one (the identity's first or last page view).
+    sql`paths AS (SELECT list_filter(arg_min(around, rn), x -> x IS NOT NULL) AS path FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
     sql`nodes AS (SELECT d, path[1:d] AS prefix, count(*) AS visitors
         FROM paths, range(1, ${f.depth + 1}) AS levels(d) WHERE len(path) >= d GROUP BY ALL)`,
     // Only the top `limit` children of each parent can appear in the answer.
