@@ -327,6 +327,8 @@ async function startMallard(label: string, extraEnv: Record<string, string>): Pr
     MALLARD_ADMIN_PASSWORD: PASSWORD,
     MALLARD_LOG_LEVEL: 'warn',
     MALLARD_TRUSTED_PROXIES: '127.0.0.1',
+    // The unlimited path is what is measured (0 is also the default).
+    MALLARD_IP_RATE_LIMIT: '0',
     ...extraEnv,
   });
   const child = startChild(label, [MAIN_JS, 'serve'], env, dataDir);

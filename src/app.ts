@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.js';
+import { LoginLockout } from './auth/lockout.js';
 import { AdminPassword } from './auth/password.js';
 import { serverSecret } from './auth/secret.js';
 import { SessionStore } from './auth/sessions.js';
@@ -19,11 +20,14 @@ import { exportRoutes } from './http/routes/export.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
+import { siteRoutes } from './http/routes/sites.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { trackerRoutes } from './http/routes/tracker.js';
+import { requestProtocol } from './http/security.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
+import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
 export interface App {
@@ -64,10 +68,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   if (config.admin_password) await password.set(config.admin_password);
   const keys = new ApiKeys(store.db);
   const sessions = new SessionStore();
-  const guard = new AuthGuard(sessions, keys);
+  const sites = await SiteRegistry.open(store.db);
+  await applyConfiguredSites(sites, config.sites);
+  const guard = new AuthGuard(sessions, keys, sites);
   const geo = await GeoLookup.open(config.geoip_db);
 
-  const server = createServer(log, m);
+  const server = createServer(log, m, { trustedProxies: proxies });
   await server.register(async (scope) =>
     ingestRoutes(scope, {
       pipeline: {
@@ -76,6 +82,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         sessions: store.sessions,
         nextSeq: () => store.nextSeq(),
         siteAllowlist: config.site_ids.length > 0 ? new Set(config.site_ids) : null,
+        isRegisteredSite: (id) => sites.has(id),
         metrics: m,
       },
       store,
@@ -83,6 +90,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       clientIp: (req) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies),
       maxBodyBytes: config.max_body_bytes,
       maxBatchBytes: config.max_batch_bytes,
+      sites,
+      ipRateLimit: config.ip_rate_limit,
     }),
   );
   await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m }));
@@ -91,7 +100,19 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   );
   await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m }));
   await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m }));
-  await server.register(async (scope) => authRoutes(scope, { password, sessions, keys, guard }));
+  await server.register(async (scope) => siteRoutes(scope, { registry: sites, guard }));
+  const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
+  await server.register(async (scope) =>
+    authRoutes(scope, {
+      password,
+      sessions,
+      keys,
+      guard,
+      lockout,
+      clientIp: (req) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies),
+      isHttps: (req) => requestProtocol(req, proxies) === 'https',
+    }),
+  );
   await server.register(async (scope) => trackerRoutes(scope, { log }));
   await server.register(async (scope) =>
     healthRoutes(scope, {

@@ -6,12 +6,42 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { type SiteInput, siteFields } from './sites/registry.js';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0));
+
+/** `[[sites]]` tables of the file (not settable from the environment); same rules as /api/sites. */
+const site = z
+  .strictObject({
+    id: siteFields.id,
+    origins: siteFields.origins.optional(),
+    timezone: siteFields.timezone.optional(),
+    rate_limit: siteFields.rateLimit.optional(),
+    signing_secret: siteFields.signingSecret.optional(),
+  })
+  .transform(
+    (s): SiteInput => ({
+      id: s.id,
+      origins: s.origins,
+      timezone: s.timezone,
+      rateLimit: s.rate_limit,
+      signingSecret: s.signing_secret,
+    }),
+  );
+const sites = z.array(site).superRefine((list, ctx) => {
+  const seen = new Set<string>();
+  list.forEach((s, i) => {
+    if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${s.id}" is listed twice` });
+    seen.add(s.id);
+  });
+});
+
+/** Keys only the file can set (a table array has no sensible environment form). */
+const FILE_ONLY = new Set(['sites']);
 
 const schema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
@@ -32,8 +62,14 @@ const schema = z.object({
   clickhouse_url: z.string().url().optional(),
   max_body_bytes: int(512, 1_048_576).default(8192),
   max_batch_bytes: int(1024, 256 * 1_048_576).default(16 * 1_048_576),
+  /** POST /api/event: events per second per client IP (burst twice that, at least 1); 0 = off. */
+  ip_rate_limit: z.coerce.number().min(0).max(1_000_000).default(0),
+  /** Sign-in lockout: after this many failed passwords from one address within login_lockout_secs, 429. */
+  login_max_failures: int(1, 1000).default(5),
+  login_lockout_secs: int(1, 86_400).default(900),
   compact_min_files: int(2, 10_000).default(8),
   wal_fsync: bool.default(true),
+  sites: sites.default([]),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -60,12 +96,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   for (const key of CONFIG_KEYS) {
     const value = env[`MALLARD_${key.toUpperCase()}`];
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value === undefined || value === '') continue;
+    if (FILE_ONLY.has(key)) throw new ConfigError(`MALLARD_${key.toUpperCase()}: ${key} can only be set in the config file`);
+    raw[key] = value;
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? '?');
+    if (FILE_ONLY.has(key)) {
+      const [, ...rest] = issue?.path ?? [];
+      const at = key + rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      const message = issue?.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}"` : issue?.message;
+      throw new ConfigError(`invalid config value for ${at}: ${message}`);
+    }
     throw new ConfigError(`invalid config value for ${key} (MALLARD_${key.toUpperCase()}): ${issue?.message}`);
   }
   if (parsed.data.storage === 'clickhouse' && !parsed.data.clickhouse_url) {

@@ -1,6 +1,7 @@
 /**
  * API keys: `mm_` + 128 random bits, shown once, stored only as SHA-256. Lookup is by the
- * digest, so comparing the secret itself never happens (no timing signal about the key).
+ * digest, so comparing the secret itself never happens (no timing signal about the key:
+ * steering the digest towards a stored one would need a SHA-256 preimage).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../storage/duckdb/database.js';

@@ -1,6 +1,8 @@
 /**
  * The admin password, hashed with Argon2id. MALLARD_ADMIN_PASSWORD, when set, replaces
- * the stored hash at start-up; otherwise the first-run setup chooses it.
+ * the stored hash at start-up; otherwise the first-run setup chooses it. The presented
+ * password is never compared directly: argon2's `verify` recomputes the hash and compares
+ * the digests in constant time.
  */
 import { hash, verify } from '@node-rs/argon2';
 import type { Settings } from './settings.js';

@@ -1,6 +1,11 @@
 /**
  * Dashboard sign-in sessions: 256-bit random tokens held in memory with an expiry. Only a
  * SHA-256 of the token is kept, so a heap dump does not yield usable cookies.
+ *
+ * A presented token is never compared with a stored one: it is hashed and the digest looked
+ * up in a Map. Hash-table lookup time depends on the digest, which an attacker cannot steer
+ * towards a stored digest without knowing a token (SHA-256 preimage), so there is no useful
+ * timing signal and no need for timingSafeEqual here.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -33,5 +38,17 @@ export class SessionStore {
 
   end(token: string | undefined): void {
     if (token) this.sessions.delete(digest(token));
+  }
+
+  /** Ends every session but the one holding `token` (after a password change); returns how many ended. */
+  endAllExcept(token: string | undefined): number {
+    const keep = token ? digest(token) : undefined;
+    let ended = 0;
+    for (const key of [...this.sessions.keys()]) {
+      if (key === keep) continue;
+      this.sessions.delete(key);
+      ended++;
+    }
+    return ended;
   }
 }

@@ -18,13 +18,20 @@ export function trustedProxies(entries: readonly string[]): BlockList {
 
 const unmap = (ip: string) => (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip);
 
+/** Whether the socket address is one of the trusted proxies (whose X-Forwarded-* headers count). */
+export function fromTrustedProxy(socketAddress: string | undefined, proxies: BlockList): boolean {
+  const socket = unmap(socketAddress ?? '');
+  const family = isIP(socket);
+  return family !== 0 && proxies.check(socket, family === 6 ? 'ipv6' : 'ipv4');
+}
+
 export function clientIp(
   socketAddress: string | undefined,
   forwardedFor: string | string[] | undefined,
   proxies: BlockList,
 ): string {
   const socket = unmap(socketAddress ?? '');
-  if (forwardedFor !== undefined && isIP(socket) !== 0 && proxies.check(socket, isIP(socket) === 6 ? 'ipv6' : 'ipv4')) {
+  if (forwardedFor !== undefined && fromTrustedProxy(socket, proxies)) {
     const header = Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor;
     const first = unmap(header?.split(',')[0]?.trim() ?? '');
     if (isIP(first) !== 0) return first;

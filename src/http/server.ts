@@ -1,7 +1,9 @@
 /**
  * The HTTP server: one Fastify instance, routes registered from routes/, one error
- * handler. Request logging is off: a request log would carry client IPs.
+ * handler, the security hooks (security.ts) and a nesting-limited JSON parser. Request
+ * logging is off: a request log would carry client IPs.
  */
+import { BlockList } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -11,13 +13,23 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
-import { HttpError } from './errors.js';
+import { badRequest, HttpError } from './errors.js';
+import { jsonTooDeep, TOO_DEEP_MESSAGE } from './json.js';
+import { registerSecurity } from './security.js';
 
-export function createServer(log: Logger, metrics: Metrics): FastifyInstance {
+/** Body limit of every route that sets none (ingestion routes have their own, configurable). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ServerOptions {
+  /** Proxies trusted for X-Forwarded-* (client address, scheme, host). */
+  trustedProxies?: BlockList;
+}
+
+export function createServer(log: Logger, metrics: Metrics, opts: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024,
+    bodyLimit: MAX_BODY_BYTES,
     trustProxy: false,
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: 200 },
@@ -39,6 +51,16 @@ export function createServer(log: Logger, metrics: Metrics): FastifyInstance {
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },
+  });
+
+  registerSecurity(app, { proxies: opts.trustedProxies ?? new BlockList() });
+
+  // Fastify's JSON parser (with its __proto__/constructor poisoning checks) behind a nesting limit.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (jsonTooDeep(body as string)) return done(badRequest(TOO_DEEP_MESSAGE), undefined);
+    return defaultJson(req, body as string, done);
   });
 
   app.addHook('onResponse', async (req, reply) => {

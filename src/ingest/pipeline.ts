@@ -23,6 +23,8 @@ export interface PipelineDeps {
   nextSeq: () => bigint;
   /** null = any site accepted */
   siteAllowlist: ReadonlySet<string> | null;
+  /** Sites registered in the site registry (or the config file); accepted even outside the allowlist. */
+  isRegisteredSite?: (id: string) => boolean;
   metrics: Metrics;
 }
 
@@ -46,10 +48,10 @@ interface Work {
 type Step = (w: Work, deps: PipelineDeps) => Drop | undefined;
 
 const checkSites: Step = (w, deps) => {
-  if (deps.siteAllowlist && w.event.siteIds.some((s) => !deps.siteAllowlist?.has(s))) {
-    return new Drop('unknown_site', 'd: unknown site');
-  }
-  return undefined;
+  const list = deps.siteAllowlist;
+  if (list === null) return undefined;
+  const allowed = (s: string) => list.has(s) || deps.isRegisteredSite?.(s) === true;
+  return w.event.siteIds.every(allowed) ? undefined : new Drop('unknown_site', 'd: unknown site');
 };
 
 /**

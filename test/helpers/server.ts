@@ -30,11 +30,13 @@ export async function freePort(): Promise<number> {
 
 export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'mallard-test-'));
 
-/** Starts the server and waits until /health answers. */
-export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
+/** Starts the server and waits until /health answers; `args` follow `serve` (e.g. `--config`, file). */
+export async function startServer(
+  opts: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {},
+): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(import.meta.dirname, '../../dist/main.js'), 'serve'], {
+  const proc = spawn(process.execPath, [join(import.meta.dirname, '../../dist/main.js'), 'serve', ...(opts.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? '',
       MALLARD_HOST: '127.0.0.1',
@@ -103,7 +105,8 @@ export async function createKey(
 ): Promise<string> {
   const res = await fetch(`${url}/api/keys`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
+    // a signed-in browser sends its own origin; state-changing cookie requests need it (CSRF rule)
+    headers: { 'content-type': 'application/json', cookie, origin: url },
     body: JSON.stringify({ name: `test-${scope}`, scope, sites }),
   });
   if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);

@@ -40,14 +40,18 @@ beforeAll(async () => {
   ctx.otherSiteIngestKey = await createKey(server.url, ctx.cookie, 'ingest', ['elsewhere.test']);
 
   // A read key that worked once and was then revoked.
-  const created = await post(`${server.url}/api/keys`, { name: 'to-revoke', scope: 'read' }, { cookie: ctx.cookie });
+  const created = await post(
+    `${server.url}/api/keys`,
+    { name: 'to-revoke', scope: 'read' },
+    { cookie: ctx.cookie, origin: ctx.url },
+  );
   expect(created.status).toBe(201);
   const { id, key } = created.json as { id: string; key: string };
   ctx.revokedKey = key;
   expect(
     (await fetch(statsUrl(server.url, 'main', { site_id: SITE }), { headers: { authorization: `Bearer ${key}` } })).status,
   ).toBe(200);
-  const del = await fetch(`${server.url}/api/keys/${id}`, { method: 'DELETE', headers: { cookie: ctx.cookie } });
+  const del = await fetch(`${server.url}/api/keys/${id}`, { method: 'DELETE', headers: { cookie: ctx.cookie, origin: ctx.url } });
   expect(del.status).toBe(204);
 });
 
@@ -368,14 +372,19 @@ const KEY_CASES: KeyCase[] = [
   ['list keys with a read key', (c) => get(`${c.url}/api/keys`, { authorization: `Bearer ${c.readKey}` }), 403, /scope|key/],
   [
     'create a key with an unknown scope',
-    (c) => post(`${c.url}/api/keys`, { name: 'x', scope: 'root' }, { cookie: c.cookie }),
+    (c) => post(`${c.url}/api/keys`, { name: 'x', scope: 'root' }, { cookie: c.cookie, origin: c.url }),
     400,
     /^scope\b/,
   ],
-  ['create a key without a name', (c) => post(`${c.url}/api/keys`, { scope: 'read' }, { cookie: c.cookie }), 400, /^name\b/],
+  [
+    'create a key without a name',
+    (c) => post(`${c.url}/api/keys`, { scope: 'read' }, { cookie: c.cookie, origin: c.url }),
+    400,
+    /^name\b/,
+  ],
   [
     'create a key for an invalid site',
-    (c) => post(`${c.url}/api/keys`, { name: 'x', scope: 'read', sites: ['../etc'] }, { cookie: c.cookie }),
+    (c) => post(`${c.url}/api/keys`, { name: 'x', scope: 'read', sites: ['../etc'] }, { cookie: c.cookie, origin: c.url }),
     400,
     /^sites\b/,
   ],
@@ -384,7 +393,7 @@ const KEY_CASES: KeyCase[] = [
     async (c) => {
       const res = await fetch(`${c.url}/api/keys/00000000-0000-0000-0000-000000000000`, {
         method: 'DELETE',
-        headers: { cookie: c.cookie },
+        headers: { cookie: c.cookie, origin: c.url },
       });
       const text = await res.text();
       return { status: res.status, text, json: JSON.parse(text), contentType: res.headers.get('content-type') };

@@ -394,7 +394,11 @@ describe('auth: as GET /api/stats (read scope, site restriction; cookie or key)'
   const body = { site_id: SITE, metrics: ['visitors'], date_range: RANGE };
 
   it('a session cookie, X-API-Key, and a key restricted to the site all work', async () => {
-    const ways: Record<string, string>[] = [{ cookie }, { 'x-api-key': readKey }, { authorization: `Bearer ${siteKey}` }];
+    const ways: Record<string, string>[] = [
+      { cookie, origin: server.url }, // a browser's POST carries its Origin (CSRF rule)
+      { 'x-api-key': readKey },
+      { authorization: `Bearer ${siteKey}` },
+    ];
     for (const headers of ways) {
       const res = await post(body, headers);
       expect(res.status, res.text).toBe(200);

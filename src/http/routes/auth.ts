@@ -1,24 +1,33 @@
 /**
- * Sign-in for the dashboard (first-run setup, login, logout, status) and API key
- * management. Lockout, CSRF and password change arrive with the security work (issue 5).
+ * Sign-in for the dashboard (first-run setup, login, logout, status, password change) and
+ * API key management. Password checks go through the per-address lockout (auth/lockout.ts);
+ * the same-origin (CSRF) rule for these routes lives in ../security.ts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type ApiKeys, SCOPES } from '../../auth/api-keys.js';
+import type { LoginLockout } from '../../auth/lockout.js';
 import type { AdminPassword } from '../../auth/password.js';
 import { SESSION_COOKIE, type SessionStore } from '../../auth/sessions.js';
 import { SITE_ID } from '../../site-id.js';
 import { type AuthGuard, readCookie } from '../auth-guard.js';
-import { badRequest, conflict, HttpError, notFound, unauthorized } from '../errors.js';
+import { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors.js';
 
 export interface AuthRouteDeps {
   password: AdminPassword;
   sessions: SessionStore;
   keys: ApiKeys;
   guard: AuthGuard;
+  lockout: LoginLockout;
+  /** The client address the lockout counts under (held in memory only, never logged). */
+  clientIp: (req: FastifyRequest) => string;
+  /** Whether the browser's connection is HTTPS (cookies get `Secure`); default: the socket's. */
+  isHttps?: (req: FastifyRequest) => boolean;
 }
 
-const passwordBody = z.object({ password: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters') });
+const newPassword = z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters');
+const passwordBody = z.object({ password: newPassword });
+const changeBody = z.object({ current_password: z.string().max(256, 'at most 256 characters'), new_password: newPassword });
 const keyBody = z.object({
   name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
   scope: z.enum(SCOPES),
@@ -32,12 +41,30 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw badRequest(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
 }
 
-function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string, maxAge: number): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
-}
-
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
+  const isHttps = deps.isHttps ?? ((req: FastifyRequest) => req.protocol === 'https');
+  const setSessionCookie = (req: FastifyRequest, reply: FastifyReply, token: string, maxAge: number) => {
+    const secure = isHttps(req) ? '; Secure' : '';
+    reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
+  };
+
+  const refuseWhileLockedOut = (ip: string) => {
+    const wait = deps.lockout.retryAfter(ip);
+    if (wait > 0) throw new HttpError(429, 'too many failed sign-in attempts; try again later', { 'retry-after': String(wait) });
+  };
+  /**
+   * Checks a password for the client at `ip` under the lockout: 429 while locked out (even
+   * for the right password). The attempt counts as a failure before the check and is
+   * cleared on success, so parallel guesses cannot outrun the limit.
+   */
+  const checkPassword = async (ip: string, password: string): Promise<boolean> => {
+    refuseWhileLockedOut(ip); // no await between this check and fail(): parallel attempts see each other
+    deps.lockout.fail(ip);
+    const ok = await deps.password.check(password);
+    if (ok) deps.lockout.succeed(ip);
+    return ok;
+  };
+
   app.get('/api/auth/status', async (req) => ({
     setup_required: !(await deps.password.isSet()),
     authenticated: (await deps.guard.caller(req).catch(() => null)) !== null,
@@ -53,12 +80,27 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   });
 
   app.post('/api/auth/login', async (req, reply) => {
+    const ip = deps.clientIp(req);
     const { password } = parse(z.object({ password: z.string().max(256, 'at most 256 characters') }), req.body ?? {});
     if (!(await deps.password.isSet())) throw new HttpError(409, 'set up the admin password first');
-    if (!(await deps.password.check(password))) throw unauthorized('wrong password');
+    if (!(await checkPassword(ip, password))) throw unauthorized('wrong password');
     const s = deps.sessions.create();
     setSessionCookie(req, reply, s.token, s.maxAgeSecs);
     return { authenticated: true };
+  });
+
+  // Changing the password needs the signed-in session (not a key) and the current password;
+  // it ends every other session. API keys are separate credentials and stay valid.
+  app.post('/api/auth/password', async (req) => {
+    const caller = await deps.guard.caller(req);
+    if (caller === null) throw unauthorized();
+    if (caller.kind !== 'session') throw unauthorized('changing the password needs a signed-in session, not an API key');
+    const ip = deps.clientIp(req);
+    const body = parse(changeBody, req.body);
+    if (!(await checkPassword(ip, body.current_password))) throw forbidden('current_password: wrong password');
+    await deps.password.set(body.new_password);
+    const ended = deps.sessions.endAllExcept(readCookie(req, SESSION_COOKIE));
+    return { password_changed: true, other_sessions_ended: ended };
   });
 
   app.post('/api/auth/logout', async (req, reply) => {

@@ -1,16 +1,20 @@
 /**
  * POST /api/event (browsers, Plausible-compatible, CORS *) and POST /api/events
  * (server-side batches with an `ingest` key). Both answer only after the events are
- * durable in the write-ahead log.
+ * durable in the write-ahead log. Before the pipeline, the guards run: per-IP and
+ * per-site rate limits (429 + Retry-After), the site's allowed origins (403) and, for
+ * batches, the site's signature (401) and replay check (409).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Drop } from '../../ingest/event.js';
+import { IngestGuards, RateLimited, type SiteLookup } from '../../ingest/guards/guards.js';
+import { SIGNATURE_HEADER } from '../../ingest/guards/signature.js';
 import { type Origin, type PipelineDeps, processEvent } from '../../ingest/pipeline.js';
 import { parseBody, type ValidatedEvent, ValidationError, validateEvent } from '../../ingest/validate.js';
 import type { StoredRow } from '../../storage/columns.js';
 import type { EventStore } from '../../storage/storage.js';
 import { type AuthGuard, siteAllowed } from '../auth-guard.js';
-import { badRequest, forbidden, HttpError } from '../errors.js';
+import { badRequest, conflict, HttpError, unauthorized } from '../errors.js';
 
 export const MAX_BATCH_EVENTS = 10_000;
 
@@ -21,15 +25,37 @@ export interface IngestRouteDeps {
   clientIp: (req: FastifyRequest) => string;
   maxBodyBytes: number;
   maxBatchBytes: number;
+  /** Per-site rules (origins, rate limit, signing secret); an unknown site has none. */
+  sites: SiteLookup;
+  /** Events per second per client IP on POST /api/event (burst twice that); 0 = off. */
+  ipRateLimit: number;
 }
 
-const STATUS_FOR_DROP: Partial<Record<Drop['reason'], number>> = { unknown_site: 403, invalid: 400, forbidden_origin: 403 };
+const STATUS_FOR_DROP: Partial<Record<Drop['reason'], number>> = {
+  unknown_site: 403,
+  invalid: 400,
+  forbidden_origin: 403,
+  rate_limited: 429,
+};
+
+/** The HTTP error for a drop that is refused rather than silently accepted. */
+function refusal(drop: Drop): HttpError {
+  const headers: Record<string, string> = drop instanceof RateLimited ? { 'retry-after': String(drop.retryAfter) } : {};
+  return new HttpError(STATUS_FOR_DROP[drop.reason] ?? 400, drop.message, headers);
+}
 
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
   // Both JSON and text/plain (sendBeacon) bodies arrive as text; parsing is ours, so a
   // malformed body is a 400 from the validator, never a framework error page.
+  // Bodies are kept as the bytes received: a batch signature is over exactly those.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const guards = new IngestGuards({ sites: deps.sites, ipRateLimit: deps.ipRateLimit });
+  const refuse = (drop: Drop | undefined) => {
+    if (!drop) return;
+    deps.pipeline.metrics.drop(drop.reason);
+    throw refusal(drop);
+  };
 
   const cors = (reply: FastifyReply) =>
     reply
@@ -41,19 +67,22 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
 
   app.post('/api/event', { bodyLimit: deps.maxBodyBytes }, async (req, reply) => {
     cors(reply);
+    const ip = deps.clientIp(req);
+    refuse(guards.clientIp(ip));
     let event: ValidatedEvent;
     try {
-      const [input] = parseBody(bodyText(req), false);
+      const [input] = parseBody(rawBody(req).toString('utf8'), false);
       event = validateEvent(input, { batch: false });
     } catch (err) {
       if (err instanceof ValidationError) deps.pipeline.metrics.drop(err.reason);
       throw err;
     }
-    const origin: Origin = { ip: deps.clientIp(req), userAgent: req.headers['user-agent'] ?? '' };
+    refuse(guards.origin(event.siteIds, req.headers.origin));
+    refuse(guards.siteRate(event.siteIds));
+    const origin: Origin = { ip, userAgent: req.headers['user-agent'] ?? '' };
     const result = processEvent(event, origin, deps.pipeline);
     if (result instanceof Drop) {
-      const status = STATUS_FOR_DROP[result.reason];
-      if (status) throw new HttpError(status, result.message);
+      if (STATUS_FOR_DROP[result.reason]) throw refusal(result);
       return reply.code(202).send(); // bots: accepted and discarded, as Plausible does
     }
     await deps.store.append(result, { live: true });
@@ -63,33 +92,70 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
 
   app.post('/api/events', { bodyLimit: deps.maxBatchBytes }, async (req, reply) => {
     const caller = await deps.guard.require(req, 'ingest');
-    const inputs = parseBody(bodyText(req), true);
+    const body = rawBody(req);
+    const inputs = parseBody(body.toString('utf8'), true);
     if (!Array.isArray(inputs)) throw badRequest('body: expected a JSON array or NDJSON');
     if (inputs.length > MAX_BATCH_EVENTS) throw new HttpError(413, `body: more than ${MAX_BATCH_EVENTS} events`);
-    const origin: Origin = { ip: deps.clientIp(req), userAgent: '', batch: true };
-    const rows: StoredRow[] = [];
-    const errors: { index: number; error: string }[] = [];
-    inputs.forEach((input, index) => {
+    const events = inputs.map((input) => {
       try {
-        const event = validateEvent(input, { batch: true });
-        const denied = event.siteIds.find((s) => !siteAllowed(caller, s));
-        if (denied) throw forbidden(`d: this API key may not write to ${denied}`);
-        const result = processEvent(event, origin, deps.pipeline);
-        if (result instanceof Drop) errors.push({ index, error: result.message });
-        else rows.push(...result);
+        return validateEvent(input, { batch: true });
       } catch (err) {
-        if (!(err instanceof ValidationError || err instanceof HttpError)) throw err;
-        if (err instanceof ValidationError) deps.pipeline.metrics.drop(err.reason);
-        errors.push({ index, error: err.message });
+        if (err instanceof ValidationError) return err;
+        throw err;
       }
     });
-    if (rows.length > 0) await deps.store.append(rows);
-    deps.pipeline.metrics.ingested.inc(rows.length);
-    return reply.code(200).send({ accepted: inputs.length - errors.length, rejected: errors.length, errors });
+
+    // Every site with a secret that the batch writes to must have signed it; nothing of
+    // the batch is looked at further before that.
+    const sites = new Set(events.flatMap((e) => (e instanceof ValidationError ? [] : e.siteIds)));
+    const verdict = guards.signature(sites, req.headers[SIGNATURE_HEADER], body);
+    if (verdict && !verdict.ok) throw unauthorized(verdict.error);
+    if (verdict && !guards.seen.claim(verdict.key)) throw conflict('this signed batch was already accepted');
+    try {
+      const origin: Origin = { ip: deps.clientIp(req), userAgent: '', batch: true };
+      const rows: StoredRow[] = [];
+      const errors: { index: number; error: string }[] = [];
+      const limited: RateLimited[] = [];
+      const now = Date.now();
+      events.forEach((event, index) => {
+        if (event instanceof ValidationError) {
+          deps.pipeline.metrics.drop(event.reason);
+          errors.push({ index, error: event.message });
+          return;
+        }
+        const denied = event.siteIds.find((s) => !siteAllowed(caller, s));
+        if (denied) {
+          errors.push({ index, error: `d: this API key may not write to ${denied}` });
+          return;
+        }
+        const over = guards.siteRate(event.siteIds, now);
+        if (over) {
+          deps.pipeline.metrics.drop(over.reason);
+          limited.push(over);
+          errors.push({ index, error: over.message });
+          return;
+        }
+        const result = processEvent(event, origin, deps.pipeline, now);
+        if (result instanceof Drop) errors.push({ index, error: result.message });
+        else rows.push(...result);
+      });
+      const first = limited[0];
+      if (first && limited.length === inputs.length) {
+        const retryAfter = Math.max(...limited.map((l) => l.retryAfter));
+        throw refusal(new RateLimited(first.message, retryAfter));
+      }
+      if (rows.length > 0) await deps.store.append(rows);
+      deps.pipeline.metrics.ingested.inc(rows.length);
+      return reply.code(200).send({ accepted: inputs.length - errors.length, rejected: errors.length, errors });
+    } catch (err) {
+      if (verdict) guards.seen.release(verdict.key);
+      throw err;
+    }
   });
 }
 
-function bodyText(req: FastifyRequest): string {
-  if (typeof req.body !== 'string') throw badRequest('body: required');
+/** The request body as received (decoded as UTF-8 by the caller, as before). */
+function rawBody(req: FastifyRequest): Buffer {
+  if (!Buffer.isBuffer(req.body)) throw badRequest('body: required');
   return req.body;
 }

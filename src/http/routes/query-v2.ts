@@ -11,6 +11,7 @@ import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest } from '../errors.js';
+import { parseJsonBody } from '../json.js';
 
 export interface QueryV2RouteDeps {
   store: EventStore;
@@ -47,12 +48,7 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
 function jsonBody(req: FastifyRequest): Record<string, unknown> {
   const text = typeof req.body === 'string' ? req.body : '';
   if (text.trim() === '') throw badRequest('body: required (a JSON object)');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw badRequest('body: not valid JSON');
-  }
+  const body = parseJsonBody(text);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body: expected a JSON object');
   return body as Record<string, unknown>;
 }

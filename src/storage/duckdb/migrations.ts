@@ -13,6 +13,15 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, scope VARCHAR NOT NULL, sites VARCHAR[],
        key_hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, last_used_at TIMESTAMP)`,
   ],
+  // 2: registered sites (origins as a JSON array of strings) and their share links (token SHA-256 only)
+  [
+    `CREATE TABLE sites (
+       id VARCHAR PRIMARY KEY, origins VARCHAR NOT NULL, timezone VARCHAR, rate_limit INTEGER,
+       signing_secret VARCHAR, created_at TIMESTAMP NOT NULL)`,
+    `CREATE TABLE share_links (
+       id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, label VARCHAR, token_hash VARCHAR NOT NULL UNIQUE,
+       created_at TIMESTAMP NOT NULL)`,
+  ],
 ];
 
 export async function migrate(conn: DuckDBConnection): Promise<number> {

@@ -1,0 +1,136 @@
+/**
+ * Site administration (/api/sites) and share links (/api/sites/:id/shares). Admin only:
+ * an admin session, or an admin key — one restricted to sites manages (and lists) only
+ * those. Signing secrets and share tokens are never returned after creation.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { siteIdParam } from '../../site-id.js';
+import { type Site, type SiteRegistry, siteFields } from '../../sites/registry.js';
+import { type AuthGuard, type Caller, siteAllowed } from '../auth-guard.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
+
+export interface SiteRouteDeps {
+  registry: SiteRegistry;
+  guard: AuthGuard;
+}
+
+const settable = {
+  origins: siteFields.origins.optional(),
+  timezone: siteFields.timezone.nullable().optional(),
+  rate_limit: siteFields.rateLimit.nullable().optional(),
+  signing_secret: siteFields.signingSecret.nullable().optional(),
+};
+const createBody = z.strictObject({ id: siteFields.id, ...settable });
+const patchBody = z.strictObject(settable);
+const shareBody = z.strictObject({ label: siteFields.label.nullable().optional() });
+
+const LINK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Validates a JSON body; 400 naming the field otherwise. */
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (!issue) throw badRequest('body: invalid');
+  if (issue.code === 'unrecognized_keys') throw badRequest(`${issue.keys[0]}: unknown field`);
+  if (issue.path.length === 0) throw badRequest('body: expected a JSON object');
+  const [head, ...rest] = issue.path;
+  throw badRequest(`${String(head)}${rest.map((p) => `[${String(p)}]`).join('')}: ${issue.message}`);
+}
+
+const siteJson = (s: Site) => ({
+  id: s.id,
+  origins: s.origins,
+  timezone: s.timezone,
+  rate_limit: s.rateLimit,
+  signing_secret_set: s.signingSecret !== null,
+  created_at: s.createdAt,
+});
+
+export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Promise<void> {
+  const { registry, guard } = deps;
+
+  const mayManage = (caller: Caller, id: string) => {
+    if (!siteAllowed(caller, id)) throw forbidden('this API key may not access this site');
+  };
+
+  /** The `:id` of the path: admin caller (401/403), valid id (400), the caller's site (403). */
+  const siteParam = async (req: FastifyRequest): Promise<string> => {
+    const caller = await guard.require(req, 'admin');
+    const id = siteIdParam((req.params as { id?: string }).id, 'id');
+    mayManage(caller, id);
+    return id;
+  };
+
+  const existing = (id: string): Site => {
+    const site = registry.get(id);
+    if (!site) throw notFound(`no site ${id}`);
+    return site;
+  };
+
+  app.get('/api/sites', async (req) => {
+    const caller = await guard.require(req, 'admin');
+    return registry
+      .list()
+      .filter((s) => siteAllowed(caller, s.id))
+      .map(siteJson);
+  });
+
+  app.post('/api/sites', async (req, reply) => {
+    const caller = await guard.require(req, 'admin');
+    const body = parse(createBody, req.body);
+    mayManage(caller, body.id);
+    const site = await registry.create({
+      id: body.id,
+      origins: body.origins,
+      timezone: body.timezone,
+      rateLimit: body.rate_limit,
+      signingSecret: body.signing_secret,
+    });
+    return reply.code(201).send(siteJson(site));
+  });
+
+  app.get('/api/sites/:id', async (req) => siteJson(existing(await siteParam(req))));
+
+  app.patch('/api/sites/:id', async (req) => {
+    const id = await siteParam(req);
+    if (typeof req.body === 'object' && req.body !== null && 'id' in req.body) throw badRequest('id: cannot be changed');
+    const body = parse(patchBody, req.body);
+    existing(id);
+    const site = await registry.update(id, {
+      origins: body.origins,
+      timezone: body.timezone,
+      rateLimit: body.rate_limit,
+      signingSecret: body.signing_secret,
+    });
+    return siteJson(site);
+  });
+
+  app.delete('/api/sites/:id', async (req, reply) => {
+    const id = await siteParam(req);
+    if (!(await registry.remove(id))) throw notFound(`no site ${id}`);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/sites/:id/shares', async (req, reply) => {
+    const id = await siteParam(req);
+    const body = parse(shareBody, req.body ?? {});
+    existing(id);
+    const link = await registry.createShareLink(id, body.label ?? undefined);
+    return reply.code(201).send({ id: link.id, label: link.label, token: link.token, url: `/share/${link.token}` });
+  });
+
+  app.get('/api/sites/:id/shares', async (req) => {
+    const id = existing(await siteParam(req)).id;
+    return registry.listShareLinks(id).map((l) => ({ id: l.id, label: l.label, created_at: l.createdAt }));
+  });
+
+  app.delete('/api/sites/:id/shares/:linkId', async (req, reply) => {
+    const id = existing(await siteParam(req)).id;
+    const { linkId } = req.params as { linkId: string };
+    if (!LINK_ID.test(linkId)) throw badRequest('linkId: not a valid share link id');
+    if (!(await registry.revokeShareLink(id, linkId))) throw notFound('no such share link');
+    return reply.code(204).send();
+  });
+}
