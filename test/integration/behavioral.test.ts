@@ -331,7 +331,6 @@ describe('behavioral endpoints refuse bad input with a 400 naming the parameter'
     ['funnel step of unknown kind', 'funnel', { steps: 'page:/,visit:/x' }, 'steps[1]'],
     ['funnel step without a value', 'funnel', { steps: 'page:/,event:' }, 'steps[1]'],
     ['funnel step JSON not a list', 'funnel', { steps: '[1,' }, 'steps'],
-    ['funnel event step with a wildcard', 'funnel', { steps: 'page:/,event:sign*' }, 'steps[1]'],
     ['funnel window not a duration', 'funnel', { steps: steps3, window: 'soon' }, 'window'],
     ['funnel window zero', 'funnel', { steps: steps3, window: '0' }, 'window'],
     ['funnel window over a year', 'funnel', { steps: steps3, window: '400 days' }, 'window'],

@@ -2,7 +2,8 @@
  * Steps of funnels and sequences — `page:/pricing`, `page:/blog/*`, `event:signup` — parsed
  * from a query parameter and compiled into NULL-safe row predicates (behavioral.md §1, §8):
  * a comparison with a NULL column is false, so a page view without a name never vanishes
- * from a page step. Values are bound parameters; `*` is the only wildcard.
+ * from a page step. Values are bound parameters; `*` is a wildcard in page steps only (an
+ * event step names one event exactly).
  */
 import { badRequest } from '../../http/errors.js';
 import { dialect } from '../dialect.js';
@@ -48,7 +49,6 @@ function parseStep(item: unknown, at: string): Step {
     throw badRequest(`${at}: must be page:<path> or event:<name>, not "${item.slice(0, 60)}"`);
   }
   if (value === '') throw badRequest(`${at}: ${kind} is empty`);
-  if (kind === 'event' && value.includes('*')) throw badRequest(`${at}: wildcards work in page steps only`);
   return { kind, value, label: item };
 }
 
