@@ -13,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { batchEvent, type Ev, V1, V2, V3 } from './fixture.js';
-import { loadBatch, removeScratchDirs, sendBatch, statsUrl } from './support.js';
+import { loadBatch, removeScratchDirs, sendBatch } from './support.js';
 
 const A = 'sec-a.test';
 const B = 'sec-b.test';
