@@ -279,6 +279,9 @@ describe('credentials', () => {
     // What a share token may do: read its own site, exactly.
     const own = await get(`${mainA}&auth=${shareA}`);
     expect([own.status, JSON.parse(own.text)]).toEqual([200, MAIN_A]);
+    // …and it signs nobody in.
+    const status = await get(`/api/auth/status?auth=${shareA}`);
+    expect(JSON.parse(status.text)).toEqual({ setup_required: false, authenticated: false });
     const writes: [string, string, string, Record<string, string>, unknown][] = [
       ['a read key creating a key', 'POST', '/api/keys', bearer(readA), { name: 'x', scope: 'admin' }],
       ['a read key creating a site', 'POST', '/api/sites', bearer(readA), { id: 'evil.test' }],

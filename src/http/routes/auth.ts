@@ -65,10 +65,11 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return ok;
   };
 
-  app.get('/api/auth/status', async (req) => ({
-    setup_required: !(await deps.password.isSet()),
-    authenticated: (await deps.guard.caller(req).catch(() => null)) !== null,
-  }));
+  app.get('/api/auth/status', async (req) => {
+    const caller = await deps.guard.caller(req).catch(() => null);
+    // A share link reads one site's stats; it does not sign anyone in.
+    return { setup_required: !(await deps.password.isSet()), authenticated: caller !== null && caller.kind !== 'share' };
+  });
 
   app.post('/api/auth/setup', async (req, reply) => {
     const { password } = parse(passwordBody, req.body);
