@@ -540,6 +540,7 @@ function checkBehavioral(label: string, server: unknown, direct: Record<string, 
     return [compareFields(label, s, { converting_visitors: num(d.converting_visitors), total_visitors: num(d.total_visitors) })];
   }
   const nodes = Array.isArray(server) ? (server as { next_page: string; visitors: number }[]) : [];
+  if (nodes.length === 0 && direct.length === 0) return [{ what: label, ok: true, detail: 'no rows on either side' }];
   return checkTop3(
     label,
     nodes.map((n) => ({ value: n.next_page, visitors: n.visitors, visits: 0, pageviews: 0 })),

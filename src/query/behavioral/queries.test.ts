@@ -5,13 +5,14 @@
  * spec's examples, worked by hand.
  */
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableSql } from '../../storage/columns.js';
 import type { QueryRunner } from '../../storage/storage.js';
 import { parseFilters } from '../filters.js';
 import type { Scope } from '../stats.js';
 import { flow } from './flow.js';
-import { parseFunnelModes } from './funnel.js';
+import { parseFunnelModes, windowFunnel } from './funnel.js';
 import { funnel } from './funnel-query.js';
 import { retention } from './retention.js';
 import { parsePattern } from './sequence.js';
@@ -233,6 +234,48 @@ describe('funnel (§3 examples through SQL): A = page:/, B = page:/pricing, C = 
     const filtered = { ...scope, filters: parseFilters([['is_not', 'event:page', ['/blog/one']]]) };
     const without = await funnel(runner, filtered, { steps: wild, windowSecs: 60, modes: parseFunnelModes('') });
     expect(without.map((s) => s.visitors)).toEqual([3, 0]);
+  });
+});
+
+describe('the default-mode funnel in SQL equals the windowFunnel scan', () => {
+  const STEPS = parseSteps('page:/,page:/p,event:signup', 'steps', 2, 8);
+  const row = fc.record({
+    visitor: fc.integer({ min: 1, max: 4 }),
+    second: fc.integer({ min: 0, max: 90 }),
+    kind: fc.constantFrom('/', '/p', '/x', null, 'signup'),
+  });
+  it('on random rows with ties, repeats, NULL pathnames and several visitors', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 24 }), fc.integer({ min: 0, max: 60 }), async (rows, window) => {
+        const table: Row[] = rows.map((r) =>
+          r.kind === 'signup' ? [r.visitor, at(r.second), 'signup', '/p'] : [r.visitor, at(r.second), 'pv', r.kind],
+        );
+        const answer = await funnel(runner, await load(table), {
+          steps: STEPS,
+          windowSecs: Math.max(1, window),
+          modes: new Set(),
+        });
+        // The reference: the scan over each visitor's rows in (time, arrival) order.
+        const expected = [0, 0, 0];
+        for (const v of new Set(rows.map((r) => r.visitor))) {
+          const mine = rows.filter((r) => r.visitor === v).map((r, i) => ({ ...r, i }));
+          mine.sort((a, b) => a.second - b.second || a.i - b.i);
+          const masks = mine.map(
+            (r) => (r.kind === '/' ? 1 : 0) | (r.kind === '/p' || r.kind === 'signup' ? 2 : 0) | (r.kind === 'signup' ? 4 : 0),
+          );
+          const level = windowFunnel(
+            mine.map((r) => r.second),
+            masks,
+            3,
+            Math.max(1, window),
+            new Set(),
+          );
+          for (let k = 0; k < level; k++) expected[k] = (expected[k] ?? 0) + 1;
+        }
+        expect(answer.map((s) => s.visitors)).toEqual(expected);
+      }),
+      { numRuns: 150, seed: 4242 },
+    );
   });
 });
 

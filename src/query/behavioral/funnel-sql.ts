@@ -1,0 +1,45 @@
+/**
+ * The default-mode funnel (no strict flags) in one SQL statement. Without flags the
+ * windowFunnel scan reaches level k exactly when some step-1 row at t1 starts a chain
+ * t1 ≤ t2 ≤ … ≤ tk ≤ t1 + window of rows matching steps 1..k (a row may serve several
+ * steps; same-second entries count in step order, so ≤ is right): the scan always keeps
+ * the latest start per step, which is the best one for every later step
+ * (behavioral.md §3, "What the rules mean in practice"). For each start the earliest
+ * next row is the best choice, so each step is one ASOF join — O(n log n), never the
+ * pairs of a full join. Counts per step come straight out; nothing is shipped to
+ * JavaScript. The modes need the scan itself (funnel-query.ts).
+ */
+import type { QueryRunner } from '../../storage/storage.js';
+import { scopedEvents } from '../builder.js';
+import { dialect } from '../dialect.js';
+import { raw, render, type Sql, sql } from '../sql.js';
+import type { Scope } from '../stats.js';
+import { type Step, stepMask } from './steps.js';
+import { IDENTITY, joinCtes } from './visitor-rows.js';
+
+/** Identities reaching at least step k, for k = 1..steps. */
+export async function defaultFunnelCounts(
+  q: QueryRunner,
+  scope: Scope,
+  steps: readonly Step[],
+  windowSecs: number,
+): Promise<number[]> {
+  const chains: Sql[] = [sql`c1 AS (SELECT ident, t AS t1, t AS tp FROM m WHERE (mask & 1) <> 0)`];
+  for (let k = 2; k <= steps.length; k++) {
+    const bit = raw(String(1 << (k - 1)));
+    chains.push(sql`${raw(`c${k}`)} AS (SELECT c.ident, c.t1, r.t AS tp
+        FROM ${raw(`c${k - 1}`)} c ASOF JOIN (SELECT ident, t FROM m WHERE (mask & ${bit}) <> 0) r
+          ON c.ident = r.ident AND c.tp <= r.t
+        WHERE r.t <= c.t1 + ${windowSecs})`);
+  }
+  const counts = steps.map((_, i) => `(SELECT count(DISTINCT ident) FROM c${i + 1}) AS s${i + 1}`).join(', ');
+  const { text, params } = render(sql`WITH ${joinCtes([
+    ...scopedEvents(q.events, scope),
+    sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
+        FROM scoped WHERE ${stepMask(steps)} <> 0)`,
+    ...chains,
+  ])}
+  SELECT ${raw(counts)}`);
+  const [row] = await q.all<Record<string, bigint>>(text, params);
+  return steps.map((_, i) => Number(row?.[`s${i + 1}`] ?? 0));
+}
