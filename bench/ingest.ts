@@ -578,7 +578,8 @@ async function signIn(url: string): Promise<string> {
 async function ingestKey(url: string, cookie: string): Promise<string> {
   const { json } = await call('POST', `${url}/api/keys`, {
     body: JSON.stringify({ name: 'bench', scope: 'ingest' }),
-    headers: { 'content-type': 'application/json', cookie },
+    // A browser sends its own origin; the server refuses cookie-authenticated writes without it.
+    headers: { 'content-type': 'application/json', cookie, origin: url },
     expect: 201,
   });
   const key = (json as { key?: unknown }).key;

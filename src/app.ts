@@ -16,6 +16,7 @@ import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, trustedProxies } from './http/client-ip.js';
 import { authRoutes } from './http/routes/auth.js';
 import { behavioralRoutes } from './http/routes/behavioral.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { exportRoutes } from './http/routes/export.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
@@ -114,6 +115,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }),
   );
   await server.register(async (scope) => trackerRoutes(scope, { log }));
+  await server.register(async (scope) => dashboardRoutes(scope, { log, guard }));
   await server.register(async (scope) =>
     healthRoutes(scope, {
       metrics: m,

@@ -1,0 +1,99 @@
+/**
+ * The HTTP client: same-origin fetch with the session cookie (or, on a shared view, the
+ * share token as `auth=`), JSON in and out, and errors turned into sentences a person
+ * understands. The server's `{"error": "..."}` message is kept (it names the field); a
+ * 401 tells the app to show the sign-in screen.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Params = Record<string, string | number | boolean | null | undefined>;
+
+let shareToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+/** On a shared view every stats request carries the link's token instead of a session. */
+export function setShareToken(token: string | null): void {
+  shareToken = token;
+}
+
+export function onSignedOut(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+/** `path?query` with empty values left out, plus the share token when there is one. */
+export function apiUrl(path: string, params: Params = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  if (shareToken) q.set('auth', shareToken);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The sentence shown for a failed answer. */
+function explain(status: number, serverMessage: string | undefined, retryAfter: string | null): string {
+  if (status === 401) {
+    if (serverMessage === 'wrong password') return 'Wrong password.';
+    return shareToken ? 'This share link is invalid or has been revoked.' : 'You are signed out. Sign in again.';
+  }
+  if (status === 403) return serverMessage ? `Not allowed: ${serverMessage}.` : 'You are not allowed to do this.';
+  if (status === 404) return serverMessage && serverMessage !== 'not found' ? `${capitalize(serverMessage)}.` : 'Not found.';
+  if (status === 429) {
+    const secs = Number(retryAfter);
+    return Number.isFinite(secs) && secs > 0
+      ? `Too many attempts. Try again in ${secs} second${secs === 1 ? '' : 's'}.`
+      : 'Too many attempts. Try again in a moment.';
+  }
+  if (status >= 500) return `The server had a problem (${status}). Try again in a moment.`;
+  return serverMessage ? `${capitalize(serverMessage)}.` : `The request failed (${status}).`;
+}
+
+export async function request<T>(method: string, path: string, opts: { params?: Params; body?: unknown } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path, opts.params), {
+      method,
+      credentials: 'same-origin',
+      headers:
+        opts.body === undefined
+          ? { accept: 'application/json' }
+          : { 'content-type': 'application/json', accept: 'application/json' },
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch {
+    throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const message = (json as { error?: unknown } | undefined)?.error;
+    const err = new ApiError(
+      res.status,
+      explain(res.status, typeof message === 'string' ? message : undefined, res.headers.get('retry-after')),
+    );
+    if (res.status === 401 && !shareToken && path !== '/api/auth/login') onUnauthorized?.();
+    throw err;
+  }
+  return json as T;
+}
+
+export const get = <T>(path: string, params?: Params) => request<T>('GET', path, { params });
+export const post = <T>(path: string, body: unknown = {}) => request<T>('POST', path, { body });
+export const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, { body });
+export const del = (path: string) => request<void>('DELETE', path);
+
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,65 @@
+/**
+ * The root: a share link shows its read-only dashboard; otherwise the server says whether
+ * the admin password must be chosen first (setup), whether we are signed in (login), and
+ * then the signed-in shell takes over.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { errorText, get, onSignedOut } from '../api.js';
+import { html } from '../html.js';
+import { useLocation } from '../router.js';
+import type { AuthStatus } from '../types.js';
+import { Login, Setup } from './auth.js';
+import { SharedDashboard } from './shared.js';
+import { Shell } from './shell.js';
+import { ErrorNote, Loading } from './ui.js';
+
+export function App() {
+  const loc = useLocation();
+  if (loc.view.page === 'share') return html`<${SharedDashboard} loc=${loc} token=${loc.view.token} />`;
+  return html`<${Admin} />`;
+}
+
+function Admin() {
+  const loc = useLocation();
+  const [status, setStatus] = useState<AuthStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const check = () =>
+    get<AuthStatus>('/api/auth/status').then(
+      (s) => {
+        setError(null);
+        setStatus(s);
+      },
+      (err: unknown) => setError(errorText(err)),
+    );
+  useEffect(() => {
+    check();
+    // A 401 anywhere (the session expired) brings the sign-in screen back.
+    onSignedOut(() => {
+      setNotice('Your session has ended. Sign in again to continue.');
+      setStatus((s) => (s ? { ...s, authenticated: false } : s));
+    });
+  }, []);
+
+  if (error)
+    return html`<main class="auth-screen"><div class="auth-card"><${ErrorNote} message=${error} retry=${check} /></div></main>`;
+  if (!status) return html`<main class="auth-screen"><${Loading} /></main>`;
+  if (status.setup_required) return html`<${Setup} onDone=${check} />`;
+  if (!status.authenticated) {
+    return html`<${Login}
+      notice=${notice}
+      onDone=${() => {
+        setNotice(null);
+        check();
+      }}
+    />`;
+  }
+  return html`<${Shell}
+    loc=${loc}
+    onSignedOut=${() => {
+      setNotice('You are signed out.');
+      setStatus({ setup_required: false, authenticated: false });
+    }}
+  />`;
+}

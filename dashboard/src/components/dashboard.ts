@@ -1,0 +1,41 @@
+/**
+ * One site's dashboard (signed in, or read-only through a share link): the controls bar,
+ * then the Overview (top stats, chart, breakdown panels) or the Behavior tab. Every panel
+ * loads its own data, so all requests start together and run in parallel.
+ */
+import type { Params } from '../api.js';
+import { encodeFilters } from '../filters.js';
+import { html } from '../html.js';
+import { periodParams } from '../period.js';
+import type { DashQuery, View } from '../router.js';
+import { Behavior } from './behavior.js';
+import { BreakdownPanel, GOALS, PANELS, PropsPanel } from './breakdown.js';
+import { Chart } from './chart.js';
+import { CompareToggle, ExportLink, FilterChips, PeriodPicker, Realtime } from './controls.js';
+import { TopStats } from './top-stats.js';
+
+export function Dashboard({ siteId, view, query }: { siteId: string; view: View; query: DashQuery }) {
+  const params: Params = { site_id: siteId, ...periodParams(query), filters: encodeFilters(query.filters) };
+  const tab = view.page === 'site' || view.page === 'share' ? view.tab : 'overview';
+  return html`<div class="dashboard">
+    <div class="controls">
+      <${PeriodPicker} view=${view} query=${query} />
+      ${tab === 'overview' && html`<${CompareToggle} view=${view} query=${query} />`}
+      <span class="spacer"></span>
+      <${Realtime} siteId=${siteId} />
+      <${ExportLink} params=${params} />
+    </div>
+    <${FilterChips} view=${view} query=${query} />
+    ${
+      tab === 'behavior'
+        ? html`<${Behavior} params=${params} />`
+        : html`<${TopStats} params=${params} compare=${query.compare} />
+          <${Chart} params=${params} view=${view} query=${query} />
+          <div class="panels">
+            ${PANELS.map((p) => html`<${BreakdownPanel} key=${p.id} id=${p.id} title=${p.title} tabs=${p.tabs} params=${params} view=${view} query=${query} />`)}
+            <${BreakdownPanel} id="goals" title="Goals" tabs=${[GOALS]} params=${params} view=${view} query=${query} />
+            <${PropsPanel} params=${params} view=${view} query=${query} />
+          </div>`
+    }
+  </div>`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The signed-in frame: header (brand, site picker, navigation, sign out) and the page the
+ * URL names. The sites list is loaded once here and refreshed after a change.
+ */
+import { errorText, post } from '../api.js';
+import { html } from '../html.js';
+import { href, type Location, linkClick, navigate, type Tab, type View } from '../router.js';
+import type { Site } from '../types.js';
+import { type Loaded, useApi } from '../use-api.js';
+import { brandIcon } from './auth.js';
+import { Dashboard } from './dashboard.js';
+import { KeysPage } from './keys.js';
+import { SiteSettings, SitesPage } from './sites.js';
+import { ErrorNote, Loading } from './ui.js';
+
+export function Header({ children, home = '/' }: { children?: unknown; home?: string }) {
+  return html`<header class="topbar">
+    <a class="brand" href=${home} onClick=${linkClick}>
+      <img src=${brandIcon()} alt="" width="28" height="28" />
+      <span>Mallard Metrics</span>
+    </a>
+    ${children}
+  </header>`;
+}
+
+function SitePicker({ sites, current, view, loc }: { sites: Site[]; current: string; view: View; loc: Location }) {
+  const tab = view.page === 'site' ? view.tab : 'overview';
+  const change = (e: Event) => {
+    const site = (e.target as HTMLSelectElement).value;
+    // Filters rarely make sense on another site; the period does.
+    navigate(href({ page: 'site', site, tab }, { ...loc.query, filters: [] }));
+  };
+  const ids = sites.some((s) => s.id === current) ? sites.map((s) => s.id) : [current, ...sites.map((s) => s.id)];
+  return html`<label class="site-picker">
+    <span class="visually-hidden">Site</span>
+    <select onChange=${change} value=${current}>
+      ${ids.map((id) => html`<option key=${id} value=${id}>${id}</option>`)}
+    </select>
+  </label>`;
+}
+
+export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => void }) {
+  const sites = useApi<Site[]>('/api/sites');
+  const { view } = loc;
+  const signOut = async () => {
+    try {
+      await post('/api/auth/logout');
+    } catch (err) {
+      console.warn(errorText(err));
+    }
+    onSignedOut();
+  };
+  const nav = (to: string, label: string, active: boolean) =>
+    html`<a href=${to} onClick=${linkClick} aria-current=${active ? 'page' : undefined}>${label}</a>`;
+
+  return html`<div class="app">
+    <${Header}>
+      ${view.page === 'site' && sites.data && html`<${SitePicker} sites=${sites.data} current=${view.site} view=${view} loc=${loc} />`}
+      <nav class="topnav" aria-label="Main">
+        ${nav('/', 'Sites', view.page === 'sites')}
+        ${nav('/keys', 'API keys', view.page === 'keys')}
+        <button type="button" class="secondary small" onClick=${signOut}>Sign out</button>
+      </nav>
+    <//>
+    <main class="content">${page(loc, sites)}</main>
+  </div>`;
+}
+
+function page(loc: Location, sites: Loaded<Site[]>) {
+  const { view, query } = loc;
+  switch (view.page) {
+    case 'sites':
+      return html`<${SitesPage} sites=${sites} />`;
+    case 'keys':
+      return html`<${KeysPage} sites=${sites.data ?? []} />`;
+    case 'site': {
+      if (sites.error && !sites.data) return html`<${ErrorNote} message=${sites.error} retry=${sites.reload} />`;
+      if (!sites.data) return html`<${Loading} />`;
+      const site = sites.data.find((s) => s.id === view.site);
+      if (!site) {
+        return html`<section class="card narrow">
+          <h1>No site “${view.site}”</h1>
+          <p>It may have been removed. <a href="/" onClick=${linkClick}>See all sites</a>.</p>
+        </section>`;
+      }
+      return html`<${SiteTabs} view=${view} loc=${loc} />
+        ${
+          view.tab === 'settings'
+            ? html`<${SiteSettings} site=${site} onChange=${sites.reload} />`
+            : html`<${Dashboard} siteId=${site.id} view=${view} query=${query} />`
+        }`;
+    }
+    default:
+      return html`<section class="card narrow">
+        <h1>Page not found</h1>
+        <p><a href="/" onClick=${linkClick}>Back to your sites</a></p>
+      </section>`;
+  }
+}
+
+export function SiteTabs({
+  view,
+  loc,
+  tabs = ['overview', 'behavior', 'settings'],
+}: {
+  view: View;
+  loc: Location;
+  tabs?: Tab[];
+}) {
+  if (view.page !== 'site' && view.page !== 'share') return null;
+  const labels: Record<Tab, string> = { overview: 'Overview', behavior: 'Behavior', settings: 'Settings' };
+  return html`<nav class="tabs" aria-label="Site">
+    ${tabs.map((tab) => {
+      const to = href({ ...view, tab }, loc.query);
+      return html`<a key=${tab} href=${to} onClick=${linkClick} aria-current=${view.tab === tab ? 'page' : undefined}>${labels[tab]}</a>`;
+    })}
+  </nav>`;
+}

@@ -1,0 +1,225 @@
+/**
+ * Site management: the list with "add a site", and one site's settings (tracking snippet,
+ * allowed origins, share links, removal).
+ */
+import { useState } from 'preact/hooks';
+import { del, errorText, patch, post } from '../api.js';
+import { dateTime } from '../format.js';
+import { html } from '../html.js';
+import { href, linkClick, navigate } from '../router.js';
+import type { ShareLink, Site } from '../types.js';
+import { type Loaded, useApi } from '../use-api.js';
+import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
+
+export const snippet = (site: string) =>
+  `<script defer data-domain="${site}" src="${location.origin}/tracking/script.js"></script>`;
+
+/** "https://www.Example.com/" → "www.example.com": people paste URLs into the domain field. */
+export function siteIdFrom(input: string): string {
+  return input
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/[/?#].*$/, '');
+}
+
+const originLines = (text: string) =>
+  text
+    .split(/[\s,]+/)
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+
+const inputValue = (e: Event) => (e.target as HTMLInputElement | HTMLTextAreaElement).value;
+
+export function SitesPage({ sites }: { sites: Loaded<Site[]> }) {
+  const [domain, setDomain] = useState('');
+  const [origins, setOrigins] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const add = async (e: Event) => {
+    e.preventDefault();
+    const id = siteIdFrom(domain);
+    if (!id) return setError('Enter the domain of the site, e.g. example.com.');
+    setBusy(true);
+    setError(null);
+    try {
+      await post('/api/sites', { id, origins: originLines(origins) });
+      sites.reload();
+      navigate(href({ page: 'site', site: id, tab: 'settings' }));
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  const list = sites.data;
+  return html`<div class="page-grid">
+    <section class="card" aria-labelledby="sites-title">
+      <h1 id="sites-title">Sites</h1>
+      ${sites.error && html`<${ErrorNote} message=${sites.error} retry=${sites.reload} />`}
+      ${!list && !sites.error && html`<${Loading} />`}
+      ${list && list.length === 0 && html`<${Empty}>No sites yet. Add your first site to start counting visitors.<//>`}
+      ${
+        list &&
+        list.length > 0 &&
+        html`<ul class="site-list">
+          ${list.map(
+            (s) => html`<li key=${s.id}>
+              <a class="site-name" href=${href({ page: 'site', site: s.id, tab: 'overview' })} onClick=${linkClick}>${s.id}</a>
+              <span class="muted small">${s.origins.length > 0 ? s.origins.join(', ') : 'any origin'}</span>
+              <a class="small" href=${href({ page: 'site', site: s.id, tab: 'settings' })} onClick=${linkClick}
+                aria-label=${`Settings of ${s.id}`}>Settings</a>
+            </li>`,
+          )}
+        </ul>`
+      }
+    </section>
+    <section class="card" aria-labelledby="add-site-title">
+      <h2 id="add-site-title">Add a site</h2>
+      <form class="stack" onSubmit=${add}>
+        <label>Domain
+          <input name="domain" placeholder="example.com" required autocomplete="off" spellcheck="false"
+            value=${domain} onInput=${(e: Event) => setDomain(inputValue(e))} />
+        </label>
+        <p class="hint">The site id the tracker sends as <code>data-domain</code>.</p>
+        <label><span>Allowed origins <span class="muted">(optional)</span></span>
+          <textarea name="origins" rows="3" placeholder="https://example.com" spellcheck="false"
+            value=${origins} onInput=${(e: Event) => setOrigins(inputValue(e))}></textarea>
+        </label>
+        <p class="hint">One per line. Browsers may send events for this site only from these origins; leave empty to accept any.</p>
+        ${error && html`<${ErrorNote} message=${error} />`}
+        <div><button type="submit" disabled=${busy}>${busy ? 'Adding…' : 'Add site'}</button></div>
+      </form>
+    </section>
+  </div>`;
+}
+
+function Snippet({ site }: { site: string }) {
+  const code = snippet(site);
+  return html`<section class="card" aria-labelledby="snippet-title">
+    <h2 id="snippet-title">Tracking snippet</h2>
+    <p>Add this line to the <code>${'<head>'}</code> of every page of <strong>${site}</strong>:</p>
+    <pre class="snippet"><code>${code}</code></pre>
+    <${CopyButton} text=${code} label="Copy snippet" />
+  </section>`;
+}
+
+function Origins({ site, onChange }: { site: Site; onChange: () => void }) {
+  const [text, setText] = useState(site.origins.join('\n'));
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await patch(`/api/sites/${encodeURIComponent(site.id)}`, { origins: originLines(text) });
+      setMessage({ ok: true, text: 'Saved.' });
+      onChange();
+    } catch (err) {
+      setMessage({ ok: false, text: errorText(err) });
+    }
+  };
+  return html`<section class="card" aria-labelledby="origins-title">
+    <h2 id="origins-title">Allowed origins</h2>
+    <form class="stack" onSubmit=${save}>
+      <label><span class="visually-hidden">Allowed origins</span>
+        <textarea name="origins" rows="3" spellcheck="false" placeholder="https://example.com"
+          value=${text} onInput=${(e: Event) => setText(inputValue(e))}></textarea>
+      </label>
+      <p class="hint">One per line; empty accepts events from any origin.</p>
+      ${message && (message.ok ? html`<p class="ok" role="status">${message.text}</p>` : html`<${ErrorNote} message=${message.text} />`)}
+      <div><button type="submit" class="secondary">Save origins</button></div>
+    </form>
+  </section>`;
+}
+
+function ShareLinks({ site }: { site: string }) {
+  const path = `/api/sites/${encodeURIComponent(site)}/shares`;
+  const links = useApi<ShareLink[]>(path);
+  const [label, setLabel] = useState('');
+  const [created, setCreated] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const link = await post<ShareLink>(path, label.trim() ? { label: label.trim() } : {});
+      setCreated(`${location.origin}${link.url ?? `/share/${link.token}`}`);
+      setLabel('');
+      links.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const revoke = async (id: string) => {
+    setError(null);
+    try {
+      await del(`${path}/${id}`);
+      links.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return html`<section class="card" aria-labelledby="shares-title">
+    <h2 id="shares-title">Share links</h2>
+    <p class="muted">Anyone with a share link can see this site's dashboard, read-only, without signing in.</p>
+    <form class="inline-form" onSubmit=${create}>
+      <label><span class="visually-hidden">Label</span>
+        <input name="label" placeholder="Label (optional)" maxlength="100" value=${label} onInput=${(e: Event) => setLabel(inputValue(e))} />
+      </label>
+      <button type="submit">Create share link</button>
+    </form>
+    ${
+      created &&
+      html`<div class="secret" role="status">
+        <p><strong>New share link</strong> — copy it now, it is shown only once:</p>
+        <p class="secret-row"><a class="share-url" href=${created}>${created}</a> <${CopyButton} text=${created} /></p>
+      </div>`
+    }
+    ${error && html`<${ErrorNote} message=${error} />`}
+    ${links.error && html`<${ErrorNote} message=${links.error} retry=${links.reload} />`}
+    ${links.data && links.data.length === 0 && html`<${Empty}>No share links.<//>`}
+    ${
+      links.data &&
+      links.data.length > 0 &&
+      html`<ul class="item-list share-list">
+        ${links.data.map(
+          (l) => html`<li key=${l.id}>
+            <span>${l.label ?? 'Share link'}</span>
+            <span class="muted small">created ${dateTime(l.created_at)}</span>
+            <${ConfirmButton} label="Revoke" confirm="Revoke this link?" onConfirm=${() => revoke(l.id)} />
+          </li>`,
+        )}
+      </ul>`
+    }
+  </section>`;
+}
+
+function RemoveSite({ site, onChange }: { site: string; onChange: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const remove = async () => {
+    try {
+      await del(`/api/sites/${encodeURIComponent(site)}`);
+      onChange();
+      navigate('/');
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return html`<section class="card danger-zone" aria-labelledby="remove-title">
+    <h2 id="remove-title">Remove site</h2>
+    <p class="muted">Removes the settings and share links of ${site}. Its stored events are kept.</p>
+    ${error && html`<${ErrorNote} message=${error} />`}
+    <${ConfirmButton} label="Remove" confirm=${`Remove ${site}?`} onConfirm=${remove} />
+  </section>`;
+}
+
+export function SiteSettings({ site, onChange }: { site: Site; onChange: () => void }) {
+  return html`<div class="page-grid">
+    <${Snippet} site=${site.id} />
+    <${Origins} key=${site.id} site=${site} onChange=${onChange} />
+    <${ShareLinks} key=${site.id} site=${site.id} />
+    <${RemoveSite} site=${site.id} onChange=${onChange} />
+  </div>`;
+}

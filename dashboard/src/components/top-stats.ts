@@ -1,0 +1,64 @@
+/** The six headline numbers, each with its change against the previous period when comparing. */
+import type { Params } from '../api.js';
+import { count, decimal, duration, fractionPercent } from '../format.js';
+import { html } from '../html.js';
+import type { MainAnswer, MainStats } from '../types.js';
+import { useApi } from '../use-api.js';
+import { ErrorNote } from './ui.js';
+
+const STATS: readonly { key: keyof MainStats; label: string; format: (n: number) => string; lowerIsBetter?: boolean }[] = [
+  { key: 'unique_visitors', label: 'Unique visitors', format: count },
+  { key: 'visits', label: 'Total visits', format: count },
+  { key: 'total_pageviews', label: 'Total pageviews', format: count },
+  { key: 'views_per_visit', label: 'Views per visit', format: decimal },
+  { key: 'bounce_rate', label: 'Bounce rate', format: fractionPercent, lowerIsBetter: true },
+  { key: 'avg_visit_duration_secs', label: 'Visit duration', format: duration },
+];
+
+function Change({
+  change,
+  lowerIsBetter,
+  previous,
+}: {
+  change: number | null | undefined;
+  lowerIsBetter?: boolean;
+  previous: string;
+}) {
+  if (change === undefined) return null;
+  if (change === null) return html`<span class="change" title=${`Previous period: ${previous}`}>new</span>`;
+  const dir = change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
+  const good = change === 0 ? '' : change > 0 !== Boolean(lowerIsBetter) ? ' good' : ' bad';
+  const arrow = dir === 'up' ? '↑' : dir === 'down' ? '↓' : '→';
+  const text = `${Math.abs(change).toLocaleString(undefined, { maximumFractionDigits: 1 })}%`;
+  return html`<span class=${`change ${dir}${good}`} title=${`Previous period: ${previous}`}>
+    <span aria-hidden="true">${arrow}</span>
+    <span class="visually-hidden">${dir === 'up' ? 'up' : dir === 'down' ? 'down' : 'unchanged'} </span><span class="change-value">${text}</span>
+  </span>`;
+}
+
+export function TopStats({ params, compare }: { params: Params; compare: boolean }) {
+  const main = useApi<MainAnswer>('/api/stats/main', { ...params, compare: compare ? 'previous_period' : undefined });
+  const d = main.data;
+  return html`<section class=${`card top-stats${main.loading && d ? ' stale' : ''}`} aria-label="Top stats" aria-busy=${main.loading}>
+    ${main.error && html`<${ErrorNote} message=${main.error} retry=${main.reload} />`}
+    <dl class="stats">
+      ${STATS.map(
+        (s) => html`<div class="stat" key=${s.key} data-stat=${s.key}>
+          <dt>${s.label}</dt>
+          <dd>
+            <span class="stat-value">${d ? s.format(d[s.key]) : '–'}</span>
+            ${
+              compare &&
+              d?.change &&
+              html`<${Change}
+                change=${d.change[s.key]}
+                lowerIsBetter=${s.lowerIsBetter}
+                previous=${d.previous ? s.format(d.previous[s.key]) : '–'}
+              />`
+            }
+          </dd>
+        </div>`,
+      )}
+    </dl>
+  </section>`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Client-side routes and URL state. The path names the view (`/sites/<id>/behavior`,
+ * `/share/<token>`), the query string holds what is being looked at (period, comparison,
+ * interval, filters), so any view can be bookmarked or shared and the back button undoes
+ * a change. Navigation is history.pushState plus a notification; popstate re-reads.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { encodeFilters, type Filter, parseFilters } from './filters.js';
+import { DEFAULT_PERIOD, INTERVALS, type Interval, isDate, PERIODS, type PeriodChoice, type PeriodId } from './period.js';
+
+export type Tab = 'overview' | 'behavior' | 'settings';
+
+export type View =
+  | { page: 'sites' }
+  | { page: 'keys' }
+  | { page: 'site'; site: string; tab: Tab }
+  | { page: 'share'; token: string; tab: Tab }
+  | { page: 'missing' };
+
+export interface DashQuery extends PeriodChoice {
+  compare: boolean;
+  interval?: Interval;
+  filters: Filter[];
+}
+
+export interface Location {
+  view: View;
+  query: DashQuery;
+}
+
+const TABS: readonly Tab[] = ['overview', 'behavior', 'settings'];
+
+export function parseView(pathname: string): View {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, id, tab = 'overview', extra] = parts;
+  if (parts.length === 0 || (first === 'sites' && parts.length === 1)) return { page: 'sites' };
+  if (first === 'keys' && parts.length === 1) return { page: 'keys' };
+  if ((first === 'sites' || first === 'share') && id && extra === undefined && TABS.includes(tab as Tab)) {
+    if (first === 'share' && tab === 'settings') return { page: 'missing' };
+    return first === 'sites' ? { page: 'site', site: id, tab: tab as Tab } : { page: 'share', token: id, tab: tab as Tab };
+  }
+  return { page: 'missing' };
+}
+
+export function parseQuery(search: string): DashQuery {
+  const q = new URLSearchParams(search);
+  const period = (q.get('period') ?? DEFAULT_PERIOD) as PeriodId;
+  const interval = q.get('interval') as Interval | null;
+  const from = q.get('from') ?? undefined;
+  const to = q.get('to') ?? undefined;
+  const custom = period === 'custom' && isDate(from) && isDate(to);
+  return {
+    period: PERIODS.some((p) => p.id === period) && (period !== 'custom' || custom) ? period : DEFAULT_PERIOD,
+    from: custom ? from : undefined,
+    to: custom ? to : undefined,
+    compare: q.get('compare') === 'previous_period',
+    interval: interval && INTERVALS.includes(interval) ? interval : undefined,
+    filters: parseFilters(q.get('filters')),
+  };
+}
+
+export function viewPath(view: View): string {
+  switch (view.page) {
+    case 'keys':
+      return '/keys';
+    case 'site':
+      return `/sites/${encodeURIComponent(view.site)}${view.tab === 'overview' ? '' : `/${view.tab}`}`;
+    case 'share':
+      return `/share/${encodeURIComponent(view.token)}${view.tab === 'overview' ? '' : `/${view.tab}`}`;
+    default:
+      return '/';
+  }
+}
+
+export function queryString(q: DashQuery): string {
+  const s = new URLSearchParams();
+  if (q.period !== DEFAULT_PERIOD) s.set('period', q.period);
+  if (q.period === 'custom' && q.from && q.to) {
+    s.set('from', q.from);
+    s.set('to', q.to);
+  }
+  if (q.compare) s.set('compare', 'previous_period');
+  if (q.interval) s.set('interval', q.interval);
+  const filters = encodeFilters(q.filters);
+  if (filters) s.set('filters', filters);
+  const text = s.toString();
+  return text ? `?${text}` : '';
+}
+
+export const href = (view: View, query?: DashQuery) => viewPath(view) + (query ? queryString(query) : '');
+
+const listeners = new Set<() => void>();
+const notify = () => {
+  for (const l of listeners) l();
+};
+let listening = false;
+
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  if (to === location.pathname + location.search) return;
+  if (opts.replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  scrollTo({ top: opts.replace ? scrollY : 0 });
+  notify();
+}
+
+/** Same view, new query (a period or filter change): a new history entry, scroll kept. */
+export function setQuery(view: View, query: DashQuery): void {
+  const to = href(view, query);
+  if (to === location.pathname + location.search) return;
+  history.pushState(null, '', to);
+  notify();
+}
+
+export function currentLocation(): Location {
+  return { view: parseView(location.pathname), query: parseQuery(location.search) };
+}
+
+/** Re-renders the caller on every navigation and back/forward. */
+export function useLocation(): Location {
+  const [loc, setLoc] = useState(currentLocation);
+  useEffect(() => {
+    if (!listening) {
+      addEventListener('popstate', notify);
+      listening = true;
+    }
+    const update = () => setLoc(currentLocation());
+    listeners.add(update);
+    return () => {
+      listeners.delete(update);
+    };
+  }, []);
+  return loc;
+}
+
+/** Follows a same-origin link without reloading (plain clicks only). */
+export function linkClick(e: MouseEvent): void {
+  const a = (e.currentTarget ?? e.target) as HTMLAnchorElement;
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  navigate(a.getAttribute('href') ?? '/');
+}

@@ -1,0 +1,118 @@
+/** Shapes of the API answers the dashboard reads (docs/API.md). */
+
+export interface MainStats {
+  unique_visitors: number;
+  visits: number;
+  total_pageviews: number;
+  views_per_visit: number;
+  bounce_rate: number;
+  avg_visit_duration_secs: number;
+  events: number;
+}
+
+export interface MainAnswer extends MainStats {
+  previous?: MainStats;
+  change?: Partial<Record<keyof MainStats, number | null>>;
+}
+
+export interface Bucket {
+  date: string;
+  visitors: number;
+  visits: number;
+  pageviews: number;
+  bounce_rate: number;
+  visit_duration: number;
+}
+
+export interface BreakdownRow {
+  value: string;
+  visitors: number;
+  visits?: number;
+  pageviews?: number;
+  bounce_rate?: number;
+  visit_duration?: number;
+  percentage?: number;
+  /** Goals only. */
+  events?: number;
+  conversion_rate?: number;
+}
+
+export interface AuthStatus {
+  setup_required: boolean;
+  authenticated: boolean;
+}
+
+export interface Site {
+  id: string;
+  origins: string[];
+  timezone?: string | null;
+  rate_limit?: number | null;
+  created_at?: string;
+}
+
+export interface ShareLink {
+  id: string;
+  label: string | null;
+  created_at: string;
+  /** Only in the answer that created it. */
+  token?: string;
+  url?: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scope: 'read' | 'ingest' | 'admin';
+  sites: string[] | null;
+  created_at: string;
+  last_used_at: string | null;
+  /** Only in the answer that created it. */
+  key?: string;
+}
+
+export interface FunnelStep {
+  step: number;
+  label: string;
+  visitors: number;
+  conversion_rate: number;
+  dropoff: number;
+  dropoff_rate: number;
+}
+
+export interface Cohort {
+  cohort_date: string;
+  size: number;
+  retained: (number | null)[];
+  rate: (number | null)[];
+}
+
+export interface Retention {
+  interval: 'day' | 'week' | 'month';
+  periods: number;
+  identified_visitors: number;
+  anonymous_visitors: number;
+  note?: string | null;
+  cohorts: Cohort[];
+}
+
+export interface FlowNode {
+  next_page: string;
+  visitors: number;
+  children?: FlowNode[];
+}
+
+export interface Sessions {
+  total_sessions: number;
+  avg_session_duration_secs: number;
+  avg_pages_per_session: number;
+  bounce_rate: number;
+  gap_secs: number;
+}
+
+export interface Sequence {
+  pattern: string;
+  converting_visitors: number;
+  total_visitors: number;
+  conversion_rate: number;
+  sequence_count: number;
+}
