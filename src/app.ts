@@ -95,12 +95,13 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       ipRateLimit: config.ip_rate_limit,
     }),
   );
-  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m }));
+  const timezoneOf = (id: string) => sites.get(id)?.timezone ?? null;
+  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf }));
   await server.register(async (scope) =>
-    behavioralRoutes(scope, { store, guard, metrics: m, sessionTimeoutSecs: config.session_timeout }),
+    behavioralRoutes(scope, { store, guard, metrics: m, timezoneOf, sessionTimeoutSecs: config.session_timeout }),
   );
-  await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m }));
-  await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m }));
+  await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m, timezoneOf }));
+  await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m, timezoneOf }));
   await server.register(async (scope) => siteRoutes(scope, { registry: sites, guard }));
   const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
   await server.register(async (scope) =>

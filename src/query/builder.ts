@@ -58,9 +58,9 @@ export interface StatsQuery {
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
 const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
 
-/** The `ev` CTE: the site's events in the period. */
+/** The `ev` CTE: the site's events in the period, with `local_ts`, the site's wall-clock time (time buckets use it). */
 const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period'>): Sql =>
-  sql`ev AS (SELECT * FROM ${raw(events)} e
+  sql`ev AS (SELECT *, ${dialect.localTime(q.period.timezone)} AS local_ts FROM ${raw(events)} e
         WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`;
 
 /**
@@ -115,7 +115,7 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   const parts: Sql[] = [eventsInPeriod(events, q)];
   if (needVisits || joinVisits) {
     parts.push(sql`sess AS (SELECT session_id, count(*) AS s_events,
-        ${fragment(dialect.spanSeconds())} AS s_duration, min(timestamp) AS s_start${join(visitAttrs, '')}
+        ${fragment(dialect.spanSeconds())} AS s_duration, min(local_ts) AS s_start${join(visitAttrs, '')}
         FROM ev GROUP BY session_id)`);
   }
   parts.push(

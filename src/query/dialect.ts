@@ -26,6 +26,8 @@ export interface Dialect {
   epochSeconds(expr: string): string;
   /** Whole periods from one bucket start to another (both already truncated to `unit`). */
   periodsBetween(unit: Exclude<TimeUnit, 'hour'>, from: string, to: string): string;
+  /** The stored UTC `timestamp` as a time zone's wall-clock time (a bound zone name; UTC when absent). */
+  localTime(tz: string | undefined): Sql;
   /** `subject LIKE pattern` where `\\` escapes `%`, `_` and itself in the pattern. */
   like(subject: Sql, pattern: string): Sql;
 }
@@ -47,6 +49,7 @@ export const duckdb: Dialect = {
   epochSeconds: (expr) => `(epoch_ms(${expr}) // 1000)::DOUBLE`,
   periodsBetween: (unit, from, to) =>
     unit === 'week' ? `(date_diff('day', ${from}, ${to}) // 7)` : `date_diff('${unit}', ${from}, ${to})`,
+  localTime: (tz) => (tz ? sql`timezone(${tz}, timezone('UTC', timestamp))` : sql`timestamp`),
   like: (subject, pattern) => sql`(${subject} LIKE ${pattern} ESCAPE '\\')`,
 };
 

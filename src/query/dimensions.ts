@@ -35,7 +35,7 @@ const visit = (name: string, alias: string, agg: string): Dimension => ({
 const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
   name: `time:${unit}`,
   level: 'time',
-  expr: fragment(dialect.truncate(unit, 'timestamp')),
+  expr: fragment(dialect.truncate(unit, 'local_ts')),
   unit,
 });
 

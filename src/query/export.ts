@@ -9,7 +9,7 @@ import { badRequest } from '../http/errors.js';
 import { EVENT_COLUMNS } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
 import { compileFilters, type Filter, filterDimensions, filterPatterns } from './filters.js';
-import { type Period, tsParam } from './period.js';
+import { type Period, tsParam, wallClock } from './period.js';
 import { checkPatterns } from './run.js';
 import { ident, join, raw, type Sql, sql } from './sql.js';
 import { bucketRows, round, type Scope } from './stats.js';
@@ -75,9 +75,10 @@ export function fileExtension(format: ExportFormat, kind: ExportKind): string {
 const SAFE_SITE = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** First and last UTC day of a period (its end is exclusive), as `YYYY-MM-DD`. */
-export function periodDays(period: Pick<Period, 'from' | 'to'>): { start: string; end: string } {
-  return { start: period.from.toISOString().slice(0, 10), end: new Date(period.to.getTime() - 1).toISOString().slice(0, 10) };
+/** First and last day of a period (its end is exclusive) on the site's clock, as `YYYY-MM-DD`. */
+export function periodDays(period: Pick<Period, 'from' | 'to' | 'timezone'>): { start: string; end: string } {
+  const day = (d: Date) => (period.timezone ? wallClock(d, period.timezone) : d).toISOString().slice(0, 10);
+  return { start: day(period.from), end: day(new Date(period.to.getTime() - 1)) };
 }
 
 /**
@@ -87,7 +88,7 @@ export function periodDays(period: Pick<Period, 'from' | 'to'>): { start: string
  */
 export function exportFileName(
   siteId: string,
-  period: Pick<Period, 'from' | 'to'>,
+  period: Pick<Period, 'from' | 'to' | 'timezone'>,
   kind: ExportKind,
   format: ExportFormat,
 ): string {
@@ -127,7 +128,7 @@ export interface DailyAggregate {
 }
 
 /**
- * One row per UTC day of the period, days without events included as zeros (as the
+ * One row per day of the period (site clock), days without events included as zeros (as the
  * timeseries), computed by the query builder with the `time:day` dimension. Rounded as the
  * stats endpoints round: views per visit 2 decimals, bounce rate a fraction with 4, duration
  * whole seconds.

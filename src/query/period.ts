@@ -14,6 +14,8 @@ export interface Period {
   from: Date; // inclusive
   to: Date; // exclusive
   interval: Interval;
+  /** The site's IANA time zone: calendar periods and time buckets follow its clocks. Absent = UTC. */
+  timezone?: string;
 }
 
 const DAY = 86_400_000;
@@ -76,6 +78,61 @@ export function resolvePeriod(
     default:
       return { name: 'all', from: new Date(0), to: addDays(today, 1), interval: 'month' };
   }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock time of an instant in a time zone, as a Date whose UTC fields hold it. */
+export function wallClock(instant: Date, tz: string): Date {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(tz, f);
+  }
+  const part: Record<string, number> = {};
+  for (const { type, value } of f.formatToParts(instant)) part[type] = Number(value);
+  const { year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = part;
+  return new Date(Date.UTC(year, month - 1, day, hour % 24, minute, second, instant.getUTCMilliseconds()));
+}
+
+/**
+ * The instant at which a time zone's clocks show `wall` (a Date whose UTC fields hold the
+ * wall time). Midnight exists in every zone but a few historical ones, so for period
+ * boundaries the DST gap and overlap (resolved here to the earlier offset) do not arise.
+ */
+export function fromWallClock(wall: Date, tz: string): Date {
+  const t = wall.getTime();
+  const offsetAt = (instant: number) => wallClock(new Date(instant), tz).getTime() - instant;
+  const first = t - offsetAt(t);
+  return new Date(t - offsetAt(first));
+}
+
+/**
+ * `resolvePeriod` in a site's time zone: "today", months and custom dates start at the
+ * site's local midnight. Realtime is the same instant everywhere.
+ */
+export function resolveSitePeriod(
+  q: Parameters<typeof resolvePeriod>[0],
+  tz: string | null | undefined,
+  now = new Date(),
+): Period {
+  if (!tz || tz === 'UTC' || q.period === 'realtime') return resolvePeriod(q, now);
+  return inTimeZone(resolvePeriod(q, wallClock(now, tz)), tz);
+}
+
+/** A period resolved on wall-clock dates, moved to the instants a time zone gives them. */
+export function inTimeZone(p: Period, tz: string | null | undefined): Period {
+  if (!tz || tz === 'UTC' || p.name === 'realtime') return p;
+  return { ...p, from: p.name === 'all' ? p.from : fromWallClock(p.from, tz), to: fromWallClock(p.to, tz), timezone: tz };
 }
 
 /** Timestamp literal for binding: DuckDB TIMESTAMP text in UTC. */

@@ -7,7 +7,7 @@ import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import type { Interval, Period } from './period.js';
-import { tsParam } from './period.js';
+import { tsParam, wallClock } from './period.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -55,7 +55,9 @@ export interface TimeBucket {
 /** Bucket starts from the period's start to its end, as date_trunc would give them (weeks start Monday). */
 export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date[] {
   const out: Date[] = [];
-  const f = period.from;
+  // Buckets are wall-clock times of the site's zone, as the SQL truncates them.
+  const f = period.timezone ? wallClock(period.from, period.timezone) : period.from;
+  const end = period.timezone ? wallClock(period.to, period.timezone) : period.to;
   let t: Date;
   if (unit === 'hour') t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate(), f.getUTCHours()));
   else if (unit === 'month') t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), 1));
@@ -63,7 +65,7 @@ export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date
     t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate()));
     if (unit === 'week') t = new Date(t.getTime() - ((t.getUTCDay() + 6) % 7) * 86_400_000);
   }
-  while (t < period.to) {
+  while (t < end) {
     out.push(t);
     if (unit === 'month') t = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
     else t = new Date(t.getTime() + { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }[unit]);

@@ -15,7 +15,7 @@ import { siteIdParam } from '../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from './builder.js';
 import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, parseFilters, withoutGoalFilters } from './filters.js';
-import { type Period, parseDate, resolvePeriod } from './period.js';
+import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from './period.js';
 import { formatBucket, type ResultRow } from './run.js';
 import { buckets } from './stats.js';
 
@@ -159,7 +159,8 @@ function shapeError(error: z.ZodError): never {
 // Validation
 
 /** Validates a v2 body (already parsed JSON); throws a 400 naming the first bad field. */
-export function parseV2Body(body: unknown, now = new Date()): V2Request {
+/** `tz`: the site's time zone, for date ranges and time buckets (UTC when null). */
+export function parseV2Body(body: unknown, now = new Date(), tz: string | null = null): V2Request {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body: expected a JSON object');
   const siteId = siteIdParam((body as Record<string, unknown>).site_id);
   const parsed = bodySchema.safeParse(body);
@@ -172,7 +173,7 @@ export function parseV2Body(body: unknown, now = new Date()): V2Request {
   if (dupMetric) throw badRequest(`metrics: "${dupMetric}" given twice`);
 
   if (b.date_range === undefined) throw badRequest('date_range: required');
-  const period = parseDateRange(b.date_range, b.date, now);
+  const period = inTimeZone(parseDateRange(b.date_range, b.date, tz ? wallClock(now, tz) : now), tz);
 
   const dimensions = b.dimensions ?? [];
   dimensions.forEach((name, i) => {
@@ -382,7 +383,7 @@ const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
 
 /** A week bucket never starts before the range does (Plausible's weekstart_not_before). */
 const weekLabel = (label: string, period: Period) => {
-  const first = period.from.toISOString().slice(0, 10);
+  const first = (period.timezone ? wallClock(period.from, period.timezone) : period.from).toISOString().slice(0, 10);
   return label < first ? first : label;
 };
 

@@ -40,7 +40,7 @@ import {
   requireEventLevelFilters,
 } from '../../query/export.js';
 import { parseFiltersParam } from '../../query/filters.js';
-import { type Period, resolvePeriod } from '../../query/period.js';
+import { type Period, resolveSitePeriod } from '../../query/period.js';
 import { render, type Sql } from '../../query/sql.js';
 import { firstEventAt, type Scope } from '../../query/stats.js';
 import type { EventStore } from '../../storage/storage.js';
@@ -56,6 +56,8 @@ export interface ExportRouteDeps {
   metrics: Metrics;
   /** Where Parquet files are written before they are sent (default: the OS temp dir). */
   tmpDir?: string;
+  /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
+  timezoneOf?: (siteId: string) => string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -207,7 +209,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     const kind = oneOf(q.kind, EXPORT_KINDS, 'aggregates', 'kind');
     const filters = parseFiltersParam(q.filters);
     if (kind === 'events') requireEventLevelFilters(filters);
-    let period: Period = resolvePeriod(q);
+    let period: Period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
 
     if (kind === 'aggregates') {
       const rows = await deps.store.read(async (r) => {

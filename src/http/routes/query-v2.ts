@@ -17,6 +17,8 @@ export interface QueryV2RouteDeps {
   store: EventStore;
   guard: AuthGuard;
   metrics: Metrics;
+  /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
+  timezoneOf?: (siteId: string) => string | null;
 }
 
 export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps): Promise<void> {
@@ -29,7 +31,7 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
     const body = jsonBody(req);
     const siteId = siteIdParam(body.site_id);
     await deps.guard.require(req, 'read', siteId);
-    const request = parseV2Body(body);
+    const request = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null);
     const end = deps.metrics.querySeconds.startTimer({ endpoint: 'v2_query' });
     try {
       return await deps.store.read(async (r) => {

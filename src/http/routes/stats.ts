@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { parseFiltersParam } from '../../query/filters.js';
-import { type Interval, type Period, resolvePeriod } from '../../query/period.js';
+import { type Interval, type Period, resolveSitePeriod } from '../../query/period.js';
 import {
   breakdown,
   breakdownDimensions,
@@ -27,6 +27,8 @@ export interface StatsRouteDeps {
   store: EventStore;
   guard: AuthGuard;
   metrics: Metrics;
+  /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
+  timezoneOf?: (siteId: string) => string | null;
 }
 
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
@@ -62,7 +64,8 @@ export const statsHandler =
     const siteId = siteParam(q);
     await deps.guard.require(req, 'read', siteId);
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
-    const scope: Scope = { siteId, period: resolvePeriod(q), filters: parseFiltersParam(q.filters) };
+    const period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
+    const scope: Scope = { siteId, period, filters: parseFiltersParam(q.filters) };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
       return await fn(scope, q, req.params as Query);

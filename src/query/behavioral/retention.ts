@@ -1,6 +1,6 @@
 /**
- * GET /api/stats/retention: cohorts by the period (UTC day, Monday week, calendar month)
- * of each identity's earliest row in scope, and for each later period the identities of
+ * GET /api/stats/retention: cohorts by the period (day, Monday week, calendar month, on the
+ * site's clock) of each identity's earliest row in scope, and for each later period the identities of
  * the cohort seen again (ClickHouse `retention`, behavioral.md §4, §8). Periods that start
  * after the last period with data are not observable yet: null, not 0.
  */
@@ -43,7 +43,8 @@ export async function retention(
   unit: RetentionInterval,
   periods: number,
 ): Promise<RetentionAnswer> {
-  const bucket = dialect.truncate(unit, 'timestamp');
+  // Periods by the site's clock.
+  const bucket = dialect.truncate(unit, 'local_ts');
   const { text, params } = render(sql`WITH ${joinCtes([
     ...scopedEvents(q.events, scope),
     sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified

@@ -1,0 +1,66 @@
+/**
+ * Periods in a site's time zone: boundaries at local midnight, across daylight-saving
+ * changes and half-hour offsets. Expected instants worked out from the zones' offsets.
+ */
+import { describe, expect, it } from 'vitest';
+import { fromWallClock, resolveSitePeriod, wallClock } from './period.js';
+
+const iso = (d: Date) => d.toISOString();
+
+describe('wall clocks', () => {
+  it.each([
+    ['2026-01-10T03:00:00.000Z', 'America/New_York', '2026-01-09T22:00:00.000Z'],
+    ['2026-07-10T03:00:00.000Z', 'America/New_York', '2026-07-09T23:00:00.000Z'],
+    ['2026-01-09T18:30:00.000Z', 'Asia/Kolkata', '2026-01-10T00:00:00.000Z'],
+    ['2026-03-29T01:30:00.000Z', 'Europe/Berlin', '2026-03-29T03:30:00.000Z'],
+  ])('%s in %s shows %s', (instant, tz, wall) => {
+    expect(iso(wallClock(new Date(instant), tz))).toBe(wall);
+    expect(iso(fromWallClock(new Date(wall), tz))).toBe(instant);
+  });
+});
+
+describe('resolveSitePeriod', () => {
+  const NOW = new Date('2026-03-08T03:30:00Z'); // New York: 03-07 22:30 (EST)
+  it.each([
+    [
+      'today late in New York’s evening is still its 03-07',
+      { period: 'today' },
+      'America/New_York',
+      '2026-03-07T05:00:00.000Z',
+      '2026-03-08T05:00:00.000Z',
+    ],
+    // 03-08 is 23 hours long there: clocks spring forward at 02:00.
+    [
+      'the day of the spring change',
+      { period: 'day', date: '2026-03-08' },
+      'America/New_York',
+      '2026-03-08T05:00:00.000Z',
+      '2026-03-09T04:00:00.000Z',
+    ],
+    [
+      'a custom range in Kolkata',
+      { start_date: '2026-01-10', end_date: '2026-01-11' },
+      'Asia/Kolkata',
+      '2026-01-09T18:30:00.000Z',
+      '2026-01-11T18:30:00.000Z',
+    ],
+    [
+      'a month across the European change',
+      { period: 'month', date: '2026-03-15' },
+      'Europe/Berlin',
+      '2026-02-28T23:00:00.000Z',
+      '2026-03-31T22:00:00.000Z',
+    ],
+    ['UTC is unchanged', { period: 'today' }, 'UTC', '2026-03-08T00:00:00.000Z', '2026-03-09T00:00:00.000Z'],
+    ['no zone is UTC', { period: '7d' }, null, '2026-03-02T00:00:00.000Z', '2026-03-09T00:00:00.000Z'],
+  ])('%s', (_name, q, tz, from, to) => {
+    const p = resolveSitePeriod(q, tz, NOW);
+    expect([iso(p.from), iso(p.to)]).toEqual([from, to]);
+  });
+
+  it('realtime is the last five minutes whatever the zone', () => {
+    const p = resolveSitePeriod({ period: 'realtime' }, 'Asia/Kolkata', NOW);
+    expect(p.to.getTime() - p.from.getTime()).toBe(5 * 60_000 + 1);
+    expect(p.timezone).toBeUndefined();
+  });
+});
