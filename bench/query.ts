@@ -7,7 +7,7 @@
  *
  * 1. A synthetic data set (bench/generate.ts) in the server's cold-tier layout, cached under
  *    the temp dir by its parameters (generated once, reused by later runs).
- * 2. The real server (`node dist/main.js serve`) in a child process on a fresh data
+ * 2. The real server (`node dist/main.js serve`, see bench/server.ts) in a child process on a fresh data
  *    directory whose `events` is a symbolic link to the cached files; sign-in with the
  *    admin password.
  * 3. Every stats endpoint over the generated 30 days (start_date/end_date, since `30d` is
@@ -27,13 +27,13 @@
  * on the endpoint labels, e.g. 'sessions|funnel|retention|sequences|flow'). See bench/README.md,
  * "Query benchmark".
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type Dataset, ensureDataset, MAIN_SITE, SMALL_SITE } from './generate.js';
-import { BenchFailure, cpuSeconds, envInt, freePort, MAIN_JS, machineBusySeconds, memory, PASSWORD, TMP } from './lib.js';
+import { BenchFailure, cpuSeconds, envInt, machineBusySeconds, memory, TMP } from './lib.js';
+import { serverOutput, signIn, startServer, stopServer } from './server.js';
 
 // ---------------------------------------------------------------------------------------
 // settings
@@ -62,102 +62,6 @@ const BEHAVIORAL_PATHS = new Set(['sessions', 'funnel', 'retention', 'sequences'
 const T0 = performance.now();
 
 const log = (line: string) => console.log(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-
-// ---------------------------------------------------------------------------------------
-// the server
-
-interface Child {
-  proc: ChildProcess;
-  pid: number;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-let server: Child | null = null;
-const tempDirs: string[] = [];
-
-function cleanupSync(): void {
-  if (server && server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); // `events` there is a link: the data set stays
-  tempDirs.length = 0;
-}
-process.on('exit', cleanupSync);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, stopping the server\n`);
-    cleanupSync();
-    process.exit(130);
-  });
-}
-
-async function startServer(eventsDir: string): Promise<{ child: Child; url: string }> {
-  if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
-  const dataDir = mkdtempSync(join(TMP, 'mallard-bench-query-server-'));
-  tempDirs.push(dataDir);
-  symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
-  const port = await freePort();
-  // No inherited MALLARD_* settings, and cwd = the data dir so no mallard-metrics.toml is picked up.
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLARD_')));
-  Object.assign(env, {
-    MALLARD_HOST: '127.0.0.1',
-    MALLARD_PORT: String(port),
-    MALLARD_DATA_DIR: dataDir,
-    MALLARD_ADMIN_PASSWORD: PASSWORD,
-    MALLARD_LOG_LEVEL: 'warn',
-  });
-  const proc = spawn(process.execPath, [MAIN_JS, 'serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (proc.pid === undefined) throw new BenchFailure('could not start the server');
-  const output: string[] = [];
-  for (const [stream, name] of [
-    [proc.stdout, 'stdout'],
-    [proc.stderr, 'stderr'],
-  ] as const) {
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.length > 0) output.push(`${name}: ${line}`);
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const child: Child = { proc, pid: proc.pid, output, exited };
-  server = child;
-  const url = `http://127.0.0.1:${port}`;
-  const t = performance.now();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && proc.exitCode === null) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) {
-        log(`server: pid ${child.pid}, ${url}, healthy after ${((performance.now() - t) / 1000).toFixed(1)} s`);
-        return { child, url };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new BenchFailure(`the server did not become healthy (exit code ${proc.exitCode}):\n${output.slice(-20).join('\n')}`);
-}
-
-async function stopServer(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  c.proc.kill('SIGTERM');
-  const timer = setTimeout(() => c.proc.kill('SIGKILL'), 30_000);
-  await c.exited;
-  clearTimeout(timer);
-}
-
-async function signIn(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ password: PASSWORD }),
-  });
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0] ?? '')
-    .find((c) => c.startsWith('mallard_session='));
-  if (res.status !== 200 || !cookie) throw new BenchFailure(`sign-in failed: ${res.status} ${await res.text()}`);
-  return cookie;
-}
 
 // ---------------------------------------------------------------------------------------
 // what is measured
@@ -769,7 +673,7 @@ async function main(): Promise<void> {
   const threads = (await conn.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjectsJS()[0]?.t;
   log(`direct SQL: in-process DuckDB, threads = ${String(threads)} (the server's DuckDB uses its default: one per core)`);
 
-  const { child, url } = await startServer(ds.eventsDir);
+  const { child, url } = await startServer(ds.eventsDir, log);
   const cookie = await signIn(url);
   const afterStart = memory(child.pid);
   log(`server: signed in; RSS ${afterStart.rssMb.toFixed(0)} MB before the first query`);
@@ -901,7 +805,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(err instanceof BenchFailure ? `bench: ${err.message}` : err);
-  if (server) for (const l of server.output.slice(-20)) console.error(`  ${l}`);
-  cleanupSync();
+  for (const l of serverOutput().slice(-20)) console.error(`  ${l}`);
   process.exit(1);
 });

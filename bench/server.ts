@@ -1,0 +1,105 @@
+/**
+ * The built server as a benchmark subject: a child process on a fresh data directory whose
+ * `events` is a symbolic link to a cached data set (bench/generate.ts), signed in with the
+ * admin password; killed on exit or interrupt so no server outlives the benchmark.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchFailure, freePort, MAIN_JS, PASSWORD, TMP } from './lib.js';
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+let server: Child | null = null;
+
+/** The running server's last output lines, for a failure report. */
+export const serverOutput = (): string[] => server?.output ?? [];
+const tempDirs: string[] = [];
+
+function cleanupSync(): void {
+  if (server && server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); // `events` there is a link: the data set stays
+  tempDirs.length = 0;
+}
+process.on('exit', cleanupSync);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping the server\n`);
+    cleanupSync();
+    process.exit(130);
+  });
+}
+
+export async function startServer(eventsDir: string, log: (line: string) => void): Promise<{ child: Child; url: string }> {
+  if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
+  const dataDir = mkdtempSync(join(TMP, 'mallard-bench-query-server-'));
+  tempDirs.push(dataDir);
+  symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
+  const port = await freePort();
+  // No inherited MALLARD_* settings, and cwd = the data dir so no mallard-metrics.toml is picked up.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLARD_')));
+  Object.assign(env, {
+    MALLARD_HOST: '127.0.0.1',
+    MALLARD_PORT: String(port),
+    MALLARD_DATA_DIR: dataDir,
+    MALLARD_ADMIN_PASSWORD: PASSWORD,
+    MALLARD_LOG_LEVEL: 'warn',
+  });
+  const proc = spawn(process.execPath, [MAIN_JS, 'serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (proc.pid === undefined) throw new BenchFailure('could not start the server');
+  const output: string[] = [];
+  for (const [stream, name] of [
+    [proc.stdout, 'stdout'],
+    [proc.stderr, 'stderr'],
+  ] as const) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line.length > 0) output.push(`${name}: ${line}`);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const child: Child = { proc, pid: proc.pid, output, exited };
+  server = child;
+  const url = `http://127.0.0.1:${port}`;
+  const t = performance.now();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && proc.exitCode === null) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) {
+        log(`server: pid ${child.pid}, ${url}, healthy after ${((performance.now() - t) / 1000).toFixed(1)} s`);
+        return { child, url };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new BenchFailure(`the server did not become healthy (exit code ${proc.exitCode}):\n${output.slice(-20).join('\n')}`);
+}
+
+export async function stopServer(c: Child): Promise<void> {
+  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+  c.proc.kill('SIGTERM');
+  const timer = setTimeout(() => c.proc.kill('SIGKILL'), 30_000);
+  await c.exited;
+  clearTimeout(timer);
+}
+
+export async function signIn(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ password: PASSWORD }),
+  });
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => c.startsWith('mallard_session='));
+  if (res.status !== 200 || !cookie) throw new BenchFailure(`sign-in failed: ${res.status} ${await res.text()}`);
+  return cookie;
+}
