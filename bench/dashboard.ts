@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       await tab.goto(page);
       await tab.waitForSelector('section.top-stats[aria-busy="false"]', { timeout: 120_000 });
       stats.push(performance.now() - t);
-      shown = (await tab.locator('section.top-stats').innerText()).replace(/\s+/g, ' ').slice(0, 160);
+      shown = ((await tab.locator('section.top-stats').textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 160);
       await tab.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, undefined, {
         timeout: 300_000,
       });

@@ -8,6 +8,7 @@ import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimension
 import { type Filter, withoutGoalFilters } from './filters.js';
 import type { Interval, Period } from './period.js';
 import { tsParam, wallClock } from './period.js';
+import { addTotals, type DailyRollups, type DayTotals, NO_TOTALS, rollupEligible } from './rollups.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -30,7 +31,28 @@ export interface MainStats {
   events: number;
 }
 
-export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats> {
+/** Main stats from summed day totals (see rollups.ts). */
+function mainFromTotals(t: DayTotals): MainStats {
+  return {
+    unique_visitors: t.visitors,
+    visits: t.visits,
+    total_pageviews: t.pageviews,
+    views_per_visit: t.visits === 0 ? 0 : round(t.pageviews / t.visits, 2),
+    bounce_rate: t.visits === 0 ? 0 : round(t.bounces / t.visits, 4),
+    avg_visit_duration_secs: t.visits === 0 ? 0 : Math.round(t.durationMs / 1000 / t.visits),
+    events: t.events,
+  };
+}
+
+/** Day totals for the scope when it can be answered from them (see rollups.ts), else null. */
+async function dayTotals(q: QueryRunner, s: Scope, rollups: DailyRollups | undefined) {
+  if (!rollups || !rollupEligible(s.period, s.filters.length)) return null;
+  return rollups.days(q, s.siteId, s.period.from, s.period.to);
+}
+
+export async function mainStats(q: QueryRunner, s: Scope, rollups?: DailyRollups): Promise<MainStats> {
+  const days = await dayTotals(q, s, rollups);
+  if (days) return mainFromTotals([...days.values()].reduce(addTotals, NO_TOTALS));
   const [r] = await runStats(q, { ...s, metrics: ALL, dimensions: [] });
   return {
     unique_visitors: r?.visitors ?? 0,
@@ -52,19 +74,21 @@ export interface TimeBucket {
   visit_duration: number;
 }
 
-/** Bucket starts from the period's start to its end, as date_trunc would give them (weeks start Monday). */
+/** The start of the bucket holding a (wall-clock) time, as date_trunc gives it (weeks start Monday). */
+export function bucketStart(f: Date, unit: Exclude<Interval, 'minute'>): Date {
+  if (unit === 'hour') return new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate(), f.getUTCHours()));
+  if (unit === 'month') return new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), 1));
+  const day = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate()));
+  return unit === 'week' ? new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000) : day;
+}
+
+/** Bucket starts from the period's start to its end, as date_trunc would give them. */
 export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date[] {
   const out: Date[] = [];
   // Buckets are wall-clock times of the site's zone, as the SQL truncates them.
   const f = period.timezone ? wallClock(period.from, period.timezone) : period.from;
   const end = period.timezone ? wallClock(period.to, period.timezone) : period.to;
-  let t: Date;
-  if (unit === 'hour') t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate(), f.getUTCHours()));
-  else if (unit === 'month') t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), 1));
-  else {
-    t = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate()));
-    if (unit === 'week') t = new Date(t.getTime() - ((t.getUTCDay() + 6) % 7) * 86_400_000);
-  }
+  let t = bucketStart(f, unit);
   while (t < end) {
     out.push(t);
     if (unit === 'month') t = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
@@ -89,7 +113,33 @@ export async function bucketRows(
   });
 }
 
-export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
+export async function timeseries(
+  q: QueryRunner,
+  s: Scope,
+  unit: Exclude<Interval, 'minute'>,
+  rollups?: DailyRollups,
+): Promise<TimeBucket[]> {
+  const days = unit === 'hour' ? null : await dayTotals(q, s, rollups);
+  if (days) {
+    // Each day's totals go to the bucket holding it (its week's Monday, its month's first day).
+    const byBucket = new Map<string, DayTotals>();
+    for (const [day, t] of days) {
+      const label = formatBucket(bucketStart(new Date(`${day}T00:00:00Z`), unit), unit);
+      byBucket.set(label, addTotals(byBucket.get(label) ?? NO_TOTALS, t));
+    }
+    return buckets(s.period, unit).map((b) => {
+      const date = formatBucket(b, unit);
+      const m = mainFromTotals(byBucket.get(date) ?? NO_TOTALS);
+      return {
+        date,
+        visitors: m.unique_visitors,
+        visits: m.visits,
+        pageviews: m.total_pageviews,
+        bounce_rate: m.bounce_rate,
+        visit_duration: m.avg_visit_duration_secs,
+      };
+    });
+  }
   return (await bucketRows(q, s, unit)).map(({ date, row: r }) => ({
     date,
     visitors: r?.visitors ?? 0,

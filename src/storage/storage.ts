@@ -21,6 +21,13 @@ export interface QueryRunner {
     params: readonly SqlValue[],
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
   ): Promise<number>;
+  /**
+   * The UTC days (`YYYY-MM-DD`) in [from, to) on which the site has events, each with a
+   * version that changes whenever that day's stored events change — or null while some of
+   * them are not in their final form yet (the hot tier). Lets per-day results be reused.
+   * Optional: a backend without it gets no reuse.
+   */
+  dayVersions?(siteId: string, from: Date, to: Date): Promise<Map<string, string | null>>;
 }
 
 export interface FlushResult {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { parseFiltersParam } from '../../query/filters.js';
 import { type Interval, type Period, resolveSitePeriod } from '../../query/period.js';
+import type { DailyRollups } from '../../query/rollups.js';
 import {
   breakdown,
   breakdownDimensions,
@@ -29,6 +30,8 @@ export interface StatsRouteDeps {
   metrics: Metrics;
   /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
   timezoneOf?: (siteId: string) => string | null;
+  /** Reused per-day totals for the unfiltered main stats and chart. */
+  rollups?: DailyRollups;
 }
 
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
@@ -82,9 +85,9 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
     handle('main', async (scope, q) => {
       if (q.compare !== undefined && q.compare !== 'previous_period') throw badRequest('compare: must be previous_period');
       return deps.store.read(async (r) => {
-        const current = await mainStats(r, scope);
+        const current = await mainStats(r, scope, deps.rollups);
         if (q.compare === undefined) return current;
-        const previous = await mainStats(r, { ...scope, period: previousPeriod(scope.period) });
+        const previous = await mainStats(r, { ...scope, period: previousPeriod(scope.period) }, deps.rollups);
         const change = Object.fromEntries(
           (Object.keys(current) as (keyof MainStats)[]).map((k) => [
             k,
@@ -105,12 +108,14 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
         let period = scope.period;
         if (period.name === 'all') {
           const first = await firstEventAt(r, scope.siteId);
-          period = { ...period, from: first ?? new Date(period.to.getTime() - 86_400_000) };
+          // From the first event's UTC midnight (on UTC sites): nothing is earlier, and whole days can use day totals.
+          const start = first && !period.timezone ? new Date(Math.floor(first.getTime() / 86_400_000) * 86_400_000) : first;
+          period = { ...period, from: start ?? new Date(period.to.getTime() - 86_400_000) };
         }
         if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit as Unit] > MAX_BUCKETS) {
           throw badRequest(`interval: ${unit} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         }
-        return timeseries(r, { ...scope, period }, unit as Unit);
+        return timeseries(r, { ...scope, period }, unit as Unit, deps.rollups);
       });
     }),
   );

@@ -147,6 +147,7 @@ export class DuckDbEventStore implements EventStore {
       const runner: QueryRunner = {
         events: this.eventsRelation(),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
+        dayVersions: (siteId, from, to) => this.dayVersions(siteId, from, to),
         // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
         stream: (sql, params, onRows) =>
           this.db.with(async (c) => {
@@ -161,6 +162,23 @@ export class DuckDbEventStore implements EventStore {
       };
       return fn(runner);
     });
+  }
+
+  /** See QueryRunner.dayVersions: a day's version is its file list; a day with hot rows has none yet. Under the read lock. */
+  private async dayVersions(siteId: string, from: Date, to: Date): Promise<Map<string, string | null>> {
+    const first = utcDate(from);
+    const last = utcDate(new Date(to.getTime() - 1));
+    const out = new Map<string, string | null>();
+    for (const p of this.partitions.values()) {
+      if (p.siteId === siteId && p.date >= first && p.date <= last) out.set(p.date, p.files.map((f) => f.name).join(','));
+    }
+    const hot = await this.db.all<{ day: string }>(
+      `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
+       WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
+      [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
+    );
+    for (const { day } of hot) out.set(day, null);
+    return out;
   }
 
   /** See EventStore.stream: one statement under the read lock. */
