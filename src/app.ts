@@ -20,6 +20,7 @@ import { dashboardRoutes } from './http/routes/dashboard.js';
 import { exportRoutes } from './http/routes/export.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
+import { propertyKeysRoutes } from './http/routes/property-keys.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { statsRoutes } from './http/routes/stats.js';
@@ -28,6 +29,7 @@ import { requestProtocol } from './http/security.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
+import { DailyRollups } from './query/rollups.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
@@ -96,7 +98,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }),
   );
   const timezoneOf = (id: string) => sites.get(id)?.timezone ?? null;
-  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf }));
+  const rollups = new DailyRollups();
+  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf, rollups }));
+  await server.register(async (scope) => propertyKeysRoutes(scope, { store, guard, metrics: m, timezoneOf }));
   await server.register(async (scope) =>
     behavioralRoutes(scope, { store, guard, metrics: m, timezoneOf, sessionTimeoutSecs: config.session_timeout }),
   );

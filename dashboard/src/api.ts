@@ -38,9 +38,28 @@ export function apiUrl(path: string, params: Params = {}): string {
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** A `Retry-After` in seconds as people say it: "45 seconds", "15 minutes", "2 hours". */
+export function waitText(secs: number): string {
+  if (secs < 60) return plural(secs, 'second');
+  if (secs < 3600) return plural(Math.ceil(secs / 60), 'minute');
+  const h = Math.floor(secs / 3600);
+  const m = Math.ceil((secs % 3600) / 60);
+  return m === 0 ? plural(h, 'hour') : m === 60 ? plural(h + 1, 'hour') : `${plural(h, 'hour')} ${plural(m, 'minute')}`;
+}
+
+/** Server messages (docs/API.md) that deserve a plainer sentence than the field-named original. */
+const PLAIN: Record<string, string> = {
+  'current_password: wrong password': 'The current password is wrong.',
+  'new_password: at least 8 characters': 'The new password needs at least 8 characters.',
+  'new_password: at most 256 characters': 'The new password can have at most 256 characters.',
+};
 
 /** The sentence shown for a failed answer. */
 function explain(status: number, serverMessage: string | undefined, retryAfter: string | null): string {
+  const plain = serverMessage === undefined ? undefined : PLAIN[serverMessage];
+  if (plain) return plain;
   if (status === 401) {
     if (serverMessage === 'wrong password') return 'Wrong password.';
     return shareToken ? 'This share link is invalid or has been revoked.' : 'You are signed out. Sign in again.';
@@ -49,9 +68,10 @@ function explain(status: number, serverMessage: string | undefined, retryAfter: 
   if (status === 404) return serverMessage && serverMessage !== 'not found' ? `${capitalize(serverMessage)}.` : 'Not found.';
   if (status === 429) {
     const secs = Number(retryAfter);
-    return Number.isFinite(secs) && secs > 0
-      ? `Too many attempts. Try again in ${secs} second${secs === 1 ? '' : 's'}.`
-      : 'Too many attempts. Try again in a moment.';
+    const what = serverMessage?.startsWith('too many failed sign-in attempts')
+      ? 'Too many wrong passwords from this address.'
+      : 'Too many attempts.';
+    return Number.isFinite(secs) && secs > 0 ? `${what} Try again in ${waitText(secs)}.` : `${what} Try again in a moment.`;
   }
   if (status >= 500) return `The server had a problem (${status}). Try again in a moment.`;
   return serverMessage ? `${capitalize(serverMessage)}.` : `The request failed (${status}).`;

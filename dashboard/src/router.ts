@@ -13,6 +13,7 @@ export type Tab = 'overview' | 'behavior' | 'settings';
 export type View =
   | { page: 'sites' }
   | { page: 'keys' }
+  | { page: 'account' }
   | { page: 'site'; site: string; tab: Tab }
   | { page: 'share'; token: string; tab: Tab }
   | { page: 'missing' };
@@ -35,6 +36,7 @@ export function parseView(pathname: string): View {
   const [first, id, tab = 'overview', extra] = parts;
   if (parts.length === 0 || (first === 'sites' && parts.length === 1)) return { page: 'sites' };
   if (first === 'keys' && parts.length === 1) return { page: 'keys' };
+  if (first === 'account' && parts.length === 1) return { page: 'account' };
   if ((first === 'sites' || first === 'share') && id && extra === undefined && TABS.includes(tab as Tab)) {
     if (first === 'share' && tab === 'settings') return { page: 'missing' };
     return first === 'sites' ? { page: 'site', site: id, tab: tab as Tab } : { page: 'share', token: id, tab: tab as Tab };
@@ -63,6 +65,8 @@ export function viewPath(view: View): string {
   switch (view.page) {
     case 'keys':
       return '/keys';
+    case 'account':
+      return '/account';
     case 'site':
       return `/sites/${encodeURIComponent(view.site)}${view.tab === 'overview' ? '' : `/${view.tab}`}`;
     case 'share':

@@ -47,6 +47,8 @@ export interface Site {
   origins: string[];
   timezone?: string | null;
   rate_limit?: number | null;
+  /** The secret itself is never returned. */
+  signing_secret_set?: boolean;
   created_at?: string;
 }
 

@@ -294,13 +294,16 @@ describe('dashboard in Chromium', () => {
     await rowsOf('devices', [['Laptop', '9', '100%']]); // w = 1280
     // [goal, visitors, events, conversion rate]
     await rowsOf('goals', [['Signup', '1', '1', '11.1%']]);
+    // No event carries props: the properties panel falls back to typing a key.
+    await page.locator('[data-panel="props"]', { hasText: 'No custom properties in this period.' }).waitFor();
+    expect(await page.locator('[data-panel="props"] input[name="prop"]').count()).toBe(1);
     // A, B, C and D were here within the last 5 minutes.
     await expect.poll(() => page.locator('.realtime-count').textContent()).toBe('4');
     page.off('request', started);
     page.off('requestfinished', ended);
     page.off('requestfailed', ended);
-    // main, timeseries, realtime and the first tab of five panels: all eight in parallel.
-    expect(mostInFlight).toBe(8);
+    // main, timeseries, realtime, the first tab of five panels and the property keys: all nine in parallel.
+    expect(mostInFlight).toBe(9);
     // The chart's last bucket is today: hovering it shows A–D's numbers.
     const over = page.locator('.plot .u-over');
     const box = await over.boundingBox();
@@ -381,7 +384,7 @@ describe('dashboard in Chromium', () => {
       held.push(() => route.continue());
     });
     await page.goto(`${server.url}/sites/${SITE}`);
-    await expect.poll(() => held.length).toBe(8);
+    await expect.poll(() => held.length).toBe(9);
     const layout = () =>
       page.$$eval('.top-stats, .chart-card, [data-panel]', (els) =>
         els.map((e) => {

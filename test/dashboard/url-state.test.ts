@@ -4,6 +4,9 @@
  * funnel steps. The browser test (test/browser/dashboard.test.ts) covers the rest.
  */
 import { describe, expect, it } from 'vitest';
+import { waitText } from '../../dashboard/src/api.js';
+import { type FunnelMode, toggleMode } from '../../dashboard/src/components/funnel.js';
+import { newSecret, rateLimitValue } from '../../dashboard/src/components/sites.js';
 import { stepsParam } from '../../dashboard/src/components/steps.js';
 import { filterLabel, parseFilters, withFilter } from '../../dashboard/src/filters.js';
 import { defaultInterval, intervalsFor, type PeriodChoice, periodParams } from '../../dashboard/src/period.js';
@@ -14,6 +17,8 @@ describe('views', () => {
     ['/', { page: 'sites' }],
     ['/sites', { page: 'sites' }],
     ['/keys', { page: 'keys' }],
+    ['/account', { page: 'account' }],
+    ['/account/x', { page: 'missing' }],
     ['/sites/example.com', { page: 'site', site: 'example.com', tab: 'overview' }],
     ['/sites/example.com/behavior', { page: 'site', site: 'example.com', tab: 'behavior' }],
     ['/sites/example.com/settings', { page: 'site', site: 'example.com', tab: 'settings' }],
@@ -135,5 +140,56 @@ describe('funnel steps', () => {
     ],
   ] as const)('%j → %s', (steps, param) => {
     expect(stepsParam([...steps])).toBe(param);
+  });
+});
+
+describe('settings and funnel modes', () => {
+  const rateError = { error: 'The rate limit must be a whole number from 1 to 100,000, or empty for unlimited.' };
+  it.each<[string, ReturnType<typeof rateLimitValue>]>([
+    ['', { value: null }],
+    ['  ', { value: null }],
+    ['1', { value: 1 }],
+    [' 250 ', { value: 250 }],
+    ['100000', { value: 100_000 }],
+    ['100001', rateError],
+    ['0', rateError],
+    ['12.5', rateError],
+    ['-3', rateError],
+    ['1e3', rateError],
+    ['ten', rateError],
+  ])('rate limit %j', (text, expected) => {
+    expect(rateLimitValue(text)).toEqual(expected);
+  });
+
+  it('generates 256-bit base64url secrets, a new one each time', () => {
+    const a = newSecret();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(a, 'base64url')).toHaveLength(32);
+    expect(newSecret()).not.toBe(a);
+  });
+
+  it.each<[FunnelMode[], FunnelMode, boolean, FunnelMode[]]>([
+    [[], 'strict_once', true, ['strict_once']],
+    [['strict_once'], 'strict_order', true, ['strict_order', 'strict_once']],
+    [['strict_order'], 'allow_reentry', true, ['strict_order', 'allow_reentry']],
+    // Re-entry exists only with strict order.
+    [['strict_order', 'allow_reentry'], 'strict_order', false, []],
+    [[], 'allow_reentry', true, []],
+    [['strict_order', 'strict_increase'], 'strict_increase', false, ['strict_order']],
+  ])('modes %j: %s set to %s', (modes, mode, on, expected) => {
+    expect(toggleMode(modes, mode, on)).toEqual(expected);
+  });
+
+  it.each([
+    [1, '1 second'],
+    [45, '45 seconds'],
+    [60, '1 minute'],
+    [61, '2 minutes'],
+    [900, '15 minutes'],
+    [3600, '1 hour'],
+    [5400, '1 hour 30 minutes'],
+    [7199, '2 hours'],
+  ])('waits %d s as "%s"', (secs, text) => {
+    expect(waitText(secs)).toBe(text);
   });
 });

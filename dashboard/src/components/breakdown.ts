@@ -2,7 +2,8 @@
  * Breakdown panels (pages, sources, locations, devices, goals, custom properties), each
  * with tabs. A row is a button: clicking it filters the whole dashboard by that value
  * (the panel's dimension, Plausible v2 names). Ten rows are shown in a box of fixed
- * height; "Show more" loads up to 100.
+ * height; "Show more" loads up to 100. The properties panel first lists the keys seen in
+ * the period (GET /api/stats/property-keys); picking one shows its values.
  */
 import { useState } from 'preact/hooks';
 import type { Params } from '../api.js';
@@ -192,41 +193,102 @@ export function BreakdownPanel({
   </section>`;
 }
 
-const PROP_KEY = /^[A-Za-z0-9_.:\- ]{1,300}$/;
+/** Keys the breakdown route accepts (src/query/dimensions.ts); others are listed but cannot be opened. */
+export const PROP_KEY = /^[A-Za-z0-9_.:\- ]{1,300}$/;
+
+interface PropertyKey {
+  key: string;
+  events: number;
+}
+
+const propTab = (key: string): TabDef => ({
+  id: `props/${key}`,
+  label: key,
+  path: `props/${encodeURIComponent(key)}`,
+  dim: `event:props:${key}`,
+  name: key,
+  columns: ['percentage'],
+});
+
+/** The property keys of the period as buttons, most used first; a click opens that key's breakdown. */
+function KeyRows({ keys, more, onPick }: { keys: PropertyKey[]; more: boolean; onPick: (key: string) => void }) {
+  const max = Math.max(1, ...keys.map((k) => k.events));
+  return html`<div class="row-head" aria-hidden="true"><span>Property</span><span>Events</span></div>
+    <ul class="rows prop-keys">
+      ${keys.slice(0, more ? keys.length : ROWS).map((k) => {
+        const ok = PROP_KEY.test(k.key);
+        return html`<li key=${k.key}>
+          <button type="button" class="row" disabled=${!ok} onClick=${() => onPick(k.key)}
+            title=${ok ? `Break visitors down by ${k.key}` : 'Only keys of letters, digits, spaces and _ . : - can be broken down'}>
+            <span class="bar" style=${{ width: `${(k.events / max) * 100}%` }}></span>
+            <span class="row-label">${k.key}</span>
+            <span class="num" data-col="events">${count(k.events)}</span>
+          </button>
+        </li>`;
+      })}
+    </ul>`;
+}
 
 export function PropsPanel({ params, view, query }: { params: Params; view: View; query: DashQuery }) {
+  const keys = useApi<PropertyKey[]>('/api/stats/property-keys', params);
   const [key, setKey] = useState('');
   const [text, setText] = useState('');
+  const [more, setMore] = useState(false);
   const valid = PROP_KEY.test(text.trim());
   const show = (e: Event) => {
     e.preventDefault();
     if (valid) setKey(text.trim());
   };
-  const def: TabDef | null = key
-    ? {
-        id: `props/${key}`,
-        label: key,
-        path: `props/${encodeURIComponent(key)}`,
-        dim: `event:props:${key}`,
-        name: key,
-        columns: ['percentage'],
-      }
-    : null;
+  const list = keys.data;
+  // Typing a key is the fallback for when the period has none to pick from.
+  const typed = keys.error !== null || (list !== undefined && list.length === 0);
+  const def = key ? propTab(key) : null;
+  const options = list && key && !list.some((k) => k.key === key) ? [{ key, events: 0 }, ...list] : (list ?? []);
+
   return html`<section class="card panel" data-panel="props" aria-labelledby="panel-props">
     <div class="card-head">
       <h2 id="panel-props">Custom properties</h2>
-      <form class="inline-form" onSubmit=${show}>
-        <label><span class="visually-hidden">Property key</span>
-          <input name="prop" placeholder="Property key, e.g. plan" value=${text} spellcheck="false"
-            onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="submit" class="secondary small" disabled=${!valid}>Show</button>
-      </form>
+      ${
+        def &&
+        !typed &&
+        html`<div class="inline-form prop-pick">
+          <label><span class="visually-hidden">Property key</span>
+            <select name="prop-key" value=${key} onChange=${(e: Event) => setKey((e.target as HTMLSelectElement).value)}>
+              ${options.filter((k) => PROP_KEY.test(k.key)).map((k) => html`<option key=${k.key} value=${k.key}>${k.key}</option>`)}
+            </select>
+          </label>
+          <button type="button" class="link small" onClick=${() => setKey('')}>All properties</button>
+        </div>`
+      }
+      ${
+        typed &&
+        html`<form class="inline-form" onSubmit=${show}>
+          <label><span class="visually-hidden">Property key</span>
+            <input name="prop" placeholder="Property key, e.g. plan" value=${text} spellcheck="false"
+              onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" class="secondary small" disabled=${!valid}>Show</button>
+        </form>`
+      }
     </div>
     ${
       def
         ? html`<${Rows} key=${def.id} def=${def} params=${params} view=${view} query=${query} />`
-        : html`<div class="rows-box"><${Empty}>Choose a property key sent with your events (<code>props</code>) to break visitors down by its values.<//></div>`
+        : html`<div class=${`rows-box${more ? ' expanded' : ''}${keys.loading && list ? ' stale' : ''}`} aria-busy=${keys.loading}>
+            ${keys.error && html`<${ErrorNote} message=${keys.error} retry=${keys.reload} />`}
+            ${!list && !keys.error && html`<${Skeleton} rows=${5} />`}
+            ${list && list.length > 0 && html`<${KeyRows} keys=${list} more=${more} onPick=${setKey} />`}
+            ${
+              list &&
+              list.length > ROWS &&
+              html`<button type="button" class="link small more" onClick=${() => setMore(!more)}>${more ? 'Show fewer' : 'Show more'}</button>`
+            }
+            ${
+              list &&
+              list.length === 0 &&
+              html`<${Empty}>No custom properties in this period. Type a property key sent with your events (<code>props</code>) to break visitors down by its values.<//>`
+            }
+          </div>`
     }
   </section>`;
 }

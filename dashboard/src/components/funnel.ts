@@ -1,4 +1,7 @@
-/** Funnel builder: 2–8 steps and a window; the answer as bars with the drop-off between steps. */
+/**
+ * Funnel builder: 2–8 steps, a window and the optional modes (ClickHouse windowFunnel's);
+ * the answer as bars with the drop-off between steps.
+ */
 import { useState } from 'preact/hooks';
 import type { Params } from '../api.js';
 import { count, percent } from '../format.js';
@@ -16,6 +19,24 @@ const WINDOWS = [
   ['30 days', '30 days'],
 ] as const;
 
+export type FunnelMode = 'strict_order' | 'strict_deduplication' | 'strict_increase' | 'strict_once' | 'allow_reentry';
+
+/** The `mode` values (docs/API.md), in the order they are offered, with what each does. */
+export const MODES: readonly { id: FunnelMode; label: string; hint: string }[] = [
+  { id: 'strict_order', label: 'Strict order', hint: 'any other event after step 1 ends the funnel' },
+  { id: 'strict_deduplication', label: 'Strict deduplication', hint: 'a repeated step ends it' },
+  { id: 'strict_increase', label: 'Strict increase', hint: 'each step strictly later than the one before' },
+  { id: 'strict_once', label: 'Strict once', hint: 'an event fills one step only' },
+  { id: 'allow_reentry', label: 'Allow re-entry', hint: 'with strict order: out-of-order steps are skipped instead' },
+];
+
+/** Toggles a mode; re-entry exists only with strict order, so leaving strict order drops it. */
+export function toggleMode(modes: readonly FunnelMode[], mode: FunnelMode, on: boolean): FunnelMode[] {
+  let next = on ? [...new Set([...modes, mode])] : modes.filter((m) => m !== mode);
+  if (!next.includes('strict_order')) next = next.filter((m) => m !== 'allow_reentry');
+  return MODES.map((m) => m.id).filter((id) => next.includes(id));
+}
+
 /** The API's step label ("page:/pricing", "event:Signup") as people read it. */
 const stepName = (label: string) =>
   label.startsWith('page:') ? label.slice(5) : label.startsWith('event:') ? `Event: ${label.slice(6)}` : label;
@@ -26,12 +47,13 @@ export function Funnel({ params }: { params: Params }) {
     { kind: 'page', value: '' },
   ]);
   const [win, setWin] = useState('1 day');
-  const [asked, setAsked] = useState<{ steps: string; window: string } | null>(null);
+  const [modes, setModes] = useState<FunnelMode[]>([]);
+  const [asked, setAsked] = useState<{ steps: string; window: string; mode?: string } | null>(null);
   const result = useApi<FunnelStep[]>(asked ? '/api/stats/funnel' : null, { ...params, ...asked });
 
   const submit = (e: Event) => {
     e.preventDefault();
-    if (stepsReady(steps)) setAsked({ steps: stepsParam(steps), window: win });
+    if (stepsReady(steps)) setAsked({ steps: stepsParam(steps), window: win, mode: modes.join(',') || undefined });
   };
   const rows = result.data;
   const first = rows?.[0]?.visitors ?? 0;
@@ -44,6 +66,17 @@ export function Funnel({ params }: { params: Params }) {
     </p>
     <form class="stack" onSubmit=${submit}>
       <${StepsEditor} id="funnel" steps=${steps} onChange=${setSteps} min=${2} max=${8} />
+      <fieldset class="modes">
+        <legend>Mode <span class="muted">(optional)</span></legend>
+        ${MODES.map((m) => {
+          const disabled = m.id === 'allow_reentry' && !modes.includes('strict_order');
+          return html`<label key=${m.id} class=${`toggle${disabled ? ' disabled' : ''}`}>
+            <input type="checkbox" name=${`funnel-mode-${m.id}`} checked=${modes.includes(m.id)} disabled=${disabled}
+              onChange=${(e: Event) => setModes(toggleMode(modes, m.id, (e.target as HTMLInputElement).checked))} />
+            <span>${m.label} <span class="muted small">— ${m.hint}</span></span>
+          </label>`;
+        })}
+      </fieldset>
       <div class="inline-form">
         <label>Window
           <select name="funnel-window" value=${win} onChange=${(e: Event) => setWin((e.target as HTMLSelectElement).value)}>

@@ -1,12 +1,14 @@
 /**
- * The signed-in frame: header (brand, site picker, navigation, sign out) and the page the
- * URL names. The sites list is loaded once here and refreshed after a change.
+ * The signed-in frame: header (brand, site picker, navigation — sites, API keys, account —,
+ * sign out) and the page the URL names. The sites list is loaded once here and refreshed
+ * after a change.
  */
 import { errorText, post } from '../api.js';
 import { html } from '../html.js';
 import { href, type Location, linkClick, navigate, type Tab, type View } from '../router.js';
 import type { Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
+import { AccountPage } from './account.js';
 import { brandIcon } from './auth.js';
 import { Dashboard } from './dashboard.js';
 import { KeysPage } from './keys.js';
@@ -59,6 +61,7 @@ export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => 
       <nav class="topnav" aria-label="Main">
         ${nav('/', 'Sites', view.page === 'sites')}
         ${nav('/keys', 'API keys', view.page === 'keys')}
+        ${nav('/account', 'Account', view.page === 'account')}
         <button type="button" class="secondary small" onClick=${signOut}>Sign out</button>
       </nav>
     <//>
@@ -73,6 +76,8 @@ function page(loc: Location, sites: Loaded<Site[]>) {
       return html`<${SitesPage} sites=${sites} />`;
     case 'keys':
       return html`<${KeysPage} sites=${sites.data ?? []} />`;
+    case 'account':
+      return html`<${AccountPage} />`;
     case 'site': {
       if (sites.error && !sites.data) return html`<${ErrorNote} message=${sites.error} retry=${sites.reload} />`;
       if (!sites.data) return html`<${Loading} />`;

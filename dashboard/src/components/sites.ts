@@ -1,6 +1,7 @@
 /**
  * Site management: the list with "add a site", and one site's settings (tracking snippet,
- * allowed origins, share links, removal).
+ * allowed origins, time zone and rate limit, the signing secret of server-side batches,
+ * share links, removal).
  */
 import { useState } from 'preact/hooks';
 import { del, errorText, patch, post } from '../api.js';
@@ -132,6 +133,136 @@ function Origins({ site, onChange }: { site: Site; onChange: () => void }) {
   </section>`;
 }
 
+/** The time zones the browser knows (IANA names), for the site's time zone select. */
+function timeZones(): string[] {
+  const intl = Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] };
+  try {
+    return (intl.supportedValuesOf?.('timeZone') ?? []).filter((z) => z !== 'UTC');
+  } catch {
+    return [];
+  }
+}
+
+export const RATE_LIMIT_MAX = 100_000;
+
+/** The rate limit field: "" = unlimited (null); otherwise a whole number 1–100000, or an error text. */
+export function rateLimitValue(text: string): { value: number | null } | { error: string } {
+  const t = text.trim();
+  if (t === '') return { value: null };
+  const n = Number(t);
+  if (!/^\d+$/.test(t) || n < 1 || n > RATE_LIMIT_MAX) {
+    return {
+      error: `The rate limit must be a whole number from 1 to ${RATE_LIMIT_MAX.toLocaleString('en-US')}, or empty for unlimited.`,
+    };
+  }
+  return { value: n };
+}
+
+function SiteOptions({ site, onChange }: { site: Site; onChange: () => void }) {
+  const [tz, setTz] = useState(site.timezone ?? '');
+  const [rate, setRate] = useState(site.rate_limit == null ? '' : String(site.rate_limit));
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const zones = timeZones();
+  // A zone the browser does not list (an alias such as Asia/Calcutta) is still shown as set.
+  if (tz && !zones.includes(tz)) zones.unshift(tz);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const limit = rateLimitValue(rate);
+    if ('error' in limit) return setMessage({ ok: false, text: limit.error });
+    setBusy(true);
+    try {
+      const saved = await patch<Site>(`/api/sites/${encodeURIComponent(site.id)}`, {
+        timezone: tz === '' ? null : tz,
+        rate_limit: limit.value,
+      });
+      setTz(saved.timezone ?? '');
+      setRate(saved.rate_limit == null ? '' : String(saved.rate_limit));
+      setMessage({ ok: true, text: 'Saved.' });
+      onChange();
+    } catch (err) {
+      setMessage({ ok: false, text: errorText(err) });
+    }
+    setBusy(false);
+  };
+
+  return html`<section class="card" aria-labelledby="options-title">
+    <h2 id="options-title">Time zone and rate limit</h2>
+    <form class="stack" onSubmit=${save}>
+      <label>Time zone
+        <select name="timezone" value=${tz} onChange=${(e: Event) => setTz((e.target as HTMLSelectElement).value)}>
+          <option value="">UTC (default)</option>
+          ${zones.map((z) => html`<option key=${z} value=${z}>${z.replaceAll('_', ' ')}</option>`)}
+        </select>
+      </label>
+      <p class="hint">Days, weeks and months of this site's stats begin at midnight in this zone.</p>
+      <label><span>Rate limit <span class="muted">(events per second)</span></span>
+        <input name="rate-limit" inputmode="numeric" autocomplete="off" placeholder="Unlimited"
+          value=${rate} onInput=${(e: Event) => setRate(inputValue(e))} />
+      </label>
+      <p class="hint">Events above it are refused (429); bursts of twice the rate pass. Empty: unlimited.</p>
+      ${message && (message.ok ? html`<p class="ok" role="status">${message.text}</p>` : html`<${ErrorNote} message=${message.text} />`)}
+      <div><button type="submit" class="secondary" disabled=${busy}>Save settings</button></div>
+    </form>
+  </section>`;
+}
+
+/** 256 random bits from the browser's CSPRNG, base64url (43 characters, shell-safe). */
+export function newSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+}
+
+function SigningSecret({ site, onChange }: { site: Site; onChange: () => void }) {
+  const [shown, setShown] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const path = `/api/sites/${encodeURIComponent(site.id)}`;
+  const set = async (secret: string | null) => {
+    setError(null);
+    try {
+      await patch<Site>(path, { signing_secret: secret });
+      setShown(secret);
+      onChange();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const isSet = site.signing_secret_set === true;
+
+  return html`<section class="card" aria-labelledby="secret-title">
+    <h2 id="secret-title">Signing secret</h2>
+    <p class="muted">
+      With a secret, batches for this site sent to <code>POST /api/events</code> must carry${' '}
+      <code>X-Mallard-Signature: sha256=…</code>, the HMAC-SHA256 of the body keyed with it. Browser events are not affected.
+    </p>
+    <p class="secret-state" role="status">
+      ${isSet ? html`<span class="badge">set</span> A signing secret is set.` : 'No signing secret: batches need no signature.'}
+    </p>
+    <div class="button-row">
+      ${
+        isSet
+          ? html`<${ConfirmButton} label="Replace secret" confirm="Senders using the old secret will be refused. Replace it?"
+              onConfirm=${() => set(newSecret())} />
+            <${ConfirmButton} label="Remove secret" confirm="Accept unsigned batches again?" onConfirm=${() => set(null)} />`
+          : html`<button type="button" class="secondary" onClick=${() => set(newSecret())}>Generate a secret</button>`
+      }
+    </div>
+    ${error && html`<${ErrorNote} message=${error} />`}
+    ${
+      shown &&
+      html`<div class="secret" role="status">
+        <p><strong>New signing secret</strong> — copy it now into your server's configuration. It is shown only once.</p>
+        <p class="secret-row"><code class="new-secret">${shown}</code> <${CopyButton} text=${shown} /></p>
+        <button type="button" class="link" onClick=${() => setShown(null)}>I have copied it</button>
+      </div>`
+    }
+  </section>`;
+}
+
 function ShareLinks({ site }: { site: string }) {
   const path = `/api/sites/${encodeURIComponent(site)}/shares`;
   const links = useApi<ShareLink[]>(path);
@@ -219,6 +350,8 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
   return html`<div class="page-grid">
     <${Snippet} site=${site.id} />
     <${Origins} key=${site.id} site=${site} onChange=${onChange} />
+    <${SiteOptions} key=${site.id} site=${site} onChange=${onChange} />
+    <${SigningSecret} key=${site.id} site=${site} onChange=${onChange} />
     <${ShareLinks} key=${site.id} site=${site.id} />
     <${RemoveSite} site=${site.id} onChange=${onChange} />
   </div>`;
