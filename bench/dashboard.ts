@@ -2,10 +2,10 @@
  * Dashboard benchmark: how long until a site owner sees numbers? Opens the overview of the
  * query benchmark's data set (10M events over 30 days by default) in headless Chromium and
  * times, from navigation start, (1) the top stats showing numbers and (2) every panel
- * loaded. The baseline, measured in the same run: the slowest of the overview's API calls
- * alone (`/api/stats/main`), fetched straight from Node — a page cannot show its numbers
- * before that answer arrives. The baseline runs first, so the day totals it computes are
- * reused by the page loads; the first baseline run (the cold one) is printed too.
+ * loaded. The baseline, measured in the same run: the overview's first API call alone
+ * (`/api/stats/main`), fetched straight from Node, cold (its first run scans the events and
+ * fills the day totals) and warm. The page loads run after it and reuse those totals;
+ * their other panels (breakdowns) scan the events every time.
  *
  *   npm run build && node --import tsx bench/dashboard.ts
  *
@@ -80,15 +80,17 @@ async function main(): Promise<void> {
   const a = median(api);
   console.log('');
   console.log(`${EVENTS.toLocaleString('en-US')} events, ${ds.startDate} … ${ds.endDate}; medians of ${RUNS} runs`);
-  console.log(`  baseline GET /api/stats/main alone:   ${a.toFixed(0)} ms (its first, cold run: ${cold.toFixed(0)} ms)`);
   console.log(
-    `  dashboard: top stats show numbers:     ${median(stats).toFixed(0)} ms (${(median(stats) / a).toFixed(2)}× baseline)`,
+    `  baseline GET /api/stats/main alone: cold (first run) ${cold.toFixed(0)} ms, then ${a.toFixed(0)} ms (day totals reused)`,
   );
   console.log(
-    `  dashboard: every panel loaded:         ${median(all).toFixed(0)} ms (${(median(all) / a).toFixed(2)}× baseline)`,
+    `  dashboard: top stats show numbers:   ${median(stats).toFixed(0)} ms (${(median(stats) / cold).toFixed(2)}× the cold main call)`,
   );
   console.log(
-    `  every run (the first computes the day totals; later ones reuse them): top stats ${stats.map((x) => x.toFixed(0)).join(', ')} ms; all panels ${all.map((x) => x.toFixed(0)).join(', ')} ms`,
+    `  dashboard: every panel loaded:       ${median(all).toFixed(0)} ms (${(median(all) / cold).toFixed(2)}× the cold main call)`,
+  );
+  console.log(
+    `  every run: top stats ${stats.map((x) => x.toFixed(0)).join(', ')} ms; all panels ${all.map((x) => x.toFixed(0)).join(', ')} ms`,
   );
   console.log(`  top stats read: ${shown}`);
 }
