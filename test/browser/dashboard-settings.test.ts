@@ -35,11 +35,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.js';
+import { DASHBOARD_ARTIFACTS, launchBrowser, shoot, shootPhone } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { loadBatch, sendBatch, UA } from '../integration/support.js';
 
-const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 const SHOP = 'shop.test';
 const SETTINGS = 'settings.test';
 const NEW_PASSWORD = 'a much better passphrase';
@@ -74,17 +73,6 @@ function watch(p: Page): Page {
   return p;
 }
 
-async function shoot(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-async function shootPhone(p: Page, name: string): Promise<void> {
-  await p.setViewportSize({ width: 375, height: 740 });
-  await p.waitForTimeout(150);
-  await shoot(p, name);
-  await p.setViewportSize({ width: 1280, height: 800 });
-}
-
 /** GET /api/sites/:id with the admin key. */
 async function siteJson(id: string): Promise<unknown> {
   const res = await fetch(`${server.url}/api/sites/${id}`, { headers: { authorization: `Bearer ${adminKey}` } });
@@ -101,7 +89,7 @@ function panelRows(panel: string, p: Page = page) {
 const rowsOf = (panel: string, rows: string[][]) => expect.poll(() => panelRows(panel), { timeout: 10_000 }).toEqual(rows);
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  mkdirSync(DASHBOARD_ARTIFACTS, { recursive: true });
   [server, browser] = await Promise.all([
     startServer({ env: { MALLARD_LOGIN_MAX_FAILURES: '2', MALLARD_LOGIN_LOCKOUT_SECS: '3' } }),
     launchBrowser(),
@@ -368,7 +356,7 @@ describe('dashboard settings and tools in Chromium', () => {
     await page.locator('select[name="prop-key"]').selectOption('source');
     await rowsOf('props', [['ad', '1', '100%']]);
     await page.setViewportSize({ width: 375, height: 740 });
-    await page.locator('[data-panel="props"]').screenshot({ path: join(ARTIFACTS, 'phone-property-panel.png') });
+    await page.locator('[data-panel="props"]').screenshot({ path: join(DASHBOARD_ARTIFACTS, 'phone-property-panel.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'All properties' }).click();
     await rowsOf('props', [

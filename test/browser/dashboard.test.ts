@@ -24,14 +24,21 @@
  * / → /pricing → Signup: 5, 3, 1 (drop-off 2 = 40 %, 2 = 66.7 %).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FixtureServer, fixture, launchBrowser, Recorder, trackerTag } from '../helpers/browser.js';
+import {
+  DASHBOARD_ARTIFACTS,
+  FixtureServer,
+  fixture,
+  launchBrowser,
+  Recorder,
+  shoot,
+  shootPhone,
+  trackerTag,
+} from '../helpers/browser.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 import { loadBatch, sendBatch, UA } from '../integration/support.js';
 
-const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 const PASSWORD = 'correct horse battery';
 const SITE = 'shop.test';
 const DAY_MS = 86_400_000;
@@ -64,18 +71,6 @@ function watch(p: Page): Page {
   return p;
 }
 
-async function shoot(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** The same view on a phone, then back to the desktop size. */
-async function shootPhone(p: Page, name: string): Promise<void> {
-  await p.setViewportSize({ width: 375, height: 740 });
-  await p.waitForTimeout(150); // the chart follows its box through a ResizeObserver
-  await shoot(p, name);
-  await p.setViewportSize({ width: 1280, height: 800 });
-}
-
 const path = () => {
   const u = new URL(page.url());
   return u.pathname + u.search;
@@ -99,7 +94,7 @@ const show = (stats: Record<string, string>) => expect.poll(() => topStats(), { 
 const rowsOf = (panel: string, rows: string[][]) => expect.poll(() => panelRows(panel), { timeout: 10_000 }).toEqual(rows);
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  mkdirSync(DASHBOARD_ARTIFACTS, { recursive: true });
   // An empty value counts as unset: the server starts without an admin password.
   [server, browser, fx] = await Promise.all([
     startServer({ env: { MALLARD_ADMIN_PASSWORD: '' } }),

@@ -4,7 +4,7 @@
  * to 127.0.0.1, because the tracker refuses to count localhost), and a recorder of every
  * POST the pages send, with its exact body and the server's status.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,22 @@ import { UA } from '../integration/support.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIXTURES = join(import.meta.dirname, '../browser/fixtures');
+/** Where the dashboard tests leave their screenshots (ignored by git). */
+export const DASHBOARD_ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
+
+/** A full-page screenshot of the dashboard, kept as a test artifact. */
+export async function shoot(p: Page, name: string): Promise<void> {
+  mkdirSync(DASHBOARD_ARTIFACTS, { recursive: true });
+  await p.screenshot({ path: join(DASHBOARD_ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** The same view on a 375 px phone, then back to the desktop size. */
+export async function shootPhone(p: Page, name: string): Promise<void> {
+  await p.setViewportSize({ width: 375, height: 740 });
+  await p.waitForTimeout(150); // the chart follows its box through a ResizeObserver
+  await shoot(p, name);
+  await p.setViewportSize({ width: 1280, height: 800 });
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
