@@ -32,6 +32,7 @@ import {
   PASSWORD,
   TMP,
 } from './lib.js';
+import { serverEnv } from './server.js';
 
 // ---------------------------------------------------------------------------------------
 // settings
@@ -318,14 +319,7 @@ async function startMallard(label: string, extraEnv: Record<string, string>): Pr
   const dataDir = mkdtempSync(join(TMP, 'mallard-bench-'));
   tempDirs.push(dataDir);
   const port = await freePort();
-  // No inherited MALLARD_* settings, and cwd = the data dir so no mallard-metrics.toml is picked up.
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLARD_')));
-  Object.assign(env, {
-    MALLARD_HOST: '127.0.0.1',
-    MALLARD_PORT: String(port),
-    MALLARD_DATA_DIR: dataDir,
-    MALLARD_ADMIN_PASSWORD: PASSWORD,
-    MALLARD_LOG_LEVEL: 'warn',
+  const env = serverEnv(dataDir, port, {
     MALLARD_TRUSTED_PROXIES: '127.0.0.1',
     // The unlimited path is what is measured (0 is also the default).
     MALLARD_IP_RATE_LIMIT: '0',

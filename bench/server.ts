@@ -35,21 +35,29 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+/**
+ * The server's environment for a benchmark: no inherited MALLARD_* settings (and the caller
+ * runs it with cwd = the data dir, so no mallard-metrics.toml is picked up).
+ */
+export function serverEnv(dataDir: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLARD_')));
+  return Object.assign(env, {
+    MALLARD_HOST: '127.0.0.1',
+    MALLARD_PORT: String(port),
+    MALLARD_DATA_DIR: dataDir,
+    MALLARD_ADMIN_PASSWORD: PASSWORD,
+    MALLARD_LOG_LEVEL: 'warn',
+    ...extra,
+  });
+}
+
 export async function startServer(eventsDir: string, log: (line: string) => void): Promise<{ child: Child; url: string }> {
   if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
   const dataDir = mkdtempSync(join(TMP, 'mallard-bench-query-server-'));
   tempDirs.push(dataDir);
   symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
   const port = await freePort();
-  // No inherited MALLARD_* settings, and cwd = the data dir so no mallard-metrics.toml is picked up.
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLARD_')));
-  Object.assign(env, {
-    MALLARD_HOST: '127.0.0.1',
-    MALLARD_PORT: String(port),
-    MALLARD_DATA_DIR: dataDir,
-    MALLARD_ADMIN_PASSWORD: PASSWORD,
-    MALLARD_LOG_LEVEL: 'warn',
-  });
+  const env = serverEnv(dataDir, port);
   const proc = spawn(process.execPath, [MAIN_JS, 'serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
   if (proc.pid === undefined) throw new BenchFailure('could not start the server');
   const output: string[] = [];

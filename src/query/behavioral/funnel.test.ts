@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { thrownHttpError } from '../../../test/helpers/http-error.js';
 import { HttpError } from '../../http/errors.js';
 import { FUNNEL_MODES, type FunnelMode, parseFunnelModes, windowFunnel } from './funnel.js';
 
@@ -27,16 +28,6 @@ const modes = (text: string) => new Set(text.split(',').filter((m) => m !== '') 
 function funnel(text: string, steps: number, window: number, mode: string): number {
   const { ts, masks } = rows(text);
   return windowFunnel(ts, masks, steps, window, modes(mode));
-}
-
-function httpError(f: () => unknown): HttpError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HttpError) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
 }
 
 describe('windowFunnel: behavioral.md §3 examples (A = step 1, B = 2, C = 3, window 3600)', () => {
@@ -261,7 +252,7 @@ describe('parseFunnelModes', () => {
   ])('%s → %s', (text, message) => {
     expect(() => parseFunnelModes(text)).toThrow(HttpError);
     expect(() => parseFunnelModes(text)).toThrow(message);
-    const e = httpError(() => parseFunnelModes(text));
+    const e = thrownHttpError(() => parseFunnelModes(text));
     expect(e.status).toBe(400);
     expect(e.message.startsWith('mode: ')).toBe(true);
   });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { thrownHttpError } from '../../../test/helpers/http-error.js';
 import { HttpError } from '../../http/errors.js';
 import {
   PATTERN_LIMITS,
@@ -43,16 +44,6 @@ function match(conds: string, text: string, pattern: string): boolean {
 function count(conds: string, text: string, pattern: string): number {
   const { ts, masks } = rows(conds, text);
   return sequenceCount(parsePattern(pattern, conds.length), ts, masks);
-}
-
-function httpError(f: () => unknown): HttpError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof HttpError) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
 }
 
 describe('sequenceMatch: behavioral.md §5 examples (P = /pricing, S = signup, B = /blog)', () => {
@@ -352,7 +343,7 @@ describe('parsePattern', () => {
   it.each(errors)('%s → %s', (text, conditions, message) => {
     expect(() => parsePattern(text, conditions)).toThrow(HttpError);
     expect(() => parsePattern(text, conditions)).toThrow(message);
-    const e = httpError(() => parsePattern(text, conditions));
+    const e = thrownHttpError(() => parsePattern(text, conditions));
     expect(e.status).toBe(400);
     expect(e.message.startsWith('pattern: ')).toBe(true);
   });
