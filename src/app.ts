@@ -2,6 +2,7 @@
  * Composition root: picks the storage backend, wires ingestion, queries, auth and HTTP,
  * and owns the flush timer and shutdown order.
  */
+
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -29,7 +30,7 @@ import { requestProtocol } from './http/security.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
-import { DailyRollups } from './query/rollups.js';
+import { derivedTables } from './query/derived-tables.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
@@ -58,6 +59,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     retentionDays: config.retention_days,
     flushCount: config.flush_count,
     log,
+    derived: config.rollups ? derivedTables : undefined,
+    limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
     onFlush: (r) => {
       metrics?.flushSeconds.observe(r.ms / 1000);
       metrics?.flushedRows.inc(r.rows);
@@ -98,8 +101,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }),
   );
   const timezoneOf = (id: string) => sites.get(id)?.timezone ?? null;
-  const rollups = new DailyRollups();
-  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf, rollups }));
+  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf }));
   await server.register(async (scope) => propertyKeysRoutes(scope, { store, guard, metrics: m, timezoneOf }));
   await server.register(async (scope) =>
     behavioralRoutes(scope, { store, guard, metrics: m, timezoneOf, sessionTimeoutSecs: config.session_timeout }),

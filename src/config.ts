@@ -68,6 +68,15 @@ const schema = z.object({
   login_max_failures: int(1, 1000).default(5),
   login_lockout_secs: int(1, 86_400).default(900),
   compact_min_files: int(2, 10_000).default(8),
+  /** Keep per-day visits and rollups next to the events (false: every query scans events). */
+  rollups: bool.default(true),
+  /** DuckDB's memory limit (e.g. 256MB, 1GB): a query needing more spills to disk, then fails with 503. */
+  duckdb_memory_limit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB or 1GB')
+    .default('256MB'),
+  /** DuckDB worker threads; 0 = one per core. */
+  duckdb_threads: int(0, 256).default(0),
   wal_fsync: bool.default(true),
   sites: sites.default([]),
 });

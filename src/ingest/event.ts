@@ -1,25 +1,7 @@
 /**
- * The shapes an event takes on its way through the pipeline: the validated request
- * (`IncomingEvent`), the stored row (`EventRow`, product.md §2), and the typed reasons
- * a step may drop it for.
+ * The shapes an event takes on its way through the pipeline: the stored row (`EventRow`,
+ * docs/EVENTS.md) and the typed reasons a step may drop it for.
  */
-
-/** A validated event, before enrichment. Secrets (ip, userAgent, userId) never leave the pipeline. */
-export interface IncomingEvent {
-  siteId: string;
-  name: string;
-  url: string;
-  referrer: string | null;
-  screenWidth: number | null;
-  props: Record<string, string> | null;
-  revenueAmount: string | null; // decimal text, validated
-  revenueCurrency: string | null; // ISO 4217, upper case
-  hashMode: boolean;
-  timestamp: Date;
-  ip: string;
-  userAgent: string;
-  userId: string | null;
-}
 
 /** One stored row; the column order of the storage schema. */
 export interface EventRow {

@@ -12,27 +12,30 @@
  *
  * A visit counts for a group if it has an event in it (visit dimensions have one value
  * per visit); under a time dimension visit metrics go to the bucket where the visit starts.
+ * Every plan returns the additive counts of metrics.ts; ratios are computed from them.
  */
 import { dialect } from './dialect.js';
-import type { Dimension } from './dimensions.js';
+import { type Dimension, visitDimensions } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
+import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS } from './metrics.js';
 import { type Period, tsParam } from './period.js';
 import { fragment, join, raw, type Sql, sql } from './sql.js';
 
-export const METRICS = [
-  'visitors',
-  'visits',
-  'pageviews',
-  'views_per_visit',
-  'bounce_rate',
-  'visit_duration',
-  'events',
-  'percentage',
-  'conversion_rate',
-] as const;
-export type Metric = (typeof METRICS)[number];
+export { METRICS, type Metric };
 
-const VISIT_METRICS: ReadonlySet<Metric> = new Set(['visits', 'bounce_rate', 'visit_duration', 'views_per_visit']);
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Where a query reads: the events relation, and optionally a relation of precomputed visit
+ * rows (`visitRowSelect` with every visit dimension) covering exactly those events' visits.
+ */
+export interface Sources {
+  events: string;
+  visits?: string;
+}
 
 export interface OrderBy {
   key: string; // a metric or a dimension name of the query
@@ -52,16 +55,42 @@ export interface StatsQuery {
   customEventsOnly?: boolean;
   /** Filters of the visitor total behind percentage/conversion rate, when not `filters`. */
   totalFilters?: readonly Filter[];
+  /** Only the events in these UTC ranges (inside the period) — the parts the planner scans. */
+  ranges?: readonly TimeRange[];
 }
 
 /** The visitor total is another pass over the events: only when a share is asked for. */
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
 const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
 
+const inRange = (r: TimeRange) => sql`(timestamp >= ${tsParam(r.from)}::TIMESTAMP AND timestamp < ${tsParam(r.to)}::TIMESTAMP)`;
+
 /** The `ev` CTE: the site's events in the period, with `local_ts`, the site's wall-clock time (time buckets use it). */
-const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period'>): Sql =>
-  sql`ev AS (SELECT *, ${dialect.localTime(q.period.timezone)} AS local_ts FROM ${raw(events)} e
-        WHERE site_id = ${q.siteId} AND timestamp >= ${tsParam(q.period.from)}::TIMESTAMP AND timestamp < ${tsParam(q.period.to)}::TIMESTAMP)`;
+const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>): Sql => {
+  const ranges = q.ranges ? (q.ranges.length > 0 ? sql` AND (${join(q.ranges.map(inRange), ' OR ')})` : sql` AND FALSE`) : sql``;
+  return sql`ev AS (SELECT *, ${dialect.localTime(q.period.timezone)} AS local_ts FROM ${raw(events)} e
+        WHERE site_id = ${q.siteId} AND ${inRange(q.period)}${ranges})`;
+};
+
+/**
+ * One row per visit of `ev`: its counts, start, visitor id(s) and the given visit
+ * attributes (`v_<alias>`). Visitors are distinct visitor ids; a visit normally has one,
+ * and only a signed-in user's visit (user_key) can span several (devices), so only those
+ * keep the list of their ids. The derived visits table is this over a partition.
+ */
+export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<string, string>): string {
+  const cols = [...attrs].map(([alias, agg]) => `, ${agg} AS v_${alias}`).join('');
+  return `SELECT session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
+        ${dialect.spanMs()} AS s_duration_ms, min(${start}) AS s_start, min(visitor_id) AS s_visitor,
+        list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors${cols}
+        FROM ${from} GROUP BY session_id`;
+}
+
+/** The `sess` CTE: precomputed visit rows when the sources have them, else grouped from `ev`. */
+const visitsCte = (src: Sources, attrs: ReadonlyMap<string, string>): Sql =>
+  src.visits
+    ? sql`sess AS (SELECT * FROM ${raw(src.visits)})`
+    : sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
 
 /**
  * CTEs ending in `scoped`: the site's events in the period that pass the filters, with
@@ -85,7 +114,25 @@ export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'per
 /** Column alias of the i-th dimension in the result. */
 export const dimAlias = (i: number) => `d${i}`;
 
-export function buildQuery(events: string, q: StatsQuery): Sql {
+/** Every visit attribute, for the derived visits table. */
+export const ALL_VISIT_ATTRS: ReadonlyMap<string, string> = new Map(
+  visitDimensions().map((d) => [d.visitColumn?.alias ?? '', d.visitColumn?.agg ?? '']),
+);
+
+/** The final statement: counts, ratios' parts and percentage per group, ordered and paged. */
+export function buildQuery(src: Sources, q: StatsQuery): Sql {
+  return assemble(q, planParts(src, q), 'final');
+}
+
+/**
+ * Only the counts per group (dimension aliases, visitors, pageviews, events, visits,
+ * bounces, duration_ms): no total, order or paging. Counts of disjoint day ranges add up.
+ */
+export function buildCounts(src: Sources, q: StatsQuery): Sql {
+  return assemble({ ...q, metrics: [...new Set<Metric>([...q.metrics, 'visits'])] }, planParts(src, q), 'counts');
+}
+
+function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boolean } {
   const dims = q.dimensions;
   const needVisits = q.metrics.some((m) => VISIT_METRICS.has(m));
   const visitCols = new Map<string, string>();
@@ -94,7 +141,6 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   }
   // Events need their visit's attributes only when a dimension or filter reads one.
   const joinVisits = visitCols.size > 0;
-  const visitAttrs = [...visitCols].map(([alias, agg]) => fragment(`, ${agg} AS v_${alias}`));
 
   const restrictions: Sql[] = [];
   if (dims.some((d) => d.name === 'event:page')) restrictions.push(sql`event_name = 'pageview'`);
@@ -109,15 +155,11 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
   );
 
   if (visitGrain(q, restrictions.length)) {
-    return assemble(q, visitGrainParts(events, q, visitAttrs, dimSelect, groupBy, aliases), true);
+    return { parts: visitGrainParts(src, q, visitCols, dimSelect, groupBy, aliases), withVisits: true };
   }
 
-  const parts: Sql[] = [eventsInPeriod(events, q)];
-  if (needVisits || joinVisits) {
-    parts.push(sql`sess AS (SELECT session_id, count(*) AS s_events,
-        ${fragment(dialect.spanSeconds())} AS s_duration, min(local_ts) AS s_start${join(visitAttrs, '')}
-        FROM ev GROUP BY session_id)`);
-  }
+  const parts: Sql[] = [eventsInPeriod(src.events, q)];
+  if (needVisits || joinVisits) parts.push(visitsCte(src, visitCols));
   parts.push(
     sql`base AS (SELECT * FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`} WHERE ${compileFilters(q.filters)})`,
     sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
@@ -131,7 +173,7 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews, count(*) AS events FROM rows${groupBy})`,
   );
   if (needVisits) {
-    const visitMetrics = sql`count(*) AS visits, avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration`;
+    const visitMetrics = fragment(VISIT_COUNTS_SQL);
     if (unfiltered && dims.every((d) => d.unit !== undefined)) {
       // Every visit counts, once, in the bucket it starts in: straight from the visit table.
       const starts = dims.map((d, i) => fragment(`${dialect.truncate(d.unit ?? 'day', 's_start')} AS ${aliases[i]}`));
@@ -150,22 +192,35 @@ export function buildQuery(events: string, q: StatsQuery): Sql {
         FROM (SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id FROM rows) JOIN sess USING (session_id)${groupBy})`);
     }
   }
-  return assemble(q, parts, needVisits);
+  return { parts, withVisits: needVisits };
 }
 
-/** The final SELECT shared by both plans: `g` holds event metrics, `vg` visit metrics, per group. */
-function assemble(q: StatsQuery, parts: readonly Sql[], withVisits: boolean): Sql {
+/**
+ * The SELECT after the CTEs, shared by every plan: `g` holds event counts, `vg` visit
+ * counts, `total` the visitor total, per group. `counts` mode leaves out what does not add
+ * up across day ranges (the total, order and paging).
+ */
+export function assemble(
+  q: StatsQuery,
+  { parts, withVisits }: { parts: readonly Sql[]; withVisits: boolean },
+  mode: 'final' | 'counts',
+): Sql {
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   const visitJoin = withVisits
     ? aliases.length > 0
       ? fragment(` LEFT JOIN vg USING (${aliases.join(', ')})`)
       : fragment(' CROSS JOIN vg')
     : fragment('');
-  const visitSelect = withVisits ? sql`, vg.visits, vg.bounce_rate, vg.visit_duration` : sql``;
+  const visitSelect = withVisits
+    ? sql`, coalesce(vg.visits, 0) AS visits, coalesce(vg.bounces, 0) AS bounces, coalesce(vg.duration_ms, 0) AS duration_ms`
+    : sql``;
   const dimOut = aliases.length > 0 ? fragment(`${aliases.map((a) => `g.${a}`).join(', ')}, `) : sql``;
+  if (mode === 'counts') {
+    return sql`WITH ${join(parts, ',\n')}
+    SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect} FROM g${visitJoin}`;
+  }
   return sql`WITH ${join(parts, ',\n')}
-    SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect},
-           g.visitors * 100.0 / nullif(total.visitors, 0) AS percentage
+    SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect}, total.visitors AS total_visitors
     FROM g${visitJoin} CROSS JOIN total
     ${orderClause(q)}
     ${q.limit !== undefined ? sql`LIMIT ${q.limit} OFFSET ${q.offset ?? 0}` : sql``}`;
@@ -185,15 +240,11 @@ function visitGrain(q: StatsQuery, restrictions: number): boolean {
   );
 }
 
-/**
- * The visit-grain plan. Visitors are distinct visitor ids; a visit normally has one, and
- * only a signed-in user's visit (user_key) can span several (devices), so only those
- * keep the list of their ids.
- */
+/** The visit-grain plan: groups of visit rows (see `visitRowSelect` for visitors). */
 function visitGrainParts(
-  events: string,
+  src: Sources,
   q: StatsQuery,
-  visitAttrs: readonly Sql[],
+  visitCols: ReadonlyMap<string, string>,
   dimSelect: Sql,
   groupBy: Sql,
   aliases: readonly string[],
@@ -204,11 +255,8 @@ function visitGrainParts(
         SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
         UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
   return [
-    eventsInPeriod(events, q),
-    sql`sess AS (SELECT session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
-        ${fragment(dialect.spanSeconds())} AS s_duration, min(visitor_id) AS s_visitor,
-        list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors${join(visitAttrs, '')}
-        FROM ev GROUP BY session_id)`,
+    eventsInPeriod(src.events, q),
+    visitsCte(src, visitCols),
     sql`base AS (SELECT * FROM sess WHERE ${compileFilters(q.filters)})`,
     sql`ids AS (${visitors('base', sql`TRUE`)})`,
     !needsTotal(q)
@@ -216,7 +264,7 @@ function visitGrainParts(
       : q.totalFilters
         ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitors('sess', compileFilters(q.totalFilters))}))`
         : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ids)`,
-    sql`vg AS (SELECT ${lead}count(*) AS visits, avg((s_events = 1)::INTEGER) AS bounce_rate, avg(s_duration) AS visit_duration,
+    sql`vg AS (SELECT ${lead}${fragment(VISIT_COUNTS_SQL)},
         coalesce(sum(s_pageviews), 0) AS pageviews, coalesce(sum(s_events), 0) AS events FROM base${groupBy})`,
     sql`gv AS (SELECT ${dims}count(DISTINCT visitor_id) AS visitors FROM ids${groupBy})`,
     aliases.length > 0
@@ -234,7 +282,7 @@ function orderClause(q: StatsQuery): Sql {
     const i = dimIndex(o.key);
     const dir = o.dir === 'asc' ? 'ASC' : 'DESC';
     if (i >= 0) terms.push(`g.${dimAlias(i)} ${dir}`);
-    else terms.push(`${metricColumn(o.key as Metric)} ${dir} NULLS LAST`);
+    else terms.push(`${orderExpr(o.key as Metric)} ${dir} NULLS LAST`);
   }
   if (explicit.length === 0) {
     const timeFirst = q.dimensions.findIndex((d) => d.level === 'time');
@@ -243,21 +291,4 @@ function orderClause(q: StatsQuery): Sql {
   }
   for (let i = 0; i < q.dimensions.length; i++) terms.push(`g.${dimAlias(i)} ASC`);
   return terms.length > 0 ? fragment(`ORDER BY ${terms.join(', ')}`) : sql``;
-}
-
-/** The SQL column ordering a metric (derived ones by their inputs). */
-function metricColumn(m: Metric): string {
-  switch (m) {
-    case 'visits':
-    case 'bounce_rate':
-    case 'visit_duration':
-      return `vg.${m}`;
-    case 'views_per_visit':
-      return 'g.pageviews / nullif(vg.visits, 0)';
-    case 'percentage':
-    case 'conversion_rate':
-      return 'g.visitors';
-    default:
-      return `g.${m}`;
-  }
 }

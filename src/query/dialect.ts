@@ -8,12 +8,10 @@ import { fragment, type Sql, sql } from './sql.js';
 export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
 
 export interface Dialect {
-  /** The n-th bound parameter (1-based). */
-  placeholder(index: number): string;
   /** Start of the bucket (weeks start on Monday). */
   truncate(unit: TimeUnit, expr: string): string;
-  /** Seconds between the first and the last `timestamp` of a group. */
-  spanSeconds(): string;
+  /** Whole milliseconds between the first and the last `timestamp` of a group. */
+  spanMs(): string;
   /** The value of `expr` on a group's first (or last) row by time, optionally among rows matching `where`. */
   firstByTime(expr: string, where?: string): string;
   lastByTime(expr: string, where?: string): string;
@@ -35,9 +33,8 @@ export interface Dialect {
 const filtered = (where?: string) => (where ? ` FILTER (WHERE ${where})` : '');
 
 export const duckdb: Dialect = {
-  placeholder: (i) => `$${i}`,
   truncate: (unit, expr) => `date_trunc('${unit}', ${expr})`,
-  spanSeconds: () => '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp))) / 1000.0',
+  spanMs: () => '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp)))',
   // seq breaks ties between events of the same millisecond, so answers are deterministic.
   firstByTime: (expr, where) => `first(${expr} ORDER BY timestamp, seq)${filtered(where)}`,
   lastByTime: (expr, where) => `last(${expr} ORDER BY timestamp, seq)${filtered(where)}`,

@@ -96,7 +96,8 @@ export function dimension(name: string): Dimension | undefined {
   return BY_NAME.get(name);
 }
 
-export const DIMENSION_NAMES = [...BY_NAME.keys(), `${PROPS_PREFIX}<key>`];
+/** The visit dimensions (each an attribute of the visits table). */
+export const visitDimensions = (): Dimension[] => FIXED.filter((d) => d.visitColumn !== undefined);
 
 /** The `/api/stats/breakdown/{dim}` names, as v2 dimensions. */
 export const BREAKDOWNS: Readonly<Record<string, readonly string[]>> = {

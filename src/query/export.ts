@@ -9,10 +9,11 @@ import { badRequest } from '../http/errors.js';
 import { EVENT_COLUMNS } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
 import { compileFilters, type Filter, filterDimensions, filterPatterns } from './filters.js';
+import { rounded } from './metrics.js';
 import { type Period, tsParam, wallClock } from './period.js';
 import { checkPatterns } from './run.js';
 import { ident, join, raw, type Sql, sql } from './sql.js';
-import { bucketRows, round, type Scope } from './stats.js';
+import { bucketRows, type Scope } from './stats.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -140,9 +141,9 @@ export async function dailyAggregates(q: QueryRunner, scope: Scope): Promise<Dai
     visitors: r?.visitors ?? 0,
     visits: r?.visits ?? 0,
     pageviews: r?.pageviews ?? 0,
-    views_per_visit: round(r?.views_per_visit ?? 0, 2),
-    bounce_rate: round(r?.bounce_rate ?? 0, 4),
-    visit_duration: Math.round(r?.visit_duration ?? 0),
+    views_per_visit: rounded.views_per_visit(r?.views_per_visit ?? 0),
+    bounce_rate: rounded.bounce_rate(r?.bounce_rate ?? 0),
+    visit_duration: rounded.visit_duration(r?.visit_duration ?? 0),
     events: r?.events ?? 0,
   }));
 }

@@ -23,7 +23,10 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
   await checkPatterns(q, filterPatterns(scope.filters)); // a bad regular expression is a 400
   // `props` is JSON object text (NULL without props); a key appears at most once per event.
   const { text, params } = render(sql`WITH ${join(
-    [...scopedEvents(q.events, scope), sql`k AS (SELECT unnest(json_keys(props)) AS key FROM scoped WHERE props IS NOT NULL)`],
+    [
+      ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
+      sql`k AS (SELECT unnest(json_keys(props)) AS key FROM scoped WHERE props IS NOT NULL)`,
+    ],
     ',\n',
   )}
   SELECT key, count(*) AS events FROM k GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`);

@@ -7,7 +7,11 @@ import { badRequest } from '../http/errors.js';
 import type { QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, type StatsQuery } from './builder.js';
 import { filterPatterns } from './filters.js';
+import { type Counts, ratios, share } from './metrics.js';
+import { type Plan, planQuery, rollupCandidate } from './planner.js';
+import { rollupQuery } from './rollup-query.js';
 import { render } from './sql.js';
+import { notePlan } from './trace.js';
 
 export interface ResultRow {
   dimensions: string[];
@@ -28,25 +32,39 @@ export function formatBucket(d: Date, unit: string | undefined): string {
   return unit === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00:00` : iso.slice(0, 10);
 }
 
+/** Asks the storage which days have rollups only when the query could use them. */
+async function plan(q: QueryRunner, query: StatsQuery): Promise<Plan> {
+  if (!q.rollupDays || !rollupCandidate(query)) return { kind: 'events' };
+  return planQuery(query, await q.rollupDays(query.siteId, query.period.from, query.period.to));
+}
+
 export async function runStats(q: QueryRunner, query: StatsQuery): Promise<ResultRow[]> {
   await checkPatterns(q, filterPatterns(query.filters));
-  const { text, params } = render(buildQuery(q.events, query));
+  const chosen = await plan(q, query);
+  notePlan(chosen.kind);
+  const events = q.eventsFor(query.siteId, query.period.from, query.period.to);
+  const { text, params } = render(chosen.kind === 'rollup' ? rollupQuery(events, query, chosen) : buildQuery({ events }, query));
   const rows = await q.all<Record<string, unknown>>(text, params);
   return rows.map((r) => {
-    const visits = num(r.visits);
+    const counts: Counts = {
+      visitors: num(r.visitors),
+      visits: num(r.visits),
+      pageviews: num(r.pageviews),
+      events: num(r.events),
+      bounces: num(r.bounces),
+      durationMs: num(r.duration_ms),
+    };
     return {
       dimensions: query.dimensions.map((d, i) => {
         const v = r[dimAlias(i)];
         return v instanceof Date ? formatBucket(v, d.unit) : String(v);
       }),
-      visitors: num(r.visitors),
-      pageviews: num(r.pageviews),
-      events: num(r.events),
-      visits,
-      bounce_rate: num(r.bounce_rate),
-      visit_duration: num(r.visit_duration),
-      views_per_visit: visits === 0 ? 0 : num(r.pageviews) / visits,
-      percentage: num(r.percentage),
+      visitors: counts.visitors,
+      pageviews: counts.pageviews,
+      events: counts.events,
+      visits: counts.visits,
+      ...ratios(counts),
+      percentage: share(counts.visitors, num(r.total_visitors)),
     };
   });
 }

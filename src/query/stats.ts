@@ -6,9 +6,9 @@ import type { QueryRunner } from '../storage/storage.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
+import { rounded } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { tsParam, wallClock } from './period.js';
-import { addTotals, type DailyRollups, type DayTotals, NO_TOTALS, rollupEligible } from './rollups.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -18,7 +18,6 @@ export interface Scope {
   filters: readonly Filter[];
 }
 
-export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 const ALL: Metric[] = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration'];
 
 export interface MainStats {
@@ -31,36 +30,15 @@ export interface MainStats {
   events: number;
 }
 
-/** Main stats from summed day totals (see rollups.ts). */
-function mainFromTotals(t: DayTotals): MainStats {
-  return {
-    unique_visitors: t.visitors,
-    visits: t.visits,
-    total_pageviews: t.pageviews,
-    views_per_visit: t.visits === 0 ? 0 : round(t.pageviews / t.visits, 2),
-    bounce_rate: t.visits === 0 ? 0 : round(t.bounces / t.visits, 4),
-    avg_visit_duration_secs: t.visits === 0 ? 0 : Math.round(t.durationMs / 1000 / t.visits),
-    events: t.events,
-  };
-}
-
-/** Day totals for the scope when it can be answered from them (see rollups.ts), else null. */
-async function dayTotals(q: QueryRunner, s: Scope, rollups: DailyRollups | undefined) {
-  if (!rollups || !rollupEligible(s.period, s.filters.length)) return null;
-  return rollups.days(q, s.siteId, s.period.from, s.period.to);
-}
-
-export async function mainStats(q: QueryRunner, s: Scope, rollups?: DailyRollups): Promise<MainStats> {
-  const days = await dayTotals(q, s, rollups);
-  if (days) return mainFromTotals([...days.values()].reduce(addTotals, NO_TOTALS));
+export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats> {
   const [r] = await runStats(q, { ...s, metrics: ALL, dimensions: [] });
   return {
     unique_visitors: r?.visitors ?? 0,
     visits: r?.visits ?? 0,
     total_pageviews: r?.pageviews ?? 0,
-    views_per_visit: round(r?.views_per_visit ?? 0, 2),
-    bounce_rate: round(r?.bounce_rate ?? 0, 4),
-    avg_visit_duration_secs: Math.round(r?.visit_duration ?? 0),
+    views_per_visit: rounded.views_per_visit(r?.views_per_visit ?? 0),
+    bounce_rate: rounded.bounce_rate(r?.bounce_rate ?? 0),
+    avg_visit_duration_secs: rounded.visit_duration(r?.visit_duration ?? 0),
     events: r?.events ?? 0,
   };
 }
@@ -113,46 +91,22 @@ export async function bucketRows(
   });
 }
 
-export async function timeseries(
-  q: QueryRunner,
-  s: Scope,
-  unit: Exclude<Interval, 'minute'>,
-  rollups?: DailyRollups,
-): Promise<TimeBucket[]> {
-  const days = unit === 'hour' ? null : await dayTotals(q, s, rollups);
-  if (days) {
-    // Each day's totals go to the bucket holding it (its week's Monday, its month's first day).
-    const byBucket = new Map<string, DayTotals>();
-    for (const [day, t] of days) {
-      const label = formatBucket(bucketStart(new Date(`${day}T00:00:00Z`), unit), unit);
-      byBucket.set(label, addTotals(byBucket.get(label) ?? NO_TOTALS, t));
-    }
-    return buckets(s.period, unit).map((b) => {
-      const date = formatBucket(b, unit);
-      const m = mainFromTotals(byBucket.get(date) ?? NO_TOTALS);
-      return {
-        date,
-        visitors: m.unique_visitors,
-        visits: m.visits,
-        pageviews: m.total_pageviews,
-        bounce_rate: m.bounce_rate,
-        visit_duration: m.avg_visit_duration_secs,
-      };
-    });
-  }
+export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
   return (await bucketRows(q, s, unit)).map(({ date, row: r }) => ({
     date,
     visitors: r?.visitors ?? 0,
     visits: r?.visits ?? 0,
     pageviews: r?.pageviews ?? 0,
-    bounce_rate: round(r?.bounce_rate ?? 0, 4),
-    visit_duration: Math.round(r?.visit_duration ?? 0),
+    bounce_rate: rounded.bounce_rate(r?.bounce_rate ?? 0),
+    visit_duration: rounded.visit_duration(r?.visit_duration ?? 0),
   }));
 }
 
 /** The first event time of a site, for `period=all`. */
 export async function firstEventAt(q: QueryRunner, siteId: string): Promise<Date | null> {
-  const { text, params } = render(sql`SELECT min(timestamp) AS first FROM ${raw(q.events)} e WHERE site_id = ${siteId}`);
+  const { text, params } = render(
+    sql`SELECT min(timestamp) AS first FROM ${raw(q.eventsFor(siteId))} e WHERE site_id = ${siteId}`,
+  );
   const rows = await q.all<{ first: Date | null }>(text, params);
   return rows[0]?.first ?? null;
 }
@@ -208,7 +162,7 @@ export async function breakdown(
       value: value(r),
       visitors: r.visitors,
       events: r.events,
-      conversion_rate: round(r.percentage, 1),
+      conversion_rate: rounded.conversion_rate(r.percentage),
     }));
   }
   const rows = await runStats(q, { ...s, metrics: [...ALL, 'percentage'], dimensions: dims, ...paging });
@@ -217,16 +171,17 @@ export async function breakdown(
     visitors: r.visitors,
     visits: r.visits,
     pageviews: r.pageviews,
-    bounce_rate: round(r.bounce_rate, 4),
-    visit_duration: Math.round(r.visit_duration),
-    percentage: round(r.percentage, 1),
+    bounce_rate: rounded.bounce_rate(r.bounce_rate),
+    visit_duration: rounded.visit_duration(r.visit_duration),
+    percentage: rounded.percentage(r.percentage),
   }));
 }
 
 export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new Date()): Promise<number> {
+  const since = new Date(now.getTime() - 5 * 60_000);
   const { text, params } = render(
-    sql`SELECT count(DISTINCT visitor_id) AS visitors FROM ${raw(q.events)} e
-        WHERE site_id = ${siteId} AND timestamp >= ${tsParam(new Date(now.getTime() - 5 * 60_000))}::TIMESTAMP`,
+    sql`SELECT count(DISTINCT visitor_id) AS visitors FROM ${raw(q.eventsFor(siteId, since, new Date(now.getTime() + 1)))} e
+        WHERE site_id = ${siteId} AND timestamp >= ${tsParam(since)}::TIMESTAMP`,
   );
   const rows = await q.all<{ visitors: bigint }>(text, params);
   return Number(rows[0]?.visitors ?? 0);

@@ -15,6 +15,7 @@ import { siteIdParam } from '../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from './builder.js';
 import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, parseFilters, withoutGoalFilters } from './filters.js';
+import { round, rounded, share } from './metrics.js';
 import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from './period.js';
 import { formatBucket, type ResultRow } from './run.js';
 import { buckets } from './stats.js';
@@ -378,7 +379,6 @@ export function planV2(req: V2Request, period: Period): V2Plan {
 // ---------------------------------------------------------------------------------------
 // The answer
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
 
 /** A week bucket never starts before the range does (Plausible's weekstart_not_before). */
@@ -390,16 +390,16 @@ const weekLabel = (label: string, period: Period) => {
 function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal: number | undefined): number | null {
   switch (m) {
     case 'views_per_visit':
-      return round(r.views_per_visit, 2);
+      return rounded.views_per_visit(r.views_per_visit);
     case 'bounce_rate':
       return Math.round(r.bounce_rate * 100);
     case 'visit_duration':
-      return Math.round(r.visit_duration);
+      return rounded.visit_duration(r.visit_duration);
     case 'percentage':
       // Without dimensions the one row is the total: 100, or null when there is nothing.
-      return !grouped && r.visitors === 0 ? null : round(r.percentage, 1);
+      return !grouped && r.visitors === 0 ? null : rounded.percentage(r.percentage);
     case 'conversion_rate':
-      return conversionTotal ? round((r.visitors / conversionTotal) * 100, 2) : 0;
+      return conversionTotal ? round(share(r.visitors, conversionTotal), 2) : 0;
     default:
       return r[m];
   }

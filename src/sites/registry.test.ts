@@ -26,7 +26,7 @@ function tempDir(): string {
 }
 
 async function openDb(dir: string): Promise<Database> {
-  const db = await Database.open(dir, 2);
+  const db = await Database.open(dir, undefined, 2);
   dbs.push(db);
   return db;
 }

@@ -10,6 +10,18 @@ export type SqlValue = string | number | bigint | boolean | null;
 export interface QueryRunner {
   /** SQL text naming every stored event, usable as `FROM ${events}`. */
   readonly events: string;
+  /**
+   * The stored events of one site, as `events` but opening only that site's files (and,
+   * given a range, only the UTC days it touches). The relation may still hold other
+   * sites' hot rows: queries keep their own `site_id` condition.
+   */
+  eventsFor(siteId: string, from?: Date, to?: Date): string;
+  /**
+   * The UTC days in [from, to) whose rollup is current and final (stored, no rows of the
+   * day still in the hot tier), each with the path of its rollup file (see
+   * docs/ARCHITECTURE.md, "Derived tier"). Optional: a backend without rollups scans.
+   */
+  rollupDays?(siteId: string, from: Date, to: Date): Promise<Map<string, string>>;
   all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
   /**
    * Streams one statement's rows chunk by chunk (arrays of values in select order); each
@@ -21,13 +33,6 @@ export interface QueryRunner {
     params: readonly SqlValue[],
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
   ): Promise<number>;
-  /**
-   * The UTC days (`YYYY-MM-DD`) in [from, to) on which the site has events, each with a
-   * version that changes whenever that day's stored events change — or null while some of
-   * them are not in their final form yet (the hot tier). Lets per-day results be reused.
-   * Optional: a backend without it gets no reuse.
-   */
-  dayVersions?(siteId: string, from: Date, to: Date): Promise<Map<string, string | null>>;
 }
 
 export interface FlushResult {
@@ -43,6 +48,19 @@ export interface StorageHealth {
   partitions: number;
   diskBytes: number;
   lastFlushAt: string | null;
+  /** Partitions whose visits and rollup are being (re)built; queries scan those days meanwhile. */
+  derivedPending: number;
+}
+
+/**
+ * The derived tables a store keeps per partition, defined by the query layer (which reads
+ * them) and built by the store (which knows when a partition changes).
+ */
+export interface DerivedTables {
+  /** SELECT of one row per visit of an events relation. */
+  visits(events: string): string;
+  /** A day's rollup rows, given the day's events and a relation of its `visits` rows. */
+  rollup(events: string, visits: string, siteId: string, day: string): { text: string; params: SqlValue[] };
 }
 
 export interface AppendOptions {
@@ -62,14 +80,14 @@ export interface EventStore {
   read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T>;
   /**
    * Streams one statement's result under the read lock (held until it resolves, so a flush
-   * cannot swap files mid-stream): `build` gets the events relation (as `QueryRunner.events`)
+   * cannot swap files mid-stream): `build` gets the events relations (as in `QueryRunner`)
    * and returns the SQL with bound parameters; `onRows` receives the rows chunk by chunk, as
    * arrays of values in select order, and is awaited before the next chunk is fetched — a
    * slow consumer slows the query instead of the result piling up in memory. Throwing from
    * `onRows` stops the stream. Resolves with the number of rows.
    */
   stream(
-    build: (events: string) => { text: string; params: readonly SqlValue[] },
+    build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number>;
   flush(): Promise<FlushResult>;

@@ -147,7 +147,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
    * dir under the read lock, and returns a stream of it that deletes the dir when it closes
    * (end, error, or client abort).
    */
-  const parquetFile = async (req: FastifyRequest, select: (events: string) => Sql) => {
+  const parquetFile = async (req: FastifyRequest, scope: Scope, select: (events: string) => Sql) => {
     const dir = await mkdtemp(join(tmpRoot, 'mallard-export-'));
     const cleanup = () =>
       rm(dir, { recursive: true, force: true }).catch((err) => req.log.error({ err }, 'export: temp dir not removed'));
@@ -155,7 +155,9 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
       await chmod(dir, 0o700);
       const file = join(dir, 'export.parquet');
       await deps.store.read(async (r) => {
-        const { text, params } = render(copyToParquet(select(r.events), file));
+        const { text, params } = render(
+          copyToParquet(select(r.eventsFor(scope.siteId, scope.period.from, scope.period.to)), file),
+        );
         await r.all(text, params);
       });
       const { size } = await stat(file);
@@ -176,7 +178,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     const produce = async () => {
       let pending = format === 'csv' ? csvRow(EVENT_COLUMN_NAMES) : '';
       await deps.store.stream(
-        (events) => render(eventsSelect(events, scope, 'text')),
+        (r) => render(eventsSelect(r.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, 'text')),
         async (rows) => {
           const text = pending + encode(rows);
           pending = '';
@@ -231,7 +233,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
       });
       const scope: Scope = { siteId, period, filters };
       if (format === 'parquet') {
-        const { stream, size } = await parquetFile(req, () => aggregatesSelect(rows));
+        const { stream, size } = await parquetFile(req, scope, () => aggregatesSelect(rows));
         return download(reply, format, kind, scope).header('content-length', String(size)).send(stream);
       }
       const body =
@@ -256,7 +258,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
       let body: { stream: Readable; size: number };
       const end = deps.metrics.querySeconds.startTimer({ endpoint: 'export' });
       try {
-        body = await parquetFile(req, (events) => eventsSelect(events, scope, 'native'));
+        body = await parquetFile(req, scope, (events) => eventsSelect(events, scope, 'native'));
       } finally {
         end();
         release(); // the file is written: no connection or lock is held while it is sent

@@ -28,6 +28,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps):
         buffer_events: storage.hotRows,
         wal_segments: storage.walSegments,
         partitions: storage.partitions,
+        derived_pending: storage.derivedPending,
         last_flush_at: storage.lastFlushAt,
       },
       disk: { data_bytes: storage.diskBytes, free_bytes: deps.freeDiskBytes() },

@@ -12,6 +12,7 @@ import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest } from '../errors.js';
 import { parseJsonBody } from '../json.js';
+import { withPlanHeader } from './stats.js';
 
 export interface QueryV2RouteDeps {
   store: EventStore;
@@ -27,20 +28,23 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  app.post('/api/v2/query', async (req) => {
+  app.post('/api/v2/query', async (req, reply) => {
     const body = jsonBody(req);
     const siteId = siteIdParam(body.site_id);
     await deps.guard.require(req, 'read', siteId);
     const request = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null);
     const end = deps.metrics.querySeconds.startTimer({ endpoint: 'v2_query' });
     try {
-      return await deps.store.read(async (r) => {
-        const period = request.period.name === 'all' ? startAllAt(request.period, await firstEventAt(r, siteId)) : request.period;
-        const plan = planV2(request, period);
-        const rows = await runStats(r, plan.query);
-        const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;
-        return shapeV2(request, plan, rows, total);
-      });
+      return await withPlanHeader(reply, () =>
+        deps.store.read(async (r) => {
+          const period =
+            request.period.name === 'all' ? startAllAt(request.period, await firstEventAt(r, siteId)) : request.period;
+          const plan = planV2(request, period);
+          const rows = await runStats(r, plan.query);
+          const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;
+          return shapeV2(request, plan, rows, total);
+        }),
+      );
     } finally {
       end();
     }

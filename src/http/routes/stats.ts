@@ -2,11 +2,10 @@
  * GET /api/stats/*: common parameters (site, period, filters) validated here once; the
  * answers are built by src/query.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { parseFiltersParam } from '../../query/filters.js';
 import { type Interval, type Period, resolveSitePeriod } from '../../query/period.js';
-import type { DailyRollups } from '../../query/rollups.js';
 import {
   breakdown,
   breakdownDimensions,
@@ -17,6 +16,7 @@ import {
   type Scope,
   timeseries,
 } from '../../query/stats.js';
+import { tracePlans } from '../../query/trace.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
@@ -30,8 +30,6 @@ export interface StatsRouteDeps {
   metrics: Metrics;
   /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
   timezoneOf?: (siteId: string) => string | null;
-  /** Reused per-day totals for the unfiltered main stats and chart. */
-  rollups?: DailyRollups;
 }
 
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
@@ -55,6 +53,13 @@ const previousPeriod = (p: Period): Period => {
   return { ...p, from: new Date(p.from.getTime() - span), to: p.from };
 };
 
+/** Runs a query function and reports the plans its statements used (`X-Mallard-Plan`: rollup, events). */
+export async function withPlanHeader<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T> {
+  const { result, plans } = await tracePlans(fn);
+  if (plans.length > 0) reply.header('x-mallard-plan', plans.join(','));
+  return result;
+}
+
 /**
  * Wraps a stats endpoint: authorizes, resolves the common parameters (site, period,
  * filters) once, refuses repeated parameters, and times the query.
@@ -62,7 +67,7 @@ const previousPeriod = (p: Period): Period => {
 export const statsHandler =
   (deps: StatsRouteDeps) =>
   <T>(endpoint: string, fn: (scope: Scope, q: Query, params: Query) => Promise<T>) =>
-  async (req: FastifyRequest) => {
+  async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Query;
     const siteId = siteParam(q);
     await deps.guard.require(req, 'read', siteId);
@@ -71,7 +76,7 @@ export const statsHandler =
     const scope: Scope = { siteId, period, filters: parseFiltersParam(q.filters) };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
-      return await fn(scope, q, req.params as Query);
+      return await withPlanHeader(reply, () => fn(scope, q, req.params as Query));
     } finally {
       end();
     }
@@ -85,9 +90,9 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
     handle('main', async (scope, q) => {
       if (q.compare !== undefined && q.compare !== 'previous_period') throw badRequest('compare: must be previous_period');
       return deps.store.read(async (r) => {
-        const current = await mainStats(r, scope, deps.rollups);
+        const current = await mainStats(r, scope);
         if (q.compare === undefined) return current;
-        const previous = await mainStats(r, { ...scope, period: previousPeriod(scope.period) }, deps.rollups);
+        const previous = await mainStats(r, { ...scope, period: previousPeriod(scope.period) });
         const change = Object.fromEntries(
           (Object.keys(current) as (keyof MainStats)[]).map((k) => [
             k,
@@ -115,7 +120,7 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
         if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit as Unit] > MAX_BUCKETS) {
           throw badRequest(`interval: ${unit} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         }
-        return timeseries(r, { ...scope, period }, unit as Unit, deps.rollups);
+        return timeseries(r, { ...scope, period }, unit as Unit);
       });
     }),
   );

@@ -36,7 +36,7 @@ export async function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<
   const shift = f.direction === 'forward' ? 'lead' : 'lag';
   const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
   const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.events, scope),
+    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
     sql`pv AS (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
         WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
     sql`w AS (SELECT ident, pathname, row_number() OVER o AS rn, [${raw(neighbours)}] AS around

@@ -34,7 +34,7 @@ export async function defaultFunnelCounts(
   }
   const counts = steps.map((_, i) => `(SELECT count(DISTINCT ident) FROM c${i + 1}) AS s${i + 1}`).join(', ');
   const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.events, scope),
+    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
     sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
         FROM scoped WHERE ${stepMask(steps)} <> 0)`,
     ...chains,

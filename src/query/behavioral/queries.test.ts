@@ -59,6 +59,7 @@ beforeAll(async () => {
   c.closeSync();
   runner = {
     events: 'ev',
+    eventsFor: () => 'ev',
     all: async <T>(sql: string, params: readonly unknown[]) => {
       const conn = await instance.connect();
       try {

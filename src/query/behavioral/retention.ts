@@ -46,7 +46,7 @@ export async function retention(
   // Periods by the site's clock.
   const bucket = dialect.truncate(unit, 'local_ts');
   const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.events, scope),
+    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
     sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
         FROM scoped GROUP BY ALL)`,
     sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,

@@ -6,9 +6,11 @@
  * Computed from the rows rather than the stored visit ids, so another gap and filters
  * that remove rows give the spec's answer; whole seconds, as the spec counts them.
  */
+
 import type { QueryRunner } from '../../storage/storage.js';
 import { scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
+import { rounded } from '../metrics.js';
 import { raw, render, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
@@ -22,11 +24,9 @@ export interface SessionStats {
   gap_secs: number;
 }
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-
 export async function sessionStats(q: QueryRunner, scope: Scope, gapSecs: number): Promise<SessionStats> {
   const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.events, scope),
+    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
     sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, event_name = 'pageview' AS pv FROM scoped)`,
     // A row starts a session when it is the identity's first or follows a gap longer than `gap`.
     sql`g AS (SELECT *, coalesce(t - lag(t) OVER (PARTITION BY ident ORDER BY t) > ${gapSecs}, true)::INTEGER AS brk FROM r)`,
@@ -40,9 +40,9 @@ export async function sessionStats(q: QueryRunner, scope: Scope, gapSecs: number
   const sessions = Number(row?.sessions ?? 0);
   return {
     total_sessions: sessions,
-    avg_session_duration_secs: Math.round(Number(row?.duration ?? 0)),
-    avg_pages_per_session: sessions === 0 ? 0 : round(Number(row?.pageviews ?? 0) / sessions, 2),
-    bounce_rate: round(Number(row?.bounce_rate ?? 0), 4),
+    avg_session_duration_secs: rounded.visit_duration(Number(row?.duration ?? 0)),
+    avg_pages_per_session: rounded.views_per_visit(sessions === 0 ? 0 : Number(row?.pageviews ?? 0) / sessions),
+    bounce_rate: rounded.bounce_rate(Number(row?.bounce_rate ?? 0)),
     gap_secs: gapSecs,
   };
 }

@@ -42,7 +42,9 @@ export async function eachVisitor(
   opts: VisitorRowsOptions,
   each: (ts: readonly number[], masks: readonly number[]) => void,
 ): Promise<number> {
-  const { text, params } = render(visitorRowsSql(q.events, scope, steps, opts));
+  const { text, params } = render(
+    visitorRowsSql(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, steps, opts),
+  );
   let counted = 0;
   let current = -1;
   const ts: number[] = [];
@@ -99,7 +101,7 @@ function visitorRowsSql(events: string, scope: Scope, steps: readonly Step[], op
 /** Distinct identities in scope (the denominator of sequence conversion). */
 export async function identitiesInScope(q: QueryRunner, scope: Scope): Promise<number> {
   const { text, params } = render(
-    sql`WITH ${joinCtes(scopedEvents(q.events, scope))} SELECT count(DISTINCT ${raw(IDENTITY)}) AS n FROM scoped`,
+    sql`WITH ${joinCtes(scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope))} SELECT count(DISTINCT ${raw(IDENTITY)}) AS n FROM scoped`,
   );
   const [row] = await q.all<{ n: bigint }>(text, params);
   return Number(row?.n ?? 0);

@@ -12,6 +12,14 @@ import { migrate } from './migrations.js';
 
 export const HOT_TABLE = 'hot.events';
 
+/** What the engine may use: a query that needs more memory fails (and spills to disk first) instead of growing the process. */
+export interface EngineLimits {
+  /** DuckDB's memory_limit, e.g. `256MB`. */
+  memoryLimit: string;
+  /** Worker threads (0: one per core). */
+  threads: number;
+}
+
 export class Database {
   private idle: DuckDBConnection[] = [];
   private waiters: ((c: DuckDBConnection) => void)[] = [];
@@ -23,8 +31,13 @@ export class Database {
     this.idle = [...conns];
   }
 
-  static async open(dataDir: string, poolSize = 4): Promise<Database> {
-    const instance = await DuckDBInstance.create(join(dataDir, 'mallard.duckdb'));
+  static async open(dataDir: string, limits?: EngineLimits, poolSize = 4): Promise<Database> {
+    const options: Record<string, string> = { temp_directory: join(dataDir, 'tmp') };
+    if (limits) {
+      options.memory_limit = limits.memoryLimit;
+      if (limits.threads > 0) options.threads = String(limits.threads);
+    }
+    const instance = await DuckDBInstance.create(join(dataDir, 'mallard.duckdb'), options);
     const first = await instance.connect();
     await first.run("ATTACH ':memory:' AS hot");
     await first.run(createTableSql(HOT_TABLE));

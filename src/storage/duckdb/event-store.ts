@@ -16,7 +16,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
 import { RwLock } from '../rw-lock.js';
-import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
+import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
 import {
   dropSuperseded,
@@ -28,7 +28,9 @@ import {
   partitionKey,
   scanPartitions,
 } from './cold-layout.js';
-import { Database, HOT_TABLE } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE } from './database.js';
+import { scanDerived } from './derived-layout.js';
+import { Deriver, literal } from './deriver.js';
 import { HotTable } from './hot-table.js';
 import { Sessionizer, sessionizedSql } from './sessionize.js';
 
@@ -42,6 +44,10 @@ export interface DuckDbStoreOptions {
   flushCount: number;
   log: Logger;
   onFlush?: (r: FlushResult) => void;
+  /** Per-partition visits and rollups to keep (none: queries always scan events). */
+  derived?: DerivedTables;
+  /** DuckDB's memory limit and threads. */
+  limits?: EngineLimits;
 }
 
 /** Columns written to Parquet: site_id and date live in the directory names. */
@@ -59,9 +65,6 @@ interface PlannedFile {
 /** A compacted file at least this large is left alone; later small files compact among themselves. */
 const LARGE_FILE_BYTES = 16 * 1024 * 1024;
 
-/** Quotes a server-generated path as a SQL literal (never used for client input). */
-const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 export class DuckDbEventStore implements EventStore {
   private readonly lock = new RwLock();
   private flushing: Promise<FlushResult> | null = null;
@@ -71,6 +74,9 @@ export class DuckDbEventStore implements EventStore {
   private needsCheck = new Set<string>();
   private closing = false;
   readonly sessions: Sessionizer;
+  /** The same partitions by site, then date: a query opens only its own site's files. */
+  private readonly bySite = new Map<string, Map<string, Partition>>();
+  private deriver: Deriver | null = null;
 
   private constructor(
     readonly db: Database,
@@ -81,11 +87,32 @@ export class DuckDbEventStore implements EventStore {
     private readonly opts: DuckDbStoreOptions,
   ) {
     this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
+    for (const p of partitions.values()) this.index(p);
+  }
+
+  private index(p: Partition): void {
+    const dates = this.bySite.get(p.siteId) ?? new Map<string, Partition>();
+    this.bySite.set(p.siteId, dates);
+    dates.set(p.date, p);
+  }
+
+  private unindex(p: Partition): void {
+    this.partitions.delete(partitionKey(p.siteId, p.date));
+    this.bySite.get(p.siteId)?.delete(p.date);
+  }
+
+  /** The site's partitions whose day lies in [from, to) (all of them without a range). */
+  private sitePartitions(siteId: string, from?: Date, to?: Date): Partition[] {
+    const dates = this.bySite.get(siteId);
+    if (!dates) return [];
+    const first = from ? utcDate(from) : '';
+    const last = to ? utcDate(new Date(to.getTime() - 1)) : '\uffff';
+    return [...dates.values()].filter((p) => p.date >= first && p.date <= last);
   }
 
   static async open(opts: DuckDbStoreOptions): Promise<DuckDbEventStore> {
     const eventsDir = join(opts.dataDir, 'events');
-    const db = await Database.open(opts.dataDir);
+    const db = await Database.open(opts.dataDir, opts.limits);
     const appenderConn = await db.instance.connect();
     const hot = new HotTable(await appenderConn.createAppender('events', 'main', 'hot'));
     const partitions = scanPartitions(eventsDir);
@@ -106,6 +133,13 @@ export class DuckDbEventStore implements EventStore {
     for (const p of partitions.values()) if (maxId(p) > top) top = maxId(p);
     store.seq = top;
     await store.restoreVisits();
+    if (opts.derived) {
+      const root = join(opts.dataDir, 'derived');
+      const current = scanDerived(root, partitions);
+      store.deriver = new Deriver(db, root, opts.derived, partitions, store.lock, opts.log, current);
+      // Partitions written before derived tables existed, or whose build a crash interrupted.
+      store.deriver.schedule([...partitions.keys()].filter((k) => !current.has(k)));
+    }
     opts.log.info(
       { replayed: pending.length, skipped: replayed.length - pending.length, tornLines, partitions: partitions.size },
       'storage opened',
@@ -137,6 +171,11 @@ export class DuckDbEventStore implements EventStore {
     }
   }
 
+  /** Resolves once no derived tables are being built (tests, benchmarks). */
+  async derivedIdle(): Promise<void> {
+    await this.deriver?.idle();
+  }
+
   get hotPending(): number {
     return this.hot.size;
   }
@@ -145,9 +184,10 @@ export class DuckDbEventStore implements EventStore {
     return this.lock.read(async () => {
       this.hot.drain();
       const runner: QueryRunner = {
-        events: this.eventsRelation(),
+        events: this.eventsRelation([...this.partitions.values()]),
+        eventsFor: (siteId, from, to) => this.eventsRelation(this.sitePartitions(siteId, from, to)),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
-        dayVersions: (siteId, from, to) => this.dayVersions(siteId, from, to),
+        rollupDays: (siteId, from, to) => this.rollupDays(siteId, from, to),
         // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
         stream: (sql, params, onRows) =>
           this.db.with(async (c) => {
@@ -164,40 +204,39 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  /** See QueryRunner.dayVersions: a day's version is its file list; a day with hot rows has none yet. Under the read lock. */
-  private async dayVersions(siteId: string, from: Date, to: Date): Promise<Map<string, string | null>> {
-    const first = utcDate(from);
-    const last = utcDate(new Date(to.getTime() - 1));
-    const out = new Map<string, string | null>();
-    for (const p of this.partitions.values()) {
-      if (p.siteId === siteId && p.date >= first && p.date <= last) out.set(p.date, p.files.map((f) => f.name).join(','));
-    }
+  /** See QueryRunner.rollupDays. Under the read lock. */
+  private async rollupDays(siteId: string, from: Date, to: Date): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const deriver = this.deriver;
+    if (!deriver) return out;
+    for (const p of this.sitePartitions(siteId, from, to)) if (deriver.isCurrent(p)) out.set(p.date, deriver.path(p, 'rollup'));
+    if (out.size === 0) return out;
     const hot = await this.db.all<{ day: string }>(
       `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
        WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
       [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
     );
-    for (const { day } of hot) out.set(day, null);
+    for (const { day } of hot) out.delete(day);
     return out;
   }
 
   /** See EventStore.stream: one statement under the read lock. */
   async stream(
-    build: (events: string) => { text: string; params: readonly SqlValue[] },
+    build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number> {
     return this.read((q) => {
-      const { text, params } = build(q.events);
+      const { text, params } = build(q);
       return q.stream(text, params, onRows);
     });
   }
 
-  /** hot ∪ cold, with the same columns; cold is read through a glob with hive partitions. */
-  private eventsRelation(): string {
+  /** hot ∪ the given partitions' files, with the same columns (site and date from the directory names). */
+  private eventsRelation(parts: readonly Partition[]): string {
     const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}`;
-    if (this.partitions.size === 0) return `(${hot})`;
-    const glob = literal(join(this.eventsDir, '*', '*', '*.parquet'));
-    const cold = `SELECT ${QUERY_COLUMNS} FROM read_parquet(${glob}, hive_partitioning = true, union_by_name = true,
+    const paths = parts.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
+    if (paths.length === 0) return `(${hot})`;
+    const cold = `SELECT ${QUERY_COLUMNS} FROM read_parquet([${paths.join(', ')}], hive_partitioning = true, union_by_name = true,
       hive_types = {'site_id': VARCHAR, 'date': DATE})`;
     return `(${cold} UNION ALL ${hot})`;
   }
@@ -240,6 +279,7 @@ export class DuckDbEventStore implements EventStore {
     // Only partitions this flush added a file to can have crossed the threshold.
     await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();
+    this.deriver?.schedule(planned.map((f) => partitionKey(f.partition.siteId, f.partition.date)));
     this.sessions.sweep();
     this.lastFlushAt = new Date();
     const result = { rows: closed.rows, files: planned.length, ms: performance.now() - started };
@@ -341,6 +381,7 @@ export class DuckDbEventStore implements EventStore {
       f.partition.files.push({ name: f.name, id: f.id, from: f.from });
       dropSuperseded(f.partition);
       this.partitions.set(partitionKey(f.partition.siteId, f.partition.date), f.partition);
+      this.index(f.partition);
     }
   }
 
@@ -385,7 +426,8 @@ export class DuckDbEventStore implements EventStore {
     await this.lock.write(async () => {
       for (const p of old) {
         rmSync(p.dir, { recursive: true, force: true });
-        this.partitions.delete(partitionKey(p.siteId, p.date));
+        this.unindex(p);
+        this.deriver?.forget(p);
         this.opts.log.info({ site_id: p.siteId, date: p.date }, 'retention: deleted partition');
       }
       await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE timestamp < $1::DATE`, [cutoff]);
@@ -424,6 +466,7 @@ export class DuckDbEventStore implements EventStore {
       partitions: this.partitions.size,
       diskBytes,
       lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
+      derivedPending: this.deriver?.pending ?? 0,
     };
   }
 
@@ -435,6 +478,7 @@ export class DuckDbEventStore implements EventStore {
   async close(): Promise<void> {
     this.closing = true;
     await this.flush();
+    await this.deriver?.stop();
     await this.wal.close();
     this.hot.close();
     this.db.close();

@@ -1,0 +1,38 @@
+/**
+ * The derived tables' definitions, which the store builds per partition (storage keeps
+ * them fresh; the query layer defines and reads them). Both are written by the same
+ * builder that scans events, so a rollup row is by construction what a scan of that day
+ * would answer.
+ */
+import type { DerivedTables } from '../storage/storage.js';
+import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect } from './builder.js';
+import { ROLLUP_SETS } from './rollup-sets.js';
+import { join, raw, render, sql } from './sql.js';
+
+const COUNTS =
+  'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
+
+export const derivedTables: DerivedTables = {
+  visits: (events) => visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS),
+
+  rollup(events, visits, siteId, day) {
+    const from = new Date(`${day}T00:00:00Z`);
+    const period = { name: 'custom' as const, from, to: new Date(from.getTime() + 86_400_000), interval: 'day' as const };
+    const parts = ROLLUP_SETS.map((set) => {
+      const q: StatsQuery = {
+        siteId,
+        period,
+        metrics: ['visitors', 'visits', 'pageviews', 'events'],
+        dimensions: set.dimensions,
+        filters: [],
+        customEventsOnly: set.customEventsOnly,
+      };
+      const hourly = set.dimensions[0]?.unit === 'hour';
+      const value = (i: number) => (set.dimensions[i] && !hourly ? raw(`${dimAlias(i)}::VARCHAR`) : raw('NULL::VARCHAR'));
+      const bucket = hourly ? sql`${raw(dimAlias(0))}::TIMESTAMP` : sql`${day}::DATE::TIMESTAMP`;
+      return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
+        FROM (${buildCounts({ events, visits }, q)})`;
+    });
+    return render(join(parts, '\nUNION ALL\n'));
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * What a day's rollup holds (docs/ARCHITECTURE.md, "Derived tier"): for each group of
+ * dimensions an unfiltered dashboard or API query asks for, the additive counts of
+ * metrics.ts per value. One row set per key; `''` is the day's totals, `time:hour` the
+ * hourly chart. Day, week and month buckets are sums of the totals rows.
+ */
+import type { StatsQuery } from './builder.js';
+import { BREAKDOWNS, type Dimension, dimension } from './dimensions.js';
+
+export interface RollupSet {
+  key: string;
+  dimensions: readonly Dimension[];
+  /** Only custom events count (the goals breakdown). */
+  customEventsOnly: boolean;
+}
+
+const dims = (names: readonly string[]) => names.map((n) => dimension(n) as Dimension);
+const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
+
+const SETS: RollupSet[] = (() => {
+  const out = new Map<string, RollupSet>();
+  const add = (names: readonly string[], customEventsOnly = false) =>
+    out.set(keyOf(names, customEventsOnly), { key: keyOf(names, customEventsOnly), dimensions: dims(names), customEventsOnly });
+  add([]);
+  add(['time:hour']);
+  for (const [name, names] of Object.entries(BREAKDOWNS)) add(names, name === 'events');
+  add(['event:name']);
+  add(['event:goal'], true);
+  return [...out.values()];
+})();
+
+export const ROLLUP_SETS: readonly RollupSet[] = SETS;
+
+/** Day, week and month buckets come from the totals rows. */
+const DAY_BUCKETS = new Set(['time:day', 'time:week', 'time:month']);
+
+/** The rollup rows a query's groups are sums of, if any (filters are checked by the planner). */
+export function rollupSetFor(q: Pick<StatsQuery, 'dimensions' | 'customEventsOnly'>): RollupSet | undefined {
+  const names = q.dimensions.map((d) => d.name);
+  const key = names.length === 1 && DAY_BUCKETS.has(names[0] ?? '') ? keyOf([], false) : keyOf(names, !!q.customEventsOnly);
+  return SETS.find((s) => s.key === key);
+}

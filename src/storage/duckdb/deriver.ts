@@ -1,0 +1,142 @@
+/**
+ * Builds the derived tier (one row per visit, the day's rollup; see derived-layout.ts) of
+ * partitions whose events changed, one partition at a time, in the background: a flush
+ * never waits for it, and until a partition's files are current, queries scan its events.
+ */
+import { renameSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { COLUMN_NAMES } from '../columns.js';
+import type { RwLock } from '../rw-lock.js';
+import type { DerivedTables } from '../storage.js';
+import { maxId, type Partition, partitionKey } from './cold-layout.js';
+import type { Database } from './database.js';
+import { type DerivedKind, derivedDir, derivedName, dropDerived } from './derived-layout.js';
+
+const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
+/** Quotes a server-generated path or a validated site id as a SQL literal. */
+export const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** The events of a partition's files as a relation with every event column. */
+export function partitionEvents(p: Partition): string {
+  const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
+  return `(SELECT ${FILE_COLUMNS}, ${literal(p.siteId)} AS site_id
+    FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false))`;
+}
+
+/** A build that fails (e.g. compaction replaced a file it was reading) is retried this often. */
+const ATTEMPTS = 3;
+
+export class Deriver {
+  private readonly queue = new Set<string>();
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly root: string,
+    private readonly tables: DerivedTables,
+    private readonly partitions: ReadonlyMap<string, Partition>,
+    private readonly lock: RwLock,
+    private readonly log: Logger,
+    /** Partition key → the id its current derived files were built at. */
+    readonly current: Map<string, bigint>,
+  ) {}
+
+  /** Whether the partition's derived files describe its events as they are now. Under the read lock. */
+  isCurrent(p: Partition): boolean {
+    return this.current.get(partitionKey(p.siteId, p.date)) === maxId(p);
+  }
+
+  path(p: Partition, kind: DerivedKind): string {
+    return join(derivedDir(this.root, p.siteId, p.date), derivedName(kind, maxId(p)));
+  }
+
+  get pending(): number {
+    return this.queue.size + (this.running ? 1 : 0);
+  }
+
+  /** Queues partitions for a rebuild (those already current are skipped when their turn comes). */
+  schedule(keys: Iterable<string>): void {
+    if (this.stopped) return;
+    for (const k of keys) this.queue.add(k);
+    if (!this.running && this.queue.size > 0) {
+      this.running = this.drain().finally(() => {
+        this.running = null;
+      });
+    }
+  }
+
+  /** Waits until nothing is queued or being built. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Forgets a deleted partition's files. Caller holds the write lock. */
+  forget(p: Partition): void {
+    dropDerived(this.root, p, null);
+    this.current.delete(partitionKey(p.siteId, p.date));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.clear();
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    for (const key of this.queue) {
+      this.queue.delete(key);
+      if (this.stopped) return;
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        const p = this.partitions.get(key);
+        if (!p || this.isCurrent(p)) break;
+        try {
+          await this.build(p);
+          break;
+        } catch (err) {
+          if (attempt === ATTEMPTS) this.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built');
+        }
+      }
+    }
+  }
+
+  /** Writes both files as temp files, then renames them into place if the partition has not moved on meanwhile. */
+  private async build(p: Partition): Promise<void> {
+    const snapshot: Partition = { ...p, files: [...p.files] };
+    const id = maxId(snapshot);
+    const dir = derivedDir(this.root, p.siteId, p.date);
+    const tmp = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id)}.tmp`);
+    await mkdir(dir, { recursive: true });
+    const events = partitionEvents(snapshot);
+    const started = performance.now();
+    try {
+      await this.db.with(async (c) => {
+        await c.run(`CREATE OR REPLACE TEMP TABLE derive_visits AS ${this.tables.visits(events)}`);
+        try {
+          await c.run(`COPY derive_visits TO ${literal(tmp('visits'))} (FORMAT parquet, COMPRESSION zstd)`);
+          const rollup = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
+          await c.run(
+            `COPY (${rollup.text}) TO ${literal(tmp('rollup'))} (FORMAT parquet, COMPRESSION zstd)`,
+            rollup.params as never,
+          );
+        } finally {
+          await c.run('DROP TABLE IF EXISTS derive_visits');
+        }
+      });
+      await this.lock.write(async () => {
+        const now = this.partitions.get(partitionKey(p.siteId, p.date));
+        if (!now || maxId(now) !== id) return; // moved on: a later build will follow
+        renameSync(tmp('visits'), join(dir, derivedName('visits', id)));
+        renameSync(tmp('rollup'), join(dir, derivedName('rollup', id)));
+        dropDerived(this.root, now, id);
+        this.current.set(partitionKey(p.siteId, p.date), id);
+      });
+      this.log.debug({ site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started) }, 'derived tables built');
+    } finally {
+      rmSync(tmp('visits'), { force: true });
+      rmSync(tmp('rollup'), { force: true });
+    }
+  }
+}
