@@ -31,9 +31,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ClickHousePeer, overviewQuestions } from './clickhouse.js';
 import { type Dataset, ensureDataset, MAIN_SITE, SMALL_SITE } from './generate.js';
 import { BenchFailure, cpuSeconds, envInt, machineBusySeconds, memory, TMP } from './lib.js';
-import { serverOutput, signIn, startServer, stopServer } from './server.js';
+import { serverOutput, signIn, startServer, stopServer, waitForDerived } from './server.js';
 
 // ---------------------------------------------------------------------------------------
 // settings
@@ -55,6 +56,8 @@ const FILTERED_SOME = new Set([
   'breakdown/countries',
 ]);
 const DAYS = 30;
+/** `0` skips the ClickHouse peer (bench/clickhouse.ts). */
+const CLICKHOUSE = process.env.BENCH_CLICKHOUSE !== '0';
 /** Only the endpoints whose label matches this regular expression (e.g. BENCH_ONLY='funnel|flow'). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const BEHAVIORAL_PATHS = new Set(['sessions', 'funnel', 'retention', 'sequences', 'flow'].map((e) => `/api/stats/${e}`));
@@ -674,6 +677,7 @@ async function main(): Promise<void> {
   log(`direct SQL: in-process DuckDB, threads = ${String(threads)} (the server's DuckDB uses its default: one per core)`);
 
   const { child, url } = await startServer(ds.eventsDir, log);
+  const derivedSecs = await waitForDerived(url, log);
   const cookie = await signIn(url);
   const afterStart = memory(child.pid);
   log(`server: signed in; RSS ${afterStart.rssMb.toFixed(0)} MB before the first query`);
@@ -743,6 +747,24 @@ async function main(): Promise<void> {
   }
   const after = memory(child.pid);
   const otherAll = otherCores(runStart, cpuSnapshot(child.pid));
+  const peerRows: string[][] = [];
+  if (CLICKHOUSE) {
+    // The peer runs after the server's queries, in this process: nothing else competes with it.
+    const peer = await ClickHousePeer.open(ds, log);
+    let sumServer = 0;
+    let sumPeer = 0;
+    for (const question of overviewQuestions(ds, MAIN_SITE)) {
+      const server = med(results.find((r) => r.endpoint === question.label && r.filter === '–')?.server ?? null);
+      const peerMs = median(peer.time(question.sql, WARMUP, RUNS));
+      if (server === null) continue;
+      sumServer += server;
+      sumPeer += peerMs;
+      peerRows.push([question.label, fmtMs(server), fmtMs(peerMs), `${(peerMs / server).toFixed(1)}×`]);
+      log(`clickhouse ${question.label}: ${fmtMs(peerMs)} ms`);
+    }
+    peerRows.push(['the overview, summed', fmtMs(sumServer), fmtMs(sumPeer), `${(sumPeer / sumServer).toFixed(1)}×`]);
+    peer.close();
+  }
 
   console.log('');
   console.log(
@@ -766,6 +788,17 @@ async function main(): Promise<void> {
             : `not timed (${filterNote})`
     }`,
   );
+  if (peerRows.length > 0) {
+    console.log('');
+    console.log(
+      'The unfiltered overview vs ClickHouse (chdb, events + visits MergeTree tables, 2 threads, warm; median ms; ' +
+        'ClickHouse ÷ server: above 1 = the server is faster):',
+    );
+    console.log('| question | server ms | ClickHouse ms | ClickHouse ÷ server |');
+    console.log('|---|--:|--:|--:|');
+    for (const r of peerRows) console.log(`| ${r.join(' | ')} |`);
+  }
+  console.log(`derived tables (visits, rollups) built at start-up in ${derivedSecs.toFixed(1)} s`);
   console.log('');
   console.log('Server vs direct SQL:');
   for (const c of checks) console.log(`  ${c.ok ? 'OK      ' : 'MISMATCH'} ${c.what}: ${c.detail}`);

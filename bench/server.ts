@@ -51,11 +51,21 @@ export function serverEnv(dataDir: string, port: number, extra: Record<string, s
   });
 }
 
-export async function startServer(eventsDir: string, log: (line: string) => void): Promise<{ child: Child; url: string }> {
+/**
+ * Starts the server on a fresh data directory linked to the data set's events, or, given
+ * `dataDir`, on that one again (a restart: its derived tables are kept).
+ */
+export async function startServer(
+  eventsDir: string,
+  log: (line: string) => void,
+  reuse?: { dataDir: string },
+): Promise<{ child: Child; url: string; dataDir: string }> {
   if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
-  const dataDir = mkdtempSync(join(TMP, 'mallard-bench-query-server-'));
-  tempDirs.push(dataDir);
-  symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(TMP, 'mallard-bench-query-server-'));
+  if (!reuse) {
+    tempDirs.push(dataDir);
+    symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
+  }
   const port = await freePort();
   const env = serverEnv(dataDir, port);
   const proc = spawn(process.execPath, [MAIN_JS, 'serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,7 +90,7 @@ export async function startServer(eventsDir: string, log: (line: string) => void
     try {
       if ((await fetch(`${url}/health`)).status === 200) {
         log(`server: pid ${child.pid}, ${url}, healthy after ${((performance.now() - t) / 1000).toFixed(1)} s`);
-        return { child, url };
+        return { child, url, dataDir };
       }
     } catch {
       // not listening yet
@@ -88,6 +98,24 @@ export async function startServer(eventsDir: string, log: (line: string) => void
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new BenchFailure(`the server did not become healthy (exit code ${proc.exitCode}):\n${output.slice(-20).join('\n')}`);
+}
+
+/**
+ * Waits until the server has built the visits and rollups of every day (on a fresh data
+ * directory it builds them for the whole data set at start-up, in the background) and
+ * returns how long that took from now, in seconds.
+ */
+export async function waitForDerived(url: string, log: (line: string) => void): Promise<number> {
+  const t = performance.now();
+  for (;;) {
+    const res = await fetch(`${url}/health/detailed`);
+    const pending = ((await res.json()) as { storage: { derived_pending?: number } }).storage.derived_pending ?? 0;
+    if (pending === 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const secs = (performance.now() - t) / 1000;
+  log(`server: visits and rollups of every day ready after ${secs.toFixed(1)} s`);
+  return secs;
 }
 
 export async function stopServer(c: Child): Promise<void> {

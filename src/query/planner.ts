@@ -15,8 +15,8 @@ export type Plan =
   | {
       kind: 'rollup';
       set: RollupSet;
-      /** Rollup files of the whole days read from rollups, by day. */
-      files: string[];
+      /** The whole days read from rollups (`YYYY-MM-DD`). */
+      days: string[];
       /** The rest of the period, scanned from events (merged, in order). */
       scan: TimeRange[];
     };
@@ -34,13 +34,13 @@ export function rollupCandidate(q: StatsQuery): RollupSet | undefined {
   return rollupSetFor(q);
 }
 
-/** Splits the query's period given the days with a current rollup (day → file). */
-export function planQuery(q: StatsQuery, rollupDays: ReadonlyMap<string, string>): Plan {
+/** Splits the query's period given the days with a current rollup. */
+export function planQuery(q: StatsQuery, rollupDays: ReadonlySet<string>): Plan {
   const set = rollupCandidate(q);
   if (!set || rollupDays.size === 0) return { kind: 'events' };
   const from = q.period.from.getTime();
   const to = q.period.to.getTime();
-  const files: string[] = [];
+  const days: string[] = [];
   const scan: TimeRange[] = [];
   const scanPart = (a: number, b: number) => {
     if (a >= b) return;
@@ -49,13 +49,13 @@ export function planQuery(q: StatsQuery, rollupDays: ReadonlyMap<string, string>
     else scan.push({ from: new Date(a), to: new Date(b) });
   };
   let t = from;
-  for (const day of [...rollupDays.keys()].sort()) {
+  for (const day of [...rollupDays].sort()) {
     const start = Date.parse(`${day}T00:00:00Z`);
     if (start < from || start + DAY_MS > to) continue; // not a whole day of the period
     scanPart(t, start);
-    files.push(rollupDays.get(day) as string);
+    days.push(day);
     t = start + DAY_MS;
   }
   scanPart(t, to);
-  return files.length === 0 ? { kind: 'events' } : { kind: 'rollup', set, files, scan };
+  return days.length === 0 ? { kind: 'events' } : { kind: 'rollup', set, days, scan };
 }

@@ -13,16 +13,21 @@ type RollupPlan = Extract<Plan, { kind: 'rollup' }>;
 const SUMS = 'sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events';
 const VISIT_SUMS = 'sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms';
 
-export function rollupQuery(events: string, q: StatsQuery, plan: RollupPlan): Sql {
-  const files = raw(`[${plan.files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`);
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `rollups`: the storage's relation of rollup rows (`site_id`, `day`, then the rollup columns). */
+export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan: RollupPlan): Sql {
+  // Planner-made dates (checked here too): a literal list keeps the day filter one IN.
+  const days = raw(plan.days.map((d) => (DAY.test(d) ? `DATE '${d}'` : 'NULL')).join(', '));
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   // A stored row's group: its values, or its bucket truncated to the query's unit.
   const groupCols = q.dimensions.map((d, i) =>
     fragment(`${d.unit ? dialect.truncate(d.unit, 'bucket') : `v${i}`} AS ${aliases[i]}`),
   );
   const lead = (cols: readonly Sql[]) => (cols.length > 0 ? sql`${join(cols, ', ')}, ` : sql``);
+  // One read of the files for both the query's rows and the day totals behind percentages.
   const stored = sql`SELECT ${lead(groupCols)}visitors, pageviews, events, visits, bounces, duration_ms
-    FROM read_parquet(${files}) WHERE dim = ${plan.set.key}`;
+    FROM stored WHERE dim = ${plan.set.key}`;
   const scanned = (query: StatsQuery) =>
     plan.scan.length > 0
       ? sql` UNION ALL BY NAME SELECT * FROM (${buildCounts({ events }, { ...query, ranges: plan.scan })})`
@@ -31,10 +36,12 @@ export function rollupQuery(events: string, q: StatsQuery, plan: RollupPlan): Sq
   const groupBy = aliases.length > 0 ? fragment(` GROUP BY ${aliases.join(', ')}`) : fragment('');
   const dimsOut = fragment(aliases.map((a) => `${a}, `).join(''));
   const parts = [
+    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND day IN (${days})
+        AND dim IN (${plan.set.key}, ''))`,
     sql`r AS (${stored}${scanned(base)})`,
-    sql`g AS (SELECT ${dimsOut}${raw(SUMS)} FROM r${groupBy})`,
-    sql`vg AS (SELECT ${dimsOut}${raw(VISIT_SUMS)} FROM r${groupBy})`,
-    sql`total AS (SELECT sum(visitors) AS visitors FROM (SELECT visitors FROM read_parquet(${files}) WHERE dim = ''${scanned({
+    sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
+    sql`vg AS (SELECT * FROM g)`,
+    sql`total AS (SELECT sum(visitors) AS visitors FROM (SELECT visitors FROM stored WHERE dim = ''${scanned({
       ...base,
       dimensions: [],
       customEventsOnly: false,

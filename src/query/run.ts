@@ -33,17 +33,20 @@ export function formatBucket(d: Date, unit: string | undefined): string {
 }
 
 /** Asks the storage which days have rollups only when the query could use them. */
-async function plan(q: QueryRunner, query: StatsQuery): Promise<Plan> {
-  if (!q.rollupDays || !rollupCandidate(query)) return { kind: 'events' };
-  return planQuery(query, await q.rollupDays(query.siteId, query.period.from, query.period.to));
+async function plan(q: QueryRunner, query: StatsQuery): Promise<{ plan: Plan; rollups: string }> {
+  if (!q.rollups || !rollupCandidate(query)) return { plan: { kind: 'events' }, rollups: '' };
+  const { days, relation } = await q.rollups(query.siteId, query.period.from, query.period.to);
+  return { plan: planQuery(query, days), rollups: relation };
 }
 
 export async function runStats(q: QueryRunner, query: StatsQuery): Promise<ResultRow[]> {
   await checkPatterns(q, filterPatterns(query.filters));
-  const chosen = await plan(q, query);
+  const { plan: chosen, rollups } = await plan(q, query);
   notePlan(chosen.kind);
   const events = q.eventsFor(query.siteId, query.period.from, query.period.to);
-  const { text, params } = render(chosen.kind === 'rollup' ? rollupQuery(events, query, chosen) : buildQuery({ events }, query));
+  const { text, params } = render(
+    chosen.kind === 'rollup' ? rollupQuery(events, rollups, query, chosen) : buildQuery({ events }, query),
+  );
   const rows = await q.all<Record<string, unknown>>(text, params);
   return rows.map((r) => {
     const counts: Counts = {

@@ -18,10 +18,11 @@ export interface QueryRunner {
   eventsFor(siteId: string, from?: Date, to?: Date): string;
   /**
    * The UTC days in [from, to) whose rollup is current and final (stored, no rows of the
-   * day still in the hot tier), each with the path of its rollup file (see
-   * docs/ARCHITECTURE.md, "Derived tier"). Optional: a backend without rollups scans.
+   * day still in the hot tier), and a relation holding their rollup rows with `site_id`
+   * and `day` columns (see docs/ARCHITECTURE.md, "Derived tier"). Optional: a backend
+   * without rollups scans.
    */
-  rollupDays?(siteId: string, from: Date, to: Date): Promise<Map<string, string>>;
+  rollups?(siteId: string, from: Date, to: Date): Promise<{ days: Set<string>; relation: string }>;
   all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
   /**
    * Streams one statement's rows chunk by chunk (arrays of values in select order); each

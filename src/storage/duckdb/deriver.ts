@@ -42,6 +42,8 @@ export class Deriver {
     private readonly log: Logger,
     /** Partition key → the id its current derived files were built at. */
     readonly current: Map<string, bigint>,
+    /** Called under the write lock when a partition's derived files are replaced. */
+    private readonly onReplaced: (p: Partition) => Promise<void>,
   ) {}
 
   /** Whether the partition's derived files describe its events as they are now. Under the read lock. */
@@ -132,6 +134,7 @@ export class Deriver {
         renameSync(tmp('rollup'), join(dir, derivedName('rollup', id)));
         dropDerived(this.root, now, id);
         this.current.set(partitionKey(p.siteId, p.date), id);
+        await this.onReplaced(now);
       });
       this.log.debug({ site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started) }, 'derived tables built');
     } finally {

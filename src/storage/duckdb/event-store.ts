@@ -32,6 +32,7 @@ import { Database, type EngineLimits, HOT_TABLE } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver, literal } from './deriver.js';
 import { HotTable } from './hot-table.js';
+import { ROLLUP_CACHE, RollupCache, type RollupFile } from './rollup-cache.js';
 import { Sessionizer, sessionizedSql } from './sessionize.js';
 
 export interface DuckDbStoreOptions {
@@ -77,6 +78,7 @@ export class DuckDbEventStore implements EventStore {
   /** The same partitions by site, then date: a query opens only its own site's files. */
   private readonly bySite = new Map<string, Map<string, Partition>>();
   private deriver: Deriver | null = null;
+  private readonly rollupCache: RollupCache;
 
   private constructor(
     readonly db: Database,
@@ -88,6 +90,7 @@ export class DuckDbEventStore implements EventStore {
   ) {
     this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
     for (const p of partitions.values()) this.index(p);
+    this.rollupCache = new RollupCache(db);
   }
 
   private index(p: Partition): void {
@@ -136,7 +139,9 @@ export class DuckDbEventStore implements EventStore {
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
       const current = scanDerived(root, partitions);
-      store.deriver = new Deriver(db, root, opts.derived, partitions, store.lock, opts.log, current);
+      store.deriver = new Deriver(db, root, opts.derived, partitions, store.lock, opts.log, current, (p) =>
+        store.rollupCache.evict(p.siteId, p.date),
+      );
       // Partitions written before derived tables existed, or whose build a crash interrupted.
       store.deriver.schedule([...partitions.keys()].filter((k) => !current.has(k)));
     }
@@ -187,7 +192,7 @@ export class DuckDbEventStore implements EventStore {
         events: this.eventsRelation([...this.partitions.values()]),
         eventsFor: (siteId, from, to) => this.eventsRelation(this.sitePartitions(siteId, from, to)),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
-        rollupDays: (siteId, from, to) => this.rollupDays(siteId, from, to),
+        rollups: (siteId, from, to) => this.rollups(siteId, from, to),
         // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
         stream: (sql, params, onRows) =>
           this.db.with(async (c) => {
@@ -204,20 +209,29 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  /** See QueryRunner.rollupDays. Under the read lock. */
-  private async rollupDays(siteId: string, from: Date, to: Date): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  /** See QueryRunner.rollups. Under the read lock. */
+  private async rollups(siteId: string, from: Date, to: Date): Promise<{ days: Set<string>; relation: string }> {
+    const days = new Set<string>();
     const deriver = this.deriver;
-    if (!deriver) return out;
-    for (const p of this.sitePartitions(siteId, from, to)) if (deriver.isCurrent(p)) out.set(p.date, deriver.path(p, 'rollup'));
-    if (out.size === 0) return out;
-    const hot = await this.db.all<{ day: string }>(
-      `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
-       WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
-      [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
+    if (!deriver) return { days, relation: ROLLUP_CACHE };
+    const files: RollupFile[] = [];
+    for (const p of this.sitePartitions(siteId, from, to)) {
+      if (deriver.isCurrent(p)) files.push({ siteId, date: p.date, id: maxId(p), path: deriver.path(p, 'rollup') });
+    }
+    if (files.length === 0) return { days, relation: ROLLUP_CACHE };
+    const hot = new Set(
+      (
+        await this.db.all<{ day: string }>(
+          `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
+           WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
+          [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
+        )
+      ).map((r) => r.day),
     );
-    for (const { day } of hot) out.delete(day);
-    return out;
+    const usable = files.filter((f) => !hot.has(f.date));
+    await this.rollupCache.ensure(usable);
+    for (const f of usable) if (this.rollupCache.has(siteId, f.date, f.id)) days.add(f.date);
+    return { days, relation: ROLLUP_CACHE };
   }
 
   /** See EventStore.stream: one statement under the read lock. */
@@ -273,6 +287,7 @@ export class DuckDbEventStore implements EventStore {
       await this.lock.write(async () => {
         this.install(planned);
         await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [closed.maxSeq]);
+        await this.rollupCache.trim();
       });
     }
     await this.wal.release(closed.paths);
@@ -428,6 +443,7 @@ export class DuckDbEventStore implements EventStore {
         rmSync(p.dir, { recursive: true, force: true });
         this.unindex(p);
         this.deriver?.forget(p);
+        await this.rollupCache.evict(p.siteId, p.date);
         this.opts.log.info({ site_id: p.siteId, date: p.date }, 'retention: deleted partition');
       }
       await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE timestamp < $1::DATE`, [cutoff]);
