@@ -329,7 +329,7 @@ const FUNNEL_WINDOW = 3600;
  * The behavioral endpoints and the most direct SQL for each: sessions and retention as the
  * textbook window queries; the default-mode funnel as a chain of joins (for each step-1
  * row the earliest qualifying row of each next step: the greedy chain reaches the longest
- * level, behavioral.md §3); `(?1).*(?2)` as "a cond-2 row after the first cond-1 row";
+ * level, docs/BEHAVIORAL.md §3); `(?1).*(?2)` as "a cond-2 row after the first cond-1 row";
  * flow as lead() after each identity's first view of the page.
  */
 function behavioralEndpoints(

@@ -3,7 +3,8 @@
  * Builds the tracking script: one minified file per combination of extensions (the
  * variants `/tracking/script[.<ext>…].js` serves), each with a gzip copy made here so the
  * server never compresses at request time. Fails, printing the size, when the default
- * `script.js` is over its gzip budget: the budget is part of the product (product.md §5).
+ * `script.js` is over its gzip budget: the budget is part of the product
+ * (docs/API.md, "Tracking script").
  *
  * Usage: node scripts/build-tracker.mjs [--out dist/tracker] [--budget 1024]
  * (the options exist so a test can prove that an over-budget build fails).

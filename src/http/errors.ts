@@ -1,7 +1,14 @@
 /**
- * Typed HTTP errors, thrown anywhere and turned into `{"error": ...}` by one handler.
+ * Typed HTTP errors, thrown by the web layer and turned into `{"error": ...}` by one
+ * handler, which also maps the domain's errors (src/errors.ts) to their status codes.
  * Unknown errors become a 500 with no internals in the body; they are logged instead.
  */
+import type { DomainError, ErrorKind } from '../errors.js';
+
+const STATUS: Record<ErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unavailable: 503 };
+
+/** The status code answering a domain error. */
+export const httpStatus = (err: DomainError): number => STATUS[err.kind];
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -12,8 +12,9 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { DomainError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { badRequest, HttpError } from './errors.js';
+import { badRequest, HttpError, httpStatus } from './errors.js';
 import { jsonTooDeep, TOO_DEEP_MESSAGE } from './json.js';
 import { registerSecurity } from './security.js';
 
@@ -70,6 +71,10 @@ export function createServer(log: Logger, metrics: Metrics, opts: ServerOptions 
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     if (err instanceof HttpError) {
       return reply.code(err.status).headers(err.headers).send({ error: err.message });
+    }
+    if (err instanceof DomainError) {
+      if (err.kind === 'unavailable') req.log.warn({ err: err.message, route: req.routeOptions.url }, 'request refused');
+      return reply.code(httpStatus(err)).send({ error: err.message });
     }
     const status = (err as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {

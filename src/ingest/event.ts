@@ -1,6 +1,6 @@
 /**
  * The shapes an event takes on its way through the pipeline: the stored row (`EventRow`,
- * docs/EVENTS.md) and the typed reasons a step may drop it for.
+ * docs/DATA.md §3) and the typed reasons a step may drop it for.
  */
 
 /** One stored row; the column order of the storage schema. */

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { isSiteId } from '../site-id.js';
 import type { DropReason } from './event.js';
 
@@ -24,12 +24,12 @@ export const LIMITS = {
 } as const;
 
 /** A 400 naming the offending field. */
-export class ValidationError extends HttpError {
+export class ValidationError extends DomainError {
   constructor(
     message: string,
     readonly reason: DropReason = 'invalid',
   ) {
-    super(400, message);
+    super('invalid', message);
   }
 }
 

@@ -30,11 +30,15 @@ export interface TimeRange {
 
 /**
  * Where a query reads: the events relation, and optionally a relation of precomputed visit
- * rows (`visitRowSelect` with every visit dimension) covering exactly those events' visits.
+ * rows (`visitRowSelect` with every visit dimension). Without `visitsScan` those rows are
+ * exactly the visits of the query's events; with it they cover the period except those
+ * ranges, whose visits are grouped from the events (visits never cross a UTC midnight, so
+ * the two parts never hold the same visit).
  */
 export interface Sources {
   events: string;
   visits?: string;
+  visitsScan?: readonly TimeRange[];
 }
 
 export interface OrderBy {
@@ -87,10 +91,14 @@ export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<s
 }
 
 /** The `sess` CTE: precomputed visit rows when the sources have them, else grouped from `ev`. */
-const visitsCte = (src: Sources, attrs: ReadonlyMap<string, string>): Sql =>
-  src.visits
-    ? sql`sess AS (SELECT * FROM ${raw(src.visits)})`
-    : sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
+function visitsCte(src: Sources, attrs: ReadonlyMap<string, string>): Sql {
+  if (!src.visits) return sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
+  if (!src.visitsScan || src.visitsScan.length === 0) return sql`sess AS (SELECT * FROM ${raw(src.visits)})`;
+  // The scanned ranges' visits carry every attribute the stored rows have, to line up by name.
+  return sql`scan_ev AS (SELECT * FROM ev WHERE ${join(src.visitsScan.map(inRange), ' OR ')}),
+    sess AS (SELECT * FROM ${raw(src.visits)} UNION ALL BY NAME
+      SELECT * FROM (${fragment(visitRowSelect('scan_ev', 'local_ts', ALL_VISIT_ATTRS))}))`;
+}
 
 /**
  * CTEs ending in `scoped`: the site's events in the period that pass the filters, with

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import {
   AGGREGATE_COLUMNS,
   aggregateCsvRow,
@@ -234,9 +234,9 @@ describe('raw-events query', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(HttpError);
-      expect((err as HttpError).status).toBe(400);
-      expect((err as HttpError).message).toContain(`"${dim}"`);
+      expect(err).toBeInstanceOf(DomainError);
+      expect((err as DomainError).kind).toBe('invalid');
+      expect((err as DomainError).message).toContain(`"${dim}"`);
     }
   });
 });

@@ -5,7 +5,7 @@
  * formula-injection guard), content types, and the download file name, which is built only
  * from validated values.
  */
-import { badRequest } from '../http/errors.js';
+import { invalidInput } from '../errors.js';
 import { EVENT_COLUMNS } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
 import { compileFilters, type Filter, filterDimensions, filterPatterns } from './filters.js';
@@ -190,7 +190,7 @@ export const EVENT_NUMERIC_COLUMNS: readonly boolean[] = EXPORT_EVENT_COLUMNS.ma
 export function requireEventLevelFilters(filters: readonly Filter[]): void {
   for (const d of filterDimensions(filters)) {
     if (d.level !== 'event') {
-      throw badRequest(
+      throw invalidInput(
         `filters: "${d.name}" is a visit dimension and cannot filter raw events (kind=events); use event:* dimensions or kind=aggregates`,
       );
     }

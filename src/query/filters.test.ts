@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { compileFilters, parseFilters, parseFiltersParam } from './filters.js';
 import { render } from './sql.js';
 
@@ -18,7 +18,7 @@ describe('parseFilters', () => {
     ['[["is","event:props:bad/key",["x"]]]', 'filters[0]: unknown dimension'],
     ['not json', 'filters: not valid JSON'],
   ])('%s → %s', (text, message) => {
-    expect(() => parseFiltersParam(text)).toThrow(HttpError);
+    expect(() => parseFiltersParam(text)).toThrow(DomainError);
     expect(() => parseFiltersParam(text)).toThrow(message);
   });
 

@@ -4,7 +4,7 @@
  * tree and compiled into one WHERE clause. Dimensions come from the allowlist, values are
  * bound parameters, regular expressions run in DuckDB's RE2 (linear time).
  */
-import { badRequest } from '../http/errors.js';
+import { invalidInput } from '../errors.js';
 import { dialect } from './dialect.js';
 import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { join, type Sql, sql } from './sql.js';
@@ -22,7 +22,7 @@ const LIMITS = { depth: 5, nodes: 100, values: 100, valueLength: 2000 } as const
 /** Parses the top-level filter list (implicitly and-ed); throws 400 naming the problem. */
 export function parseFilters(input: unknown, param = 'filters'): Filter[] {
   if (input === undefined || input === null) return [];
-  if (!Array.isArray(input)) throw badRequest(`${param}: must be a list of filters`);
+  if (!Array.isArray(input)) throw invalidInput(`${param}: must be a list of filters`);
   const budget = { nodes: 0 };
   return input.map((f, i) => parseOne(f, `${param}[${i}]`, 1, budget));
 }
@@ -34,55 +34,55 @@ export function parseFiltersParam(text: string | undefined): Filter[] {
   try {
     json = JSON.parse(text);
   } catch {
-    throw badRequest('filters: not valid JSON');
+    throw invalidInput('filters: not valid JSON');
   }
   return parseFilters(json);
 }
 
 function parseOne(f: unknown, at: string, depth: number, budget: { nodes: number }): Filter {
-  if (depth > LIMITS.depth) throw badRequest(`${at}: filters nested deeper than ${LIMITS.depth}`);
-  if (++budget.nodes > LIMITS.nodes) throw badRequest(`filters: more than ${LIMITS.nodes} filters`);
-  if (!Array.isArray(f) || typeof f[0] !== 'string') throw badRequest(`${at}: expected [operator, ...]`);
+  if (depth > LIMITS.depth) throw invalidInput(`${at}: filters nested deeper than ${LIMITS.depth}`);
+  if (++budget.nodes > LIMITS.nodes) throw invalidInput(`filters: more than ${LIMITS.nodes} filters`);
+  if (!Array.isArray(f) || typeof f[0] !== 'string') throw invalidInput(`${at}: expected [operator, ...]`);
   const op = f[0];
   if (op === 'and' || op === 'or') {
     const children = f[1];
     if (!Array.isArray(children) || children.length === 0 || f.length !== 2) {
-      throw badRequest(`${at}: "${op}" takes a non-empty list of filters`);
+      throw invalidInput(`${at}: "${op}" takes a non-empty list of filters`);
     }
     return { kind: op, children: children.map((c, i) => parseOne(c, `${at}[1][${i}]`, depth + 1, budget)) };
   }
   if (op === 'not') {
-    if (f.length !== 2) throw badRequest(`${at}: "not" takes one filter`);
+    if (f.length !== 2) throw invalidInput(`${at}: "not" takes one filter`);
     return { kind: 'not', child: parseOne(f[1], `${at}[1]`, depth + 1, budget) };
   }
   if (!(OPERATORS as readonly string[]).includes(op)) {
-    throw badRequest(`${at}: unknown operator "${op.slice(0, 40)}" (use ${OPERATORS.join(', ')}, and, or, not)`);
+    throw invalidInput(`${at}: unknown operator "${op.slice(0, 40)}" (use ${OPERATORS.join(', ')}, and, or, not)`);
   }
   const [, name, values, modifiers] = f as unknown[];
-  if (typeof name !== 'string') throw badRequest(`${at}: dimension must be a string`);
+  if (typeof name !== 'string') throw invalidInput(`${at}: dimension must be a string`);
   const dim = dimension(name);
-  if (!dim) throw badRequest(`${at}: unknown dimension "${name.slice(0, 80)}"`);
-  if (dim.level === 'time') throw badRequest(`${at}: filter time with the period or date_range, not "${name}"`);
+  if (!dim) throw invalidInput(`${at}: unknown dimension "${name.slice(0, 80)}"`);
+  if (dim.level === 'time') throw invalidInput(`${at}: filter time with the period or date_range, not "${name}"`);
   if (!Array.isArray(values) || values.length === 0 || values.length > LIMITS.values) {
-    throw badRequest(`${at}: values must be a list of 1 to ${LIMITS.values} strings`);
+    throw invalidInput(`${at}: values must be a list of 1 to ${LIMITS.values} strings`);
   }
   const clean = values.map((v) => {
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
     if (typeof v !== 'string' || v.length > LIMITS.valueLength) {
-      throw badRequest(`${at}: values must be strings of at most ${LIMITS.valueLength} characters`);
+      throw invalidInput(`${at}: values must be strings of at most ${LIMITS.valueLength} characters`);
     }
     return v;
   });
   let caseSensitive = true;
   if (modifiers !== undefined) {
     if (typeof modifiers !== 'object' || modifiers === null || Array.isArray(modifiers)) {
-      throw badRequest(`${at}: modifiers must be an object`);
+      throw invalidInput(`${at}: modifiers must be an object`);
     }
     const cs = (modifiers as Record<string, unknown>).case_sensitive;
-    if (cs !== undefined && typeof cs !== 'boolean') throw badRequest(`${at}: case_sensitive must be true or false`);
+    if (cs !== undefined && typeof cs !== 'boolean') throw invalidInput(`${at}: case_sensitive must be true or false`);
     caseSensitive = cs ?? true;
   }
-  if (f.length > 4) throw badRequest(`${at}: too many elements`);
+  if (f.length > 4) throw invalidInput(`${at}: too many elements`);
   return { kind: 'match', op: op as Operator, dim, values: clean, caseSensitive };
 }
 

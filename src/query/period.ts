@@ -1,9 +1,9 @@
 /**
- * Periods (product.md §3): `realtime|day|today|7d|30d|month|6mo|12mo|year|all` or a custom
+ * Periods (docs/DATA.md §10): `realtime|day|today|7d|30d|month|6mo|12mo|year|all` or a custom
  * `start_date`/`end_date` (inclusive), resolved to a half-open UTC time range plus the
  * default timeseries interval.
  */
-import { badRequest } from '../http/errors.js';
+import { invalidInput } from '../errors.js';
 
 export const PERIODS = ['realtime', 'day', 'today', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all', 'custom'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -22,11 +22,11 @@ const DAY = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseDate(value: string, param: string): Date {
-  if (!DATE.test(value)) throw badRequest(`${param}: expected YYYY-MM-DD`);
+  if (!DATE.test(value)) throw invalidInput(`${param}: expected YYYY-MM-DD`);
   const d = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw badRequest(`${param}: not a real date`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw invalidInput(`${param}: not a real date`);
   if (d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9998)
-    throw badRequest(`${param}: out of range (1970-01-01 to 9998-12-31)`);
+    throw invalidInput(`${param}: out of range (1970-01-01 to 9998-12-31)`);
   return d;
 }
 
@@ -40,16 +40,17 @@ export function resolvePeriod(
 ): Period {
   const today = startOfDay(now);
   if (q.start_date !== undefined || q.end_date !== undefined) {
-    if (q.start_date === undefined || q.end_date === undefined) throw badRequest('start_date and end_date go together');
-    if (q.period !== undefined && q.period !== 'custom') throw badRequest('period: use either period or start_date/end_date');
+    if (q.start_date === undefined || q.end_date === undefined) throw invalidInput('start_date and end_date go together');
+    if (q.period !== undefined && q.period !== 'custom') throw invalidInput('period: use either period or start_date/end_date');
     const from = parseDate(q.start_date, 'start_date');
     const last = parseDate(q.end_date, 'end_date');
-    if (last < from) throw badRequest('end_date: before start_date');
+    if (last < from) throw invalidInput('end_date: before start_date');
     const days = (last.getTime() - from.getTime()) / DAY + 1;
     return { name: 'custom', from, to: addDays(last, 1), interval: days <= 1 ? 'hour' : days <= 92 ? 'day' : 'month' };
   }
   const name = (q.period ?? '30d') as PeriodName;
-  if (!PERIODS.includes(name) || name === 'custom') throw badRequest(`period: must be one of ${PERIODS.slice(0, -1).join(', ')}`);
+  if (!PERIODS.includes(name) || name === 'custom')
+    throw invalidInput(`period: must be one of ${PERIODS.slice(0, -1).join(', ')}`);
   const anchor = q.date !== undefined ? parseDate(q.date, 'date') : today;
   switch (name) {
     case 'realtime':
@@ -133,6 +134,20 @@ export function resolveSitePeriod(
 export function inTimeZone(p: Period, tz: string | null | undefined): Period {
   if (!tz || tz === 'UTC' || p.name === 'realtime') return p;
   return { ...p, from: p.name === 'all' ? p.from : fromWallClock(p.from, tz), to: fromWallClock(p.to, tz), timezone: tz };
+}
+
+/**
+ * The one rule for where `all` starts: the site's local midnight (UTC midnight on a UTC
+ * site) of the day of its first event, or the period's last day when it has none. Other
+ * periods are returned as they are.
+ */
+export function startAllAt(period: Period, firstEvent: Date | null): Period {
+  if (period.name !== 'all') return period;
+  const tz = period.timezone;
+  const lastDayStart = tz ? fromWallClock(addDays(wallClock(period.to, tz), -1), tz) : addDays(period.to, -1);
+  if (!firstEvent || firstEvent >= lastDayStart) return { ...period, from: lastDayStart };
+  const from = tz ? fromWallClock(startOfDay(wallClock(firstEvent, tz)), tz) : startOfDay(firstEvent);
+  return { ...period, from };
 }
 
 /** Timestamp literal for binding: DuckDB TIMESTAMP text in UTC. */

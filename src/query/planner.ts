@@ -1,25 +1,30 @@
 /**
  * The one place that decides where a stats query reads (docs/ARCHITECTURE.md, "Query
- * planner"). Visitor ids and visits never cross a UTC midnight, so every count of
- * metrics.ts over a period is the sum of its counts over disjoint day ranges; the planner
- * splits the period into whole UTC days whose rollup is current (read from the rollup)
- * and the rest (scanned from events: hot days, days not yet rolled up, the partial days
- * at the edges of a time-zone site's period). Pure: the caller supplies which days have
- * a rollup.
+ * planner"): rollups, then the visits table, then events. Visitor ids and visits never
+ * cross a UTC midnight, so every count of metrics.ts over a period is the sum of its
+ * counts over disjoint day ranges, and a period's visits are the union of its days'
+ * visits. The planner splits the period into whole UTC days whose derived tables are
+ * current (read from them) and the rest (scanned from events: hot days, days not yet
+ * derived, the partial days at the edges of a time-zone site's period).
+ * Pure: the caller supplies which days have derived tables.
  */
 import type { StatsQuery, TimeRange } from './builder.js';
+import { filterDimensions } from './filters.js';
+import { VISIT_METRICS } from './metrics.js';
 import { type RollupSet, rollupSetFor } from './rollup-sets.js';
+
+/** Whole days read from derived tables, and the rest of the period (merged, in order). */
+export interface Split {
+  days: string[];
+  scan: TimeRange[];
+}
 
 export type Plan =
   | { kind: 'events' }
-  | {
-      kind: 'rollup';
-      set: RollupSet;
-      /** The whole days read from rollups (`YYYY-MM-DD`). */
-      days: string[];
-      /** The rest of the period, scanned from events (merged, in order). */
-      scan: TimeRange[];
-    };
+  /** Sums of rollup rows, plus counts scanned from events. */
+  | ({ kind: 'rollup'; set: RollupSet } & Split)
+  /** Events as usual, but each visit's row from the visits table instead of grouping its events. */
+  | ({ kind: 'visits' } & Split);
 
 const DAY_MS = 86_400_000;
 
@@ -34,10 +39,31 @@ export function rollupCandidate(q: StatsQuery): RollupSet | undefined {
   return rollupSetFor(q);
 }
 
-/** Splits the query's period given the days with a current rollup. */
-export function planQuery(q: StatsQuery, rollupDays: ReadonlySet<string>): Plan {
+/**
+ * Whether the visits table can serve the query: it needs visit rows (visit metrics, a visit
+ * dimension or filter), and time buckets are UTC ones (the stored visit start is UTC).
+ */
+export function visitsCandidate(q: StatsQuery): boolean {
+  if (q.ranges || q.period.name === 'realtime') return false;
+  if (q.period.timezone && q.dimensions.some((d) => d.unit !== undefined)) return false;
+  const visitLevel = [...q.dimensions, ...filterDimensions(q.filters), ...filterDimensions(q.totalFilters ?? [])].some(
+    (d) => d.visitColumn !== undefined,
+  );
+  return visitLevel || q.metrics.some((m) => VISIT_METRICS.has(m));
+}
+
+/** Picks the plan given the days whose rollup and visits are current (the same days: they are built together). */
+export function planQuery(q: StatsQuery, derivedDays: ReadonlySet<string>): Plan {
   const set = rollupCandidate(q);
-  if (!set || rollupDays.size === 0) return { kind: 'events' };
+  if (derivedDays.size === 0) return { kind: 'events' };
+  if (!set && !visitsCandidate(q)) return { kind: 'events' };
+  const split = splitPeriod(q, derivedDays);
+  if (split.days.length === 0) return { kind: 'events' };
+  return set ? { kind: 'rollup', set, ...split } : { kind: 'visits', ...split };
+}
+
+/** The period's whole UTC days found in `days`, and the ranges between them. */
+export function splitPeriod(q: Pick<StatsQuery, 'period'>, available: ReadonlySet<string>): Split {
   const from = q.period.from.getTime();
   const to = q.period.to.getTime();
   const days: string[] = [];
@@ -49,7 +75,7 @@ export function planQuery(q: StatsQuery, rollupDays: ReadonlySet<string>): Plan 
     else scan.push({ from: new Date(a), to: new Date(b) });
   };
   let t = from;
-  for (const day of [...rollupDays].sort()) {
+  for (const day of [...available].sort()) {
     const start = Date.parse(`${day}T00:00:00Z`);
     if (start < from || start + DAY_MS > to) continue; // not a whole day of the period
     scanPart(t, start);
@@ -57,5 +83,5 @@ export function planQuery(q: StatsQuery, rollupDays: ReadonlySet<string>): Plan 
     t = start + DAY_MS;
   }
   scanPart(t, to);
-  return days.length === 0 ? { kind: 'events' } : { kind: 'rollup', set, days, scan };
+  return { days, scan };
 }

@@ -3,14 +3,14 @@
  * buckets as `YYYY-MM-DD` or `YYYY-MM-DD HH:00:00`), metrics as unrounded numbers.
  * Endpoints round and shape them for their own contract.
  */
-import { badRequest } from '../http/errors.js';
-import type { QueryRunner } from '../storage/storage.js';
+import { invalidInput } from '../errors.js';
+import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, type StatsQuery } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
-import { type Plan, planQuery, rollupCandidate } from './planner.js';
+import { type Plan, planQuery, rollupCandidate, visitsCandidate } from './planner.js';
 import { rollupQuery } from './rollup-query.js';
-import { render } from './sql.js';
+import { render, type Sql } from './sql.js';
 import { notePlan } from './trace.js';
 
 export interface ResultRow {
@@ -32,22 +32,36 @@ export function formatBucket(d: Date, unit: string | undefined): string {
   return unit === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00:00` : iso.slice(0, 10);
 }
 
-/** Asks the storage which days have rollups only when the query could use them. */
-async function plan(q: QueryRunner, query: StatsQuery): Promise<{ plan: Plan; rollups: string }> {
-  if (!q.rollups || !rollupCandidate(query)) return { plan: { kind: 'events' }, rollups: '' };
-  const { days, relation } = await q.rollups(query.siteId, query.period.from, query.period.to);
-  return { plan: planQuery(query, days), rollups: relation };
+/** The statement for a query: its plan, and the SQL over the relations the plan reads. */
+async function statement(events: string, query: StatsQuery, view?: DerivedView): Promise<{ plan: Plan['kind']; sql: Sql }> {
+  const chosen = view ? planQuery(query, view.days) : ({ kind: 'events' } as const);
+  if (view && chosen.kind === 'rollup') {
+    return { plan: 'rollup', sql: rollupQuery(events, await view.rollups(chosen.days), query, chosen) };
+  }
+  if (view && chosen.kind === 'visits') {
+    return { plan: 'visits', sql: buildQuery({ events, visits: view.visits(chosen.days), visitsScan: chosen.scan }, query) };
+  }
+  return { plan: 'events', sql: buildQuery({ events }, query) };
+}
+
+/** Runs the query's statement, within a view of the derived tables when it could use them. */
+async function execute(q: QueryRunner, query: StatsQuery): Promise<Record<string, unknown>[]> {
+  const events = q.eventsFor(query.siteId, query.period.from, query.period.to);
+  const run = async (view?: DerivedView) => {
+    const { plan, sql } = await statement(events, query, view);
+    notePlan(plan);
+    const { text, params } = render(sql);
+    return q.all<Record<string, unknown>>(text, params);
+  };
+  if (q.derived && (rollupCandidate(query) || visitsCandidate(query))) {
+    return q.derived(query.siteId, query.period.from, query.period.to, run);
+  }
+  return run();
 }
 
 export async function runStats(q: QueryRunner, query: StatsQuery): Promise<ResultRow[]> {
   await checkPatterns(q, filterPatterns(query.filters));
-  const { plan: chosen, rollups } = await plan(q, query);
-  notePlan(chosen.kind);
-  const events = q.eventsFor(query.siteId, query.period.from, query.period.to);
-  const { text, params } = render(
-    chosen.kind === 'rollup' ? rollupQuery(events, rollups, query, chosen) : buildQuery({ events }, query),
-  );
-  const rows = await q.all<Record<string, unknown>>(text, params);
+  const rows = await execute(q, query);
   return rows.map((r) => {
     const counts: Counts = {
       visitors: num(r.visitors),
@@ -84,7 +98,7 @@ export async function checkPatterns(q: QueryRunner, patterns: readonly string[])
       try {
         await q.all("SELECT regexp_matches('', $1) AS ok", [p]);
       } catch {
-        throw badRequest(`filters: invalid regular expression "${p.slice(0, 80)}"`);
+        throw invalidInput(`filters: invalid regular expression "${p.slice(0, 80)}"`);
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The `/api/stats/*` answers, each a StatsQuery for the one builder, shaped and rounded
- * per product.md (bounce rate a fraction, durations whole seconds, percentages 0..100).
+ * per docs/METRICS.md, "Ratios" (bounce rate a fraction, durations whole seconds, percentages 0..100).
  */
 import type { QueryRunner } from '../storage/storage.js';
 import type { Metric } from './builder.js';
@@ -8,7 +8,7 @@ import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimension
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { rounded } from './metrics.js';
 import type { Interval, Period } from './period.js';
-import { tsParam, wallClock } from './period.js';
+import { startAllAt, tsParam, wallClock } from './period.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -100,6 +100,11 @@ export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interva
     bounce_rate: rounded.bounce_rate(r?.bounce_rate ?? 0),
     visit_duration: rounded.visit_duration(r?.visit_duration ?? 0),
   }));
+}
+
+/** A period with `all` resolved to where it starts (period.ts `startAllAt`); others unchanged. */
+export async function withAllResolved(q: QueryRunner, siteId: string, period: Period): Promise<Period> {
+  return period.name === 'all' ? startAllAt(period, await firstEventAt(q, siteId)) : period;
 }
 
 /** The first event time of a site, for `period=all`. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
+import { startAllAt } from './period.js';
 import type { ResultRow } from './run.js';
-import { parseV2Body, planV2, shapeV2, startAllAt, timeUnitFor } from './v2.js';
+import { parseV2Body, planV2, shapeV2, timeUnitFor } from './v2.js';
 
 const NOW = new Date('2026-03-15T12:34:56Z');
 const BASE = { site_id: 'a.test', metrics: ['visitors'], date_range: ['2026-01-10', '2026-01-12'] };
@@ -182,12 +183,12 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
     ['pagination: limit string', { ...BASE, pagination: { limit: '10' } }, 'pagination.limit: must be an integer'],
     ['pagination: negative offset', { ...BASE, pagination: { offset: -1 } }, 'pagination.offset: must be an integer, 0 or more'],
   ])('%s', (_name, body, message) => {
-    expect(() => parse(body)).toThrow(HttpError);
+    expect(() => parse(body)).toThrow(DomainError);
     expect(() => parse(body)).toThrow(message);
     try {
       parse(body);
     } catch (err) {
-      expect((err as HttpError).status).toBe(400);
+      expect((err as DomainError).kind).toBe('invalid');
     }
   });
 });

@@ -10,7 +10,7 @@
  * dimension), and `time` picks hour/day/week/month from the length of the range.
  */
 import { z } from 'zod';
-import { badRequest } from '../http/errors.js';
+import { invalidInput } from '../errors.js';
 import { siteIdParam } from '../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from './builder.js';
 import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
@@ -147,13 +147,13 @@ function fieldPath(path: readonly PropertyKey[]): string {
 
 function shapeError(error: z.ZodError): never {
   const issue = error.issues[0];
-  if (!issue) throw badRequest('body: invalid');
+  if (!issue) throw invalidInput('body: invalid');
   if (issue.code === 'unrecognized_keys') {
-    throw badRequest(`${fieldPath([...issue.path, issue.keys[0] ?? ''])}: unknown field`);
+    throw invalidInput(`${fieldPath([...issue.path, issue.keys[0] ?? ''])}: unknown field`);
   }
   // An order_by entry is named as a whole: `order_by[0]`, not `order_by[0][1]`.
   const path = issue.path[0] === 'order_by' ? issue.path.slice(0, 2) : issue.path;
-  throw badRequest(`${fieldPath(path) || 'body'}: ${issue.message}`);
+  throw invalidInput(`${fieldPath(path) || 'body'}: ${issue.message}`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ function shapeError(error: z.ZodError): never {
 /** Validates a v2 body (already parsed JSON); throws a 400 naming the first bad field. */
 /** `tz`: the site's time zone, for date ranges and time buckets (UTC when null). */
 export function parseV2Body(body: unknown, now = new Date(), tz: string | null = null): V2Request {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body: expected a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('body: expected a JSON object');
   const siteId = siteIdParam((body as Record<string, unknown>).site_id);
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) shapeError(parsed.error);
@@ -171,20 +171,20 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
   const metrics = b.metrics;
   const dup = (xs: readonly string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
   const dupMetric = dup(metrics);
-  if (dupMetric) throw badRequest(`metrics: "${dupMetric}" given twice`);
+  if (dupMetric) throw invalidInput(`metrics: "${dupMetric}" given twice`);
 
-  if (b.date_range === undefined) throw badRequest('date_range: required');
+  if (b.date_range === undefined) throw invalidInput('date_range: required');
   const period = inTimeZone(parseDateRange(b.date_range, b.date, tz ? wallClock(now, tz) : now), tz);
 
   const dimensions = b.dimensions ?? [];
   dimensions.forEach((name, i) => {
-    if (!isTime(name) && !dimension(name)) throw badRequest(`dimensions[${i}]: unknown dimension ${describe(name)}`);
+    if (!isTime(name) && !dimension(name)) throw invalidInput(`dimensions[${i}]: unknown dimension ${describe(name)}`);
   });
   const dupDim = dup(dimensions);
-  if (dupDim) throw badRequest(`dimensions: "${dupDim}" given twice`);
-  if (dimensions.filter(isTime).length > 1) throw badRequest('dimensions: at most one time dimension');
+  if (dupDim) throw invalidInput(`dimensions: "${dupDim}" given twice`);
+  if (dimensions.filter(isTime).length > 1) throw invalidInput('dimensions: at most one time dimension');
   if (dimensions.includes('event:goal') && dimensions.includes('event:page')) {
-    throw badRequest('dimensions: event:goal and event:page cannot be combined');
+    throw invalidInput('dimensions: event:goal and event:page cannot be combined');
   }
 
   const rawFilters = b.filters === undefined || b.filters === null ? [] : b.filters;
@@ -194,7 +194,7 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
 
   const orderBy = b.order_by?.map(([key, dir], i): OrderEntry => {
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
-      throw badRequest(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
+      throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
     return [key, dir];
   });
@@ -204,7 +204,7 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
     imports: b.include?.imports ?? false,
     time_labels: b.include?.time_labels ?? false,
   };
-  if (include.time_labels && !dimensions.some(isTime)) throw badRequest('include.time_labels: requires a time dimension');
+  if (include.time_labels && !dimensions.some(isTime)) throw invalidInput('include.time_labels: requires a time dimension');
 
   return {
     siteId,
@@ -226,17 +226,17 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
 function parseDateRange(range: unknown, date: string | undefined, now: Date): Period {
   const expected = `must be one of ${DATE_RANGES.join(', ')}, or [first, last] as two YYYY-MM-DD dates`;
   if (typeof range === 'string') {
-    if (!(DATE_RANGES as readonly string[]).includes(range)) throw badRequest(`date_range: ${expected}`);
+    if (!(DATE_RANGES as readonly string[]).includes(range)) throw invalidInput(`date_range: ${expected}`);
     const today = date === undefined ? now : parseDate(date, 'date');
     return resolvePeriod({ period: range }, today);
   }
-  if (!Array.isArray(range) || range.length !== 2) throw badRequest(`date_range: ${expected}`);
+  if (!Array.isArray(range) || range.length !== 2) throw invalidInput(`date_range: ${expected}`);
   const [first, last] = range as unknown[];
-  if (typeof first !== 'string') throw badRequest('date_range[0]: expected YYYY-MM-DD');
-  if (typeof last !== 'string') throw badRequest('date_range[1]: expected YYYY-MM-DD');
+  if (typeof first !== 'string') throw invalidInput('date_range[0]: expected YYYY-MM-DD');
+  if (typeof last !== 'string') throw invalidInput('date_range[1]: expected YYYY-MM-DD');
   const from = parseDate(first, 'date_range[0]');
-  if (parseDate(last, 'date_range[1]') < from) throw badRequest('date_range: the last date is before the first');
-  if (date !== undefined) throw badRequest(`date: only with a named date_range (${DATE_RANGES.join(', ')})`);
+  if (parseDate(last, 'date_range[1]') < from) throw invalidInput('date_range: the last date is before the first');
+  if (date !== undefined) throw invalidInput(`date: only with a named date_range (${DATE_RANGES.join(', ')})`);
   return resolvePeriod({ start_date: first, end_date: last });
 }
 
@@ -252,12 +252,12 @@ function checkFilters(filters: readonly Filter[], metrics: readonly Metric[]): v
       return;
     }
     const name = f.dim.name;
-    if (depth > 0 && TOP_LEVEL_ONLY.includes(name)) throw badRequest(`${at}: ${name} can only be filtered at the top level`);
+    if (depth > 0 && TOP_LEVEL_ONLY.includes(name)) throw invalidInput(`${at}: ${name} can only be filtered at the top level`);
     if (name === 'event:goal' && f.op !== 'is' && f.op !== 'contains') {
-      throw badRequest(`${at}: event:goal can only be filtered with is or contains`);
+      throw invalidInput(`${at}: event:goal can only be filtered with is or contains`);
     }
     if (depth > 0 && metrics.includes('conversion_rate') && name.startsWith(PROPS_PREFIX)) {
-      throw badRequest(`${at}: with conversion_rate, custom property filters can only be used at the top level`);
+      throw invalidInput(`${at}: with conversion_rate, custom property filters can only be used at the top level`);
     }
   };
   filters.forEach((f, i) => {
@@ -270,24 +270,24 @@ function checkMetrics(metrics: readonly Metric[], dimensions: readonly string[],
   const filtered = (name: string) => filtersOn(filters).includes(name);
   const goalFilter = filters.some((f) => f.kind === 'match' && f.dim.name === 'event:goal');
   if (metrics.includes('conversion_rate') && !dimensions.includes('event:goal') && !goalFilter) {
-    throw badRequest('metrics: conversion_rate can only be queried with an event:goal filter or dimension');
+    throw invalidInput('metrics: conversion_rate can only be queried with an event:goal filter or dimension');
   }
   if (metrics.includes('views_per_visit')) {
-    if (filtered('event:page')) throw badRequest('metrics: views_per_visit cannot be queried with a filter on event:page');
-    if (dimensions.length > 0) throw badRequest('metrics: views_per_visit cannot be queried with dimensions');
+    if (filtered('event:page')) throw invalidInput('metrics: views_per_visit cannot be queried with a filter on event:page');
+    if (dimensions.length > 0) throw invalidInput('metrics: views_per_visit cannot be queried with dimensions');
   }
   const eventDims = dimensions.filter((d) => d.startsWith('event:'));
   if (eventDims.length === 1 && eventDims[0] === 'event:page') return; // visit metrics by page are allowed
   const sessionMetrics = metrics.filter((m) => SESSION_ONLY.includes(m));
   if (sessionMetrics.length > 0 && eventDims.length > 0) {
-    throw badRequest(
+    throw invalidInput(
       `metrics: ${sessionMetrics.join(', ')} cannot be queried with the event dimension(s) ${eventDims.join(', ')}`,
     );
   }
   const eventMetrics = metrics.filter((m) => EVENT_ONLY.includes(m));
   const sessionDims = dimensions.filter((d) => SESSION_ONLY_DIMENSIONS.includes(d));
   if (eventMetrics.length > 0 && sessionDims.length > 0) {
-    throw badRequest(
+    throw invalidInput(
       `metrics: ${eventMetrics.join(', ')} cannot be queried with the visit dimension(s) ${sessionDims.join(', ')}`,
     );
   }
@@ -311,14 +311,6 @@ function filtersOn(filters: readonly Filter[]): string[] {
 const DAY_MS = 86_400_000;
 const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
 const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-
-/** "all" starts on the day of the site's first event (today when it has none), as in Plausible. */
-export function startAllAt(period: Period, firstEvent: Date | null): Period {
-  if (period.name !== 'all') return period;
-  const lastDay = new Date(period.to.getTime() - DAY_MS);
-  const from = firstEvent && firstEvent < lastDay ? startOfDay(firstEvent) : lastDay;
-  return { ...period, from };
-}
 
 /** Plausible's choice for the `time` dimension, by the length of the (inclusive) range. */
 export function timeUnitFor(period: Period): Unit {
@@ -370,7 +362,7 @@ export function planV2(req: V2Request, period: Period): V2Plan {
     // Counted by arithmetic (months as 28 days: an upper bound), not by listing them.
     const count = Math.ceil((period.to.getTime() - period.from.getTime()) / UNIT_MS[timeDim.slice('time:'.length) as Unit]) + 1;
     if (count > MAX_TIME_LABELS) {
-      throw badRequest(`include.time_labels: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
+      throw invalidInput(`include.time_labels: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
     }
   }
   return plan;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
+import { httpStatus } from '../http/errors.js';
 import { Database } from '../storage/duckdb/database.js';
 import { applyConfiguredSites, normalizeOrigin, normalizeTimeZone, SiteRegistry } from './registry.js';
 
@@ -42,12 +43,12 @@ async function fresh(): Promise<{ dir: string; db: Database; registry: SiteRegis
   return { dir, db, registry: await SiteRegistry.open(db) };
 }
 
-/** The HttpError a promise (or function) fails with. */
+/** The DomainError a promise (or function) fails with. */
 async function failure(fn: () => unknown): Promise<{ status: number; message: string }> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof HttpError) return { status: err.status, message: err.message };
+    if (err instanceof DomainError) return { status: httpStatus(err), message: err.message };
     throw err;
   }
   throw new Error('expected a failure');

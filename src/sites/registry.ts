@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { badRequest, conflict, notFound } from '../http/errors.js';
+import { conflict, invalidInput, notFound } from '../errors.js';
 import { SITE_ID, SITE_ID_MAX } from '../site-id.js';
 import type { Database } from '../storage/duckdb/database.js';
 
@@ -124,7 +124,7 @@ function check<T>(schema: z.ZodType<T, unknown>, value: unknown, field: string):
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const at = field + (issue?.path ?? []).map((p) => `[${String(p)}]`).join('');
-  throw badRequest(`${at}: ${issue?.message ?? 'invalid'}`);
+  throw invalidInput(`${at}: ${issue?.message ?? 'invalid'}`);
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -224,7 +224,7 @@ export class SiteRegistry {
    * origin); 404 when the site is missing, 400 for an invalid field or a different id.
    */
   async update(id: string, patch: Partial<SiteInput>): Promise<Site> {
-    if (patch.id !== undefined && patch.id !== id) throw badRequest('id: cannot be changed');
+    if (patch.id !== undefined && patch.id !== id) throw invalidInput('id: cannot be changed');
     const changes: Partial<Omit<Site, 'id' | 'createdAt'>> = {};
     if (patch.origins !== undefined) changes.origins = check(siteFields.origins, patch.origins, 'origins');
     if (patch.timezone !== undefined) {

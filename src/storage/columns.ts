@@ -1,5 +1,5 @@
 /**
- * The event storage schema (product.md §2) as data: one list drives the hot table DDL,
+ * The event storage schema (docs/DATA.md §3) as data: one list drives the hot table DDL,
  * the appender, the write-ahead log encoding and the Parquet projection, so the tiers
  * cannot drift apart. `seq` is the ingest sequence number that makes flushing exactly-once.
  */

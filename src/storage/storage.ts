@@ -17,12 +17,11 @@ export interface QueryRunner {
    */
   eventsFor(siteId: string, from?: Date, to?: Date): string;
   /**
-   * The UTC days in [from, to) whose rollup is current and final (stored, no rows of the
-   * day still in the hot tier), and a relation holding their rollup rows with `site_id`
-   * and `day` columns (see docs/ARCHITECTURE.md, "Derived tier"). Optional: a backend
-   * without rollups scans.
+   * Runs `fn` with a view of the site's derived tables (visits, rollups; see
+   * docs/ARCHITECTURE.md, "Derived tier") for [from, to), which stay in place until `fn`
+   * resolves. Optional: a backend without derived tables scans events.
    */
-  rollups?(siteId: string, from: Date, to: Date): Promise<{ days: Set<string>; relation: string }>;
+  derived?<T>(siteId: string, from: Date, to: Date, fn: (view: DerivedView) => Promise<T>): Promise<T>;
   all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
   /**
    * Streams one statement's rows chunk by chunk (arrays of values in select order); each
@@ -34,6 +33,18 @@ export interface QueryRunner {
     params: readonly SqlValue[],
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
   ): Promise<number>;
+}
+
+export interface DerivedView {
+  /**
+   * The UTC days (`YYYY-MM-DD`) whose derived tables are current and final: stored, and no
+   * rows of the day still in the hot tier.
+   */
+  days: ReadonlySet<string>;
+  /** A relation of these days' rollup rows, with `site_id` and `day` columns first. */
+  rollups(days: readonly string[]): Promise<string>;
+  /** A relation of these days' visit rows (`visitRowSelect` with every visit attribute). */
+  visits(days: readonly string[]): string;
 }
 
 export interface FlushResult {

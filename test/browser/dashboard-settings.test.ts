@@ -18,7 +18,7 @@
  *   P2 10:00:00 /, 10:00:30 /about, 10:01:00 /pricing, 10:02:00 Signup on /pricing {plan: free}
  *   P3 10:00:00 /, 10:01:00 /pricing {variant: B}
  *   P4 10:00:00 /, 10:00:30 /blog
- * Funnel / → /pricing → Signup (window 1 day), worked out with behavioral.md §3:
+ * Funnel / → /pricing → Signup (window 1 day), worked out with docs/BEHAVIORAL.md §3:
  *   default: P1 3, P2 3 (/about is no step, ignored), P3 2, P4 1 → 4, 3, 2
  *     (drop-off 1 = 25 %, 1 = 33.3 %);
  *   strict_order: P2 and P4 stop at their second page (/about, /blog match no step) → P1 3,

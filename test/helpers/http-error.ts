@@ -1,13 +1,13 @@
 /**
- * For tests: the HttpError a call throws (anything else thrown, or nothing, fails the test).
+ * For tests: the DomainError a call throws (anything else thrown, or nothing, fails the test).
  */
-import { HttpError } from '../../src/http/errors.js';
+import { DomainError } from '../../src/errors.js';
 
-export function thrownHttpError(f: () => unknown): HttpError {
+export function thrownDomainError(f: () => unknown): DomainError {
   try {
     f();
   } catch (e) {
-    if (e instanceof HttpError) return e;
+    if (e instanceof DomainError) return e;
     throw e;
   }
   throw new Error('did not throw');

@@ -2,7 +2,7 @@
  * The behavioral endpoints (sessions, funnel, retention, sequences, flow) over a fixed
  * data set loaded through POST /api/events: answered from the hot tier, from Parquet after
  * a graceful restart, and for a copy imported in reverse order across two batches. Every
- * expected number below is worked out by hand from the fixture and behavioral.md.
+ * expected number below is worked out by hand from the fixture and docs/BEHAVIORAL.md.
  *
  * Fixture, site beh-a.test, 2026-03-02 (a Monday) .. 03-22, all times UTC.
  * Signed-in users (user_id, one identity across days):

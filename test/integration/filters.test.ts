@@ -3,11 +3,12 @@
  * fixed multi-day data set, loaded through POST /api/events, and exact JSON answers worked
  * out by hand for every case below.
  *
- * Semantics under test (product.md §2–3, docs/API.md): visit dimensions are taken from the
- * visit's first event (entry page = first page view, exit page = last page view); an event
- * filter keeps the matching events; visitors = distinct daily visitor ids among the kept
- * events; pageviews/events = kept events; visits, bounce_rate and visit_duration are over
- * the visits containing a kept event, using the whole visit's event count and duration.
+ * Semantics under test (docs/DATA.md §2, §11, docs/METRICS.md, docs/API.md): visit
+ * dimensions are taken from the visit's first event (entry page = first page view, exit
+ * page = last page view); an event filter keeps the matching events; visitors = distinct
+ * daily visitor ids among the kept events; pageviews/events = kept events; visits,
+ * bounce_rate and visit_duration are over the visits containing a kept event, using the
+ * whole visit's event count and duration.
  * A breakdown's percentage (and a goal's conversion_rate) is its visitors over all visitors
  * of the filtered period. Rows are ordered by visitors desc, then value (bytewise, so
  * "(not set)" < "/" < "A" < "a").

@@ -1,6 +1,6 @@
 /**
  * GET /api/stats/{sessions,funnel,retention,sequences,flow}: the behavioral analyses
- * (behavioral.md), with the common parameters of every stats endpoint. Each endpoint's
+ * (docs/BEHAVIORAL.md), with the common parameters of every stats endpoint. Each endpoint's
  * own parameters are validated here; a pattern or step list the product cannot run
  * safely is refused with a 400 before any query starts.
  */

@@ -42,7 +42,7 @@ import {
 import { parseFiltersParam } from '../../query/filters.js';
 import { type Period, resolveSitePeriod } from '../../query/period.js';
 import { render, type Sql } from '../../query/sql.js';
-import { firstEventAt, type Scope } from '../../query/stats.js';
+import { type Scope, withAllResolved } from '../../query/stats.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -212,13 +212,10 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     const filters = parseFiltersParam(q.filters);
     if (kind === 'events') requireEventLevelFilters(filters);
     let period: Period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
+    if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
 
     if (kind === 'aggregates') {
       const rows = await deps.store.read(async (r) => {
-        if (period.name === 'all') {
-          const first = await firstEventAt(r, siteId);
-          period = { ...period, from: first ?? new Date(period.to.getTime() - DAY_MS) };
-        }
         if ((period.to.getTime() - period.from.getTime()) / DAY_MS > MAX_DAYS) {
           throw badRequest(
             `${period.name === 'custom' ? 'start_date' : 'period'}: daily aggregates cover at most ${MAX_DAYS} days`,
@@ -246,10 +243,6 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     // Raw events.
     await deps.store.read(async (r) => {
       await checkFilterPatterns(r, filters);
-      if (period.name === 'all') {
-        const first = await firstEventAt(r, siteId);
-        period = { ...period, from: first ?? new Date(period.to.getTime() - DAY_MS) };
-      }
     });
     const scope: Scope = { siteId, period, filters };
     exportFileName(siteId, period, kind, format); // a server fault here must come before the export starts

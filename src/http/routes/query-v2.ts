@@ -5,8 +5,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { runStats } from '../../query/run.js';
-import { firstEventAt } from '../../query/stats.js';
-import { parseV2Body, planV2, shapeV2, startAllAt } from '../../query/v2.js';
+import { withAllResolved } from '../../query/stats.js';
+import { parseV2Body, planV2, shapeV2 } from '../../query/v2.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
@@ -37,8 +37,7 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
     try {
       return await withPlanHeader(reply, () =>
         deps.store.read(async (r) => {
-          const period =
-            request.period.name === 'all' ? startAllAt(request.period, await firstEventAt(r, siteId)) : request.period;
+          const period = await withAllResolved(r, siteId, request.period);
           const plan = planV2(request, period);
           const rows = await runStats(r, plan.query);
           const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;

@@ -9,12 +9,12 @@ import { type Interval, type Period, resolveSitePeriod } from '../../query/perio
 import {
   breakdown,
   breakdownDimensions,
-  firstEventAt,
   type MainStats,
   mainStats,
   realtimeVisitors,
   type Scope,
   timeseries,
+  withAllResolved,
 } from '../../query/stats.js';
 import { tracePlans } from '../../query/trace.js';
 import { siteIdParam } from '../../site-id.js';
@@ -72,7 +72,8 @@ export const statsHandler =
     const siteId = siteParam(q);
     await deps.guard.require(req, 'read', siteId);
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
-    const period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
+    let period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
+    if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
     const scope: Scope = { siteId, period, filters: parseFiltersParam(q.filters) };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
@@ -110,13 +111,7 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
       const unit = (q.interval ?? (scope.period.interval === 'minute' ? 'hour' : scope.period.interval)) as Interval;
       if (!(INTERVALS as readonly string[]).includes(unit)) throw badRequest(`interval: must be one of ${INTERVALS.join(', ')}`);
       return deps.store.read(async (r) => {
-        let period = scope.period;
-        if (period.name === 'all') {
-          const first = await firstEventAt(r, scope.siteId);
-          // From the first event's UTC midnight (on UTC sites): nothing is earlier, and whole days can use day totals.
-          const start = first && !period.timezone ? new Date(Math.floor(first.getTime() / 86_400_000) * 86_400_000) : first;
-          period = { ...period, from: start ?? new Date(period.to.getTime() - 86_400_000) };
-        }
+        const period = scope.period;
         if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit as Unit] > MAX_BUCKETS) {
           throw badRequest(`interval: ${unit} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         }

@@ -3,7 +3,7 @@
  *
  * Why it exists: crawlers, monitors, scripts and headless browsers would otherwise
  * inflate visitor counts; the ingestion endpoint answers them 202 and drops the event
- * (product.md §3). `isbot` carries the maintained pattern list; on top of it, a
+ * (docs/DATA.md §9). `isbot` carries the maintained pattern list; on top of it, a
  * missing UA is a bot (every real browser sends one) and a few automation markers
  * are added that isbot lets through (e.g. a Lighthouse audit with a plain Chrome UA).
  * The check runs for every request and real traffic repeats few UAs, so results are

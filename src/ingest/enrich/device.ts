@@ -1,5 +1,5 @@
 /**
- * Device class of an event (product.md §2, "device").
+ * Device class of an event (docs/DATA.md §7).
  *
  * Why it exists: the screen width the tracker sends says more about the device than
  * the User-Agent does (iPads report a desktop UA, laptops and desktops share one),

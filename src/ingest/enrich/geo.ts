@@ -1,7 +1,7 @@
 /**
  * IP → country / region / city, from a MaxMind DB (.mmdb) file.
  *
- * Why it exists: the client IP is never stored (product.md §1), so its location is
+ * Why it exists: the client IP is never stored (docs/DATA.md §1), so its location is
  * resolved at ingest. Out of the box the CC0 country database bundled by
  * `@ip-location-db/geo-whois-asn-country-mmdb` is used (country only); an operator
  * may point at a GeoLite2/GeoIP2 City file for region and city. Both record shapes

@@ -1,5 +1,5 @@
 /**
- * Referrer → stored referrer, source and channel (product.md §2, "source", "channel").
+ * Referrer → stored referrer, source and channel (docs/DATA.md §5).
  *
  * Why it exists: the dashboard attributes visits by source ("Google", "Hacker News",
  * "example.com") and by a GA4-style channel ("Organic Search", "Email", …). Both are

@@ -1,5 +1,5 @@
 /**
- * Page URL → hostname, pathname and UTM tags (product.md §3, field `u`).
+ * Page URL → hostname, pathname and UTM tags (docs/DATA.md §4, field `u`).
  *
  * Why it exists: the full URL is not stored; the dashboard groups by hostname and
  * pathname and attributes visits by `utm_*`. Normalizing here keeps one page one row:

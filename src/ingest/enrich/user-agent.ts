@@ -1,7 +1,7 @@
 /**
  * User-Agent enrichment: browser, OS and a coarse device class for the event row.
  *
- * Why it exists: the full User-Agent is never stored (product.md §1), so the few
+ * Why it exists: the full User-Agent is never stored (docs/DATA.md §1), so the few
  * dimensions the dashboard shows are extracted at ingest. Names are normalized the
  * way Plausible shows them ("Mobile Safari" → "Safari", "Mac OS" → "macOS", …) so
  * that one browser is one row in a breakdown. Parsing is slow compared to the rest

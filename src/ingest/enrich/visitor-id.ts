@@ -1,5 +1,5 @@
 /**
- * Cookieless visitor identity (product.md §1, "Visitor id").
+ * Cookieless visitor identity (docs/DATA.md §2).
  *
  * Why it exists: visitors are counted without cookies and without storing the IP or
  * User-Agent. The id is a keyed hash (HMAC-SHA256 with the server secret) of the UTC

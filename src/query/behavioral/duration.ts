@@ -1,9 +1,9 @@
 /**
  * Durations in query parameters: whole seconds (`1800`) or a count and a unit
  * (`30 minutes`, `30m`, `1 hour`, `2d`, `1 week`). Funnel windows and sequence time
- * limits are whole seconds (behavioral.md §1).
+ * limits are whole seconds (docs/BEHAVIORAL.md §1).
  */
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../../errors.js';
 
 const UNIT_SECONDS: Record<string, number> = {
   s: 1,
@@ -36,9 +36,9 @@ export function parseDuration(text: string, param: string, max = MAX_DURATION_SE
   const unit = m?.[2]?.toLowerCase() ?? '';
   const factor = unit === '' ? 1 : UNIT_SECONDS[unit];
   if (!m || factor === undefined) {
-    throw badRequest(`${param}: expected seconds or a duration like "30 minutes", "2 hours", "1 day"`);
+    throw invalidInput(`${param}: expected seconds or a duration like "30 minutes", "2 hours", "1 day"`);
   }
   const secs = Number(m[1]) * factor;
-  if (secs < 1 || secs > max) throw badRequest(`${param}: must be from 1 second to ${max / 86_400} days`);
+  if (secs < 1 || secs > max) throw invalidInput(`${param}: must be from 1 second to ${max / 86_400} days`);
   return secs;
 }

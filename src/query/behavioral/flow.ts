@@ -1,6 +1,6 @@
 /**
  * GET /api/stats/flow: where identities went right after (or came from right before)
- * their first page view of a page, to a depth of up to 5 (behavioral.md §6, §8:
+ * their first page view of a page, to a depth of up to 5 (docs/BEHAVIORAL.md §6, §8:
  * sequenceNextNode with first_match and adjacent chains). Page views are ordered by
  * (whole second, pathname bytewise, arrival); each identity contributes one path, and
  * every prefix of it is a node of the tree.

@@ -1,5 +1,5 @@
 /**
- * GET /api/stats/funnel: visitors per step (behavioral.md §3, §8). Without modes the
+ * GET /api/stats/funnel: visitors per step (docs/BEHAVIORAL.md §3, §8). Without modes the
  * counts come from one SQL statement (funnel-sql.ts); with modes each identity's rows are
  * reduced to a level by the windowFunnel scan. Identities without a step-1 row are not
  * shipped from SQL (level 0), nor those without a step-2 row (level 1).

@@ -4,7 +4,7 @@
  * t1 ≤ t2 ≤ … ≤ tk ≤ t1 + window of rows matching steps 1..k (a row may serve several
  * steps; same-second entries count in step order, so ≤ is right): the scan always keeps
  * the latest start per step, which is the best one for every later step
- * (behavioral.md §3, "What the rules mean in practice"). For each start the earliest
+ * (docs/BEHAVIORAL.md §3, "What the modes mean in practice"). For each start the earliest
  * next row is the best choice, so each step is one ASOF join — O(n log n), never the
  * pairs of a full join. Counts per step come straight out; nothing is shipped to
  * JavaScript. The modes need the scan itself (funnel-query.ts).

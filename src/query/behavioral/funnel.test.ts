@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { thrownHttpError } from '../../../test/helpers/http-error.js';
-import { HttpError } from '../../http/errors.js';
+import { thrownDomainError } from '../../../test/helpers/http-error.js';
+import { DomainError } from '../../errors.js';
 import { FUNNEL_MODES, type FunnelMode, parseFunnelModes, windowFunnel } from './funnel.js';
 
 /**
@@ -30,7 +30,7 @@ function funnel(text: string, steps: number, window: number, mode: string): numb
   return windowFunnel(ts, masks, steps, window, modes(mode));
 }
 
-describe('windowFunnel: behavioral.md §3 examples (A = step 1, B = 2, C = 3, window 3600)', () => {
+describe('windowFunnel: docs/BEHAVIORAL.md §3 examples (A = step 1, B = 2, C = 3, window 3600)', () => {
   // [rows, modes, expected level]
   const cases: [string, string, number][] = [
     ['A@0 B@60 C@3600', '', 3],
@@ -250,10 +250,10 @@ describe('parseFunnelModes', () => {
     ['allow_reentry,strict_once,strict_increase', 'mode: allow_reentry requires strict_order'],
     ['strict_order,', 'mode: empty mode name'],
   ])('%s → %s', (text, message) => {
-    expect(() => parseFunnelModes(text)).toThrow(HttpError);
+    expect(() => parseFunnelModes(text)).toThrow(DomainError);
     expect(() => parseFunnelModes(text)).toThrow(message);
-    const e = thrownHttpError(() => parseFunnelModes(text));
-    expect(e.status).toBe(400);
+    const e = thrownDomainError(() => parseFunnelModes(text));
+    expect(e.kind).toBe('invalid');
     expect(e.message.startsWith('mode: ')).toBe(true);
   });
 });

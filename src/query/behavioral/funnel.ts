@@ -1,11 +1,11 @@
 /**
- * ClickHouse `windowFunnel` for one visitor (behavioral.md §3), computed in TypeScript
+ * ClickHouse `windowFunnel` for one visitor (docs/BEHAVIORAL.md §3), computed in TypeScript
  * because DuckDB has no equivalent. The caller ships per-row step bitmasks from SQL;
  * this module turns them into a funnel level. It runs once per visitor over large
  * result sets, so the common path reuses module-level typed arrays instead of
  * allocating per row.
  */
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../../errors.js';
 
 export const FUNNEL_MODES = ['strict_deduplication', 'strict_order', 'strict_increase', 'strict_once', 'allow_reentry'] as const;
 export type FunnelMode = (typeof FUNNEL_MODES)[number];
@@ -26,13 +26,13 @@ export function parseFunnelModes(text: string | undefined): ReadonlySet<FunnelMo
   if (text === undefined || text.trim() === '') return modes;
   for (const raw of text.split(',')) {
     const name = raw.trim();
-    if (name === '') throw badRequest('mode: empty mode name in the list');
-    if (!isFunnelMode(name)) throw badRequest(unknownModeMessage(name));
-    if (modes.has(name)) throw badRequest(`mode: "${name}" given twice`);
+    if (name === '') throw invalidInput('mode: empty mode name in the list');
+    if (!isFunnelMode(name)) throw invalidInput(unknownModeMessage(name));
+    if (modes.has(name)) throw invalidInput(`mode: "${name}" given twice`);
     modes.add(name);
   }
   if (modes.has('allow_reentry') && !modes.has('strict_order')) {
-    throw badRequest('mode: allow_reentry requires strict_order');
+    throw invalidInput('mode: allow_reentry requires strict_order');
   }
   return modes;
 }

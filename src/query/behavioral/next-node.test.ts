@@ -24,7 +24,7 @@ const example: [number, string][] = [
   [40, '/pricing'],
 ];
 
-describe('sequenceNextNode: behavioral.md §6 examples', () => {
+describe('sequenceNextNode: docs/BEHAVIORAL.md §6 examples', () => {
   // [case, rows, direction, base, base_condition, events, expected]
   const cases: [string, [number, string | null][], Direction, Base, (v: string | null) => boolean, string[], string | null][] = [
     ['forward first_match /', example, 'forward', 'first_match', always, ['/'], '/docs'],

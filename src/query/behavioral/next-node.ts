@@ -1,5 +1,5 @@
 /**
- * ClickHouse `sequenceNextNode` for one visitor (behavioral.md §6), written plainly as the
+ * ClickHouse `sequenceNextNode` for one visitor (docs/BEHAVIORAL.md §6), written plainly as the
  * reference oracle for the SQL of the flow endpoint, plus `flowPath`, the per-visitor path
  * that endpoint counts (§8 "Flow").
  */

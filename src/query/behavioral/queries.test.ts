@@ -1,8 +1,8 @@
 /**
- * The behavioral queries (SQL plus the TypeScript scans) on behavioral.md's worked examples,
- * run on a real in-memory DuckDB table with the event schema. Rows are inserted in
- * arrival order (`seq`); each table row below is one event. Expected values come from the
- * spec's examples, worked by hand.
+ * The behavioral queries (SQL plus the TypeScript scans) on the worked examples of
+ * docs/BEHAVIORAL.md, run on a real in-memory DuckDB table with the event schema. Rows are
+ * inserted in arrival order (`seq`); each table row below is one event. Expected values come
+ * from the spec's examples, worked by hand.
  */
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import fc from 'fast-check';

@@ -1,7 +1,7 @@
 /**
  * GET /api/stats/retention: cohorts by the period (day, Monday week, calendar month, on the
  * site's clock) of each identity's earliest row in scope, and for each later period the identities of
- * the cohort seen again (ClickHouse `retention`, behavioral.md §4, §8). Periods that start
+ * the cohort seen again (ClickHouse `retention`, docs/BEHAVIORAL.md §4, §8). Periods that start
  * after the last period with data are not observable yet: null, not 0.
  */
 import type { QueryRunner } from '../../storage/storage.js';

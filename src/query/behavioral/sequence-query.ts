@@ -1,6 +1,6 @@
 /**
  * GET /api/stats/sequences: which identities' rows match a sequence pattern
- * (behavioral.md §5, §8), and how often (non-overlapping occurrences). Identities lacking
+ * (docs/BEHAVIORAL.md §5, §8), and how often (non-overlapping occurrences). Identities lacking
  * a condition the pattern names are rejected in SQL (the quick reject of §5).
  */
 import type { QueryRunner } from '../../storage/storage.js';

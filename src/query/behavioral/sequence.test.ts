@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { thrownHttpError } from '../../../test/helpers/http-error.js';
-import { HttpError } from '../../http/errors.js';
+import { thrownDomainError } from '../../../test/helpers/http-error.js';
+import { DomainError } from '../../errors.js';
 import {
   PATTERN_LIMITS,
   type Pattern,
@@ -46,7 +46,7 @@ function count(conds: string, text: string, pattern: string): number {
   return sequenceCount(parsePattern(pattern, conds.length), ts, masks);
 }
 
-describe('sequenceMatch: behavioral.md §5 examples (P = /pricing, S = signup, B = /blog)', () => {
+describe('sequenceMatch: docs/BEHAVIORAL.md §5 examples (P = /pricing, S = signup, B = /blog)', () => {
   // [conditions, rows, pattern, expected]
   const cases: [string, string, string, boolean][] = [
     ['PS', 'P@0 B@10 S@20', '(?1)(?2)', true],
@@ -66,7 +66,7 @@ describe('sequenceMatch: behavioral.md §5 examples (P = /pricing, S = signup, B
   });
 });
 
-describe('sequenceCount: behavioral.md §5 examples', () => {
+describe('sequenceCount: docs/BEHAVIORAL.md §5 examples', () => {
   const cases: [string, string, string, number][] = [
     ['PS', 'P@0 S@1 P@2 S@3 P@4', '(?1)(?2)', 2],
     ['PS', 'P@0 P@1 S@2 S@3', '(?1)(?2)', 1],
@@ -341,10 +341,10 @@ describe('parsePattern', () => {
     ['.'.repeat(257), 1, 'pattern: longer than 256 characters (257)'],
   ];
   it.each(errors)('%s → %s', (text, conditions, message) => {
-    expect(() => parsePattern(text, conditions)).toThrow(HttpError);
+    expect(() => parsePattern(text, conditions)).toThrow(DomainError);
     expect(() => parsePattern(text, conditions)).toThrow(message);
-    const e = thrownHttpError(() => parsePattern(text, conditions));
-    expect(e.status).toBe(400);
+    const e = thrownDomainError(() => parsePattern(text, conditions));
+    expect(e.kind).toBe('invalid');
     expect(e.message.startsWith('pattern: ')).toBe(true);
   });
 });

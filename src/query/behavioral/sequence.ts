@@ -1,11 +1,11 @@
 /**
- * ClickHouse `sequenceMatch` / `sequenceCount` for one visitor (behavioral.md §5): the
+ * ClickHouse `sequenceMatch` / `sequenceCount` for one visitor (docs/BEHAVIORAL.md §5): the
  * pattern parser that validates user-supplied patterns, and the depth-first matcher run
  * over per-row condition bitmasks shipped from SQL. A regular-expression translation would
  * get rows matching several conditions and the time-reference rules wrong, hence the
  * explicit search.
  */
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../../errors.js';
 
 export type PatternToken =
   | { kind: 'cond'; index: number }
@@ -35,7 +35,7 @@ export class PatternTooExpensive extends Error {
 type TimeOp = Extract<PatternToken, { kind: 'time' }>['op'];
 const TIME_OPS: readonly TimeOp[] = ['<=', '<', '>=', '>', '=='];
 
-const fail = (message: string, pos: number) => badRequest(`pattern: ${message} at position ${pos + 1}`);
+const fail = (message: string, pos: number) => invalidInput(`pattern: ${message} at position ${pos + 1}`);
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 /** Compares by digit count first, so huge literals never go through float rounding. */
 const exceeds = (digits: string, max: number) => {
@@ -142,9 +142,9 @@ class PatternParser {
 
 /** Parses a pattern per §5's grammar; every problem is a 400 naming its position. */
 export function parsePattern(text: string, conditions: number): Pattern {
-  if (text === '') throw badRequest('pattern: empty pattern');
+  if (text === '') throw invalidInput('pattern: empty pattern');
   if (text.length > PATTERN_LIMITS.length) {
-    throw badRequest(`pattern: longer than ${PATTERN_LIMITS.length} characters (${text.length})`);
+    throw invalidInput(`pattern: longer than ${PATTERN_LIMITS.length} characters (${text.length})`);
   }
   const tokens = new PatternParser(text, conditions).parse();
   const referenced = [...new Set(tokens.flatMap((t) => (t.kind === 'cond' ? [t.index] : [])))].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 /**
  * GET /api/stats/sessions: every identity's rows in scope cut into sessions by an
- * inactivity gap (behavioral.md §2: a gap of exactly `gap` seconds continues a session,
+ * inactivity gap (docs/BEHAVIORAL.md §2: a gap of exactly `gap` seconds continues a session,
  * rows of the same second never split), then averaged (§8).
  *
  * Computed from the rows rather than the stored visit ids, so another gap and filters

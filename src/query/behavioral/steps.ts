@@ -1,11 +1,11 @@
 /**
  * Steps of funnels and sequences — `page:/pricing`, `page:/blog/*`, `event:signup` — parsed
- * from a query parameter and compiled into NULL-safe row predicates (behavioral.md §1, §8):
+ * from a query parameter and compiled into NULL-safe row predicates (docs/BEHAVIORAL.md §1, §8):
  * a comparison with a NULL column is false, so a page view without a name never vanishes
  * from a page step. Values are bound parameters; `*` is a wildcard in page steps only (an
  * event step names one event exactly).
  */
-import { badRequest } from '../../http/errors.js';
+import { invalidInput } from '../../errors.js';
 import { dialect } from '../dialect.js';
 import { join, raw, type Sql, sql } from '../sql.js';
 
@@ -23,32 +23,32 @@ const MAX_STEP_LENGTH = 2000;
  * contain commas, a JSON array of strings (`["page:/a,b","event:x"]`).
  */
 export function parseSteps(text: string | undefined, param: string, min: number, max: number): Step[] {
-  if (text === undefined || text === '') throw badRequest(`${param}: required (e.g. ${param}=page:/,event:signup)`);
+  if (text === undefined || text === '') throw invalidInput(`${param}: required (e.g. ${param}=page:/,event:signup)`);
   let items: unknown[];
   if (text.startsWith('[')) {
     try {
       items = JSON.parse(text);
     } catch {
-      throw badRequest(`${param}: not valid JSON`);
+      throw invalidInput(`${param}: not valid JSON`);
     }
-    if (!Array.isArray(items)) throw badRequest(`${param}: must be a list`);
+    if (!Array.isArray(items)) throw invalidInput(`${param}: must be a list`);
   } else {
     items = text.split(',');
   }
-  if (items.length < min || items.length > max) throw badRequest(`${param}: give ${min} to ${max} steps, not ${items.length}`);
+  if (items.length < min || items.length > max) throw invalidInput(`${param}: give ${min} to ${max} steps, not ${items.length}`);
   return items.map((item, i) => parseStep(item, `${param}[${i}]`));
 }
 
 function parseStep(item: unknown, at: string): Step {
-  if (typeof item !== 'string') throw badRequest(`${at}: must be a string`);
-  if (item.length > MAX_STEP_LENGTH) throw badRequest(`${at}: longer than ${MAX_STEP_LENGTH} characters`);
+  if (typeof item !== 'string') throw invalidInput(`${at}: must be a string`);
+  if (item.length > MAX_STEP_LENGTH) throw invalidInput(`${at}: longer than ${MAX_STEP_LENGTH} characters`);
   const colon = item.indexOf(':');
   const kind = item.slice(0, colon);
   const value = item.slice(colon + 1);
   if (colon < 0 || (kind !== 'page' && kind !== 'event')) {
-    throw badRequest(`${at}: must be page:<path> or event:<name>, not "${item.slice(0, 60)}"`);
+    throw invalidInput(`${at}: must be page:<path> or event:<name>, not "${item.slice(0, 60)}"`);
   }
-  if (value === '') throw badRequest(`${at}: ${kind} is empty`);
+  if (value === '') throw invalidInput(`${at}: ${kind} is empty`);
   return { kind, value, label: item };
 }
 

@@ -4,7 +4,7 @@
  * order, built in SQL and streamed a chunk at a time so memory stays O(chunk).
  *
  * The identity is the signed-in user (`user_key`) where a server-side integration sent
- * one, else the cookieless visitor id — which changes every UTC day (behavioral.md §8).
+ * one, else the cookieless visitor id — which changes every UTC day (docs/BEHAVIORAL.md §8).
  */
 import type { QueryRunner } from '../../storage/storage.js';
 import { scopedEvents } from '../builder.js';

@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { unavailable } from '../../errors.js';
 import { createTableSql } from '../columns.js';
 import { migrate } from './migrations.js';
 
@@ -18,6 +19,21 @@ export interface EngineLimits {
   memoryLimit: string;
   /** Worker threads (0: one per core). */
   threads: number;
+}
+
+const OUT_OF_MEMORY = /Out of Memory Error|failed to allocate|could not allocate/i;
+const OUT_OF_DISK = /No space left on device/i;
+
+/** The domain's answer to an engine error it can explain; other errors pass unchanged. */
+function refusal(err: unknown): unknown {
+  const message = err instanceof Error ? err.message : '';
+  if (OUT_OF_MEMORY.test(message)) {
+    return unavailable(
+      'the query needs more memory than duckdb_memory_limit allows; narrow the period or filters, or raise the limit',
+    );
+  }
+  if (OUT_OF_DISK.test(message)) return unavailable('the disk is full; the query could not spill to disk');
+  return err;
 }
 
 export class Database {
@@ -47,11 +63,16 @@ export class Database {
     return new Database(instance, conns);
   }
 
-  /** Runs fn with a connection of its own for its duration. */
+  /**
+   * Runs fn with a connection of its own for its duration. A statement that runs out of
+   * the engine's memory (or of disk to spill to) is refused as `unavailable`, not a crash.
+   */
   async with<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((r) => this.waiters.push(r)));
     try {
       return await fn(conn);
+    } catch (err) {
+      throw refusal(err);
     } finally {
       const next = this.waiters.shift();
       if (next) next(conn);

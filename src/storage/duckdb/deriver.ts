@@ -38,11 +38,12 @@ export class Deriver {
     private readonly root: string,
     private readonly tables: DerivedTables,
     private readonly partitions: ReadonlyMap<string, Partition>,
+    /** The store's lock over derived files: held exclusively to replace them. */
     private readonly lock: RwLock,
     private readonly log: Logger,
     /** Partition key → the id its current derived files were built at. */
     readonly current: Map<string, bigint>,
-    /** Called under the write lock when a partition's derived files are replaced. */
+    /** Called under the derived lock (exclusive) when a partition's derived files are replaced. */
     private readonly onReplaced: (p: Partition) => Promise<void>,
   ) {}
 
@@ -75,7 +76,7 @@ export class Deriver {
     while (this.running) await this.running;
   }
 
-  /** Forgets a deleted partition's files. Caller holds the write lock. */
+  /** Forgets a deleted partition's files. Caller holds the derived lock exclusively. */
   forget(p: Partition): void {
     dropDerived(this.root, p, null);
     this.current.delete(partitionKey(p.siteId, p.date));

@@ -16,7 +16,16 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
 import { RwLock } from '../rw-lock.js';
-import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
+import type {
+  AppendOptions,
+  DerivedTables,
+  DerivedView,
+  EventStore,
+  FlushResult,
+  QueryRunner,
+  SqlValue,
+  StorageHealth,
+} from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
 import {
   dropSuperseded,
@@ -68,6 +77,8 @@ const LARGE_FILE_BYTES = 16 * 1024 * 1024;
 
 export class DuckDbEventStore implements EventStore {
   private readonly lock = new RwLock();
+  /** Guards derived files and cached rollup rows (see `derived`); taken inside `lock` when both are. */
+  private readonly derivedLock = new RwLock();
   private flushing: Promise<FlushResult> | null = null;
   private seq = 0n;
   private lastFlushAt: Date | null = null;
@@ -139,7 +150,7 @@ export class DuckDbEventStore implements EventStore {
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
       const current = scanDerived(root, partitions);
-      store.deriver = new Deriver(db, root, opts.derived, partitions, store.lock, opts.log, current, (p) =>
+      store.deriver = new Deriver(db, root, opts.derived, partitions, store.derivedLock, opts.log, current, (p) =>
         store.rollupCache.evict(p.siteId, p.date),
       );
       // Partitions written before derived tables existed, or whose build a crash interrupted.
@@ -192,7 +203,7 @@ export class DuckDbEventStore implements EventStore {
         events: this.eventsRelation([...this.partitions.values()]),
         eventsFor: (siteId, from, to) => this.eventsRelation(this.sitePartitions(siteId, from, to)),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
-        rollups: (siteId, from, to) => this.rollups(siteId, from, to),
+        derived: (siteId, from, to, fn) => this.derived(siteId, from, to, fn),
         // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
         stream: (sql, params, onRows) =>
           this.db.with(async (c) => {
@@ -209,29 +220,60 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  /** See QueryRunner.rollups. Under the read lock. */
-  private async rollups(siteId: string, from: Date, to: Date): Promise<{ days: Set<string>; relation: string }> {
+  /**
+   * See QueryRunner.derived. Under the read lock; holds the derived lock shared while `fn`
+   * runs, so a rebuilt day's old files and cached rows stay until it is done. Derived
+   * files have a lock of their own so that a long reader that does not use them (a stalled
+   * export) never holds up their installation, nor, behind it, every other query.
+   */
+  private derived<T>(siteId: string, from: Date, to: Date, fn: (view: DerivedView) => Promise<T>): Promise<T> {
+    return this.derivedLock.read(async () => {
+      const days = await this.derivedDays(siteId, from, to);
+      return fn({
+        days,
+        rollups: (ds) => this.rollups(siteId, ds),
+        visits: (ds) => this.visitsRelation(siteId, ds),
+      });
+    });
+  }
+
+  /** The site's days in [from, to) whose derived files are current and that have no hot rows. */
+  private async derivedDays(siteId: string, from: Date, to: Date): Promise<Set<string>> {
     const days = new Set<string>();
     const deriver = this.deriver;
-    if (!deriver) return { days, relation: ROLLUP_CACHE };
-    const files: RollupFile[] = [];
-    for (const p of this.sitePartitions(siteId, from, to)) {
-      if (deriver.isCurrent(p)) files.push({ siteId, date: p.date, id: maxId(p), path: deriver.path(p, 'rollup') });
-    }
-    if (files.length === 0) return { days, relation: ROLLUP_CACHE };
-    const hot = new Set(
-      (
-        await this.db.all<{ day: string }>(
-          `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
-           WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
-          [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
-        )
-      ).map((r) => r.day),
+    if (!deriver) return days;
+    for (const p of this.sitePartitions(siteId, from, to)) if (deriver.isCurrent(p)) days.add(p.date);
+    if (days.size === 0) return days;
+    const hot = await this.db.all<{ day: string }>(
+      `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
+       WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
+      [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
     );
-    const usable = files.filter((f) => !hot.has(f.date));
-    await this.rollupCache.ensure(usable);
-    for (const f of usable) if (this.rollupCache.has(siteId, f.date, f.id)) days.add(f.date);
-    return { days, relation: ROLLUP_CACHE };
+    for (const { day } of hot) days.delete(day);
+    return days;
+  }
+
+  /** The current derived files of a kind for the given days of a site (days derivedDays returned). */
+  private derivedFiles(siteId: string, days: readonly string[], kind: 'visits' | 'rollup'): RollupFile[] {
+    const deriver = this.deriver;
+    const dates = this.bySite.get(siteId);
+    if (!deriver || !dates) return [];
+    return days.flatMap((date) => {
+      const p = dates.get(date);
+      return p && deriver.isCurrent(p) ? [{ siteId, date, id: maxId(p), path: deriver.path(p, kind) }] : [];
+    });
+  }
+
+  /** See QueryRunner.rollups: loads the days into the in-memory rollup table. Under the read lock. */
+  private async rollups(siteId: string, days: readonly string[]): Promise<string> {
+    await this.rollupCache.ensure(this.derivedFiles(siteId, days, 'rollup'));
+    return ROLLUP_CACHE;
+  }
+
+  /** See QueryRunner.visits. */
+  private visitsRelation(siteId: string, days: readonly string[]): string {
+    const paths = this.derivedFiles(siteId, days, 'visits').map((f) => literal(f.path));
+    return `read_parquet([${paths.join(', ')}])`;
   }
 
   /** See EventStore.stream: one statement under the read lock. */
@@ -287,7 +329,7 @@ export class DuckDbEventStore implements EventStore {
       await this.lock.write(async () => {
         this.install(planned);
         await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [closed.maxSeq]);
-        await this.rollupCache.trim();
+        await this.derivedLock.write(() => this.rollupCache.trim());
       });
     }
     await this.wal.release(closed.paths);
@@ -442,8 +484,10 @@ export class DuckDbEventStore implements EventStore {
       for (const p of old) {
         rmSync(p.dir, { recursive: true, force: true });
         this.unindex(p);
-        this.deriver?.forget(p);
-        await this.rollupCache.evict(p.siteId, p.date);
+        await this.derivedLock.write(async () => {
+          this.deriver?.forget(p);
+          await this.rollupCache.evict(p.siteId, p.date);
+        });
         this.opts.log.info({ site_id: p.siteId, date: p.date }, 'retention: deleted partition');
       }
       await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE timestamp < $1::DATE`, [cutoff]);

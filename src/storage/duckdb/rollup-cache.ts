@@ -2,8 +2,8 @@
  * The rollup rows of the days queries asked for, kept in an in-memory table: opening and
  * decoding 30 small Parquet files costs about 20 ms per query, the table answers in a few.
  * Rows are added inside reads (one load at a time), and removed only under the store's
- * write lock — when a day's derived files change, at retention, or when the table outgrows
- * its bound — so a running query never loses rows it reads.
+ * derived lock held exclusively — when a day's derived files change, at retention, or when
+ * the table outgrows its bound — so a running query never loses rows it reads.
  */
 
 import type { Database } from './database.js';
@@ -66,13 +66,13 @@ export class RollupCache {
     for (const f of missing) this.loaded.set(key(f.siteId, f.date), f.id);
   }
 
-  /** Forgets a day whose derived files changed or were deleted. Caller holds the write lock. */
+  /** Forgets a day whose derived files changed or were deleted. Caller holds the derived lock exclusively. */
   async evict(siteId: string, date: string): Promise<void> {
     if (!this.loaded.delete(key(siteId, date))) return;
     await this.db.run(`DELETE FROM ${ROLLUP_CACHE} WHERE site_id = $1 AND day = $2::DATE`, [siteId, date]);
   }
 
-  /** Empties the table once it holds more than its bound. Caller holds the write lock. */
+  /** Empties the table once it holds more than its bound. Caller holds the derived lock exclusively. */
   async trim(): Promise<void> {
     if (this.rows <= this.maxRows) return;
     await this.db.run(`DELETE FROM ${ROLLUP_CACHE}`);

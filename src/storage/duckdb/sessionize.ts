@@ -1,7 +1,7 @@
 /**
  * Session assignment in SQL, used whenever rows are written to Parquet. A visit is a run
  * of one identity's events (user_key, else visitor_id) with no gap longer than the
- * timeout (a gap of exactly the timeout continues it; behavioral.md §2). Its id is
+ * timeout (a gap of exactly the timeout continues it; docs/BEHAVIORAL.md §2). Its id is
  * `identity XOR epoch_ms(first event)`: deterministic, so the ingest-time assignment of
  * in-order traffic and this recomputation agree, and only out-of-order arrivals change ids.
  */

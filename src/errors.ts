@@ -1,0 +1,23 @@
+/**
+ * Domain errors: what query, ingest and sites code throws when a request cannot be served
+ * as asked. They say what went wrong, not how to answer it; `http/` maps each kind to a
+ * status code (http/errors.ts), so a second front end could map them its own way.
+ */
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The input (a parameter, a body field, a filter) is malformed or out of range. */
+export const invalidInput = (m: string) => new DomainError('invalid', m);
+export const notFound = (m = 'not found') => new DomainError('not_found', m);
+/** The request contradicts what is stored (e.g. a name already taken). */
+export const conflict = (m: string) => new DomainError('conflict', m);
+/** The engine cannot serve the request now (e.g. a query over its memory limit); trying later or narrower may work. */
+export const unavailable = (m: string) => new DomainError('unavailable', m);

@@ -1,0 +1,43 @@
+/**
+ * The engine's limits hold: a statement needing more memory than `memoryLimit` is refused
+ * with an `unavailable` domain error (503 at the HTTP layer), and the database keeps
+ * answering afterwards.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../errors.js';
+import { Database } from './database.js';
+
+let dir: string;
+let db: Database;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mallard-db-'));
+  db = await Database.open(dir, { memoryLimit: '16MB', threads: 1 }, 1);
+});
+
+afterAll(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('engine limits', () => {
+  it('apply the configured memory limit and threads', async () => {
+    const [row] = await db.all<{ m: string; t: bigint }>(
+      "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t",
+    );
+    expect(row?.m).toBe('15.2 MiB'); // DuckDB reports 16 MB in MiB
+    expect(Number(row?.t)).toBe(1);
+  });
+
+  it('refuse a statement over the memory limit as unavailable, then keep answering', async () => {
+    // One list of 4M integers (~32 MB) cannot be spilled: it must fit in memory.
+    const err = await db.all('SELECT list(range(4000000)) AS l').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).kind).toBe('unavailable');
+    expect((err as DomainError).message).toContain('duckdb_memory_limit');
+    expect(await db.all<{ n: number }>('SELECT 41 + 1 AS n')).toEqual([{ n: 42 }]);
+  });
+});
