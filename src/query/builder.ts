@@ -15,7 +15,7 @@
  * Every plan returns the additive counts of metrics.ts; ratios are computed from them.
  */
 import { dialect } from './dialect.js';
-import { type Dimension, visitDimensions } from './dimensions.js';
+import { type Dimension, type VisitColumn, visitDimensions } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS } from './metrics.js';
 import { type Period, tsParam } from './period.js';
@@ -82,16 +82,35 @@ const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' 
  * and only a signed-in user's visit (user_key) can span several (devices), so only those
  * keep the list of their ids. The derived visits table is this over a partition.
  */
-export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<string, string>): string {
-  const cols = [...attrs].map(([alias, agg]) => `, ${agg} AS v_${alias}`).join('');
-  return `SELECT session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
+export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<string, VisitColumn>): string {
+  return visitAttrsSelect(
+    from,
+    `session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
         ${dialect.spanMs()} AS s_duration_ms, min(${start}) AS s_start, min(visitor_id) AS s_visitor,
-        list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors${cols}
-        FROM ${from} GROUP BY session_id`;
+        list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors`,
+    attrs,
+  );
+}
+
+/**
+ * `SELECT <lead>, v_<alias>… FROM from GROUP BY session_id`. The first event's attributes
+ * are read as one struct with one ordering key per visit: an aggregate per attribute would
+ * keep a key per attribute and visit (several times the memory of a day's visits).
+ */
+function visitAttrsSelect(from: string, lead: string, attrs: ReadonlyMap<string, VisitColumn>): string {
+  const firsts = [...attrs.values()].flatMap((c) => ('firstRow' in c ? [c] : []));
+  const aggs = [...attrs.values()].flatMap((c) => ('agg' in c ? [`, ${c.agg} AS v_${c.alias}`] : []));
+  const packed =
+    firsts.length > 0
+      ? `, ${dialect.firstByTime(`{${firsts.map((c) => `'${c.alias}': ${c.firstRow}`).join(', ')}}`)} AS _first`
+      : '';
+  const inner = `SELECT ${lead}${aggs.join('')}${packed} FROM ${from} GROUP BY session_id`;
+  if (firsts.length === 0) return inner;
+  return `SELECT * EXCLUDE (_first)${firsts.map((c) => `, _first.${c.alias} AS v_${c.alias}`).join('')} FROM (${inner})`;
 }
 
 /** The `sess` CTE: precomputed visit rows when the sources have them, else grouped from `ev`. */
-function visitsCte(src: Sources, attrs: ReadonlyMap<string, string>): Sql {
+function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>): Sql {
   if (!src.visits) return sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
   if (!src.visitsScan || src.visitsScan.length === 0) return sql`sess AS (SELECT * FROM ${raw(src.visits)})`;
   // The scanned ranges' visits carry every attribute the stored rows have, to line up by name.
@@ -106,15 +125,14 @@ function visitsCte(src: Sources, attrs: ReadonlyMap<string, string>): Sql {
  * The behavioral analyses start from here, so they see exactly the rows the stats see.
  */
 export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'filters'>): Sql[] {
-  const visitCols = new Map<string, string>();
-  for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn.agg);
+  const visitCols = new Map<string, VisitColumn>();
+  for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn);
   if (visitCols.size === 0) {
     return [eventsInPeriod(events, q), sql`scoped AS (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
   }
-  const attrs = [...visitCols].map(([alias, agg]) => fragment(`, ${agg} AS v_${alias}`));
   return [
     eventsInPeriod(events, q),
-    sql`sess AS (SELECT session_id${join(attrs, '')} FROM ev GROUP BY session_id)`,
+    sql`sess AS (${fragment(visitAttrsSelect('ev', 'session_id', visitCols))})`,
     sql`scoped AS (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
   ];
 }
@@ -123,8 +141,8 @@ export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'per
 export const dimAlias = (i: number) => `d${i}`;
 
 /** Every visit attribute, for the derived visits table. */
-export const ALL_VISIT_ATTRS: ReadonlyMap<string, string> = new Map(
-  visitDimensions().map((d) => [d.visitColumn?.alias ?? '', d.visitColumn?.agg ?? '']),
+export const ALL_VISIT_ATTRS: ReadonlyMap<string, VisitColumn> = new Map(
+  visitDimensions().flatMap((d) => (d.visitColumn ? [[d.visitColumn.alias, d.visitColumn] as const] : [])),
 );
 
 /** The final statement: counts, ratios' parts and percentage per group, ordered and paged. */
@@ -143,9 +161,9 @@ export function buildCounts(src: Sources, q: StatsQuery): Sql {
 function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boolean } {
   const dims = q.dimensions;
   const needVisits = q.metrics.some((m) => VISIT_METRICS.has(m));
-  const visitCols = new Map<string, string>();
+  const visitCols = new Map<string, VisitColumn>();
   for (const d of [...dims, ...filterDimensions(q.filters), ...filterDimensions(q.totalFilters ?? [])]) {
-    if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn.agg);
+    if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn);
   }
   // Events need their visit's attributes only when a dimension or filter reads one.
   const joinVisits = visitCols.size > 0;
@@ -252,7 +270,7 @@ function visitGrain(q: StatsQuery, restrictions: number): boolean {
 function visitGrainParts(
   src: Sources,
   q: StatsQuery,
-  visitCols: ReadonlyMap<string, string>,
+  visitCols: ReadonlyMap<string, VisitColumn>,
   dimSelect: Sql,
   groupBy: Sql,
   aliases: readonly string[],

@@ -7,7 +7,7 @@
 import type { DerivedTables } from '../storage/storage.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect } from './builder.js';
 import { ROLLUP_SETS } from './rollup-sets.js';
-import { join, raw, render, sql } from './sql.js';
+import { raw, render, sql } from './sql.js';
 
 const COUNTS =
   'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
@@ -33,6 +33,6 @@ export const derivedTables: DerivedTables = {
       return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
         FROM (${buildCounts({ events, visits }, q)})`;
     });
-    return render(join(parts, '\nUNION ALL\n'));
+    return parts.map((p) => render(p));
   },
 };

@@ -36,8 +36,10 @@ export const duckdb: Dialect = {
   truncate: (unit, expr) => `date_trunc('${unit}', ${expr})`,
   spanMs: () => '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp)))',
   // seq breaks ties between events of the same millisecond, so answers are deterministic.
-  firstByTime: (expr, where) => `first(${expr} ORDER BY timestamp, seq)${filtered(where)}`,
-  lastByTime: (expr, where) => `last(${expr} ORDER BY timestamp, seq)${filtered(where)}`,
+  // arg_min_null keeps one candidate per group (an ordered aggregate buffers every row),
+  // and, unlike arg_min, returns the value of that row even when it is NULL.
+  firstByTime: (expr, where) => `arg_min_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
+  lastByTime: (expr, where) => `arg_max_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
   jsonText: (column, key) => sql`json_extract_string(${fragment(column)}, ${`$."${key}"`})`,
   contains: (subject, needle) => sql`contains(${subject}, ${needle})`,
   regexMatch: (subject, pattern, caseSensitive) =>

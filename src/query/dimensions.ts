@@ -15,23 +15,29 @@ export interface Dimension {
   readonly level: Level;
   /** SQL over the joined row relation (event columns plus `v_*` visit attributes). */
   readonly expr: Sql;
-  /** For visit dimensions: the per-visit aggregate defining `v_<alias>`. */
-  readonly visitColumn?: { alias: string; agg: string };
+  /** For visit dimensions: how `v_<alias>` is computed from the visit's events. */
+  readonly visitColumn?: VisitColumn;
   /** For time dimensions: the truncation unit. */
   readonly unit?: 'hour' | 'day' | 'week' | 'month';
 }
 
+/**
+ * A visit attribute: the value of `firstRow` on the visit's first event (all such attributes
+ * are read together, with one ordering key per visit), or else a per-visit aggregate.
+ */
+export type VisitColumn = { alias: string; firstRow: string } | { alias: string; agg: string };
+
 export const NOT_SET = '(not set)';
 const notSet = (col: string) => `coalesce(nullif(${col}, ''), '${NOT_SET}')`;
-const first = (expr: string) => dialect.firstByTime(expr);
-
 const event = (name: string, expr: string): Dimension => ({ name, level: 'event', expr: fragment(expr) });
-const visit = (name: string, alias: string, agg: string): Dimension => ({
+const visitOf = (name: string, visitColumn: VisitColumn): Dimension => ({
   name,
   level: 'visit',
-  expr: fragment(`v_${alias}`),
-  visitColumn: { alias, agg },
+  expr: fragment(`v_${visitColumn.alias}`),
+  visitColumn,
 });
+/** An attribute of the visit's first event. */
+const visit = (name: string, alias: string, firstRow: string) => visitOf(name, { alias, firstRow });
 const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
   name: `time:${unit}`,
   level: 'time',
@@ -44,29 +50,31 @@ const FIXED: readonly Dimension[] = [
   event('event:hostname', notSet('hostname')),
   event('event:name', 'event_name'),
   event('event:goal', 'event_name'),
-  visit('visit:source', 'source', first("coalesce(nullif(referrer_source, ''), 'Direct / None')")),
-  visit('visit:referrer', 'referrer', first("coalesce(nullif(referrer, ''), 'Direct / None')")),
-  visit('visit:channel', 'channel', first(notSet('channel'))),
-  visit('visit:utm_source', 'utm_source', first(notSet('utm_source'))),
-  visit('visit:utm_medium', 'utm_medium', first(notSet('utm_medium'))),
-  visit('visit:utm_campaign', 'utm_campaign', first(notSet('utm_campaign'))),
-  visit('visit:utm_content', 'utm_content', first(notSet('utm_content'))),
-  visit('visit:utm_term', 'utm_term', first(notSet('utm_term'))),
-  visit('visit:browser', 'browser', first(notSet('browser'))),
-  visit('visit:browser_version', 'browser_version', first(notSet('browser_version'))),
-  visit('visit:os', 'os', first(notSet('os'))),
-  visit('visit:os_version', 'os_version', first(notSet('os_version'))),
-  visit('visit:device', 'device', first(notSet('device_type'))),
-  visit('visit:screen', 'screen', first(notSet('device_type'))),
-  visit('visit:country', 'country', first(notSet('country_code'))),
-  visit('visit:region', 'region', first(notSet('region'))),
-  visit('visit:city', 'city', first(notSet('city'))),
-  visit(
-    'visit:entry_page',
-    'entry_page',
-    `coalesce(${dialect.firstByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`,
-  ),
-  visit('visit:exit_page', 'exit_page', `coalesce(${dialect.lastByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`),
+  visit('visit:source', 'source', "coalesce(nullif(referrer_source, ''), 'Direct / None')"),
+  visit('visit:referrer', 'referrer', "coalesce(nullif(referrer, ''), 'Direct / None')"),
+  visit('visit:channel', 'channel', notSet('channel')),
+  visit('visit:utm_source', 'utm_source', notSet('utm_source')),
+  visit('visit:utm_medium', 'utm_medium', notSet('utm_medium')),
+  visit('visit:utm_campaign', 'utm_campaign', notSet('utm_campaign')),
+  visit('visit:utm_content', 'utm_content', notSet('utm_content')),
+  visit('visit:utm_term', 'utm_term', notSet('utm_term')),
+  visit('visit:browser', 'browser', notSet('browser')),
+  visit('visit:browser_version', 'browser_version', notSet('browser_version')),
+  visit('visit:os', 'os', notSet('os')),
+  visit('visit:os_version', 'os_version', notSet('os_version')),
+  visit('visit:device', 'device', notSet('device_type')),
+  visit('visit:screen', 'screen', notSet('device_type')),
+  visit('visit:country', 'country', notSet('country_code')),
+  visit('visit:region', 'region', notSet('region')),
+  visit('visit:city', 'city', notSet('city')),
+  visitOf('visit:entry_page', {
+    alias: 'entry_page',
+    agg: `coalesce(${dialect.firstByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`,
+  }),
+  visitOf('visit:exit_page', {
+    alias: 'exit_page',
+    agg: `coalesce(${dialect.lastByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`,
+  }),
   time('hour'),
   time('day'),
   time('week'),

@@ -71,8 +71,12 @@ export interface StorageHealth {
 export interface DerivedTables {
   /** SELECT of one row per visit of an events relation. */
   visits(events: string): string;
-  /** A day's rollup rows, given the day's events and a relation of its `visits` rows. */
-  rollup(events: string, visits: string, siteId: string, day: string): { text: string; params: SqlValue[] };
+  /**
+   * A day's rollup rows, given the day's events and a relation of its `visits` rows: one
+   * SELECT per group of rows, with the same columns (run one after the other, a day's
+   * rollup needs a fraction of the memory of one statement doing all).
+   */
+  rollup(events: string, visits: string, siteId: string, day: string): { text: string; params: SqlValue[] }[];
 }
 
 export interface AppendOptions {

@@ -6,6 +6,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { COLUMN_NAMES } from '../columns.js';
 import type { RwLock } from '../rw-lock.js';
@@ -119,13 +120,14 @@ export class Deriver {
         await c.run(`CREATE OR REPLACE TEMP TABLE derive_visits AS ${this.tables.visits(events)}`);
         try {
           await c.run(`COPY derive_visits TO ${literal(tmp('visits'))} (FORMAT parquet, COMPRESSION zstd)`);
-          const rollup = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
-          await c.run(
-            `COPY (${rollup.text}) TO ${literal(tmp('rollup'))} (FORMAT parquet, COMPRESSION zstd)`,
-            rollup.params as never,
-          );
+          const parts = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
+          for (const [i, part] of parts.entries()) {
+            const into = i === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
+            await c.run(`${into} ${part.text}`, part.params as DuckDBValue[]);
+          }
+          await c.run(`COPY derive_rollup TO ${literal(tmp('rollup'))} (FORMAT parquet, COMPRESSION zstd)`);
         } finally {
-          await c.run('DROP TABLE IF EXISTS derive_visits');
+          await c.run('DROP TABLE IF EXISTS derive_visits; DROP TABLE IF EXISTS derive_rollup');
         }
       });
       await this.lock.write(async () => {
