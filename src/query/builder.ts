@@ -181,7 +181,14 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   );
 
   if (visitGrain(q, restrictions.length)) {
-    return { parts: visitGrainParts(src, q, visitCols, dimSelect, groupBy, aliases), withVisits: true };
+    // A time bucket of visit rows is that of the visit's start.
+    const visitDims = join(
+      dims.map((d, i) =>
+        d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`,
+      ),
+      ', ',
+    );
+    return { parts: visitGrainParts(src, q, visitCols, visitDims, groupBy, aliases), withVisits: true };
   }
 
   const parts: Sql[] = [eventsInPeriod(src.events, q)];
@@ -260,11 +267,18 @@ function visitGrain(q: StatsQuery, restrictions: number): boolean {
   const visitLevel = (d: Dimension) => d.level === 'visit';
   return (
     restrictions === 0 &&
-    q.dimensions.every(visitLevel) &&
+    q.dimensions.every((d) => visitLevel(d) || wholeVisitBucket(q, d)) &&
     filterDimensions(q.filters).every(visitLevel) &&
     filterDimensions(q.totalFilters ?? []).every(visitLevel)
   );
 }
+
+/**
+ * A time bucket that holds every event of each visit starting in it: a UTC day, week or
+ * month (visits never cross a UTC midnight). Grouping visit rows by their start is then
+ * the same as grouping their events.
+ */
+const wholeVisitBucket = (q: StatsQuery, d: Dimension) => d.unit !== undefined && d.unit !== 'hour' && !q.period.timezone;
 
 /** The visit-grain plan: groups of visit rows (see `visitRowSelect` for visitors). */
 function visitGrainParts(
