@@ -112,12 +112,15 @@ function visitAttrsSelect(from: string, lead: string, attrs: ReadonlyMap<string,
 /** The `sess` CTE: precomputed visit rows when the sources have them, else grouped from `ev`. */
 function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>): Sql {
   if (!src.visits) return sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
-  if (!src.visitsScan || src.visitsScan.length === 0) return sql`sess AS (SELECT * FROM ${raw(src.visits)})`;
-  // The scanned ranges' visits carry every attribute the stored rows have, to line up by name.
+  // Only the columns the query reads: a stored visit row has every attribute.
+  const stored = `SELECT ${[...VISIT_ROW_COLUMNS, ...[...attrs.keys()].map((a) => `v_${a}`)].join(', ')} FROM ${src.visits}`;
+  if (!src.visitsScan || src.visitsScan.length === 0) return sql`sess AS (${fragment(stored)})`;
   return sql`scan_ev AS (SELECT * FROM ev WHERE ${join(src.visitsScan.map(inRange), ' OR ')}),
-    sess AS (SELECT * FROM ${raw(src.visits)} UNION ALL BY NAME
-      SELECT * FROM (${fragment(visitRowSelect('scan_ev', 'local_ts', ALL_VISIT_ATTRS))}))`;
+    sess AS (${fragment(stored)} UNION ALL BY NAME SELECT * FROM (${fragment(visitRowSelect('scan_ev', 'local_ts', attrs))}))`;
 }
+
+/** The columns of a visit row besides its attributes (`visitRowSelect`). */
+const VISIT_ROW_COLUMNS = ['session_id', 's_events', 's_pageviews', 's_duration_ms', 's_start', 's_visitor', 's_visitors'];
 
 /**
  * CTEs ending in `scoped`: the site's events in the period that pass the filters, with
@@ -194,7 +197,10 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   const parts: Sql[] = [eventsInPeriod(src.events, q)];
   if (needVisits || joinVisits) parts.push(visitsCte(src, visitCols));
   parts.push(
-    sql`base AS (SELECT * FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`} WHERE ${compileFilters(q.filters)})`,
+    // Joined to visits, `base` is read by several groupings: computed once, not once per reader.
+    joinVisits
+      ? sql`base AS MATERIALIZED (SELECT * FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`
+      : sql`base AS (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`,
     sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
     !needsTotal(q)
       ? NO_TOTAL
