@@ -29,6 +29,7 @@ import {
   type Mem,
   machineBusySeconds,
   memory,
+  mulberry32,
   PASSWORD,
   TMP,
 } from './lib.js';
@@ -52,16 +53,6 @@ const OUTLIER_MS = 100; // responses at least this slow are listed by when they 
 // ---------------------------------------------------------------------------------------
 // realistic traffic (seeded, so every run of the benchmark sends the same requests)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(0x6d616c6c);
 function pick<T>(items: readonly T[]): T {
   const item = items[Math.floor(rand() * items.length)];
