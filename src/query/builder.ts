@@ -127,7 +127,7 @@ const VISIT_ROW_COLUMNS = ['session_id', 's_events', 's_pageviews', 's_duration_
  * every event column (a filter on a visit attribute keeps the whole visits that have it).
  * The behavioral analyses start from here, so they see exactly the rows the stats see.
  */
-export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'filters'>): Sql[] {
+export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'filters' | 'ranges'>): Sql[] {
   const visitCols = new Map<string, VisitColumn>();
   for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn);
   if (visitCols.size === 0) {

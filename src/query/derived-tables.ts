@@ -6,6 +6,7 @@
  */
 import type { DerivedTables } from '../storage/storage.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect } from './builder.js';
+import { keyCounts, PROPERTY_KEYS_SET } from './property-keys.js';
 import { ROLLUP_SETS } from './rollup-sets.js';
 import { raw, render, sql } from './sql.js';
 
@@ -33,6 +34,12 @@ export const derivedTables: DerivedTables = {
       return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
         FROM (${buildCounts({ events, visits }, q)})`;
     });
-    return parts.map((p) => render(p));
+    // Each custom property key with the number of the day's events carrying it (property-keys.ts);
+    // the partition's events are all of one site.
+    const keys = sql`SELECT ${PROPERTY_KEYS_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, key AS v0, NULL::VARCHAR AS v1,
+        0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
+        0::BIGINT AS bounces, 0::BIGINT AS duration_ms
+      FROM (${raw(keyCounts(`${events} e`))})`;
+    return [...parts, keys].map((p) => render(p));
   },
 };

@@ -3,12 +3,14 @@
  * (site, period, filters — the same rows the stats see), each with the number of events that
  * carry it, most used first. The dashboard lists them so a key is picked, not typed.
  */
-import type { QueryRunner } from '../storage/storage.js';
-import { scopedEvents } from './builder.js';
+import type { DerivedView, QueryRunner } from '../storage/storage.js';
+import { scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
+import { splitPeriod } from './planner.js';
 import { checkPatterns } from './run.js';
-import { join, render, sql } from './sql.js';
+import { fragment, join, raw, render, sql } from './sql.js';
 import type { Scope } from './stats.js';
+import { notePlan } from './trace.js';
 
 export interface PropertyKey {
   key: string;
@@ -18,18 +20,39 @@ export interface PropertyKey {
 /** The most keys an answer lists. */
 export const PROPERTY_KEYS_MAX = 100;
 
-/** Keys ordered by events (desc), then key (bytewise); at most `limit`. */
+/** The rollup rows holding each day's key counts (derived-tables.ts). */
+export const PROPERTY_KEYS_SET = 'props:keys';
+
+/** `key, events` per key of the `scoped` rows: `props` is JSON object text (NULL without props); a key appears at most once per event. */
+export const keyCounts = (scoped: string) =>
+  `SELECT key, count(*) AS events FROM (SELECT unnest(json_keys(props)) AS key FROM ${scoped} WHERE props IS NOT NULL) GROUP BY key`;
+
+/**
+ * Keys ordered by events (desc), then key (bytewise); at most `limit`. Without filters, the
+ * whole UTC days with a current rollup are summed from it and only the rest is scanned.
+ */
 export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERTY_KEYS_MAX): Promise<PropertyKey[]> {
   await checkPatterns(q, filterPatterns(scope.filters)); // a bad regular expression is a 400
-  // `props` is JSON object text (NULL without props); a key appears at most once per event.
-  const { text, params } = render(sql`WITH ${join(
-    [
-      ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
-      sql`k AS (SELECT unnest(json_keys(props)) AS key FROM scoped WHERE props IS NOT NULL)`,
-    ],
-    ',\n',
-  )}
-  SELECT key, count(*) AS events FROM k GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`);
-  const rows = await q.all<{ key: unknown; events: unknown }>(text, params);
+  const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
+  const run = async (view?: DerivedView) => {
+    const split = view && scope.filters.length === 0 && scope.period.name !== 'realtime' ? splitPeriod(scope, view.days) : null;
+    const scanned = (ranges?: readonly TimeRange[]) =>
+      sql`WITH ${join([...scopedEvents(events, { ...scope, ranges }), sql`c AS (${fragment(keyCounts('scoped'))})`], ',\n')}
+          SELECT * FROM c`;
+    let counts = scanned();
+    if (view && split && split.days.length > 0) {
+      const rollups = await view.rollups(split.days);
+      const days = raw(split.days.map((d) => `DATE '${d}'`).join(', '));
+      counts = sql`SELECT v0 AS key, events FROM ${raw(rollups)}
+        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${days})
+        ${split.scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(split.scan)})` : sql``}`;
+      notePlan('rollup');
+    } else notePlan('events');
+    const { text, params } = render(
+      sql`SELECT key, sum(events) AS events FROM (${counts}) GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`,
+    );
+    return q.all<{ key: unknown; events: unknown }>(text, params);
+  };
+  const rows = q.derived ? await q.derived(scope.siteId, scope.period.from, scope.period.to, run) : await run();
   return rows.map((r) => ({ key: String(r.key), events: Number(r.events) }));
 }

@@ -49,7 +49,7 @@ function randomEvents(next: () => number, site: string, days: readonly number[],
         u: `https://${site}${pick(PATHS)}${i === 0 ? q : ''}`,
         r: i === 0 ? r : undefined,
         w: pick([390, 800, 1280, 1920]),
-        p: custom ? { plan: pick(['free', 'pro']) } : undefined,
+        p: custom ? { plan: pick(['free', 'pro']) } : next() < 0.1 ? { author: pick(['ann', 'bob']) } : undefined,
         timestamp: new Date(t).toISOString(),
         ip,
         user_agent: ua,
@@ -110,6 +110,7 @@ function requests(
     for (const p of periods) {
       const at = `${site} ${JSON.stringify(p)}`;
       out.push({ label: `main ${at}`, get: 'main', site, params: p });
+      out.push({ label: `property-keys ${at}`, get: 'property-keys', site, params: p });
       for (const interval of ['hour', 'day', 'week', 'month']) {
         out.push({ label: `timeseries ${interval} ${at}`, get: 'timeseries', site, params: { ...p, interval } });
       }
@@ -120,6 +121,7 @@ function requests(
       for (const filters of FILTERS) {
         const f = { ...p, filters: JSON.stringify(filters) };
         out.push({ label: `main ${at} ${f.filters}`, get: 'main', site, params: f });
+        out.push({ label: `property-keys ${at} ${f.filters}`, get: 'property-keys', site, params: f });
         out.push({ label: `timeseries day ${at} ${f.filters}`, get: 'timeseries', site, params: { ...f, interval: 'day' } });
         for (const name of ['pages', 'sources', 'countries', 'entry-pages', 'events']) {
           out.push({ label: `breakdown ${name} ${at} ${f.filters}`, get: `breakdown/${name}`, site, params: f });
