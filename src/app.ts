@@ -60,6 +60,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     flushCount: config.flush_count,
     log,
     derived: config.rollups ? derivedTables : undefined,
+    deriveQuietMs: config.rollup_delay * 1000,
     limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
     onFlush: (r) => {
       metrics?.flushSeconds.observe(r.ms / 1000);

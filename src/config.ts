@@ -70,6 +70,8 @@ const schema = z.object({
   compact_min_files: int(2, 10_000).default(8),
   /** Keep per-day visits and rollups next to the events (false: every query scans events). */
   rollups: bool.default(true),
+  /** Seconds a day's events must stay unchanged before its visits and rollup are rebuilt. */
+  rollup_delay: int(0, 86_400).default(10),
   /** DuckDB's memory limit (e.g. 256MB, 1GB): a query needing more spills to disk, then fails with 503. */
   duckdb_memory_limit: z
     .string()

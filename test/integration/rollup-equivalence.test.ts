@@ -69,7 +69,12 @@ interface Pair {
 }
 
 /** Every batch flushes at once (so both servers hold the same files); compaction after 3 files of a day. */
-const FLUSH_EACH = { MALLARD_FLUSH_COUNT: '1', MALLARD_FLUSH_INTERVAL: '86400', MALLARD_COMPACT_MIN_FILES: '3' };
+const FLUSH_EACH = {
+  MALLARD_FLUSH_COUNT: '1',
+  MALLARD_FLUSH_INTERVAL: '86400',
+  MALLARD_COMPACT_MIN_FILES: '3',
+  MALLARD_ROLLUP_DELAY: '1',
+};
 /** Nothing flushes until shutdown: what is sent stays in the hot tier. */
 const KEEP_HOT = { ...FLUSH_EACH, MALLARD_FLUSH_COUNT: '1000000' };
 

@@ -2,6 +2,8 @@
  * Builds the derived tier (one row per visit, the day's rollup; see derived-layout.ts) of
  * partitions whose events changed, one partition at a time, in the background: a flush
  * never waits for it, and until a partition's files are current, queries scan its events.
+ * A partition is built once it has been left alone for `quietMs`, so a bulk import that
+ * touches the same days at every flush rebuilds each of them once, after it.
  */
 import { renameSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -31,8 +33,12 @@ const ATTEMPTS = 3;
 
 export class Deriver {
   private readonly queue = new Set<string>();
+  /** When each queued partition was last changed (0: build at once). */
+  private readonly changedAt = new Map<string, number>();
   private running: Promise<void> | null = null;
   private stopped = false;
+  private wake: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
@@ -46,6 +52,7 @@ export class Deriver {
     readonly current: Map<string, bigint>,
     /** Called under the derived lock (exclusive) when a partition's derived files are replaced. */
     private readonly onReplaced: (p: Partition) => Promise<void>,
+    private readonly quietMs = 0,
   ) {}
 
   /** Whether the partition's derived files describe its events as they are now. Under the read lock. */
@@ -61,10 +68,17 @@ export class Deriver {
     return this.queue.size + (this.running ? 1 : 0);
   }
 
-  /** Queues partitions for a rebuild (those already current are skipped when their turn comes). */
-  schedule(keys: Iterable<string>): void {
+  /**
+   * Queues partitions for a rebuild (those already current are skipped when their turn
+   * comes): `changed` ones after `quietMs` without another change, the others at once.
+   */
+  schedule(keys: Iterable<string>, changed = true): void {
     if (this.stopped) return;
-    for (const k of keys) this.queue.add(k);
+    for (const k of keys) {
+      this.queue.add(k);
+      this.changedAt.set(k, changed ? Date.now() : 0);
+    }
+    this.wake?.(); // a waiting drain re-reads what is due
     if (!this.running && this.queue.size > 0) {
       this.running = this.drain().finally(() => {
         this.running = null;
@@ -86,13 +100,36 @@ export class Deriver {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
     await this.idle();
   }
 
+  /** The next queued partition that has been quiet long enough, waiting for one if needed. */
+  private async next(): Promise<string | undefined> {
+    while (this.queue.size > 0 && !this.stopped) {
+      const now = Date.now();
+      let soonest = Number.POSITIVE_INFINITY;
+      for (const key of this.queue) {
+        const due = (this.changedAt.get(key) ?? 0) + (this.changedAt.get(key) ? this.quietMs : 0);
+        if (due <= now) return key;
+        soonest = Math.min(soonest, due);
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, soonest - now);
+        this.timer.unref();
+      });
+      this.wake = null;
+      this.timer = null;
+    }
+    return undefined;
+  }
+
   private async drain(): Promise<void> {
-    for (const key of this.queue) {
+    for (let key = await this.next(); key !== undefined; key = await this.next()) {
       this.queue.delete(key);
-      if (this.stopped) return;
+      this.changedAt.delete(key);
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         const p = this.partitions.get(key);
         if (!p || this.isCurrent(p)) break;

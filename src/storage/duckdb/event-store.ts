@@ -58,6 +58,8 @@ export interface DuckDbStoreOptions {
   derived?: DerivedTables;
   /** DuckDB's memory limit and threads. */
   limits?: EngineLimits;
+  /** How long a partition must be left unchanged before its derived tables are rebuilt. */
+  deriveQuietMs?: number;
 }
 
 /** Columns written to Parquet: site_id and date live in the directory names. */
@@ -150,11 +152,22 @@ export class DuckDbEventStore implements EventStore {
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
       const current = scanDerived(root, partitions);
-      store.deriver = new Deriver(db, root, opts.derived, partitions, store.derivedLock, opts.log, current, (p) =>
-        store.rollupCache.evict(p.siteId, p.date),
+      store.deriver = new Deriver(
+        db,
+        root,
+        opts.derived,
+        partitions,
+        store.derivedLock,
+        opts.log,
+        current,
+        (p) => store.rollupCache.evict(p.siteId, p.date),
+        opts.deriveQuietMs ?? 0,
       );
-      // Partitions written before derived tables existed, or whose build a crash interrupted.
-      store.deriver.schedule([...partitions.keys()].filter((k) => !current.has(k)));
+      // Partitions written before derived tables existed, or whose build a crash interrupted: at once.
+      store.deriver.schedule(
+        [...partitions.keys()].filter((k) => !current.has(k)),
+        false,
+      );
     }
     opts.log.info(
       { replayed: pending.length, skipped: replayed.length - pending.length, tornLines, partitions: partitions.size },
