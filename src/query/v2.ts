@@ -310,7 +310,6 @@ function filtersOn(filters: readonly Filter[]): string[] {
 
 const DAY_MS = 86_400_000;
 const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
-const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
 /** Plausible's choice for the `time` dimension, by the length of the (inclusive) range. */
 export function timeUnitFor(period: Period): Unit {

@@ -7,12 +7,13 @@
  * sequence number it covers, which is what start-up uses to drop replayed log rows that
  * already reached Parquet (a crash between rename and log deletion). Sessions are
  * recomputed on write; if a late event changes the sessions of rows already on disk, the
- * whole partition is rewritten as one compacted file.
+ * whole partition is rewritten as one compacted file. This module orders the steps and
+ * holds the locks; flush-writer.ts writes the files, compaction.ts merges them, deriver.ts
+ * keeps each partition's visits and rollup, rollup-cache.ts serves the rollups.
  */
-import { renameSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { renameSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
 import { RwLock } from '../rw-lock.js';
@@ -27,22 +28,15 @@ import type {
   StorageHealth,
 } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
-import {
-  dropSuperseded,
-  fileName,
-  maxId,
-  type Partition,
-  partitionBytes,
-  partitionDir,
-  partitionKey,
-  scanPartitions,
-} from './cold-layout.js';
+import { dropSuperseded, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
+import { compactionRun, writeCompactedFile } from './compaction.js';
 import { Database, type EngineLimits, HOT_TABLE } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver, literal } from './deriver.js';
+import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
 import { HotTable } from './hot-table.js';
 import { ROLLUP_CACHE, RollupCache, type RollupFile } from './rollup-cache.js';
-import { Sessionizer, sessionizedSql } from './sessionize.js';
+import { Sessionizer } from './sessionize.js';
 
 export interface DuckDbStoreOptions {
   dataDir: string;
@@ -62,20 +56,7 @@ export interface DuckDbStoreOptions {
   deriveQuietMs?: number;
 }
 
-/** Columns written to Parquet: site_id and date live in the directory names. */
-const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
-
-interface PlannedFile {
-  partition: Partition;
-  tmp: string;
-  name: string;
-  id: bigint;
-  from: bigint | null;
-}
-
-/** A compacted file at least this large is left alone; later small files compact among themselves. */
-const LARGE_FILE_BYTES = 16 * 1024 * 1024;
 
 export class DuckDbEventStore implements EventStore {
   private readonly lock = new RwLock();
@@ -334,7 +315,7 @@ export class DuckDbEventStore implements EventStore {
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
       try {
-        planned = await this.db.with((c) => this.writeFlushFiles(c, closed.maxSeq, check));
+        planned = await this.db.with((c) => writeFlushFiles(c, this.flushTarget(), closed.maxSeq, check));
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
         throw err;
@@ -360,88 +341,8 @@ export class DuckDbEventStore implements EventStore {
     return result;
   }
 
-  /**
-   * Writes one file per touched partition. Partitions that received only live traffic
-   * keep their ingest-time visit ids; those in `check` (batches, replayed rows) have
-   * visits recomputed together with the same identities' rows already on disk.
-   */
-  private async writeFlushFiles(c: DuckDBConnection, upTo: bigint, check: ReadonlySet<string>): Promise<PlannedFile[]> {
-    await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
-    const parts = (
-      await c.runAndReadAll(
-        "SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2",
-      )
-    ).getRowObjectsJS() as { site_id: string; date: string }[];
-    const timeoutMs = this.opts.sessionTimeoutSecs * 1000;
-    const planned: PlannedFile[] = [];
-    for (const { site_id: siteId, date } of parts) {
-      const key = partitionKey(siteId, date);
-      const partition = this.partitions.get(key) ?? { siteId, date, dir: partitionDir(this.eventsDir, siteId, date), files: [] };
-      await c.run(
-        'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE',
-        [siteId, date],
-      );
-      if (!check.has(key)) {
-        planned.push(
-          await this.writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []),
-        );
-        continue;
-      }
-      let source = 'part_new';
-      let compacted = false;
-      if (partition.files.length > 0) {
-        const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
-        await c.run(
-          `CREATE OR REPLACE TEMP TABLE part_prior AS SELECT *, $1::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false)
-           WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`,
-          [siteId],
-        );
-        const changed = (
-          await c.runAndReadAll(
-            `SELECT count(*)::INTEGER AS n FROM (${sessionizedSql('(SELECT *, true AS _prior FROM part_prior UNION ALL BY NAME SELECT *, false AS _prior FROM part_new)', '$1')})
-             WHERE _prior AND session_id <> _old_session_id`,
-            [timeoutMs],
-          )
-        ).getRowObjectsJS()[0]?.n;
-        if (Number(changed) > 0) {
-          // A late event re-draws visits already on disk: rewrite the partition as one file.
-          source = `(SELECT *, $2::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME SELECT * FROM part_new)`;
-          compacted = true;
-        } else {
-          source = `(SELECT *, false AS _prior FROM part_new UNION ALL BY NAME SELECT *, true AS _prior FROM part_prior)`;
-        }
-      }
-      const keepNew = source.includes('_prior') ? 'WHERE NOT _prior' : '';
-      planned.push(
-        await this.writePartitionFile(
-          c,
-          partition,
-          upTo,
-          compacted ? 0n : null,
-          `SELECT ${FILE_COLUMNS} FROM (${sessionizedSql(source, '$1')}) ${keepNew} ORDER BY timestamp`,
-          compacted ? [timeoutMs, siteId] : [timeoutMs],
-        ),
-      );
-    }
-    await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_prior');
-    return planned;
-  }
-
-  /** Writes a query's rows to a temp file in the partition, to be installed under the lock. */
-  private async writePartitionFile(
-    c: DuckDBConnection,
-    partition: Partition,
-    id: bigint,
-    from: bigint | null,
-    select: string,
-    params: DuckDBValue[],
-  ): Promise<PlannedFile> {
-    const name = fileName(id, from);
-    const tmp = join(partition.dir, `.${name}.tmp`);
-    await mkdir(partition.dir, { recursive: true });
-    rmSync(tmp, { force: true });
-    await c.run(`COPY (${select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
-    return { partition, tmp, name, id, from };
+  private flushTarget(): FlushTarget {
+    return { partitions: this.partitions, eventsDir: this.eventsDir, sessionTimeoutMs: this.opts.sessionTimeoutSecs * 1000 };
   }
 
   /** Renames written files into place and retires what they replace. Caller holds the write lock. */
@@ -455,31 +356,13 @@ export class DuckDbEventStore implements EventStore {
     }
   }
 
-  /**
-   * Merges the newest run of small files of a partition (everything after its last large
-   * file) once there are `compact_min_files` of them, so a busy day is not rewritten whole
-   * at every compaction.
-   */
+  /** Compacts the partitions whose run of small files has grown long enough (compaction.ts). */
   async compact(candidates: Iterable<Partition> = this.partitions.values()): Promise<number> {
     let merged = 0;
     for (const p of candidates) {
-      const sorted = [...p.files].sort((a, b) => (a.id < b.id ? -1 : 1));
-      const lastLarge = sorted.findLastIndex((f) => f.from !== null && statSync(join(p.dir, f.name)).size >= LARGE_FILE_BYTES);
-      const run = sorted.slice(lastLarge + 1);
-      if (run.length < this.opts.compactMinFiles) continue;
-      const id = run[run.length - 1]?.id ?? 0n;
-      const from = run.reduce((m, f) => ((f.from ?? f.id) < m ? (f.from ?? f.id) : m), id);
-      const files = `[${run.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
-      const planned = await this.db.with((c) =>
-        this.writePartitionFile(
-          c,
-          p,
-          id,
-          from,
-          `SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) ORDER BY timestamp`,
-          [],
-        ),
-      );
+      const run = compactionRun(p, this.opts.compactMinFiles);
+      if (!run) continue;
+      const planned = await this.db.with((c) => writeCompactedFile(c, p, run));
       await this.lock.write(async () => this.install([planned]));
       this.opts.log.info({ site_id: p.siteId, date: p.date, files: run.length }, 'compacted partition');
       merged++;

@@ -1,0 +1,127 @@
+/**
+ * Writing a flush's rows into their partitions: one temp file per touched partition, to be
+ * renamed into place under the store's write lock (event-store.ts `install`). Partitions
+ * that received only live traffic keep their ingest-time visit ids; those fed by batches or
+ * a replayed log have visits recomputed with the same identities' rows already on disk,
+ * and a late event that re-draws visits on disk makes the partition one rewritten file.
+ */
+import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { COLUMN_NAMES } from '../columns.js';
+import { fileName, type Partition, partitionDir, partitionKey } from './cold-layout.js';
+import { HOT_TABLE } from './database.js';
+import { literal } from './deriver.js';
+import { sessionizedSql } from './sessionize.js';
+
+/** Columns written to Parquet: site_id and date live in the directory names. */
+export const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
+
+/** A file written as a temp file, and what it becomes once installed. */
+export interface PlannedFile {
+  partition: Partition;
+  tmp: string;
+  name: string;
+  id: bigint;
+  from: bigint | null;
+}
+
+/** What a flush writes into: the store's partitions (read, not changed) and its settings. */
+export interface FlushTarget {
+  partitions: ReadonlyMap<string, Partition>;
+  eventsDir: string;
+  sessionTimeoutMs: number;
+}
+
+/**
+ * Writes one file per touched partition. Partitions that received only live traffic
+ * keep their ingest-time visit ids; those in `check` (batches, replayed rows) have
+ * visits recomputed together with the same identities' rows already on disk.
+ */
+export async function writeFlushFiles(
+  c: DuckDBConnection,
+  target: FlushTarget,
+  upTo: bigint,
+  check: ReadonlySet<string>,
+): Promise<PlannedFile[]> {
+  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
+  const parts = (
+    await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
+  ).getRowObjectsJS() as { site_id: string; date: string }[];
+  const timeoutMs = target.sessionTimeoutMs;
+  const planned: PlannedFile[] = [];
+  for (const { site_id: siteId, date } of parts) {
+    const key = partitionKey(siteId, date);
+    const partition = target.partitions.get(key) ?? {
+      siteId,
+      date,
+      dir: partitionDir(target.eventsDir, siteId, date),
+      files: [],
+    };
+    await c.run(
+      'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE',
+      [siteId, date],
+    );
+    if (!check.has(key)) {
+      planned.push(
+        await writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []),
+      );
+      continue;
+    }
+    let source = 'part_new';
+    let compacted = false;
+    if (partition.files.length > 0) {
+      const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE part_prior AS SELECT *, $1::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false)
+         WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`,
+        [siteId],
+      );
+      const changed = (
+        await c.runAndReadAll(
+          `SELECT count(*)::INTEGER AS n FROM (${sessionizedSql('(SELECT *, true AS _prior FROM part_prior UNION ALL BY NAME SELECT *, false AS _prior FROM part_new)', '$1')})
+           WHERE _prior AND session_id <> _old_session_id`,
+          [timeoutMs],
+        )
+      ).getRowObjectsJS()[0]?.n;
+      if (Number(changed) > 0) {
+        // A late event re-draws visits already on disk: rewrite the partition as one file.
+        source = `(SELECT *, $2::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME SELECT * FROM part_new)`;
+        compacted = true;
+      } else {
+        source = `(SELECT *, false AS _prior FROM part_new UNION ALL BY NAME SELECT *, true AS _prior FROM part_prior)`;
+      }
+    }
+    const keepNew = source.includes('_prior') ? 'WHERE NOT _prior' : '';
+    planned.push(
+      await writePartitionFile(
+        c,
+        partition,
+        upTo,
+        compacted ? 0n : null,
+        `SELECT ${FILE_COLUMNS} FROM (${sessionizedSql(source, '$1')}) ${keepNew} ORDER BY timestamp`,
+        compacted ? [timeoutMs, siteId] : [timeoutMs],
+      ),
+    );
+  }
+  await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_prior');
+  return planned;
+}
+
+/** Writes a query's rows to a temp file in the partition, to be installed under the lock. */
+export async function writePartitionFile(
+  c: DuckDBConnection,
+  partition: Partition,
+  id: bigint,
+  from: bigint | null,
+  select: string,
+  params: DuckDBValue[],
+): Promise<PlannedFile> {
+  const name = fileName(id, from);
+  const tmp = join(partition.dir, `.${name}.tmp`);
+  await mkdir(partition.dir, { recursive: true });
+  rmSync(tmp, { force: true });
+  await c.run(`COPY (${select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
+  return { partition, tmp, name, id, from };
+}
