@@ -1,12 +1,14 @@
 /**
- * POST /api/v2/query — Plausible's Stats API v2 (src/query/v2.ts), on the same builder and
+ * POST /api/v2/query — Plausible's Stats API v2 (src/query/v2/), on the same builder and
  * with the same auth as GET /api/stats/* (scope `read`, key site restriction; cookie or key).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { runStats } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
-import { parseV2Body, planV2, shapeV2 } from '../../query/v2.js';
+import { planV2 } from '../../query/v2/plan.js';
+import { parseV2Body } from '../../query/v2/request.js';
+import { shapeV2 } from '../../query/v2/shape.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../errors.js';
-import { startAllAt } from './period.js';
-import type { ResultRow } from './run.js';
-import { parseV2Body, planV2, shapeV2, timeUnitFor } from './v2.js';
+import { DomainError } from '../../errors.js';
+import { startAllAt } from '../period.js';
+import type { ResultRow } from '../run.js';
+import { planV2, timeUnitFor } from './plan.js';
+import { parseV2Body } from './request.js';
+import { shapeV2 } from './shape.js';
 
 const NOW = new Date('2026-03-15T12:34:56Z');
 const BASE = { site_id: 'a.test', metrics: ['visitors'], date_range: ['2026-01-10', '2026-01-12'] };

@@ -1,8 +1,9 @@
 /**
- * POST /api/v2/query: Plausible's Stats API v2 request body, validated (zod for the shape,
- * then Plausible's own rules) into StatsQuery values for the one builder, and the builder's
- * rows shaped into Plausible's answer `{results: [{metrics, dimensions}], meta, query}`.
- * Everything here is pure: the route does the I/O (first event for "all", running queries).
+ * POST /api/v2/query, step 1 of 3 — the request: Plausible's Stats API v2 body, validated
+ * (zod for the shape, then Plausible's own rules), and the types the three steps share.
+ * plan.ts turns it into StatsQuery values for the one builder; shape.ts turns the builder's
+ * rows into Plausible's answer `{results: [{metrics, dimensions}], meta, query}`. All three
+ * are pure: the route does the I/O (first event for "all", running queries).
  *
  * Differences from GET /api/stats/* follow Plausible v2: bounce_rate is a rounded percent,
  * empty time buckets are omitted (all of them are listed in meta.time_labels on request),
@@ -10,27 +11,24 @@
  * dimension), and `time` picks hour/day/week/month from the length of the range.
  */
 import { z } from 'zod';
-import { invalidInput } from '../errors.js';
-import { siteIdParam } from '../site-id.js';
-import { METRICS, type Metric, type StatsQuery } from './builder.js';
-import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
-import { type Filter, parseFilters, withoutGoalFilters } from './filters.js';
-import { round, rounded, share } from './metrics.js';
-import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from './period.js';
-import { formatBucket, type ResultRow } from './run.js';
-import { buckets } from './stats.js';
+import { invalidInput } from '../../errors.js';
+import { siteIdParam } from '../../site-id.js';
+import { METRICS, type Metric, type StatsQuery } from '../builder.js';
+import { dimension, PROPS_PREFIX } from '../dimensions.js';
+import { type Filter, parseFilters } from '../filters.js';
+import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
 
 export const DATE_RANGES = ['day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all'] as const;
 export const MAX_LIMIT = 10_000;
 /** At most this many buckets in meta.time_labels. */
 export const MAX_TIME_LABELS = 10_000;
 
-type Unit = 'hour' | 'day' | 'week' | 'month';
+export type Unit = 'hour' | 'day' | 'week' | 'month';
 type Direction = 'asc' | 'desc';
 export type OrderEntry = [string, Direction];
 
-const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'];
-const isTime = (name: string) => TIME_DIMENSIONS.includes(name);
+export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'];
+export const isTime = (name: string) => TIME_DIMENSIONS.includes(name);
 /** Metrics Plausible computes from visits only, and from events only (TableDecider). */
 const SESSION_ONLY: readonly Metric[] = ['bounce_rate', 'visit_duration', 'views_per_visit'];
 const EVENT_ONLY: readonly Metric[] = ['pageviews', 'events'];
@@ -303,132 +301,4 @@ function filtersOn(filters: readonly Filter[]): string[] {
   };
   filters.forEach(walk);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Planning
-
-const DAY_MS = 86_400_000;
-const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
-
-/** Plausible's choice for the `time` dimension, by the length of the (inclusive) range. */
-export function timeUnitFor(period: Period): Unit {
-  const span = period.to.getTime() - 1000 - period.from.getTime();
-  if (Math.floor(span / 3_600_000) <= 48) return 'hour';
-  if (Math.floor(span / DAY_MS) <= 40) return 'day';
-  if (Math.floor(span / (7 * DAY_MS)) <= 52) return 'week';
-  return 'month';
-}
-
-/** Builder queries for a validated request over its final period. */
-export function planV2(req: V2Request, period: Period): V2Plan {
-  const time = `time:${timeUnitFor(period)}`;
-  const resolve = (name: string) => (name === 'time' ? time : name);
-  const dimensions = req.dimensions.map(resolve);
-  const timeDim = dimensions.find(isTime);
-  const first = req.metrics[0] as Metric;
-  const orderBy: OrderEntry[] = req.orderBy
-    ? req.orderBy.map(([key, dir]): OrderEntry => [resolve(key), dir])
-    : timeDim
-      ? [
-          [timeDim, 'asc'],
-          [first, 'desc'],
-        ]
-      : [[first, 'desc']];
-
-  const query: StatsQuery = {
-    siteId: req.siteId,
-    period,
-    metrics: req.metrics,
-    dimensions: dimensions.map((n) => dimension(n) as Dimension),
-    filters: req.filters,
-    orderBy: orderBy.map(([key, dir]) => ({ key, dir })),
-    // Goals are custom events; page views are not goals here (there is no goal configuration).
-    ...(dimensions.includes('event:goal') ? { customEventsOnly: true } : {}),
-    ...(req.include.total_rows ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
-  };
-  const plan: V2Plan = { query, period, dimensions, orderBy };
-  if (req.metrics.includes('conversion_rate')) {
-    plan.totalQuery = {
-      siteId: req.siteId,
-      period,
-      metrics: ['visitors'],
-      dimensions: [],
-      filters: withoutGoalFilters(req.filters),
-    };
-  }
-  if (req.include.time_labels && timeDim) {
-    // Counted by arithmetic (months as 28 days: an upper bound), not by listing them.
-    const count = Math.ceil((period.to.getTime() - period.from.getTime()) / UNIT_MS[timeDim.slice('time:'.length) as Unit]) + 1;
-    if (count > MAX_TIME_LABELS) {
-      throw invalidInput(`include.time_labels: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
-    }
-  }
-  return plan;
-}
-
-// ---------------------------------------------------------------------------------------
-// The answer
-
-const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
-
-/** A week bucket never starts before the range does (Plausible's weekstart_not_before). */
-const weekLabel = (label: string, period: Period) => {
-  const first = (period.timezone ? wallClock(period.from, period.timezone) : period.from).toISOString().slice(0, 10);
-  return label < first ? first : label;
-};
-
-function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal: number | undefined): number | null {
-  switch (m) {
-    case 'views_per_visit':
-      return rounded.views_per_visit(r.views_per_visit);
-    case 'bounce_rate':
-      return Math.round(r.bounce_rate * 100);
-    case 'visit_duration':
-      return rounded.visit_duration(r.visit_duration);
-    case 'percentage':
-      // Without dimensions the one row is the total: 100, or null when there is nothing.
-      return !grouped && r.visitors === 0 ? null : rounded.percentage(r.percentage);
-    case 'conversion_rate':
-      return conversionTotal ? round(share(r.visitors, conversionTotal), 2) : 0;
-    default:
-      return r[m];
-  }
-}
-
-/** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
-export function shapeV2(req: V2Request, plan: V2Plan, rows: readonly ResultRow[], conversionTotal?: number): V2Response {
-  const { limit, offset } = req.pagination;
-  const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
-  const grouped = plan.dimensions.length > 0;
-  const results = page.map((r) => ({
-    metrics: req.metrics.map((m) => metricValue(m, r, grouped, conversionTotal)),
-    dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
-  }));
-
-  const meta: V2Response['meta'] = {};
-  if (req.include.imports) meta.imports_included = false;
-  const timeDim = plan.dimensions.find(isTime);
-  if (req.include.time_labels && timeDim) {
-    const unit = timeDim.slice('time:'.length) as Unit;
-    const labels = buckets(plan.period, unit).map((b) => formatBucket(b, unit));
-    meta.time_labels = unit === 'week' ? labels.map((l) => weekLabel(l, plan.period)) : labels;
-  }
-  if (req.include.total_rows) meta.total_rows = rows.length;
-
-  const include = Object.fromEntries(Object.entries(req.include).filter(([, v]) => v));
-  return {
-    results,
-    meta,
-    query: {
-      site_id: req.siteId,
-      metrics: req.metrics,
-      date_range: [iso(plan.period.from), iso(new Date(plan.period.to.getTime() - 1000))],
-      filters: req.rawFilters,
-      dimensions: plan.dimensions,
-      order_by: plan.orderBy,
-      include,
-      pagination: req.pagination,
-    },
-  };
 }

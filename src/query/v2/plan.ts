@@ -1,0 +1,66 @@
+/** POST /api/v2/query, step 2 of 3: a validated request (request.ts) → builder queries. */
+import { invalidInput } from '../../errors.js';
+import type { Metric, StatsQuery } from '../builder.js';
+import { type Dimension, dimension } from '../dimensions.js';
+import { withoutGoalFilters } from '../filters.js';
+import type { Period } from '../period.js';
+import { isTime, MAX_TIME_LABELS, type OrderEntry, type Unit, type V2Plan, type V2Request } from './request.js';
+
+const DAY_MS = 86_400_000;
+const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
+
+/** Plausible's choice for the `time` dimension, by the length of the (inclusive) range. */
+export function timeUnitFor(period: Period): Unit {
+  const span = period.to.getTime() - 1000 - period.from.getTime();
+  if (Math.floor(span / 3_600_000) <= 48) return 'hour';
+  if (Math.floor(span / DAY_MS) <= 40) return 'day';
+  if (Math.floor(span / (7 * DAY_MS)) <= 52) return 'week';
+  return 'month';
+}
+
+/** Builder queries for a validated request over its final period. */
+export function planV2(req: V2Request, period: Period): V2Plan {
+  const time = `time:${timeUnitFor(period)}`;
+  const resolve = (name: string) => (name === 'time' ? time : name);
+  const dimensions = req.dimensions.map(resolve);
+  const timeDim = dimensions.find(isTime);
+  const first = req.metrics[0] as Metric;
+  const orderBy: OrderEntry[] = req.orderBy
+    ? req.orderBy.map(([key, dir]): OrderEntry => [resolve(key), dir])
+    : timeDim
+      ? [
+          [timeDim, 'asc'],
+          [first, 'desc'],
+        ]
+      : [[first, 'desc']];
+
+  const query: StatsQuery = {
+    siteId: req.siteId,
+    period,
+    metrics: req.metrics,
+    dimensions: dimensions.map((n) => dimension(n) as Dimension),
+    filters: req.filters,
+    orderBy: orderBy.map(([key, dir]) => ({ key, dir })),
+    // Goals are custom events; page views are not goals here (there is no goal configuration).
+    ...(dimensions.includes('event:goal') ? { customEventsOnly: true } : {}),
+    ...(req.include.total_rows ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
+  };
+  const plan: V2Plan = { query, period, dimensions, orderBy };
+  if (req.metrics.includes('conversion_rate')) {
+    plan.totalQuery = {
+      siteId: req.siteId,
+      period,
+      metrics: ['visitors'],
+      dimensions: [],
+      filters: withoutGoalFilters(req.filters),
+    };
+  }
+  if (req.include.time_labels && timeDim) {
+    // Counted by arithmetic (months as 28 days: an upper bound), not by listing them.
+    const count = Math.ceil((period.to.getTime() - period.from.getTime()) / UNIT_MS[timeDim.slice('time:'.length) as Unit]) + 1;
+    if (count > MAX_TIME_LABELS) {
+      throw invalidInput(`include.time_labels: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
+    }
+  }
+  return plan;
+}

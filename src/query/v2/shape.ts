@@ -1,0 +1,70 @@
+/** POST /api/v2/query, step 3 of 3: the builder's rows → Plausible's answer. */
+import type { Metric } from '../builder.js';
+import { round, rounded, share } from '../metrics.js';
+import { type Period, wallClock } from '../period.js';
+import { formatBucket, type ResultRow } from '../run.js';
+import { buckets } from '../stats.js';
+import { isTime, type Unit, type V2Plan, type V2Request, type V2Response } from './request.js';
+
+const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
+
+/** A week bucket never starts before the range does (Plausible's weekstart_not_before). */
+const weekLabel = (label: string, period: Period) => {
+  const first = (period.timezone ? wallClock(period.from, period.timezone) : period.from).toISOString().slice(0, 10);
+  return label < first ? first : label;
+};
+
+function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal: number | undefined): number | null {
+  switch (m) {
+    case 'views_per_visit':
+      return rounded.views_per_visit(r.views_per_visit);
+    case 'bounce_rate':
+      return Math.round(r.bounce_rate * 100);
+    case 'visit_duration':
+      return rounded.visit_duration(r.visit_duration);
+    case 'percentage':
+      // Without dimensions the one row is the total: 100, or null when there is nothing.
+      return !grouped && r.visitors === 0 ? null : rounded.percentage(r.percentage);
+    case 'conversion_rate':
+      return conversionTotal ? round(share(r.visitors, conversionTotal), 2) : 0;
+    default:
+      return r[m];
+  }
+}
+
+/** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
+export function shapeV2(req: V2Request, plan: V2Plan, rows: readonly ResultRow[], conversionTotal?: number): V2Response {
+  const { limit, offset } = req.pagination;
+  const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
+  const grouped = plan.dimensions.length > 0;
+  const results = page.map((r) => ({
+    metrics: req.metrics.map((m) => metricValue(m, r, grouped, conversionTotal)),
+    dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
+  }));
+
+  const meta: V2Response['meta'] = {};
+  if (req.include.imports) meta.imports_included = false;
+  const timeDim = plan.dimensions.find(isTime);
+  if (req.include.time_labels && timeDim) {
+    const unit = timeDim.slice('time:'.length) as Unit;
+    const labels = buckets(plan.period, unit).map((b) => formatBucket(b, unit));
+    meta.time_labels = unit === 'week' ? labels.map((l) => weekLabel(l, plan.period)) : labels;
+  }
+  if (req.include.total_rows) meta.total_rows = rows.length;
+
+  const include = Object.fromEntries(Object.entries(req.include).filter(([, v]) => v));
+  return {
+    results,
+    meta,
+    query: {
+      site_id: req.siteId,
+      metrics: req.metrics,
+      date_range: [iso(plan.period.from), iso(new Date(plan.period.to.getTime() - 1000))],
+      filters: req.rawFilters,
+      dimensions: plan.dimensions,
+      order_by: plan.orderBy,
+      include,
+      pagination: req.pagination,
+    },
+  };
+}
