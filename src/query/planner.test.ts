@@ -1,0 +1,112 @@
+/**
+ * The planner without a server: which plan a query gets, and how a period splits into
+ * derived days and scanned ranges (docs/ARCHITECTURE.md, "Query planner").
+ */
+import { describe, expect, it } from 'vitest';
+import type { StatsQuery } from './builder.js';
+import { type Dimension, dimension } from './dimensions.js';
+import { parseFiltersParam } from './filters.js';
+import type { Period } from './period.js';
+import { planQuery, splitPeriod } from './planner.js';
+
+const dims = (...names: string[]) => names.map((n) => dimension(n) as Dimension);
+const period = (from: string, to: string, extra: Partial<Period> = {}): Period => ({
+  name: 'custom',
+  from: new Date(from),
+  to: new Date(to),
+  interval: 'day',
+  ...extra,
+});
+const query = (over: Partial<StatsQuery> = {}): StatsQuery => ({
+  siteId: 'a.test',
+  period: period('2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z'),
+  metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate'],
+  dimensions: [],
+  filters: [],
+  ...over,
+});
+const DERIVED = new Set(['2026-03-01', '2026-03-02', '2026-03-03']);
+const iso = (r: { from: Date; to: Date }) => [r.from.toISOString(), r.to.toISOString()];
+
+describe('splitPeriod', () => {
+  it('reads every whole day that is derived, scans nothing else when all are', () => {
+    const s = splitPeriod(query(), DERIVED);
+    expect(s.days).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
+    expect(s.scan).toEqual([]);
+  });
+
+  it('scans a day that is not derived (hot, or not built yet), merging neighbouring gaps', () => {
+    const s = splitPeriod(query({ period: period('2026-02-27T00:00:00Z', '2026-03-05T00:00:00Z') }), new Set(['2026-03-02']));
+    expect(s.days).toEqual(['2026-03-02']);
+    expect(s.scan.map(iso)).toEqual([
+      ['2026-02-27T00:00:00.000Z', '2026-03-02T00:00:00.000Z'],
+      ['2026-03-03T00:00:00.000Z', '2026-03-05T00:00:00.000Z'],
+    ]);
+  });
+
+  it('scans the partial days at the edges of a period that does not start at UTC midnight', () => {
+    // Pacific/Auckland (UTC+13 in March): the local 2 March is 1 March 11:00 UTC to 2 March 11:00 UTC, and so on.
+    const p = period('2026-03-01T11:00:00Z', '2026-03-03T11:00:00Z', { timezone: 'Pacific/Auckland' });
+    const s = splitPeriod({ period: p }, DERIVED);
+    expect(s.days).toEqual(['2026-03-02']);
+    expect(s.scan.map(iso)).toEqual([
+      ['2026-03-01T11:00:00.000Z', '2026-03-02T00:00:00.000Z'],
+      ['2026-03-03T00:00:00.000Z', '2026-03-03T11:00:00.000Z'],
+    ]);
+  });
+
+  it('ignores derived days outside the period', () => {
+    const s = splitPeriod(query({ period: period('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z') }), DERIVED);
+    expect(s).toEqual({ days: ['2026-03-02'], scan: [] });
+  });
+});
+
+describe('planQuery', () => {
+  it('answers unfiltered totals, charts and breakdowns from rollups', () => {
+    for (const d of [[], ['time:hour'], ['time:day'], ['time:week'], ['time:month'], ['visit:source'], ['event:page']]) {
+      const plan = planQuery(query({ dimensions: dims(...d) }), DERIVED);
+      expect([d.join(','), plan.kind]).toEqual([d.join(','), 'rollup']);
+    }
+    const goals = planQuery(query({ dimensions: dims('event:name'), customEventsOnly: true }), DERIVED);
+    expect(goals.kind === 'rollup' && goals.set.key).toBe('event:name#custom');
+    const versions = planQuery(query({ dimensions: dims('visit:browser', 'visit:browser_version') }), DERIVED);
+    expect(versions.kind === 'rollup' && versions.set.key).toBe('visit:browser,visit:browser_version');
+  });
+
+  it('answers filtered queries that need visits from the visits table', () => {
+    const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
+    expect(planQuery(query({ filters }), DERIVED).kind).toBe('visits');
+    expect(planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED).kind).toBe('visits');
+    const pageFilter = parseFiltersParam('[["is","event:page",["/"]]]');
+    expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
+  });
+
+  it('scans what no derived table serves', () => {
+    // No derived day at all.
+    expect(planQuery(query(), new Set()).kind).toBe('events');
+    // Realtime.
+    expect(planQuery(query({ period: { ...query().period, name: 'realtime' } }), DERIVED).kind).toBe('events');
+    // A zone's local hours are not UTC hours.
+    const zoned = period('2026-03-01T11:00:00Z', '2026-03-03T11:00:00Z', { timezone: 'Pacific/Auckland' });
+    expect(planQuery(query({ period: zoned, dimensions: dims('time:hour') }), DERIVED).kind).toBe('events');
+    // Filtered, and no metric or dimension needs a visit.
+    const pageFilter = parseFiltersParam('[["is","event:page",["/"]]]');
+    expect(planQuery(query({ filters: pageFilter, metrics: ['visitors', 'events'] }), DERIVED).kind).toBe('events');
+    // A custom property breakdown has no rollup set (its "(none)" row does not add up by day).
+    expect(planQuery(query({ dimensions: dims('event:props:plan') }), DERIVED).kind).toBe('visits');
+  });
+
+  it('uses rollups for a time-zone site when no time bucket is asked, scanning its partial days', () => {
+    const zoned = period('2026-03-01T11:00:00Z', '2026-03-03T11:00:00Z', { timezone: 'Pacific/Auckland' });
+    const plan = planQuery(query({ period: zoned, dimensions: dims('visit:source') }), DERIVED);
+    expect(plan.kind).toBe('rollup');
+    expect(plan.kind === 'rollup' && plan.scan.length).toBe(2);
+  });
+});
+
+describe('a period of whole derived days', () => {
+  it('needs no scan, so the answer comes only from stored rows', () => {
+    const plan = planQuery(query(), DERIVED);
+    expect(plan).toMatchObject({ kind: 'rollup', days: ['2026-03-01', '2026-03-02', '2026-03-03'], scan: [] });
+  });
+});
