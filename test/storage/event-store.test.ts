@@ -2,7 +2,7 @@
  * The embedded store against real DuckDB and real Parquet files: durability across
  * restarts, crash windows of the flush, out-of-order sessions, compaction, retention.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -33,8 +33,17 @@ async function closeStore(store: DuckDbEventStore) {
   await store.close();
 }
 
+const dirs: string[] = [];
+/** A fresh data directory, removed after the test. */
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 function row(store: DuckDbEventStore, site: string, visitor: bigint, iso: string, path = '/'): StoredRow {
@@ -89,7 +98,7 @@ const parquetFiles = (dataDir: string, site: string, date: string) => {
 
 describe('DuckDbEventStore', () => {
   it('keeps every appended row across flush and restart, once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     let store = await openStore(dir);
     await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 1n, '2026-01-10T10:05:00Z')]);
     await store.append([row(store, 'b.com', 2n, '2026-01-11T09:00:00Z')]);
@@ -106,21 +115,21 @@ describe('DuckDbEventStore', () => {
   });
 
   it('replays acknowledged rows that were never flushed (as after kill -9)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir);
     await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 2n, '2026-01-10T10:00:00Z')]);
     // Copy the data dir as it is now: the log holds the rows, no Parquet exists.
-    const crashed = mkdtempSync(join(tmpdir(), 'mm-crash-'));
+    const crashed = scratch();
     cpSync(join(dir, 'wal'), join(crashed, 'wal'), { recursive: true });
     const reopened = await openStore(crashed);
     expect(await counts(reopened, 'a.com')).toEqual({ events: 2, visits: 2 });
   });
 
   it('counts once when a crash left both the Parquet file and the log segment', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir);
     await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 1n, '2026-01-10T10:01:00Z')]);
-    const walBefore = mkdtempSync(join(tmpdir(), 'mm-wal-'));
+    const walBefore = scratch();
     cpSync(join(dir, 'wal'), walBefore, { recursive: true });
     await store.append([row(store, 'a.com', 3n, '2026-01-10T11:00:00Z')]);
     await closeStore(store); // flushes all three rows and deletes the log
@@ -133,10 +142,10 @@ describe('DuckDbEventStore', () => {
   });
 
   it('ignores a torn last line in the log', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir);
     await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z')]);
-    const crashed = mkdtempSync(join(tmpdir(), 'mm-crash-'));
+    const crashed = scratch();
     cpSync(join(dir, 'wal'), join(crashed, 'wal'), { recursive: true });
     const segment = readdirSync(join(crashed, 'wal'))[0] ?? '';
     const path = join(crashed, 'wal', segment);
@@ -146,7 +155,7 @@ describe('DuckDbEventStore', () => {
   });
 
   it('renumbers visits already on disk when a late event bridges them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir);
     await store.append([row(store, 'a.com', 7n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 7n, '2026-01-10T10:40:00Z')]);
     await store.flush();
@@ -161,7 +170,7 @@ describe('DuckDbEventStore', () => {
   });
 
   it('treats a gap of exactly the timeout as the same visit and one second more as a new one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir);
     const at = ['2026-01-10T10:00:00Z', '2026-01-10T10:29:59Z', '2026-01-10T10:59:59Z', '2026-01-10T11:30:00Z'];
     // Arrive in reverse so ingest-time ids are wrong and the flush must fix them.
@@ -171,7 +180,7 @@ describe('DuckDbEventStore', () => {
   });
 
   it('keeps serving when a flush rotates the log while a batch waits for its sync', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir, { walFsync: true, flushCount: 10 });
     const batch = (from: number) =>
       Array.from({ length: 50 }, (_, i) => row(store, 'a.com', BigInt(from + i), '2026-01-10T10:00:00Z'));
@@ -186,7 +195,7 @@ describe('DuckDbEventStore', () => {
   });
 
   it('compacts a partition with many small files into one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir, { compactMinFiles: 3 });
     for (let i = 0; i < 3; i++) {
       await store.append([row(store, 'a.com', BigInt(100 + i), `2026-01-10T1${i}:00:00Z`)]);
@@ -197,7 +206,7 @@ describe('DuckDbEventStore', () => {
   });
 
   it('deletes partitions older than the retention period', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mm-store-'));
+    const dir = scratch();
     const store = await openStore(dir, { retentionDays: 30 });
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
     const recent = new Date(Date.now() - 2 * 86_400_000).toISOString();
@@ -216,3 +225,104 @@ class DuckDbEventStoreRow {
     return { ...row(this.store, site, visitor, iso), session_id: 0n };
   }
 }
+
+describe('derived tables (visits and rollup per partition)', () => {
+  /** The stored visit rows and rollup totals of one partition, read straight from its derived files. */
+  async function derived(store: DuckDbEventStore, dataDir: string, site: string, date: string) {
+    const dir = join(dataDir, 'derived', `site_id=${site}`, `date=${date}`);
+    const names = existsSync(dir) ? readdirSync(dir).sort() : [];
+    const file = (kind: string) => names.find((n) => n.startsWith(`${kind}.`));
+    const visits = file('visits');
+    const rollup = file('rollup');
+    if (!visits || !rollup) return { names, visits: [], totals: null };
+    return store.read(async (q) => ({
+      names,
+      visits: (
+        await q.all<{ session_id: bigint; s_events: bigint; v_entry_page: string; v_exit_page: string }>(
+          `SELECT session_id, s_events, v_entry_page, v_exit_page FROM read_parquet('${join(dir, visits)}') ORDER BY session_id`,
+          [],
+        )
+      ).map((r) => ({ events: Number(r.s_events), entry: r.v_entry_page, exit: r.v_exit_page })),
+      totals: (
+        await q.all<{ visitors: bigint; visits: bigint; pageviews: bigint; bounces: bigint; duration_ms: bigint }>(
+          `SELECT visitors, visits, pageviews, bounces, duration_ms FROM read_parquet('${join(dir, rollup)}') WHERE dim = ''`,
+          [],
+        )
+      ).map((r) => ({
+        visitors: Number(r.visitors),
+        visits: Number(r.visits),
+        pageviews: Number(r.pageviews),
+        bounces: Number(r.bounces),
+        durationMs: Number(r.duration_ms),
+      }))[0],
+    }));
+  }
+
+  it('are built per partition, in slices of whole visits, and replaced when a late event re-draws a visit', async () => {
+    const dir = scratch();
+    const { derivedTables } = await import('../../src/query/derived-tables.js');
+    // Two events per slice: the day's 6 events are grouped into visits in 3 statements (4 after the late one).
+    const store = await openStore(dir, { derived: derivedTables, deriveSliceEvents: 2 });
+    const day = '2026-01-10';
+    // Visitor 1: / then /a (a 10-minute visit); visitor 2: /b, then 40 minutes later /c and /d; visitor 3: one page.
+    await store.append(
+      [
+        row(store, 'a.com', 1n, `${day}T10:00:00Z`, '/'),
+        row(store, 'a.com', 1n, `${day}T10:10:00Z`, '/a'),
+        row(store, 'a.com', 2n, `${day}T11:00:00Z`, '/b'),
+        row(store, 'a.com', 2n, `${day}T11:40:00Z`, '/c'),
+        row(store, 'a.com', 2n, `${day}T11:45:00Z`, '/d'),
+        row(store, 'a.com', 3n, `${day}T12:00:00Z`, '/'),
+      ],
+      { live: false },
+    );
+    await store.flush();
+    await store.derivedIdle();
+    const first = await derived(store, dir, 'a.com', day);
+    expect(first.names).toEqual(['rollup.00000000000000000006.parquet', 'visits.00000000000000000006.parquet']);
+    expect(first.visits.map((v) => [v.events, v.entry, v.exit]).sort()).toEqual([
+      [1, '/', '/'],
+      [1, '/b', '/b'],
+      [2, '/', '/a'],
+      [2, '/c', '/d'],
+    ]);
+    expect(first.totals).toEqual({ visitors: 3, visits: 4, pageviews: 6, bounces: 2, durationMs: 10 * 60_000 + 5 * 60_000 });
+
+    // A late event at 11:20 bridges visitor 2's two visits into one of 45 minutes.
+    await store.append([row(store, 'a.com', 2n, `${day}T11:20:00Z`, '/late')], { live: false });
+    await store.flush();
+    await store.derivedIdle();
+    const second = await derived(store, dir, 'a.com', day);
+    expect(second.names).toEqual(['rollup.00000000000000000007.parquet', 'visits.00000000000000000007.parquet']);
+    expect(second.visits.map((v) => [v.events, v.entry, v.exit]).sort()).toEqual([
+      [1, '/', '/'],
+      [2, '/', '/a'],
+      [4, '/b', '/d'],
+    ]);
+    expect(second.totals).toEqual({ visitors: 3, visits: 3, pageviews: 7, bounces: 1, durationMs: 10 * 60_000 + 45 * 60_000 });
+  });
+
+  it('are deleted at start-up when stale or half-written, and rebuilt', async () => {
+    const dir = scratch();
+    const { derivedTables } = await import('../../src/query/derived-tables.js');
+    let store = await openStore(dir, { derived: derivedTables });
+    await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 1n, '2026-01-10T10:05:00Z')]);
+    await store.flush();
+    await store.derivedIdle();
+    await closeStore(store);
+    const part = join(dir, 'derived', 'site_id=a.com', 'date=2026-01-10');
+    // As a crash could leave them: a temp file, an older build, and a visits file without its rollup.
+    writeFileSync(join(part, '.visits.00000000000000000002.parquet.tmp'), 'partial');
+    cpSync(join(part, 'visits.00000000000000000002.parquet'), join(part, 'visits.00000000000000000001.parquet'));
+    writeFileSync(join(part, 'rollup.00000000000000000001.parquet'), 'stale');
+    rmSync(join(part, 'rollup.00000000000000000002.parquet')); // the current visits file loses its rollup
+    const orphan = join(dir, 'derived', 'site_id=a.com', 'date=2026-01-11');
+    cpSync(part, orphan, { recursive: true });
+    store = await openStore(dir, { derived: derivedTables });
+    await store.derivedIdle();
+    expect(readdirSync(part).sort()).toEqual(['rollup.00000000000000000002.parquet', 'visits.00000000000000000002.parquet']);
+    expect(existsSync(orphan)).toBe(false); // no events partition for that day
+    const d = await derived(store, dir, 'a.com', '2026-01-10');
+    expect(d.totals).toEqual({ visitors: 1, visits: 1, pageviews: 2, bounces: 0, durationMs: 5 * 60_000 });
+  });
+});

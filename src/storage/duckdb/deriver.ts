@@ -28,6 +28,9 @@ export function partitionEvents(p: Partition): string {
     FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false))`;
 }
 
+/** Events grouped into visits in one statement at most (about 150 MB of aggregate state). */
+export const EVENTS_PER_SLICE = 500_000;
+
 /** A build that fails (e.g. compaction replaced a file it was reading) is retried this often. */
 const ATTEMPTS = 3;
 
@@ -53,6 +56,7 @@ export class Deriver {
     /** Called under the derived lock (exclusive) when a partition's derived files are replaced. */
     private readonly onReplaced: (p: Partition) => Promise<void>,
     private readonly quietMs = 0,
+    private readonly eventsPerSlice = EVENTS_PER_SLICE,
   ) {}
 
   /** Whether the partition's derived files describe its events as they are now. Under the read lock. */
@@ -154,7 +158,15 @@ export class Deriver {
     const started = performance.now();
     try {
       await this.db.with(async (c) => {
-        await c.run(`CREATE OR REPLACE TEMP TABLE derive_visits AS ${this.tables.visits(events)}`);
+        // Grouping a day's events into visits keeps every visit's state in memory at once; a
+        // big day is grouped in slices of whole visits (by a hash of the visit id) instead.
+        const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);
+        const slices = Math.max(1, Math.ceil(rows / this.eventsPerSlice));
+        for (let k = 0; k < slices; k++) {
+          const slice = slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(session_id) % ${slices} = ${k})`;
+          const into = k === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_visits AS' : 'INSERT INTO derive_visits';
+          await c.run(`${into} ${this.tables.visits(slice)}`);
+        }
         try {
           await c.run(`COPY derive_visits TO ${literal(tmp('visits'))} (FORMAT parquet, COMPRESSION zstd)`);
           const parts = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);

@@ -54,6 +54,8 @@ export interface DuckDbStoreOptions {
   limits?: EngineLimits;
   /** How long a partition must be left unchanged before its derived tables are rebuilt. */
   deriveQuietMs?: number;
+  /** Events of a partition grouped into visits per statement (tests make it small). */
+  deriveSliceEvents?: number;
 }
 
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
@@ -143,6 +145,7 @@ export class DuckDbEventStore implements EventStore {
         current,
         (p) => store.rollupCache.evict(p.siteId, p.date),
         opts.deriveQuietMs ?? 0,
+        opts.deriveSliceEvents,
       );
       // Partitions written before derived tables existed, or whose build a crash interrupted: at once.
       store.deriver.schedule(
