@@ -25,8 +25,8 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
     fragment(`${d.unit ? dialect.truncate(d.unit, 'bucket') : `v${i}`} AS ${aliases[i]}`),
   );
   const lead = (cols: readonly Sql[]) => (cols.length > 0 ? sql`${join(cols, ', ')}, ` : sql``);
-  // One read of the files for both the query's rows and the day totals behind percentages.
-  const stored = sql`SELECT ${lead(groupCols)}visitors, pageviews, events, visits, bounces, duration_ms
+  // The stored rows are read once, for both the query's groups and the totals behind percentages.
+  const storedGroups = sql`SELECT ${lead(groupCols)}visitors, pageviews, events, visits, bounces, duration_ms
     FROM stored WHERE dim = ${plan.set.key}`;
   const scanned = (query: StatsQuery) =>
     plan.scan.length > 0
@@ -38,7 +38,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const parts = [
     sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND day IN (${days})
         AND dim IN (${plan.set.key}, ''))`,
-    sql`r AS (${stored}${scanned(base)})`,
+    sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,
     sql`total AS (SELECT sum(visitors) AS visitors FROM (SELECT visitors FROM stored WHERE dim = ''${scanned({
