@@ -64,10 +64,14 @@ async function main(): Promise<void> {
       ['country US', ['is', 'visit:country', ['US']]],
       [`page ${ds.popularPage}`, ['is', 'event:page', [ds.popularPage]]],
       ['source Google', ['is', 'visit:source', ['Google']]],
-    ].map(([label, f]) => ({ label: `filter: ${label}`, page: `${overview}&f=${encodeURIComponent(JSON.stringify([f]))}` })),
+    ].map(([label, f]) => ({
+      label: `filter: ${label}`,
+      page: `${overview}&filters=${encodeURIComponent(JSON.stringify([f]))}`,
+    })),
   ];
   const timings: { label: string; stats: number[]; all: number[] }[] = [];
-  let shown = '';
+  // What the top stats read per variant: a filtered overview must show other numbers.
+  const read = new Map<string, string>();
   try {
     for (const v of variants) {
       const stats: number[] = [];
@@ -82,9 +86,7 @@ async function main(): Promise<void> {
         await tab.goto(v.page);
         await tab.waitForSelector('section.top-stats[aria-busy="false"]', { timeout: 120_000 });
         stats.push(performance.now() - t);
-        if (v.label === 'unfiltered') {
-          shown = ((await tab.locator('section.top-stats').textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 160);
-        }
+        read.set(v.label, ((await tab.locator('section.top-stats').textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 160));
         await tab.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, undefined, {
           timeout: 300_000,
         });
@@ -109,7 +111,13 @@ async function main(): Promise<void> {
       `| ${t.label} | ${median(t.stats).toFixed(0)} | ${median(t.all).toFixed(0)} | ${t.all.map((x) => x.toFixed(0)).join(', ')} |`,
     );
   }
-  console.log(`  top stats read: ${shown}`);
+  for (const [label, text] of read) console.log(`  top stats read (${label}): ${text}`);
+  const unfiltered = read.get('unfiltered');
+  const same = [...read].filter(([label, text]) => label !== 'unfiltered' && text === unfiltered).map(([l]) => l);
+  if (same.length > 0) {
+    console.log(`RESULT: FAILED: the filtered overview shows the unfiltered numbers (${same.join(', ')})`);
+    process.exitCode = 1;
+  }
   console.log(
     `  server memory: VmHWM (peak) ${firstPeak.toFixed(0)} MB while building the derived tables; after the restart ` +
       `VmRSS ${mem.rssMb.toFixed(0)} MB at the end, VmHWM ${mem.peakMb.toFixed(0)} MB`,

@@ -127,15 +127,16 @@ const VISIT_ROW_COLUMNS = ['session_id', 's_events', 's_pageviews', 's_duration_
  * every event column (a filter on a visit attribute keeps the whole visits that have it).
  * The behavioral analyses start from here, so they see exactly the rows the stats see.
  */
-export function scopedEvents(events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'filters' | 'ranges'>): Sql[] {
+export function scopedEvents(source: string | Sources, q: Pick<StatsQuery, 'siteId' | 'period' | 'filters' | 'ranges'>): Sql[] {
+  const src = typeof source === 'string' ? { events: source } : source;
   const visitCols = new Map<string, VisitColumn>();
   for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn);
   if (visitCols.size === 0) {
-    return [eventsInPeriod(events, q), sql`scoped AS (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
+    return [eventsInPeriod(src.events, q), sql`scoped AS (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
   }
   return [
-    eventsInPeriod(events, q),
-    sql`sess AS (${fragment(visitAttrsSelect('ev', 'session_id', visitCols))})`,
+    eventsInPeriod(src.events, q),
+    src.visits ? visitsCte(src, visitCols) : sql`sess AS (${fragment(visitAttrsSelect('ev', 'session_id', visitCols))})`,
     sql`scoped AS (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
   ];
 }

@@ -4,11 +4,11 @@
  * carry it, most used first. The dashboard lists them so a key is picked, not typed.
  */
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
-import { scopedEvents, type TimeRange } from './builder.js';
+import { type Sources, scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { splitPeriod } from './planner.js';
 import { checkPatterns } from './run.js';
-import { fragment, join, raw, render, sql } from './sql.js';
+import { fragment, join, raw, render, type Sql, sql } from './sql.js';
 import type { Scope } from './stats.js';
 import { notePlan } from './trace.js';
 
@@ -29,25 +29,36 @@ export const keyCounts = (scoped: string) =>
 
 /**
  * Keys ordered by events (desc), then key (bytewise); at most `limit`. Without filters, the
- * whole UTC days with a current rollup are summed from it and only the rest is scanned.
+ * whole UTC days with a current rollup are summed from it and only the rest is scanned;
+ * with filters, visits come from the visits table of those days.
  */
 export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERTY_KEYS_MAX): Promise<PropertyKey[]> {
   await checkPatterns(q, filterPatterns(scope.filters)); // a bad regular expression is a 400
   const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
   const run = async (view?: DerivedView) => {
-    const split = view && scope.filters.length === 0 && scope.period.name !== 'realtime' ? splitPeriod(scope, view.days) : null;
-    const scanned = (ranges?: readonly TimeRange[]) =>
-      sql`WITH ${join([...scopedEvents(events, { ...scope, ranges }), sql`c AS (${fragment(keyCounts('scoped'))})`], ',\n')}
+    const split = view && scope.period.name !== 'realtime' ? splitPeriod(scope, view.days) : null;
+    const derived = view && split && split.days.length > 0 ? { view, split } : null;
+    const scanned = (source: string | Sources, ranges?: readonly TimeRange[]) =>
+      sql`WITH ${join([...scopedEvents(source, { ...scope, ranges }), sql`c AS (${fragment(keyCounts('scoped'))})`], ',\n')}
           SELECT * FROM c`;
-    let counts = scanned();
-    if (view && split && split.days.length > 0) {
-      const rollups = await view.rollups(split.days);
-      const days = raw(split.days.map((d) => `DATE '${d}'`).join(', '));
-      counts = sql`SELECT v0 AS key, events FROM ${raw(rollups)}
-        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${days})
-        ${split.scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(split.scan)})` : sql``}`;
+    let counts: Sql;
+    if (!derived) {
+      counts = scanned(events);
+      notePlan('events');
+    } else if (scope.filters.length === 0) {
+      // The derived days' key counts from their rollups, the rest scanned.
+      const { days, scan } = derived.split;
+      const dayList = raw(days.map((d) => `DATE '${d}'`).join(', '));
+      counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days))}
+        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${dayList})
+        ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
-    } else notePlan('events');
+    } else {
+      // Filtered: a visit filter reads each visit's row from the visits table of the derived days.
+      const { days, scan } = derived.split;
+      counts = scanned({ events, visits: derived.view.visits(days), visitsScan: scan });
+      notePlan('visits');
+    }
     const { text, params } = render(
       sql`SELECT key, sum(events) AS events FROM (${counts}) GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`,
     );
