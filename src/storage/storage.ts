@@ -60,7 +60,7 @@ export interface StorageHealth {
   partitions: number;
   diskBytes: number;
   lastFlushAt: string | null;
-  /** Partitions whose visits and rollup are being (re)built; queries scan those days meanwhile. */
+  /** Partitions whose visits and rollup are queued or being (re)built; queries scan those days meanwhile. */
   derivedPending: number;
 }
 

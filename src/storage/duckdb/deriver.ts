@@ -124,6 +124,8 @@ export class Deriver {
         this.timer = setTimeout(resolve, soonest - now);
         this.timer.unref();
       });
+      // Woken early by a new schedule (or stop): the timer is no longer needed.
+      if (this.timer) clearTimeout(this.timer);
       this.wake = null;
       this.timer = null;
     }
