@@ -83,14 +83,20 @@ const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' 
  * keep the list of their ids. The derived visits table is this over a partition.
  */
 export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<string, VisitColumn>): string {
-  return visitAttrsSelect(
-    from,
-    `session_id, count(*) AS s_events, count(*) FILTER (WHERE event_name = 'pageview') AS s_pageviews,
-        ${dialect.spanMs()} AS s_duration_ms, min(${start}) AS s_start, min(visitor_id) AS s_visitor,
-        list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL) AS s_visitors`,
-    attrs,
-  );
+  const lead = Object.entries(visitCounts(start)).map(([name, expr]) => (expr === name ? name : `${expr} AS ${name}`));
+  return visitAttrsSelect(from, lead.join(', '), attrs);
 }
+
+/** A visit row's columns besides its attributes, each with its aggregate over the visit's events. */
+const visitCounts = (start: string) => ({
+  session_id: 'session_id',
+  s_events: 'count(*)',
+  s_pageviews: "count(*) FILTER (WHERE event_name = 'pageview')",
+  s_duration_ms: dialect.spanMs(),
+  s_start: `min(${start})`,
+  s_visitor: 'min(visitor_id)',
+  s_visitors: 'list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL)',
+});
 
 /**
  * `SELECT <lead>, v_<alias>… FROM from GROUP BY session_id`. The first event's attributes
@@ -113,14 +119,12 @@ function visitAttrsSelect(from: string, lead: string, attrs: ReadonlyMap<string,
 function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>): Sql {
   if (!src.visits) return sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
   // Only the columns the query reads: a stored visit row has every attribute.
-  const stored = `SELECT ${[...VISIT_ROW_COLUMNS, ...[...attrs.keys()].map((a) => `v_${a}`)].join(', ')} FROM ${src.visits}`;
+  const columns = [...Object.keys(visitCounts('')), ...[...attrs.keys()].map((a) => `v_${a}`)];
+  const stored = `SELECT ${columns.join(', ')} FROM ${src.visits}`;
   if (!src.visitsScan || src.visitsScan.length === 0) return sql`sess AS (${fragment(stored)})`;
   return sql`scan_ev AS (SELECT * FROM ev WHERE ${join(src.visitsScan.map(inRange), ' OR ')}),
     sess AS (${fragment(stored)} UNION ALL BY NAME SELECT * FROM (${fragment(visitRowSelect('scan_ev', 'local_ts', attrs))}))`;
 }
-
-/** The columns of a visit row besides its attributes (`visitRowSelect`). */
-const VISIT_ROW_COLUMNS = ['session_id', 's_events', 's_pageviews', 's_duration_ms', 's_start', 's_visitor', 's_visitors'];
 
 /**
  * CTEs ending in `scoped`: the site's events in the period that pass the filters, with

@@ -7,6 +7,7 @@ import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { type Sources, scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { splitPeriod } from './planner.js';
+import { dayList } from './rollup-query.js';
 import { checkPatterns } from './run.js';
 import { fragment, join, raw, render, type Sql, sql } from './sql.js';
 import type { Scope } from './stats.js';
@@ -48,9 +49,8 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
     } else if (scope.filters.length === 0) {
       // The derived days' key counts from their rollups, the rest scanned.
       const { days, scan } = derived.split;
-      const dayList = raw(days.map((d) => `DATE '${d}'`).join(', '));
       counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days))}
-        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${dayList})
+        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${dayList(days)})
         ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
     } else {

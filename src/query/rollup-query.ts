@@ -15,10 +15,12 @@ const VISIT_SUMS = 'sum(visits) AS visits, sum(bounces) AS bounces, sum(duration
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Planner-made days as a literal date list (checked here too), so the day filter is one IN. */
+export const dayList = (days: readonly string[]) => raw(days.map((d) => (DAY.test(d) ? `DATE '${d}'` : 'NULL')).join(', '));
+
 /** `rollups`: the storage's relation of rollup rows (`site_id`, `day`, then the rollup columns). */
 export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan: RollupPlan): Sql {
-  // Planner-made dates (checked here too): a literal list keeps the day filter one IN.
-  const days = raw(plan.days.map((d) => (DAY.test(d) ? `DATE '${d}'` : 'NULL')).join(', '));
+  const days = dayList(plan.days);
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   // A stored row's group: its values, or its bucket truncated to the query's unit.
   const groupCols = q.dimensions.map((d, i) =>

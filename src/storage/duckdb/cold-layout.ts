@@ -8,6 +8,10 @@
  */
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { COLUMN_NAMES } from '../columns.js';
+
+/** Columns written to Parquet: site_id and date live in the directory names. */
+export const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
 
 export interface ColdFile {
   name: string;

@@ -7,9 +7,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ColdFile, Partition } from './cold-layout.js';
-import { literal } from './deriver.js';
-import { FILE_COLUMNS, type PlannedFile, writePartitionFile } from './flush-writer.js';
+import { type ColdFile, FILE_COLUMNS, type Partition } from './cold-layout.js';
+import { literal } from './database.js';
+import { type PlannedFile, writePartitionFile } from './flush-writer.js';
 
 /** A compacted file at least this large is left alone; later small files compact among themselves. */
 const LARGE_FILE_BYTES = 16 * 1024 * 1024;

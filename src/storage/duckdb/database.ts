@@ -13,6 +13,9 @@ import { migrate } from './migrations.js';
 
 export const HOT_TABLE = 'hot.events';
 
+/** Quotes a server-made string (a file path, a validated site id) as a SQL literal; never client input. */
+export const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
 /** What the engine may use: a query that needs more memory fails (and spills to disk first) instead of growing the process. */
 export interface EngineLimits {
   /** DuckDB's memory_limit, e.g. `256MB`. */

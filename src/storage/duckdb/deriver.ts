@@ -10,16 +10,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { COLUMN_NAMES } from '../columns.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
-import { maxId, type Partition, partitionKey } from './cold-layout.js';
-import type { Database } from './database.js';
+import { FILE_COLUMNS, maxId, type Partition, partitionKey } from './cold-layout.js';
+import { type Database, literal } from './database.js';
 import { type DerivedKind, derivedDir, derivedName, dropDerived } from './derived-layout.js';
-
-const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
-/** Quotes a server-generated path or a validated site id as a SQL literal. */
-export const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The events of a partition's files as a relation with every event column. */
 export function partitionEvents(p: Partition): string {

@@ -30,9 +30,9 @@ import type {
 import { WriteAheadLog } from '../wal.js';
 import { dropSuperseded, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
-import { Database, type EngineLimits, HOT_TABLE } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE, literal } from './database.js';
 import { scanDerived } from './derived-layout.js';
-import { Deriver, literal } from './deriver.js';
+import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
 import { HotTable } from './hot-table.js';
 import { ROLLUP_CACHE, RollupCache, type RollupFile } from './rollup-cache.js';
@@ -194,10 +194,14 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    const store = this;
     return this.lock.read(async () => {
       this.hot.drain();
       const runner: QueryRunner = {
-        events: this.eventsRelation([...this.partitions.values()]),
+        // Every site's files: built only for the rare caller that asks (start-up, tests).
+        get events() {
+          return store.eventsRelation([...store.partitions.values()]);
+        },
         eventsFor: (siteId, from, to) => this.eventsRelation(this.sitePartitions(siteId, from, to)),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
         derived: (siteId, from, to, fn) => this.derived(siteId, from, to, fn),

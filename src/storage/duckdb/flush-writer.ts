@@ -9,14 +9,9 @@ import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { COLUMN_NAMES } from '../columns.js';
-import { fileName, type Partition, partitionDir, partitionKey } from './cold-layout.js';
-import { HOT_TABLE } from './database.js';
-import { literal } from './deriver.js';
+import { FILE_COLUMNS, fileName, type Partition, partitionDir, partitionKey } from './cold-layout.js';
+import { HOT_TABLE, literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
-
-/** Columns written to Parquet: site_id and date live in the directory names. */
-export const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
 
 /** A file written as a temp file, and what it becomes once installed. */
 export interface PlannedFile {

@@ -6,8 +6,7 @@
  * the table outgrows its bound — so a running query never loses rows it reads.
  */
 
-import type { Database } from './database.js';
-import { literal } from './deriver.js';
+import { type Database, literal } from './database.js';
 
 export const ROLLUP_CACHE = 'hot.rollups';
 
