@@ -15,7 +15,7 @@ import { Settings } from './auth/settings.js';
 import { type Config, ConfigError } from './config.js';
 import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, trustedProxies } from './http/client-ip.js';
-import { authRoutes } from './http/routes/auth.js';
+import { authRoutes, authStatus } from './http/routes/auth.js';
 import { behavioralRoutes } from './http/routes/behavioral.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
 import { exportRoutes } from './http/routes/export.js';
@@ -123,7 +123,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }),
   );
   await server.register(async (scope) => trackerRoutes(scope, { log }));
-  await server.register(async (scope) => dashboardRoutes(scope, { log, guard }));
+  await server.register(async (scope) =>
+    dashboardRoutes(scope, { log, guard, status: (req) => authStatus({ guard, password }, req) }),
+  );
   await server.register(async (scope) =>
     healthRoutes(scope, {
       metrics: m,

@@ -3,7 +3,7 @@
  * answer is on its way the previous data stays on screen (no flash, no layout jump);
  * an answer that arrives after a newer request started is dropped.
  */
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorText, get, type Params } from './api.js';
 
 export interface Loaded<T> {
@@ -23,8 +23,9 @@ export function useApi<T>(path: string | null, params: Params = {}, pollMs = 0):
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
-  // `key` stands for path and params: the effect runs when either changes.
-  useEffect(() => {
+  // `key` stands for path and params: the effect runs when either changes. A layout effect,
+  // so the request leaves before the browser paints the page, not after.
+  useLayoutEffect(() => {
     if (path === null) return;
     const id = ++latest.current;
     setState((s) => ({ ...s, loading: true }));

@@ -1,7 +1,8 @@
 /**
  * The root: a share link shows its read-only dashboard; otherwise the server says whether
  * the admin password must be chosen first (setup), whether we are signed in (login), and
- * then the signed-in shell takes over.
+ * then the signed-in shell takes over. The page arrives with that status in it, so a
+ * signed-in overview asks for its numbers at once.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, get, onSignedOut } from '../api.js';
@@ -19,9 +20,17 @@ export function App() {
   return html`<${Admin} />`;
 }
 
+/** The status the server put in the page (routes/dashboard.ts), or null: ask for it. */
+function servedStatus(): AuthStatus | null {
+  const boot = document.querySelector('meta[name="mallard-auth"]')?.getAttribute('content');
+  if (boot === 'setup') return { setup_required: true, authenticated: false };
+  if (boot === 'signed-in' || boot === 'signed-out') return { setup_required: false, authenticated: boot === 'signed-in' };
+  return null;
+}
+
 function Admin() {
   const loc = useLocation();
-  const [status, setStatus] = useState<AuthStatus | null>(null);
+  const [status, setStatus] = useState<AuthStatus | null>(servedStatus);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -34,7 +43,7 @@ function Admin() {
       (err: unknown) => setError(errorText(err)),
     );
   useEffect(() => {
-    check();
+    if (!status) check();
     // A 401 anywhere (the session expired) brings the sign-in screen back.
     onSignedOut(() => {
       setNotice('Your session has ended. Sign in again to continue.');

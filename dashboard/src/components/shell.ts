@@ -80,9 +80,10 @@ function page(loc: Location, sites: Loaded<Site[]>) {
       return html`<${AccountPage} />`;
     case 'site': {
       if (sites.error && !sites.data) return html`<${ErrorNote} message=${sites.error} retry=${sites.reload} />`;
-      if (!sites.data) return html`<${Loading} />`;
-      const site = sites.data.find((s) => s.id === view.site);
-      if (!site) {
+      // The overview needs only the site's id: it loads alongside the sites list, not after it.
+      if (!sites.data && view.tab === 'settings') return html`<${Loading} />`;
+      const site = sites.data?.find((s) => s.id === view.site);
+      if (sites.data && !site) {
         return html`<section class="card narrow">
           <h1>No site “${view.site}”</h1>
           <p>It may have been removed. <a href="/" onClick=${linkClick}>See all sites</a>.</p>
@@ -90,9 +91,9 @@ function page(loc: Location, sites: Loaded<Site[]>) {
       }
       return html`<${SiteTabs} view=${view} loc=${loc} />
         ${
-          view.tab === 'settings'
+          view.tab === 'settings' && site
             ? html`<${SiteSettings} site=${site} onChange=${sites.reload} />`
-            : html`<${Dashboard} siteId=${site.id} view=${view} query=${query} />`
+            : html`<${Dashboard} siteId=${view.site} view=${view} query=${query} />`
         }`;
     }
     default:

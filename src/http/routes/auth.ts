@@ -41,6 +41,21 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw badRequest(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
 }
 
+export interface AuthStatus {
+  setup_required: boolean;
+  authenticated: boolean;
+}
+
+/** Whether the admin password must be chosen first, and whether the request is signed in. */
+export async function authStatus(
+  deps: { guard: Pick<AuthGuard, 'caller'>; password: Pick<AdminPassword, 'isSet'> },
+  req: FastifyRequest,
+): Promise<AuthStatus> {
+  const caller = await deps.guard.caller(req).catch(() => null);
+  // A share link reads one site's stats; it does not sign anyone in.
+  return { setup_required: !(await deps.password.isSet()), authenticated: caller !== null && caller.kind !== 'share' };
+}
+
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const isHttps = deps.isHttps ?? ((req: FastifyRequest) => req.protocol === 'https');
   const setSessionCookie = (req: FastifyRequest, reply: FastifyReply, token: string, maxAge: number) => {
@@ -65,11 +80,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return ok;
   };
 
-  app.get('/api/auth/status', async (req) => {
-    const caller = await deps.guard.caller(req).catch(() => null);
-    // A share link reads one site's stats; it does not sign anyone in.
-    return { setup_required: !(await deps.password.isSet()), authenticated: caller !== null && caller.kind !== 'share' };
-  });
+  app.get('/api/auth/status', (req) => authStatus(deps, req));
 
   app.post('/api/auth/setup', async (req, reply) => {
     const { password } = parse(passwordBody, req.body);

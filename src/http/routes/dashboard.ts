@@ -1,6 +1,8 @@
 /**
  * The dashboard, as scripts/build-dashboard.mjs writes it to dist/dashboard/: index.html
- * for `/` and every client-side route (the app reads the path itself), always revalidated;
+ * for `/` and every client-side route (the app reads the path itself), always revalidated,
+ * carrying the sign-in status (`<meta name="mallard-auth">`: `setup`, `signed-in` or
+ * `signed-out`) so the app's first requests are the page's data, not a status round trip;
  * content-hashed files under `/assets/`, cached for a year as immutable. Everything is read
  * into memory at start-up with the gzip copies made at build time; a request only picks
  * bytes and headers. The security headers (CSP, frame denial) come from http/security.ts.
@@ -11,15 +13,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, HttpError, notFound, unauthorized } from '../errors.js';
+import type { AuthStatus } from './auth.js';
 import { acceptsGzip, DEFAULT_TRACKER_DIR } from './tracker.js';
 
 export interface DashboardRouteDeps {
   log: Logger;
   guard: AuthGuard;
+  /** The sign-in status the page is served with (routes/auth.ts `authStatus`). */
+  status: (req: FastifyRequest) => Promise<AuthStatus>;
   /** Where the build put the dashboard; default `<package root>/dist/dashboard`. */
   dir?: string;
 }
@@ -49,25 +55,34 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
 };
 
-function load(path: string): File {
-  const body = readFileSync(path);
+function file(type: string, body: Buffer, gz: Buffer): File {
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 20);
   // Two encodings are two representations: each needs its own validator.
-  return {
-    type: TYPES[extname(path)] ?? 'application/octet-stream',
-    body,
-    gz: readFileSync(`${path}.gz`),
-    etag: `"${hash}"`,
-    gzEtag: `"${hash}-gz"`,
-  };
+  return { type, body, gz, etag: `"${hash}"`, gzEtag: `"${hash}-gz"` };
 }
 
-function loadBuild(dir: string): { index: File; assets: Map<string, File> } | null {
+const load = (path: string): File =>
+  file(TYPES[extname(path)] ?? 'application/octet-stream', readFileSync(path), readFileSync(`${path}.gz`));
+
+type Boot = 'setup' | 'signed-in' | 'signed-out';
+const bootOf = (s: AuthStatus): Boot => (s.setup_required ? 'setup' : s.authenticated ? 'signed-in' : 'signed-out');
+
+/** index.html with the status in its head: one precomputed page (and validator) per status. */
+function indexVariants(path: string): Record<Boot, File> {
+  const html = readFileSync(path, 'utf8');
+  const variant = (boot: Boot) => {
+    const body = Buffer.from(html.replace('</head>', `  <meta name="mallard-auth" content="${boot}" />\n  </head>`));
+    return file(TYPES['.html'] as string, body, gzipSync(body, { level: 9 }));
+  };
+  return { setup: variant('setup'), 'signed-in': variant('signed-in'), 'signed-out': variant('signed-out') };
+}
+
+function loadBuild(dir: string): { index: Record<Boot, File>; assets: Map<string, File> } | null {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) return null;
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const assets = new Map(Object.keys(manifest.assets).map((name) => [name, load(join(dir, 'assets', name))]));
-  return { index: load(join(dir, 'index.html')), assets };
+  return { index: indexVariants(join(dir, 'index.html')), assets };
 }
 
 function notModified(req: FastifyRequest, etag: string): boolean {
@@ -96,7 +111,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardRoute
 
   const index = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!built) throw new HttpError(503, 'dashboard not built (run npm run build)');
-    return send(req, reply, built.index, 'no-cache');
+    return send(req, reply, built.index[bootOf(await deps.status(req))], 'private, no-cache');
   };
   for (const path of APP_ROUTES) app.get(path, index);
 
