@@ -201,11 +201,14 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
 
   const parts: Sql[] = [eventsInPeriod(src.events, q)];
   if (needVisits || joinVisits) parts.push(visitsCte(src, visitCols));
+  // `base` keeps only what the groupings read, the dimensions already computed: joined to
+  // visits it is materialized (read by several groupings), and every other column would
+  // be held in memory for nothing.
+  const kept = sql`session_id, visitor_id, event_name${dims.length > 0 ? sql`, ${dimSelect}` : sql``}`;
   parts.push(
-    // Joined to visits, `base` is read by several groupings: computed once, not once per reader.
     joinVisits
-      ? sql`base AS MATERIALIZED (SELECT * FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`
-      : sql`base AS (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`,
+      ? sql`base AS MATERIALIZED (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`
+      : sql`base AS (SELECT ${kept} FROM ev WHERE ${compileFilters(q.filters)})`,
     sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
     !needsTotal(q)
       ? NO_TOTAL
@@ -213,7 +216,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
         ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
           WHERE ${compileFilters(q.totalFilters)})`
         : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
-    sql`g AS (SELECT ${dims.length > 0 ? sql`${dimSelect}, ` : sql``}count(DISTINCT visitor_id) AS visitors,
+    sql`g AS (SELECT ${dims.length > 0 ? fragment(`${aliases.join(', ')}, `) : sql``}count(DISTINCT visitor_id) AS visitors,
         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews, count(*) AS events FROM rows${groupBy})`,
   );
   if (needVisits) {
@@ -226,9 +229,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
       );
     } else {
       // Each visit once per group; under a time dimension a visit belongs to the bucket it starts in.
-      const keyed = dims
-        .map((d, i) => (d.unit ? null : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`))
-        .filter((x): x is Sql => x !== null);
+      const keyed = dims.flatMap((d, i) => (d.unit ? [] : [fragment(aliases[i] ?? '')]));
       const outer = dims.map((d, i) =>
         d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : fragment(aliases[i] ?? ''),
       );
