@@ -64,7 +64,10 @@ export class DuckDbEventStore implements EventStore {
   private readonly lock = new RwLock();
   /** Guards derived files and cached rollup rows (see `derived`); taken inside `lock` when both are. */
   private readonly derivedLock = new RwLock();
-  private flushing: Promise<FlushResult> | null = null;
+  /** The last flush asked for; each flush starts only after the one before it has ended. */
+  private flushTail: Promise<unknown> = Promise.resolve();
+  /** Flushes asked for and not yet ended. */
+  private flushesQueued = 0;
   private seq = 0n;
   private lastFlushAt: Date | null = null;
   /** Partitions whose pending rows may be out of order (batches, replayed log). */
@@ -175,7 +178,7 @@ export class DuckDbEventStore implements EventStore {
   private flushIfDue(): void {
     // The log's own count of rows since the last rotation decides; a flush that moved
     // nothing never re-triggers itself.
-    if (this.opts.flushCount > 0 && this.wal.unrotatedRows >= this.opts.flushCount && !this.flushing && !this.closing) {
+    if (this.opts.flushCount > 0 && this.wal.unrotatedRows >= this.opts.flushCount && this.flushesQueued === 0 && !this.closing) {
       this.flush()
         .then((r) => {
           if (r.rows > 0) this.flushIfDue();
@@ -299,18 +302,18 @@ export class DuckDbEventStore implements EventStore {
   }
 
   flush(): Promise<FlushResult> {
-    // One flush at a time; a caller arriving mid-flush waits for it and then runs its own.
-    const run = async () => {
-      if (this.flushing) await this.flushing.catch(() => undefined);
-      const p = this.flushOnce();
-      this.flushing = p;
-      try {
-        return await p;
-      } finally {
-        if (this.flushing === p) this.flushing = null;
-      }
-    };
-    return run();
+    // Strictly one at a time, in the order asked: two flushes running together would both
+    // take the hot rows up to their own rotation and write the same events twice. (Waiting
+    // for "the current flush" is not enough: two callers waiting for it would then both run.)
+    this.flushesQueued++;
+    const p = this.flushTail
+      .catch(() => undefined)
+      .then(() => this.flushOnce())
+      .finally(() => {
+        this.flushesQueued--;
+      });
+    this.flushTail = p;
+    return p;
   }
 
   private async flushOnce(): Promise<FlushResult> {
