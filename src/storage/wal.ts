@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRow, encodeRow, type StoredRow } from './columns.js';
+import { crashPoint } from './crash-points.js';
 
 interface Pending {
   rows: StoredRow[];
@@ -125,6 +126,7 @@ export class WriteAheadLog {
     const old = this.current;
     this.current = this.openSegment();
     this.closed.push(old);
+    crashPoint('wal.rotated');
     const segments = this.closed;
     return {
       paths: segments.map((s) => s.path),
@@ -143,6 +145,7 @@ export class WriteAheadLog {
       if (s.fd !== null) closeSync(s.fd);
       s.fd = null;
       unlinkSync(s.path);
+      if (done.length > 1) crashPoint('wal.released-one');
     }
     this.closed = this.closed.filter((s) => !done.includes(s));
   }
@@ -185,6 +188,7 @@ export class WriteAheadLog {
       for (const p of batch) p.reject(err as Error);
       return;
     }
+    crashPoint('wal.written');
     for (const row of rows) if (row.seq > segment.maxSeq) segment.maxSeq = row.seq;
     segment.rows += rows.length;
     this.onDurable(rows);

@@ -101,6 +101,20 @@ export async function stats<T = unknown>(url: string, key: string, endpoint: str
   return a.json as T;
 }
 
+/** Page path → stored page views, from every page of the pages breakdown. */
+export async function pageCounts(url: string, key: string, params: Record<string, string>): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let page = 1; ; page++) {
+    const rows = await stats<{ value: string; pageviews: number }[]>(url, key, 'breakdown/pages', {
+      ...params,
+      limit: 1000,
+      page,
+    });
+    for (const r of rows) counts.set(r.value, r.pageviews);
+    if (rows.length < 1000) return counts;
+  }
+}
+
 /** Every regular file under `dir`, recursively. */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];

@@ -97,6 +97,22 @@ const parquetFiles = (dataDir: string, site: string, date: string) => {
 };
 
 describe('DuckDbEventStore', () => {
+  it('runs flushes one after another, however many are asked for while one runs', async () => {
+    const dir = scratch();
+    const store = await openStore(dir);
+    await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z')]);
+    // Three flushes asked at once (a timer firing twice during a slow flush, and shutdown);
+    // rows arriving meanwhile. Run together, the second and third would both take those rows.
+    const flushes = [store.flush(), store.flush(), store.flush()];
+    await store.append([row(store, 'a.com', 2n, '2026-01-10T11:00:00Z'), row(store, 'a.com', 3n, '2026-01-10T12:00:00Z')]);
+    const moved = (await Promise.all(flushes)).map((r) => r.rows);
+    expect(moved.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 3 });
+    await closeStore(store);
+    const again = await openStore(dir);
+    expect(await counts(again, 'a.com')).toEqual({ events: 3, visits: 3 });
+  });
+
   it('keeps every appended row across flush and restart, once', async () => {
     const dir = scratch();
     let store = await openStore(dir);

@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { crashPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
 import { FILE_COLUMNS, maxId, type Partition, partitionKey } from './cold-layout.js';
@@ -180,7 +181,9 @@ export class Deriver {
         const now = this.partitions.get(partitionKey(p.siteId, p.date));
         if (!now || maxId(now) !== id) return; // moved on: a later build will follow
         renameSync(tmp('visits'), join(dir, derivedName('visits', id)));
+        crashPoint('derived.visits-renamed');
         renameSync(tmp('rollup'), join(dir, derivedName('rollup', id)));
+        crashPoint('derived.rollup-renamed');
         dropDerived(this.root, now, id);
         this.current.set(partitionKey(p.siteId, p.date), id);
         await this.onReplaced(now);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
+import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
 import type {
   AppendOptions,
@@ -330,9 +331,12 @@ export class DuckDbEventStore implements EventStore {
         for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
         throw err;
       }
+      crashPoint('flush.temp-written');
       await this.lock.write(async () => {
         this.install(planned);
+        crashPoint('flush.installed');
         await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [closed.maxSeq]);
+        crashPoint('flush.hot-deleted');
         await this.derivedLock.write(() => this.rollupCache.trim());
       });
     }
@@ -359,6 +363,8 @@ export class DuckDbEventStore implements EventStore {
   private install(planned: readonly PlannedFile[]): void {
     for (const f of planned) {
       renameSync(f.tmp, join(f.partition.dir, f.name));
+      if (planned.length > 1) crashPoint('flush.renamed-one');
+      if (f.from !== null) crashPoint('install.before-drop');
       f.partition.files.push({ name: f.name, id: f.id, from: f.from });
       dropSuperseded(f.partition);
       this.partitions.set(partitionKey(f.partition.siteId, f.partition.date), f.partition);
@@ -373,6 +379,7 @@ export class DuckDbEventStore implements EventStore {
       const run = compactionRun(p, this.opts.compactMinFiles);
       if (!run) continue;
       const planned = await this.db.with((c) => writeCompactedFile(c, p, run));
+      crashPoint('compaction.temp-written');
       await this.lock.write(async () => this.install([planned]));
       this.opts.log.info({ site_id: p.siteId, date: p.date, files: run.length }, 'compacted partition');
       merged++;
@@ -389,6 +396,7 @@ export class DuckDbEventStore implements EventStore {
     await this.lock.write(async () => {
       for (const p of old) {
         rmSync(p.dir, { recursive: true, force: true });
+        if (old.length > 1) crashPoint('retention.deleted-one');
         this.unindex(p);
         await this.derivedLock.write(async () => {
           this.deriver?.forget(p);

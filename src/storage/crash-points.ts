@@ -1,0 +1,56 @@
+/**
+ * Named steps of the write path where a crash can land (docs/ARCHITECTURE.md, "Crash
+ * points"). The crash tests make the process kill itself at one of them and then check,
+ * after a restart, that every acknowledged event is stored exactly once.
+ *
+ * Armed only when `NODE_ENV=test` and `MALLARD_CRASH_AT=<point>[:<n>]` (die the n-th time the
+ * point is reached, default the first): a production process never reads the variable.
+ */
+export const CRASH_POINTS = [
+  /** Rows written to the log with write(2), not yet acknowledged. */
+  'wal.written',
+  /** A flush has started a new log segment; nothing else has happened yet. */
+  'wal.rotated',
+  /** A flush's temp Parquet files are written, none renamed into place. */
+  'flush.temp-written',
+  /** One of a flush's files is renamed into place, the others are not. */
+  'flush.renamed-one',
+  /** A file replacing others (compaction, visit rewrite) is in place; the files it replaces are not yet deleted. */
+  'install.before-drop',
+  /** Every file of a flush is in place; its rows are still in the hot table. */
+  'flush.installed',
+  /** The flushed rows left the hot table; their log segments are not yet deleted. */
+  'flush.hot-deleted',
+  /** One of the flushed log segments is deleted, the others are not. */
+  'wal.released-one',
+  /** A compaction's merged temp file is written, not renamed. */
+  'compaction.temp-written',
+  /** A partition past the retention period is deleted, others not yet. */
+  'retention.deleted-one',
+  /** A partition's derived visits file is in place, its rollup not yet. */
+  'derived.visits-renamed',
+  /** Both derived files are in place; the stale ones are not yet deleted. */
+  'derived.rollup-renamed',
+] as const;
+
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+function armed(): { point: CrashPoint; left: number } | null {
+  const spec = process.env.NODE_ENV === 'test' ? process.env.MALLARD_CRASH_AT : undefined;
+  if (!spec) return null;
+  const [point, nth] = spec.split(':');
+  if (!CRASH_POINTS.includes(point as CrashPoint)) throw new Error(`MALLARD_CRASH_AT: unknown crash point "${point}"`);
+  const left = nth === undefined ? 1 : Number.parseInt(nth, 10);
+  if (!Number.isInteger(left) || left < 1) throw new Error(`MALLARD_CRASH_AT: "${nth}" is not a positive count`);
+  return { point: point as CrashPoint, left };
+}
+
+const trap = armed();
+
+/** Dies here, as `kill -9` would, when the tests armed this point. */
+export function crashPoint(point: CrashPoint): void {
+  if (trap?.point !== point || --trap.left > 0) return;
+  process.stderr.write(`crash point ${point}: killing the process\n`);
+  process.kill(process.pid, 'SIGKILL');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // never returns into the step
+}
