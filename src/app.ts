@@ -136,7 +136,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   );
 
   const timer = setInterval(() => {
-    store.flush().catch((err) => log.error({ err }, 'flush failed'));
+    void store.scheduledFlush();
   }, config.flush_interval * 1000);
   timer.unref();
 

@@ -9,6 +9,8 @@ export class DomainError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
+    /** For `unavailable`: when trying again makes sense, in seconds. */
+    readonly retryAfterSecs?: number,
   ) {
     super(message);
   }
@@ -20,4 +22,4 @@ export const notFound = (m = 'not found') => new DomainError('not_found', m);
 /** The request contradicts what is stored (e.g. a name already taken). */
 export const conflict = (m: string) => new DomainError('conflict', m);
 /** The engine cannot serve the request now (e.g. a query over its memory limit); trying later or narrower may work. */
-export const unavailable = (m: string) => new DomainError('unavailable', m);
+export const unavailable = (m: string, retryAfterSecs?: number) => new DomainError('unavailable', m, retryAfterSecs);

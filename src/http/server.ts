@@ -74,6 +74,7 @@ export function createServer(log: Logger, metrics: Metrics, opts: ServerOptions 
     }
     if (err instanceof DomainError) {
       if (err.kind === 'unavailable') req.log.warn({ err: err.message, route: req.routeOptions.url }, 'request refused');
+      if (err.retryAfterSecs !== undefined) reply.header('retry-after', String(err.retryAfterSecs));
       return reply.code(httpStatus(err)).send({ error: err.message });
     }
     const status = (err as FastifyError).statusCode;

@@ -62,6 +62,8 @@ export interface StorageHealth {
   lastFlushAt: string | null;
   /** Partitions whose visits and rollup are queued or being (re)built; queries scan those days meanwhile. */
   derivedPending: number;
+  /** What keeps the store from working fully (a full disk, failing flushes), for an operator; empty when all is well. */
+  problems: string[];
 }
 
 /**
@@ -107,6 +109,8 @@ export interface EventStore {
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number>;
   flush(): Promise<FlushResult>;
+  /** A timer's flush: skipped (null) while backing off after a failed one; never throws. */
+  scheduledFlush(): Promise<FlushResult | null>;
   health(): Promise<StorageHealth>;
   close(): Promise<void>;
 }

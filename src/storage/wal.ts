@@ -11,6 +11,7 @@ import {
   closeSync,
   fdatasync,
   fdatasyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -19,6 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { unavailable } from '../errors.js';
 import { decodeRow, encodeRow, type StoredRow } from './columns.js';
 import { crashPoint } from './crash-points.js';
 
@@ -33,6 +35,10 @@ interface Segment {
   fd: number | null;
   maxSeq: bigint;
   rows: number;
+  /** Bytes written by this process: where a failed write is cut back to. */
+  bytes: number;
+  /** A failed write may have left a partial line that could not be cut off: the next write starts a new line. */
+  tornTail: boolean;
   /** Syncs in flight on this segment's descriptor. */
   syncs: Set<Promise<void>>;
 }
@@ -54,6 +60,8 @@ export class WriteAheadLog {
   private closed: Segment[] = [];
   private nextNumber = 1;
   private timer: NodeJS.Timeout | null = null;
+  /** Why the last write failed, while writes keep failing (health). */
+  private failing: { message: string; since: Date } | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -79,7 +87,7 @@ export class WriteAheadLog {
       .sort();
     for (const name of names) {
       const path = join(dir, name);
-      const segment: Segment = { path, fd: null, maxSeq: 0n, rows: 0, syncs: new Set() };
+      const segment: Segment = { path, fd: null, maxSeq: 0n, rows: 0, bytes: 0, tornTail: false, syncs: new Set() };
       for (const line of readFileSync(path, 'utf8').split('\n')) {
         if (line.length === 0) continue;
         try {
@@ -150,6 +158,11 @@ export class WriteAheadLog {
     this.closed = this.closed.filter((s) => !done.includes(s));
   }
 
+  /** Why rows cannot be logged right now, or null. */
+  get writeProblem(): { message: string; since: Date } | null {
+    return this.failing;
+  }
+
   /** Rows written since the last rotation: what the next flush will move. */
   get unrotatedRows(): number {
     return this.current.rows;
@@ -181,11 +194,21 @@ export class WriteAheadLog {
     const rows = batch.flatMap((p) => p.rows);
     try {
       if (segment.fd === null) throw new Error('log segment closed');
-      const bytes = Buffer.from(`${rows.map(encodeRow).join('\n')}\n`, 'utf8');
+      const bytes = Buffer.from(`${segment.tornTail ? '\n' : ''}${rows.map(encodeRow).join('\n')}\n`, 'utf8');
       let off = 0;
-      while (off < bytes.length) off += writeSync(segment.fd, bytes, off);
+      try {
+        while (off < bytes.length) off += writeSync(segment.fd, bytes, off);
+      } catch (err) {
+        if (off > 0) this.cutBack(segment);
+        throw err;
+      }
+      segment.bytes += bytes.length;
+      segment.tornTail = false;
+      this.failing = null;
     } catch (err) {
-      for (const p of batch) p.reject(err as Error);
+      const refused = writeRefused(err as NodeJS.ErrnoException);
+      this.failing ??= { message: refused.message, since: new Date() };
+      for (const p of batch) p.reject(refused);
       return;
     }
     crashPoint('wal.written');
@@ -213,13 +236,27 @@ export class WriteAheadLog {
         for (const e of entries) for (const p of e.batch) p.resolve();
       },
       (err: Error) => {
-        for (const e of entries) for (const p of e.batch) p.reject(err);
+        const refused = writeRefused(err as NodeJS.ErrnoException);
+        this.failing ??= { message: refused.message, since: new Date() };
+        for (const e of entries) for (const p of e.batch) p.reject(refused);
       },
     );
     this.syncing.finally(() => {
       this.syncing = null;
       this.syncNext();
     });
+  }
+
+  /**
+   * Cuts a partly written batch off the segment: left there, its partial last line would
+   * swallow the first line of the next write, an acknowledged row, at replay.
+   */
+  private cutBack(segment: Segment): void {
+    try {
+      if (segment.fd !== null) ftruncateSync(segment.fd, segment.bytes);
+    } catch {
+      segment.tornTail = true; // replay skips the partial line; the next write starts a fresh one
+    }
   }
 
   private track(segment: Segment, sync: Promise<void>): Promise<void> {
@@ -231,6 +268,23 @@ export class WriteAheadLog {
 
   private openSegment(): Segment {
     const path = join(this.dir, `${String(this.nextNumber++).padStart(10, '0')}.log`);
-    return { path, fd: openSync(path, 'a'), maxSeq: 0n, rows: 0, syncs: new Set() };
+    return { path, fd: openSync(path, 'a'), maxSeq: 0n, rows: 0, bytes: 0, tornTail: false, syncs: new Set() };
   }
+}
+
+/** Seconds a client is told to wait when the log cannot be written. */
+export const WAL_RETRY_AFTER_SECS = 30;
+
+/**
+ * A failed log write as the client should hear it: nothing was acknowledged, the server
+ * is fine, the disk is not (full, read-only, failing). 503 with Retry-After, not a 500.
+ */
+function writeRefused(err: NodeJS.ErrnoException): Error {
+  const why =
+    err.code === 'ENOSPC' || err.code === 'EDQUOT'
+      ? 'the disk is full'
+      : err.code === 'EROFS'
+        ? 'the disk is read-only'
+        : `the disk refused the write (${err.code ?? err.message})`;
+  return unavailable(`event not stored: ${why}; the write-ahead log cannot be written. Retry later`, WAL_RETRY_AFTER_SECS);
 }

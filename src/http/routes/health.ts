@@ -20,7 +20,8 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps):
   app.get('/health/detailed', async (_req, reply) => {
     const storage = await deps.storageHealth();
     return reply.code(storage.reachable ? 200 : 503).send({
-      status: storage.reachable ? 'ok' : 'degraded',
+      status: storage.reachable && storage.problems.length === 0 ? 'ok' : 'degraded',
+      problems: storage.problems,
       version: VERSION,
       uptime_secs: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       storage: {

@@ -69,6 +69,8 @@ export class DuckDbEventStore implements EventStore {
   private flushTail: Promise<unknown> = Promise.resolve();
   /** Flushes asked for and not yet ended. */
   private flushesQueued = 0;
+  /** After a failed flush (a full disk): no automatic flush before `retryAt`. */
+  private flushFailure: { message: string; since: Date; failures: number; retryAt: number } | null = null;
   private seq = 0n;
   private lastFlushAt: Date | null = null;
   /** Partitions whose pending rows may be out of order (batches, replayed log). */
@@ -180,11 +182,22 @@ export class DuckDbEventStore implements EventStore {
     // The log's own count of rows since the last rotation decides; a flush that moved
     // nothing never re-triggers itself.
     if (this.opts.flushCount > 0 && this.wal.unrotatedRows >= this.opts.flushCount && this.flushesQueued === 0 && !this.closing) {
-      this.flush()
-        .then((r) => {
-          if (r.rows > 0) this.flushIfDue();
-        })
-        .catch((err) => this.opts.log.error({ err }, 'flush failed'));
+      this.scheduledFlush().then((r) => {
+        if (r && r.rows > 0) this.flushIfDue();
+      });
+    }
+  }
+
+  /**
+   * A flush the store or its timer decides on: skipped while backing off after a failure
+   * (a full disk would otherwise be retried at every request), never throws.
+   */
+  async scheduledFlush(): Promise<FlushResult | null> {
+    if (this.flushFailure && Date.now() < this.flushFailure.retryAt) return null;
+    try {
+      return await this.flush();
+    } catch {
+      return null; // logged and recorded by flush()
     }
   }
 
@@ -310,6 +323,26 @@ export class DuckDbEventStore implements EventStore {
     const p = this.flushTail
       .catch(() => undefined)
       .then(() => this.flushOnce())
+      .then(
+        (r) => {
+          if (this.flushFailure) this.opts.log.info({ failures: this.flushFailure.failures }, 'flush succeeded again');
+          this.flushFailure = null;
+          return r;
+        },
+        (err: Error) => {
+          // Back off 1 s, 2 s, 4 s … up to a minute; the rows stay in the hot table and the log.
+          const failures = (this.flushFailure?.failures ?? 0) + 1;
+          const delayMs = Math.min(60_000, 1000 * 2 ** (failures - 1));
+          this.flushFailure = {
+            message: err.message,
+            since: this.flushFailure?.since ?? new Date(),
+            failures,
+            retryAt: Date.now() + delayMs,
+          };
+          this.opts.log.error({ err, failures, retry_in_ms: delayMs }, 'flush failed');
+          throw err;
+        },
+      )
       .finally(() => {
         this.flushesQueued--;
       });
@@ -441,7 +474,24 @@ export class DuckDbEventStore implements EventStore {
       diskBytes,
       lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
       derivedPending: this.deriver?.pending ?? 0,
+      problems: this.problems(),
     };
+  }
+
+  /** What keeps the store from working fully right now, in words for an operator. */
+  private problems(): string[] {
+    const out: string[] = [];
+    const wal = this.wal.writeProblem;
+    if (wal) out.push(`since ${wal.since.toISOString()}: ${wal.message}`);
+    const f = this.flushFailure;
+    if (f) {
+      const inSecs = Math.max(0, Math.ceil((f.retryAt - Date.now()) / 1000));
+      out.push(
+        `since ${f.since.toISOString()}: writing events to Parquet fails (${f.message.slice(0, 200)}); ` +
+          `${f.failures} attempts, next in ${inSecs} s; events stay in the write-ahead log meanwhile`,
+      );
+    }
+    return out;
   }
 
   freeDiskBytes(): number {
