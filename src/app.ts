@@ -67,7 +67,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       metrics?.flushedRows.inc(r.rows);
     },
   });
-  metrics = new Metrics(() => store.hotPending);
+  metrics = new Metrics(
+    () => store.hotPending,
+    () => store.quarantine.files.length,
+  );
   const m = metrics;
 
   const settings = new Settings(store.db);

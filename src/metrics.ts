@@ -38,14 +38,24 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly bufferSize: Gauge;
+  readonly quarantined: Gauge;
 
-  constructor(bufferSize: () => number) {
+  constructor(bufferSize: () => number, quarantined: () => number = () => 0) {
     this.bufferSize = new Gauge({
       name: 'mallard_buffer_events',
       help: 'Events in the hot tier not yet flushed to Parquet',
       registers: [this.registry],
       collect() {
         this.set(bufferSize());
+      },
+    });
+    // A gauge of the store's own list, so files set aside during start-up (before these metrics exist) count too.
+    this.quarantined = new Gauge({
+      name: 'mallard_quarantined_files',
+      help: 'Damaged Parquet files moved to quarantine/ since start-up',
+      registers: [this.registry],
+      collect() {
+        this.set(quarantined());
       },
     });
     for (const reason of DROP_REASONS) this.dropped.labels(reason).inc(0);

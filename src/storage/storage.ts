@@ -64,6 +64,8 @@ export interface StorageHealth {
   derivedPending: number;
   /** What keeps the store from working fully (a full disk, failing flushes), for an operator; empty when all is well. */
   problems: string[];
+  /** Damaged files moved to `quarantine/` since start-up, as paths under the data directory. */
+  quarantined: string[];
 }
 
 /**

@@ -20,8 +20,9 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps):
   app.get('/health/detailed', async (_req, reply) => {
     const storage = await deps.storageHealth();
     return reply.code(storage.reachable ? 200 : 503).send({
-      status: storage.reachable && storage.problems.length === 0 ? 'ok' : 'degraded',
+      status: storage.reachable && storage.problems.length === 0 && storage.quarantined.length === 0 ? 'ok' : 'degraded',
       problems: storage.problems,
+      quarantined: storage.quarantined,
       version: VERSION,
       uptime_secs: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       storage: {

@@ -44,8 +44,12 @@ export function maxId(p: Partition): bigint {
   return p.files.reduce((m, f) => (f.id > m ? f.id : m), 0n);
 }
 
-/** Lists partitions, deleting temp files and files superseded by a compacted one. */
-export function scanPartitions(eventsDir: string): Map<string, Partition> {
+/**
+ * Lists partitions, deleting temp files and files superseded by a compacted one. `set
+ * aside` is asked about each file first and takes the damaged ones away (quarantine.ts), so
+ * that a damaged compacted file never causes the intact files it covers to be deleted.
+ */
+export function scanPartitions(eventsDir: string, setAside: (path: string) => boolean = () => false): Map<string, Partition> {
   mkdirSync(eventsDir, { recursive: true });
   const out = new Map<string, Partition>();
   for (const siteEntry of readdirSync(eventsDir)) {
@@ -58,8 +62,9 @@ export function scanPartitions(eventsDir: string): Map<string, Partition> {
       const files: ColdFile[] = [];
       for (const name of readdirSync(dir)) {
         const m = FILE.exec(name);
-        if (m?.[1]) files.push({ name, id: BigInt(m[1]), from: m[2] === undefined ? null : BigInt(m[2]) });
-        else if (name.endsWith('.tmp')) unlinkSync(join(dir, name));
+        if (m?.[1]) {
+          if (!setAside(join(dir, name))) files.push({ name, id: BigInt(m[1]), from: m[2] === undefined ? null : BigInt(m[2]) });
+        } else if (name.endsWith('.tmp')) unlinkSync(join(dir, name));
       }
       const p: Partition = { siteId, date, dir, files };
       dropSuperseded(p);

@@ -34,7 +34,11 @@ export function derivedPath(derivedRoot: string, p: Partition, kind: DerivedKind
  * Lists the partitions whose derived files are current (partition key → id), deleting
  * temp files, stale or incomplete pairs, and directories of partitions that are gone.
  */
-export function scanDerived(derivedRoot: string, partitions: ReadonlyMap<string, Partition>): Map<string, bigint> {
+export function scanDerived(
+  derivedRoot: string,
+  partitions: ReadonlyMap<string, Partition>,
+  setAside: (path: string) => boolean = () => false,
+): Map<string, bigint> {
   mkdirSync(derivedRoot, { recursive: true });
   const current = new Map<string, bigint>();
   for (const siteEntry of readdirSync(derivedRoot)) {
@@ -52,8 +56,9 @@ export function scanDerived(derivedRoot: string, partitions: ReadonlyMap<string,
       const found = new Set<DerivedKind>();
       for (const name of readdirSync(dir)) {
         const m = FILE.exec(name);
-        if (m && BigInt(m[2] ?? '-1') === id) found.add(m[1] as DerivedKind);
-        else unlinkSync(join(dir, name));
+        if (m && BigInt(m[2] ?? '-1') === id) {
+          if (!setAside(join(dir, name))) found.add(m[1] as DerivedKind);
+        } else unlinkSync(join(dir, name));
       }
       if (found.has('rollup') && found.has('visits')) current.set(partitionKey(siteId, p.date), id);
       else for (const kind of found) unlinkSync(join(dir, derivedName(kind, id)));

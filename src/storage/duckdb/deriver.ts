@@ -51,6 +51,8 @@ export class Deriver {
     readonly current: Map<string, bigint>,
     /** Called under the derived lock (exclusive) when a partition's derived files are replaced. */
     private readonly onReplaced: (p: Partition) => Promise<void>,
+    /** Called when a build fails (the store sets damaged files aside, so the next attempt may succeed). */
+    private readonly onFailed: (p: Partition, err: unknown) => Promise<void>,
     private readonly quietMs = 0,
     private readonly eventsPerSlice = EVENTS_PER_SLICE,
   ) {}
@@ -139,6 +141,7 @@ export class Deriver {
           await this.build(p);
           break;
         } catch (err) {
+          await this.onFailed(p, err).catch(() => undefined);
           if (attempt === ATTEMPTS) this.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built');
         }
       }

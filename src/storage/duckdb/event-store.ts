@@ -36,6 +36,7 @@ import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
 import { HotTable } from './hot-table.js';
+import { looksDamaged, looksWhole, namedFile, Quarantine } from './quarantine.js';
 import { ROLLUP_CACHE, RollupCache, type RollupFile } from './rollup-cache.js';
 import { Sessionizer } from './sessionize.js';
 
@@ -59,6 +60,9 @@ export interface DuckDbStoreOptions {
   deriveSliceEvents?: number;
 }
 
+/** How many damaged files one read may set aside before its error is passed on. */
+const MAX_QUARANTINE_RETRIES = 5;
+
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
 
 export class DuckDbEventStore implements EventStore {
@@ -81,6 +85,7 @@ export class DuckDbEventStore implements EventStore {
   private readonly bySite = new Map<string, Map<string, Partition>>();
   private deriver: Deriver | null = null;
   private readonly rollupCache: RollupCache;
+  readonly quarantine: Quarantine;
 
   private constructor(
     readonly db: Database,
@@ -89,7 +94,9 @@ export class DuckDbEventStore implements EventStore {
     private readonly partitions: Map<string, Partition>,
     private readonly eventsDir: string,
     private readonly opts: DuckDbStoreOptions,
+    quarantine: Quarantine,
   ) {
+    this.quarantine = quarantine;
     this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
     for (const p of partitions.values()) this.index(p);
     this.rollupCache = new RollupCache(db);
@@ -120,11 +127,14 @@ export class DuckDbEventStore implements EventStore {
     const db = await Database.open(opts.dataDir, opts.limits);
     const appenderConn = await db.instance.connect();
     const hot = new HotTable(await appenderConn.createAppender('events', 'main', 'hot'));
-    const partitions = scanPartitions(eventsDir);
+    const quarantine = new Quarantine(opts.dataDir, opts.log);
+    // Truncated or foreign files are set aside before anything trusts them.
+    const setAside = (path: string) => !looksWhole(path) && quarantine.move(path, 'not a whole Parquet file');
+    const partitions = scanPartitions(eventsDir, setAside);
     const { wal, replayed, tornLines } = await WriteAheadLog.open(join(opts.dataDir, 'wal'), opts.walFsync, (rows) =>
       hot.enqueue(rows),
     );
-    const store = new DuckDbEventStore(db, hot, wal, partitions, eventsDir, opts);
+    const store = new DuckDbEventStore(db, hot, wal, partitions, eventsDir, opts, quarantine);
     // Rows already in a Parquet file (crash after rename, before the log was cleared) are skipped.
     const pending = replayed.filter((r) => {
       const p = partitions.get(partitionKey(r.site_id, utcDate(r.timestamp)));
@@ -140,7 +150,7 @@ export class DuckDbEventStore implements EventStore {
     await store.restoreVisits();
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
-      const current = scanDerived(root, partitions);
+      const current = scanDerived(root, partitions, setAside);
       store.deriver = new Deriver(
         db,
         root,
@@ -150,6 +160,7 @@ export class DuckDbEventStore implements EventStore {
         opts.log,
         current,
         (p) => store.rollupCache.evict(p.siteId, p.date),
+        (p, err) => store.setAsideAfter(err, [p]).then(() => undefined),
         opts.deriveQuietMs ?? 0,
         opts.deriveSliceEvents,
       );
@@ -210,18 +221,41 @@ export class DuckDbEventStore implements EventStore {
     return this.hot.size;
   }
 
+  /**
+   * Runs `fn` under the read lock. When it fails on a damaged file, the file is set aside
+   * (quarantine.ts) and `fn` runs again on what is left, so one bad file costs its own
+   * events, not the site's answers.
+   */
   async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const touched = new Set<Partition>();
+      try {
+        return await this.readOnce(fn, touched);
+      } catch (err) {
+        if (attempt >= MAX_QUARANTINE_RETRIES || !(await this.setAsideAfter(err, touched))) throw err;
+      }
+    }
+  }
+
+  private readOnce<T>(fn: (q: QueryRunner) => Promise<T>, touched: Set<Partition>): Promise<T> {
     const store = this;
+    const touch = (parts: Partition[]) => {
+      for (const p of parts) touched.add(p);
+      return parts;
+    };
     return this.lock.read(async () => {
       this.hot.drain();
       const runner: QueryRunner = {
         // Every site's files: built only for the rare caller that asks (start-up, tests).
         get events() {
-          return store.eventsRelation([...store.partitions.values()]);
+          return store.eventsRelation(touch([...store.partitions.values()]));
         },
-        eventsFor: (siteId, from, to) => this.eventsRelation(this.sitePartitions(siteId, from, to)),
+        eventsFor: (siteId, from, to) => this.eventsRelation(touch(this.sitePartitions(siteId, from, to))),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
-        derived: (siteId, from, to, fn) => this.derived(siteId, from, to, fn),
+        derived: (siteId, from, to, fn) => {
+          touch(this.sitePartitions(siteId, from, to));
+          return this.derived(siteId, from, to, fn);
+        },
         // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
         stream: (sql, params, onRows) =>
           this.db.with(async (c) => {
@@ -299,9 +333,77 @@ export class DuckDbEventStore implements EventStore {
     build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number> {
-    return this.read((q) => {
-      const { text, params } = build(q);
-      return q.stream(text, params, onRows);
+    for (let attempt = 0; ; attempt++) {
+      const touched = new Set<Partition>();
+      let sent = false;
+      try {
+        return await this.readOnce((q) => {
+          const { text, params } = build(q);
+          return q.stream(text, params, (rows) => {
+            sent = true;
+            return onRows(rows);
+          });
+        }, touched);
+      } catch (err) {
+        // Rows already sent cannot be taken back: the file is set aside for the next request, this one fails.
+        const setAside = attempt < MAX_QUARANTINE_RETRIES && (await this.setAsideAfter(err, touched));
+        if (!setAside || sent) throw err;
+      }
+    }
+  }
+
+  /** Sets aside the damaged file behind an engine error, if that is what it is; true when one was moved. */
+  private async setAsideAfter(err: unknown, touched: Iterable<Partition>): Promise<boolean> {
+    if (!looksDamaged(err)) return false;
+    const named = namedFile(err, this.opts.dataDir);
+    const suspects = named ? [named] : await this.unreadable([...touched].flatMap((p) => this.filesOf(p)));
+    let moved = false;
+    for (const path of suspects) if (await this.setAside(path)) moved = true;
+    return moved;
+  }
+
+  /** A partition's Parquet files: its events, and its derived files when current. */
+  private filesOf(p: Partition): string[] {
+    const derived = this.deriver?.isCurrent(p) ? [this.deriver.path(p, 'visits'), this.deriver.path(p, 'rollup')] : [];
+    return [...p.files.map((f) => join(p.dir, f.name)), ...derived];
+  }
+
+  /** The files that cannot be read to the end (when the engine's error named none). */
+  private async unreadable(paths: readonly string[]): Promise<string[]> {
+    const bad: string[] = [];
+    for (const path of paths) {
+      try {
+        await this.db.run(`COPY (SELECT * FROM read_parquet(${literal(path)})) TO '/dev/null' (FORMAT csv)`);
+      } catch (err) {
+        if (looksDamaged(err)) bad.push(path);
+      }
+    }
+    return bad;
+  }
+
+  /**
+   * Moves one damaged file to quarantine and forgets it: an events file leaves its
+   * partition (whose derived files are rebuilt from what is left), a derived file is rebuilt.
+   */
+  private setAside(path: string): Promise<boolean> {
+    return this.lock.write(async () => {
+      for (const p of this.partitions.values()) {
+        const file = p.files.find((f) => join(p.dir, f.name) === path);
+        const derived = !file && this.deriver?.isCurrent(p) && this.filesOf(p).includes(path);
+        if (!file && !derived) continue;
+        if (!this.quarantine.move(path, 'unreadable')) return false;
+        if (file) {
+          p.files = p.files.filter((f) => f !== file);
+          if (p.files.length === 0) this.unindex(p);
+        }
+        await this.derivedLock.write(async () => {
+          this.deriver?.forget(p);
+          await this.rollupCache.evict(p.siteId, p.date);
+        });
+        if (p.files.length > 0) this.deriver?.schedule([partitionKey(p.siteId, p.date)], false);
+        return true;
+      }
+      return false;
     });
   }
 
@@ -362,6 +464,8 @@ export class DuckDbEventStore implements EventStore {
         planned = await this.db.with((c) => writeFlushFiles(c, this.flushTarget(), closed.maxSeq, check));
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
+        // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.
+        await this.setAsideAfter(err, [...check].flatMap((k) => this.partitions.get(k) ?? []));
         throw err;
       }
       crashPoint('flush.temp-written');
@@ -411,7 +515,15 @@ export class DuckDbEventStore implements EventStore {
     for (const p of candidates) {
       const run = compactionRun(p, this.opts.compactMinFiles);
       if (!run) continue;
-      const planned = await this.db.with((c) => writeCompactedFile(c, p, run));
+      let planned: PlannedFile;
+      try {
+        planned = await this.db.with((c) => writeCompactedFile(c, p, run));
+      } catch (err) {
+        // Compaction only saves reads later: a failure (a damaged file, set aside here) waits for the next flush.
+        await this.setAsideAfter(err, [p]);
+        this.opts.log.warn({ err, site_id: p.siteId, date: p.date }, 'compaction failed');
+        continue;
+      }
       crashPoint('compaction.temp-written');
       await this.lock.write(async () => this.install([planned]));
       this.opts.log.info({ site_id: p.siteId, date: p.date, files: run.length }, 'compacted partition');
@@ -475,6 +587,7 @@ export class DuckDbEventStore implements EventStore {
       lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
       derivedPending: this.deriver?.pending ?? 0,
       problems: this.problems(),
+      quarantined: [...this.quarantine.files],
     };
   }
 
