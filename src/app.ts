@@ -16,6 +16,7 @@ import { type Config, ConfigError } from './config.js';
 import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, trustedProxies } from './http/client-ip.js';
 import { authRoutes, authStatus } from './http/routes/auth.js';
+import { backupRoutes } from './http/routes/backup.js';
 import { behavioralRoutes } from './http/routes/behavioral.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
 import { exportRoutes } from './http/routes/export.js';
@@ -32,6 +33,7 @@ import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
 import { derivedTables } from './query/derived-tables.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
+import { createBackup } from './storage/duckdb/backup.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
 export interface App {
@@ -123,6 +125,16 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       lockout,
       clientIp: (req) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies),
       isHttps: (req) => requestProtocol(req, proxies) === 'https',
+    }),
+  );
+  await server.register(async (scope) =>
+    backupRoutes(scope, {
+      guard,
+      backup: async (dir) => {
+        const summary = await createBackup(store, config.data_dir, dir);
+        log.info(summary, 'backup written');
+        return summary;
+      },
     }),
   );
   await server.register(async (scope) => trackerRoutes(scope, { log }));

@@ -53,6 +53,11 @@ const schema = z.object({
   retention_days: int(0, 36_500).default(0),
   session_timeout: int(60, 86_400).default(1800),
   admin_password: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** An admin API key for the `backup` command to present to the running server (the server ignores it). */
+  api_key: z
+    .string()
+    .regex(/^mm_[A-Za-z0-9_-]{16,64}$/, 'must be an API key (mm_…)')
+    .optional(),
   geoip_db: z.string().min(1).optional(),
   log_format: z.enum(['json', 'pretty']).default('json'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

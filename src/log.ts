@@ -4,9 +4,11 @@
  */
 import pino, { type Logger } from 'pino';
 
-export function createLogger(format: 'json' | 'pretty', level: string): Logger {
+/** `fd`: 1 (stdout) for the server; the CLI commands log to 2 (stderr), their answer goes to stdout. */
+export function createLogger(format: 'json' | 'pretty', level: string, fd: 1 | 2 = 1): Logger {
   if (format === 'pretty') {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY } } });
+    const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
+    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: tty, destination: fd } } });
   }
-  return pino({ level });
+  return fd === 1 ? pino({ level }) : pino({ level }, pino.destination(2));
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * CLI entry: `mallard-metrics serve [--config path]`.
+ * CLI entry: `mallard-metrics serve | backup <dir> | restore <dir> [--force]`, each with
+ * `[--config path]` (usage in cli.ts).
  */
 import { startApp } from './app.js';
+import { backupCommand, CliError, restoreCommand, USAGE } from './cli.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DomainError } from './errors.js';
 import { createLogger } from './log.js';
 
 async function serve(): Promise<void> {
@@ -27,13 +30,35 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-const command = process.argv[2] ?? 'serve';
-if (command !== 'serve') {
-  process.stderr.write(`unknown command "${command}"; usage: mallard-metrics serve [--config file]\n`);
-  process.exit(2);
+/** Runs `backup` or `restore`: one line on stdout when done, one on stderr when not (exit 1, or 2 for usage). */
+async function runCommand(command: 'backup' | 'restore'): Promise<void> {
+  try {
+    const config = loadConfig();
+    const args = process.argv.slice(3);
+    await (command === 'backup' ? backupCommand(args, config) : restoreCommand(args, config));
+    process.exit(0);
+  } catch (err) {
+    const known = err instanceof CliError || err instanceof ConfigError || err instanceof DomainError;
+    const message = known
+      ? (err as Error).message
+      : `${command} failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
+    process.stderr.write(`mallard-metrics: ${message}\n`);
+    process.exit(err instanceof CliError ? err.exitCode : 1);
+  }
 }
-serve().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`mallard-metrics: ${err.message}\n`);
-  else process.stderr.write(`mallard-metrics: failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+
+const command = process.argv[2] ?? 'serve';
+if (command === 'backup' || command === 'restore') {
+  void runCommand(command);
+} else if (command === 'help' || command === '--help' || command === '-h') {
+  process.stdout.write(USAGE);
+} else if (command !== 'serve') {
+  process.stderr.write(`mallard-metrics: unknown command "${command}"\n${USAGE}`);
+  process.exit(2);
+} else {
+  serve().catch((err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`mallard-metrics: ${err.message}\n`);
+    else process.stderr.write(`mallard-metrics: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

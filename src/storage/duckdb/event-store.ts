@@ -620,6 +620,27 @@ export class DuckDbEventStore implements EventStore {
     this.hot.close();
     this.db.close();
   }
+
+  /**
+   * For backups (backup.ts): flushes, so every event acknowledged before the call is in a
+   * Parquet file, then runs `fn` with the paths of every current event file and every
+   * current derived file while holding both locks shared: no flush, compaction, rewrite,
+   * retention or derived build renames or deletes one of them until `fn` resolves. `fn`
+   * should be quick (hard links): a flush waiting for the lock holds up the queries behind it.
+   */
+  async withCurrentFiles<T>(fn: (files: readonly string[]) => Promise<T>): Promise<T> {
+    await this.flush();
+    return this.lock.read(() =>
+      this.derivedLock.read(() => {
+        const files: string[] = [];
+        for (const p of this.partitions.values()) {
+          for (const f of p.files) files.push(join(p.dir, f.name));
+          if (this.deriver?.isCurrent(p)) files.push(this.deriver.path(p, 'visits'), this.deriver.path(p, 'rollup'));
+        }
+        return fn(files);
+      }),
+    );
+  }
 }
 
 export function utcDate(d: Date): string {

@@ -41,3 +41,6 @@ export async function migrate(conn: DuckDBConnection): Promise<number> {
   }
   return MIGRATIONS.length;
 }
+
+/** The schema version this build migrates to (a backup made by a newer build may need more). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
