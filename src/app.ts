@@ -44,7 +44,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function startApp(config: Config, log: Logger): Promise<App> {
+export async function startApp(config: Config, log: Logger, opts: { newMetadata?: boolean } = {}): Promise<App> {
   if (config.storage !== 'duckdb') {
     throw new ConfigError(
       'invalid config value for storage (MALLARD_STORAGE): "clickhouse" is not available in this version yet',
@@ -55,6 +55,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   let metrics: Metrics | null = null;
   const store = await DuckDbEventStore.open({
     dataDir: config.data_dir,
+    newMetadata: opts.newMetadata,
     walFsync: config.wal_fsync,
     sessionTimeoutSecs: config.session_timeout,
     compactMinFiles: config.compact_min_files,
@@ -164,7 +165,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     url,
     async close() {
       clearInterval(timer);
-      await server.close();
+      // A connection busy at the signal would stay open for keep-alive (65 s) after its
+      // answer and hold up the final flush: close each one as soon as it is idle.
+      const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
+      try {
+        await server.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await store.close();
       log.info('shut down cleanly');
     },

@@ -25,7 +25,8 @@ import { type BackupSummary, createBackup, METADATA_FILE, readBackup, restoreBac
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
 export const USAGE = `usage: mallard-metrics <command> [--config file]
-  serve                    run the server (the default command)
+  serve [--new-metadata]   run the server (the default command); --new-metadata starts without
+                           mallard.duckdb (sites, keys, settings) when it is missing but events exist
   backup <dir>             copy the events, visits and rollups, sites, keys and settings to <dir>
                            (absolute or relative to here; new or empty; not in the data directory)
                            while the server runs (it is asked over HTTP with MALLARD_API_KEY, an

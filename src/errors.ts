@@ -16,6 +16,9 @@ export class DomainError extends Error {
   }
 }
 
+/** Start-up cannot go on; the message says what happened and what to do, in one line. */
+export class StartupError extends Error {}
+
 /** The input (a parameter, a body field, a filter) is malformed or out of range. */
 export const invalidInput = (m: string) => new DomainError('invalid', m);
 export const notFound = (m = 'not found') => new DomainError('not_found', m);

@@ -6,13 +6,13 @@
 import { startApp } from './app.js';
 import { backupCommand, CliError, restoreCommand, USAGE } from './cli.js';
 import { ConfigError, loadConfig } from './config.js';
-import { DomainError } from './errors.js';
+import { DomainError, StartupError } from './errors.js';
 import { createLogger } from './log.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.log_format, config.log_level);
-  const app = await startApp(config, log);
+  const app = await startApp(config, log, { newMetadata: process.argv.includes('--new-metadata') });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -57,7 +57,7 @@ if (command === 'backup' || command === 'restore') {
   process.exit(2);
 } else {
   serve().catch((err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`mallard-metrics: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof StartupError) process.stderr.write(`mallard-metrics: ${err.message}\n`);
     else process.stderr.write(`mallard-metrics: failed to start: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });

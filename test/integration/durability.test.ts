@@ -5,6 +5,7 @@
  * Every event has its own path, so the pages breakdown says exactly which ones were stored.
  */
 import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
@@ -248,6 +249,48 @@ describe('kill -9 at random moments under concurrent load, with flushes every se
     }
     expect(await halt(server, 'SIGTERM')).toBe(0);
   }, 240_000);
+});
+
+describe('a graceful stop with a request in flight on a keep-alive connection', () => {
+  it('answers it, flushes, and exits without waiting for the connection to go idle', async () => {
+    const dataDir = scratchDir('stop-in-flight');
+    const server = await boot(dataDir, { MALLARD_FLUSH_INTERVAL: '86400' });
+    const cookie = await login(server.url);
+    const ingestKey = await createKey(server.url, cookie, 'ingest');
+    const readKey = await createKey(server.url, cookie, 'read');
+    const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
+    const events = Array.from({ length: 5000 }, (_, k) => ({ d: SITE, n: 'pageview', u: `https://${SITE}/stop/${k}` }));
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${server.url}/api/events`,
+        { method: 'POST', agent, headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(events), () => server.proc.kill('SIGTERM')); // stop while the server works on it
+    });
+    const started = Date.now();
+    const { status, body } = await answer;
+    const code = await halt(server, 'SIGTERM');
+    agent.destroy();
+    expect(code).toBe(0);
+    // Keep-alive would hold the socket for 65 s; the stop must not wait for it.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const again = await boot(dataDir, { MALLARD_FLUSH_INTERVAL: '86400' });
+    const stored = (await stats<{ events: number }>(again.url, readKey, 'main', { site_id: SITE, period: 'all' })).events;
+    // Answered 200: all of it stored; refused (503 while closing): none.
+    expect(status === 200 ? JSON.parse(body) : status).toEqual(
+      status === 200 ? { accepted: 5000, rejected: 0, errors: [] } : 503,
+    );
+    expect(stored).toBe(status === 200 ? 5000 : 0);
+    expect(await halt(again, 'SIGTERM')).toBe(0);
+  }, 90_000);
 });
 
 describe('a torn line at the end of the write-ahead log', () => {

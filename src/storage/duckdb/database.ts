@@ -5,9 +5,10 @@
  * queries run side by side.
  */
 
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { unavailable } from '../../errors.js';
+import { StartupError, unavailable } from '../../errors.js';
 import { createTableSql } from '../columns.js';
 import { migrate } from './migrations.js';
 
@@ -50,13 +51,34 @@ export class Database {
     this.idle = [...conns];
   }
 
-  static async open(dataDir: string, limits?: EngineLimits, poolSize = 4): Promise<Database> {
+  /**
+   * Opens `mallard.duckdb` (sites, API keys, settings). Missing while events exist, or
+   * unreadable, it stops start-up with what to do: silently starting without it would
+   * lock everyone out and forget every site's settings. `newMetadata` allows a missing one.
+   */
+  static async open(dataDir: string, limits?: EngineLimits, poolSize = 4, newMetadata = false): Promise<Database> {
     const options: Record<string, string> = { temp_directory: join(dataDir, 'tmp') };
     if (limits) {
       options.memory_limit = limits.memoryLimit;
       if (limits.threads > 0) options.threads = String(limits.threads);
     }
-    const instance = await DuckDBInstance.create(join(dataDir, 'mallard.duckdb'), options);
+    const path = join(dataDir, 'mallard.duckdb');
+    if (!existsSync(path) && !newMetadata && holdsEvents(dataDir)) {
+      throw new StartupError(
+        `${path} is missing but ${dataDir} holds events: it kept the sites, API keys and settings. Restore it from a backup (mallard-metrics restore <dir>), or start with none of them: mallard-metrics serve --new-metadata`,
+      );
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, options);
+    } catch (err) {
+      const why = (err as Error).message.split('\n')[0] ?? '';
+      throw new StartupError(
+        /lock/i.test(why)
+          ? `${path} is in use by another process (another mallard-metrics on this data directory?): ${why}`
+          : `${path} (sites, API keys, settings) cannot be opened: ${why}. Restore it from a backup (mallard-metrics restore <dir>); the events in ${join(dataDir, 'events')} are not affected`,
+      );
+    }
     const first = await instance.connect();
     await first.run("ATTACH ':memory:' AS hot");
     await first.run(createTableSql(HOT_TABLE));
@@ -98,4 +120,10 @@ export class Database {
     for (const c of this.conns) c.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Whether the data directory already has events (on disk or in the log): not a first start. */
+function holdsEvents(dataDir: string): boolean {
+  const nonEmpty = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
+  return nonEmpty(join(dataDir, 'events')) || nonEmpty(join(dataDir, 'wal'));
 }

@@ -54,6 +54,8 @@ export interface DuckDbStoreOptions {
   derived?: DerivedTables;
   /** DuckDB's memory limit and threads. */
   limits?: EngineLimits;
+  /** Start without a metadata database even though events exist (`serve --new-metadata`). */
+  newMetadata?: boolean;
   /** How long a partition must be left unchanged before its derived tables are rebuilt. */
   deriveQuietMs?: number;
   /** Events of a partition grouped into visits per statement (tests make it small). */
@@ -124,7 +126,7 @@ export class DuckDbEventStore implements EventStore {
 
   static async open(opts: DuckDbStoreOptions): Promise<DuckDbEventStore> {
     const eventsDir = join(opts.dataDir, 'events');
-    const db = await Database.open(opts.dataDir, opts.limits);
+    const db = await Database.open(opts.dataDir, opts.limits, undefined, opts.newMetadata);
     const appenderConn = await db.instance.connect();
     const hot = new HotTable(await appenderConn.createAppender('events', 'main', 'hot'));
     const quarantine = new Quarantine(opts.dataDir, opts.log);
@@ -374,8 +376,8 @@ export class DuckDbEventStore implements EventStore {
     for (const path of paths) {
       try {
         await this.db.run(`COPY (SELECT * FROM read_parquet(${literal(path)})) TO '/dev/null' (FORMAT csv)`);
-      } catch (err) {
-        if (looksDamaged(err)) bad.push(path);
+      } catch {
+        bad.push(path); // a lone file that cannot be read whole is damaged, whatever the engine calls it
       }
     }
     return bad;
@@ -465,7 +467,10 @@ export class DuckDbEventStore implements EventStore {
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.
-        await this.setAsideAfter(err, [...check].flatMap((k) => this.partitions.get(k) ?? []));
+        await this.setAsideAfter(
+          err,
+          [...check].flatMap((k) => this.partitions.get(k) ?? []),
+        );
         throw err;
       }
       crashPoint('flush.temp-written');

@@ -36,9 +36,17 @@ export function looksWhole(path: string): boolean {
 }
 
 /** Engine errors that mean a file's bytes are wrong (not a bad query, not memory). */
-const DAMAGE = /No magic bytes found|too small to be a Parquet file|Could not read enough bytes|TProtocolException|corrupt|decompress|invalid page/i;
+const DAMAGE =
+  /No magic bytes found|too small to be a Parquet file|Could not read enough bytes|TProtocolException|corrupt|decompress|invalid page|don't know what type/i;
 
-export const looksDamaged = (err: unknown): boolean => err instanceof Error && DAMAGE.test(err.message);
+/**
+ * Engine errors that may come from a damaged file: the known messages, or any engine
+ * error raised while reading Parquet. A suspicion only: each file is then read alone, and
+ * only those that fail are set aside.
+ */
+export const looksDamaged = (err: unknown): boolean =>
+  err instanceof Error &&
+  (DAMAGE.test(err.message) || (/^(IO|Invalid|Invalid Input|Internal) Error:/.test(err.message) && /parquet/i.test(err.message)));
 
 /** The Parquet file under `root` that an engine error names, if it names one. */
 export function namedFile(err: unknown, root: string): string | null {
