@@ -230,8 +230,12 @@ async function batchLoop(ingestKey: string): Promise<void> {
     if (text !== null) {
       const r = JSON.parse(text) as { accepted: number; rejected: number; errors: unknown[] };
       acked.batchEvents += r.accepted;
-      // Every generated event is valid: a rejection is a server fault.
-      if (r.rejected !== 0) recordError('batch', `rejected ${r.rejected} events: ${JSON.stringify(r.errors.slice(0, 2))}`);
+      // Every generated event is valid: a rejection is a server fault, and the request an
+      // error rather than an answer as expected.
+      if (r.rejected !== 0) {
+        stats.batch.ok--;
+        recordError('batch', `rejected ${r.rejected} events: ${JSON.stringify(r.errors.slice(0, 2))}`);
+      }
     }
     await sleep(Math.max(0, BATCH_EVERY_MS - (performance.now() - t)));
   }
