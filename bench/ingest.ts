@@ -34,6 +34,7 @@ import {
   TMP,
 } from './lib.js';
 import { serverEnv } from './server.js';
+import { browserHeaders, pageview, pick, publicIp, USER_AGENTS } from './traffic.js';
 
 // ---------------------------------------------------------------------------------------
 // settings
@@ -54,90 +55,7 @@ const OUTLIER_MS = 100; // responses at least this slow are listed by when they 
 // realistic traffic (seeded, so every run of the benchmark sends the same requests)
 
 const rand = mulberry32(0x6d616c6c);
-function pick<T>(items: readonly T[]): T {
-  const item = items[Math.floor(rand() * items.length)];
-  if (item === undefined) throw new Error('pick from an empty list');
-  return item;
-}
-
-const USER_AGENTS: readonly string[] = [
-  ...[124, 125, 126].map(
-    (v) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
-  ),
-  ...[125, 126].map(
-    (v) =>
-      `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
-  ),
-  'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
-  'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36',
-];
-const PATHS = [
-  '/',
-  '/',
-  '/pricing',
-  '/blog',
-  '/blog/cookieless-analytics-explained',
-  '/blog/duckdb-and-parquet-for-event-data',
-  '/blog/2024/06/release-notes',
-  '/docs',
-  '/docs/getting-started',
-  '/docs/api/events',
-  '/docs/self-hosting/docker',
-  '/features',
-  '/about',
-  '/contact',
-  '/signup',
-  '/login',
-  '/changelog',
-  '/careers/senior-backend-engineer',
-];
-const QUERIES = [
-  '',
-  '',
-  '',
-  '',
-  '?utm_source=newsletter&utm_medium=email&utm_campaign=june',
-  '?ref=producthunt',
-  '?utm_source=twitter&utm_medium=social',
-];
-const REFERRERS: readonly (string | null)[] = [
-  null,
-  null,
-  'https://www.google.com/',
-  'https://www.google.com/',
-  'https://duckduckgo.com/',
-  'https://www.bing.com/',
-  'https://news.ycombinator.com/',
-  'https://www.reddit.com/r/selfhosted/',
-  'https://github.com/',
-  'https://t.co/',
-];
-const WIDTHS = [360, 390, 414, 768, 1024, 1280, 1366, 1440, 1536, 1920, 2560];
-// first octets of public IPv4 space (no private, loopback, CGNAT, multicast, reserved)
-const PUBLIC_OCTETS = [
-  2, 5, 23, 24, 31, 37, 45, 46, 50, 62, 66, 68, 71, 73, 77, 81, 86, 89, 93, 98, 104, 109, 151, 176, 185, 188, 193, 212, 217,
-];
-const randomIp = () =>
-  `${pick(PUBLIC_OCTETS)}.${1 + Math.floor(rand() * 254)}.${Math.floor(rand() * 256)}.${1 + Math.floor(rand() * 254)}`;
-const IPS = Array.from({ length: 5000 }, randomIp);
-
-function pageview(site: string): Record<string, unknown> {
-  const path = pick(PATHS);
-  const internal = rand() < 0.3 && path !== '/';
-  return {
-    d: site,
-    n: 'pageview',
-    u: `https://${site}${path}${pick(QUERIES)}`,
-    r: internal ? `https://${site}/` : pick(REFERRERS),
-    w: pick(WIDTHS),
-  };
-}
+const IPS = Array.from({ length: 5000 }, () => publicIp(rand));
 
 /**
  * Requests for `POST /api/event`, as browsers send them (sendBeacon: text/plain). The
@@ -148,31 +66,24 @@ function singleEventRequests(site: string, count = 512): autocannon.Request[] {
   return Array.from({ length: count }, () => ({
     method: 'POST' as const,
     path: '/api/event',
-    headers: {
-      'content-type': 'text/plain;charset=UTF-8',
-      'user-agent': pick(USER_AGENTS),
-      'x-forwarded-for': pick(IPS),
-      accept: '*/*',
-      'accept-language': 'en-US,en;q=0.9',
-      origin: `https://${site}`,
-    },
-    body: JSON.stringify(pageview(site)),
+    headers: browserHeaders(rand, site, IPS),
+    body: JSON.stringify(pageview(rand, site)),
   }));
 }
 
 function batchBody(site: string, size: number): string {
   const now = Date.now();
   const events = Array.from({ length: size }, () => {
-    const e = pageview(site);
+    const e = pageview(rand, site);
     if (rand() < 0.1) {
-      e.n = pick(['Signup', 'Download', 'Outbound Link: Click']);
-      e.p = { plan: pick(['free', 'pro', 'team']) };
+      e.n = pick(rand, ['Signup', 'Download', 'Outbound Link: Click']);
+      e.p = { plan: pick(rand, ['free', 'pro', 'team']) };
     }
     return {
       ...e,
       timestamp: new Date(now - 60_000 - Math.floor(rand() * 30 * 86_400_000)).toISOString(),
-      ip: pick(IPS),
-      user_agent: pick(USER_AGENTS),
+      ip: pick(rand, IPS),
+      user_agent: pick(rand, USER_AGENTS),
     };
   });
   return JSON.stringify(events);

@@ -1,7 +1,7 @@
 /**
- * The built server as a benchmark subject: a child process on a fresh data directory whose
- * `events` is a symbolic link to a cached data set (bench/generate.ts), signed in with the
- * admin password; killed on exit or interrupt so no server outlives the benchmark.
+ * The built server as a benchmark subject: a child process on a fresh data directory, whose
+ * `events` may be a symbolic link to a cached data set (bench/generate.ts), signed in with
+ * the admin password; killed on exit or interrupt so no server outlives the benchmark.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -51,23 +51,32 @@ export function serverEnv(dataDir: string, port: number, extra: Record<string, s
   });
 }
 
+export interface StartOptions {
+  /** Start on this data directory again (a restart: its events and derived tables are kept). */
+  dataDir?: string;
+  /** Listen on this port (a restart at the same address); default: a free one. */
+  port?: number;
+  /** More MALLARD_* settings (see serverEnv). */
+  env?: Record<string, string>;
+}
+
 /**
- * Starts the server on a fresh data directory linked to the data set's events, or, given
- * `dataDir`, on that one again (a restart: its derived tables are kept).
+ * Starts the server on a fresh data directory, its `events` linked to `eventsDir` when one
+ * is given (null: the server starts empty), or on `opts.dataDir` again.
  */
 export async function startServer(
-  eventsDir: string,
+  eventsDir: string | null,
   log: (line: string) => void,
-  reuse?: { dataDir: string },
+  opts: StartOptions = {},
 ): Promise<{ child: Child; url: string; dataDir: string }> {
   if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
-  const dataDir = reuse?.dataDir ?? mkdtempSync(join(TMP, 'mallard-bench-query-server-'));
-  if (!reuse) {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(TMP, eventsDir ? 'mallard-bench-query-server-' : 'mallard-bench-server-'));
+  if (!opts.dataDir) {
     tempDirs.push(dataDir);
-    symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
+    if (eventsDir) symlinkSync(eventsDir, join(dataDir, 'events'), 'dir');
   }
-  const port = await freePort();
-  const env = serverEnv(dataDir, port);
+  const port = opts.port ?? (await freePort());
+  const env = serverEnv(dataDir, port, opts.env);
   const proc = spawn(process.execPath, [MAIN_JS, 'serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
   if (proc.pid === undefined) throw new BenchFailure('could not start the server');
   const output: string[] = [];
@@ -75,9 +84,16 @@ export async function startServer(
     [proc.stdout, 'stdout'],
     [proc.stderr, 'stderr'],
   ] as const) {
+    // A chunk may end inside a line (a JSON log line cut in two would not parse).
+    let partial = '';
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.length > 0) output.push(`${name}: ${line}`);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.length > 0) output.push(`${name}: ${line}`);
+    });
+    stream?.on('end', () => {
+      if (partial.length > 0) output.push(`${name}: ${partial}`);
     });
   }
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
@@ -118,12 +134,19 @@ export async function waitForDerived(url: string, log: (line: string) => void): 
   return secs;
 }
 
-export async function stopServer(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+/** SIGTERM (the server flushes its events to Parquet), SIGKILL after 30 s. */
+export async function stopServer(c: Child): Promise<{ ms: number; code: number | null; killed: boolean }> {
+  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return { ms: 0, code: c.proc.exitCode, killed: false };
+  const t = performance.now();
+  let killed = false;
   c.proc.kill('SIGTERM');
-  const timer = setTimeout(() => c.proc.kill('SIGKILL'), 30_000);
-  await c.exited;
+  const timer = setTimeout(() => {
+    killed = true;
+    c.proc.kill('SIGKILL');
+  }, 30_000);
+  const code = await c.exited;
   clearTimeout(timer);
+  return { ms: performance.now() - t, code, killed };
 }
 
 export async function signIn(url: string): Promise<string> {
