@@ -137,7 +137,7 @@ describe('DuckDbEventStore', () => {
     // Copy the data dir as it is now: the log holds the rows, no Parquet exists.
     const crashed = scratch();
     cpSync(join(dir, 'wal'), join(crashed, 'wal'), { recursive: true });
-    const reopened = await openStore(crashed);
+    const reopened = await openStore(crashed, { newMetadata: true }); // only the log was copied;
     expect(await counts(reopened, 'a.com')).toEqual({ events: 2, visits: 2 });
   });
 
@@ -166,7 +166,7 @@ describe('DuckDbEventStore', () => {
     const segment = readdirSync(join(crashed, 'wal'))[0] ?? '';
     const path = join(crashed, 'wal', segment);
     writeFileSync(path, `${readFileSync(path, 'utf8')}["a.com","12`);
-    const reopened = await openStore(crashed);
+    const reopened = await openStore(crashed, { newMetadata: true });
     expect(await counts(reopened, 'a.com')).toEqual({ events: 1, visits: 1 });
   });
 
