@@ -54,3 +54,19 @@ export function crashPoint(point: CrashPoint): void {
   process.kill(process.pid, 'SIGKILL');
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // never returns into the step
 }
+
+/** Steps a test can make fail with an error instead (the engine refusing rows it cannot hold). */
+export type FailPoint = 'hot.append';
+const failures = new Map<FailPoint, number>();
+
+/**
+ * Throws here when `NODE_ENV=test` and `MALLARD_FAIL_AT=<point>[:<n>]` names this point (the
+ * n-th time it is reached, default the first). Read at each call, so a test can arm it.
+ */
+export function failPoint(point: FailPoint): void {
+  const spec = process.env.NODE_ENV === 'test' ? process.env.MALLARD_FAIL_AT : undefined;
+  if (!spec?.startsWith(point)) return;
+  const n = (failures.get(point) ?? 0) + 1;
+  failures.set(point, n);
+  if (n === Number.parseInt(spec.split(':')[1] ?? '1', 10)) throw new Error(`fail point ${point}`);
+}

@@ -128,7 +128,7 @@ export class DuckDbEventStore implements EventStore {
     const eventsDir = join(opts.dataDir, 'events');
     const db = await Database.open(opts.dataDir, opts.limits, undefined, opts.newMetadata);
     const appenderConn = await db.instance.connect();
-    const hot = new HotTable(await appenderConn.createAppender('events', 'main', 'hot'));
+    const hot = await HotTable.open(appenderConn, opts.log);
     const quarantine = new Quarantine(opts.dataDir, opts.log);
     // Truncated or foreign files are set aside before anything trusts them.
     const setAside = (path: string) => !looksWhole(path) && quarantine.move(path, 'not a whole Parquet file');
@@ -221,6 +221,11 @@ export class DuckDbEventStore implements EventStore {
 
   get hotPending(): number {
     return this.hot.size;
+  }
+
+  /** Makes pending rows queryable now; false when the engine refused them (retried soon). Tests. */
+  hotDrain(): boolean {
+    return this.hot.drain();
   }
 
   /**
@@ -459,11 +464,15 @@ export class DuckDbEventStore implements EventStore {
     const check = this.needsCheck;
     this.needsCheck = new Set();
     const closed = await this.wal.rotate();
-    this.hot.drain();
+    // Rows the hot table has not taken (the engine refused them for now) stay in the log:
+    // the flush moves the rows before them and keeps their segments.
+    const pendingFrom = this.hot.drain() ? null : this.hot.pendingFrom;
+    const upTo = pendingFrom !== null && pendingFrom <= closed.maxSeq ? pendingFrom - 1n : closed.maxSeq;
+    if (upTo < closed.maxSeq) for (const k of check) this.needsCheck.add(k); // checked again with the rest
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
       try {
-        planned = await this.db.with((c) => writeFlushFiles(c, this.flushTarget(), closed.maxSeq, check));
+        planned = await this.db.with((c) => writeFlushFiles(c, this.flushTarget(), upTo, check));
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.
@@ -477,12 +486,12 @@ export class DuckDbEventStore implements EventStore {
       await this.lock.write(async () => {
         this.install(planned);
         crashPoint('flush.installed');
-        await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [closed.maxSeq]);
+        await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
         crashPoint('flush.hot-deleted');
         await this.derivedLock.write(() => this.rollupCache.trim());
       });
     }
-    await this.wal.release(closed.paths);
+    await this.wal.release(closed.paths.filter((p) => (closed.upTo.get(p) ?? 0n) <= upTo));
     // Only partitions this flush added a file to can have crossed the threshold.
     await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();

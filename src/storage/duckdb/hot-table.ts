@@ -2,43 +2,115 @@
  * The hot tier's queryable side: durable rows from the write-ahead log are appended to
  * an in-memory DuckDB table in batches (an appender commit costs ~0.3 ms, too much per
  * request), at most `maxDelayMs` after they were acknowledged, or at once before a query.
+ *
+ * An append can fail (the engine out of memory while queries hold it). The rows are in the
+ * log already, so nothing is lost: they stay pending, a fresh appender is made after the
+ * rows of the failed commit that did get in are deleted (every pending row has a higher
+ * sequence number than every row in the table, so "seq ≥ the first pending" is exactly
+ * them), and the append is tried again. A flush must not take rows up to a sequence number
+ * while some are still pending (`pendingFrom`): it would release their log segment.
  */
-import type { DuckDBAppender } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from 'pino';
 import { appendRow, type StoredRow } from '../columns.js';
+import { failPoint } from '../crash-points.js';
+import { HOT_TABLE } from './database.js';
+
+const RETRY_MS = 200;
 
 export class HotTable {
   private pending: StoredRow[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private repairing: Promise<void> | null = null;
+  private closed = false;
 
-  constructor(
-    private readonly appender: DuckDBAppender,
-    private readonly maxDelayMs = 50,
-    private readonly maxPending = 5000,
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private appender: DuckDBAppender,
+    private readonly log: Logger,
+    private readonly maxDelayMs: number,
+    private readonly maxPending: number,
   ) {}
+
+  static async open(conn: DuckDBConnection, log: Logger, maxDelayMs = 50, maxPending = 5000): Promise<HotTable> {
+    return new HotTable(conn, await HotTable.appenderOn(conn), log, maxDelayMs, maxPending);
+  }
+
+  private static appenderOn(conn: DuckDBConnection): Promise<DuckDBAppender> {
+    const [catalog, table] = HOT_TABLE.split('.');
+    return conn.createAppender(table ?? '', 'main', catalog ?? '');
+  }
 
   enqueue(rows: readonly StoredRow[]): void {
     for (const row of rows) this.pending.push(row);
     if (this.pending.length >= this.maxPending) this.drain();
-    else if (!this.timer) this.timer = setTimeout(() => this.drain(), this.maxDelayMs);
+    else this.later(this.maxDelayMs);
   }
 
   get size(): number {
     return this.pending.length;
   }
 
-  /** Makes every enqueued row visible to queries. */
-  drain(): void {
+  /** The lowest sequence number not yet in the table, or null when every row is. */
+  get pendingFrom(): bigint | null {
+    return this.pending[0]?.seq ?? null;
+  }
+
+  /** Makes every enqueued row visible to queries; false (and retried soon) when the engine refused them. Never throws. */
+  drain(): boolean {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return true;
+    if (this.repairing) return false;
     const rows = this.pending;
+    try {
+      for (const row of rows) appendRow(this.appender, row);
+      failPoint('hot.append');
+      this.appender.flushSync();
+    } catch (err) {
+      const from = rows[0]?.seq ?? 0n;
+      this.log.error({ err, rows: rows.length }, 'could not add rows to the hot table; they are in the log, retrying');
+      this.repairing = this.repair(from).finally(() => {
+        this.repairing = null;
+        this.later(RETRY_MS);
+      });
+      return false;
+    }
     this.pending = [];
-    for (const row of rows) appendRow(this.appender, row);
-    this.appender.flushSync();
+    return true;
+  }
+
+  /** Drops what a failed commit left behind and starts a fresh appender. */
+  private async repair(from: bigint): Promise<void> {
+    try {
+      this.appender.closeSync();
+    } catch {
+      // a failed appender may refuse to close; it is replaced either way
+    }
+    while (!this.closed) {
+      try {
+        await this.conn.run(`DELETE FROM ${HOT_TABLE} WHERE seq >= $1`, [from]);
+        this.appender = await HotTable.appenderOn(this.conn);
+        return;
+      } catch (err) {
+        this.log.warn({ err }, 'hot table repair failed; retrying');
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  }
+
+  private later(ms: number): void {
+    if (!this.timer) this.timer = setTimeout(() => this.drain(), ms);
   }
 
   close(): void {
     this.drain();
-    this.appender.closeSync();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      this.appender.closeSync();
+    } catch {
+      // closing after a failed append: the rows are in the log
+    }
   }
 }
