@@ -24,6 +24,8 @@ import {
   BenchFailure,
   cpuSeconds,
   envInt,
+  fmtInt,
+  fmtMs,
   freePort,
   MAIN_JS,
   type Mem,
@@ -32,6 +34,7 @@ import {
   mulberry32,
   PASSWORD,
   TMP,
+  table,
 } from './lib.js';
 import { serverEnv } from './server.js';
 import { browserHeaders, pageview, pick, publicIp, USER_AGENTS } from './traffic.js';
@@ -609,20 +612,8 @@ async function serverMetrics(url: string): Promise<string> {
 // output
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '-');
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '-');
 const mb = (m: Mem | undefined) => (m ? `${m.rssMb.toFixed(0)} / ${m.peakMb.toFixed(0)}` : '-');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 /** The server's log lines, grouped by message (pino JSON: level, msg, err.message). */
 function printServerOutput(c: Child): void {

@@ -23,7 +23,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BenchFailure, envInt, memory, mulberry32, TMP } from './lib.js';
+import { BenchFailure, envInt, fmtInt, fmtMs, memory, mulberry32, TMP, table } from './lib.js';
 import { type Child, signIn, startServer, stopServer, waitForDerived } from './server.js';
 import { browserHeaders, pageview, pick, publicIp, USER_AGENTS } from './traffic.js';
 
@@ -475,19 +475,7 @@ const finalFigures = new Map<number, string>();
 // output
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '-');
 const fmtMb = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 /** q-quantile (nearest rank). */
 function quantile(values: readonly number[], q: number): number {

@@ -16,19 +16,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createKey, freePort, getJson, login, type RunningServer, startServer } from '../helpers/server.js';
-import { batchEvent, EVENTS, V5 } from './fixture.js';
-import { listFiles, loadBatch, main, removeScratchDirs, row, scratchDir, sendEvent, stats, statsUrl, UA } from './support.js';
+import { batchEvent, EVENTS, PAGES, V5 } from './fixture.js';
+import { listFiles, loadBatch, main, removeScratchDirs, scratchDir, sendEvent, stats, statsUrl, UA } from './support.js';
 
 const SITE = 'backup.test';
 const RANGE = { site_id: SITE, start_date: '2026-01-10', end_date: '2026-01-12' };
 const ALL = { site_id: SITE, period: 'all' };
-const PAGES = [
-  row('/', 5, 5, 5, 0.4, 984, 71.4),
-  row('/blog', 3, 3, 3, 0, 1110, 42.9),
-  row('/blog/post-1', 2, 2, 2, 0, 765, 28.6),
-  row('/pricing', 2, 2, 2, 0.5, 360, 28.6),
-  row('/docs', 1, 1, 1, 0, 2400, 14.3),
-];
 const SERVER_ENV = { MALLARD_FLUSH_COUNT: '10', MALLARD_FLUSH_INTERVAL: '86400', MALLARD_ROLLUP_DELAY: '0' };
 const MAIN_JS = join(import.meta.dirname, '../../dist/main.js');
 

@@ -4,7 +4,7 @@
  * custom events with props, a multi-visit day and a visit that ends at UTC midnight.
  * Each suite writes its own expected answers for it by hand.
  */
-import { UA } from './support.js';
+import { row, UA } from './support.js';
 
 export const GOOGLE = 'https://www.google.com/search?q=mallard';
 export const HN = 'https://news.ycombinator.com/item?id=4242';
@@ -60,3 +60,12 @@ export const batchEvent = (site: string, e: Ev) => ({
   user_agent: e.ua,
   user_id: e.user,
 });
+
+/** The fixture's pages breakdown over its three days (2026-01-10 … 12), worked out by hand. */
+export const PAGES = [
+  row('/', 5, 5, 5, 0.4, 984, 71.4),
+  row('/blog', 3, 3, 3, 0, 1110, 42.9),
+  row('/blog/post-1', 2, 2, 2, 0, 765, 28.6),
+  row('/pricing', 2, 2, 2, 0.5, 360, 28.6),
+  row('/docs', 1, 1, 1, 0, 2400, 14.3),
+];

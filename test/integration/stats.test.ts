@@ -28,7 +28,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCityMmdb } from '../helpers/geo-fixture.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { batchEvent, EVENTS, type Ev, V1, V2, V4, V5 } from './fixture.js';
+import { batchEvent, EVENTS, type Ev, PAGES, V1, V2, V4, V5 } from './fixture.js';
 import {
   bucket,
   listFiles,
@@ -56,14 +56,6 @@ const RANGE = { start_date: '2026-01-10', end_date: '2026-01-12' };
 const DAY1 = { start_date: '2026-01-10', end_date: '2026-01-10' };
 const hours = (day: string, filled: Record<number, ReturnType<typeof bucket>>) =>
   Array.from({ length: 24 }, (_, h) => filled[h] ?? bucket(`${day} ${String(h).padStart(2, '0')}:00:00`));
-
-const PAGES = [
-  row('/', 5, 5, 5, 0.4, 984, 71.4),
-  row('/blog', 3, 3, 3, 0, 1110, 42.9),
-  row('/blog/post-1', 2, 2, 2, 0, 765, 28.6),
-  row('/pricing', 2, 2, 2, 0.5, 360, 28.6),
-  row('/docs', 1, 1, 1, 0, 2400, 14.3),
-];
 
 /** [name, endpoint, params, expected] for the fixture site; the reversed copy must answer the same. */
 type Case = [string, string, Record<string, string | number>, unknown];

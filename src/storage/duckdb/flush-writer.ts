@@ -40,7 +40,9 @@ export async function writeFlushFiles(
   upTo: bigint,
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
-  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
+  // Each sequence number once: should a refused append ever leave a copy behind in the hot
+  // table (hot-table.ts), the file still gets the row once.
+  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT DISTINCT ON (seq) * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
   const parts = (
     await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
   ).getRowObjectsJS() as { site_id: string; date: string }[];

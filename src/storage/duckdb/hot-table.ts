@@ -82,6 +82,13 @@ export class HotTable {
 
   /** Drops what a failed commit left behind and starts a fresh appender. */
   private async repair(from: bigint): Promise<void> {
+    // Drop what the failed appender still buffers first: closed (or collected) with rows in
+    // its buffer, it would commit them later, behind the retry's back.
+    try {
+      this.appender.clear();
+    } catch {
+      // nothing buffered, or nothing to be done about it: the delete below still runs
+    }
     try {
       this.appender.closeSync();
     } catch {
