@@ -25,16 +25,18 @@ export interface EngineLimits {
   threads: number;
 }
 
-const OUT_OF_MEMORY = /Out of Memory Error|failed to allocate|could not allocate/i;
+const OUT_OF_MEMORY = /Out of Memory Error|failed to allocate|could not allocate|failed to pin block/i;
+
+/** The message of a statement refused for memory (a flush or other queries may hold it for a moment). */
+export const OUT_OF_MEMORY_MESSAGE =
+  'the query needs more memory than duckdb_memory_limit allows; narrow the period or filters, or raise the limit';
 const OUT_OF_DISK = /No space left on device/i;
 
 /** The domain's answer to an engine error it can explain; other errors pass unchanged. */
 function refusal(err: unknown): unknown {
   const message = err instanceof Error ? err.message : '';
   if (OUT_OF_MEMORY.test(message)) {
-    return unavailable(
-      'the query needs more memory than duckdb_memory_limit allows; narrow the period or filters, or raise the limit',
-    );
+    return unavailable(OUT_OF_MEMORY_MESSAGE);
   }
   if (OUT_OF_DISK.test(message)) return unavailable('the disk is full; the query could not spill to disk');
   return err;

@@ -15,6 +15,7 @@ import { renameSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { DomainError } from '../../errors.js';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
@@ -31,7 +32,7 @@ import type {
 import { WriteAheadLog } from '../wal.js';
 import { dropSuperseded, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
-import { Database, type EngineLimits, HOT_TABLE, literal } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
@@ -64,6 +65,11 @@ export interface DuckDbStoreOptions {
 
 /** How many damaged files one read may set aside before its error is passed on. */
 const MAX_QUARANTINE_RETRIES = 5;
+/** A read refused for memory is tried again this often, this long apart: a flush or a burst of queries holds it only briefly. */
+const MEMORY_RETRIES = 2;
+const MEMORY_RETRY_MS = 300;
+
+const refusedForMemory = (err: unknown) => err instanceof DomainError && err.message === OUT_OF_MEMORY_MESSAGE;
 
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
 
@@ -234,11 +240,15 @@ export class DuckDbEventStore implements EventStore {
    * events, not the site's answers.
    */
   async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, memoryRetries = 0; ; attempt++) {
       const touched = new Set<Partition>();
       try {
         return await this.readOnce(fn, touched);
       } catch (err) {
+        if (refusedForMemory(err) && memoryRetries++ < MEMORY_RETRIES) {
+          await new Promise((r) => setTimeout(r, MEMORY_RETRY_MS));
+          continue;
+        }
         if (attempt >= MAX_QUARANTINE_RETRIES || !(await this.setAsideAfter(err, touched))) throw err;
       }
     }

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { FILE_COLUMNS, fileName, type Partition, partitionDir, partitionKey } from './cold-layout.js';
+import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionKey } from './cold-layout.js';
 import { HOT_TABLE, literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
 
@@ -56,10 +56,13 @@ export async function writeFlushFiles(
       dir: partitionDir(target.eventsDir, siteId, date),
       files: [],
     };
+    // Rows a file of the partition already covers (its id is the highest sequence number it
+    // holds) are copies, as the log replay treats them: never written twice.
     await c.run(
-      'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE',
-      [siteId, date],
+      'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE AND seq > $3',
+      [siteId, date, maxId(partition)],
     );
+    if (Number((await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM part_new')).getRowObjectsJS()[0]?.n) === 0) continue;
     if (!check.has(key)) {
       planned.push(
         await writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []),
