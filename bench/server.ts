@@ -77,7 +77,9 @@ export async function startServer(
   }
   const port = opts.port ?? (await freePort());
   const env = serverEnv(dataDir, port, opts.env);
-  const proc = spawn(process.execPath, [MAIN_JS, 'serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A fresh directory around a linked data set has events but no metadata yet: say that is meant.
+  const args = [MAIN_JS, 'serve', ...(!opts.dataDir && eventsDir ? ['--new-metadata'] : [])];
+  const proc = spawn(process.execPath, args, { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
   if (proc.pid === undefined) throw new BenchFailure('could not start the server');
   const output: string[] = [];
   for (const [stream, name] of [

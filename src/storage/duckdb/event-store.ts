@@ -458,7 +458,9 @@ export class DuckDbEventStore implements EventStore {
             failures,
             retryAt: Date.now() + delayMs,
           };
-          this.opts.log.error({ err, failures, retry_in_ms: delayMs }, 'flush failed');
+          // Out of memory for a moment (queries running) is a warning; anything else (a full disk) an error.
+          const level = refusedForMemory(err) ? 'warn' : 'error';
+          this.opts.log[level]({ err, failures, retry_in_ms: delayMs }, 'flush failed');
           throw err;
         },
       )

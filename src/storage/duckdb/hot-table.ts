@@ -69,7 +69,8 @@ export class HotTable {
       this.appender.flushSync();
     } catch (err) {
       const from = rows[0]?.seq ?? 0n;
-      this.log.error({ err, rows: rows.length }, 'could not add rows to the hot table; they are in the log, retrying');
+      // A warning: nothing is lost (the rows are in the log) and it is retried.
+      this.log.warn({ err, rows: rows.length }, 'could not add rows to the hot table; they are in the log, retrying');
       this.repairing = this.repair(from).finally(() => {
         this.repairing = null;
         this.later(RETRY_MS);
