@@ -23,7 +23,9 @@ const tempDirs: string[] = [];
 
 function cleanupSync(): void {
   if (server && server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); // `events` there is a link: the data set stays
+  // BENCH_KEEP=1 keeps the data directories, to look into a failed run.
+  if (process.env.BENCH_KEEP === '1') for (const d of tempDirs) process.stderr.write(`bench: kept ${d}\n`);
+  else for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); // `events` there is a link: the data set stays
   tempDirs.length = 0;
 }
 process.on('exit', cleanupSync);
