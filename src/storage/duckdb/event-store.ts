@@ -237,7 +237,8 @@ export class DuckDbEventStore implements EventStore {
   /**
    * Runs `fn` under the read lock. When it fails on a damaged file, the file is set aside
    * (quarantine.ts) and `fn` runs again on what is left, so one bad file costs its own
-   * events, not the site's answers.
+   * events, not the site's answers. Refused for memory, it is tried again twice a moment
+   * later (a flush or other queries hold memory only briefly); then the 503 stands.
    */
   async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
     for (let attempt = 0, memoryRetries = 0; ; attempt++) {
