@@ -407,7 +407,7 @@ export class DuckDbEventStore implements EventStore {
     return this.lock.write(async () => {
       for (const p of this.partitions.values()) {
         const file = p.files.find((f) => join(p.dir, f.name) === path);
-        const derived = !file && this.deriver?.isCurrent(p) && this.filesOf(p).includes(path);
+        const derived = !file && this.filesOf(p).includes(path);
         if (!file && !derived) continue;
         if (!this.quarantine.move(path, 'unreadable')) return false;
         if (file) {
@@ -659,12 +659,7 @@ export class DuckDbEventStore implements EventStore {
     await this.flush();
     return this.lock.read(() =>
       this.derivedLock.read(() => {
-        const files: string[] = [];
-        for (const p of this.partitions.values()) {
-          for (const f of p.files) files.push(join(p.dir, f.name));
-          if (this.deriver?.isCurrent(p)) files.push(this.deriver.path(p, 'visits'), this.deriver.path(p, 'rollup'));
-        }
-        return fn(files);
+        return fn([...this.partitions.values()].flatMap((p) => this.filesOf(p)));
       }),
     );
   }
