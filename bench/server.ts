@@ -4,7 +4,7 @@
  * the admin password; killed on exit or interrupt so no server outlives the benchmark.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchFailure, freePort, MAIN_JS, PASSWORD, TMP } from './lib.js';
 
@@ -20,11 +20,12 @@ let server: Child | null = null;
 /** The running server's last output lines, for a failure report. */
 export const serverOutput = (): string[] => server?.output ?? [];
 const tempDirs: string[] = [];
+/** BENCH_KEEP=1 keeps the data directories (and the server's log in them), to look into a failed run. */
+const KEEP = process.env.BENCH_KEEP === '1';
 
 function cleanupSync(): void {
   if (server && server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-  // BENCH_KEEP=1 keeps the data directories, to look into a failed run.
-  if (process.env.BENCH_KEEP === '1') for (const d of tempDirs) process.stderr.write(`bench: kept ${d}\n`);
+  if (KEEP) for (const d of tempDirs) process.stderr.write(`bench: kept ${d}\n`);
   else for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); // `events` there is a link: the data set stays
   tempDirs.length = 0;
 }
@@ -95,6 +96,8 @@ export async function startServer(
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) if (line.length > 0) output.push(`${name}: ${line}`);
+      // A kept data directory keeps the server's log too, for looking into a failed run.
+      if (KEEP && lines.length > 0) appendFileSync(join(dataDir, 'server.log'), lines.map((l) => `${l}\n`).join(''));
     });
     stream?.on('end', () => {
       if (partial.length > 0) output.push(`${name}: ${partial}`);

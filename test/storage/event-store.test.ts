@@ -200,16 +200,33 @@ describe('DuckDbEventStore', () => {
   it('renumbers visits already on disk when a late event bridges them', async () => {
     const dir = scratch();
     const store = await openStore(dir);
-    await store.append([row(store, 'a.com', 7n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 7n, '2026-01-10T10:40:00Z')]);
+    await store.append([
+      row(store, 'a.com', 7n, '2026-01-10T10:00:00Z'),
+      row(store, 'a.com', 7n, '2026-01-10T10:40:00Z'),
+      row(store, 'a.com', 8n, '2026-01-10T09:00:00Z'),
+      row(store, 'a.com', 8n, '2026-01-10T09:10:00Z'),
+    ]);
     await store.flush();
-    expect(await counts(store, 'a.com')).toEqual({ events: 2, visits: 2 });
+    expect(await counts(store, 'a.com')).toEqual({ events: 4, visits: 3 });
     // 10:20 is within 30 minutes of both: one visit of three events.
     const late = new DuckDbEventStoreRow(store).at('a.com', 7n, '2026-01-10T10:20:00Z');
     await store.append([late]);
     await store.flush();
-    expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 1 });
+    expect(await counts(store, 'a.com')).toEqual({ events: 5, visits: 2 });
     // A rewrite replaces every earlier file: its range starts at 0.
-    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000003.c00000000000000000000.parquet']);
+    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000005.c00000000000000000000.parquet']);
+    // A visit id is the identity XOR its first event's epoch milliseconds: visitor 7's one
+    // visit starts at 10:00, and visitor 8's, which the late event did not touch, is unchanged.
+    const ids = await store.read((q) =>
+      q.all<{ visitor_id: bigint; session_id: bigint }>(
+        `SELECT DISTINCT visitor_id, session_id FROM ${q.events} WHERE site_id = 'a.com' ORDER BY visitor_id`,
+        [],
+      ),
+    );
+    expect(ids).toEqual([
+      { visitor_id: 7n, session_id: 7n ^ BigInt(Date.parse('2026-01-10T10:00:00Z')) },
+      { visitor_id: 8n, session_id: 8n ^ BigInt(Date.parse('2026-01-10T09:00:00Z')) },
+    ]);
   });
 
   it('treats a gap of exactly the timeout as the same visit and one second more as a new one', async () => {

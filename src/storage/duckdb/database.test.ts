@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../errors.js';
-import { Database } from './database.js';
+import { Database, sizeBytes } from './database.js';
 
 let dir: string;
 let db: Database;
@@ -39,5 +39,15 @@ describe('engine limits', () => {
     expect((err as DomainError).kind).toBe('unavailable');
     expect((err as DomainError).message).toContain('duckdb_memory_limit');
     expect(await db.all<{ n: number }>('SELECT 41 + 1 AS n')).toEqual([{ n: 42 }]);
+  });
+});
+
+describe('sizeBytes', () => {
+  it('reads the sizes the configuration accepts as DuckDB does (MB = 10^6, MiB = 2^20)', () => {
+    expect(sizeBytes('256MB')).toBe(256_000_000);
+    expect(sizeBytes('1.5GiB')).toBe(1_610_612_736);
+    expect(sizeBytes('64 KiB')).toBe(65_536);
+    expect(sizeBytes('2gb')).toBe(2_000_000_000);
+    expect(sizeBytes('lots')).toBeNaN();
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { StartupError, unavailable } from '../../errors.js';
 import { createTableSql } from '../columns.js';
+import { RwLock } from '../rw-lock.js';
 import { migrate } from './migrations.js';
 
 export const HOT_TABLE = 'hot.events';
@@ -42,8 +43,18 @@ function refusal(err: unknown): unknown {
   return err;
 }
 
+/** A size such as `256MB` or `1.5GiB` (the forms the configuration accepts) in bytes. */
+export function sizeBytes(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(K|M|G)(i?)B$/i.exec(size.trim());
+  if (!m) return Number.NaN;
+  const unit = { K: 1, M: 2, G: 3 }[(m[2] ?? 'K').toUpperCase() as 'K' | 'M' | 'G'];
+  return Number(m[1]) * (m[3] ? 1024 : 1000) ** unit;
+}
+
 export class Database {
   private idle: DuckDBConnection[] = [];
+  /** Background jobs (flush, compaction, derived builds) run one at a time: see `background`. */
+  private readonly backgroundTurn = new RwLock();
   private waiters: ((c: DuckDBConnection) => void)[] = [];
 
   private constructor(
@@ -105,6 +116,15 @@ export class Database {
       if (next) next(conn);
       else this.idle.push(conn);
     }
+  }
+
+  /**
+   * `with` for the store's own work — a flush, a compaction, a derived build — one at a
+   * time: each may need a good part of the memory limit, and queries need the rest.
+   * Together they would have the engine refuse whichever asked last.
+   */
+  background<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.backgroundTurn.write(() => this.with(fn));
   }
 
   /** Runs a statement with bound parameters and returns rows as objects. */

@@ -158,7 +158,7 @@ export class Deriver {
     const events = partitionEvents(snapshot);
     const started = performance.now();
     try {
-      await this.db.with(async (c) => {
+      await this.db.background(async (c) => {
         // Grouping a day's events into visits keeps every visit's state in memory at once; a
         // big day is grouped in slices of whole visits (by a hash of the visit id) instead.
         const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);

@@ -32,7 +32,7 @@ import type {
 import { WriteAheadLog } from '../wal.js';
 import { dropSuperseded, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
-import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE, sizeBytes } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
@@ -65,9 +65,16 @@ export interface DuckDbStoreOptions {
 
 /** How many damaged files one read may set aside before its error is passed on. */
 const MAX_QUARANTINE_RETRIES = 5;
-/** A read refused for memory is tried again this often, this long apart: a flush or a burst of queries holds it only briefly. */
-const MEMORY_RETRIES = 2;
-const MEMORY_RETRY_MS = 300;
+/**
+ * A read refused for memory is tried again this often, after 250 ms, 500 ms, 1 s, 2 s: a
+ * flush, a derived build or a burst of queries holds the memory only for a while.
+ */
+const MEMORY_RETRIES = 4;
+const MEMORY_RETRY_MS = 250;
+/** The last flush at shutdown, refused for memory, is tried again this often, a second apart. */
+const CLOSING_FLUSH_ATTEMPTS = 3;
+/** Grouping events into visits keeps about this much state per event (measured: ~150 MB for 500k events). */
+const DERIVE_BYTES_PER_EVENT = 300;
 
 const refusedForMemory = (err: unknown) => err instanceof DomainError && err.message === OUT_OF_MEMORY_MESSAGE;
 
@@ -170,7 +177,9 @@ export class DuckDbEventStore implements EventStore {
         (p) => store.rollupCache.evict(p.siteId, p.date),
         (p, err) => store.setAsideAfter(err, [p]).then(() => undefined),
         opts.deriveQuietMs ?? 0,
-        opts.deriveSliceEvents,
+        // A quarter of the engine's memory for a slice's visits; queries and flushes share the rest.
+        opts.deriveSliceEvents ??
+          (opts.limits ? Math.max(10_000, Math.floor(sizeBytes(opts.limits.memoryLimit) / 4 / DERIVE_BYTES_PER_EVENT)) : undefined),
       );
       // Partitions written before derived tables existed, or whose build a crash interrupted: at once.
       store.deriver.schedule(
@@ -237,8 +246,9 @@ export class DuckDbEventStore implements EventStore {
   /**
    * Runs `fn` under the read lock. When it fails on a damaged file, the file is set aside
    * (quarantine.ts) and `fn` runs again on what is left, so one bad file costs its own
-   * events, not the site's answers. Refused for memory, it is tried again twice a moment
-   * later (a flush or other queries hold memory only briefly); then the 503 stands.
+   * events, not the site's answers. Refused for memory, it is tried again a few times over
+   * about four seconds (background work and other queries hold memory only for a while);
+   * then the 503 stands.
    */
   async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
     for (let attempt = 0, memoryRetries = 0; ; attempt++) {
@@ -247,7 +257,7 @@ export class DuckDbEventStore implements EventStore {
         return await this.readOnce(fn, touched);
       } catch (err) {
         if (refusedForMemory(err) && memoryRetries++ < MEMORY_RETRIES) {
-          await new Promise((r) => setTimeout(r, MEMORY_RETRY_MS));
+          await new Promise((r) => setTimeout(r, MEMORY_RETRY_MS * 2 ** (memoryRetries - 1)));
           continue;
         }
         if (attempt >= MAX_QUARANTINE_RETRIES || !(await this.setAsideAfter(err, touched))) throw err;
@@ -450,9 +460,13 @@ export class DuckDbEventStore implements EventStore {
           return r;
         },
         (err: Error) => {
-          // Back off 1 s, 2 s, 4 s … up to a minute; the rows stay in the hot table and the log.
+          // Back off 1 s, 2 s, 4 s … up to a minute (a full disk); the rows stay in the hot
+          // table and the log. Memory comes back within seconds, and waiting longer only
+          // lets the hot table grow: then at most 5 s.
           const failures = (this.flushFailure?.failures ?? 0) + 1;
-          const delayMs = Math.min(60_000, 1000 * 2 ** (failures - 1));
+          const delayMs = refusedForMemory(err)
+            ? Math.min(5000, 500 * 2 ** (failures - 1))
+            : Math.min(60_000, 1000 * 2 ** (failures - 1));
           this.flushFailure = {
             message: err.message,
             since: this.flushFailure?.since ?? new Date(),
@@ -485,7 +499,7 @@ export class DuckDbEventStore implements EventStore {
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
       try {
-        planned = await this.db.with((c) => writeFlushFiles(c, this.flushTarget(), upTo, check));
+        planned = await this.db.background((c) => writeFlushFiles(c, this.flushTarget(), upTo, check));
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.
@@ -544,7 +558,7 @@ export class DuckDbEventStore implements EventStore {
       if (!run) continue;
       let planned: PlannedFile;
       try {
-        planned = await this.db.with((c) => writeCompactedFile(c, p, run));
+        planned = await this.db.background((c) => writeCompactedFile(c, p, run));
       } catch (err) {
         // Compaction only saves reads later: a failure (a damaged file, set aside here) waits for the next flush.
         await this.setAsideAfter(err, [p]);
@@ -641,8 +655,18 @@ export class DuckDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.flush();
+    // Derived builds first: one still running holds memory the last flush may need.
     await this.deriver?.stop();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.flush();
+        break;
+      } catch (err) {
+        // Nothing is lost either way (the rows are in the log), but a clean stop leaves none there.
+        if (!refusedForMemory(err) || attempt === CLOSING_FLUSH_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     await this.wal.close();
     this.hot.close();
     this.db.close();

@@ -13,6 +13,9 @@ import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionK
 import { HOT_TABLE, literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
 
+/** What visits are computed from; the rest of a row is carried along by its sequence number. */
+const VISIT_COLUMNS = 'seq, user_key, visitor_id, timestamp, session_id';
+
 /** A file written as a temp file, and what it becomes once installed. */
 export interface PlannedFile {
   partition: Partition;
@@ -69,43 +72,44 @@ export async function writeFlushFiles(
       );
       continue;
     }
-    let source = 'part_new';
-    let compacted = false;
-    if (partition.files.length > 0) {
-      const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
-      await c.run(
-        `CREATE OR REPLACE TEMP TABLE part_prior AS SELECT *, $1::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false)
-         WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`,
-        [siteId],
-      );
-      const changed = (
-        await c.runAndReadAll(
-          `SELECT count(*)::INTEGER AS n FROM (${sessionizedSql('(SELECT *, true AS _prior FROM part_prior UNION ALL BY NAME SELECT *, false AS _prior FROM part_new)', '$1')})
-           WHERE _prior AND session_id <> _old_session_id`,
-          [timeoutMs],
-        )
-      ).getRowObjectsJS()[0]?.n;
-      if (Number(changed) > 0) {
-        // A late event re-draws visits already on disk: rewrite the partition as one file.
-        source = `(SELECT *, $2::VARCHAR AS site_id FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME SELECT * FROM part_new)`;
-        compacted = true;
-      } else {
-        source = `(SELECT *, false AS _prior FROM part_new UNION ALL BY NAME SELECT *, true AS _prior FROM part_prior)`;
-      }
-    }
-    const keepNew = source.includes('_prior') ? 'WHERE NOT _prior' : '';
+    // Visits are per identity, so only the identities of the new rows can change: their
+    // rows already on disk are read with them, and only the few columns visits depend on
+    // (a day's full rows would hold a flush's memory for nothing).
+    const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
+    const prior =
+      partition.files.length === 0
+        ? ''
+        : `UNION ALL SELECT ${VISIT_COLUMNS}, true AS _prior FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false)
+           WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`;
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE part_visits AS SELECT seq, session_id, _old_session_id, _prior
+       FROM (${sessionizedSql(`(SELECT ${VISIT_COLUMNS}, false AS _prior FROM part_new ${prior})`, '$1')})`,
+      [timeoutMs],
+    );
+    const changed = (
+      await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM part_visits WHERE _prior AND session_id <> _old_session_id')
+    ).getRowObjectsJS()[0]?.n;
+    // A late event re-draws visits already on disk: the partition is rewritten as one file,
+    // with new visit ids for the identities it touched and every other row as it was.
+    const compacted = Number(changed) > 0;
+    const rows = compacted
+      ? `(SELECT * FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME SELECT * EXCLUDE (site_id) FROM part_new)`
+      : 'part_new';
+    const columns = FILE_COLUMNS.split(', ').map((col) =>
+      col === 'session_id' ? 'coalesce(v.session_id, e.session_id) AS session_id' : `e.${col}`,
+    );
     planned.push(
       await writePartitionFile(
         c,
         partition,
         upTo,
         compacted ? 0n : null,
-        `SELECT ${FILE_COLUMNS} FROM (${sessionizedSql(source, '$1')}) ${keepNew} ORDER BY timestamp`,
-        compacted ? [timeoutMs, siteId] : [timeoutMs],
+        `SELECT ${columns.join(', ')} FROM ${rows} e LEFT JOIN part_visits v USING (seq) ORDER BY e.timestamp`,
+        [],
       ),
     );
   }
-  await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_prior');
+  await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_visits');
   return planned;
 }
 
