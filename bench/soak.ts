@@ -10,7 +10,8 @@
  * kind (singles, batches with their events, queries), errors per kind and requests cut by
  * the planned restart (retried, not errors). At the end a summary: acknowledged events,
  * requests, errors and p50/p99 latency per kind, RSS min/max/last and its slope in MB per
- * minute for each server process, peak RSS (VmHWM), and stored = acknowledged (OK/FAILED).
+ * minute for each server process, peak RSS (VmHWM), and stored = acknowledged (OK/FAILED),
+ * through the API and, after the last stop, in the Parquet files themselves.
  * It exits 1 after printing everything if a request failed, the counts differ, the server
  * logged an error, crashed or did not stop cleanly. Latency and memory are reported, never
  * judged. See bench/README.md.
