@@ -22,10 +22,10 @@
  * default), BENCH_TMPDIR (os.tmpdir()), BENCH_KEEP=1 (keep the data directories).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { BenchFailure, envInt, fmtInt, fmtMs, memory, mulberry32, TMP, table } from './lib.js';
 import { type Child, signIn, startServer, stopServer, waitForDerived } from './server.js';
 import { browserHeaders, pageview, pick, publicIp, USER_AGENTS } from './traffic.js';
@@ -444,7 +444,14 @@ async function verify(label: string, readKey: string): Promise<void> {
 async function verifyOnDisk(): Promise<void> {
   const walRows = readdirSync(join(dataDir, 'wal'))
     .filter((n) => n.endsWith('.log'))
-    .reduce((n, f) => n + readFileSync(join(dataDir, 'wal', f), 'utf8').split('\n').filter((l) => l.length > 0).length, 0);
+    .reduce(
+      (n, f) =>
+        n +
+        readFileSync(join(dataDir, 'wal', f), 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0).length,
+      0,
+    );
   if (walRows > 0) problem(`the write-ahead log still holds ${fmtInt(walRows)} rows after a clean stop`);
   const instance = await DuckDBInstance.create(':memory:');
   const c = await instance.connect();
@@ -455,7 +462,9 @@ async function verifyOnDisk(): Promise<void> {
     ] as const) {
       const glob = literal(join(dataDir, 'events', `site_id=${site}`, '*', '*.parquet'));
       const [row] = (
-        await c.runAndReadAll(`SELECT count(*)::BIGINT AS n, count(DISTINCT seq)::BIGINT AS d FROM read_parquet(${glob}, union_by_name = true)`)
+        await c.runAndReadAll(
+          `SELECT count(*)::BIGINT AS n, count(DISTINCT seq)::BIGINT AS d FROM read_parquet(${glob}, union_by_name = true)`,
+        )
       ).getRowObjectsJS() as { n: bigint; d: bigint }[];
       const n = Number(row?.n ?? 0);
       const d = Number(row?.d ?? 0);

@@ -179,7 +179,9 @@ export class DuckDbEventStore implements EventStore {
         opts.deriveQuietMs ?? 0,
         // A quarter of the engine's memory for a slice's visits; queries and flushes share the rest.
         opts.deriveSliceEvents ??
-          (opts.limits ? Math.max(10_000, Math.floor(sizeBytes(opts.limits.memoryLimit) / 4 / DERIVE_BYTES_PER_EVENT)) : undefined),
+          (opts.limits
+            ? Math.max(10_000, Math.floor(sizeBytes(opts.limits.memoryLimit) / 4 / DERIVE_BYTES_PER_EVENT))
+            : undefined),
       );
       // Partitions written before derived tables existed, or whose build a crash interrupted: at once.
       store.deriver.schedule(
