@@ -59,6 +59,11 @@ export function crashPoint(point: CrashPoint): void {
 export type FailPoint = 'hot.append';
 const failures = new Map<FailPoint, number>();
 
+/** Starts counting the times each fail point is reached afresh (a test arming one, in a process that ran others). */
+export function resetFailPoints(): void {
+  failures.clear();
+}
+
 /**
  * Throws here when `NODE_ENV=test` and `MALLARD_FAIL_AT=<point>[:<n>]` names this point (the
  * n-th time it is reached, default the first). Read at each call, so a test can arm it.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredRow } from '../../src/storage/columns.js';
+import { resetFailPoints } from '../../src/storage/crash-points.js';
 import { DuckDbEventStore } from '../../src/storage/duckdb/event-store.js';
 
 const log = pino({ level: 'silent' });
@@ -102,6 +103,7 @@ describe('DuckDbEventStore', () => {
     const store = await openStore(dir);
     await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z')]);
     store.hotDrain();
+    resetFailPoints();
     process.env.MALLARD_FAIL_AT = 'hot.append:1'; // the next append to the hot table fails
     try {
       await store.append([row(store, 'a.com', 2n, '2026-01-10T11:00:00Z'), row(store, 'a.com', 3n, '2026-01-10T12:00:00Z')]);
@@ -122,6 +124,20 @@ describe('DuckDbEventStore', () => {
     expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 3 });
     const reopened = await openStore(crashed);
     expect(await counts(reopened, 'a.com')).toEqual({ events: 3, visits: 3 });
+  });
+
+  it('answers a query right after a refused hot-table append with the refused rows in it', async () => {
+    const store = await openStore(scratch());
+    resetFailPoints();
+    process.env.MALLARD_FAIL_AT = 'hot.append:1';
+    try {
+      await store.append([row(store, 'a.com', 1n, '2026-01-10T10:00:00Z'), row(store, 'a.com', 2n, '2026-01-10T11:00:00Z')]);
+      expect(store.hotDrain()).toBe(false); // refused; the repair runs now
+    } finally {
+      delete process.env.MALLARD_FAIL_AT;
+    }
+    // Not ~200 ms later, when the retry would have taken them: the query waits for the repair.
+    expect(await counts(store, 'a.com')).toEqual({ events: 2, visits: 2 });
   });
 
   it('runs flushes one after another, however many are asked for while one runs', async () => {

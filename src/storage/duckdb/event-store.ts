@@ -274,7 +274,7 @@ export class DuckDbEventStore implements EventStore {
       return parts;
     };
     return this.lock.read(async () => {
-      this.hot.drain();
+      await this.hot.settle();
       const runner: QueryRunner = {
         // Every site's files: built only for the rare caller that asks (start-up, tests).
         get events() {

@@ -81,6 +81,17 @@ export class HotTable {
     return true;
   }
 
+  /**
+   * `drain` for a query about to run: after a refused append, waits for the repair and tries
+   * once more, so that a moment of memory pressure does not leave acknowledged rows out of
+   * the answer. Still refused, the query answers without them (they follow within ~200 ms).
+   */
+  async settle(): Promise<boolean> {
+    if (this.drain()) return true;
+    if (this.repairing) await this.repairing;
+    return this.drain();
+  }
+
   /** Drops what a failed commit left behind and starts a fresh appender. */
   private async repair(from: bigint): Promise<void> {
     // Drop what the failed appender still buffers first: closed (or collected) with rows in
