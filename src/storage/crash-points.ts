@@ -55,8 +55,12 @@ export function crashPoint(point: CrashPoint): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // never returns into the step
 }
 
-/** Steps a test can make fail with an error instead (the engine refusing rows it cannot hold). */
-export type FailPoint = 'hot.append';
+/**
+ * Steps a test can make fail instead: `hot.append` throws (the engine refusing rows it cannot
+ * hold); `hot.short-commit` makes a retried append commit without its first row (the engine
+ * reporting success for a commit that lost rows, as seen under memory pressure).
+ */
+export type FailPoint = 'hot.append' | 'hot.short-commit';
 const failures = new Map<FailPoint, number>();
 
 /** Starts counting the times each fail point is reached afresh (a test arming one, in a process that ran others). */
@@ -65,13 +69,19 @@ export function resetFailPoints(): void {
 }
 
 /**
- * Throws here when `NODE_ENV=test` and `MALLARD_FAIL_AT=<point>[:<n>]` names this point (the
- * n-th time it is reached, default the first). Read at each call, so a test can arm it.
+ * True here when `NODE_ENV=test` and `MALLARD_FAIL_AT=<point>[:<n>][,…]` names this point
+ * (the n-th time it is reached, default the first). Read at each call, so a test can arm it.
  */
-export function failPoint(point: FailPoint): void {
-  const spec = process.env.NODE_ENV === 'test' ? process.env.MALLARD_FAIL_AT : undefined;
-  if (!spec?.startsWith(point)) return;
+export function failing(point: FailPoint): boolean {
+  const specs = process.env.NODE_ENV === 'test' ? (process.env.MALLARD_FAIL_AT ?? '') : '';
+  const spec = specs.split(',').find((s) => s.split(':')[0] === point);
+  if (!spec) return false;
   const n = (failures.get(point) ?? 0) + 1;
   failures.set(point, n);
-  if (n === Number.parseInt(spec.split(':')[1] ?? '1', 10)) throw new Error(`fail point ${point}`);
+  return n === Number.parseInt(spec.split(':')[1] ?? '1', 10);
+}
+
+/** Throws here when the tests armed this point (see `failing`). */
+export function failPoint(point: FailPoint): void {
+  if (failing(point)) throw new Error(`fail point ${point}`);
 }

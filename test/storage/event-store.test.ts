@@ -140,6 +140,26 @@ describe('DuckDbEventStore', () => {
     expect(await counts(store, 'a.com')).toEqual({ events: 2, visits: 2 });
   });
 
+  it('appends a retried batch again when the table does not hold all of it, and loses nothing', async () => {
+    const dir = scratch();
+    const store = await openStore(dir);
+    resetFailPoints();
+    // The first append is refused; its retry commits without its first row.
+    process.env.MALLARD_FAIL_AT = 'hot.append:1,hot.short-commit:1';
+    try {
+      await store.append([1n, 2n, 3n].map((v) => row(store, 'a.com', v, '2026-01-10T10:00:00Z')));
+      expect(store.hotDrain()).toBe(false);
+      expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 3 });
+    } finally {
+      delete process.env.MALLARD_FAIL_AT;
+    }
+    await store.flush();
+    // Nothing left hot: the three are in the Parquet file, once each.
+    expect((await store.health()).hotRows).toBe(0);
+    expect(await counts(store, 'a.com')).toEqual({ events: 3, visits: 3 });
+    expect(parquetFiles(dir, 'a.com', '2026-01-10')).toEqual(['00000000000000000003.parquet']);
+  });
+
   it('runs flushes one after another, however many are asked for while one runs', async () => {
     const dir = scratch();
     const store = await openStore(dir);
