@@ -47,8 +47,6 @@ export interface ClosedSegments {
   paths: string[];
   maxSeq: bigint;
   rows: number;
-  /** Each segment's highest sequence number: a flush that moved rows only up to some number releases the segments below it. */
-  upTo: Map<string, bigint>;
 }
 
 const syncFd = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
@@ -142,7 +140,6 @@ export class WriteAheadLog {
       paths: segments.map((s) => s.path),
       maxSeq: segments.reduce((m, s) => (s.maxSeq > m ? s.maxSeq : m), 0n),
       rows: segments.reduce((n, s) => n + s.rows, 0),
-      upTo: new Map(segments.map((s) => [s.path, s.maxSeq])),
     };
   }
 

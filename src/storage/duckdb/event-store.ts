@@ -493,17 +493,16 @@ export class DuckDbEventStore implements EventStore {
     const check = this.needsCheck;
     this.needsCheck = new Set();
     const closed = await this.wal.rotate();
-    // Rows the hot table has not taken (the engine refused them for now) stay in the log:
-    // the flush moves the rows before them and keeps their segments.
-    const pendingFrom = this.hot.drain() ? null : this.hot.pendingFrom;
-    const upTo = pendingFrom !== null && pendingFrom <= closed.maxSeq ? pendingFrom - 1n : closed.maxSeq;
-    if (upTo < closed.maxSeq) for (const k of check) this.needsCheck.add(k); // checked again with the rest
+    // The rows come from the closed log segments themselves (wal-rows.ts), not from the hot
+    // table: what was acknowledged is what gets written, whatever the engine did to its
+    // in-memory copy. The hot table only lets go of them once they are in Parquet.
+    const upTo = closed.maxSeq;
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
       try {
-        planned = await this.db.background((c) => writeFlushFiles(c, this.flushTarget(), upTo, check));
+        planned = await this.db.background((c) => writeFlushFiles(c, this.flushTarget(), closed.paths, upTo, check));
       } catch (err) {
-        for (const k of check) this.needsCheck.add(k); // the rows stay hot; check them next time
+        for (const k of check) this.needsCheck.add(k); // the rows stay in the log; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.
         await this.setAsideAfter(
           err,
@@ -515,12 +514,13 @@ export class DuckDbEventStore implements EventStore {
       await this.lock.write(async () => {
         this.install(planned);
         crashPoint('flush.installed');
+        this.hot.forget(upTo);
         await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
         crashPoint('flush.hot-deleted');
         await this.derivedLock.write(() => this.rollupCache.trim());
       });
     }
-    await this.wal.release(closed.paths.filter((p) => (closed.upTo.get(p) ?? 0n) <= upTo));
+    await this.wal.release(closed.paths);
     // Only partitions this flush added a file to can have crossed the threshold.
     await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();

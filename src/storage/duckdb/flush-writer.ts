@@ -10,8 +10,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionKey } from './cold-layout.js';
-import { HOT_TABLE, literal } from './database.js';
+import { literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
+import { walRowsSql } from './wal-rows.js';
 
 /** What visits are computed from; the rest of a row is carried along by its sequence number. */
 const VISIT_COLUMNS = 'seq, user_key, visitor_id, timestamp, session_id';
@@ -40,12 +41,12 @@ export interface FlushTarget {
 export async function writeFlushFiles(
   c: DuckDBConnection,
   target: FlushTarget,
+  segments: readonly string[],
   upTo: bigint,
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
-  // Each sequence number once: should a refused append ever leave a copy behind in the hot
-  // table (hot-table.ts), the file still gets the row once.
-  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT DISTINCT ON (seq) * FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
+  // Each sequence number once, should a line ever be in the log twice.
+  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT DISTINCT ON (seq) * FROM ${walRowsSql(segments)}`);
   const parts = (
     await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
   ).getRowObjectsJS() as { site_id: string; date: string }[];
