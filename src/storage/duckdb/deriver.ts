@@ -8,7 +8,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { crashPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
@@ -149,7 +149,14 @@ export class Deriver {
   }
 
   /** Writes both files as temp files, then renames them into place if the partition has not moved on meanwhile. */
-  private async build(p: Partition): Promise<void> {
+  private build(p: Partition): Promise<void> {
+    // The turn first, then the snapshot: a flush or compaction ahead in line may replace the files.
+    return this.db.background(async (c) => {
+      if (!this.isCurrent(p)) await this.buildWith(c, p);
+    });
+  }
+
+  private async buildWith(c: DuckDBConnection, p: Partition): Promise<void> {
     const snapshot: Partition = { ...p, files: [...p.files] };
     const id = maxId(snapshot);
     const dir = derivedDir(this.root, p.siteId, p.date);
@@ -158,28 +165,26 @@ export class Deriver {
     const events = partitionEvents(snapshot);
     const started = performance.now();
     try {
-      await this.db.background(async (c) => {
-        // Grouping a day's events into visits keeps every visit's state in memory at once; a
-        // big day is grouped in slices of whole visits (by a hash of the visit id) instead.
-        const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);
-        const slices = Math.max(1, Math.ceil(rows / this.eventsPerSlice));
-        for (let k = 0; k < slices; k++) {
-          const slice = slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(session_id) % ${slices} = ${k})`;
-          const into = k === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_visits AS' : 'INSERT INTO derive_visits';
-          await c.run(`${into} ${this.tables.visits(slice)}`);
+      // Grouping a day's events into visits keeps every visit's state in memory at once; a
+      // big day is grouped in slices of whole visits (by a hash of the visit id) instead.
+      const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);
+      const slices = Math.max(1, Math.ceil(rows / this.eventsPerSlice));
+      for (let k = 0; k < slices; k++) {
+        const slice = slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(session_id) % ${slices} = ${k})`;
+        const into = k === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_visits AS' : 'INSERT INTO derive_visits';
+        await c.run(`${into} ${this.tables.visits(slice)}`);
+      }
+      try {
+        await c.run(`COPY derive_visits TO ${literal(tmp('visits'))} (FORMAT parquet, COMPRESSION zstd)`);
+        const parts = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
+        for (const [i, part] of parts.entries()) {
+          const into = i === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
+          await c.run(`${into} ${part.text}`, part.params as DuckDBValue[]);
         }
-        try {
-          await c.run(`COPY derive_visits TO ${literal(tmp('visits'))} (FORMAT parquet, COMPRESSION zstd)`);
-          const parts = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
-          for (const [i, part] of parts.entries()) {
-            const into = i === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
-            await c.run(`${into} ${part.text}`, part.params as DuckDBValue[]);
-          }
-          await c.run(`COPY derive_rollup TO ${literal(tmp('rollup'))} (FORMAT parquet, COMPRESSION zstd)`);
-        } finally {
-          await c.run('DROP TABLE IF EXISTS derive_visits; DROP TABLE IF EXISTS derive_rollup');
-        }
-      });
+        await c.run(`COPY derive_rollup TO ${literal(tmp('rollup'))} (FORMAT parquet, COMPRESSION zstd)`);
+      } finally {
+        await c.run('DROP TABLE IF EXISTS derive_visits; DROP TABLE IF EXISTS derive_rollup');
+      }
       await this.lock.write(async () => {
         const now = this.partitions.get(partitionKey(p.siteId, p.date));
         if (!now || maxId(now) !== id) return; // moved on: a later build will follow
