@@ -583,6 +583,8 @@ describe('dashboard in Chromium', () => {
       await expect.poll(() => topStats(shared).then((s) => s.unique_visitors)).toBe('9');
       await shoot(shared, 'desktop-share');
       await shootPhone(shared, 'phone-share');
+      // Closed first: its realtime count polls, and a poll after the revocation would be a 401 it does not expect.
+      await shared.close();
 
       // Revoked in the settings, the link stops working (this page expects its 401s: not watched).
       await page.getByRole('button', { name: 'Revoke' }).click();
