@@ -18,6 +18,8 @@ import { failing, failPoint } from '../crash-points.js';
 import { HOT_TABLE } from './database.js';
 
 const RETRY_MS = 200;
+/** How long a query waits for a repair in progress. */
+const SETTLE_MS = 1000;
 
 export class HotTable {
   private pending: StoredRow[] = [];
@@ -88,13 +90,19 @@ export class HotTable {
   }
 
   /**
-   * `drain` for a query about to run: after a refused append, waits for the repair, so that
-   * a moment of memory pressure does not leave acknowledged rows out of the answer. Still
-   * refused (the repair gave up because the table closed), the query answers without them.
+   * `drain` for a query about to run: after a refused append, waits for the repair (up to
+   * `SETTLE_MS`), so that a moment of memory pressure does not leave acknowledged rows out
+   * of the answer. Longer pressure, and the query answers without them rather than holding
+   * the store's read lock (and every flush behind it) for as long as the pressure lasts.
    */
   async settle(): Promise<boolean> {
     if (this.drain()) return true;
-    if (this.repairing) await this.repairing;
+    const repairing = this.repairing;
+    if (repairing) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([repairing, new Promise((r) => (timer = setTimeout(r, SETTLE_MS)))]);
+      clearTimeout(timer);
+    }
     return this.drain();
   }
 
