@@ -26,6 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { literal } from '../src/storage/duckdb/database.js';
 import { BenchFailure, envInt, fmtInt, fmtMs, memory, mulberry32, TMP, table } from './lib.js';
 import { type Child, signIn, startServer, stopServer, waitForDerived } from './server.js';
 import { browserHeaders, pageview, pick, publicIp, USER_AGENTS } from './traffic.js';
@@ -479,8 +480,6 @@ async function verifyOnDisk(): Promise<void> {
     instance.closeSync();
   }
 }
-
-const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** What /metrics says about ingestion and flushes, and the Parquet files on disk. */
 async function serverFigures(s: Server): Promise<string> {

@@ -43,6 +43,17 @@ const sites = z.array(site).superRefine((list, ctx) => {
 /** Keys only the file can set (a table array has no sensible environment form). */
 const FILE_ONLY = new Set(['sites']);
 
+/** A size as the configuration spells it: KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024 (as DuckDB reads them). */
+const SIZE = /^(\d+(?:\.\d+)?)\s*([KMG])(i?)B$/i;
+
+/** A size in that form in bytes (NaN for anything else). */
+export function sizeBytes(size: string): number {
+  const m = SIZE.exec(size.trim());
+  if (!m) return Number.NaN;
+  const power = 'KMG'.indexOf((m[2] ?? '').toUpperCase()) + 1;
+  return Number(m[1]) * (m[3] ? 1024 : 1000) ** power;
+}
+
 const schema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   port: int(0, 65535).default(8000),
@@ -78,10 +89,7 @@ const schema = z.object({
   /** Seconds a day's events must stay unchanged before its visits and rollup are rebuilt. */
   rollup_delay: int(0, 86_400).default(10),
   /** DuckDB's memory limit (e.g. 256MB, 1GB): a query needing more spills to disk, then fails with 503. */
-  duckdb_memory_limit: z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB or 1GB')
-    .default('256MB'),
+  duckdb_memory_limit: z.string().regex(SIZE, 'must be a size such as 256MB or 1GB').default('256MB'),
   /** DuckDB worker threads; 0 = one per core. */
   duckdb_threads: int(0, 256).default(0),
   wal_fsync: bool.default(true),

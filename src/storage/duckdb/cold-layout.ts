@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLUMN_NAMES } from '../columns.js';
+import { literal } from './database.js';
 
 /** Columns written to Parquet: site_id and date live in the directory names. */
 export const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
@@ -97,4 +98,11 @@ const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function partitionBytes(p: Partition): number {
   return p.files.reduce((n, f) => n + statSync(join(p.dir, f.name)).size, 0);
+}
+
+/** The events of a partition's files as a relation with every event column. */
+export function partitionEvents(p: Partition): string {
+  const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
+  return `(SELECT ${FILE_COLUMNS}, ${literal(p.siteId)} AS site_id
+    FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false))`;
 }

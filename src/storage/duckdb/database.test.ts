@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sizeBytes } from '../../config.js';
 import { DomainError } from '../../errors.js';
-import { Database, sizeBytes } from './database.js';
+import { Database } from './database.js';
 
 let dir: string;
 let db: Database;

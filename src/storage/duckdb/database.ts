@@ -43,14 +43,6 @@ function refusal(err: unknown): unknown {
   return err;
 }
 
-/** A size such as `256MB` or `1.5GiB` (the forms the configuration accepts) in bytes. */
-export function sizeBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(K|M|G)(i?)B$/i.exec(size.trim());
-  if (!m) return Number.NaN;
-  const unit = { K: 1, M: 2, G: 3 }[(m[2] ?? 'K').toUpperCase() as 'K' | 'M' | 'G'];
-  return Number(m[1]) * (m[3] ? 1024 : 1000) ** unit;
-}
-
 export class Database {
   private idle: DuckDBConnection[] = [];
   /** Background jobs (flush, compaction, derived builds) run one at a time: see `background`. */

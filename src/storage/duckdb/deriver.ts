@@ -13,16 +13,9 @@ import type { Logger } from 'pino';
 import { crashPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
-import { FILE_COLUMNS, maxId, type Partition, partitionKey } from './cold-layout.js';
+import { maxId, type Partition, partitionEvents, partitionKey } from './cold-layout.js';
 import { type Database, literal } from './database.js';
 import { type DerivedKind, derivedDir, derivedName, dropDerived } from './derived-layout.js';
-
-/** The events of a partition's files as a relation with every event column. */
-export function partitionEvents(p: Partition): string {
-  const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
-  return `(SELECT ${FILE_COLUMNS}, ${literal(p.siteId)} AS site_id
-    FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false))`;
-}
 
 /** Events grouped into visits in one statement at most (about 150 MB of aggregate state). */
 export const EVENTS_PER_SLICE = 500_000;

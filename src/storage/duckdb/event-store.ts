@@ -15,6 +15,7 @@ import { renameSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { sizeBytes } from '../../config.js';
 import { DomainError } from '../../errors.js';
 import { COLUMN_NAMES, type StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
@@ -32,7 +33,7 @@ import type {
 import { WriteAheadLog } from '../wal.js';
 import { dropSuperseded, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
-import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE, sizeBytes } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';

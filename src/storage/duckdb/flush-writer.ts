@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionKey } from './cold-layout.js';
+import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionEvents, partitionKey } from './cold-layout.js';
 import { literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
 import { walRowsSql } from './wal-rows.js';
@@ -45,8 +45,7 @@ export async function writeFlushFiles(
   upTo: bigint,
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
-  // Each sequence number once, should a line ever be in the log twice.
-  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT DISTINCT ON (seq) * FROM ${walRowsSql(segments)}`);
+  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${walRowsSql(segments)}`);
   const parts = (
     await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
   ).getRowObjectsJS() as { site_id: string; date: string }[];
@@ -76,11 +75,10 @@ export async function writeFlushFiles(
     // Visits are per identity, so only the identities of the new rows can change: their
     // rows already on disk are read with them, and only the few columns visits depend on
     // (a day's full rows would hold a flush's memory for nothing).
-    const files = `[${partition.files.map((f) => literal(join(partition.dir, f.name))).join(', ')}]`;
     const prior =
       partition.files.length === 0
         ? ''
-        : `UNION ALL SELECT ${VISIT_COLUMNS}, true AS _prior FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false)
+        : `UNION ALL SELECT ${VISIT_COLUMNS}, true AS _prior FROM ${partitionEvents(partition)}
            WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`;
     await c.run(
       `CREATE OR REPLACE TEMP TABLE part_visits AS SELECT seq, session_id, _old_session_id, _prior
@@ -94,7 +92,7 @@ export async function writeFlushFiles(
     // with new visit ids for the identities it touched and every other row as it was.
     const compacted = Number(changed) > 0;
     const rows = compacted
-      ? `(SELECT * FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) UNION ALL BY NAME SELECT * EXCLUDE (site_id) FROM part_new)`
+      ? `(SELECT * FROM ${partitionEvents(partition)} UNION ALL BY NAME SELECT * FROM part_new)`
       : 'part_new';
     const columns = FILE_COLUMNS.split(', ').map((col) =>
       col === 'session_id' ? 'coalesce(v.session_id, e.session_id) AS session_id' : `e.${col}`,
