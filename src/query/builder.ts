@@ -17,7 +17,7 @@
 import { dialect } from './dialect.js';
 import { type Dimension, type VisitColumn, visitDimensions } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
-import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS } from './metrics.js';
+import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS, visitCountsSql } from './metrics.js';
 import { type Period, tsParam } from './period.js';
 import { fragment, join, raw, type Sql, sql } from './sql.js';
 
@@ -62,6 +62,9 @@ export interface StatsQuery {
   /** Only the events in these UTC ranges (inside the period) — the parts the planner scans. */
   ranges?: readonly TimeRange[];
 }
+
+/** The columns of a visit row that visit metrics read. */
+const VISIT_ROW_COUNTS: VisitNeeds = ['s_events', 's_duration_ms'];
 
 /** The visitor total is another pass over the events: only when a share is asked for. */
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
@@ -115,15 +118,47 @@ function visitAttrsSelect(from: string, lead: string, attrs: ReadonlyMap<string,
   return `SELECT * EXCLUDE (_first)${firsts.map((c) => `, _first.${c.alias} AS v_${c.alias}`).join('')} FROM (${inner})`;
 }
 
-/** The `sess` CTE: precomputed visit rows when the sources have them, else grouped from `ev`. */
-function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>): Sql {
+/**
+ * Visit rows (`visitRows`, a SELECT over `events`) with their pages: `s_pages`, one element
+ * per page the visit viewed — `p` the path, `pv` its page views, and who viewed it: `v`
+ * the visitor id, or, when several did (a signed-in user's visit across devices), all of
+ * them in `vs`. A page breakdown of visits picked by their attributes then reads visit rows
+ * alone, without joining the events to them. A visit without page views has none (NULL).
+ */
+export function withVisitPages(visitRows: string, events: string): string {
+  const pages = `SELECT session_id, list({'p': pathname, 'pv': pv, 'v': v, 'vs': vs}) AS s_pages FROM (
+      SELECT session_id, pathname, count(*)::BIGINT AS pv, min(visitor_id) AS v,
+        CASE WHEN count(DISTINCT visitor_id) > 1 THEN list(DISTINCT visitor_id) END AS vs
+      FROM ${events} WHERE event_name = 'pageview' GROUP BY session_id, pathname) GROUP BY session_id`;
+  return `SELECT r.*, pg.s_pages FROM (${visitRows}) r LEFT JOIN (${pages}) pg USING (session_id)`;
+}
+
+/** Which columns of a visit row a plan reads besides its attributes (a stored row has them all). */
+type VisitNeeds = readonly (keyof ReturnType<typeof visitCounts> | 's_pages')[];
+/** Visit rows joined to their events. */
+const JOINED: VisitNeeds = ['session_id', 's_events', 's_duration_ms'];
+/** Visit rows alone: their own counts and visitors. */
+const ALONE: VisitNeeds = ['s_events', 's_pageviews', 's_duration_ms', 's_visitor', 's_visitors'];
+/** The visit start too when a time dimension buckets visits by it. */
+const withStart = (q: StatsQuery, needs: VisitNeeds): VisitNeeds =>
+  q.dimensions.some((d) => d.unit !== undefined) ? [...needs, 's_start'] : needs;
+
+/**
+ * The `sess` CTE: precomputed visit rows when the sources have them, else grouped from `ev`
+ * (then with every column; `s_pages` only with precomputed rows).
+ */
+function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>, needs: VisitNeeds = JOINED): Sql {
   if (!src.visits) return sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
-  // Only the columns the query reads: a stored visit row has every attribute.
-  const columns = [...Object.keys(visitCounts('')), ...[...attrs.keys()].map((a) => `v_${a}`)];
-  const stored = `SELECT ${columns.join(', ')} FROM ${src.visits}`;
-  if (!src.visitsScan || src.visitsScan.length === 0) return sql`sess AS (${fragment(stored)})`;
+  const columns = [...needs, ...[...attrs.keys()].map((a) => `v_${a}`)].join(', ');
+  const stored = `SELECT ${columns} FROM ${src.visits}`;
+  const pages = needs.includes('s_pages');
+  // Page lists are large: each reader of `sess` reads the columns it needs instead of
+  // every reader scanning a materialized copy with them.
+  const name = pages ? 'sess AS NOT MATERIALIZED' : 'sess AS';
+  if (!src.visitsScan || src.visitsScan.length === 0) return sql`${fragment(name)} (${fragment(stored)})`;
+  const scanned = visitRowSelect('scan_ev', 'local_ts', attrs);
   return sql`scan_ev AS (SELECT * FROM ev WHERE ${join(src.visitsScan.map(inRange), ' OR ')}),
-    sess AS (${fragment(stored)} UNION ALL BY NAME SELECT * FROM (${fragment(visitRowSelect('scan_ev', 'local_ts', attrs))}))`;
+    ${fragment(name)} (${fragment(stored)} UNION ALL SELECT ${fragment(columns)} FROM (${fragment(pages ? withVisitPages(scanned, 'scan_ev') : scanned)}))`;
 }
 
 /**
@@ -140,7 +175,9 @@ export function scopedEvents(source: string | Sources, q: Pick<StatsQuery, 'site
   }
   return [
     eventsInPeriod(src.events, q),
-    src.visits ? visitsCte(src, visitCols) : sql`sess AS (${fragment(visitAttrsSelect('ev', 'session_id', visitCols))})`,
+    src.visits
+      ? visitsCte(src, visitCols, ['session_id'])
+      : sql`sess AS (${fragment(visitAttrsSelect('ev', 'session_id', visitCols))})`,
     sql`scoped AS (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
   ];
 }
@@ -188,23 +225,30 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
     ', ',
   );
 
-  if (visitGrain(q, restrictions.length)) {
-    // A time bucket of visit rows is that of the visit's start.
-    const visitDims = join(
+  // A time bucket of visit rows is that of the visit's start.
+  const visitDims = () =>
+    join(
       dims.map((d, i) =>
         d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`,
       ),
       ', ',
     );
-    return { parts: visitGrainParts(src, q, visitCols, visitDims, groupBy, aliases), withVisits: true };
+  if (visitGrain(q, restrictions.length)) {
+    return { parts: visitGrainParts(src, q, visitCols, visitDims(), groupBy, aliases), withVisits: true };
+  }
+  if (src.visits && pageGrain(q)) {
+    return { parts: pageGrainParts(src, q, visitCols, visitDims(), groupBy, aliases), withVisits: true };
   }
 
   const parts: Sql[] = [eventsInPeriod(src.events, q)];
-  if (needVisits || joinVisits) parts.push(visitsCte(src, visitCols));
+  if (needVisits || joinVisits) parts.push(visitsCte(src, visitCols, withStart(q, JOINED)));
   // `base` keeps only what the groupings read, the dimensions already computed: joined to
   // visits it is materialized (read by several groupings), and every other column would
   // be held in memory for nothing.
-  const kept = sql`session_id, visitor_id, event_name${dims.length > 0 ? sql`, ${dimSelect}` : sql``}`;
+  // Joined to visits anyway, `base` also carries what visit metrics read, so `vg` needs no
+  // second join of the visit rows.
+  const carried = joinVisits && needVisits ? fragment(`, ${withStart(q, VISIT_ROW_COUNTS).join(', ')}`) : sql``;
+  const kept = sql`session_id, visitor_id, event_name${carried}${dims.length > 0 ? sql`, ${dimSelect}` : sql``}`;
   parts.push(
     joinVisits
       ? sql`base AS MATERIALIZED (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`
@@ -233,8 +277,10 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
       const outer = dims.map((d, i) =>
         d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : fragment(aliases[i] ?? ''),
       );
+      const distinct = sql`SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id${carried} FROM rows`;
+      const visitRows = joinVisits ? sql`(${distinct})` : sql`(${distinct}) JOIN sess USING (session_id)`;
       parts.push(sql`vg AS (SELECT ${dims.length > 0 ? sql`${join(outer, ', ')}, ` : sql``}${visitMetrics}
-        FROM (SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id FROM rows) JOIN sess USING (session_id)${groupBy})`);
+        FROM ${visitRows}${groupBy})`);
     }
   }
   return { parts, withVisits: needVisits };
@@ -292,6 +338,28 @@ function visitGrain(q: StatsQuery, restrictions: number): boolean {
  */
 const wholeVisitBucket = (q: StatsQuery, d: Dimension) => d.unit !== undefined && d.unit !== 'hour' && !q.period.timezone;
 
+/**
+ * The visitor ids of visit rows, one row per visit and visitor: `s_visitor`, or every id of
+ * `s_visitors` for a visit with several (see `visitRowSelect`).
+ */
+const visitorIds = (select: Sql, from: string, where: Sql) => sql`SELECT ${select}visitor_id FROM (
+        SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
+        UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
+
+/** The visitor total of visit rows that pass the filters (or the total filters). */
+const visitTotal = (q: StatsQuery, ids: Sql) =>
+  !needsTotal(q)
+    ? NO_TOTAL
+    : q.totalFilters
+      ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitorIds(sql``, 'sess', compileFilters(q.totalFilters))}))`
+      : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${ids})`;
+
+/** `g` from visit counts per group (`vg`, with pageviews and events) and visitors per group (`gv`). */
+const groupsOf = (aliases: readonly string[]) =>
+  aliases.length > 0
+    ? sql`g AS (SELECT ${fragment(aliases.join(', '))}, gv.visitors, vg.pageviews, vg.events FROM vg JOIN gv USING (${fragment(aliases.join(', '))}))`
+    : sql`g AS (SELECT gv.visitors, vg.pageviews, vg.events FROM vg CROSS JOIN gv)`;
+
 /** The visit-grain plan: groups of visit rows (see `visitRowSelect` for visitors). */
 function visitGrainParts(
   src: Sources,
@@ -303,25 +371,62 @@ function visitGrainParts(
 ): Sql[] {
   const lead = aliases.length > 0 ? sql`${dimSelect}, ` : sql``;
   const dims = aliases.length > 0 ? fragment(`${aliases.join(', ')}, `) : sql``;
-  const visitors = (from: string, where: Sql) => sql`SELECT ${lead}visitor_id FROM (
-        SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
-        UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
   return [
     eventsInPeriod(src.events, q),
-    visitsCte(src, visitCols),
+    visitsCte(src, visitCols, withStart(q, ALONE)),
     sql`base AS (SELECT * FROM sess WHERE ${compileFilters(q.filters)})`,
-    sql`ids AS (${visitors('base', sql`TRUE`)})`,
-    !needsTotal(q)
-      ? NO_TOTAL
-      : q.totalFilters
-        ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitors('sess', compileFilters(q.totalFilters))}))`
-        : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ids)`,
+    sql`ids AS (${visitorIds(lead, 'base', sql`TRUE`)})`,
+    visitTotal(q, fragment('ids')),
     sql`vg AS (SELECT ${lead}${fragment(VISIT_COUNTS_SQL)},
         coalesce(sum(s_pageviews), 0) AS pageviews, coalesce(sum(s_events), 0) AS events FROM base${groupBy})`,
     sql`gv AS (SELECT ${dims}count(DISTINCT visitor_id) AS visitors FROM ids${groupBy})`,
-    aliases.length > 0
-      ? sql`g AS (SELECT ${dims}gv.visitors, vg.pageviews, vg.events FROM vg JOIN gv USING (${fragment(aliases.join(', '))}))`
-      : sql`g AS (SELECT gv.visitors, vg.pageviews, vg.events FROM vg CROSS JOIN gv)`,
+    groupsOf(aliases),
+  ];
+}
+
+/**
+ * Whether a page breakdown can be answered from visit rows and their pages (`s_pages`):
+ * one `event:page` dimension, every other dimension and every filter a visit attribute
+ * (or a time bucket holding whole visits). Each (visit, page) pair is then one element.
+ */
+function pageGrain(q: StatsQuery): boolean {
+  const visitLevel = (d: Dimension) => d.level === 'visit';
+  return (
+    !q.customEventsOnly &&
+    q.dimensions.filter((d) => d.name === 'event:page').length === 1 &&
+    q.dimensions.every((d) => d.name === 'event:page' || visitLevel(d) || wholeVisitBucket(q, d)) &&
+    filterDimensions(q.filters).every(visitLevel) &&
+    filterDimensions(q.totalFilters ?? []).every(visitLevel)
+  );
+}
+
+/**
+ * The page-grain plan: the visits that pass the filters, one row per page each viewed and
+ * viewer (`pathname`, its page views, a visitor id that viewed it), grouped in one pass.
+ * The first viewer's row (`k = 1`) of a page is one visit in its group, with the page's
+ * page views, which are the group's events (a page breakdown counts page views only).
+ */
+function pageGrainParts(
+  src: Sources,
+  q: StatsQuery,
+  visitCols: ReadonlyMap<string, VisitColumn>,
+  dimSelect: Sql,
+  groupBy: Sql,
+  aliases: readonly string[],
+): Sql[] {
+  const dims = fragment(`${aliases.join(', ')}, `);
+  const pageviews = 'coalesce(sum(pv) FILTER (WHERE k = 1), 0)::BIGINT';
+  return [
+    eventsInPeriod(src.events, q),
+    visitsCte(src, visitCols, withStart(q, [...ALONE, 's_pages'])),
+    sql`pages AS (SELECT ${dimSelect}, s_events, s_duration_ms, pv, unnest(who) AS visitor_id, generate_subscripts(who, 1) AS k
+        FROM (SELECT *, pg.p AS pathname, pg.pv AS pv, coalesce(pg.vs, [pg.v]) AS who
+          FROM (SELECT *, unnest(s_pages) AS pg FROM sess WHERE ${compileFilters(q.filters)})))`,
+    // The total is of every visitor of the visits, not only of the pages shown.
+    visitTotal(q, sql`(${visitorIds(sql``, 'sess', compileFilters(q.filters))})`),
+    sql`vg AS (SELECT ${dims}${fragment(visitCountsSql('k = 1'))}, ${fragment(pageviews)} AS pageviews,
+        ${fragment(pageviews)} AS events, count(DISTINCT visitor_id) AS visitors FROM pages${groupBy})`,
+    sql`g AS (SELECT ${dims}visitors, pageviews, events FROM vg)`,
   ];
 }
 

@@ -5,7 +5,7 @@
  * would answer.
  */
 import type { DerivedTables } from '../storage/storage.js';
-import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect } from './builder.js';
+import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { keyCounts, PROPERTY_KEYS_SET } from './property-keys.js';
 import { ROLLUP_SETS } from './rollup-sets.js';
 import { raw, render, sql } from './sql.js';
@@ -14,7 +14,10 @@ const COUNTS =
   'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
 
 export const derivedTables: DerivedTables = {
-  visits: (events) => visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS),
+  // 2: visits carry their pages (`s_pages`).
+  format: 2,
+
+  visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
 
   rollup(events, visits, siteId, day) {
     const from = new Date(`${day}T00:00:00Z`);

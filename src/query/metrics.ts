@@ -34,9 +34,19 @@ export interface Counts {
   durationMs: number;
 }
 
-/** Visit metrics over a relation of visit rows (`s_events`, `s_duration_ms`), as SQL select items. */
-export const VISIT_COUNTS_SQL =
-  'count(*) AS visits, count(*) FILTER (WHERE s_events = 1) AS bounces, coalesce(sum(s_duration_ms), 0) AS duration_ms';
+/**
+ * Visit metrics over a relation of visit rows (`s_events`, `s_duration_ms`), as SQL select
+ * items; `once`, when given, is the condition that picks one row of each visit.
+ */
+export function visitCountsSql(once?: string): string {
+  const only = (cond?: string) => {
+    const all = [once, cond].filter((c) => c !== undefined);
+    return all.length > 0 ? ` FILTER (WHERE ${all.join(' AND ')})` : '';
+  };
+  return `count(*)${only()} AS visits, count(*)${only('s_events = 1')} AS bounces, coalesce(sum(s_duration_ms)${only()}, 0) AS duration_ms`;
+}
+
+export const VISIT_COUNTS_SQL = visitCountsSql();
 
 /**
  * SQL ordering a metric in the final SELECT (`g` = event counts, `vg` = visit counts of a

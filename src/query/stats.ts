@@ -154,13 +154,15 @@ export async function breakdown(
   const paging = { limit, offset: (page - 1) * limit };
   const value = (r: ResultRow) => r.dimensions.join(' ');
   if (name === 'events') {
+    const segment = withoutGoalFilters(s.filters);
     const rows = await runStats(q, {
       ...s,
       metrics: ['visitors', 'events', 'conversion_rate'],
       dimensions: dims,
       customEventsOnly: true,
-      // A goal's rate is over all visitors of the segment, not only those the goal filter keeps.
-      totalFilters: withoutGoalFilters(s.filters),
+      // A goal's rate is over all visitors of the segment, not only those the goal filter keeps
+      // (the same set when no filter is a goal's: then the builder counts it in the same pass).
+      totalFilters: segment.length === s.filters.length ? undefined : segment,
       ...paging,
     });
     return rows.map((r) => ({

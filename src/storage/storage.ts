@@ -73,6 +73,8 @@ export interface StorageHealth {
  * them) and built by the store (which knows when a partition changes).
  */
 export interface DerivedTables {
+  /** The version of what the tables hold; files of another version are rebuilt. */
+  readonly format: number;
   /** SELECT of one row per visit of an events relation. */
   visits(events: string): string;
   /**

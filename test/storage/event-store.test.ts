@@ -375,7 +375,7 @@ describe('derived tables (visits and rollup per partition)', () => {
     await store.flush();
     await store.derivedIdle();
     const first = await derived(store, dir, 'a.com', day);
-    expect(first.names).toEqual(['rollup.00000000000000000006.parquet', 'visits.00000000000000000006.parquet']);
+    expect(first.names).toEqual(['rollup.00000000000000000006.f2.parquet', 'visits.00000000000000000006.f2.parquet']);
     expect(first.visits.map((v) => [v.events, v.entry, v.exit]).sort()).toEqual([
       [1, '/', '/'],
       [1, '/b', '/b'],
@@ -389,7 +389,7 @@ describe('derived tables (visits and rollup per partition)', () => {
     await store.flush();
     await store.derivedIdle();
     const second = await derived(store, dir, 'a.com', day);
-    expect(second.names).toEqual(['rollup.00000000000000000007.parquet', 'visits.00000000000000000007.parquet']);
+    expect(second.names).toEqual(['rollup.00000000000000000007.f2.parquet', 'visits.00000000000000000007.f2.parquet']);
     expect(second.visits.map((v) => [v.events, v.entry, v.exit]).sort()).toEqual([
       [1, '/', '/'],
       [2, '/', '/a'],
@@ -407,16 +407,20 @@ describe('derived tables (visits and rollup per partition)', () => {
     await store.derivedIdle();
     await closeStore(store);
     const part = join(dir, 'derived', 'site_id=a.com', 'date=2026-01-10');
-    // As a crash could leave them: a temp file, an older build, and a visits file without its rollup.
-    writeFileSync(join(part, '.visits.00000000000000000002.parquet.tmp'), 'partial');
-    cpSync(join(part, 'visits.00000000000000000002.parquet'), join(part, 'visits.00000000000000000001.parquet'));
-    writeFileSync(join(part, 'rollup.00000000000000000001.parquet'), 'stale');
-    rmSync(join(part, 'rollup.00000000000000000002.parquet')); // the current visits file loses its rollup
+    // As a crash or an older version could leave them: a temp file, an older build, a visits file
+    // without its rollup, and files of another format.
+    writeFileSync(join(part, '.visits.00000000000000000002.f2.parquet.tmp'), 'partial');
+    cpSync(join(part, 'visits.00000000000000000002.f2.parquet'), join(part, 'visits.00000000000000000001.f2.parquet'));
+    writeFileSync(join(part, 'rollup.00000000000000000001.f2.parquet'), 'stale');
+    rmSync(join(part, 'rollup.00000000000000000002.f2.parquet')); // the current visits file loses its rollup
+    // A pair of the current id written by a build whose files held something else (format 1).
+    writeFileSync(join(part, 'visits.00000000000000000002.parquet'), 'format 1');
+    writeFileSync(join(part, 'rollup.00000000000000000002.f1.parquet'), 'format 1');
     const orphan = join(dir, 'derived', 'site_id=a.com', 'date=2026-01-11');
     cpSync(part, orphan, { recursive: true });
     store = await openStore(dir, { derived: derivedTables });
     await store.derivedIdle();
-    expect(readdirSync(part).sort()).toEqual(['rollup.00000000000000000002.parquet', 'visits.00000000000000000002.parquet']);
+    expect(readdirSync(part).sort()).toEqual(['rollup.00000000000000000002.f2.parquet', 'visits.00000000000000000002.f2.parquet']);
     expect(existsSync(orphan)).toBe(false); // no events partition for that day
     const d = await derived(store, dir, 'a.com', '2026-01-10');
     expect(d.totals).toEqual({ visitors: 1, visits: 1, pageviews: 2, bounces: 0, durationMs: 5 * 60_000 });

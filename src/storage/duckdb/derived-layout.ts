@@ -1,9 +1,11 @@
 /**
  * The derived tier on disk: per event partition, one row per visit and the day's rollup,
- * `derived/site_id=<site>/date=<YYYY-MM-DD>/{visits,rollup}.<id>.parquet`. `<id>` is the
- * partition's highest event-file id when they were built: a partition's content is a
+ * `derived/site_id=<site>/date=<YYYY-MM-DD>/{visits,rollup}.<id>.f<format>.parquet`. `<id>`
+ * is the partition's highest event-file id when they were built: a partition's content is a
  * function of that id (a flush or a re-sessionizing rewrite raises it; compaction keeps
- * it), so a derived file whose id is not the partition's is stale and is deleted.
+ * it), so a derived file whose id is not the partition's is stale and is deleted. `<format>`
+ * is the version of what the files hold (`DerivedTables.format`): files of another version,
+ * written by an older build, are stale too.
  *
  * Derived files are never the only copy of anything: a crash at any step leaves at worst a
  * missing, stale or half-written pair, which start-up deletes and the store rebuilds from
@@ -16,18 +18,14 @@ import { maxId, type Partition, partitionKey } from './cold-layout.js';
 
 export type DerivedKind = 'visits' | 'rollup';
 
-const FILE = /^(visits|rollup)\.(\d{20})\.parquet$/;
+const FILE = /^(visits|rollup)\.(\d{20})\.f(\d+)\.parquet$/;
 
 export function derivedDir(derivedRoot: string, siteId: string, date: string): string {
   return join(derivedRoot, `site_id=${siteId}`, `date=${date}`);
 }
 
-export function derivedName(kind: DerivedKind, id: bigint): string {
-  return `${kind}.${id.toString().padStart(20, '0')}.parquet`;
-}
-
-export function derivedPath(derivedRoot: string, p: Partition, kind: DerivedKind, id: bigint): string {
-  return join(derivedDir(derivedRoot, p.siteId, p.date), derivedName(kind, id));
+export function derivedName(kind: DerivedKind, id: bigint, format: number): string {
+  return `${kind}.${id.toString().padStart(20, '0')}.f${format}.parquet`;
 }
 
 /**
@@ -36,6 +34,7 @@ export function derivedPath(derivedRoot: string, p: Partition, kind: DerivedKind
  */
 export function scanDerived(
   derivedRoot: string,
+  format: number,
   partitions: ReadonlyMap<string, Partition>,
   setAside: (path: string) => boolean = () => false,
 ): Map<string, bigint> {
@@ -56,12 +55,12 @@ export function scanDerived(
       const found = new Set<DerivedKind>();
       for (const name of readdirSync(dir)) {
         const m = FILE.exec(name);
-        if (m && BigInt(m[2] ?? '-1') === id) {
+        if (m && BigInt(m[2] ?? '-1') === id && Number(m[3]) === format) {
           if (!setAside(join(dir, name))) found.add(m[1] as DerivedKind);
         } else unlinkSync(join(dir, name));
       }
       if (found.has('rollup') && found.has('visits')) current.set(partitionKey(siteId, p.date), id);
-      else for (const kind of found) unlinkSync(join(dir, derivedName(kind, id)));
+      else for (const kind of found) unlinkSync(join(dir, derivedName(kind, id, format)));
     }
   }
   return current;

@@ -56,7 +56,7 @@ export class Deriver {
   }
 
   path(p: Partition, kind: DerivedKind): string {
-    return join(derivedDir(this.root, p.siteId, p.date), derivedName(kind, maxId(p)));
+    return join(derivedDir(this.root, p.siteId, p.date), derivedName(kind, maxId(p), this.tables.format));
   }
 
   get pending(): number {
@@ -153,7 +153,7 @@ export class Deriver {
     const snapshot: Partition = { ...p, files: [...p.files] };
     const id = maxId(snapshot);
     const dir = derivedDir(this.root, p.siteId, p.date);
-    const tmp = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id)}.tmp`);
+    const tmp = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.tables.format)}.tmp`);
     await mkdir(dir, { recursive: true });
     const events = partitionEvents(snapshot);
     const started = performance.now();
@@ -181,9 +181,9 @@ export class Deriver {
       await this.lock.write(async () => {
         const now = this.partitions.get(partitionKey(p.siteId, p.date));
         if (!now || maxId(now) !== id) return; // moved on: a later build will follow
-        renameSync(tmp('visits'), join(dir, derivedName('visits', id)));
+        renameSync(tmp('visits'), join(dir, derivedName('visits', id, this.tables.format)));
         crashPoint('derived.visits-renamed');
-        renameSync(tmp('rollup'), join(dir, derivedName('rollup', id)));
+        renameSync(tmp('rollup'), join(dir, derivedName('rollup', id, this.tables.format)));
         crashPoint('derived.rollup-renamed');
         dropDerived(this.root, now, id);
         this.current.set(partitionKey(p.siteId, p.date), id);

@@ -166,7 +166,7 @@ export class DuckDbEventStore implements EventStore {
     await store.restoreVisits();
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
-      const current = scanDerived(root, partitions, setAside);
+      const current = scanDerived(root, opts.derived.format, partitions, setAside);
       store.deriver = new Deriver(
         db,
         root,
