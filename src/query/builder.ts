@@ -240,8 +240,22 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
     return { parts: pageGrainParts(src, q, visitCols, visitDims(), groupBy, aliases), withVisits: true };
   }
 
+  // The visitor total: from visit rows when every filter reads visit attributes (the visits
+  // that pass hold exactly the visitors of the events that pass), else from the events.
+  const visitLevel = (d: Dimension) => d.level === 'visit';
+  const totalFrom = !needsTotal(q)
+    ? 'none'
+    : src.visits && filterDimensions([...q.filters, ...(q.totalFilters ?? [])]).every(visitLevel)
+      ? 'visits'
+      : q.totalFilters
+        ? 'events'
+        : 'base';
+  // Unless the total is counted from `base`, `base` holds only the rows the groups count.
+  const restricted = totalFrom === 'base' ? [] : restrictions;
+
   const parts: Sql[] = [eventsInPeriod(src.events, q)];
-  if (needVisits || joinVisits) parts.push(visitsCte(src, visitCols, withStart(q, JOINED)));
+  const needs = totalFrom === 'visits' ? ([...JOINED, 's_visitor', 's_visitors'] as const) : JOINED;
+  if (needVisits || joinVisits || totalFrom === 'visits') parts.push(visitsCte(src, visitCols, withStart(q, needs)));
   // `base` keeps only what the groupings read, the dimensions already computed: joined to
   // visits it is materialized (read by several groupings), and every other column would
   // be held in memory for nothing.
@@ -249,17 +263,21 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   // second join of the visit rows.
   const carried = joinVisits && needVisits ? fragment(`, ${withStart(q, VISIT_ROW_COUNTS).join(', ')}`) : sql``;
   const kept = sql`session_id, visitor_id, event_name${carried}${dims.length > 0 ? sql`, ${dimSelect}` : sql``}`;
+  const where = join([compileFilters(q.filters), ...restricted], ' AND ');
+  const unrestricted = restrictions.filter((r) => !restricted.includes(r));
   parts.push(
     joinVisits
-      ? sql`base AS MATERIALIZED (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`
-      : sql`base AS (SELECT ${kept} FROM ev WHERE ${compileFilters(q.filters)})`,
-    sql`rows AS (SELECT * FROM base WHERE ${restrictions.length > 0 ? join(restrictions, ' AND ') : sql`TRUE`})`,
-    !needsTotal(q)
+      ? sql`base AS MATERIALIZED (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${where})`
+      : sql`base AS (SELECT ${kept} FROM ev WHERE ${where})`,
+    sql`rows AS (SELECT * FROM base WHERE ${unrestricted.length > 0 ? join(unrestricted, ' AND ') : sql`TRUE`})`,
+    totalFrom === 'none'
       ? NO_TOTAL
-      : q.totalFilters
-        ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
-          WHERE ${compileFilters(q.totalFilters)})`
-        : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
+      : totalFrom === 'visits'
+        ? visitTotal(q, sql`(${visitorIds(sql``, 'sess', compileFilters(q.filters))})`)
+        : totalFrom === 'events'
+          ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
+          WHERE ${compileFilters(q.totalFilters ?? [])})`
+          : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM base)`,
     sql`g AS (SELECT ${dims.length > 0 ? fragment(`${aliases.join(', ')}, `) : sql``}count(DISTINCT visitor_id) AS visitors,
         count(*) FILTER (WHERE event_name = 'pageview') AS pageviews, count(*) AS events FROM rows${groupBy})`,
   );
