@@ -29,7 +29,8 @@ export interface TimeRange {
 }
 
 /**
- * Where a query reads: the events relation, and optionally a relation of precomputed visit
+ * Where a query reads: the events relation — exactly the site's events in the query's period,
+ * as `QueryRunner.eventsFor` gives them — and optionally a relation of precomputed visit
  * rows (`visitRowSelect` with every visit dimension). Without `visitsScan` those rows are
  * exactly the visits of the query's events; with it they cover the period except those
  * ranges, whose visits are grouped from the events (visits never cross a UTC midnight, so
@@ -72,11 +73,15 @@ const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
 
 const inRange = (r: TimeRange) => sql`(timestamp >= ${tsParam(r.from)}::TIMESTAMP AND timestamp < ${tsParam(r.to)}::TIMESTAMP)`;
 
-/** The `ev` CTE: the site's events in the period, with `local_ts`, the site's wall-clock time (time buckets use it). */
+/**
+ * The `ev` CTE: the site's events in the period, with `local_ts`, the site's wall-clock time
+ * (time buckets use it). `events` holds exactly the period's events (`Sources`); the site
+ * condition stays all the same, so that no relation could ever answer for another site.
+ */
 const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>): Sql => {
   const ranges = q.ranges ? (q.ranges.length > 0 ? sql` AND (${join(q.ranges.map(inRange), ' OR ')})` : sql` AND FALSE`) : sql``;
   return sql`ev AS (SELECT *, ${dialect.localTime(q.period.timezone)} AS local_ts FROM ${raw(events)} e
-        WHERE site_id = ${q.siteId} AND ${inRange(q.period)}${ranges})`;
+        WHERE site_id = ${q.siteId}${ranges})`;
 };
 
 /**

@@ -11,9 +11,10 @@ export interface QueryRunner {
   /** SQL text naming every stored event, usable as `FROM ${events}`. */
   readonly events: string;
   /**
-   * The stored events of one site, as `events` but opening only that site's files (and,
-   * given a range, only the UTC days it touches). The relation may still hold other
-   * sites' hot rows: queries keep their own `site_id` condition.
+   * The stored events of one site, as `events` but opening only that site's files: exactly
+   * its events, and given a range, exactly those in [from, to) (only the files of the UTC
+   * days it touches are opened). Queries still keep their own `site_id` condition, so a
+   * relation of every site's events could never answer for another site.
    */
   eventsFor(siteId: string, from?: Date, to?: Date): string;
   /**

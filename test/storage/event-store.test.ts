@@ -193,6 +193,38 @@ describe('DuckDbEventStore', () => {
     expect(await counts(store, 'b.com')).toEqual({ events: 1, visits: 1 });
   });
 
+  it("gives exactly a site's events in a range, from whole days, cut days and the hot table", async () => {
+    const dir = scratch();
+    const store = await openStore(dir);
+    const at = ['2026-01-09T23:59:59Z', '2026-01-10T00:00:00Z', '2026-01-10T12:00:00Z', '2026-01-11T05:59:59Z'];
+    const cold = [...at, '2026-01-11T06:00:00Z', '2026-01-11T18:00:00Z'];
+    await store.append([...cold.map((t) => row(store, 'a.com', 1n, t)), row(store, 'b.com', 2n, '2026-01-10T12:00:00Z')]);
+    await store.flush();
+    // Hot rows, on both sides of the range's end, and another site's inside it.
+    await store.append([
+      row(store, 'a.com', 1n, '2026-01-11T05:00:00Z'),
+      row(store, 'a.com', 1n, '2026-01-11T07:00:00Z'),
+      row(store, 'b.com', 2n, '2026-01-11T05:00:00Z'),
+    ]);
+    const inRange = (from: string, to: string) =>
+      store.read(async (q) =>
+        (
+          await q.all<{ ts: string; site_id: string }>(
+            `SELECT strftime(timestamp, '%Y-%m-%dT%H:%M:%SZ') AS ts, site_id FROM ${q.eventsFor('a.com', new Date(from), new Date(to))} ORDER BY ts`,
+            [],
+          )
+        ).map((r) => `${r.site_id} ${r.ts}`),
+      );
+    // 2026-01-10 is whole (read unfiltered); 2026-01-11 is cut at 06:00 (file and hot rows filtered).
+    expect(await inRange('2026-01-10T00:00:00Z', '2026-01-11T06:00:00Z')).toEqual([
+      'a.com 2026-01-10T00:00:00Z',
+      'a.com 2026-01-10T12:00:00Z',
+      'a.com 2026-01-11T05:00:00Z',
+      'a.com 2026-01-11T05:59:59Z',
+    ]);
+    await closeStore(store);
+  });
+
   it('replays acknowledged rows that were never flushed (as after kill -9)', async () => {
     const dir = scratch();
     const store = await openStore(dir);
@@ -420,7 +452,10 @@ describe('derived tables (visits and rollup per partition)', () => {
     cpSync(part, orphan, { recursive: true });
     store = await openStore(dir, { derived: derivedTables });
     await store.derivedIdle();
-    expect(readdirSync(part).sort()).toEqual(['rollup.00000000000000000002.f2.parquet', 'visits.00000000000000000002.f2.parquet']);
+    expect(readdirSync(part).sort()).toEqual([
+      'rollup.00000000000000000002.f2.parquet',
+      'visits.00000000000000000002.f2.parquet',
+    ]);
     expect(existsSync(orphan)).toBe(false); // no events partition for that day
     const d = await derived(store, dir, 'a.com', '2026-01-10');
     expect(d.totals).toEqual({ visitors: 1, visits: 1, pageviews: 2, bounces: 0, durationMs: 5 * 60_000 });

@@ -59,7 +59,11 @@ beforeAll(async () => {
   c.closeSync();
   runner = {
     events: 'ev',
-    eventsFor: () => 'ev',
+    // As the store's: exactly the site's events in [from, to).
+    eventsFor: (siteId: string, from?: Date, to?: Date) => {
+      const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
+      return `(SELECT * FROM ev WHERE site_id = '${siteId}'${from ? ` AND timestamp >= ${ts(from)}` : ''}${to ? ` AND timestamp < ${ts(to)}` : ''})`;
+    },
     all: async <T>(sql: string, params: readonly unknown[]) => {
       const conn = await instance.connect();
       try {

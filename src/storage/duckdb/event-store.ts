@@ -281,7 +281,7 @@ export class DuckDbEventStore implements EventStore {
         get events() {
           return store.eventsRelation(touch([...store.partitions.values()]));
         },
-        eventsFor: (siteId, from, to) => this.eventsRelation(touch(this.sitePartitions(siteId, from, to))),
+        eventsFor: (siteId, from, to) => this.eventsRelation(touch(this.sitePartitions(siteId, from, to)), { siteId, from, to }),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
         derived: (siteId, from, to, fn) => {
           touch(this.sitePartitions(siteId, from, to));
@@ -438,14 +438,35 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  /** hot ∪ the given partitions' files, with the same columns (site and date from the directory names). */
-  private eventsRelation(parts: readonly Partition[]): string {
-    const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}`;
-    const paths = parts.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
-    if (paths.length === 0) return `(${hot})`;
-    const cold = `SELECT ${QUERY_COLUMNS} FROM read_parquet([${paths.join(', ')}], hive_partitioning = true, union_by_name = true,
-      hive_types = {'site_id': VARCHAR, 'date': DATE})`;
-    return `(${cold} UNION ALL ${hot})`;
+  /**
+   * hot ∪ the given partitions' files, with the same columns (site and date from the
+   * directory names); with a scope, exactly the site's events in [from, to). Only the files
+   * of days the range cuts and the hot rows are filtered by time: a day inside the range is
+   * all in it, and evaluating the condition on each of its rows costs a quarter of a scan.
+   */
+  private eventsRelation(parts: readonly Partition[], scope?: { siteId: string; from?: Date; to?: Date }): string {
+    const ts = (d: Date) => `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
+    const inRange = [
+      ...(scope?.from ? [`timestamp >= ${ts(scope.from)}`] : []),
+      ...(scope?.to ? [`timestamp < ${ts(scope.to)}`] : []),
+    ];
+    const where = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
+    const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
+    const whole = (p: Partition) => {
+      const start = Date.parse(`${p.date}T00:00:00Z`);
+      return (!scope?.from || start >= scope.from.getTime()) && (!scope?.to || start + 86_400_000 <= scope.to.getTime());
+    };
+    const read = (ps: readonly Partition[], conds: readonly string[]) => {
+      const paths = ps.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
+      return paths.length === 0
+        ? []
+        : [
+            `SELECT ${QUERY_COLUMNS} FROM read_parquet([${paths.join(', ')}], hive_partitioning = true, union_by_name = true,
+      hive_types = {'site_id': VARCHAR, 'date': DATE})${where(conds)}`,
+          ];
+    };
+    const cut = parts.filter((p) => !whole(p));
+    return `(${[...read(parts.filter(whole), []), ...read(cut, inRange), hot].join(' UNION ALL ')})`;
   }
 
   flush(): Promise<FlushResult> {
