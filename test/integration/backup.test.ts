@@ -183,12 +183,12 @@ describe('backup while the server runs, restore into a fresh data directory', ()
     expect(paths).toContain('mallard.duckdb');
     for (const day of ['2026-01-10', '2026-01-11', '2026-01-12']) {
       expect(paths.some((p) => p.startsWith(`events/site_id=${SITE}/date=${day}/`))).toBe(true);
-      expect(paths.some((p) => new RegExp(`^derived/site_id=${SITE}/date=${day}/rollup\\.\\d{20}\\.parquet$`).test(p))).toBe(
-        true,
-      );
-      expect(paths.some((p) => new RegExp(`^derived/site_id=${SITE}/date=${day}/visits\\.\\d{20}\\.parquet$`).test(p))).toBe(
-        true,
-      );
+      expect(
+        paths.some((p) => new RegExp(`^derived/site_id=${SITE}/date=${day}/rollup\\.\\d{20}\\.f\\d+\\.parquet$`).test(p)),
+      ).toBe(true);
+      expect(
+        paths.some((p) => new RegExp(`^derived/site_id=${SITE}/date=${day}/visits\\.\\d{20}\\.f\\d+\\.parquet$`).test(p)),
+      ).toBe(true);
     }
     // On the data directory's file system the Parquet files are hard links to the server's own.
     const eventFile = paths.find((p) => p.startsWith('events/')) ?? '';
