@@ -28,14 +28,17 @@ export async function sessionStats(q: QueryRunner, scope: Scope, gapSecs: number
   const { text, params } = render(sql`WITH ${joinCtes([
     ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
     sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, event_name = 'pageview' AS pv FROM scoped)`,
-    // A row starts a session when it is the identity's first or follows a gap longer than `gap`.
-    sql`g AS (SELECT *, coalesce(t - lag(t) OVER (PARTITION BY ident ORDER BY t) > ${gapSecs}, true)::INTEGER AS brk FROM r)`,
-    sql`n AS (SELECT *, sum(brk) OVER (PARTITION BY ident ORDER BY t ROWS UNBOUNDED PRECEDING) AS sn FROM g)`,
-    sql`s AS (SELECT max(t) - min(t) AS duration, count(*) AS events, count(*) FILTER (WHERE pv) AS pageviews
-        FROM n GROUP BY ident, sn)`,
+    // Each row's gaps to the identity's previous and next rows, in one ordered pass.
+    sql`g AS (SELECT t - lag(t) OVER o AS since, lead(t) OVER o - t AS until, pv FROM r WINDOW o AS (PARTITION BY ident ORDER BY t))`,
+    // A row starts a session when it is the identity's first or follows a gap longer than
+    // `gap`; a session is one event when the row after its first starts another. Its
+    // duration is the sum of the gaps inside it, so the sessions need no grouping.
+    sql`b AS (SELECT since IS NULL OR since > ${gapSecs} AS starts, until IS NULL OR until > ${gapSecs} AS ends, since, pv FROM g)`,
   ])}
-  SELECT count(*) AS sessions, coalesce(avg(duration), 0) AS duration, coalesce(sum(pageviews), 0) AS pageviews,
-         coalesce(avg((events = 1)::INTEGER), 0) AS bounce_rate FROM s`);
+  SELECT count(*) FILTER (WHERE starts) AS sessions,
+         coalesce(sum(since) FILTER (WHERE NOT starts) / nullif(count(*) FILTER (WHERE starts), 0), 0) AS duration,
+         count(*) FILTER (WHERE pv) AS pageviews,
+         coalesce(count(*) FILTER (WHERE starts AND ends) / nullif(count(*) FILTER (WHERE starts), 0), 0) AS bounce_rate FROM b`);
   const [row] = await q.all<Record<string, unknown>>(text, params);
   const sessions = Number(row?.sessions ?? 0);
   return {
