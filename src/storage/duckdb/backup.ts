@@ -6,7 +6,7 @@
  * A backup directory has the data directory's own layout, so a restore is a copy:
  *
  *   events/site_id=<site>/date=<day>/<id>[.c<from>].parquet
- *   derived/site_id=<site>/date=<day>/{visits,rollup}.<id>.parquet
+ *   derived/site_id=<site>/date=<day>/{visits,rollup}.<id>.f<format>.parquet
  *   mallard.duckdb      sites, share links, API keys (hashes), settings (secret, password hash)
  *   backup.json         the manifest (format version, time, event count, every file and its
  *                       size), written last: a directory without it is an unfinished backup
