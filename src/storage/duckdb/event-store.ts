@@ -17,7 +17,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
 import { DomainError } from '../../errors.js';
-import { COLUMN_NAMES, type StoredRow } from '../columns.js';
+import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
 import type {
@@ -31,7 +31,15 @@ import type {
   StorageHealth,
 } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
-import { dropSuperseded, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
+import {
+  dropSuperseded,
+  eventsRelation,
+  maxId,
+  type Partition,
+  partitionBytes,
+  partitionKey,
+  scanPartitions,
+} from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
 import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE } from './database.js';
 import { scanDerived } from './derived-layout.js';
@@ -78,8 +86,6 @@ const CLOSING_FLUSH_ATTEMPTS = 3;
 const DERIVE_BYTES_PER_EVENT = 300;
 
 const refusedForMemory = (err: unknown) => err instanceof DomainError && err.message === OUT_OF_MEMORY_MESSAGE;
-
-const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
 
 export class DuckDbEventStore implements EventStore {
   private readonly lock = new RwLock();
@@ -279,9 +285,9 @@ export class DuckDbEventStore implements EventStore {
       const runner: QueryRunner = {
         // Every site's files: built only for the rare caller that asks (start-up, tests).
         get events() {
-          return store.eventsRelation(touch([...store.partitions.values()]));
+          return eventsRelation(touch([...store.partitions.values()]));
         },
-        eventsFor: (siteId, from, to) => this.eventsRelation(touch(this.sitePartitions(siteId, from, to)), { siteId, from, to }),
+        eventsFor: (siteId, from, to) => eventsRelation(touch(this.sitePartitions(siteId, from, to)), { siteId, from, to }),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.db.all<R>(sql, params as DuckDBValue[]),
         derived: (siteId, from, to, fn) => {
           touch(this.sitePartitions(siteId, from, to));
@@ -436,37 +442,6 @@ export class DuckDbEventStore implements EventStore {
       }
       return false;
     });
-  }
-
-  /**
-   * hot ∪ the given partitions' files, with the same columns (site and date from the
-   * directory names); with a scope, exactly the site's events in [from, to). Only the files
-   * of days the range cuts and the hot rows are filtered by time: a day inside the range is
-   * all in it, and evaluating the condition on each of its rows costs a quarter of a scan.
-   */
-  private eventsRelation(parts: readonly Partition[], scope?: { siteId: string; from?: Date; to?: Date }): string {
-    const ts = (d: Date) => `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
-    const inRange = [
-      ...(scope?.from ? [`timestamp >= ${ts(scope.from)}`] : []),
-      ...(scope?.to ? [`timestamp < ${ts(scope.to)}`] : []),
-    ];
-    const where = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
-    const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
-    const whole = (p: Partition) => {
-      const start = Date.parse(`${p.date}T00:00:00Z`);
-      return (!scope?.from || start >= scope.from.getTime()) && (!scope?.to || start + 86_400_000 <= scope.to.getTime());
-    };
-    const read = (ps: readonly Partition[], conds: readonly string[]) => {
-      const paths = ps.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
-      return paths.length === 0
-        ? []
-        : [
-            `SELECT ${QUERY_COLUMNS} FROM read_parquet([${paths.join(', ')}], hive_partitioning = true, union_by_name = true,
-      hive_types = {'site_id': VARCHAR, 'date': DATE})${where(conds)}`,
-          ];
-    };
-    const cut = parts.filter((p) => !whole(p));
-    return `(${[...read(parts.filter(whole), []), ...read(cut, inRange), hot].join(' UNION ALL ')})`;
   }
 
   flush(): Promise<FlushResult> {
