@@ -238,12 +238,9 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
       ),
       ', ',
     );
-  if (visitGrain(q, restrictions.length)) {
-    return { parts: visitGrainParts(src, q, visitCols, visitDims(), groupBy, aliases), withVisits: true };
-  }
-  if (src.visits && pageGrain(q)) {
-    return { parts: pageGrainParts(src, q, visitCols, visitDims(), groupBy, aliases), withVisits: true };
-  }
+  const grain = (): Grain => ({ src, q, visitCols, dimSelect: visitDims(), groupBy, aliases });
+  if (visitGrain(q, restrictions.length)) return { parts: visitGrainParts(grain()), withVisits: true };
+  if (src.visits && pageGrain(q)) return { parts: pageGrainParts(grain()), withVisits: true };
 
   // The visitor total: from visit rows when every filter reads visit attributes (the visits
   // that pass hold exactly the visitors of the events that pass), else from the events.
@@ -383,15 +380,19 @@ const groupsOf = (aliases: readonly string[]) =>
     ? sql`g AS (SELECT ${fragment(aliases.join(', '))}, gv.visitors, vg.pageviews, vg.events FROM vg JOIN gv USING (${fragment(aliases.join(', '))}))`
     : sql`g AS (SELECT gv.visitors, vg.pageviews, vg.events FROM vg CROSS JOIN gv)`;
 
+/** What a plan over visit rows is built from: the query, its visit attributes, dimensions and grouping. */
+interface Grain {
+  src: Sources;
+  q: StatsQuery;
+  visitCols: ReadonlyMap<string, VisitColumn>;
+  /** The dimensions as select items (time buckets of the visit's start). */
+  dimSelect: Sql;
+  groupBy: Sql;
+  aliases: readonly string[];
+}
+
 /** The visit-grain plan: groups of visit rows (see `visitRowSelect` for visitors). */
-function visitGrainParts(
-  src: Sources,
-  q: StatsQuery,
-  visitCols: ReadonlyMap<string, VisitColumn>,
-  dimSelect: Sql,
-  groupBy: Sql,
-  aliases: readonly string[],
-): Sql[] {
+function visitGrainParts({ src, q, visitCols, dimSelect, groupBy, aliases }: Grain): Sql[] {
   const lead = aliases.length > 0 ? sql`${dimSelect}, ` : sql``;
   const dims = aliases.length > 0 ? fragment(`${aliases.join(', ')}, `) : sql``;
   return [
@@ -429,14 +430,7 @@ function pageGrain(q: StatsQuery): boolean {
  * The first viewer's row (`k = 1`) of a page is one visit in its group, with the page's
  * page views, which are the group's events (a page breakdown counts page views only).
  */
-function pageGrainParts(
-  src: Sources,
-  q: StatsQuery,
-  visitCols: ReadonlyMap<string, VisitColumn>,
-  dimSelect: Sql,
-  groupBy: Sql,
-  aliases: readonly string[],
-): Sql[] {
+function pageGrainParts({ src, q, visitCols, dimSelect, groupBy, aliases }: Grain): Sql[] {
   const dims = fragment(`${aliases.join(', ')}, `);
   const pageviews = 'coalesce(sum(pv) FILTER (WHERE k = 1), 0)::BIGINT';
   return [
