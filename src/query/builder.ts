@@ -412,8 +412,9 @@ function visitGrainParts({ src, q, visitCols, dimSelect, groupBy, aliases }: Gra
  * Whether a page breakdown can be answered from visit rows and their pages (`s_pages`):
  * one `event:page` dimension, every other dimension and every filter a visit attribute
  * (or a time bucket holding whole visits). Each (visit, page) pair is then one element.
+ * With stored visit rows the builder then takes the page-grain plan (`X-Mallard-Plan: pages`).
  */
-function pageGrain(q: StatsQuery): boolean {
+export function pageGrain(q: StatsQuery): boolean {
   const visitLevel = (d: Dimension) => d.level === 'visit';
   return (
     !q.customEventsOnly &&

@@ -5,7 +5,7 @@
  */
 import { invalidInput } from '../errors.js';
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
-import { buildQuery, dimAlias, type StatsQuery } from './builder.js';
+import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { type Plan, planQuery, rollupCandidate, visitsCandidate } from './planner.js';
@@ -33,13 +33,18 @@ export function formatBucket(d: Date, unit: string | undefined): string {
 }
 
 /** The statement for a query: its plan, and the SQL over the relations the plan reads. */
-async function statement(events: string, query: StatsQuery, view?: DerivedView): Promise<{ plan: Plan['kind']; sql: Sql }> {
+async function statement(
+  events: string,
+  query: StatsQuery,
+  view?: DerivedView,
+): Promise<{ plan: Plan['kind'] | 'pages'; sql: Sql }> {
   const chosen = view ? planQuery(query, view.days) : ({ kind: 'events' } as const);
   if (view && chosen.kind === 'rollup') {
     return { plan: 'rollup', sql: rollupQuery(events, await view.rollups(chosen.days), query, chosen) };
   }
   if (view && chosen.kind === 'visits') {
-    return { plan: 'visits', sql: buildQuery({ events, visits: view.visits(chosen.days), visitsScan: chosen.scan }, query) };
+    const sql = buildQuery({ events, visits: view.visits(chosen.days), visitsScan: chosen.scan }, query);
+    return { plan: pageGrain(query) ? 'pages' : 'visits', sql };
   }
   return { plan: 'events', sql: buildQuery({ events }, query) };
 }

@@ -199,11 +199,12 @@ const FILTERS = [
   ],
 ];
 
-/** Asks both servers everything; returns how many of A's statements used rollups and the visits table. */
-async function compare(pair: Pair, days: readonly number[], hot = 0): Promise<{ rollup: number; visits: number }> {
+/** Asks both servers everything; returns how many of A's statements used rollups, the visits table and the visits' page lists. */
+async function compare(pair: Pair, days: readonly number[], hot = 0): Promise<{ rollup: number; visits: number; pages: number }> {
   await settled(pair, hot);
   let rolled = 0;
   let visits = 0;
+  let pages = 0;
   for (const r of requests(days)) {
     const [a, b] = await Promise.all([ask(pair.a, pair.keyA, r), ask(pair.b, pair.keyB, r)]);
     expect(a.status, `${r.label}: ${a.body}`).toBe(200);
@@ -214,8 +215,9 @@ async function compare(pair: Pair, days: readonly number[], hot = 0): Promise<{ 
     ).toBe(true);
     rolled += a.plan.split(',').filter((p) => p === 'rollup').length;
     visits += a.plan.split(',').filter((p) => p === 'visits').length;
+    pages += a.plan.split(',').filter((p) => p === 'pages').length;
   }
-  return { rollup: rolled, visits };
+  return { rollup: rolled, visits, pages };
 }
 
 const SEED = Number(process.env.ROLLUP_SEED ?? 20261204);
@@ -274,6 +276,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
     expect(await compare(pair, days)).toEqual({
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
+      pages: expect.toSatisfy((n: number) => n > 5),
     });
   }, 120_000);
 
@@ -284,6 +287,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
     expect(await compare(pair, days)).toEqual({
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
+      pages: expect.toSatisfy((n: number) => n > 5),
     });
   }, 120_000);
 
@@ -292,6 +296,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
     expect(await compare(pair, days)).toEqual({
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
+      pages: expect.toSatisfy((n: number) => n > 5),
     });
   }, 120_000);
 
@@ -301,6 +306,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
     expect(await compare(pair, days, hot.length)).toEqual({
       rollup: expect.toSatisfy((n: number) => n > 50),
       visits: expect.toSatisfy((n: number) => n > 25),
+      pages: expect.toSatisfy((n: number) => n > 2),
     });
   }, 120_000);
 
@@ -311,6 +317,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
     expect(await compare(pair, days)).toEqual({
       rollup: expect.toSatisfy((n: number) => n > 50),
       visits: expect.toSatisfy((n: number) => n > 25),
+      pages: expect.toSatisfy((n: number) => n > 2),
     });
   }, 120_000);
 });
