@@ -64,9 +64,6 @@ export interface StatsQuery {
   ranges?: readonly TimeRange[];
 }
 
-/** The columns of a visit row that visit metrics read. */
-const VISIT_ROW_COUNTS: VisitNeeds = ['s_events', 's_duration_ms'];
-
 /** The visitor total is another pass over the events: only when a share is asked for. */
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
 const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
@@ -140,8 +137,10 @@ export function withVisitPages(visitRows: string, events: string): string {
 
 /** Which columns of a visit row a plan reads besides its attributes (a stored row has them all). */
 type VisitNeeds = readonly (keyof ReturnType<typeof visitCounts> | 's_pages')[];
+/** The columns of a visit row that visit metrics read. */
+const VISIT_ROW_COUNTS: VisitNeeds = ['s_events', 's_duration_ms'];
 /** Visit rows joined to their events. */
-const JOINED: VisitNeeds = ['session_id', 's_events', 's_duration_ms'];
+const JOINED: VisitNeeds = ['session_id', ...VISIT_ROW_COUNTS];
 /** Visit rows alone: their own counts and visitors. */
 const ALONE: VisitNeeds = ['s_events', 's_pageviews', 's_duration_ms', 's_visitor', 's_visitors'];
 /** The visit start too when a time dimension buckets visits by it. */
@@ -275,7 +274,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
     totalFrom === 'none'
       ? NO_TOTAL
       : totalFrom === 'visits'
-        ? visitTotal(q, sql`(${visitorIds(sql``, 'sess', compileFilters(q.filters))})`)
+        ? visitTotal(q)
         : totalFrom === 'events'
           ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${joinVisits ? sql`ev JOIN sess USING (session_id)` : sql`ev`}
           WHERE ${compileFilters(q.totalFilters ?? [])})`
@@ -366,13 +365,16 @@ const visitorIds = (select: Sql, from: string, where: Sql) => sql`SELECT ${selec
         SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
         UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
 
-/** The visitor total of visit rows that pass the filters (or the total filters). */
-const visitTotal = (q: StatsQuery, ids: Sql) =>
+/**
+ * The visitor total of the visit rows of `sess` that pass the total filters, or else the
+ * filters (`ids`: their visitor ids, when the plan has them already).
+ */
+const visitTotal = (q: StatsQuery, ids?: Sql) =>
   !needsTotal(q)
     ? NO_TOTAL
-    : q.totalFilters
-      ? sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM (${visitorIds(sql``, 'sess', compileFilters(q.totalFilters))}))`
-      : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${ids})`;
+    : sql`total AS (SELECT count(DISTINCT visitor_id) AS visitors FROM ${
+        !q.totalFilters && ids ? ids : sql`(${visitorIds(sql``, 'sess', compileFilters(q.totalFilters ?? q.filters))})`
+      })`;
 
 /** `g` from visit counts per group (`vg`, with pageviews and events) and visitors per group (`gv`). */
 const groupsOf = (aliases: readonly string[]) =>
@@ -441,7 +443,7 @@ function pageGrainParts({ src, q, visitCols, dimSelect, groupBy, aliases }: Grai
         FROM (SELECT *, pg.p AS pathname, pg.pv AS pv, coalesce(pg.vs, [pg.v]) AS who
           FROM (SELECT *, unnest(s_pages) AS pg FROM sess WHERE ${compileFilters(q.filters)})))`,
     // The total is of every visitor of the visits, not only of the pages shown.
-    visitTotal(q, sql`(${visitorIds(sql``, 'sess', compileFilters(q.filters))})`),
+    visitTotal(q),
     sql`vg AS (SELECT ${dims}${fragment(visitCountsSql('k = 1'))}, ${fragment(pageviews)} AS pageviews,
         ${fragment(pageviews)} AS events, count(DISTINCT visitor_id) AS visitors FROM pages${groupBy})`,
     sql`g AS (SELECT ${dims}visitors, pageviews, events FROM vg)`,

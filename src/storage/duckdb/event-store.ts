@@ -497,7 +497,7 @@ export class DuckDbEventStore implements EventStore {
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
       try {
-        planned = await this.db.background((c) => writeFlushFiles(c, this.flushTarget(), closed.paths, upTo, check));
+        planned = await this.db.background((c) => writeFlushFiles(c, this.flushTarget(), closed, check));
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay in the log; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.

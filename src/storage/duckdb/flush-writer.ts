@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { ClosedSegments } from '../wal.js';
 import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionEvents, partitionKey } from './cold-layout.js';
 import { literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
@@ -34,18 +35,19 @@ export interface FlushTarget {
 }
 
 /**
- * Writes one file per touched partition. Partitions that received only live traffic
+ * Writes one file per touched partition with the rows of the closed log segments (each file
+ * named by their highest sequence number). Partitions that received only live traffic
  * keep their ingest-time visit ids; those in `check` (batches, replayed rows) have
  * visits recomputed together with the same identities' rows already on disk.
  */
 export async function writeFlushFiles(
   c: DuckDBConnection,
   target: FlushTarget,
-  segments: readonly string[],
-  upTo: bigint,
+  closed: Pick<ClosedSegments, 'paths' | 'maxSeq'>,
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
-  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${walRowsSql(segments)}`);
+  const upTo = closed.maxSeq;
+  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${walRowsSql(closed.paths)}`);
   const parts = (
     await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
   ).getRowObjectsJS() as { site_id: string; date: string }[];
