@@ -45,12 +45,40 @@ export interface OverviewQuestion {
   sql: string;
 }
 
-/** The unfiltered overview's questions over the data set's days, for one site. */
-export function overviewQuestions(ds: Dataset, site: string): OverviewQuestion[] {
+/** One filter as the peer applies it: on the visit's entry attributes, or on each event. */
+export interface PeerFilter {
+  level: 'visit' | 'event';
+  /** The events table's column (a visit filter reads the visits table's column of that attribute). */
+  column: string;
+  value: string;
+}
+
+/** The visits table's column of an event column the benchmarks filter visits by. */
+const VISIT_COLUMN: Record<string, string> = { country_code: 'country', referrer_source: 'source', browser: 'browser' };
+
+/**
+ * The overview's questions over the data set's days, for one site, optionally filtered the
+ * way Plausible filters: a visit filter picks visits by their entry attributes, and events
+ * by `session_id IN` those visits; an event filter picks events, and visits by `session_id IN`
+ * the visits of those events.
+ */
+export function overviewQuestions(ds: Dataset, site: string, filter?: PeerFilter): OverviewQuestion[] {
   const from = `toDateTime64('${ds.startDate} 00:00:00', 3)`;
   const to = `toDateTime64('${ds.endDate} 00:00:00', 3) + INTERVAL 1 DAY`;
-  const ev = `FROM events WHERE site_id = '${site}' AND timestamp >= ${from} AND timestamp < ${to}`;
-  const vs = `FROM visits WHERE site_id = '${site}' AND start >= ${from} AND start < ${to}`;
+  const evAll = `FROM events WHERE site_id = '${site}' AND timestamp >= ${from} AND timestamp < ${to}`;
+  const vsAll = `FROM visits WHERE site_id = '${site}' AND start >= ${from} AND start < ${to}`;
+  const value = `'${filter?.value.replaceAll("'", "''")}'`;
+  let ev = evAll;
+  let vs = vsAll;
+  if (filter?.level === 'visit') {
+    const column = VISIT_COLUMN[filter.column];
+    if (!column) throw new Error(`the ClickHouse peer has no visit column for ${filter.column}`);
+    vs = `${vsAll} AND ${column} = ${value}`;
+    ev = `${evAll} AND session_id IN (SELECT session_id ${vs})`;
+  } else if (filter) {
+    ev = `${evAll} AND ${filter.column} = ${value}`;
+    vs = `${vsAll} AND session_id IN (SELECT session_id ${ev})`;
+  }
   const visitMetrics = 'count() AS visits, avg(is_bounce) AS bounce_rate, avg(duration_ms) / 1000 AS visit_duration';
   const byVisit = (label: string, col: string) => ({
     label,
