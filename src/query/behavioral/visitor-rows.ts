@@ -26,7 +26,10 @@ export interface VisitorRowsOptions {
   keepNoise: boolean;
   /** Only identities whose rows together set all of these bits can change the answer; only they are shipped. */
   required: number;
-  /** Also count the identities that set all of these bits but not all `required` ones (their answer is known). */
+  /**
+   * Also count the identities that set all of these bits but not all `required` ones (their
+   * answer is known); `0`: every identity in scope that is not shipped.
+   */
   counted?: number;
 }
 
@@ -83,14 +86,14 @@ function visitorRowsSql(events: string, scope: Scope, steps: readonly Step[], op
   // Seconds from the period start: small exact numbers.
   const t = `(${dialect.epochSeconds('timestamp')} - ${from})`;
   const has = (bits: number) => raw(`(bits & ${bits}) = ${bits}`);
-  const counted = opts.counted ?? 0;
+  const counted = opts.counted;
   return sql`WITH ${joinCtes([
     ...scopedEvents(events, scope),
     sql`m AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped)`,
     sql`v AS MATERIALIZED (SELECT ident, bit_or(mask) AS bits FROM m GROUP BY ident)`,
   ])}
   SELECT vid, t, mask FROM (
-    SELECT 0 AS vid, NULL::DOUBLE AS t, ${counted === 0 ? raw('0') : sql`(SELECT count(*) FROM v WHERE ${has(counted)} AND NOT ${has(opts.required)})::INTEGER`} AS mask, 0::UBIGINT AS seq
+    SELECT 0 AS vid, NULL::DOUBLE AS t, ${counted === undefined ? raw('0') : sql`(SELECT count(*) FROM v WHERE ${has(counted)} AND NOT ${has(opts.required)})::INTEGER`} AS mask, 0::UBIGINT AS seq
     UNION ALL
     SELECT dense_rank() OVER (ORDER BY ident)::INTEGER AS vid, t, mask, seq
     FROM m SEMI JOIN (SELECT ident FROM v WHERE ${has(opts.required)}) USING (ident)
