@@ -141,22 +141,31 @@ export class Deriver {
     }
   }
 
-  /** Writes both files as temp files, then renames them into place if the partition has not moved on meanwhile. */
-  private build(p: Partition): Promise<void> {
+  /**
+   * Writes both files as temp files in the background turn, then, with the turn and its
+   * connection given back (queries may hold the derived lock for a while), renames them
+   * into place if the partition has not moved on meanwhile.
+   */
+  private async build(p: Partition): Promise<void> {
     // The turn first, then the snapshot: a flush or compaction ahead in line may replace the files.
-    return this.db.background(async (c) => {
-      if (!this.isCurrent(p)) await this.buildWith(c, p);
-    });
+    const built = await this.db.background((c) => (this.isCurrent(p) ? Promise.resolve(null) : this.writeTemp(c, p)));
+    if (!built) return;
+    try {
+      await this.install(p, built);
+    } finally {
+      for (const path of Object.values(built.tmp)) rmSync(path, { force: true });
+    }
   }
 
-  private async buildWith(c: DuckDBConnection, p: Partition): Promise<void> {
+  /** The partition's derived files as temp files, from a snapshot of its event files. */
+  private async writeTemp(c: DuckDBConnection, p: Partition): Promise<Built> {
     const snapshot: Partition = { ...p, files: [...p.files] };
     const id = maxId(snapshot);
     const dir = derivedDir(this.root, p.siteId, p.date);
-    const tmp = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.tables.format)}.tmp`);
+    const tmpOf = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.tables.format)}.tmp`);
+    const built: Built = { id, dir, tmp: { visits: tmpOf('visits'), rollup: tmpOf('rollup') }, started: performance.now() };
     await mkdir(dir, { recursive: true });
     const events = partitionEvents(snapshot);
-    const started = performance.now();
     try {
       // Grouping a day's events into visits keeps every visit's state in memory at once; a
       // big day is grouped in slices of whole visits (by a hash of the visit id) instead.
@@ -168,31 +177,45 @@ export class Deriver {
         await c.run(`${into} ${this.tables.visits(slice)}`);
       }
       try {
-        await c.run(`COPY derive_visits TO ${literal(tmp('visits'))} (FORMAT parquet, COMPRESSION zstd)`);
+        await c.run(`COPY derive_visits TO ${literal(built.tmp.visits)} (FORMAT parquet, COMPRESSION zstd)`);
         const parts = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
         for (const [i, part] of parts.entries()) {
           const into = i === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
           await c.run(`${into} ${part.text}`, part.params as DuckDBValue[]);
         }
-        await c.run(`COPY derive_rollup TO ${literal(tmp('rollup'))} (FORMAT parquet, COMPRESSION zstd)`);
+        await c.run(`COPY derive_rollup TO ${literal(built.tmp.rollup)} (FORMAT parquet, COMPRESSION zstd)`);
       } finally {
         await c.run('DROP TABLE IF EXISTS derive_visits; DROP TABLE IF EXISTS derive_rollup');
       }
-      await this.lock.write(async () => {
-        const now = this.partitions.get(partitionKey(p.siteId, p.date));
-        if (!now || maxId(now) !== id) return; // moved on: a later build will follow
-        renameSync(tmp('visits'), join(dir, derivedName('visits', id, this.tables.format)));
-        crashPoint('derived.visits-renamed');
-        renameSync(tmp('rollup'), join(dir, derivedName('rollup', id, this.tables.format)));
-        crashPoint('derived.rollup-renamed');
-        dropDerived(this.root, now, id);
-        this.current.set(partitionKey(p.siteId, p.date), id);
-        await this.onReplaced(now);
-      });
-      this.log.debug({ site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started) }, 'derived tables built');
-    } finally {
-      rmSync(tmp('visits'), { force: true });
-      rmSync(tmp('rollup'), { force: true });
+      return built;
+    } catch (err) {
+      for (const path of Object.values(built.tmp)) rmSync(path, { force: true });
+      throw err;
     }
   }
+
+  /** Renames the temp files into place, unless the partition moved on since its snapshot (a later build follows). */
+  private async install(p: Partition, { id, dir, tmp, started }: Built): Promise<void> {
+    await this.lock.write(async () => {
+      const now = this.partitions.get(partitionKey(p.siteId, p.date));
+      if (!now || maxId(now) !== id) return;
+      renameSync(tmp.visits, join(dir, derivedName('visits', id, this.tables.format)));
+      crashPoint('derived.visits-renamed');
+      renameSync(tmp.rollup, join(dir, derivedName('rollup', id, this.tables.format)));
+      crashPoint('derived.rollup-renamed');
+      dropDerived(this.root, now, id);
+      this.current.set(partitionKey(p.siteId, p.date), id);
+      await this.onReplaced(now);
+    });
+    this.log.debug({ site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started) }, 'derived tables built');
+  }
+}
+
+/** A partition's derived files written as temp files, not yet in place. */
+interface Built {
+  /** The partition's highest event-file id when its snapshot was taken. */
+  id: bigint;
+  dir: string;
+  tmp: Record<'visits' | 'rollup', string>;
+  started: number;
 }
