@@ -151,4 +151,4 @@ export function startAllAt(period: Period, firstEvent: Date | null): Period {
 }
 
 /** Timestamp literal for binding: DuckDB TIMESTAMP text in UTC. */
-export const tsParam = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+export { timestampText as tsParam } from '../utc-days.js';

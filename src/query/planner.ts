@@ -8,6 +8,8 @@
  * derived, the partial days at the edges of a time-zone site's period).
  * Pure: the caller supplies which days have derived tables.
  */
+
+import { DAY_MS, dayStart, wholeDayIn } from '../utc-days.js';
 import type { StatsQuery, TimeRange } from './builder.js';
 import { filterDimensions } from './filters.js';
 import { VISIT_METRICS } from './metrics.js';
@@ -25,8 +27,6 @@ export type Plan =
   | ({ kind: 'rollup'; set: RollupSet } & Split)
   /** Events as usual, but each visit's row from the visits table instead of grouping its events. */
   | ({ kind: 'visits' } & Split);
-
-const DAY_MS = 86_400_000;
 
 /**
  * The rollup set a query could use, or undefined: no filters, a period of its own (not
@@ -76,8 +76,8 @@ export function splitPeriod(q: Pick<StatsQuery, 'period'>, available: ReadonlySe
   };
   let t = from;
   for (const day of [...available].sort()) {
-    const start = Date.parse(`${day}T00:00:00Z`);
-    if (start < from || start + DAY_MS > to) continue; // not a whole day of the period
+    if (!wholeDayIn(day, q.period.from, q.period.to)) continue;
+    const start = dayStart(day);
     scanPart(t, start);
     days.push(day);
     t = start + DAY_MS;

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { timestampText, wholeDayIn } from '../../utc-days.js';
 import { COLUMN_NAMES } from '../columns.js';
 import { HOT_TABLE, literal } from './database.js';
 
@@ -108,7 +109,6 @@ export function partitionEvents(p: Partition): string {
 }
 
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
-const DAY_MS = 86_400_000;
 
 /**
  * The hot rows ∪ the given partitions' files, with the same columns (site and date from the
@@ -117,17 +117,14 @@ const DAY_MS = 86_400_000;
  * all in it, and evaluating the condition on each of its rows costs a quarter of a scan.
  */
 export function eventsRelation(parts: readonly Partition[], scope?: { siteId: string; from?: Date; to?: Date }): string {
-  const ts = (d: Date) => `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
+  const ts = (d: Date) => `TIMESTAMP ${literal(timestampText(d))}`;
   const inRange = [
     ...(scope?.from ? [`timestamp >= ${ts(scope.from)}`] : []),
     ...(scope?.to ? [`timestamp < ${ts(scope.to)}`] : []),
   ];
   const where = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
   const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
-  const whole = (p: Partition) => {
-    const start = Date.parse(`${p.date}T00:00:00Z`);
-    return (!scope?.from || start >= scope.from.getTime()) && (!scope?.to || start + DAY_MS <= scope.to.getTime());
-  };
+  const whole = (p: Partition) => wholeDayIn(p.date, scope?.from, scope?.to);
   const read = (ps: readonly Partition[], conds: readonly string[]) => {
     const paths = ps.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
     return paths.length === 0

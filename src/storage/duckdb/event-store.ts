@@ -18,6 +18,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
 import { DomainError } from '../../errors.js';
+import { DAY_MS, timestampText, utcDate } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
@@ -349,7 +350,7 @@ export class DuckDbEventStore implements EventStore {
     const hot = await this.db.all<{ day: string }>(
       `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
        WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
-      [siteId, from.toISOString().replace('Z', ''), to.toISOString().replace('Z', '')],
+      [siteId, timestampText(from), timestampText(to)],
     );
     for (const { day } of hot) days.delete(day);
     return days;
@@ -588,7 +589,7 @@ export class DuckDbEventStore implements EventStore {
   /** Deletes partitions older than the retention period (0 keeps everything). */
   async applyRetention(today = new Date()): Promise<number> {
     if (this.opts.retentionDays <= 0) return 0;
-    const cutoff = utcDate(new Date(today.getTime() - this.opts.retentionDays * 86_400_000));
+    const cutoff = utcDate(new Date(today.getTime() - this.opts.retentionDays * DAY_MS));
     const old = [...this.partitions.values()].filter((p) => p.date < cutoff);
     if (old.length === 0) return 0;
     await this.lock.write(async () => {
@@ -614,7 +615,7 @@ export class DuckDbEventStore implements EventStore {
       q.all<{ ident: bigint; start: Date; last: Date; session_id: bigint }>(
         `SELECT coalesce(user_key, visitor_id) AS ident, min(timestamp) AS start, max(timestamp) AS last, session_id
          FROM ${q.events} WHERE timestamp >= $1::TIMESTAMP AND timestamp::DATE >= $1::TIMESTAMP::DATE GROUP BY ALL`,
-        [since.toISOString().replace('T', ' ').replace('Z', '')],
+        [timestampText(since)],
       ),
     );
     for (const r of rows) this.sessions.remember(BigInt(r.ident), r.start.getTime(), r.last.getTime(), BigInt(r.session_id));
@@ -699,8 +700,4 @@ export class DuckDbEventStore implements EventStore {
       }),
     );
   }
-}
-
-export function utcDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
 }

@@ -6,6 +6,8 @@
  * in-order traffic and this recomputation agree, and only out-of-order arrivals change ids.
  */
 
+import { DAY_MS } from '../../utc-days.js';
+
 /** SELECT over `source` returning its columns with session_id recomputed. `$timeoutParam` is bound by the caller. */
 export function sessionizedSql(source: string, timeoutParam: string): string {
   return `WITH s AS (SELECT *, coalesce(user_key, visitor_id) AS _ident FROM ${source}),
@@ -18,7 +20,6 @@ SELECT * EXCLUDE (_ident, _brk, _sn, session_id),
 FROM n`;
 }
 
-const DAY_MS = 86_400_000;
 const sameUtcDay = (a: number, b: number) => Math.floor(a / DAY_MS) === Math.floor(b / DAY_MS);
 
 /** The same rule for live traffic, in memory: identity → the visit it is in. */
