@@ -100,6 +100,8 @@ const visitCounts = (start: string) => ({
   s_duration_ms: dialect.spanMs(),
   s_start: `min(${start})`,
   s_visitor: 'min(visitor_id)',
+  // The visit's identity is its signed-in user, else its one cookieless visitor (sessionize.ts).
+  s_user: 'min(user_key)',
   s_visitors: 'list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL)',
 });
 

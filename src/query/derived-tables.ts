@@ -5,6 +5,7 @@
  * would answer.
  */
 import type { DerivedTables } from '../storage/storage.js';
+import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { keyCounts, PROPERTY_KEYS_SET } from './property-keys.js';
 import { ROLLUP_SETS } from './rollup-sets.js';
@@ -14,8 +15,9 @@ const COUNTS =
   'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
 
 export const derivedTables: DerivedTables = {
-  // 2: visits carry their pages (`s_pages`).
-  format: 2,
+  // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
+  // rollup holds the day's longest pause inside a visit.
+  format: 3,
 
   visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
 
@@ -43,6 +45,11 @@ export const derivedTables: DerivedTables = {
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
         0::BIGINT AS bounces, 0::BIGINT AS duration_ms
       FROM (${raw(keyCounts(`${events} e`))})`;
-    return [...parts, keys].map((p) => render(p));
+    // What the sessions endpoint needs to know before it chains stored visits (sessions.ts).
+    const gap = sql`SELECT ${VISIT_GAP_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, NULL::VARCHAR AS v0, NULL::VARCHAR AS v1,
+        0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
+        0::BIGINT AS bounces, gap::BIGINT AS duration_ms
+      FROM (${raw(longestVisitGapMs(events))})`;
+    return [...parts, keys, gap].map((p) => render(p));
   },
 };

@@ -323,6 +323,82 @@ describe('behavioral endpoints, from Parquet after a restart', () => {
   it.each(CASES)('%s', async (...c) => check(SITE, c));
 });
 
+/**
+ * Without filters, sessions chain the stored visits instead of scanning events whenever no
+ * pause inside a stored visit is longer than the gap (the plan header says which was used).
+ * Worked out by hand like CASES; the longest pause inside a visit is U4's 1800 s on 03-09,
+ * U1's 300 s on 03-02.
+ */
+describe('sessions from the stored visits', () => {
+  const DAY2 = { start_date: '2026-03-02', end_date: '2026-03-02' };
+  const sessions = (total: number, seconds: number, pageviews: number, bounces: number, gap: number) => ({
+    total_sessions: total,
+    avg_session_duration_secs: Math.round(seconds / total),
+    avg_pages_per_session: Math.round((pageviews / total) * 100) / 100,
+    bounce_rate: Math.round((bounces / total) * 10_000) / 10_000,
+    gap_secs: gap,
+  });
+  const cases: [string, Record<string, string | number>, unknown, 'visits' | 'events'][] = [
+    // A period without stored days (the empty one) has nothing to chain.
+    ...CASES.filter((c) => c[1] === 'sessions').map(
+      ([name, , params, expected]) =>
+        [name, params, expected, name.includes('empty') ? 'events' : 'visits'] as [
+          string,
+          Record<string, string | number>,
+          unknown,
+          'visits' | 'events',
+        ],
+    ),
+    // Seven days: U1's three days chain into one session (6d 22h 50m, then exactly 7 days), so
+    // do U4's (7d less 1.5 h); U2's 03-10 view is 7d 19h after its signup.
+    // Durations: U1 14d - 1h, U2 3601, U3 50, U4 7d - 1h, A1 2700; bounces U2's last, A2, A1'.
+    [
+      'sessions, gap of seven days',
+      { ...RANGE, gap: '7 days' },
+      sessions(8, 1_206_000 + 3601 + 50 + 601_200 + 2700, 16, 3, 604_800),
+      'visits',
+    ],
+    // 600 s splits U4's 1800 s visit: the stored visits cannot serve it. U1 600 s + 2 bounces,
+    // U2 0 s pair + 2 bounces, U3 50 s, U4 3 bounces, A1 30 s + bounce, A2, A1'.
+    ['sessions, gap shorter than a stored visit', { ...RANGE, gap: 600 }, sessions(14, 680, 16, 10, 600), 'events'],
+    // 03-02 alone: no pause inside a visit is longer than 300 s, so 300 s is served from visits;
+    // U1 one session of 600 s, U2 a 0 s pair and its signup 3601 s later.
+    ['sessions, one day, gap equal to its longest pause', { ...DAY2, gap: 300 }, sessions(3, 600, 4, 1, 300), 'visits'],
+    // 299 s: U1's three events are three sessions.
+    ['sessions, one day, gap just under it', { ...DAY2, gap: 299 }, sessions(5, 0, 4, 4, 299), 'events'],
+  ];
+
+  beforeAll(async () => {
+    await server.stop();
+    server = await startServer({ dataDir: server.dataDir, env: { MALLARD_ROLLUP_DELAY: '0' } });
+    for (let i = 0; i < 400; i++) {
+      const health = (await (await fetch(`${server.url}/health/detailed`)).json()) as { storage: { derived_pending: number } };
+      if (health.storage.derived_pending === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('derived tables were not built');
+  });
+
+  it.each(cases)('%s', async (_name, params, expected, plan) => {
+    const res = await fetch(statsUrl(server.url, 'sessions', { site_id: SITE, ...params }), {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(expected);
+    expect(res.headers.get('x-mallard-plan')).toBe(plan);
+  });
+
+  it('a filter always scans events', async () => {
+    const res = await fetch(
+      statsUrl(server.url, 'sessions', { site_id: SITE, ...RANGE, filters: '[["is","event:page",["/blog"]]]' }),
+      { headers: { authorization: `Bearer ${key}` } },
+    );
+    // Only the three /blog views remain: U2 03-10, U4 03-09 11:30, A2 — three one-event sessions.
+    expect(await res.json()).toEqual(sessions(3, 0, 3, 3, 1800));
+    expect(res.headers.get('x-mallard-plan')).toBe('events');
+  });
+});
+
 describe('behavioral endpoints refuse bad input with a 400 naming the parameter', () => {
   const bad: [string, string, Record<string, string>, string][] = [
     ['funnel without steps', 'funnel', {}, 'steps'],

@@ -1,5 +1,5 @@
 /**
- * Rollups and the visits table are never stale and never differ from a scan. Two servers receive the same
+ * Rollups and the visits table are never stale and never differ from a scan (sessions included). Two servers receive the same
  * random events (same secret, so the same visitor ids): A keeps visits and rollups, B
  * (MALLARD_ROLLUPS=false) scans events for every answer, filtered ones included. After every step — first load,
  * late batches that re-draw visits on disk, compaction, rows still in the hot tier, a
@@ -116,6 +116,10 @@ function requests(
       const at = `${site} ${JSON.stringify(p)}`;
       out.push({ label: `main ${at}`, get: 'main', site, params: p });
       out.push({ label: `property-keys ${at}`, get: 'property-keys', site, params: p });
+      // Sessions chain stored visits when the gap allows it (600 s usually does not).
+      for (const gap of ['1800', '3600', '600', '7 days']) {
+        out.push({ label: `sessions gap ${gap} ${at}`, get: 'sessions', site, params: { ...p, gap } });
+      }
       for (const interval of ['hour', 'day', 'week', 'month']) {
         out.push({ label: `timeseries ${interval} ${at}`, get: 'timeseries', site, params: { ...p, interval } });
       }
@@ -199,12 +203,20 @@ const FILTERS = [
   ],
 ];
 
-/** Asks both servers everything; returns how many of A's statements used rollups, the visits table and the visits' page lists. */
-async function compare(pair: Pair, days: readonly number[], hot = 0): Promise<{ rollup: number; visits: number; pages: number }> {
+/**
+ * Asks both servers everything; returns how many of A's statements used rollups, the visits
+ * table and the visits' page lists, and how many sessions answers chained stored visits.
+ */
+async function compare(
+  pair: Pair,
+  days: readonly number[],
+  hot = 0,
+): Promise<{ rollup: number; visits: number; pages: number; sessions: number }> {
   await settled(pair, hot);
   let rolled = 0;
   let visits = 0;
   let pages = 0;
+  let sessions = 0;
   for (const r of requests(days)) {
     const [a, b] = await Promise.all([ask(pair.a, pair.keyA, r), ask(pair.b, pair.keyB, r)]);
     expect(a.status, `${r.label}: ${a.body}`).toBe(200);
@@ -216,10 +228,13 @@ async function compare(pair: Pair, days: readonly number[], hot = 0): Promise<{ 
     rolled += a.plan.split(',').filter((p) => p === 'rollup').length;
     visits += a.plan.split(',').filter((p) => p === 'visits').length;
     pages += a.plan.split(',').filter((p) => p === 'pages').length;
+    if (r.get === 'sessions' && a.plan === 'visits') sessions++;
   }
-  return { rollup: rolled, visits, pages };
+  return { rollup: rolled, visits, pages, sessions };
 }
 
+/** Sessions answers (of 40) that A must chain from stored visits at each step. */
+const SESSIONS_MIN = 15;
 const SEED = Number(process.env.ROLLUP_SEED ?? 20261204);
 const next = mulberry32(SEED); // the seed replays a failure
 const days = [8, 7, 6, 5, 4, 3, 2, 1].map((n) => today - n * DAY);
@@ -277,6 +292,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
+      sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
     });
   }, 120_000);
 
@@ -288,6 +304,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
+      sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
     });
   }, 120_000);
 
@@ -297,6 +314,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
+      sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
     });
   }, 120_000);
 
@@ -307,6 +325,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       rollup: expect.toSatisfy((n: number) => n > 50),
       visits: expect.toSatisfy((n: number) => n > 25),
       pages: expect.toSatisfy((n: number) => n > 2),
+      sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
     });
   }, 120_000);
 
@@ -318,6 +337,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       rollup: expect.toSatisfy((n: number) => n > 50),
       visits: expect.toSatisfy((n: number) => n > 25),
       pages: expect.toSatisfy((n: number) => n > 2),
+      sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
     });
   }, 120_000);
 });

@@ -7,9 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VISIT_GAP_SET } from '../../src/query/behavioral/sessions.js';
+import { derivedTables as DERIVED } from '../../src/query/derived-tables.js';
 import type { StoredRow } from '../../src/storage/columns.js';
 import { resetFailPoints } from '../../src/storage/crash-points.js';
 import { DuckDbEventStore } from '../../src/storage/duckdb/event-store.js';
+
+/** The derived files' format number in their names. */
+const F = DERIVED.format;
 
 const log = pino({ level: 'silent' });
 const open: DuckDbEventStore[] = [];
@@ -362,7 +367,7 @@ describe('derived tables (visits and rollup per partition)', () => {
     const file = (kind: string) => names.find((n) => n.startsWith(`${kind}.`));
     const visits = file('visits');
     const rollup = file('rollup');
-    if (!visits || !rollup) return { names, visits: [], totals: null };
+    if (!visits || !rollup) return { names, visits: [], totals: null, longestPauseMs: null };
     return store.read(async (q) => ({
       names,
       visits: (
@@ -383,6 +388,14 @@ describe('derived tables (visits and rollup per partition)', () => {
         bounces: Number(r.bounces),
         durationMs: Number(r.duration_ms),
       }))[0],
+      longestPauseMs: Number(
+        (
+          await q.all<{ duration_ms: bigint }>(
+            `SELECT duration_ms FROM read_parquet('${join(dir, rollup)}') WHERE dim = '${VISIT_GAP_SET}'`,
+            [],
+          )
+        )[0]?.duration_ms,
+      ),
     }));
   }
 
@@ -407,7 +420,7 @@ describe('derived tables (visits and rollup per partition)', () => {
     await store.flush();
     await store.derivedIdle();
     const first = await derived(store, dir, 'a.com', day);
-    expect(first.names).toEqual(['rollup.00000000000000000006.f2.parquet', 'visits.00000000000000000006.f2.parquet']);
+    expect(first.names).toEqual([`rollup.00000000000000000006.f${F}.parquet`, `visits.00000000000000000006.f${F}.parquet`]);
     expect(first.visits.map((v) => [v.events, v.entry, v.exit]).sort()).toEqual([
       [1, '/', '/'],
       [1, '/b', '/b'],
@@ -415,19 +428,21 @@ describe('derived tables (visits and rollup per partition)', () => {
       [2, '/c', '/d'],
     ]);
     expect(first.totals).toEqual({ visitors: 3, visits: 4, pageviews: 6, bounces: 2, durationMs: 10 * 60_000 + 5 * 60_000 });
+    expect(first.longestPauseMs).toBe(10 * 60_000); // visitor 1's / → /a
 
     // A late event at 11:20 bridges visitor 2's two visits into one of 45 minutes.
     await store.append([row(store, 'a.com', 2n, `${day}T11:20:00Z`, '/late')], { live: false });
     await store.flush();
     await store.derivedIdle();
     const second = await derived(store, dir, 'a.com', day);
-    expect(second.names).toEqual(['rollup.00000000000000000007.f2.parquet', 'visits.00000000000000000007.f2.parquet']);
+    expect(second.names).toEqual([`rollup.00000000000000000007.f${F}.parquet`, `visits.00000000000000000007.f${F}.parquet`]);
     expect(second.visits.map((v) => [v.events, v.entry, v.exit]).sort()).toEqual([
       [1, '/', '/'],
       [2, '/', '/a'],
       [4, '/b', '/d'],
     ]);
     expect(second.totals).toEqual({ visitors: 3, visits: 3, pageviews: 7, bounces: 1, durationMs: 10 * 60_000 + 45 * 60_000 });
+    expect(second.longestPauseMs).toBe(20 * 60_000); // visitor 2's /late → /c
   });
 
   it('are deleted at start-up when stale or half-written, and rebuilt', async () => {
@@ -441,10 +456,10 @@ describe('derived tables (visits and rollup per partition)', () => {
     const part = join(dir, 'derived', 'site_id=a.com', 'date=2026-01-10');
     // As a crash or an older version could leave them: a temp file, an older build, a visits file
     // without its rollup, and files of another format.
-    writeFileSync(join(part, '.visits.00000000000000000002.f2.parquet.tmp'), 'partial');
-    cpSync(join(part, 'visits.00000000000000000002.f2.parquet'), join(part, 'visits.00000000000000000001.f2.parquet'));
-    writeFileSync(join(part, 'rollup.00000000000000000001.f2.parquet'), 'stale');
-    rmSync(join(part, 'rollup.00000000000000000002.f2.parquet')); // the current visits file loses its rollup
+    writeFileSync(join(part, `.visits.00000000000000000002.f${F}.parquet.tmp`), 'partial');
+    cpSync(join(part, `visits.00000000000000000002.f${F}.parquet`), join(part, `visits.00000000000000000001.f${F}.parquet`));
+    writeFileSync(join(part, `rollup.00000000000000000001.f${F}.parquet`), 'stale');
+    rmSync(join(part, `rollup.00000000000000000002.f${F}.parquet`)); // the current visits file loses its rollup
     // A pair of the current id written by a build whose files held something else (format 1).
     writeFileSync(join(part, 'visits.00000000000000000002.parquet'), 'format 1');
     writeFileSync(join(part, 'rollup.00000000000000000002.f1.parquet'), 'format 1');
@@ -453,8 +468,8 @@ describe('derived tables (visits and rollup per partition)', () => {
     store = await openStore(dir, { derived: derivedTables });
     await store.derivedIdle();
     expect(readdirSync(part).sort()).toEqual([
-      'rollup.00000000000000000002.f2.parquet',
-      'visits.00000000000000000002.f2.parquet',
+      `rollup.00000000000000000002.f${F}.parquet`,
+      `visits.00000000000000000002.f${F}.parquet`,
     ]);
     expect(existsSync(orphan)).toBe(false); // no events partition for that day
     const d = await derived(store, dir, 'a.com', '2026-01-10');
