@@ -36,9 +36,10 @@ export async function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<
   const shift = f.direction === 'forward' ? 'lead' : 'lag';
   const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
   const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
-    sql`pv AS (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
+    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, { reread: true }),
+    sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
         WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
+    // Read twice: the identities that viewed the page (a narrow read), then their page views.
     sql`w AS (SELECT ident, pathname, row_number() OVER o AS rn, [${raw(neighbours)}] AS around
         FROM pv WHERE ident IN (SELECT ident FROM pv WHERE pathname = ${f.page})
         WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq))`,

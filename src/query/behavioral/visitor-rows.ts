@@ -88,8 +88,8 @@ function visitorRowsSql(events: string, scope: Scope, steps: readonly Step[], op
   const has = (bits: number) => raw(`(bits & ${bits}) = ${bits}`);
   const counted = opts.counted;
   return sql`WITH ${joinCtes([
-    ...scopedEvents(events, scope),
-    sql`m AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped)`,
+    ...scopedEvents(events, scope, { reread: true }),
+    sql`m AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped)`,
     sql`v AS MATERIALIZED (SELECT ident, bit_or(mask) AS bits FROM m GROUP BY ident)`,
   ])}
   SELECT vid, t, mask FROM (
