@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   console.log(`${EVENTS.toLocaleString('en-US')} events, ${ds.startDate} … ${ds.endDate}; medians of ${RUNS} runs`);
   console.log(`  visits and rollups of every day built in ${derivedSecs.toFixed(1)} s on a fresh data directory`);
   console.log(`  baseline GET /api/stats/main alone: first after a restart ${cold.toFixed(0)} ms, then ${a.toFixed(0)} ms`);
-  console.log(`  the first overview in the just-started browser (not in the table): every panel loaded in ${coldBrowser.toFixed(0)} ms`);
+  console.log(
+    `  the first overview in the just-started browser (not in the table): every panel loaded in ${coldBrowser.toFixed(0)} ms`,
+  );
   console.log('| overview | top stats show numbers ms | every panel loaded ms | every run, all panels ms |');
   console.log('|---|--:|--:|---|');
   for (const t of timings) {

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { StartupError, unavailable } from '../../errors.js';
+import { DomainError, StartupError, unavailable } from '../../errors.js';
 import { createTableSql } from '../columns.js';
 import { RwLock } from '../rw-lock.js';
 import { migrate } from './migrations.js';
@@ -32,6 +32,9 @@ const OUT_OF_MEMORY = /Out of Memory Error|failed to allocate|could not allocate
 export const OUT_OF_MEMORY_MESSAGE =
   'the query needs more memory than duckdb_memory_limit allows; narrow the period or filters, or raise the limit';
 const OUT_OF_DISK = /No space left on device/i;
+
+/** Whether an error is a statement refused for memory (worth trying again in a moment). */
+export const refusedForMemory = (err: unknown) => err instanceof DomainError && err.message === OUT_OF_MEMORY_MESSAGE;
 
 /** The domain's answer to an engine error it can explain; other errors pass unchanged. */
 function refusal(err: unknown): unknown {

@@ -7,50 +7,37 @@
  * sequence number it covers, which is what start-up uses to drop replayed log rows that
  * already reached Parquet (a crash between rename and log deletion). Sessions are
  * recomputed on write; if a late event changes the sessions of rows already on disk, the
- * whole partition is rewritten as one compacted file. This module orders the steps and
- * holds the locks; flush-writer.ts writes the files, compaction.ts merges them, deriver.ts
- * keeps each partition's visits and rollup, rollup-cache.ts serves the rollups.
+ * whole partition is rewritten as one compacted file. This module opens the store and
+ * orders a flush's steps under the locks (store-parts.ts: what its modules share);
+ * flush-writer.ts writes the files, partition-index.ts installs and finds them, reads.ts
+ * runs queries, maintenance.ts compacts and applies retention, damaged-files.ts sets a
+ * damaged file aside, deriver.ts keeps each partition's visits and rollup, rollup-cache.ts
+ * serves the rollups.
  */
-import { renameSync, rmSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBValue } from '@duckdb/node-api';
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
-import { DomainError } from '../../errors.js';
-import { DAY_MS, timestampText, utcDate } from '../../utc-days.js';
+import { timestampText, utcDate } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
-import type {
-  AppendOptions,
-  DerivedTables,
-  DerivedView,
-  EventStore,
-  FlushResult,
-  QueryRunner,
-  SqlValue,
-  StorageHealth,
-} from '../storage.js';
+import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
-import {
-  dropSuperseded,
-  eventsRelation,
-  maxId,
-  type Partition,
-  partitionBytes,
-  partitionKey,
-  scanPartitions,
-} from './cold-layout.js';
-import { compactionRun, writeCompactedFile } from './compaction.js';
-import { Database, type EngineLimits, HOT_TABLE, literal, OUT_OF_MEMORY_MESSAGE } from './database.js';
+import { maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
+import { filesOf, setAsideAfter } from './damaged-files.js';
+import { Database, type EngineLimits, HOT_TABLE, refusedForMemory } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
 import { HotTable } from './hot-table.js';
-import { looksDamaged, looksWhole, namedFile, Quarantine } from './quarantine.js';
-import { ROLLUP_CACHE, RollupCache, type RollupFile } from './rollup-cache.js';
+import * as maintenance from './maintenance.js';
+import { PartitionIndex } from './partition-index.js';
+import { looksWhole, Quarantine } from './quarantine.js';
+import { StoreReads } from './reads.js';
+import { RollupCache } from './rollup-cache.js';
 import { Sessionizer } from './sessionize.js';
+import type { StoreParts } from './store-parts.js';
 
 export interface DuckDbStoreOptions {
   dataDir: string;
@@ -74,37 +61,12 @@ export interface DuckDbStoreOptions {
   deriveSliceEvents?: number;
 }
 
-/** How many damaged files one read may set aside before its error is passed on. */
-const MAX_QUARANTINE_RETRIES = 5;
-/**
- * A read refused for memory is tried again this often, after 250 ms, 500 ms, 1 s, 2 s: a
- * flush, a derived build or a burst of queries holds the memory only for a while.
- */
-const MEMORY_RETRIES = 4;
-const MEMORY_RETRY_MS = 250;
 /** The last flush at shutdown, refused for memory, is tried again this often, a second apart. */
 const CLOSING_FLUSH_ATTEMPTS = 3;
 /** Grouping events into visits keeps about this much state per event (measured: ~150 MB for 500k events). */
 const DERIVE_BYTES_PER_EVENT = 300;
 
-/**
- * Reads (stats and behavioral queries) that run at once; more wait their turn. Each already
- * uses every engine thread, so a third only shares the cores with the first two: the
- * filtered overview's eight parallel queries at 10M events took 6 % (country), 17 % (page)
- * and 20 % (source) less time with two at a time than with four. Not the pool size: raw
- * exports stream on a connection of their own while a slow client reads, and other
- * statements (sign-in, flushes) must still find one.
- */
-const CONCURRENT_READS = 2;
-
-const refusedForMemory = (err: unknown) => err instanceof DomainError && err.message === OUT_OF_MEMORY_MESSAGE;
-
 export class DuckDbEventStore implements EventStore {
-  private readonly lock = new RwLock();
-  /** See CONCURRENT_READS. */
-  private readonly reads = pLimit(CONCURRENT_READS);
-  /** Guards derived files and cached rollup rows (see `derived`); taken inside `lock` when both are. */
-  private readonly derivedLock = new RwLock();
   /** The last flush asked for; each flush starts only after the one before it has ended. */
   private flushTail: Promise<unknown> = Promise.resolve();
   /** Flushes asked for and not yet ended. */
@@ -117,45 +79,24 @@ export class DuckDbEventStore implements EventStore {
   private needsCheck = new Set<string>();
   private closing = false;
   readonly sessions: Sessionizer;
-  /** The same partitions by site, then date: a query opens only its own site's files. */
-  private readonly bySite = new Map<string, Map<string, Partition>>();
-  private deriver: Deriver | null = null;
-  private readonly rollupCache: RollupCache;
-  readonly quarantine: Quarantine;
+  private readonly reads: StoreReads;
 
   private constructor(
-    readonly db: Database,
-    private readonly hot: HotTable,
+    private readonly parts: StoreParts,
     private wal: WriteAheadLog,
-    private readonly partitions: Map<string, Partition>,
     private readonly eventsDir: string,
     private readonly opts: DuckDbStoreOptions,
-    quarantine: Quarantine,
   ) {
-    this.quarantine = quarantine;
     this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
-    for (const p of partitions.values()) this.index(p);
-    this.rollupCache = new RollupCache(db);
+    this.reads = new StoreReads(parts);
   }
 
-  private index(p: Partition): void {
-    const dates = this.bySite.get(p.siteId) ?? new Map<string, Partition>();
-    this.bySite.set(p.siteId, dates);
-    dates.set(p.date, p);
+  get db(): Database {
+    return this.parts.db;
   }
 
-  private unindex(p: Partition): void {
-    this.partitions.delete(partitionKey(p.siteId, p.date));
-    this.bySite.get(p.siteId)?.delete(p.date);
-  }
-
-  /** The site's partitions whose day lies in [from, to) (all of them without a range). */
-  private sitePartitions(siteId: string, from?: Date, to?: Date): Partition[] {
-    const dates = this.bySite.get(siteId);
-    if (!dates) return [];
-    const first = from ? utcDate(from) : '';
-    const last = to ? utcDate(new Date(to.getTime() - 1)) : '\uffff';
-    return [...dates.values()].filter((p) => p.date >= first && p.date <= last);
+  get quarantine(): Quarantine {
+    return this.parts.quarantine;
   }
 
   static async open(opts: DuckDbStoreOptions): Promise<DuckDbEventStore> {
@@ -170,7 +111,19 @@ export class DuckDbEventStore implements EventStore {
     const { wal, replayed, tornLines } = await WriteAheadLog.open(join(opts.dataDir, 'wal'), opts.walFsync, (rows) =>
       hot.enqueue(rows),
     );
-    const store = new DuckDbEventStore(db, hot, wal, partitions, eventsDir, opts, quarantine);
+    const parts: StoreParts = {
+      db,
+      hot,
+      partitions: new PartitionIndex(partitions),
+      lock: new RwLock(),
+      derivedLock: new RwLock(),
+      rollupCache: new RollupCache(db),
+      quarantine,
+      deriver: null,
+      dataDir: opts.dataDir,
+      log: opts.log,
+    };
+    const store = new DuckDbEventStore(parts, wal, eventsDir, opts);
     // Rows already in a Parquet file (crash after rename, before the log was cleared) are skipped.
     const pending = replayed.filter((r) => {
       const p = partitions.get(partitionKey(r.site_id, utcDate(r.timestamp)));
@@ -187,16 +140,16 @@ export class DuckDbEventStore implements EventStore {
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
       const current = scanDerived(root, opts.derived.format, partitions, setAside);
-      store.deriver = new Deriver(
+      parts.deriver = new Deriver(
         db,
         root,
         opts.derived,
         partitions,
-        store.derivedLock,
+        parts.derivedLock,
         opts.log,
         current,
-        (p) => store.rollupCache.evict(p.siteId, p.date),
-        (p, err) => store.setAsideAfter(err, [p]).then(() => undefined),
+        (p) => parts.rollupCache.evict(p.siteId, p.date),
+        (p, err) => setAsideAfter(parts, err, [p]).then(() => undefined),
         opts.deriveQuietMs ?? 0,
         // A quarter of the engine's memory for a slice's visits; queries and flushes share the rest.
         opts.deriveSliceEvents ??
@@ -205,7 +158,7 @@ export class DuckDbEventStore implements EventStore {
             : undefined),
       );
       // Partitions written before derived tables existed, or whose build a crash interrupted: at once.
-      store.deriver.schedule(
+      parts.deriver.schedule(
         [...partitions.keys()].filter((k) => !current.has(k)),
         false,
       );
@@ -254,208 +207,29 @@ export class DuckDbEventStore implements EventStore {
 
   /** Resolves once no derived tables are being built (tests, benchmarks). */
   async derivedIdle(): Promise<void> {
-    await this.deriver?.idle();
+    await this.parts.deriver?.idle();
   }
 
   get hotPending(): number {
-    return this.hot.size;
+    return this.parts.hot.size;
   }
 
   /** Makes pending rows queryable now; false when the engine refused them (retried soon). Tests. */
   hotDrain(): boolean {
-    return this.hot.drain();
+    return this.parts.hot.drain();
   }
 
-  /**
-   * Runs `fn` under the read lock. When it fails on a damaged file, the file is set aside
-   * (quarantine.ts) and `fn` runs again on what is left, so one bad file costs its own
-   * events, not the site's answers. Refused for memory, it is tried again a few times over
-   * about four seconds (background work and other queries hold memory only for a while);
-   * then the 503 stands.
-   */
-  async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
-    for (let attempt = 0, memoryRetries = 0; ; attempt++) {
-      const touched = new Set<Partition>();
-      try {
-        return await this.readOnce(fn, touched);
-      } catch (err) {
-        if (refusedForMemory(err) && memoryRetries++ < MEMORY_RETRIES) {
-          await new Promise((r) => setTimeout(r, MEMORY_RETRY_MS * 2 ** (memoryRetries - 1)));
-          continue;
-        }
-        if (attempt >= MAX_QUARANTINE_RETRIES || !(await this.setAsideAfter(err, touched))) throw err;
-      }
-    }
+  /** See EventStore.read and reads.ts. */
+  read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    return this.reads.read(fn);
   }
 
-  private readOnce<T>(fn: (q: QueryRunner) => Promise<T>, touched: Set<Partition>): Promise<T> {
-    const store = this;
-    const touch = (parts: Partition[]) => {
-      for (const p of parts) touched.add(p);
-      return parts;
-    };
-    return this.lock.read(async () => {
-      await this.hot.settle();
-      const runner: QueryRunner = {
-        // Every site's files: built only for the rare caller that asks (start-up, tests).
-        get events() {
-          return eventsRelation(touch([...store.partitions.values()]));
-        },
-        eventsFor: (siteId, from, to) => eventsRelation(touch(this.sitePartitions(siteId, from, to)), { siteId, from, to }),
-        all: <R>(sql: string, params: readonly SqlValue[]) => this.reads(() => this.db.all<R>(sql, params as DuckDBValue[])),
-        derived: (siteId, from, to, fn) => {
-          touch(this.sitePartitions(siteId, from, to));
-          return this.derived(siteId, from, to, fn);
-        },
-        // DuckDB's streaming result, one chunk (~2048 rows) at a time, on a pooled connection.
-        stream: (sql, params, onRows) =>
-          this.db.with(async (c) => {
-            const result = await c.stream(sql, params as DuckDBValue[]);
-            let n = 0;
-            for await (const rows of result.yieldRowsJs()) {
-              n += rows.length;
-              await onRows(rows);
-            }
-            return n;
-          }),
-      };
-      return fn(runner);
-    });
-  }
-
-  /**
-   * See QueryRunner.derived. Under the read lock; holds the derived lock shared while `fn`
-   * runs, so a rebuilt day's old files and cached rows stay until it is done. Derived
-   * files have a lock of their own so that a long reader that does not use them (a stalled
-   * export) never holds up their installation, nor, behind it, every other query.
-   */
-  private derived<T>(siteId: string, from: Date, to: Date, fn: (view: DerivedView) => Promise<T>): Promise<T> {
-    return this.derivedLock.read(async () => {
-      const days = await this.derivedDays(siteId, from, to);
-      return fn({
-        days,
-        rollups: (ds) => this.rollups(siteId, ds),
-        visits: (ds) => this.visitsRelation(siteId, ds),
-      });
-    });
-  }
-
-  /** The site's days in [from, to) whose derived files are current and that have no hot rows. */
-  private async derivedDays(siteId: string, from: Date, to: Date): Promise<Set<string>> {
-    const days = new Set<string>();
-    const deriver = this.deriver;
-    if (!deriver) return days;
-    for (const p of this.sitePartitions(siteId, from, to)) if (deriver.isCurrent(p)) days.add(p.date);
-    if (days.size === 0) return days;
-    const hot = await this.db.all<{ day: string }>(
-      `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
-       WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
-      [siteId, timestampText(from), timestampText(to)],
-    );
-    for (const { day } of hot) days.delete(day);
-    return days;
-  }
-
-  /** The current derived files of a kind for the given days of a site (days derivedDays returned). */
-  private derivedFiles(siteId: string, days: readonly string[], kind: 'visits' | 'rollup'): RollupFile[] {
-    const deriver = this.deriver;
-    const dates = this.bySite.get(siteId);
-    if (!deriver || !dates) return [];
-    return days.flatMap((date) => {
-      const p = dates.get(date);
-      return p && deriver.isCurrent(p) ? [{ siteId, date, id: maxId(p), path: deriver.path(p, kind) }] : [];
-    });
-  }
-
-  /** See QueryRunner.rollups: loads the days into the in-memory rollup table. Under the read lock. */
-  private async rollups(siteId: string, days: readonly string[]): Promise<string> {
-    await this.rollupCache.ensure(this.derivedFiles(siteId, days, 'rollup'));
-    return ROLLUP_CACHE;
-  }
-
-  /** See QueryRunner.visits. */
-  private visitsRelation(siteId: string, days: readonly string[]): string {
-    const paths = this.derivedFiles(siteId, days, 'visits').map((f) => literal(f.path));
-    return `read_parquet([${paths.join(', ')}])`;
-  }
-
-  /** See EventStore.stream: one statement under the read lock. */
-  async stream(
+  /** See EventStore.stream and reads.ts. */
+  stream(
     build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      const touched = new Set<Partition>();
-      let sent = false;
-      try {
-        return await this.readOnce((q) => {
-          const { text, params } = build(q);
-          return q.stream(text, params, (rows) => {
-            sent = true;
-            return onRows(rows);
-          });
-        }, touched);
-      } catch (err) {
-        // Rows already sent cannot be taken back: the file is set aside for the next request, this one fails.
-        const setAside = attempt < MAX_QUARANTINE_RETRIES && (await this.setAsideAfter(err, touched));
-        if (!setAside || sent) throw err;
-      }
-    }
-  }
-
-  /** Sets aside the damaged file behind an engine error, if that is what it is; true when one was moved. */
-  private async setAsideAfter(err: unknown, touched: Iterable<Partition>): Promise<boolean> {
-    if (!looksDamaged(err)) return false;
-    const named = namedFile(err, this.opts.dataDir);
-    const suspects = named ? [named] : await this.unreadable([...touched].flatMap((p) => this.filesOf(p)));
-    let moved = false;
-    for (const path of suspects) if (await this.setAside(path)) moved = true;
-    return moved;
-  }
-
-  /** A partition's Parquet files: its events, and its derived files when current. */
-  private filesOf(p: Partition): string[] {
-    const derived = this.deriver?.isCurrent(p) ? [this.deriver.path(p, 'visits'), this.deriver.path(p, 'rollup')] : [];
-    return [...p.files.map((f) => join(p.dir, f.name)), ...derived];
-  }
-
-  /** The files that cannot be read to the end (when the engine's error named none). */
-  private async unreadable(paths: readonly string[]): Promise<string[]> {
-    const bad: string[] = [];
-    for (const path of paths) {
-      try {
-        await this.db.run(`COPY (SELECT * FROM read_parquet(${literal(path)})) TO '/dev/null' (FORMAT csv)`);
-      } catch {
-        bad.push(path); // a lone file that cannot be read whole is damaged, whatever the engine calls it
-      }
-    }
-    return bad;
-  }
-
-  /**
-   * Moves one damaged file to quarantine and forgets it: an events file leaves its
-   * partition (whose derived files are rebuilt from what is left), a derived file is rebuilt.
-   */
-  private setAside(path: string): Promise<boolean> {
-    return this.lock.write(async () => {
-      for (const p of this.partitions.values()) {
-        const file = p.files.find((f) => join(p.dir, f.name) === path);
-        const derived = !file && this.filesOf(p).includes(path);
-        if (!file && !derived) continue;
-        if (!this.quarantine.move(path, 'unreadable')) return false;
-        if (file) {
-          p.files = p.files.filter((f) => f !== file);
-          if (p.files.length === 0) this.unindex(p);
-        }
-        await this.derivedLock.write(async () => {
-          this.deriver?.forget(p);
-          await this.rollupCache.evict(p.siteId, p.date);
-        });
-        if (p.files.length > 0) this.deriver?.schedule([partitionKey(p.siteId, p.date)], false);
-        return true;
-      }
-      return false;
-    });
+    return this.reads.stream(build, onRows);
   }
 
   flush(): Promise<FlushResult> {
@@ -515,27 +289,29 @@ export class DuckDbEventStore implements EventStore {
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay in the log; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.
-        await this.setAsideAfter(
+        await setAsideAfter(
+          this.parts,
           err,
-          [...check].flatMap((k) => this.partitions.get(k) ?? []),
+          [...check].flatMap((k) => this.parts.partitions.get(k) ?? []),
         );
         throw err;
       }
       crashPoint('flush.temp-written');
-      await this.lock.write(async () => {
-        this.install(planned);
+      const { lock, partitions, hot, db, derivedLock, rollupCache } = this.parts;
+      await lock.write(async () => {
+        partitions.install(planned);
         crashPoint('flush.installed');
-        this.hot.forget(upTo);
-        await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
+        hot.forget(upTo);
+        await db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
         crashPoint('flush.hot-deleted');
-        await this.derivedLock.write(() => this.rollupCache.trim());
+        await derivedLock.write(() => rollupCache.trim());
       });
     }
     await this.wal.release(closed.paths);
     // Only partitions this flush added a file to can have crossed the threshold.
     await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();
-    this.deriver?.schedule(planned.map((f) => partitionKey(f.partition.siteId, f.partition.date)));
+    this.parts.deriver?.schedule(planned.map((f) => partitionKey(f.partition.siteId, f.partition.date)));
     this.sessions.sweep();
     this.lastFlushAt = new Date();
     const result = { rows: closed.rows, files: planned.length, ms: performance.now() - started };
@@ -547,65 +323,21 @@ export class DuckDbEventStore implements EventStore {
   }
 
   private flushTarget(): FlushTarget {
-    return { partitions: this.partitions, eventsDir: this.eventsDir, sessionTimeoutMs: this.opts.sessionTimeoutSecs * 1000 };
+    return {
+      partitions: this.parts.partitions.byKey,
+      eventsDir: this.eventsDir,
+      sessionTimeoutMs: this.opts.sessionTimeoutSecs * 1000,
+    };
   }
 
-  /** Renames written files into place and retires what they replace. Caller holds the write lock. */
-  private install(planned: readonly PlannedFile[]): void {
-    for (const f of planned) {
-      renameSync(f.tmp, join(f.partition.dir, f.name));
-      if (planned.length > 1) crashPoint('flush.renamed-one');
-      if (f.from !== null) crashPoint('install.before-drop');
-      f.partition.files.push({ name: f.name, id: f.id, from: f.from });
-      dropSuperseded(f.partition);
-      this.partitions.set(partitionKey(f.partition.siteId, f.partition.date), f.partition);
-      this.index(f.partition);
-    }
-  }
-
-  /** Compacts the partitions whose run of small files has grown long enough (compaction.ts). */
-  async compact(candidates: Iterable<Partition> = this.partitions.values()): Promise<number> {
-    let merged = 0;
-    for (const p of candidates) {
-      const run = compactionRun(p, this.opts.compactMinFiles);
-      if (!run) continue;
-      let planned: PlannedFile;
-      try {
-        planned = await this.db.background((c) => writeCompactedFile(c, p, run));
-      } catch (err) {
-        // Compaction only saves reads later: a failure (a damaged file, set aside here) waits for the next flush.
-        await this.setAsideAfter(err, [p]);
-        this.opts.log.warn({ err, site_id: p.siteId, date: p.date }, 'compaction failed');
-        continue;
-      }
-      crashPoint('compaction.temp-written');
-      await this.lock.write(async () => this.install([planned]));
-      this.opts.log.info({ site_id: p.siteId, date: p.date, files: run.length }, 'compacted partition');
-      merged++;
-    }
-    return merged;
+  /** Compacts the partitions whose run of small files has grown long enough (maintenance.ts). */
+  compact(candidates: Iterable<Partition> = this.parts.partitions.values()): Promise<number> {
+    return maintenance.compact(this.parts, candidates, this.opts.compactMinFiles);
   }
 
   /** Deletes partitions older than the retention period (0 keeps everything). */
-  async applyRetention(today = new Date()): Promise<number> {
-    if (this.opts.retentionDays <= 0) return 0;
-    const cutoff = utcDate(new Date(today.getTime() - this.opts.retentionDays * DAY_MS));
-    const old = [...this.partitions.values()].filter((p) => p.date < cutoff);
-    if (old.length === 0) return 0;
-    await this.lock.write(async () => {
-      for (const p of old) {
-        rmSync(p.dir, { recursive: true, force: true });
-        if (old.length > 1) crashPoint('retention.deleted-one');
-        this.unindex(p);
-        await this.derivedLock.write(async () => {
-          this.deriver?.forget(p);
-          await this.rollupCache.evict(p.siteId, p.date);
-        });
-        this.opts.log.info({ site_id: p.siteId, date: p.date }, 'retention: deleted partition');
-      }
-      await this.db.run(`DELETE FROM ${HOT_TABLE} WHERE timestamp < $1::DATE`, [cutoff]);
-    });
-    return old.length;
+  applyRetention(today = new Date()): Promise<number> {
+    return maintenance.applyRetention(this.parts, this.opts.retentionDays, today);
   }
 
   /** Re-learns visits still open at start-up, so live traffic continues them after a restart. */
@@ -629,17 +361,17 @@ export class DuckDbEventStore implements EventStore {
       reachable = false;
     }
     const hotRows =
-      Number((await this.db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${HOT_TABLE}`))[0]?.n ?? 0) + this.hot.size;
+      Number((await this.db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${HOT_TABLE}`))[0]?.n ?? 0) + this.parts.hot.size;
     let diskBytes = 0;
-    for (const p of this.partitions.values()) diskBytes += partitionBytes(p);
+    for (const p of this.parts.partitions.values()) diskBytes += partitionBytes(p);
     return {
       reachable,
       hotRows,
       walSegments: this.wal.pendingSegments,
-      partitions: this.partitions.size,
+      partitions: this.parts.partitions.size,
       diskBytes,
       lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
-      derivedPending: this.deriver?.pending ?? 0,
+      derivedPending: this.parts.deriver?.pending ?? 0,
       problems: this.problems(),
       quarantined: [...this.quarantine.files],
     };
@@ -669,7 +401,7 @@ export class DuckDbEventStore implements EventStore {
   async close(): Promise<void> {
     this.closing = true;
     // Derived builds first: one still running holds memory the last flush may need.
-    await this.deriver?.stop();
+    await this.parts.deriver?.stop();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.flush();
@@ -681,7 +413,7 @@ export class DuckDbEventStore implements EventStore {
       }
     }
     await this.wal.close();
-    this.hot.close();
+    this.parts.hot.close();
     this.db.close();
   }
 
@@ -694,9 +426,10 @@ export class DuckDbEventStore implements EventStore {
    */
   async withCurrentFiles<T>(fn: (files: readonly string[]) => Promise<T>): Promise<T> {
     await this.flush();
-    return this.lock.read(() =>
-      this.derivedLock.read(() => {
-        return fn([...this.partitions.values()].flatMap((p) => this.filesOf(p)));
+    const parts = this.parts;
+    return parts.lock.read(() =>
+      parts.derivedLock.read(() => {
+        return fn([...parts.partitions.values()].flatMap((p) => filesOf(parts, p)));
       }),
     );
   }
