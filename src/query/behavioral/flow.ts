@@ -39,24 +39,35 @@ export async function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<
     ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, { reread: true }),
     sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
         WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
-    // Read twice: the identities that viewed the page (a narrow read), then their page views.
+    // Read twice: the identities that viewed the page with the second of their first view
+    // (a narrow read), then their page views on the side of that second the answer lies
+    // on: every neighbour of the first view is there, and the ordered pass sorts fewer rows.
+    sql`firsts AS (SELECT ident AS fi, min(t) AS ft FROM pv WHERE pathname = ${f.page} GROUP BY ident)`,
     sql`w AS (SELECT ident, pathname, row_number() OVER o AS rn, [${raw(neighbours)}] AS around
-        FROM pv WHERE ident IN (SELECT ident FROM pv WHERE pathname = ${f.page})
+        FROM pv JOIN firsts ON pv.ident = firsts.fi AND pv.t ${raw(f.direction === 'forward' ? '>=' : '<=')} firsts.ft
         WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq))`,
     // Neighbours stop at the first missing one (the identity's first or last page view).
     sql`paths AS (SELECT list_filter(arg_min(around, rn), x -> x IS NOT NULL) AS path FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
     sql`nodes AS (SELECT d, path[1:d] AS prefix, count(*) AS visitors
         FROM paths, range(1, ${f.depth + 1}) AS levels(d) WHERE len(path) >= d GROUP BY ALL)`,
-    // Only the top `limit` children of each parent can appear in the answer.
+    // Only the top `limit` children of each parent can appear in the answer…
     sql`ranked AS (SELECT *, row_number() OVER (PARTITION BY d, prefix[1:d - 1] ORDER BY visitors DESC, prefix[d]) AS r FROM nodes)`,
+    // …and only under a parent that is in it: level by level, so at most limit + limit² + …
+    // rows leave the engine (at depth 3 from a popular page, 1.1k instead of ~250k).
+    ...Array.from({ length: f.depth }, (_, i) =>
+      i === 0
+        ? sql`l1 AS (SELECT prefix, visitors FROM ranked WHERE d = 1 AND r <= ${f.limit})`
+        : sql`${raw(`l${i + 1}`)} AS (SELECT c.prefix, c.visitors FROM ranked c JOIN ${raw(`l${i}`)} p ON c.prefix[1:${raw(String(i))}] = p.prefix
+            WHERE c.d = ${i + 1} AND c.r <= ${f.limit})`,
+    ),
   ])}
-  SELECT prefix, visitors FROM ranked WHERE r <= ${f.limit} ORDER BY d, visitors DESC, prefix[d]`);
+  SELECT prefix, visitors FROM (${raw(Array.from({ length: f.depth }, (_, i) => `SELECT * FROM l${i + 1}`).join(' UNION ALL '))})
+  ORDER BY len(prefix), visitors DESC, prefix[len(prefix)]`);
   const rows = await q.all<{ prefix: string[]; visitors: bigint }>(text, params);
 
   const root: FlowNode[] = [];
   const index = new Map<string, FlowNode[]>([['[]', root]]);
   for (const r of rows) {
-    // A child whose parent was ranked out is dropped with it.
     const siblings = index.get(JSON.stringify(r.prefix.slice(0, -1)));
     if (!siblings) continue;
     const node: FlowNode = { next_page: r.prefix[r.prefix.length - 1] ?? '', visitors: Number(r.visitors) };

@@ -11,9 +11,10 @@ import { createTableSql } from '../../storage/columns.js';
 import type { QueryRunner } from '../../storage/storage.js';
 import { parseFilters } from '../filters.js';
 import type { Scope } from '../stats.js';
-import { flow } from './flow.js';
+import { type FlowNode, flow } from './flow.js';
 import { parseFunnelModes, windowFunnel } from './funnel.js';
 import { funnel } from './funnel-query.js';
+import { flowPath } from './next-node.js';
 import { retention } from './retention.js';
 import { parsePattern } from './sequence.js';
 import { sequences } from './sequence-query.js';
@@ -366,6 +367,57 @@ describe('flow (§6 examples through SQL, first_match)', () => {
   ];
   it.each(cases)('%s', async (_name, rows, page, direction, depth, expected) => {
     expect(await flow(runner, await load(rows), { page, direction, depth, limit: 10 })).toEqual(expected);
+  });
+
+  it("equals each identity's path (flowPath) counted and ranked, on random rows with ties in the second of the first view", async () => {
+    const paths = ['/', '/a', '/b', '/ab'];
+    const row = fc.record({
+      visitor: fc.integer({ min: 1, max: 6 }),
+      second: fc.integer({ min: 0, max: 6 }),
+      path: fc.option(fc.constantFrom(...paths), { nil: null, freq: 8 }),
+      custom: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+    });
+    const bytewise = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(row, { minLength: 8, maxLength: 30 }),
+        fc.constantFrom(...paths),
+        fc.constantFrom<'forward' | 'backward'>('forward', 'backward'),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (list, page, direction, depth, limit) => {
+          const rows: Row[] = list.map((r) => [r.visitor, at(r.second), r.custom ? 'click' : 'pv', r.path]);
+          // The oracle: per visitor, page views with a pathname by (second, pathname bytewise, arrival).
+          const counts = new Map<string, number>();
+          for (const v of new Set(list.map((r) => r.visitor))) {
+            const views = list
+              .map((r, arrival) => ({ ...r, arrival }))
+              .filter((r) => r.visitor === v && !r.custom && r.path !== null)
+              .sort((a, b) => a.second - b.second || bytewise(a.path ?? '', b.path ?? '') || a.arrival - b.arrival)
+              .map((r) => r.path ?? '');
+            const path = flowPath(views, page, direction, depth);
+            for (let d = 1; d <= path.length; d++) {
+              const key = JSON.stringify(path.slice(0, d));
+              counts.set(key, (counts.get(key) ?? 0) + 1);
+            }
+          }
+          // Each node's `limit` children with the most visitors (ties: page bytewise), under kept parents only.
+          const tree = (prefix: string[]): FlowNode[] =>
+            [...counts]
+              .map(([key, visitors]) => ({ path: JSON.parse(key) as string[], visitors }))
+              .filter((n) => n.path.length === prefix.length + 1 && prefix.every((p, i) => n.path[i] === p))
+              .sort((x, y) => y.visitors - x.visitors || bytewise(x.path.at(-1) ?? '', y.path.at(-1) ?? ''))
+              .slice(0, limit)
+              .map((n) => ({
+                next_page: n.path.at(-1) ?? '',
+                visitors: n.visitors,
+                ...(n.path.length < depth ? { children: tree(n.path) } : {}),
+              }));
+          expect(await flow(runner, await load(rows), { page, direction, depth, limit })).toEqual(tree([]));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
