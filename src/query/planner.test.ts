@@ -73,9 +73,34 @@ describe('planQuery', () => {
     expect(versions.kind === 'rollup' && versions.set.key).toBe('visit:browser,visit:browser_version');
   });
 
+  it("answers a one-value filter on a visit attribute from that value's rollup rows: totals, day buckets, its own breakdown", () => {
+    const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
+    for (const d of [[], ['time:day'], ['time:week'], ['time:month'], ['visit:country']]) {
+      const plan = planQuery(query({ filters, dimensions: dims(...d) }), DERIVED);
+      expect([d.join(','), plan.kind === 'rollup' && plan.set.key, plan.kind === 'rollup' && plan.value]).toEqual([
+        d.join(','),
+        'visit:country',
+        'US',
+      ]);
+    }
+    // Hours, other breakdowns, several values, other operators, an event attribute: not from rollups.
+    for (const [f, d] of [
+      ['[["is","visit:country",["US"]]]', ['time:hour']],
+      ['[["is","visit:country",["US"]]]', ['visit:source']],
+      ['[["is","visit:country",["US","DE"]]]', []],
+      ['[["is_not","visit:country",["US"]]]', []],
+      ['[["contains","visit:country",["U"]]]', []],
+      ['[["is","visit:country",["US"]],["is","visit:source",["Google"]]]', []],
+      ['[["is","event:page",["/"]]]', []],
+    ] as const) {
+      const plan = planQuery(query({ filters: parseFiltersParam(f), dimensions: dims(...d) }), DERIVED);
+      expect([f, d.join(','), plan.kind]).toEqual([f, d.join(','), 'visits']);
+    }
+  });
+
   it('answers filtered queries that need visits from the visits table', () => {
     const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
-    expect(planQuery(query({ filters }), DERIVED).kind).toBe('visits');
+    expect(planQuery(query({ filters, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
     expect(planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED).kind).toBe('visits');
     const pageFilter = parseFiltersParam('[["is","event:page",["/"]]]');
     expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');

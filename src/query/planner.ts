@@ -21,22 +21,44 @@ export interface Split {
   scan: TimeRange[];
 }
 
+/** The rollup rows a query is a sum of: a set, and with a one-value filter on its attribute, that value's rows only. */
+export interface RollupPick {
+  set: RollupSet;
+  /** Only the rows of this value of the set's one dimension (`v0`). */
+  value?: string;
+}
+
 export type Plan =
   | { kind: 'events' }
   /** Sums of rollup rows, plus counts scanned from events. */
-  | ({ kind: 'rollup'; set: RollupSet } & Split)
+  | ({ kind: 'rollup' } & RollupPick & Split)
   /** Events as usual, but each visit's row from the visits table instead of grouping its events. */
   | ({ kind: 'visits' } & Split);
 
 /**
- * The rollup set a query could use, or undefined: no filters, a period of its own (not
- * realtime), and time buckets only on UTC sites (a zone's local hours and days are not
- * UTC ones).
+ * The rollup rows a query could use, or undefined: a period of its own (not realtime), time
+ * buckets only on UTC sites (a zone's local hours and days are not UTC ones), and either no
+ * filters, or one filter that keeps the visits with one value of a visit attribute that has
+ * rollup rows of its own (`["is", "visit:country", ["US"]]`, the filter a click on a
+ * breakdown row sets). That value's rows are then the filtered counts of each day, so its
+ * totals, its day, week and month buckets and the breakdown by that attribute are their sums.
  */
-export function rollupCandidate(q: StatsQuery): RollupSet | undefined {
-  if (q.filters.length > 0 || (q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
+export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
+  if ((q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
   if (q.period.timezone && q.dimensions.some((d) => d.unit !== undefined)) return undefined;
-  return rollupSetFor(q);
+  if (q.filters.length === 0) {
+    const set = rollupSetFor(q);
+    return set && { set };
+  }
+  const [f] = q.filters;
+  if (q.filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive || f.values.length !== 1)
+    return undefined;
+  if (f.dim.level !== 'visit' || q.customEventsOnly) return undefined;
+  const byDay = q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour');
+  const byItself = q.dimensions.length === 1 && q.dimensions[0]?.name === f.dim.name;
+  if (!byDay && !byItself) return undefined;
+  const set = rollupSetFor({ dimensions: [f.dim], customEventsOnly: false });
+  return set && f.values[0] !== undefined ? { set, value: f.values[0] } : undefined;
 }
 
 /**
@@ -54,12 +76,12 @@ export function visitsCandidate(q: StatsQuery): boolean {
 
 /** Picks the plan given the days whose rollup and visits are current (the same days: they are built together). */
 export function planQuery(q: StatsQuery, derivedDays: ReadonlySet<string>): Plan {
-  const set = rollupCandidate(q);
+  const pick = rollupCandidate(q);
   if (derivedDays.size === 0) return { kind: 'events' };
-  if (!set && !visitsCandidate(q)) return { kind: 'events' };
+  if (!pick && !visitsCandidate(q)) return { kind: 'events' };
   const split = splitPeriod(q, derivedDays);
   if (split.days.length === 0) return { kind: 'events' };
-  return set ? { kind: 'rollup', set, ...split } : { kind: 'visits', ...split };
+  return pick ? { kind: 'rollup', ...pick, ...split } : { kind: 'visits', ...split };
 }
 
 /** The period's whole UTC days found in `days`, and the ranges between them. */

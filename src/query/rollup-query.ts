@@ -28,8 +28,11 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   );
   const lead = (cols: readonly Sql[]) => (cols.length > 0 ? sql`${join(cols, ', ')}, ` : sql``);
   // The stored rows are read once, for both the query's groups and the totals behind percentages.
+  // With a one-value filter (planner.ts, RollupPick) only that value's rows count, totals included.
+  const picked = plan.value === undefined ? sql`` : sql` AND v0 = ${plan.value}`;
   const storedGroups = sql`SELECT ${lead(groupCols)}visitors, pageviews, events, visits, bounces, duration_ms
-    FROM stored WHERE dim = ${plan.set.key}`;
+    FROM stored WHERE dim = ${plan.set.key}${picked}`;
+  const totalRows = plan.value === undefined ? sql`dim = ''` : sql`dim = ${plan.set.key}${picked}`;
   const scanned = (query: StatsQuery) =>
     plan.scan.length > 0
       ? sql` UNION ALL BY NAME SELECT * FROM (${buildCounts({ events }, { ...query, ranges: plan.scan })})`
@@ -43,7 +46,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
     sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,
-    sql`total AS (SELECT sum(visitors) AS visitors FROM (SELECT visitors FROM stored WHERE dim = ''${scanned({
+    sql`total AS (SELECT sum(visitors) AS visitors FROM (SELECT visitors FROM stored WHERE ${totalRows}${scanned({
       ...base,
       dimensions: [],
       customEventsOnly: false,
