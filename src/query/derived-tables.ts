@@ -5,6 +5,7 @@
  * would answer.
  */
 import type { DerivedTables } from '../storage/storage.js';
+import { DAY_MS } from '../utc-days.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { keyCounts, PROPERTY_KEYS_SET } from './property-keys.js';
@@ -23,7 +24,7 @@ export const derivedTables: DerivedTables = {
 
   rollup(events, visits, siteId, day) {
     const from = new Date(`${day}T00:00:00Z`);
-    const period = { name: 'custom' as const, from, to: new Date(from.getTime() + 86_400_000), interval: 'day' as const };
+    const period = { name: 'custom' as const, from, to: new Date(from.getTime() + DAY_MS), interval: 'day' as const };
     const parts = ROLLUP_SETS.map((set) => {
       const q: StatsQuery = {
         siteId,

@@ -4,6 +4,7 @@
  * default timeseries interval.
  */
 import { invalidInput } from '../errors.js';
+import { DAY_MS } from '../utc-days.js';
 
 export const PERIODS = ['realtime', 'day', 'today', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all', 'custom'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -18,7 +19,6 @@ export interface Period {
   timezone?: string;
 }
 
-const DAY = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseDate(value: string, param: string): Date {
@@ -31,7 +31,7 @@ export function parseDate(value: string, param: string): Date {
 }
 
 const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY);
+const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY_MS);
 const monthStart = (d: Date, offset = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
 
 export function resolvePeriod(
@@ -45,7 +45,7 @@ export function resolvePeriod(
     const from = parseDate(q.start_date, 'start_date');
     const last = parseDate(q.end_date, 'end_date');
     if (last < from) throw invalidInput('end_date: before start_date');
-    const days = (last.getTime() - from.getTime()) / DAY + 1;
+    const days = (last.getTime() - from.getTime()) / DAY_MS + 1;
     return { name: 'custom', from, to: addDays(last, 1), interval: days <= 1 ? 'hour' : days <= 92 ? 'day' : 'month' };
   }
   const name = (q.period ?? '30d') as PeriodName;

@@ -3,6 +3,7 @@
  * per docs/METRICS.md, "Ratios" (bounce rate a fraction, durations whole seconds, percentages 0..100).
  */
 import type { QueryRunner } from '../storage/storage.js';
+import { DAY_MS } from '../utc-days.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
@@ -57,7 +58,7 @@ export function bucketStart(f: Date, unit: Exclude<Interval, 'minute'>): Date {
   if (unit === 'hour') return new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate(), f.getUTCHours()));
   if (unit === 'month') return new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), 1));
   const day = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate()));
-  return unit === 'week' ? new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000) : day;
+  return unit === 'week' ? new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS) : day;
 }
 
 /** Bucket starts from the period's start to its end, as date_trunc would give them. */
@@ -70,7 +71,7 @@ export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date
   while (t < end) {
     out.push(t);
     if (unit === 'month') t = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
-    else t = new Date(t.getTime() + { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }[unit]);
+    else t = new Date(t.getTime() + { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS }[unit]);
   }
   return out;
 }

@@ -44,6 +44,7 @@ import { type Period, resolveSitePeriod } from '../../query/period.js';
 import { render, type Sql } from '../../query/sql.js';
 import { type Scope, withAllResolved } from '../../query/stats.js';
 import type { EventStore } from '../../storage/storage.js';
+import { DAY_MS } from '../../utc-days.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, HttpError } from '../errors.js';
 import { siteParam } from './stats.js';
@@ -60,7 +61,6 @@ export interface ExportRouteDeps {
   timezoneOf?: (siteId: string) => string | null;
 }
 
-const DAY_MS = 86_400_000;
 /** Daily aggregates cover at most this many days (as the timeseries caps its buckets). */
 const MAX_DAYS = 5000;
 /** Raw-event exports running at once; each holds a pooled DuckDB connection and the read lock. */

@@ -19,6 +19,7 @@ import {
 import { tracePlans } from '../../query/trace.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
+import { DAY_MS } from '../../utc-days.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, notFound } from '../errors.js';
 
@@ -35,7 +36,7 @@ export interface StatsRouteDeps {
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 type Unit = (typeof INTERVALS)[number];
 const MAX_BUCKETS = 5000;
-const BUCKET_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 } as const;
+const BUCKET_MS = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS } as const;
 
 export const siteParam = (q: Query): string => siteIdParam(q.site_id);
 

@@ -5,6 +5,7 @@
  * after the last period with data are not observable yet: null, not 0.
  */
 import type { QueryRunner } from '../../storage/storage.js';
+import { DAY_MS } from '../../utc-days.js';
 import { scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
 import { raw, render, sql } from '../sql.js';
@@ -35,7 +36,7 @@ export interface RetentionAnswer {
 const addPeriods = (d: Date, unit: RetentionInterval, k: number) =>
   unit === 'month'
     ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k, 1))
-    : new Date(d.getTime() + k * (unit === 'week' ? 7 : 1) * 86_400_000);
+    : new Date(d.getTime() + k * (unit === 'week' ? 7 : 1) * DAY_MS);
 
 export async function retention(
   q: QueryRunner,

@@ -1,12 +1,12 @@
 /** POST /api/v2/query, step 2 of 3: a validated request (request.ts) → builder queries. */
 import { invalidInput } from '../../errors.js';
+import { DAY_MS } from '../../utc-days.js';
 import type { Metric, StatsQuery } from '../builder.js';
 import { type Dimension, dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
 import type { Period } from '../period.js';
 import { isTime, MAX_TIME_LABELS, type OrderEntry, type Unit, type V2Plan, type V2Request } from './request.js';
 
-const DAY_MS = 86_400_000;
 const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
 
 /** Plausible's choice for the `time` dimension, by the length of the (inclusive) range. */
