@@ -17,8 +17,8 @@ const COUNTS =
 
 export const derivedTables: DerivedTables = {
   // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
-  // rollup holds the day's longest pause inside a visit.
-  format: 3,
+  // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
+  format: 4,
 
   visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
 

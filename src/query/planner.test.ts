@@ -77,16 +77,26 @@ describe('planQuery', () => {
     const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
     for (const d of [[], ['time:day'], ['time:week'], ['time:month'], ['visit:country']]) {
       const plan = planQuery(query({ filters, dimensions: dims(...d) }), DERIVED);
-      expect([d.join(','), plan.kind === 'rollup' && plan.set.key, plan.kind === 'rollup' && plan.value]).toEqual([
+      expect([d.join(','), plan.kind === 'rollup' && plan.set.key, plan.kind === 'rollup' && plan.pick]).toEqual([
         d.join(','),
         'visit:country',
-        'US',
+        { column: 0, value: 'US', totals: 'visit:country' },
       ]);
     }
+    // Another overview attribute's breakdown: the pair's rows, the filter's value in its column.
+    const sources = planQuery(query({ filters, dimensions: dims('visit:source') }), DERIVED);
+    expect(sources).toMatchObject({
+      kind: 'rollup',
+      set: { key: 'visit:source,visit:country' },
+      pick: { column: 1, value: 'US', totals: 'visit:country' },
+      columns: [0],
+    });
+    const browsers = planQuery(query({ filters, dimensions: dims('visit:browser') }), DERIVED);
+    expect(browsers).toMatchObject({ set: { key: 'visit:country,visit:browser' }, pick: { column: 0 }, columns: [1] });
     // Hours, other breakdowns, several values, other operators, an event attribute: not from rollups.
     for (const [f, d] of [
       ['[["is","visit:country",["US"]]]', ['time:hour']],
-      ['[["is","visit:country",["US"]]]', ['visit:source']],
+      ['[["is","visit:country",["US"]]]', ['visit:os']],
       ['[["is","visit:country",["US","DE"]]]', []],
       ['[["is_not","visit:country",["US"]]]', []],
       ['[["contains","visit:country",["U"]]]', []],
@@ -100,7 +110,7 @@ describe('planQuery', () => {
 
   it('answers filtered queries that need visits from the visits table', () => {
     const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
-    expect(planQuery(query({ filters, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
+    expect(planQuery(query({ filters, dimensions: dims('visit:device') }), DERIVED).kind).toBe('visits');
     expect(planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED).kind).toBe('visits');
     const pageFilter = parseFiltersParam('[["is","event:page",["/"]]]');
     expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');

@@ -13,7 +13,7 @@ import { DAY_MS, dayStart, wholeDayIn } from '../utc-days.js';
 import type { StatsQuery, TimeRange } from './builder.js';
 import { filterDimensions } from './filters.js';
 import { VISIT_METRICS } from './metrics.js';
-import { type RollupSet, rollupSetFor } from './rollup-sets.js';
+import { type RollupSet, rollupSetFor, setOfDimensions } from './rollup-sets.js';
 
 /** Whole days read from derived tables, and the rest of the period (merged, in order). */
 export interface Split {
@@ -21,11 +21,16 @@ export interface Split {
   scan: TimeRange[];
 }
 
-/** The rollup rows a query is a sum of: a set, and with a one-value filter on its attribute, that value's rows only. */
+/** The rollup rows a query is a sum of: a set, and with a one-value filter on one of its attributes, that value's rows only. */
 export interface RollupPick {
   set: RollupSet;
-  /** Only the rows of this value of the set's one dimension (`v0`). */
-  value?: string;
+  /**
+   * Only the rows whose value column `column` (0: `v0`, 1: `v1`) holds `value`; the visitor
+   * total (percentages) is that value's row of `totals`, the set of the filtered attribute alone.
+   */
+  pick?: { column: number; value: string; totals: string };
+  /** The value column of each query dimension (default: the i-th dimension reads `v<i>`). */
+  columns?: readonly number[];
 }
 
 export type Plan =
@@ -41,7 +46,8 @@ export type Plan =
  * filters, or one filter that keeps the visits with one value of a visit attribute that has
  * rollup rows of its own (`["is", "visit:country", ["US"]]`, the filter a click on a
  * breakdown row sets). That value's rows are then the filtered counts of each day, so its
- * totals, its day, week and month buckets and the breakdown by that attribute are their sums.
+ * totals, its day, week and month buckets and the breakdown by that attribute are their sums;
+ * so is the breakdown by another visit attribute that has a rollup set with it.
  */
 export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if ((q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
@@ -54,11 +60,21 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if (q.filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive || f.values.length !== 1)
     return undefined;
   if (f.dim.level !== 'visit' || q.customEventsOnly) return undefined;
+  const value = f.values[0];
+  if (value === undefined) return undefined;
   const byDay = q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour');
-  const byItself = q.dimensions.length === 1 && q.dimensions[0]?.name === f.dim.name;
-  if (!byDay && !byItself) return undefined;
-  const set = rollupSetFor({ dimensions: [f.dim], customEventsOnly: false });
-  return set && f.values[0] !== undefined ? { set, value: f.values[0] } : undefined;
+  const [only] = q.dimensions;
+  const own = rollupSetFor({ dimensions: [f.dim], customEventsOnly: false });
+  if (!own) return undefined;
+  if (byDay || (q.dimensions.length === 1 && only?.name === f.dim.name)) {
+    return { set: own, pick: { column: 0, value, totals: own.key } };
+  }
+  // Another visit attribute's breakdown: the rows of a set of both (rollup-sets.ts, OVERVIEW_PAIRS).
+  if (q.dimensions.length !== 1 || only?.level !== 'visit') return undefined;
+  const set = setOfDimensions([f.dim.name, only.name]);
+  if (!set) return undefined;
+  const column = (name: string) => set.dimensions.findIndex((d) => d.name === name);
+  return { set, pick: { column: column(f.dim.name), value, totals: own.key }, columns: [column(only.name)] };
 }
 
 /**

@@ -24,15 +24,17 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   // A stored row's group: its values, or its bucket truncated to the query's unit.
   const groupCols = q.dimensions.map((d, i) =>
-    fragment(`${d.unit ? dialect.truncate(d.unit, 'bucket') : `v${i}`} AS ${aliases[i]}`),
+    fragment(`${d.unit ? dialect.truncate(d.unit, 'bucket') : `v${plan.columns?.[i] ?? i}`} AS ${aliases[i]}`),
   );
   const lead = (cols: readonly Sql[]) => (cols.length > 0 ? sql`${join(cols, ', ')}, ` : sql``);
   // The stored rows are read once, for both the query's groups and the totals behind percentages.
   // With a one-value filter (planner.ts, RollupPick) only that value's rows count, totals included.
-  const picked = plan.value === undefined ? sql`` : sql` AND v0 = ${plan.value}`;
+  const valueIs = (column: number) => sql` AND ${raw(`v${column === 1 ? 1 : 0}`)} = ${plan.pick?.value ?? null}`;
+  const picked = plan.pick ? valueIs(plan.pick.column) : sql``;
   const storedGroups = sql`SELECT ${lead(groupCols)}visitors, pageviews, events, visits, bounces, duration_ms
     FROM stored WHERE dim = ${plan.set.key}${picked}`;
-  const totalRows = plan.value === undefined ? sql`dim = ''` : sql`dim = ${plan.set.key}${picked}`;
+  // A visitor can be in several groups of a pair set: the total is the value's own row.
+  const totalRows = plan.pick ? sql`dim = ${plan.pick.totals}${valueIs(0)}` : sql`dim = ''`;
   const scanned = (query: StatsQuery) =>
     plan.scan.length > 0
       ? sql` UNION ALL BY NAME SELECT * FROM (${buildCounts({ events }, { ...query, ranges: plan.scan })})`
@@ -42,7 +44,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const dimsOut = fragment(aliases.map((a) => `${a}, `).join(''));
   const parts = [
     sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND day IN (${days})
-        AND dim IN (${plan.set.key}, ''))`,
+        AND dim IN (${plan.set.key}, ${plan.pick?.totals ?? ''}, ''))`,
     sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,

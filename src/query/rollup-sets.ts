@@ -15,6 +15,17 @@ export interface RollupSet {
 }
 
 const dims = (names: readonly string[]) => names.map((n) => dimension(n) as Dimension);
+
+/**
+ * Pairs of the visit attributes of the overview's first tabs (Sources, Locations, Devices):
+ * with one of them filtered to one value — a click on one of their rows — the other two
+ * panels are sums of these rows. A day holds at most |sources| × |countries| rows of a pair.
+ */
+const OVERVIEW_PAIRS = [
+  ['visit:source', 'visit:country'],
+  ['visit:source', 'visit:browser'],
+  ['visit:country', 'visit:browser'],
+] as const;
 const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
 
 const SETS: RollupSet[] = (() => {
@@ -26,8 +37,22 @@ const SETS: RollupSet[] = (() => {
   for (const [name, names] of Object.entries(BREAKDOWNS)) add(names, name === 'events');
   add(['event:name']);
   add(['event:goal'], true);
+  for (const pair of OVERVIEW_PAIRS) add(pair);
   return [...out.values()];
 })();
+
+/** The rollup set of exactly these dimensions, in any order (a one-value filter picks one of them, planner.ts). */
+export function setOfDimensions(names: readonly string[]): RollupSet | undefined {
+  const key = [...names].sort().join(',');
+  return SETS.find(
+    (s) =>
+      !s.customEventsOnly &&
+      s.dimensions
+        .map((d) => d.name)
+        .sort()
+        .join(',') === key,
+  );
+}
 
 export const ROLLUP_SETS: readonly RollupSet[] = SETS;
 
