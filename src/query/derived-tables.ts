@@ -18,7 +18,8 @@ const COUNTS =
 export const derivedTables: DerivedTables = {
   // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
   // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
-  format: 4,
+  // 5: and of each with the goals.
+  format: 5,
 
   visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
 

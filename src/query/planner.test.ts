@@ -91,6 +91,10 @@ describe('planQuery', () => {
       pick: { column: 1, value: 'US', totals: 'visit:country' },
       columns: [0],
     });
+    const goals = planQuery(query({ filters, dimensions: dims('event:name'), customEventsOnly: true }), DERIVED);
+    expect(goals).toMatchObject({ set: { key: 'visit:country,event:name#custom' }, pick: { column: 0 }, columns: [1] });
+    // All events by name (not only custom ones) have no pair.
+    expect(planQuery(query({ filters, dimensions: dims('event:name') }), DERIVED).kind).toBe('visits');
     const browsers = planQuery(query({ filters, dimensions: dims('visit:browser') }), DERIVED);
     expect(browsers).toMatchObject({ set: { key: 'visit:country,visit:browser' }, pick: { column: 0 }, columns: [1] });
     // Hours, other breakdowns, several values, other operators, an event attribute: not from rollups.

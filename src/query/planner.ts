@@ -47,7 +47,7 @@ export type Plan =
  * rollup rows of its own (`["is", "visit:country", ["US"]]`, the filter a click on a
  * breakdown row sets). That value's rows are then the filtered counts of each day, so its
  * totals, its day, week and month buckets and the breakdown by that attribute are their sums;
- * so is the breakdown by another visit attribute that has a rollup set with it.
+ * so is the breakdown by another attribute (or the goals) that has a rollup set with it.
  */
 export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if ((q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
@@ -59,19 +59,19 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   const [f] = q.filters;
   if (q.filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive || f.values.length !== 1)
     return undefined;
-  if (f.dim.level !== 'visit' || q.customEventsOnly) return undefined;
+  if (f.dim.level !== 'visit') return undefined;
   const value = f.values[0];
   if (value === undefined) return undefined;
   const byDay = q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour');
   const [only] = q.dimensions;
   const own = rollupSetFor({ dimensions: [f.dim], customEventsOnly: false });
   if (!own) return undefined;
-  if (byDay || (q.dimensions.length === 1 && only?.name === f.dim.name)) {
+  if (!q.customEventsOnly && (byDay || (q.dimensions.length === 1 && only?.name === f.dim.name))) {
     return { set: own, pick: { column: 0, value, totals: own.key } };
   }
-  // Another visit attribute's breakdown: the rows of a set of both (rollup-sets.ts, OVERVIEW_PAIRS).
-  if (q.dimensions.length !== 1 || only?.level !== 'visit') return undefined;
-  const set = setOfDimensions([f.dim.name, only.name]);
+  // Another breakdown (an attribute, the goals): the rows of a set of both (rollup-sets.ts, OVERVIEW_PAIRS).
+  if (q.dimensions.length !== 1 || !only) return undefined;
+  const set = setOfDimensions([f.dim.name, only.name], !!q.customEventsOnly);
   if (!set) return undefined;
   const column = (name: string) => set.dimensions.findIndex((d) => d.name === name);
   return { set, pick: { column: column(f.dim.name), value, totals: own.key }, columns: [column(only.name)] };

@@ -17,14 +17,20 @@ export interface RollupSet {
 const dims = (names: readonly string[]) => names.map((n) => dimension(n) as Dimension);
 
 /**
- * Pairs of the visit attributes of the overview's first tabs (Sources, Locations, Devices):
- * with one of them filtered to one value — a click on one of their rows — the other two
- * panels are sums of these rows. A day holds at most |sources| × |countries| rows of a pair.
+ * Pairs of the visit attributes of the overview's first tabs (Sources, Locations, Devices),
+ * and of each with the goals: with one of them filtered to one value — a click on one of
+ * their rows — the other two panels and the goals are sums of these rows. A day holds at
+ * most |sources| × |countries| rows of a pair.
  */
 const OVERVIEW_PAIRS = [
   ['visit:source', 'visit:country'],
   ['visit:source', 'visit:browser'],
   ['visit:country', 'visit:browser'],
+] as const;
+const OVERVIEW_GOAL_PAIRS = [
+  ['visit:source', 'event:name'],
+  ['visit:country', 'event:name'],
+  ['visit:browser', 'event:name'],
 ] as const;
 const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
 
@@ -38,20 +44,19 @@ const SETS: RollupSet[] = (() => {
   add(['event:name']);
   add(['event:goal'], true);
   for (const pair of OVERVIEW_PAIRS) add(pair);
+  for (const pair of OVERVIEW_GOAL_PAIRS) add(pair, true);
   return [...out.values()];
 })();
 
 /** The rollup set of exactly these dimensions, in any order (a one-value filter picks one of them, planner.ts). */
-export function setOfDimensions(names: readonly string[]): RollupSet | undefined {
+export function setOfDimensions(names: readonly string[], customEventsOnly: boolean): RollupSet | undefined {
   const key = [...names].sort().join(',');
-  return SETS.find(
-    (s) =>
-      !s.customEventsOnly &&
-      s.dimensions
-        .map((d) => d.name)
-        .sort()
-        .join(',') === key,
-  );
+  const namesOf = (set: RollupSet) =>
+    set.dimensions
+      .map((d) => d.name)
+      .sort()
+      .join(',');
+  return SETS.find((set) => set.customEventsOnly === customEventsOnly && namesOf(set) === key);
 }
 
 export const ROLLUP_SETS: readonly RollupSet[] = SETS;
