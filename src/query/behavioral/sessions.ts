@@ -5,7 +5,7 @@
  *
  * Two plans give the same answer. Scanning cuts the events themselves, in whole seconds,
  * so any gap and any filter gives the spec's answer. Without filters, the stored visits
- * do the same job with a third of the rows (docs/BEHAVIORAL.md §8, "Sessions from visits"):
+ * do the same job with a third of the rows (docs/BEHAVIORAL.md §2, "Sessions from visits"):
  * a visit is a run of one identity's events, so when no pause inside any visit is longer
  * than `gap`, a session is a chain of the identity's visits whose pauses between them are
  * not longer than `gap` either.
