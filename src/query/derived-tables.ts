@@ -8,8 +8,9 @@ import type { DerivedTables } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
-import { keyCounts, PROPERTY_KEYS_SET } from './property-keys.js';
-import { ROLLUP_SETS } from './rollup-sets.js';
+import { dimension } from './dimensions.js';
+import { keyCounts, keyCountsByVisit, PROPERTY_KEYS_SET, propertyKeysSetOf } from './property-keys.js';
+import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS } from './rollup-sets.js';
 import { raw, render, sql } from './sql.js';
 
 const COUNTS =
@@ -18,8 +19,8 @@ const COUNTS =
 export const derivedTables: DerivedTables = {
   // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
   // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
-  // 5: and of each with the goals.
-  format: 5,
+  // 5: and of each with the goals. 6: and the property keys per value of each.
+  format: 6,
 
   visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
 
@@ -47,11 +48,19 @@ export const derivedTables: DerivedTables = {
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
         0::BIGINT AS bounces, 0::BIGINT AS duration_ms
       FROM (${raw(keyCounts(`${events} e`))})`;
+    // The same per value of each overview attribute, among that value's visits (the day's visit rows).
+    const keysBy = OVERVIEW_ATTRIBUTES.map((name) => {
+      const column = `v_${dimension(name)?.visitColumn?.alias ?? ''}`;
+      return sql`SELECT ${propertyKeysSetOf(name)} AS dim, ${day}::DATE::TIMESTAMP AS bucket, value::VARCHAR AS v0, key AS v1,
+          0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
+          0::BIGINT AS bounces, 0::BIGINT AS duration_ms
+        FROM (${raw(keyCountsByVisit(`${events} e`, visits, column))})`;
+    });
     // What the sessions endpoint needs to know before it chains stored visits (sessions.ts).
     const gap = sql`SELECT ${VISIT_GAP_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, NULL::VARCHAR AS v0, NULL::VARCHAR AS v1,
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
         0::BIGINT AS bounces, gap::BIGINT AS duration_ms
       FROM (${raw(longestVisitGapMs(events))})`;
-    return [...parts, keys, gap].map((p) => render(p));
+    return [...parts, keys, ...keysBy, gap].map((p) => render(p));
   },
 };

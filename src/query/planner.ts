@@ -11,7 +11,8 @@
 
 import { DAY_MS, dayStart, wholeDayIn } from '../utc-days.js';
 import type { StatsQuery, TimeRange } from './builder.js';
-import { filterDimensions } from './filters.js';
+import type { Dimension } from './dimensions.js';
+import { type Filter, filterDimensions } from './filters.js';
 import { VISIT_METRICS } from './metrics.js';
 import { type RollupSet, rollupSetFor, setOfDimensions } from './rollup-sets.js';
 
@@ -40,6 +41,14 @@ export type Plan =
   /** Events as usual, but each visit's row from the visits table instead of grouping its events. */
   | ({ kind: 'visits' } & Split);
 
+/** The filter list's one `is` filter with one value on a visit attribute (case-sensitive), if that is all it is. */
+export function oneValueFilter(filters: readonly Filter[]): { dim: Dimension; value: string } | undefined {
+  const [f] = filters;
+  if (filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive) return undefined;
+  const [value] = f.values;
+  return f.values.length === 1 && value !== undefined && f.dim.level === 'visit' ? { dim: f.dim, value } : undefined;
+}
+
 /**
  * The rollup rows a query could use, or undefined: a period of its own (not realtime), time
  * buckets only on UTC sites (a zone's local hours and days are not UTC ones), and either no
@@ -56,25 +65,22 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
     const set = rollupSetFor(q);
     return set && { set };
   }
-  const [f] = q.filters;
-  if (q.filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive || f.values.length !== 1)
-    return undefined;
-  if (f.dim.level !== 'visit') return undefined;
-  const value = f.values[0];
-  if (value === undefined) return undefined;
+  const one = oneValueFilter(q.filters);
+  if (!one) return undefined;
+  const { dim, value } = one;
   const byDay = q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour');
   const [only] = q.dimensions;
-  const own = rollupSetFor({ dimensions: [f.dim], customEventsOnly: false });
+  const own = rollupSetFor({ dimensions: [dim], customEventsOnly: false });
   if (!own) return undefined;
-  if (!q.customEventsOnly && (byDay || (q.dimensions.length === 1 && only?.name === f.dim.name))) {
+  if (!q.customEventsOnly && (byDay || (q.dimensions.length === 1 && only?.name === dim.name))) {
     return { set: own, pick: { column: 0, value, totals: own.key } };
   }
   // Another breakdown (an attribute, the goals): the rows of a set of both (rollup-sets.ts, OVERVIEW_PAIRS).
   if (q.dimensions.length !== 1 || !only) return undefined;
-  const set = setOfDimensions([f.dim.name, only.name], !!q.customEventsOnly);
+  const set = setOfDimensions([dim.name, only.name], !!q.customEventsOnly);
   if (!set) return undefined;
   const column = (name: string) => set.dimensions.findIndex((d) => d.name === name);
-  return { set, pick: { column: column(f.dim.name), value, totals: own.key }, columns: [column(only.name)] };
+  return { set, pick: { column: column(dim.name), value, totals: own.key }, columns: [column(only.name)] };
 }
 
 /**

@@ -6,8 +6,9 @@
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { type Sources, scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
-import { splitPeriod } from './planner.js';
+import { oneValueFilter, splitPeriod } from './planner.js';
 import { dayList } from './rollup-query.js';
+import { OVERVIEW_ATTRIBUTES } from './rollup-sets.js';
 import { checkPatterns } from './run.js';
 import { fragment, join, raw, render, type Sql, sql } from './sql.js';
 import type { Scope } from './stats.js';
@@ -28,10 +29,20 @@ export const PROPERTY_KEYS_SET = 'props:keys';
 export const keyCounts = (scoped: string) =>
   `SELECT key, count(*) AS events FROM (SELECT unnest(json_keys(props)) AS key FROM ${scoped} WHERE props IS NOT NULL) GROUP BY key`;
 
+/** The rollup rows of a day's key counts among the visits with each value (`v0`) of an overview attribute. */
+export const propertyKeysSetOf = (attribute: string) => `${PROPERTY_KEYS_SET}@${attribute}`;
+
+/** `value, key, events`: `keyCounts` per value of the visit column `column` of `visits` (joined on the visit). */
+export const keyCountsByVisit = (events: string, visits: string, column: string) =>
+  `SELECT v.${column} AS value, key, count(*) AS events
+   FROM (SELECT session_id, unnest(json_keys(props)) AS key FROM ${events} WHERE props IS NOT NULL) k
+   JOIN ${visits} v USING (session_id) GROUP BY ALL`;
+
 /**
  * Keys ordered by events (desc), then key (bytewise); at most `limit`. Without filters, the
- * whole UTC days with a current rollup are summed from it and only the rest is scanned;
- * with filters, visits come from the visits table of those days.
+ * whole UTC days with a current rollup are summed from it and only the rest is scanned; so
+ * with one value of an overview attribute (rollup-sets.ts) from that value's rows; with
+ * other filters, visits come from the visits table of those days.
  */
 export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERTY_KEYS_MAX): Promise<PropertyKey[]> {
   await checkPatterns(q, filterPatterns(scope.filters)); // a bad regular expression is a 400
@@ -39,6 +50,7 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
   const run = async (view?: DerivedView) => {
     const split = view && scope.period.name !== 'realtime' ? splitPeriod(scope, view.days) : null;
     const derived = view && split && split.days.length > 0 ? { view, split } : null;
+    const one = oneValueFilter(scope.filters);
     const scanned = (source: string | Sources, ranges?: readonly TimeRange[]) =>
       sql`WITH ${join([...scopedEvents(source, { ...scope, ranges }), sql`c AS (${fragment(keyCounts('scoped'))})`], ',\n')}
           SELECT * FROM c`;
@@ -51,6 +63,14 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
       const { days, scan } = derived.split;
       counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days))}
         WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${dayList(days)})
+        ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
+      notePlan('rollup');
+    } else if (one && OVERVIEW_ATTRIBUTES.includes(one.dim.name)) {
+      // One value of an overview attribute: that value's key counts from the rollups, the rest scanned.
+      const { days, scan } = derived.split;
+      counts = sql`SELECT v1 AS key, events FROM ${raw(await derived.view.rollups(days))}
+        WHERE site_id = ${scope.siteId} AND dim = ${propertyKeysSetOf(one.dim.name)} AND v0 = ${one.value}
+          AND day IN (${dayList(days)})
         ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
     } else {

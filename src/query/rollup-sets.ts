@@ -17,21 +17,15 @@ export interface RollupSet {
 const dims = (names: readonly string[]) => names.map((n) => dimension(n) as Dimension);
 
 /**
- * Pairs of the visit attributes of the overview's first tabs (Sources, Locations, Devices),
- * and of each with the goals: with one of them filtered to one value — a click on one of
- * their rows — the other two panels and the goals are sums of these rows. A day holds at
- * most |sources| × |countries| rows of a pair.
+ * The visit attributes of the overview's first tabs (Sources, Locations, Devices). With one of
+ * them filtered to one value — a click on one of their rows — the other two panels, the goals
+ * and the property keys are sums of stored rows: a set for each pair, each with the goals
+ * (and property-keys.ts's per-value key counts). A day holds at most |sources| × |countries|
+ * rows of a pair.
  */
-const OVERVIEW_PAIRS = [
-  ['visit:source', 'visit:country'],
-  ['visit:source', 'visit:browser'],
-  ['visit:country', 'visit:browser'],
-] as const;
-const OVERVIEW_GOAL_PAIRS = [
-  ['visit:source', 'event:name'],
-  ['visit:country', 'event:name'],
-  ['visit:browser', 'event:name'],
-] as const;
+export const OVERVIEW_ATTRIBUTES: readonly string[] = ['visit:source', 'visit:country', 'visit:browser'];
+const OVERVIEW_PAIRS = OVERVIEW_ATTRIBUTES.flatMap((a, i) => OVERVIEW_ATTRIBUTES.slice(i + 1).map((b) => [a, b]));
+const OVERVIEW_GOAL_PAIRS = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:name']);
 const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
 
 const SETS: RollupSet[] = (() => {
