@@ -12,12 +12,12 @@
  */
 
 import type { DerivedView, QueryRunner } from '../../storage/storage.js';
-import { scopedEvents, type TimeRange } from '../builder.js';
+import { scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
 import { rounded } from '../metrics.js';
 import { splitPeriod } from '../planner.js';
 import { dayList } from '../rollup-query.js';
-import { fragment, raw, render, type Sql, sql } from '../sql.js';
+import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
@@ -49,7 +49,7 @@ interface Totals {
 export async function sessionStats(q: QueryRunner, scope: Scope, gapSecs: number): Promise<SessionStats> {
   const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
   const run = async (view?: DerivedView): Promise<Totals> => {
-    const fromVisits = view ? await visitsPlan(q, view, scope, gapSecs) : null;
+    const fromVisits = view ? await visitsPlan(q, view, events, scope, gapSecs) : null;
     if (fromVisits) {
       const totals = await totalsOf(q, fromVisits);
       // A stored visit that overlaps another of its identity (never written by this
@@ -60,7 +60,7 @@ export async function sessionStats(q: QueryRunner, scope: Scope, gapSecs: number
       }
     }
     notePlan('events');
-    return totalsOf(q, scanned(events, scope, gapSecs));
+    return totalsOf(q, chained(scopedEvents(events, scope), EVENT_RUNS, gapSecs));
   };
   const t =
     q.derived && scope.filters.length === 0 && scope.period.name !== 'realtime'
@@ -88,32 +88,45 @@ async function totalsOf(q: QueryRunner, statement: Sql): Promise<Totals & { over
   };
 }
 
-/** Whole seconds of the stored UTC timestamp. */
-const seconds = (expr: string) => dialect.epochSeconds(expr);
+/** Whole seconds of a stored UTC timestamp. */
+const seconds = (expr: string) => raw(dialect.epochSeconds(expr));
 
-/** The identity's events in scope, cut at every pause longer than `gap`. */
-function scanned(events: string, scope: Scope, gapSecs: number): Sql {
+/**
+ * Runs of one identity's events — `ident, t0, t1` (first and last second), `n` events, `pv`
+ * page views — with no pause inside longer than the gap. Every event in scope is a run of
+ * itself.
+ */
+const EVENT_RUNS = sql`SELECT ${raw(IDENTITY)} AS ident, ${seconds('timestamp')} AS t0, ${seconds('timestamp')} AS t1,
+    1 AS n, (event_name = 'pageview')::INT AS pv FROM scoped`;
+
+/**
+ * The sessions of `runs` (after the CTEs `ctes`): in one ordered pass per identity, each run's
+ * pauses to the previous and next run; a run starts a session when it is the identity's first
+ * or follows a pause longer than `gap`, and a session is one event when that run is a single
+ * event and the next run starts another. Durations add the runs' own spans and the pauses
+ * inside sessions, so the sessions need no grouping. `overlaps` counts runs that begin before
+ * the previous one ended (then the runs were not runs).
+ */
+function chained(ctes: readonly Sql[], runs: Sql, gapSecs: number): Sql {
   return sql`WITH ${joinCtes([
-    ...scopedEvents(events, scope),
-    sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(seconds('timestamp'))} AS t, event_name = 'pageview' AS pv FROM scoped)`,
-    // Each row's gaps to the identity's previous and next rows, in one ordered pass.
-    sql`g AS (SELECT t - lag(t) OVER o AS since, lead(t) OVER o - t AS until, pv FROM r WINDOW o AS (PARTITION BY ident ORDER BY t))`,
-    // A row starts a session when it is the identity's first or follows a gap longer than
-    // `gap`; a session is one event when the row after its first starts another. Its
-    // duration is the sum of the gaps inside it, so the sessions need no grouping.
-    sql`b AS (SELECT since IS NULL OR since > ${gapSecs} AS starts, until IS NULL OR until > ${gapSecs} AS ends, since, pv FROM g)`,
+    ...ctes,
+    sql`runs AS (${runs})`,
+    sql`g AS (SELECT t0 - lag(t1) OVER o AS since, lead(t0) OVER o - t1 AS until, t1 - t0 AS inside, n, pv
+        FROM runs WINDOW o AS (PARTITION BY ident ORDER BY t0, t1))`,
+    sql`b AS (SELECT since IS NULL OR since > ${gapSecs} AS starts, until IS NULL OR until > ${gapSecs} AS ends, * FROM g)`,
   ])}
-  SELECT count(*) FILTER (WHERE starts) AS sessions, coalesce(sum(since) FILTER (WHERE NOT starts), 0) AS seconds,
-         count(*) FILTER (WHERE pv) AS pageviews, count(*) FILTER (WHERE starts AND ends) AS bounces, 0 AS overlaps FROM b`;
+  SELECT count(*) FILTER (WHERE starts) AS sessions,
+         coalesce(sum(inside), 0) + coalesce(sum(since) FILTER (WHERE NOT starts), 0) AS seconds,
+         coalesce(sum(pv), 0) AS pageviews, count(*) FILTER (WHERE starts AND ends AND n = 1) AS bounces,
+         count(*) FILTER (WHERE since < 0) AS overlaps FROM b`;
 }
 
 /**
- * The statement over runs of events — the whole UTC days' stored visits, plus the rest of
- * the period scanned and cut at pauses longer than `gap` — or null when the stored visits
- * may hold a longer pause (a smaller `gap` than the visit timeout they were cut with) and
- * would have to be split.
+ * The statement over runs — the whole UTC days' stored visits, plus the events of the rest
+ * of the period — or null when the stored visits may hold a longer pause than `gap` (a
+ * smaller `gap` than the visit timeout they were cut with) and would have to be split.
  */
-async function visitsPlan(q: QueryRunner, view: DerivedView, scope: Scope, gapSecs: number): Promise<Sql | null> {
+async function visitsPlan(q: QueryRunner, view: DerivedView, events: string, scope: Scope, gapSecs: number): Promise<Sql | null> {
   const { days, scan } = splitPeriod(scope, view.days);
   if (days.length === 0) return null;
   const rollups = await view.rollups(days);
@@ -124,35 +137,9 @@ async function visitsPlan(q: QueryRunner, view: DerivedView, scope: Scope, gapSe
   const [row] = await q.all<{ gap: unknown }>(text, params);
   // A pause of m ms spans at most ceil(m / 1000) whole seconds.
   if (Math.ceil(Number(row?.gap ?? 0) / 1000) > gapSecs) return null;
-  const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
-  return runsStatement(view.visits(days), events, scope, scan, gapSecs);
-}
-
-function runsStatement(visits: string, events: string, scope: Scope, scan: readonly TimeRange[], gapSecs: number): Sql {
-  const t = (expr: string) => raw(seconds(expr));
   // A stored visit's identity: its signed-in user, else its (single) cookieless visitor.
-  const stored = sql`SELECT coalesce(s_user, s_visitor) AS ident, ${t('s_start')} AS t0,
-      ${t(`s_start + to_milliseconds(s_duration_ms)`)} AS t1, s_events AS n, s_pageviews AS pv FROM ${raw(visits)}`;
-  const rest =
-    scan.length === 0
-      ? []
-      : [
-          ...scopedEvents(events, { ...scope, ranges: scan }),
-          sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${t('timestamp')} AS t, event_name = 'pageview' AS pv FROM scoped)`,
-          sql`cut AS (SELECT *, coalesce(t - lag(t) OVER (PARTITION BY ident ORDER BY t) > ${gapSecs}, true)::INT AS brk FROM r)`,
-          sql`numbered AS (SELECT *, sum(brk) OVER (PARTITION BY ident ORDER BY t ROWS UNBOUNDED PRECEDING) AS run FROM cut)`,
-        ];
-  const scannedRuns = sql` UNION ALL SELECT ident, min(t), max(t), count(*), count(*) FILTER (WHERE pv) FROM numbered GROUP BY ident, run`;
-  return sql`WITH ${joinCtes([
-    ...rest,
-    sql`runs AS (${stored}${scan.length === 0 ? fragment('') : scannedRuns})`,
-    // The pause before and after each run, to the identity's previous and next run.
-    sql`g AS (SELECT t0 - lag(t1) OVER o AS since, lead(t0) OVER o - t1 AS until, t1 - t0 AS inside, n, pv
-        FROM runs WINDOW o AS (PARTITION BY ident ORDER BY t0, t1))`,
-    sql`b AS (SELECT since IS NULL OR since > ${gapSecs} AS starts, until IS NULL OR until > ${gapSecs} AS ends, * FROM g)`,
-  ])}
-  SELECT count(*) FILTER (WHERE starts) AS sessions,
-         sum(inside) + coalesce(sum(since) FILTER (WHERE NOT starts), 0) AS seconds,
-         sum(pv) AS pageviews, count(*) FILTER (WHERE starts AND ends AND n = 1) AS bounces,
-         count(*) FILTER (WHERE since < 0) AS overlaps FROM b`;
+  const stored = sql`SELECT coalesce(s_user, s_visitor) AS ident, ${seconds('s_start')} AS t0,
+      ${seconds('s_start + to_milliseconds(s_duration_ms)')} AS t1, s_events AS n, s_pageviews AS pv FROM ${raw(view.visits(days))}`;
+  if (scan.length === 0) return chained([], stored, gapSecs);
+  return chained(scopedEvents(events, { ...scope, ranges: scan }), sql`${stored} UNION ALL ${EVENT_RUNS}`, gapSecs);
 }
