@@ -10,7 +10,7 @@ import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { dimension } from './dimensions.js';
 import { keyCounts, keyCountsByVisit, PROPERTY_KEYS_SET, propertyKeysSetOf } from './property-keys.js';
-import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS } from './rollup-sets.js';
+import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS, UNCACHED_PREFIX } from './rollup-sets.js';
 import { raw, render, sql } from './sql.js';
 
 const COUNTS =
@@ -19,8 +19,10 @@ const COUNTS =
 export const derivedTables: DerivedTables = {
   // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
   // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
-  // 5: and of each with the goals. 6: and the property keys per value of each.
-  format: 6,
+  // 5: and of each with the goals. 6: and the property keys per value of each. 7: and the
+  // sets of a one-page filter, rows sorted by set and value.
+  format: 7,
+  uncachedPrefix: UNCACHED_PREFIX,
 
   visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
 

@@ -82,6 +82,13 @@ const FIXED: readonly Dimension[] = [
 ];
 
 const BY_NAME = new Map(FIXED.map((d) => [d.name, d]));
+
+/**
+ * `event:page` as a filter reads it: the page of every event, custom events included (the
+ * page breakdown counts page views only). Not an API name: the rollup sets that answer a
+ * one-page filter group by it (rollup-sets.ts).
+ */
+export const PAGE_OF_EVENT: Dimension = event('filter:event:page', 'pathname');
 const PROP_KEY = /^[A-Za-z0-9_.:\- ]{1,300}$/;
 export const PROPS_PREFIX = 'event:props:';
 export const NONE = '(none)';

@@ -7,7 +7,7 @@ import type { StatsQuery } from './builder.js';
 import { type Dimension, dimension } from './dimensions.js';
 import { parseFiltersParam } from './filters.js';
 import type { Period } from './period.js';
-import { planQuery, splitPeriod } from './planner.js';
+import { planQuery, readsFiles, splitPeriod } from './planner.js';
 
 const dims = (...names: string[]) => names.map((n) => dimension(n) as Dimension);
 const period = (from: string, to: string, extra: Partial<Period> = {}): Period => ({
@@ -105,7 +105,40 @@ describe('planQuery', () => {
       ['[["is_not","visit:country",["US"]]]', []],
       ['[["contains","visit:country",["U"]]]', []],
       ['[["is","visit:country",["US"]],["is","visit:source",["Google"]]]', []],
-      ['[["is","event:page",["/"]]]', []],
+      ['[["is","event:hostname",["a.test"]]]', []],
+    ] as const) {
+      const plan = planQuery(query({ filters: parseFiltersParam(f), dimensions: dims(...d) }), DERIVED);
+      expect([f, d.join(','), plan.kind]).toEqual([f, d.join(','), 'visits']);
+    }
+  });
+
+  it("answers a one-page filter from the page's rows: every event on the page, its page views in the pages breakdown", () => {
+    const filters = parseFiltersParam('[["is","event:page",["/pricing"]]]');
+    const every = { column: 0, value: '/pricing', totals: 'filter:event:page' };
+    for (const d of [[], ['time:day'], ['time:month']]) {
+      const plan = planQuery(query({ filters, dimensions: dims(...d) }), DERIVED);
+      expect([d.join(','), plan]).toMatchObject([
+        d.join(','),
+        { kind: 'rollup', set: { key: 'filter:event:page' }, pick: every },
+      ]);
+      expect(plan.kind === 'rollup' && readsFiles(plan)).toBe(true);
+    }
+    // The page's own row of the pages breakdown (page views only); the visitor total of every event on it.
+    const pages = planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED);
+    expect(pages).toMatchObject({ kind: 'rollup', set: { key: 'event:page' }, pick: every });
+    const sources = planQuery(query({ filters, dimensions: dims('visit:source') }), DERIVED);
+    expect(sources).toMatchObject({ set: { key: 'filter:event:page,visit:source' }, pick: every, columns: [1] });
+    const goals = planQuery(query({ filters, dimensions: dims('event:name'), customEventsOnly: true }), DERIVED);
+    expect(goals).toMatchObject({ set: { key: 'filter:event:page,event:name#custom' }, pick: every, columns: [1] });
+    // The unfiltered sets stay in memory.
+    const unfiltered = planQuery(query({ dimensions: dims('event:page') }), DERIVED);
+    expect(unfiltered.kind === 'rollup' && readsFiles(unfiltered)).toBe(false);
+    // Other breakdowns, other operators: from the visits table.
+    for (const [f, d] of [
+      ['[["is","event:page",["/pricing"]]]', ['visit:os']],
+      ['[["is","event:page",["/pricing"]]]', ['visit:entry_page']],
+      ['[["contains","event:page",["/pri"]]]', []],
+      ['[["is","event:page",["/pricing","/"]]]', []],
     ] as const) {
       const plan = planQuery(query({ filters: parseFiltersParam(f), dimensions: dims(...d) }), DERIVED);
       expect([f, d.join(','), plan.kind]).toEqual([f, d.join(','), 'visits']);
@@ -116,7 +149,7 @@ describe('planQuery', () => {
     const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
     expect(planQuery(query({ filters, dimensions: dims('visit:device') }), DERIVED).kind).toBe('visits');
     expect(planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED).kind).toBe('visits');
-    const pageFilter = parseFiltersParam('[["is","event:page",["/"]]]');
+    const pageFilter = parseFiltersParam('[["contains","event:page",["/"]]]');
     expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
   });
 
@@ -129,7 +162,7 @@ describe('planQuery', () => {
     const zoned = period('2026-03-01T11:00:00Z', '2026-03-03T11:00:00Z', { timezone: 'Pacific/Auckland' });
     expect(planQuery(query({ period: zoned, dimensions: dims('time:hour') }), DERIVED).kind).toBe('events');
     // Filtered, and no metric or dimension needs a visit.
-    const pageFilter = parseFiltersParam('[["is","event:page",["/"]]]');
+    const pageFilter = parseFiltersParam('[["contains","event:page",["/"]]]');
     expect(planQuery(query({ filters: pageFilter, metrics: ['visitors', 'events'] }), DERIVED).kind).toBe('events');
     // A custom property breakdown has no rollup set (its "(none)" row does not add up by day).
     expect(planQuery(query({ dimensions: dims('event:props:plan') }), DERIVED).kind).toBe('visits');

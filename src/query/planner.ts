@@ -14,7 +14,7 @@ import type { StatsQuery, TimeRange } from './builder.js';
 import type { Dimension } from './dimensions.js';
 import { type Filter, filterDimensions } from './filters.js';
 import { VISIT_METRICS } from './metrics.js';
-import { type RollupSet, rollupSetFor, setOfDimensions } from './rollup-sets.js';
+import { filterSetOf, type RollupSet, rollupSetFor, setOfDimensions, uncached } from './rollup-sets.js';
 
 /** Whole days read from derived tables, and the rest of the period (merged, in order). */
 export interface Split {
@@ -41,22 +41,28 @@ export type Plan =
   /** Events as usual, but each visit's row from the visits table instead of grouping its events. */
   | ({ kind: 'visits' } & Split);
 
-/** The filter list's one `is` filter with one value on a visit attribute (case-sensitive), if that is all it is. */
+/**
+ * The filter list's one `is` filter with one value (case-sensitive) on a visit attribute or
+ * the page, if that is all it is.
+ */
 export function oneValueFilter(filters: readonly Filter[]): { dim: Dimension; value: string } | undefined {
   const [f] = filters;
   if (filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive) return undefined;
   const [value] = f.values;
-  return f.values.length === 1 && value !== undefined && f.dim.level === 'visit' ? { dim: f.dim, value } : undefined;
+  const kept = f.dim.level === 'visit' || f.dim.name === 'event:page';
+  return f.values.length === 1 && value !== undefined && kept ? { dim: f.dim, value } : undefined;
 }
 
 /**
  * The rollup rows a query could use, or undefined: a period of its own (not realtime), time
  * buckets only on UTC sites (a zone's local hours and days are not UTC ones), and either no
- * filters, or one filter that keeps the visits with one value of a visit attribute that has
- * rollup rows of its own (`["is", "visit:country", ["US"]]`, the filter a click on a
- * breakdown row sets). That value's rows are then the filtered counts of each day, so its
- * totals, its day, week and month buckets and the breakdown by that attribute are their sums;
- * so is the breakdown by another attribute (or the goals) that has a rollup set with it.
+ * filters, or one filter that keeps one value of a dimension with a rollup set of its own
+ * (`["is", "visit:country", ["US"]]`, `["is", "event:page", ["/pricing"]]`: the filter a
+ * click on a breakdown row sets). That value's rows of the filter's set (rollup-sets.ts,
+ * `filterSetOf`) are then the filtered counts of each day, so its totals and its day, week
+ * and month buckets are their sums; so is the breakdown by the filtered dimension itself
+ * (that value's row of the dimension's set) and by another attribute (or the goals) that has
+ * a rollup set with it.
  */
 export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if ((q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
@@ -66,22 +72,28 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
     return set && { set };
   }
   const one = oneValueFilter(q.filters);
-  if (!one) return undefined;
+  const own = one && filterSetOf(one.dim);
+  if (!one || !own) return undefined;
   const { dim, value } = one;
-  const byDay = q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour');
+  const picked = (set: RollupSet, column: number) => ({ set, pick: { column, value, totals: own.key } });
+  if (!q.customEventsOnly && q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour')) return picked(own, 0);
   const [only] = q.dimensions;
-  const own = rollupSetFor({ dimensions: [dim], customEventsOnly: false });
-  if (!own) return undefined;
-  if (!q.customEventsOnly && (byDay || (q.dimensions.length === 1 && only?.name === dim.name))) {
-    return { set: own, pick: { column: 0, value, totals: own.key } };
-  }
-  // Another breakdown (an attribute, the goals): the rows of a set of both (rollup-sets.ts, OVERVIEW_PAIRS).
   if (q.dimensions.length !== 1 || !only) return undefined;
-  const set = setOfDimensions([dim.name, only.name], !!q.customEventsOnly);
+  if (!q.customEventsOnly && only.name === dim.name) {
+    // For a page, its row of the page breakdown's set, which counts page views only.
+    const set = rollupSetFor({ dimensions: [only], customEventsOnly: false });
+    return set && picked(set, 0);
+  }
+  // Another breakdown (an attribute, the goals): the rows of a set of both (rollup-sets.ts).
+  const filtered = own.dimensions[0]?.name ?? '';
+  const set = setOfDimensions([filtered, only.name], !!q.customEventsOnly);
   if (!set) return undefined;
   const column = (name: string) => set.dimensions.findIndex((d) => d.name === name);
-  return { set, pick: { column: column(dim.name), value, totals: own.key }, columns: [column(only.name)] };
+  return { ...picked(set, column(filtered)), columns: [column(only.name)] };
 }
+
+/** Whether a rollup plan reads sets that only the day files hold (rollup-sets.ts, `uncached`). */
+export const readsFiles = (p: RollupPick) => uncached(p.set.key) || (p.pick !== undefined && uncached(p.pick.totals));
 
 /**
  * Whether the visits table can serve the query: it needs visit rows (visit metrics, a visit

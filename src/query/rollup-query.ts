@@ -42,9 +42,14 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const base = { ...q, orderBy: undefined, limit: undefined, offset: undefined };
   const groupBy = aliases.length > 0 ? fragment(` GROUP BY ${aliases.join(', ')}`) : fragment('');
   const dimsOut = fragment(aliases.map((a) => `${a}, `).join(''));
+  // When every row read holds the value in `v0`, the condition says so: in a day file's sorted
+  // rows (rollup-sets.ts, PAGE_SETS) it skips all but the value's row groups.
+  const stored =
+    plan.pick?.column === 0
+      ? sql`dim IN (${plan.set.key}, ${plan.pick.totals}) AND v0 = ${plan.pick.value}`
+      : sql`dim IN (${plan.set.key}, ${plan.pick?.totals ?? ''}, '')`;
   const parts = [
-    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND day IN (${days})
-        AND dim IN (${plan.set.key}, ${plan.pick?.totals ?? ''}, ''))`,
+    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND day IN (${days}) AND ${stored})`,
     sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,

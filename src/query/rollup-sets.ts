@@ -5,7 +5,7 @@
  * hourly chart. Day, week and month buckets are sums of the totals rows.
  */
 import type { StatsQuery } from './builder.js';
-import { BREAKDOWNS, type Dimension, dimension } from './dimensions.js';
+import { BREAKDOWNS, type Dimension, dimension, PAGE_OF_EVENT } from './dimensions.js';
 
 export interface RollupSet {
   key: string;
@@ -14,7 +14,8 @@ export interface RollupSet {
   customEventsOnly: boolean;
 }
 
-const dims = (names: readonly string[]) => names.map((n) => dimension(n) as Dimension);
+const dims = (names: readonly string[]) =>
+  names.map((n) => (n === PAGE_OF_EVENT.name ? PAGE_OF_EVENT : (dimension(n) as Dimension)));
 
 /**
  * The visit attributes of the overview's first tabs (Sources, Locations, Devices). With one of
@@ -26,6 +27,15 @@ const dims = (names: readonly string[]) => names.map((n) => dimension(n) as Dime
 export const OVERVIEW_ATTRIBUTES: readonly string[] = ['visit:source', 'visit:country', 'visit:browser'];
 const OVERVIEW_PAIRS = OVERVIEW_ATTRIBUTES.flatMap((a, i) => OVERVIEW_ATTRIBUTES.slice(i + 1).map((b) => [a, b]));
 const OVERVIEW_GOAL_PAIRS = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:name']);
+/**
+ * With a page filtered to one value (a click on a Top pages row), the same panels from the
+ * page's rows: every event on the page, by itself, by each overview attribute, and its goals.
+ * A day holds up to |pages| × |countries| rows of these, too many to keep in memory: their
+ * keys start with UNCACHED_PREFIX, and queries read them from the day's file, whose rows are
+ * sorted so that one page's rows are a few of its row groups.
+ */
+const PAGE_SETS = [[PAGE_OF_EVENT.name], ...OVERVIEW_ATTRIBUTES.map((a) => [PAGE_OF_EVENT.name, a])];
+export const UNCACHED_PREFIX = 'filter:';
 const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
 
 const SETS: RollupSet[] = (() => {
@@ -39,6 +49,8 @@ const SETS: RollupSet[] = (() => {
   add(['event:goal'], true);
   for (const pair of OVERVIEW_PAIRS) add(pair);
   for (const pair of OVERVIEW_GOAL_PAIRS) add(pair, true);
+  for (const names of PAGE_SETS) add(names);
+  add([PAGE_OF_EVENT.name, 'event:name'], true);
   return [...out.values()];
 })();
 
@@ -54,6 +66,14 @@ export function setOfDimensions(names: readonly string[], customEventsOnly: bool
 }
 
 export const ROLLUP_SETS: readonly RollupSet[] = SETS;
+
+/** The set whose rows of a value are the counts of a one-value filter on `dim` (planner.ts). */
+export function filterSetOf(dim: Dimension): RollupSet | undefined {
+  return rollupSetFor({ dimensions: [dim.name === 'event:page' ? PAGE_OF_EVENT : dim], customEventsOnly: false });
+}
+
+/** Whether a set's rows are read from the day files only (see PAGE_SETS). */
+export const uncached = (key: string) => key.startsWith(UNCACHED_PREFIX);
 
 /** Day, week and month buckets come from the totals rows. */
 const DAY_BUCKETS = new Set(['time:day', 'time:week', 'time:month']);

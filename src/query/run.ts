@@ -8,7 +8,7 @@ import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
-import { type Plan, planQuery, rollupCandidate, visitsCandidate } from './planner.js';
+import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
 import { rollupQuery } from './rollup-query.js';
 import { render, type Sql } from './sql.js';
 import { notePlan } from './trace.js';
@@ -40,7 +40,8 @@ async function statement(
 ): Promise<{ plan: Plan['kind'] | 'pages'; sql: Sql }> {
   const chosen = view ? planQuery(query, view.days) : ({ kind: 'events' } as const);
   if (view && chosen.kind === 'rollup') {
-    return { plan: 'rollup', sql: rollupQuery(events, await view.rollups(chosen.days), query, chosen) };
+    const rollups = await view.rollups(chosen.days, { files: readsFiles(chosen) });
+    return { plan: 'rollup', sql: rollupQuery(events, rollups, query, chosen) };
   }
   if (view && chosen.kind === 'visits') {
     const sql = buildQuery({ events, visits: view.visits(chosen.days), visitsScan: chosen.scan }, query);

@@ -42,8 +42,11 @@ export interface DerivedView {
    * rows of the day still in the hot tier.
    */
   days: ReadonlySet<string>;
-  /** A relation of these days' rollup rows, with `site_id` and `day` columns first. */
-  rollups(days: readonly string[]): Promise<string>;
+  /**
+   * A relation of these days' rollup rows, with `site_id` and `day` columns first: the rows
+   * kept in memory, or with `files`, every row, read from the days' files.
+   */
+  rollups(days: readonly string[], opts?: { files?: boolean }): Promise<string>;
   /** A relation of these days' visit rows (`visitRowSelect` with every visit attribute). */
   visits(days: readonly string[]): string;
 }
@@ -84,6 +87,8 @@ export interface DerivedTables {
    * rollup needs a fraction of the memory of one statement doing all).
    */
   rollup(events: string, visits: string, siteId: string, day: string): { text: string; params: SqlValue[] }[];
+  /** Rollup rows whose `dim` starts with this are never kept in memory (read from the files). */
+  readonly uncachedPrefix: string;
 }
 
 export interface AppendOptions {

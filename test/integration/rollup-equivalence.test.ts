@@ -194,13 +194,15 @@ async function ask(s: RunningServer, key: string, r: ReturnType<typeof requests>
   return { status: res.status, body: await res.text(), plan: res.headers.get('x-mallard-plan') ?? '' };
 }
 
-/** Visit filters (one value: the rollup rows of that value; two: visits), an event filter, and both with an exclusion. */
+/** One page: the rollup rows of that page (planner.ts). */
+const ONE_PAGE = [['is', 'event:page', ['/pricing']]];
+/** Visit filters (one value: the rollup rows of that value; two: visits), one page, and a visit and an event filter. */
 const FILTERS = [
   [['is', 'visit:country', ['US', 'DE']]],
   [['is', 'visit:country', ['US']]],
   [['is', 'visit:source', ['Google']]],
   [['is', 'visit:browser', ['Firefox']]],
-  [['is', 'event:page', ['/pricing']]],
+  ONE_PAGE,
   [
     ['is_not', 'visit:source', ['Google']],
     ['contains', 'event:page', ['blog']],
@@ -209,18 +211,20 @@ const FILTERS = [
 
 /**
  * Asks both servers everything; returns how many of A's statements used rollups, the visits
- * table and the visits' page lists, and how many sessions answers chained stored visits.
+ * table and the visits' page lists, how many sessions answers chained stored visits, and how
+ * many answers filtered to one page came from rollups.
  */
 async function compare(
   pair: Pair,
   days: readonly number[],
   hot = 0,
-): Promise<{ rollup: number; visits: number; pages: number; sessions: number }> {
+): Promise<{ rollup: number; visits: number; pages: number; sessions: number; onePage: number }> {
   await settled(pair, hot);
   let rolled = 0;
   let visits = 0;
   let pages = 0;
   let sessions = 0;
+  let onePage = 0;
   const seen = new Map<string, number>();
   for (const r of requests(days)) {
     const [a, b] = await Promise.all([ask(pair.a, pair.keyA, r), ask(pair.b, pair.keyB, r)]);
@@ -234,17 +238,20 @@ async function compare(
     visits += a.plan.split(',').filter((p) => p === 'visits').length;
     pages += a.plan.split(',').filter((p) => p === 'pages').length;
     if (r.get === 'sessions' && a.plan === 'visits') sessions++;
-    // Every filter matches some data, so the filtered comparisons are not of empty answers.
     const f = r.params?.filters;
+    if (f === JSON.stringify(ONE_PAGE) && a.plan === 'rollup') onePage++;
+    // Every filter matches some data, so the filtered comparisons are not of empty answers.
     if (r.get === 'main' && f)
       seen.set(f, (seen.get(f) ?? 0) + (JSON.parse(a.body) as { unique_visitors: number }).unique_visitors);
   }
   for (const f of FILTERS) expect(seen.get(JSON.stringify(f)), JSON.stringify(f)).toBeGreaterThan(0);
-  return { rollup: rolled, visits, pages, sessions };
+  return { rollup: rolled, visits, pages, sessions, onePage };
 }
 
 /** Sessions answers (of 40) that A must chain from stored visits at each step. */
 const SESSIONS_MIN = 15;
+/** Answers filtered to one page (of 60 that could be) that A must read from rollups at each step. */
+const ONE_PAGE_MIN = 20;
 const SEED = Number(process.env.ROLLUP_SEED ?? 20261204);
 const next = mulberry32(SEED); // the seed replays a failure
 const days = [8, 7, 6, 5, 4, 3, 2, 1].map((n) => today - n * DAY);
@@ -307,6 +314,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
     });
   }, 120_000);
 
@@ -319,6 +327,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
     });
   }, 120_000);
 
@@ -329,6 +338,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
     });
   }, 120_000);
 
@@ -340,6 +350,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 25),
       pages: expect.toSatisfy((n: number) => n > 2),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
     });
   }, 120_000);
 
@@ -352,6 +363,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 25),
       pages: expect.toSatisfy((n: number) => n > 2),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
     });
   }, 120_000);
 });

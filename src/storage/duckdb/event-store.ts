@@ -117,7 +117,7 @@ export class DuckDbEventStore implements EventStore {
       partitions: new PartitionIndex(partitions),
       lock: new RwLock(),
       derivedLock: new RwLock(),
-      rollupCache: new RollupCache(db),
+      rollupCache: new RollupCache(db, opts.derived?.uncachedPrefix ?? ''),
       quarantine,
       deriver: null,
       dataDir: opts.dataDir,

@@ -131,8 +131,10 @@ export class StoreReads {
       const days = await this.derivedDays(siteId, from, to);
       return fn({
         days,
-        rollups: async (ds) => {
-          await this.parts.rollupCache.ensure(this.derivedFiles(siteId, ds, 'rollup'));
+        rollups: async (ds, opts) => {
+          const files = this.derivedFiles(siteId, ds, 'rollup');
+          if (opts?.files) return rollupFilesRelation(files);
+          await this.parts.rollupCache.ensure(files);
           return ROLLUP_CACHE;
         },
         visits: (ds) =>
@@ -168,4 +170,15 @@ export class StoreReads {
       return p && deriver.isCurrent(p) ? [{ siteId, date, id: maxId(p), path: deriver.path(p, kind) }] : [];
     });
   }
+}
+
+/**
+ * The rows of rollup files with the cache's leading columns; each file is one site's day,
+ * named by its path. The planner asks only for days it was told are derived, whose files
+ * the derived lock keeps in place: there is always at least one.
+ */
+function rollupFilesRelation(files: readonly RollupFile[]): string {
+  if (files.length === 0) throw new Error('rollup rows asked for days without derived files');
+  return `(SELECT site_id::VARCHAR AS site_id, date::DATE AS day, * EXCLUDE (site_id, date)
+    FROM read_parquet([${files.map((f) => literal(f.path)).join(', ')}], hive_partitioning = true, hive_types_autocast = false))`;
 }
