@@ -20,8 +20,8 @@ export const derivedTables: DerivedTables = {
   // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
   // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
   // 5: and of each with the goals. 6: and the property keys per value of each. 7: and the
-  // sets of a one-page filter, rows sorted by set and value.
-  format: 7,
+  // sets of a one-page filter, rows sorted by set and value. 8: and each's pages.
+  format: 8,
   uncachedPrefix: UNCACHED_PREFIX,
 
   visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),

@@ -95,6 +95,10 @@ describe('planQuery', () => {
     expect(goals).toMatchObject({ set: { key: 'visit:country,event:name#custom' }, pick: { column: 0 }, columns: [1] });
     // All events by name (not only custom ones) have no pair.
     expect(planQuery(query({ filters, dimensions: dims('event:name') }), DERIVED).kind).toBe('visits');
+    // Top pages: the value's page-view rows by page, read from the day files.
+    const pages = planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED);
+    expect(pages).toMatchObject({ set: { key: 'files:visit:country,event:page' }, pick: { column: 0 }, columns: [1] });
+    expect(pages.kind === 'rollup' && readsFiles(pages)).toBe(true);
     const browsers = planQuery(query({ filters, dimensions: dims('visit:browser') }), DERIVED);
     expect(browsers).toMatchObject({ set: { key: 'visit:country,visit:browser' }, pick: { column: 0 }, columns: [1] });
     // Hours, other breakdowns, several values, other operators, an event attribute: not from rollups.
@@ -114,12 +118,12 @@ describe('planQuery', () => {
 
   it("answers a one-page filter from the page's rows: every event on the page, its page views in the pages breakdown", () => {
     const filters = parseFiltersParam('[["is","event:page",["/pricing"]]]');
-    const every = { column: 0, value: '/pricing', totals: 'filter:event:page' };
+    const every = { column: 0, value: '/pricing', totals: 'files:filter:event:page' };
     for (const d of [[], ['time:day'], ['time:month']]) {
       const plan = planQuery(query({ filters, dimensions: dims(...d) }), DERIVED);
       expect([d.join(','), plan]).toMatchObject([
         d.join(','),
-        { kind: 'rollup', set: { key: 'filter:event:page' }, pick: every },
+        { kind: 'rollup', set: { key: 'files:filter:event:page' }, pick: every },
       ]);
       expect(plan.kind === 'rollup' && readsFiles(plan)).toBe(true);
     }
@@ -127,9 +131,9 @@ describe('planQuery', () => {
     const pages = planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED);
     expect(pages).toMatchObject({ kind: 'rollup', set: { key: 'event:page' }, pick: every });
     const sources = planQuery(query({ filters, dimensions: dims('visit:source') }), DERIVED);
-    expect(sources).toMatchObject({ set: { key: 'filter:event:page,visit:source' }, pick: every, columns: [1] });
+    expect(sources).toMatchObject({ set: { key: 'files:filter:event:page,visit:source' }, pick: every, columns: [1] });
     const goals = planQuery(query({ filters, dimensions: dims('event:name'), customEventsOnly: true }), DERIVED);
-    expect(goals).toMatchObject({ set: { key: 'filter:event:page,event:name#custom' }, pick: every, columns: [1] });
+    expect(goals).toMatchObject({ set: { key: 'files:filter:event:page,event:name#custom' }, pick: every, columns: [1] });
     // The unfiltered sets stay in memory.
     const unfiltered = planQuery(query({ dimensions: dims('event:page') }), DERIVED);
     expect(unfiltered.kind === 'rollup' && readsFiles(unfiltered)).toBe(false);
@@ -148,7 +152,7 @@ describe('planQuery', () => {
   it('answers filtered queries that need visits from the visits table', () => {
     const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
     expect(planQuery(query({ filters, dimensions: dims('visit:device') }), DERIVED).kind).toBe('visits');
-    expect(planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED).kind).toBe('visits');
+    expect(planQuery(query({ filters, dimensions: dims('visit:entry_page') }), DERIVED).kind).toBe('visits');
     const pageFilter = parseFiltersParam('[["contains","event:page",["/"]]]');
     expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
   });

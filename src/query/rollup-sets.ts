@@ -28,20 +28,26 @@ export const OVERVIEW_ATTRIBUTES: readonly string[] = ['visit:source', 'visit:co
 const OVERVIEW_PAIRS = OVERVIEW_ATTRIBUTES.flatMap((a, i) => OVERVIEW_ATTRIBUTES.slice(i + 1).map((b) => [a, b]));
 const OVERVIEW_GOAL_PAIRS = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:name']);
 /**
- * With a page filtered to one value (a click on a Top pages row), the same panels from the
- * page's rows: every event on the page, by itself, by each overview attribute, and its goals.
- * A day holds up to |pages| × |countries| rows of these, too many to keep in memory: their
- * keys start with UNCACHED_PREFIX, and queries read them from the day's file, whose rows are
- * sorted so that one page's rows are a few of its row groups.
+ * Sets with a row per page and value: too many to keep in memory (a day holds up to
+ * |pages| × |countries| rows of one), so their keys start with UNCACHED_PREFIX and queries
+ * read them from the day's file, whose rows are sorted by set and values so that one
+ * value's rows are a few row groups. With a page filtered to one value (a click on a Top
+ * pages row) the overview's panels are sums of the page's rows over every event on it: by
+ * itself, by each overview attribute, and by goal. With an overview attribute filtered to
+ * one value, Top pages is the sum of that value's rows by page (page views, as the pages
+ * breakdown counts); the attribute comes first so that its value sorts the rows.
  */
 const PAGE_SETS = [[PAGE_OF_EVENT.name], ...OVERVIEW_ATTRIBUTES.map((a) => [PAGE_OF_EVENT.name, a])];
-export const UNCACHED_PREFIX = 'filter:';
+const PAGES_BY_ATTRIBUTE = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:page']);
+export const UNCACHED_PREFIX = 'files:';
 const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
 
 const SETS: RollupSet[] = (() => {
   const out = new Map<string, RollupSet>();
-  const add = (names: readonly string[], customEventsOnly = false) =>
-    out.set(keyOf(names, customEventsOnly), { key: keyOf(names, customEventsOnly), dimensions: dims(names), customEventsOnly });
+  const add = (names: readonly string[], customEventsOnly = false, inFiles = false) => {
+    const key = (inFiles ? UNCACHED_PREFIX : '') + keyOf(names, customEventsOnly);
+    out.set(key, { key, dimensions: dims(names), customEventsOnly });
+  };
   add([]);
   add(['time:hour']);
   for (const [name, names] of Object.entries(BREAKDOWNS)) add(names, name === 'events');
@@ -49,8 +55,8 @@ const SETS: RollupSet[] = (() => {
   add(['event:goal'], true);
   for (const pair of OVERVIEW_PAIRS) add(pair);
   for (const pair of OVERVIEW_GOAL_PAIRS) add(pair, true);
-  for (const names of PAGE_SETS) add(names);
-  add([PAGE_OF_EVENT.name, 'event:name'], true);
+  for (const names of [...PAGE_SETS, ...PAGES_BY_ATTRIBUTE]) add(names, false, true);
+  add([PAGE_OF_EVENT.name, 'event:name'], true, true);
   return [...out.values()];
 })();
 
@@ -69,7 +75,7 @@ export const ROLLUP_SETS: readonly RollupSet[] = SETS;
 
 /** The set whose rows of a value are the counts of a one-value filter on `dim` (planner.ts). */
 export function filterSetOf(dim: Dimension): RollupSet | undefined {
-  return rollupSetFor({ dimensions: [dim.name === 'event:page' ? PAGE_OF_EVENT : dim], customEventsOnly: false });
+  return setOfDimensions([dim.name === 'event:page' ? PAGE_OF_EVENT.name : dim.name], false);
 }
 
 /** Whether a set's rows are read from the day files only (see PAGE_SETS). */
