@@ -136,6 +136,10 @@ function requests(
         for (const name of ['pages', 'sources', 'countries', 'browsers', 'entry-pages', 'events']) {
           out.push({ label: `breakdown ${name} ${at} ${f.filters}`, get: `breakdown/${name}`, site, params: f });
         }
+        // The behavioral analyses (over two of the periods): a visit filter reads the visits' attributes from the visits table.
+        for (const [get, extra] of p === periods[0] || p === periods[2] ? BEHAVIORAL : []) {
+          out.push({ label: `${get} ${at} ${f.filters}`, get, site, params: { ...f, ...extra } });
+        }
       }
       out.push({
         label: `breakdown pages limit 3 page 2 ${at}`,
@@ -194,6 +198,14 @@ async function ask(s: RunningServer, key: string, r: ReturnType<typeof requests>
   return { status: res.status, body: await res.text(), plan: res.headers.get('x-mallard-plan') ?? '' };
 }
 
+/** The behavioral endpoints, each with what it needs besides the period and filters. */
+const BEHAVIORAL: readonly [string, Record<string, string>][] = [
+  ['sessions', {}],
+  ['funnel', { steps: 'page:/,page:/pricing,event:signup', window: '3600' }],
+  ['retention', { weeks: '2' }],
+  ['sequences', { steps: 'page:/pricing,event:purchase' }],
+  ['flow', { page: '/', depth: '2' }],
+];
 /** One page: the rollup rows of that page (planner.ts). */
 const ONE_PAGE = [['is', 'event:page', ['/pricing']]];
 /** Visit filters (one value: the rollup rows of that value; two: visits), one page, and a visit and an event filter. */
@@ -212,19 +224,21 @@ const FILTERS = [
 /**
  * Asks both servers everything; returns how many of A's statements used rollups, the visits
  * table and the visits' page lists, how many sessions answers chained stored visits, and how
- * many answers filtered to one page came from rollups.
+ * many answers filtered to one page came from rollups and how many filtered behavioral
+ * answers read the visits table.
  */
 async function compare(
   pair: Pair,
   days: readonly number[],
   hot = 0,
-): Promise<{ rollup: number; visits: number; pages: number; sessions: number; onePage: number }> {
+): Promise<{ rollup: number; visits: number; pages: number; sessions: number; onePage: number; behavioral: number }> {
   await settled(pair, hot);
   let rolled = 0;
   let visits = 0;
   let pages = 0;
   let sessions = 0;
   let onePage = 0;
+  let behavioral = 0;
   const seen = new Map<string, number>();
   for (const r of requests(days)) {
     const [a, b] = await Promise.all([ask(pair.a, pair.keyA, r), ask(pair.b, pair.keyB, r)]);
@@ -237,19 +251,22 @@ async function compare(
     rolled += a.plan.split(',').filter((p) => p === 'rollup').length;
     visits += a.plan.split(',').filter((p) => p === 'visits').length;
     pages += a.plan.split(',').filter((p) => p === 'pages').length;
-    if (r.get === 'sessions' && a.plan === 'visits') sessions++;
+    if (r.get === 'sessions' && !r.params?.filters && a.plan === 'visits') sessions++;
     const f = r.params?.filters;
     if (f === JSON.stringify(ONE_PAGE) && a.plan === 'rollup') onePage++;
+    if (f && BEHAVIORAL.some(([get]) => get === r.get) && a.plan.split(',').includes('visits')) behavioral++;
     // Every filter matches some data, so the filtered comparisons are not of empty answers.
     if (r.get === 'main' && f)
       seen.set(f, (seen.get(f) ?? 0) + (JSON.parse(a.body) as { unique_visitors: number }).unique_visitors);
   }
   for (const f of FILTERS) expect(seen.get(JSON.stringify(f)), JSON.stringify(f)).toBeGreaterThan(0);
-  return { rollup: rolled, visits, pages, sessions, onePage };
+  return { rollup: rolled, visits, pages, sessions, onePage, behavioral };
 }
 
 /** Sessions answers (of 40) that A must chain from stored visits at each step. */
 const SESSIONS_MIN = 15;
+/** Filtered behavioral answers (of 100 with a visit filter) that A must read with the visits table at each step. */
+const BEHAVIORAL_MIN = 30;
 /** Answers filtered to one page (of 60 that could be) that A must read from rollups at each step. */
 const ONE_PAGE_MIN = 20;
 const SEED = Number(process.env.ROLLUP_SEED ?? 20261204);
@@ -315,6 +332,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
+      behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
   }, 120_000);
 
@@ -328,6 +346,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
+      behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
   }, 120_000);
 
@@ -339,6 +358,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
+      behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
   }, 120_000);
 
@@ -351,6 +371,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       pages: expect.toSatisfy((n: number) => n > 2),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
+      behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
   }, 120_000);
 
@@ -364,6 +385,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       pages: expect.toSatisfy((n: number) => n > 2),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
+      behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
   }, 120_000);
 });

@@ -6,8 +6,9 @@
  * every prefix of it is a node of the tree.
  */
 import type { QueryRunner } from '../../storage/storage.js';
-import { scopedEvents } from '../builder.js';
+import { type Sources, scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
+import { withScopeSource } from '../scope-source.js';
 import { raw, render, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
@@ -30,13 +31,17 @@ export interface FlowQuery {
   limit: number;
 }
 
-export async function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
+export function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
+  return withScopeSource(q, scope, (src) => flowFrom(q, src, scope, f));
+}
+
+async function flowFrom(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
   const t = dialect.epochSeconds('timestamp');
   // The neighbours of every page view, read at the identity's first view of the page.
   const shift = f.direction === 'forward' ? 'lead' : 'lag';
   const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
   const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, { reread: true }),
+    ...scopedEvents(src, scope, { reread: true }),
     sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
         WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
     // Read twice: the identities that viewed the page with the second of their first view

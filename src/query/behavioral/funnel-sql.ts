@@ -12,6 +12,7 @@
 import type { QueryRunner } from '../../storage/storage.js';
 import { scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
+import { withScopeSource } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { type Step, stepMask } from './steps.js';
@@ -33,13 +34,16 @@ export async function defaultFunnelCounts(
         WHERE r.t <= c.t1 + ${windowSecs})`);
   }
   const counts = steps.map((_, i) => `(SELECT count(DISTINCT ident) FROM c${i + 1}) AS s${i + 1}`).join(', ');
-  const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
-    sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
+  // Inside: the derived files the statement reads stay in place until it is done.
+  const [row] = await withScopeSource(q, scope, (src) => {
+    const { text, params } = render(sql`WITH ${joinCtes([
+      ...scopedEvents(src, scope),
+      sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
         FROM scoped WHERE ${stepMask(steps)} <> 0)`,
-    ...chains,
-  ])}
+      ...chains,
+    ])}
   SELECT ${raw(counts)}`);
-  const [row] = await q.all<Record<string, bigint>>(text, params);
+    return q.all<Record<string, bigint>>(text, params);
+  });
   return steps.map((_, i) => Number(row?.[`s${i + 1}`] ?? 0));
 }

@@ -8,6 +8,7 @@ import type { QueryRunner } from '../../storage/storage.js';
 import { DAY_MS } from '../../utc-days.js';
 import { scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
+import { withScopeSource } from '../scope-source.js';
 import { raw, render, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { IDENTITY, IDENTITY_NOTE, joinCtes } from './visitor-rows.js';
@@ -46,16 +47,19 @@ export async function retention(
 ): Promise<RetentionAnswer> {
   // Periods by the site's clock.
   const bucket = dialect.truncate(unit, 'local_ts');
-  const { text, params } = render(sql`WITH ${joinCtes([
-    ...scopedEvents(q.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope),
-    sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
+  type Row = { cohort: Date; k: bigint; n: bigint; identified: bigint; last: Date };
+  const rows = await withScopeSource(q, scope, (src) => {
+    const { text, params } = render(sql`WITH ${joinCtes([
+      ...scopedEvents(src, scope),
+      sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
         FROM scoped GROUP BY ALL)`,
-    sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
-    sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
+      sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
+      sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
         count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
-  ])}
+    ])}
   SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
-  const rows = await q.all<{ cohort: Date; k: bigint; n: bigint; identified: bigint; last: Date }>(text, params);
+    return q.all<Row>(text, params);
+  });
 
   const byCohort = new Map<number, Map<number, number>>();
   let identified = 0;
