@@ -7,7 +7,7 @@ import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { type Sources, scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { oneValueFilter, splitPeriod } from './planner.js';
-import { dayList } from './rollup-query.js';
+import { dayIn } from './rollup-query.js';
 import { OVERVIEW_ATTRIBUTES } from './rollup-sets.js';
 import { checkPatterns } from './run.js';
 import { fragment, join, raw, render, type Sql, sql } from './sql.js';
@@ -62,7 +62,7 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
       // The derived days' key counts from their rollups, the rest scanned.
       const { days, scan } = derived.split;
       counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days))}
-        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND day IN (${dayList(days)})
+        WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND ${dayIn(days)}
         ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
     } else if (one && OVERVIEW_ATTRIBUTES.includes(one.dim.name)) {
@@ -70,7 +70,7 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
       const { days, scan } = derived.split;
       counts = sql`SELECT v1 AS key, events FROM ${raw(await derived.view.rollups(days))}
         WHERE site_id = ${scope.siteId} AND dim = ${propertyKeysSetOf(one.dim.name)} AND v0 = ${one.value}
-          AND day IN (${dayList(days)})
+          AND ${dayIn(days)}
         ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
     } else {

@@ -3,6 +3,8 @@
  * rows of its whole days and the counts scanned from events for the rest of its period,
  * then the final SELECT every plan shares (builder.ts `assemble`).
  */
+
+import { DAY_MS } from '../utc-days.js';
 import { assemble, buildCounts, dimAlias, type StatsQuery } from './builder.js';
 import { dialect } from './dialect.js';
 import type { Plan } from './planner.js';
@@ -15,12 +17,23 @@ const VISIT_SUMS = 'sum(visits) AS visits, sum(bounces) AS bounces, sum(duration
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Planner-made days as a literal date list (checked here too), so the day filter is one IN. */
-export const dayList = (days: readonly string[]) => raw(days.map((d) => (DAY.test(d) ? `DATE '${d}'` : 'NULL')).join(', '));
+const dateLiteral = (d: string) => (DAY.test(d) ? `DATE '${d}'` : 'NULL');
+
+/**
+ * `day` among planner-made days (checked here too), as literals: a range when they are
+ * consecutive (a period's usual case), which the engine checks per row without the join
+ * an IN list becomes.
+ */
+export function dayIn(days: readonly string[]): Sql {
+  const [first] = days;
+  const last = days[days.length - 1];
+  const consecutive = days.every((d, i) => i === 0 || Date.parse(d) - Date.parse(days[i - 1] as string) === DAY_MS);
+  if (first && last && consecutive) return fragment(`day BETWEEN ${dateLiteral(first)} AND ${dateLiteral(last)}`);
+  return fragment(`day IN (${days.length > 0 ? days.map(dateLiteral).join(', ') : 'NULL'})`);
+}
 
 /** `rollups`: the storage's relation of rollup rows (`site_id`, `day`, then the rollup columns). */
 export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan: RollupPlan): Sql {
-  const days = dayList(plan.days);
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   // A stored row's group: its values, or its bucket truncated to the query's unit.
   const groupCols = q.dimensions.map((d, i) =>
@@ -49,7 +62,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
       ? sql`dim IN (${plan.set.key}, ${plan.pick.totals}) AND v0 = ${plan.pick.value}`
       : sql`dim IN (${plan.set.key}, ${plan.pick?.totals ?? ''}, '')`;
   const parts = [
-    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND day IN (${days}) AND ${stored})`,
+    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)} AND ${stored})`,
     sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,

@@ -16,7 +16,7 @@ import { type Sources, scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
 import { rounded } from '../metrics.js';
 import { splitPeriod } from '../planner.js';
-import { dayList } from '../rollup-query.js';
+import { dayIn } from '../rollup-query.js';
 import { withScopeSource } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
@@ -135,7 +135,7 @@ async function visitsPlan(q: QueryRunner, view: DerivedView, events: string, sco
   const rollups = await view.rollups(days);
   const { text, params } = render(
     sql`SELECT coalesce(max(duration_ms), 0) AS gap FROM ${raw(rollups)}
-        WHERE site_id = ${scope.siteId} AND dim = ${VISIT_GAP_SET} AND day IN (${dayList(days)})`,
+        WHERE site_id = ${scope.siteId} AND dim = ${VISIT_GAP_SET} AND ${dayIn(days)}`,
   );
   const [row] = await q.all<{ gap: unknown }>(text, params);
   // A pause of m ms spans at most ceil(m / 1000) whole seconds.

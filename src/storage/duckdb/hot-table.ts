@@ -13,6 +13,7 @@
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { DAY_MS, utcDate } from '../../utc-days.js';
 import { appendRow, type StoredRow } from '../columns.js';
 import { failing, failPoint } from '../crash-points.js';
 import { HOT_TABLE } from './database.js';
@@ -28,6 +29,13 @@ export class HotTable {
   private closed = false;
   /** The highest sequence number a flush has taken: rows up to it are never appended again. */
   private forgotten = 0n;
+  /**
+   * Each site's UTC days (day numbers) with rows here, appended or pending, with the highest
+   * sequence number among them: which days a query must scan here, without asking the table
+   * on every query. A day leaves when a flush takes all its rows; retention deleting rows
+   * leaves it listed, so the list is never short of a day, at worst long by one.
+   */
+  private readonly days = new Map<string, Map<number, bigint>>();
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -47,7 +55,13 @@ export class HotTable {
   }
 
   enqueue(rows: readonly StoredRow[]): void {
-    for (const row of rows) this.pending.push(row);
+    for (const row of rows) {
+      this.pending.push(row);
+      const days = this.days.get(row.site_id) ?? new Map<number, bigint>();
+      if (days.size === 0) this.days.set(row.site_id, days);
+      const day = Math.floor(row.timestamp.getTime() / DAY_MS);
+      if ((days.get(day) ?? -1n) < row.seq) days.set(day, row.seq);
+    }
     if (this.pending.length >= this.maxPending) this.drain();
     else this.later(this.maxDelayMs);
   }
@@ -63,6 +77,15 @@ export class HotTable {
   forget(upTo: bigint): void {
     if (upTo > this.forgotten) this.forgotten = upTo;
     this.pending = this.pending.filter((r) => r.seq > upTo);
+    for (const [site, days] of this.days) {
+      for (const [day, top] of days) if (top <= upTo) days.delete(day);
+      if (days.size === 0) this.days.delete(site);
+    }
+  }
+
+  /** The UTC days (`YYYY-MM-DD`) on which the site has rows in the hot tier (see `days`). */
+  daysOf(siteId: string): string[] {
+    return [...(this.days.get(siteId)?.keys() ?? [])].map((d) => utcDate(new Date(d * DAY_MS)));
   }
 
   /** Makes every enqueued row visible to queries; false (and retried soon) when the engine refused them. Never throws. */

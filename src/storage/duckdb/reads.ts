@@ -5,11 +5,10 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import pLimit from 'p-limit';
-import { timestampText } from '../../utc-days.js';
 import type { DerivedView, QueryRunner, SqlValue } from '../storage.js';
 import { eventsRelation, maxId, type Partition } from './cold-layout.js';
 import { setAsideAfter } from './damaged-files.js';
-import { HOT_TABLE, literal, refusedForMemory } from './database.js';
+import { literal, refusedForMemory } from './database.js';
 import { ROLLUP_CACHE, type RollupFile } from './rollup-cache.js';
 import type { StoreParts } from './store-parts.js';
 
@@ -128,7 +127,7 @@ export class StoreReads {
    */
   private derived<T>(siteId: string, from: Date, to: Date, fn: (view: DerivedView) => Promise<T>): Promise<T> {
     return this.parts.derivedLock.read(async () => {
-      const days = await this.derivedDays(siteId, from, to);
+      const days = this.derivedDays(siteId, from, to);
       return fn({
         days,
         rollups: async (ds, opts) => {
@@ -146,18 +145,12 @@ export class StoreReads {
   }
 
   /** The site's days in [from, to) whose derived files are current and that have no hot rows. */
-  private async derivedDays(siteId: string, from: Date, to: Date): Promise<Set<string>> {
+  private derivedDays(siteId: string, from: Date, to: Date): Set<string> {
     const days = new Set<string>();
     const deriver = this.parts.deriver;
     if (!deriver) return days;
     for (const p of this.parts.partitions.ofSite(siteId, from, to)) if (deriver.isCurrent(p)) days.add(p.date);
-    if (days.size === 0) return days;
-    const hot = await this.parts.db.all<{ day: string }>(
-      `SELECT DISTINCT strftime(timestamp::DATE, '%Y-%m-%d') AS day FROM ${HOT_TABLE}
-       WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $3::TIMESTAMP`,
-      [siteId, timestampText(from), timestampText(to)],
-    );
-    for (const { day } of hot) days.delete(day);
+    for (const day of this.parts.hot.daysOf(siteId)) days.delete(day);
     return days;
   }
 

@@ -62,7 +62,8 @@ export class RollupCache {
     const [row] = await this.db.all<{ Count: bigint }>(
       `INSERT INTO ${ROLLUP_CACHE} SELECT regexp_extract(filename, '/site_id=([^/]+)/date=', 1) AS site_id,
          regexp_extract(filename, '/date=([0-9-]+)/', 1)::DATE AS day, * EXCLUDE (filename)
-       FROM read_parquet(${paths}, filename = true)${this.uncachedPrefix ? ` WHERE NOT starts_with(dim, ${literal(this.uncachedPrefix)})` : ''}`,
+       FROM read_parquet(${paths}, filename = true)${this.uncachedPrefix ? ` WHERE NOT starts_with(dim, ${literal(this.uncachedPrefix)})` : ''}
+       ORDER BY dim, site_id, day`,
     );
     this.rows += Number(row?.Count ?? 0);
     for (const f of missing) this.loaded.set(key(f.siteId, f.date), f.id);
