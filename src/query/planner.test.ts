@@ -27,6 +27,13 @@ const query = (over: Partial<StatsQuery> = {}): StatsQuery => ({
 });
 const DERIVED = new Set(['2026-03-01', '2026-03-02', '2026-03-03']);
 const iso = (r: { from: Date; to: Date }) => [r.from.toISOString(), r.to.toISOString()];
+/** Each (filters, dimensions) gets the visits plan. */
+const expectVisitsPlans = (cases: readonly (readonly [string, readonly string[]])[]) => {
+  for (const [f, d] of cases) {
+    const plan = planQuery(query({ filters: parseFiltersParam(f), dimensions: dims(...d) }), DERIVED);
+    expect([f, d.join(','), plan.kind]).toEqual([f, d.join(','), 'visits']);
+  }
+};
 
 describe('splitPeriod', () => {
   it('reads every whole day that is derived, scans nothing else when all are', () => {
@@ -102,7 +109,7 @@ describe('planQuery', () => {
     const browsers = planQuery(query({ filters, dimensions: dims('visit:browser') }), DERIVED);
     expect(browsers).toMatchObject({ set: { key: 'visit:country,visit:browser' }, pick: { column: 0 }, columns: [1] });
     // Hours, other breakdowns, several values, other operators, an event attribute: not from rollups.
-    for (const [f, d] of [
+    expectVisitsPlans([
       ['[["is","visit:country",["US"]]]', ['time:hour']],
       ['[["is","visit:country",["US"]]]', ['visit:os']],
       ['[["is","visit:country",["US","DE"]]]', []],
@@ -110,10 +117,7 @@ describe('planQuery', () => {
       ['[["contains","visit:country",["U"]]]', []],
       ['[["is","visit:country",["US"]],["is","visit:source",["Google"]]]', []],
       ['[["is","event:hostname",["a.test"]]]', []],
-    ] as const) {
-      const plan = planQuery(query({ filters: parseFiltersParam(f), dimensions: dims(...d) }), DERIVED);
-      expect([f, d.join(','), plan.kind]).toEqual([f, d.join(','), 'visits']);
-    }
+    ]);
   });
 
   it("answers a one-page filter from the page's rows: every event on the page, its page views in the pages breakdown", () => {
@@ -138,15 +142,12 @@ describe('planQuery', () => {
     const unfiltered = planQuery(query({ dimensions: dims('event:page') }), DERIVED);
     expect(unfiltered.kind === 'rollup' && readsFiles(unfiltered)).toBe(false);
     // Other breakdowns, other operators: from the visits table.
-    for (const [f, d] of [
+    expectVisitsPlans([
       ['[["is","event:page",["/pricing"]]]', ['visit:os']],
       ['[["is","event:page",["/pricing"]]]', ['visit:entry_page']],
       ['[["contains","event:page",["/pri"]]]', []],
       ['[["is","event:page",["/pricing","/"]]]', []],
-    ] as const) {
-      const plan = planQuery(query({ filters: parseFiltersParam(f), dimensions: dims(...d) }), DERIVED);
-      expect([f, d.join(','), plan.kind]).toEqual([f, d.join(','), 'visits']);
-    }
+    ]);
   });
 
   it('answers filtered queries that need visits from the visits table', () => {
