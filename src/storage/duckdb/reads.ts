@@ -9,7 +9,7 @@ import type { DerivedView, QueryRunner, SqlValue } from '../storage.js';
 import { eventsRelation, maxId, type Partition } from './cold-layout.js';
 import { setAsideAfter } from './damaged-files.js';
 import { literal, refusedForMemory } from './database.js';
-import { ROLLUP_CACHE, type RollupFile } from './rollup-cache.js';
+import { ROLLUP_CACHE, type RollupFile, rollupRows } from './rollup-cache.js';
 import type { StoreParts } from './store-parts.js';
 
 /** How many damaged files one read may set aside before its error is passed on. */
@@ -132,7 +132,8 @@ export class StoreReads {
         days,
         rollups: async (ds, opts) => {
           const files = this.derivedFiles(siteId, ds, 'rollup');
-          if (opts?.files) return rollupFilesRelation(files);
+          // The planner asks only for days `days` holds, whose files the derived lock keeps in place.
+          if (opts?.files) return rollupRows(files);
           await this.parts.rollupCache.ensure(files);
           return ROLLUP_CACHE;
         },
@@ -163,15 +164,4 @@ export class StoreReads {
       return p && deriver.isCurrent(p) ? [{ siteId, date, id: maxId(p), path: deriver.path(p, kind) }] : [];
     });
   }
-}
-
-/**
- * The rows of rollup files with the cache's leading columns; each file is one site's day,
- * named by its path. The planner asks only for days it was told are derived, whose files
- * the derived lock keeps in place: there is always at least one.
- */
-function rollupFilesRelation(files: readonly RollupFile[]): string {
-  if (files.length === 0) throw new Error('rollup rows asked for days without derived files');
-  return `(SELECT site_id::VARCHAR AS site_id, date::DATE AS day, * EXCLUDE (site_id, date)
-    FROM read_parquet([${files.map((f) => literal(f.path)).join(', ')}], hive_partitioning = true, hive_types_autocast = false))`;
 }

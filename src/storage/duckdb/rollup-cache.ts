@@ -20,6 +20,16 @@ export interface RollupFile {
 
 const key = (siteId: string, date: string) => `${siteId}\u0000${date}`;
 
+/**
+ * The rows of rollup files with `site_id` and `day` first (the cache's columns): each file is
+ * one site's day, named by its directory (derived/site_id=…/date=…/).
+ */
+export function rollupRows(files: readonly RollupFile[]): string {
+  if (files.length === 0) throw new Error('rollup rows asked for days without derived files');
+  return `(SELECT site_id::VARCHAR AS site_id, date::DATE AS day, * EXCLUDE (site_id, date)
+    FROM read_parquet([${files.map((f) => literal(f.path)).join(', ')}], hive_partitioning = true, hive_types_autocast = false))`;
+}
+
 export class RollupCache {
   /** Loaded days → the derived id their rows came from. */
   private readonly loaded = new Map<string, bigint>();
@@ -49,21 +59,13 @@ export class RollupCache {
   private async load(files: readonly RollupFile[]): Promise<void> {
     const missing = files.filter((f) => !this.loaded.has(key(f.siteId, f.date)));
     if (missing.length === 0) return;
-    const first = missing[0] as RollupFile;
     if (!this.created) {
-      await this.db.run(
-        `CREATE TABLE IF NOT EXISTS ${ROLLUP_CACHE} AS SELECT ''::VARCHAR AS site_id, NULL::DATE AS day, *
-         FROM read_parquet(${literal(first.path)}) LIMIT 0`,
-      );
+      await this.db.run(`CREATE TABLE IF NOT EXISTS ${ROLLUP_CACHE} AS SELECT * FROM ${rollupRows(missing)} LIMIT 0`);
       this.created = true;
     }
-    const paths = `[${missing.map((f) => literal(f.path)).join(', ')}]`;
-    // Each file is one site's day: both come from its path (derived/site_id=…/date=…/).
+    const kept = this.uncachedPrefix ? ` WHERE NOT starts_with(dim, ${literal(this.uncachedPrefix)})` : '';
     const [row] = await this.db.all<{ Count: bigint }>(
-      `INSERT INTO ${ROLLUP_CACHE} SELECT regexp_extract(filename, '/site_id=([^/]+)/date=', 1) AS site_id,
-         regexp_extract(filename, '/date=([0-9-]+)/', 1)::DATE AS day, * EXCLUDE (filename)
-       FROM read_parquet(${paths}, filename = true)${this.uncachedPrefix ? ` WHERE NOT starts_with(dim, ${literal(this.uncachedPrefix)})` : ''}
-       ORDER BY dim, site_id, day`,
+      `INSERT INTO ${ROLLUP_CACHE} SELECT * FROM ${rollupRows(missing)}${kept} ORDER BY dim, site_id, day`,
     );
     this.rows += Number(row?.Count ?? 0);
     for (const f of missing) this.loaded.set(key(f.siteId, f.date), f.id);
