@@ -19,6 +19,11 @@ export interface Dimension {
   readonly visitColumn?: VisitColumn;
   /** For time dimensions: the truncation unit. */
   readonly unit?: 'hour' | 'day' | 'week' | 'month';
+  /**
+   * For an event dimension whose breakdown counts other rows than a filter on it keeps: the
+   * dimension that groups what the filter keeps (rollup sets of a one-value filter, planner.ts).
+   */
+  readonly asFilter?: Dimension;
 }
 
 /**
@@ -45,8 +50,15 @@ const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
   unit,
 });
 
+/**
+ * `event:page` as a filter reads it: the page of every event, custom events included (the
+ * page breakdown counts page views only). Not an API name: the rollup sets that answer a
+ * one-page filter group by it (rollup-sets.ts).
+ */
+export const PAGE_OF_EVENT: Dimension = event('filter:event:page', 'pathname');
+
 const FIXED: readonly Dimension[] = [
-  event('event:page', 'pathname'),
+  { ...event('event:page', 'pathname'), asFilter: PAGE_OF_EVENT },
   event('event:hostname', notSet('hostname')),
   event('event:name', 'event_name'),
   event('event:goal', 'event_name'),
@@ -83,12 +95,6 @@ const FIXED: readonly Dimension[] = [
 
 const BY_NAME = new Map(FIXED.map((d) => [d.name, d]));
 
-/**
- * `event:page` as a filter reads it: the page of every event, custom events included (the
- * page breakdown counts page views only). Not an API name: the rollup sets that answer a
- * one-page filter group by it (rollup-sets.ts).
- */
-export const PAGE_OF_EVENT: Dimension = event('filter:event:page', 'pathname');
 const PROP_KEY = /^[A-Za-z0-9_.:\- ]{1,300}$/;
 export const PROPS_PREFIX = 'event:props:';
 export const NONE = '(none)';

@@ -49,7 +49,7 @@ export function oneValueFilter(filters: readonly Filter[]): { dim: Dimension; va
   const [f] = filters;
   if (filters.length !== 1 || f?.kind !== 'match' || f.op !== 'is' || !f.caseSensitive) return undefined;
   const [value] = f.values;
-  const kept = f.dim.level === 'visit' || f.dim.name === 'event:page';
+  const kept = f.dim.level === 'visit' || f.dim.asFilter !== undefined;
   return f.values.length === 1 && value !== undefined && kept ? { dim: f.dim, value } : undefined;
 }
 

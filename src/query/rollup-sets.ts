@@ -75,7 +75,7 @@ export const ROLLUP_SETS: readonly RollupSet[] = SETS;
 
 /** The set whose rows of a value are the counts of a one-value filter on `dim` (planner.ts). */
 export function filterSetOf(dim: Dimension): RollupSet | undefined {
-  return setOfDimensions([dim.name === 'event:page' ? PAGE_OF_EVENT.name : dim.name], false);
+  return setOfDimensions([(dim.asFilter ?? dim).name], false);
 }
 
 /** Whether a set's rows are read from the day files only (see PAGE_SETS). */
