@@ -6,6 +6,7 @@
  */
 import type { DerivedTables } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
+import { withIdentityPaths } from './behavioral/identity-paths.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { dimension } from './dimensions.js';
@@ -20,11 +21,13 @@ export const derivedTables: DerivedTables = {
   // 2: visits carry their pages (`s_pages`). 3: and their signed-in user (`s_user`); the
   // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
   // 5: and of each with the goals. 6: and the property keys per value of each. 7: and the
-  // sets of a one-page filter, rows sorted by set and value. 8: and each's pages.
-  format: 8,
+  // sets of a one-page filter, rows sorted by set and value. 8: and each's pages. 9: visits
+  // carry each identity's page views in order (`s_path`, identity-paths.ts).
+  format: 9,
   uncachedPrefix: UNCACHED_PREFIX,
 
-  visits: (events) => withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`),
+  visits: (events) =>
+    withIdentityPaths(withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`), `${events} e`),
 
   rollup(events, visits, siteId, day) {
     const from = new Date(`${day}T00:00:00Z`);

@@ -121,6 +121,10 @@ function requests(
       for (const gap of ['1800', '3600', '600', '7 days']) {
         out.push({ label: `sessions gap ${gap} ${at}`, get: 'sessions', site, params: { ...p, gap } });
       }
+      // Flow follows each identity's stored page-view lists (signed-in users' over several days).
+      for (const [direction, extra] of FLOWS) {
+        out.push({ label: `flow ${direction} ${at}`, get: 'flow', site, params: { ...p, ...extra } });
+      }
       for (const interval of ['hour', 'day', 'week', 'month']) {
         out.push({ label: `timeseries ${interval} ${at}`, get: 'timeseries', site, params: { ...p, interval } });
       }
@@ -206,6 +210,11 @@ const BEHAVIORAL: readonly [string, Record<string, string>][] = [
   ['sequences', { steps: 'page:/pricing,event:purchase' }],
   ['flow', { page: '/', depth: '2' }],
 ];
+/** Unfiltered flows, both directions. */
+const FLOWS: readonly [string, Record<string, string>][] = [
+  ['forward', { page: '/', depth: '3' }],
+  ['backward', { page: '/pricing', direction: 'backward', depth: '3' }],
+];
 /** One page: the rollup rows of that page (planner.ts). */
 const ONE_PAGE = [['is', 'event:page', ['/pricing']]];
 /** Visit filters (one value: the rollup rows of that value; two: visits), one page, and a visit and an event filter. */
@@ -231,12 +240,21 @@ async function compare(
   pair: Pair,
   days: readonly number[],
   hot = 0,
-): Promise<{ rollup: number; visits: number; pages: number; sessions: number; onePage: number; behavioral: number }> {
+): Promise<{
+  rollup: number;
+  visits: number;
+  pages: number;
+  sessions: number;
+  flows: number;
+  onePage: number;
+  behavioral: number;
+}> {
   await settled(pair, hot);
   let rolled = 0;
   let visits = 0;
   let pages = 0;
   let sessions = 0;
+  let flows = 0;
   let onePage = 0;
   let behavioral = 0;
   const seen = new Map<string, number>();
@@ -252,6 +270,7 @@ async function compare(
     visits += a.plan.split(',').filter((p) => p === 'visits').length;
     pages += a.plan.split(',').filter((p) => p === 'pages').length;
     if (r.get === 'sessions' && !r.params?.filters && a.plan === 'visits') sessions++;
+    if (r.get === 'flow' && !r.params?.filters && a.plan === 'visits') flows++;
     const f = r.params?.filters;
     if (f === JSON.stringify(ONE_PAGE) && a.plan === 'rollup') onePage++;
     if (f && BEHAVIORAL.some(([get]) => get === r.get) && a.plan.split(',').includes('visits')) behavioral++;
@@ -260,11 +279,13 @@ async function compare(
       seen.set(f, (seen.get(f) ?? 0) + (JSON.parse(a.body) as { unique_visitors: number }).unique_visitors);
   }
   for (const f of FILTERS) expect(seen.get(JSON.stringify(f)), JSON.stringify(f)).toBeGreaterThan(0);
-  return { rollup: rolled, visits, pages, sessions, onePage, behavioral };
+  return { rollup: rolled, visits, pages, sessions, flows, onePage, behavioral };
 }
 
 /** Sessions answers (of 40) that A must chain from stored visits at each step. */
 const SESSIONS_MIN = 15;
+/** Unfiltered flows (of 20) that A must answer from the stored page-view lists at each step. */
+const FLOWS_MIN = 10;
 /** Filtered behavioral answers (of 100 with a visit filter) that A must read with the visits table at each step. */
 const BEHAVIORAL_MIN = 30;
 /** Answers filtered to one page (of 60 that could be) that A must read from rollups at each step. */
@@ -331,6 +352,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
@@ -345,6 +367,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
@@ -357,6 +380,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 50),
       pages: expect.toSatisfy((n: number) => n > 5),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
@@ -370,6 +394,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 25),
       pages: expect.toSatisfy((n: number) => n > 2),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });
@@ -384,6 +409,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       visits: expect.toSatisfy((n: number) => n > 25),
       pages: expect.toSatisfy((n: number) => n > 2),
       sessions: expect.toSatisfy((n: number) => n > SESSIONS_MIN),
+      flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
     });

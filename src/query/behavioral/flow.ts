@@ -4,13 +4,20 @@
  * sequenceNextNode with first_match and adjacent chains). Page views are ordered by
  * (whole second, pathname bytewise, arrival); each identity contributes one path, and
  * every prefix of it is a node of the tree.
+ *
+ * Two plans give the same answer. Without filters, each identity's page views are read as
+ * one stored list per day (identity-paths.ts) and the neighbours are found by position;
+ * with filters (which drop events, or whole visits), the page views in scope are ordered.
  */
-import type { QueryRunner } from '../../storage/storage.js';
+import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
+import { splitPeriod } from '../planner.js';
 import { withScopeSource } from '../scope-source.js';
-import { raw, render, sql } from '../sql.js';
+import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
+import { notePlan } from '../trace.js';
+import { identityPathLists } from './identity-paths.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
 
 export type FlowDirection = 'forward' | 'backward';
@@ -32,15 +39,45 @@ export interface FlowQuery {
 }
 
 export function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
-  return withScopeSource(q, scope, (src) => flowFrom(q, src, scope, f));
+  if (q.derived && scope.filters.length === 0 && scope.period.name !== 'realtime') {
+    return q.derived(scope.siteId, scope.period.from, scope.period.to, (view) => fromStoredPaths(q, view, scope, f));
+  }
+  return withScopeSource(q, scope, (src) => fromEvents(q, src, scope, f));
 }
 
-async function flowFrom(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
+/** The neighbours of each identity's first view of the page, from its page-view lists. */
+function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
+  const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
+  const { days, scan } = splitPeriod(scope, view.days);
+  if (days.length === 0) {
+    notePlan('events');
+    return fromEvents(q, { events }, scope, f);
+  }
+  notePlan('visits');
+  const visits = view.visits(days);
+  const lists =
+    scan.length > 0
+      ? [...scopedEvents(events, { ...scope, ranges: scan }), ...identityPathLists(visits, 'scoped')]
+      : identityPathLists(visits);
+  // Neighbours nearest first; a slice past either end of the list is shorter.
+  const around =
+    f.direction === 'forward'
+      ? sql`path[pos + 1 : pos + ${f.depth}]`
+      : sql`list_reverse(path[greatest(pos - ${f.depth}, 1) : pos - 1])`;
+  return tree(q, f, [
+    ...lists,
+    sql`firsts AS (SELECT path, list_position(path, ${f.page}) AS pos FROM lists WHERE list_contains(path, ${f.page}))`,
+    sql`paths AS (SELECT ${around} AS path FROM firsts)`,
+  ]);
+}
+
+/** The same from the page views in scope, ordered per identity. */
+function fromEvents(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
   const t = dialect.epochSeconds('timestamp');
   // The neighbours of every page view, read at the identity's first view of the page.
   const shift = f.direction === 'forward' ? 'lead' : 'lag';
   const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
-  const { text, params } = render(sql`WITH ${joinCtes([
+  return tree(q, f, [
     ...scopedEvents(src, scope, { reread: true }),
     sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
         WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
@@ -53,21 +90,40 @@ async function flowFrom(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery
         WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq))`,
     // Neighbours stop at the first missing one (the identity's first or last page view).
     sql`paths AS (SELECT list_filter(arg_min(around, rn), x -> x IS NOT NULL) AS path FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
-    sql`nodes AS (SELECT d, path[1:d] AS prefix, count(*) AS visitors
-        FROM paths, range(1, ${f.depth + 1}) AS levels(d) WHERE len(path) >= d GROUP BY ALL)`,
-    // Only the top `limit` children of each parent can appear in the answer…
-    sql`ranked AS (SELECT *, row_number() OVER (PARTITION BY d, prefix[1:d - 1] ORDER BY visitors DESC, prefix[d]) AS r FROM nodes)`,
-    // …and only under a parent that is in it: level by level, so at most limit + limit² + …
-    // rows leave the engine (at depth 3 from a popular page, 1.1k instead of ~250k).
-    ...Array.from({ length: f.depth }, (_, i) =>
-      i === 0
-        ? sql`l1 AS (SELECT prefix, visitors FROM ranked WHERE d = 1 AND r <= ${f.limit})`
-        : sql`${raw(`l${i + 1}`)} AS (SELECT c.prefix, c.visitors FROM ranked c JOIN ${raw(`l${i}`)} p ON c.prefix[1:${raw(String(i))}] = p.prefix
-            WHERE c.d = ${i + 1} AND c.r <= ${f.limit})`,
-    ),
+  ]);
+}
+
+/** The tree of `paths(path)` (after the CTEs that define it): every prefix a node, the top `limit` children of each. */
+async function tree(q: QueryRunner, f: FlowQuery, ctes: readonly Sql[]): Promise<FlowNode[]> {
+  // The path's steps as columns p1…pN: grouping by strings is several times faster than by lists.
+  const step = (i: number) => `p${i}`;
+  const steps = (n: number) => Array.from({ length: n }, (_, i) => step(i + 1));
+  // Level by level, each step's top `limit` values under a parent that is itself kept, so
+  // at most limit + limit² + … rows leave the engine (at depth 3 from a popular page, 1.1k
+  // instead of ~250k), and a level counts only the paths under the kept parents.
+  const levels = Array.from({ length: f.depth }, (_, i) => {
+    const d = i + 1;
+    const parent = steps(i).join(', ');
+    return sql`${raw(`l${d}`)} AS (SELECT * FROM (
+        SELECT ${raw(steps(d).join(', '))}, count(*) AS visitors,
+          row_number() OVER (${raw(d > 1 ? `PARTITION BY ${parent} ` : '')}ORDER BY count(*) DESC, ${raw(step(d))}) AS r
+        FROM p${raw(d > 1 ? ` SEMI JOIN l${i} USING (${parent})` : '')} WHERE ${raw(step(d))} IS NOT NULL GROUP BY ${raw(steps(d).join(', '))})
+      WHERE r <= ${f.limit})`;
+  });
+  const nodes = Array.from(
+    { length: f.depth },
+    (_, i) => `SELECT [${steps(i + 1).join(', ')}] AS prefix, visitors FROM l${i + 1}`,
+  );
+  const { text, params } = render(sql`WITH ${joinCtes([
+    ...ctes,
+    sql`p AS (SELECT ${raw(
+      steps(f.depth)
+        .map((s, i) => `path[${i + 1}] AS ${s}`)
+        .join(', '),
+    )} FROM paths)`,
+    ...levels,
   ])}
-  SELECT prefix, visitors FROM (${raw(Array.from({ length: f.depth }, (_, i) => `SELECT * FROM l${i + 1}`).join(' UNION ALL '))})
-  ORDER BY len(prefix), visitors DESC, prefix[len(prefix)]`);
+  SELECT prefix, visitors FROM (${raw(nodes.join(' UNION ALL '))}) ORDER BY len(prefix), visitors DESC, prefix[len(prefix)]`);
   const rows = await q.all<{ prefix: string[]; visitors: bigint }>(text, params);
 
   const root: FlowNode[] = [];

@@ -170,11 +170,13 @@ export class Deriver {
     const events = partitionEvents(snapshot);
     try {
       // Grouping a day's events into visits keeps every visit's state in memory at once; a
-      // big day is grouped in slices of whole visits (by a hash of the visit id) instead.
+      // big day is grouped in slices of whole identities (by a hash of the identity: each
+      // identity's page views are listed together, and its visits are whole) instead.
       const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);
       const slices = Math.max(1, Math.ceil(rows / this.eventsPerSlice));
       for (let k = 0; k < slices; k++) {
-        const slice = slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(session_id) % ${slices} = ${k})`;
+        const slice =
+          slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(coalesce(user_key, visitor_id)) % ${slices} = ${k})`;
         const into = k === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_visits AS' : 'INSERT INTO derive_visits';
         await c.run(`${into} ${this.tables.visits(slice)}`);
       }

@@ -1,0 +1,48 @@
+/**
+ * Each identity's page views as one list of paths, in the order flow reads them
+ * (docs/BEHAVIORAL.md §6: whole second, pathname bytewise, arrival). Flow then finds the
+ * first view of its page by position instead of ordering every page view of the period.
+ *
+ * The derived visits table stores the list of each identity's page views of the day on one
+ * of its visit rows (`s_path`; NULL on the others). A cookieless identity lives within one
+ * UTC day (its id rotates at midnight), so that list is all of it; a signed-in user's
+ * lists, one per day, are concatenated in day order — days do not interleave.
+ */
+import { dialect } from '../dialect.js';
+import { raw, type Sql, sql } from '../sql.js';
+import { IDENTITY } from './visitor-rows.js';
+
+/** Page views in flow order. */
+export const PAGE_VIEW_ORDER = `${dialect.epochSeconds('timestamp')}, pathname, seq`;
+
+const PAGE_VIEWS = "event_name = 'pageview' AND pathname IS NOT NULL";
+
+/**
+ * Visit rows (`visitRows`, grouped from `events`) with `s_path`: on the row of the visit of
+ * each identity's first page view, the paths of all the identity's page views in `events`.
+ */
+export function withIdentityPaths(visitRows: string, events: string): string {
+  const paths = `SELECT arg_min(session_id, timestamp) AS session_id, list(pathname ORDER BY ${PAGE_VIEW_ORDER}) AS s_path
+      FROM ${events} WHERE ${PAGE_VIEWS} GROUP BY ${IDENTITY}`;
+  return `SELECT r.*, ip.s_path FROM (${visitRows}) r LEFT JOIN (${paths}) ip USING (session_id)`;
+}
+
+/**
+ * `lists(path)`: one row per identity with a page view, its page views' paths in order —
+ * from stored visit rows (`visits`) and, grouped the same way per UTC day, from the events
+ * of CTE `scanEvents` when given (the rest of the period).
+ */
+export function identityPathLists(visits: string, scanEvents?: string): Sql[] {
+  const stored = `SELECT coalesce(s_user, s_visitor) AS ident, s_user IS NOT NULL AS signed, s_start AS first_at, s_path AS path
+      FROM ${visits} WHERE s_path IS NOT NULL`;
+  const scanned = scanEvents
+    ? ` UNION ALL SELECT ${IDENTITY} AS ident, user_key IS NOT NULL AS signed, min(timestamp) AS first_at,
+          list(pathname ORDER BY ${PAGE_VIEW_ORDER}) AS path
+        FROM ${scanEvents} WHERE ${PAGE_VIEWS} GROUP BY ident, signed, date_trunc('day', timestamp)`
+    : '';
+  return [
+    sql`days AS (${raw(stored)}${raw(scanned)})`,
+    sql`lists AS (SELECT path FROM days WHERE NOT signed
+        UNION ALL SELECT flatten(list(path ORDER BY first_at)) FROM days WHERE signed GROUP BY ident)`,
+  ];
+}
