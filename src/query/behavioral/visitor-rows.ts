@@ -87,18 +87,31 @@ function visitorRowsSql(src: Sources, scope: Scope, steps: readonly Step[], opts
   // Seconds from the period start: small exact numbers.
   const t = `(${dialect.epochSeconds('timestamp')} - ${from})`;
   const has = (bits: number) => raw(`(bits & ${bits}) = ${bits}`);
-  const counted = opts.counted;
+  const rows = sql`SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped`;
+  // Without noise only the rows that match a step matter: usually a small share of the
+  // events, kept once, so the grouping and the final pass read them instead of every event.
+  const m = opts.keepNoise
+    ? sql`m AS NOT MATERIALIZED (${rows})`
+    : sql`m AS MATERIALIZED (SELECT * FROM (${rows}) WHERE mask <> 0)`;
+  const shipped = sql`(SELECT ident FROM v WHERE ${has(opts.required)})`;
+  let counted = sql`0`;
+  if (opts.counted !== undefined && opts.counted !== 0) {
+    counted = sql`(SELECT count(*) FROM v WHERE ${has(opts.counted)} AND NOT ${has(opts.required)})`;
+  } else if (opts.counted === 0) {
+    // Every identity in scope that is not shipped; without noise, `v` holds only those with a matching row.
+    counted = opts.keepNoise
+      ? sql`(SELECT count(*) FROM v WHERE NOT ${has(opts.required)})`
+      : sql`((SELECT count(DISTINCT ${raw(IDENTITY)}) FROM scoped) - (SELECT count(*) FROM ${shipped}))`;
+  }
   return sql`WITH ${joinCtes([
     ...scopedEvents(src, scope, { reread: true }),
-    sql`m AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped)`,
+    m,
     sql`v AS MATERIALIZED (SELECT ident, bit_or(mask) AS bits FROM m GROUP BY ident)`,
   ])}
   SELECT vid, t, mask FROM (
-    SELECT 0 AS vid, NULL::DOUBLE AS t, ${counted === undefined ? raw('0') : sql`(SELECT count(*) FROM v WHERE ${has(counted)} AND NOT ${has(opts.required)})::INTEGER`} AS mask, 0::UBIGINT AS seq
+    SELECT 0 AS vid, NULL::DOUBLE AS t, ${counted}::INTEGER AS mask, 0::UBIGINT AS seq
     UNION ALL
-    SELECT dense_rank() OVER (ORDER BY ident)::INTEGER AS vid, t, mask, seq
-    FROM m SEMI JOIN (SELECT ident FROM v WHERE ${has(opts.required)}) USING (ident)
-    ${opts.keepNoise ? sql`` : sql`WHERE mask <> 0`})
+    SELECT dense_rank() OVER (ORDER BY ident)::INTEGER AS vid, t, mask, seq FROM m SEMI JOIN ${shipped} USING (ident))
   ORDER BY vid, t, seq`;
 }
 
