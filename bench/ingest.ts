@@ -13,7 +13,9 @@
  *
  * Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50),
  * BENCH_BATCHES (20), BENCH_BATCH_SIZE (10000), BENCH_TMPDIR (os.tmpdir()),
- * BENCH_KEEP_DATA=1 keeps the servers' data directories.
+ * BENCH_KEEP_DATA=1 keeps the servers' data directories, BENCH_SERVER_NODE_ARGS adds options
+ * to the servers' node (e.g. `--cpu-prof --cpu-prof-dir=prof`: a profile per server, written
+ * when it exits; bench/profile-summary.ts reads one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -48,6 +50,7 @@ const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50, 1, 10_000);
 const BATCHES = envInt('BENCH_BATCHES', 20, 2, 10_000);
 const BATCH_SIZE = envInt('BENCH_BATCH_SIZE', 10_000, 1, 10_000);
 const KEEP_DATA = process.env.BENCH_KEEP_DATA === '1';
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 
 const SITE_SINGLE = 'single.bench.example';
 const SITE_WARMUP = 'warmup.bench.example';
@@ -230,7 +233,7 @@ async function startMallard(label: string, extraEnv: Record<string, string>): Pr
     MALLARD_IP_RATE_LIMIT: '0',
     ...extraEnv,
   });
-  const child = startChild(label, [MAIN_JS, 'serve'], env, dataDir);
+  const child = startChild(label, [...SERVER_NODE_ARGS, MAIN_JS, 'serve'], env, dataDir);
   if (KEEP_DATA) log(`  data directory (kept): ${dataDir}`);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(child, url);

@@ -18,11 +18,26 @@ export function trustedProxies(entries: readonly string[]): BlockList {
 
 const unmap = (ip: string) => (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip);
 
+/** Verdicts per socket address: a connection asks at every request, and a check allocates (measured under load). */
+const verdicts = new WeakMap<BlockList, Map<string, boolean>>();
+const MAX_VERDICTS = 4096;
+
 /** Whether the socket address is one of the trusted proxies (whose X-Forwarded-* headers count). */
 export function fromTrustedProxy(socketAddress: string | undefined, proxies: BlockList): boolean {
   const socket = unmap(socketAddress ?? '');
-  const family = isIP(socket);
-  return family !== 0 && proxies.check(socket, family === 6 ? 'ipv6' : 'ipv4');
+  let known = verdicts.get(proxies);
+  if (!known) {
+    known = new Map();
+    verdicts.set(proxies, known);
+  }
+  let trusted = known.get(socket);
+  if (trusted === undefined) {
+    const family = isIP(socket);
+    trusted = family !== 0 && proxies.check(socket, family === 6 ? 'ipv6' : 'ipv4');
+    if (known.size >= MAX_VERDICTS) known.clear();
+    known.set(socket, trusted);
+  }
+  return trusted;
 }
 
 export function clientIp(

@@ -42,8 +42,46 @@ interface Work {
   readonly userAgent: string;
   readonly at: Date;
   readonly batch: boolean;
-  row: Partial<StoredRow>;
+  /** Every column from the start, so that the steps fill one object of a fixed shape. */
+  row: StoredRow;
 }
+
+/**
+ * A row with every column in schema order: objects of one shape are the ones V8 handles
+ * fastest, and building each row's properties in a different order (or by spreading) was
+ * a measurable share of the ingest profile.
+ */
+const blankRow = (at: Date): StoredRow => ({
+  site_id: '',
+  visitor_id: 0n,
+  session_id: 0n,
+  user_key: null,
+  timestamp: at,
+  event_name: '',
+  pathname: '',
+  hostname: '',
+  referrer: null,
+  referrer_source: null,
+  channel: '',
+  utm_source: null,
+  utm_medium: null,
+  utm_campaign: null,
+  utm_content: null,
+  utm_term: null,
+  browser: null,
+  browser_version: null,
+  os: null,
+  os_version: null,
+  device_type: null,
+  screen_width: null,
+  country_code: null,
+  region: null,
+  city: null,
+  props: null,
+  revenue_amount: null,
+  revenue_currency: null,
+  seq: 0n,
+});
 
 type Step = (w: Work, deps: PipelineDeps) => Drop | undefined;
 
@@ -71,48 +109,46 @@ const putPage: Step = (w) => {
   const page = parsePageUrl(w.event.url, w.event.hashMode);
   if (!page) return new Drop('invalid', 'u: not an http(s) URL');
   const ref = referrerInfo(w.event.referrer, page.hostname, page.utm.source);
-  Object.assign(w.row, {
-    event_name: w.event.name,
-    pathname: page.pathname,
-    hostname: page.hostname,
-    referrer: ref.referrer,
-    referrer_source: ref.source,
-    channel: channel(ref.source, page.utm.medium, page.utm.campaign),
-    utm_source: page.utm.source,
-    utm_medium: page.utm.medium,
-    utm_campaign: page.utm.campaign,
-    utm_content: page.utm.content,
-    utm_term: page.utm.term,
-  });
+  const r = w.row;
+  r.event_name = w.event.name;
+  r.pathname = page.pathname;
+  r.hostname = page.hostname;
+  r.referrer = ref.referrer;
+  r.referrer_source = ref.source;
+  r.channel = channel(ref.source, page.utm.medium, page.utm.campaign);
+  r.utm_source = page.utm.source;
+  r.utm_medium = page.utm.medium;
+  r.utm_campaign = page.utm.campaign;
+  r.utm_content = page.utm.content;
+  r.utm_term = page.utm.term;
   return undefined;
 };
 
 const putUserAgent: Step = (w) => {
   const ua = parseUserAgent(w.userAgent);
-  Object.assign(w.row, {
-    browser: ua.browser,
-    browser_version: ua.browserVersion,
-    os: ua.os,
-    os_version: ua.osVersion,
-    device_type: deviceType(w.event.screenWidth, ua.uaDevice),
-    screen_width: w.event.screenWidth,
-  });
+  const r = w.row;
+  r.browser = ua.browser;
+  r.browser_version = ua.browserVersion;
+  r.os = ua.os;
+  r.os_version = ua.osVersion;
+  r.device_type = deviceType(w.event.screenWidth, ua.uaDevice);
+  r.screen_width = w.event.screenWidth;
   return undefined;
 };
 
 const putGeo: Step = (w, deps) => {
   const geo = deps.geo.lookup(w.ip);
-  Object.assign(w.row, { country_code: geo.countryCode, region: geo.region, city: geo.city });
+  w.row.country_code = geo.countryCode;
+  w.row.region = geo.region;
+  w.row.city = geo.city;
   return undefined;
 };
 
 const putProps: Step = (w) => {
   const props = w.event.props;
-  Object.assign(w.row, {
-    props: props && Object.keys(props).length > 0 ? JSON.stringify(props) : null,
-    revenue_amount: w.event.revenueAmount,
-    revenue_currency: w.event.revenueCurrency,
-  });
+  w.row.props = props && Object.keys(props).length > 0 ? JSON.stringify(props) : null;
+  w.row.revenue_amount = w.event.revenueAmount;
+  w.row.revenue_currency = w.event.revenueCurrency;
   return undefined;
 };
 
@@ -128,13 +164,14 @@ export const STEPS: readonly (readonly [string, Step])[] = [
 
 /** Runs every step; returns the rows to store (one per site) or the reason to drop. */
 export function processEvent(event: ValidatedEvent, origin: Origin, deps: PipelineDeps, now = Date.now()): StoredRow[] | Drop {
+  const at = event.timestamp ?? new Date(now);
   const w: Work = {
     event,
     ip: event.ip ?? origin.ip,
     userAgent: event.userAgent ?? origin.userAgent,
-    at: event.timestamp ?? new Date(now),
+    at,
     batch: origin.batch === true,
-    row: {},
+    row: blankRow(at),
   };
   for (const [, step] of STEPS) {
     const drop = step(w, deps);
@@ -143,19 +180,15 @@ export function processEvent(event: ValidatedEvent, origin: Origin, deps: Pipeli
       return drop;
     }
   }
-  const day = utcDay(w.at);
-  return event.siteIds.map((siteId) => {
-    const visitor = visitorId(deps.secret, day, siteId, w.ip, w.userAgent);
-    const user = event.userId === null ? null : userKey(deps.secret, siteId, event.userId);
-    const session = deps.sessions.assign(user ?? visitor, w.at.getTime(), now);
-    return {
-      ...(w.row as StoredRow),
-      site_id: siteId,
-      visitor_id: visitor,
-      user_key: user,
-      session_id: session,
-      timestamp: w.at,
-      seq: deps.nextSeq(),
-    };
+  const day = utcDay(at);
+  return event.siteIds.map((siteId, i) => {
+    // One row per site: the first is the row the steps filled, the others copies of it.
+    const row = i === 0 ? w.row : { ...w.row };
+    row.site_id = siteId;
+    row.visitor_id = visitorId(deps.secret, day, siteId, w.ip, w.userAgent);
+    row.user_key = event.userId === null ? null : userKey(deps.secret, siteId, event.userId);
+    row.session_id = deps.sessions.assign(row.user_key ?? row.visitor_id, at.getTime(), now);
+    row.seq = deps.nextSeq();
+    return row;
   });
 }

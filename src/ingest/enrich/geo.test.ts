@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import maxmind from 'maxmind';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCityMmdb } from '../../../test/helpers/geo-fixture.js';
 import { defaultGeoDbPath, type GeoInfo, GeoLookup } from './geo.js';
@@ -11,6 +12,11 @@ const nonPublic: string[] = [
   '127.0.0.1',
   '10.0.0.1',
   '172.16.5.4',
+  '172.31.255.255', // the last address of each range too
+  '100.127.255.255',
+  '169.254.255.255',
+  '239.255.255.255',
+  '10.255.255.255',
   '192.168.1.1', // the bundled DB wrongly answers AU for this one
   '100.64.0.1',
   '169.254.1.1',
@@ -51,6 +57,24 @@ describe('GeoLookup with the bundled country database', () => {
 
   it.each(nonPublic)('non-public %s → nulls', (ip) => {
     expect(geo.lookup(ip)).toEqual(NONE);
+  });
+
+  // Just outside each non-public range: answered by the database (read directly here), not cut off.
+  it.each([
+    '9.255.255.255',
+    '11.0.0.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '126.255.255.255',
+    '128.0.0.1',
+    '172.15.255.255',
+    '172.32.0.1',
+    '223.255.255.255',
+  ])('public %s → what the database says', async (ip) => {
+    const reader = await maxmind.open(defaultGeoDbPath());
+    const cc = (reader.get(ip) as { country_code?: string } | null)?.country_code ?? null;
+    expect(cc).not.toBeNull();
+    expect(geo.lookup(ip)).toEqual({ countryCode: cc?.toUpperCase(), region: null, city: null });
   });
 
   it.each(garbage)('invalid %j → nulls, no throw', (ip) => {

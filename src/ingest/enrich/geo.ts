@@ -29,20 +29,46 @@ export function defaultGeoDbPath(): string {
   return join(dirname(pkg), 'geo-whois-asn-country.mmdb');
 }
 
-/** Addresses that never have a public location. */
-const NON_PUBLIC = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+/**
+ * IPv4 addresses that never have a public location, as (network, prefix length). Checked
+ * with integer arithmetic: a BlockList check allocates a socket address per call, which
+ * was 3% of the ingest profile.
+ */
+const NON_PUBLIC_V4 = (
+  [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const
+).map(([net, prefix]) => ({ top: ipv4Number(net) >>> (32 - prefix), shift: 32 - prefix }));
+
+/** A dotted-quad IPv4 address (already validated) as an unsigned 32-bit number. */
+function ipv4Number(ip: string): number {
+  let n = 0;
+  let part = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      n = n * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
+  }
+  return n * 256 + part;
+}
+
+const nonPublicV4 = (ip: string) => {
+  const n = ipv4Number(ip);
+  return NON_PUBLIC_V4.some((r) => n >>> r.shift === r.top);
+};
+
+/** IPv6 addresses that never have a public location. */
+const NON_PUBLIC_V6 = new BlockList();
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
@@ -50,7 +76,7 @@ for (const [net, prefix] of [
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const)
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+  NON_PUBLIC_V6.addSubnet(net, prefix, 'ipv6');
 
 /** Trims, drops `[]` and a zone id, and turns an IPv4-mapped IPv6 address into IPv4. */
 function normalizeIp(raw: string): { ip: string; family: 4 | 6 } | null {
@@ -111,7 +137,7 @@ export class GeoLookup {
     const norm = normalizeIp(ip);
     if (norm === null) return NO_GEO;
     try {
-      if (NON_PUBLIC.check(norm.ip, norm.family === 4 ? 'ipv4' : 'ipv6')) return NO_GEO;
+      if (norm.family === 4 ? nonPublicV4(norm.ip) : NON_PUBLIC_V6.check(norm.ip, 'ipv6')) return NO_GEO;
       const rec: unknown = this.reader.get(norm.ip);
       return rec === null || rec === undefined ? NO_GEO : fromRecord(rec);
     } catch {

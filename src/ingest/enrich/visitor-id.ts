@@ -32,7 +32,16 @@ export function userKey(secret: Buffer, siteId: string, userId: string): bigint 
   return hash64(secret, USER_PREFIX + [siteId, userId].join(SEP));
 }
 
+let lastDayNumber = Number.NaN;
+let lastDay = '';
+
 /** The UTC calendar day of a time, `YYYY-MM-DD`. Throws RangeError for an invalid Date. */
 export function utcDay(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  // Live traffic asks for the same day again and again: formatting a date per event showed in the profile.
+  const n = Math.floor(d.getTime() / 86_400_000);
+  if (n !== lastDayNumber) {
+    lastDay = d.toISOString().slice(0, 10);
+    lastDayNumber = n;
+  }
+  return lastDay;
 }
