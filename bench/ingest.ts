@@ -77,7 +77,10 @@ function singleEventRequests(site: string, count = 512): autocannon.Request[] {
   }));
 }
 
-function batchBody(site: string, size: number): string {
+type BatchFormat = 'json' | 'ndjson';
+
+/** A batch as a JSON array, or as NDJSON (one event per line), as an importer streams it. */
+function batchBody(site: string, size: number, format: BatchFormat): string {
   const now = Date.now();
   const events = Array.from({ length: size }, () => {
     const e = pageview(rand, site);
@@ -92,7 +95,7 @@ function batchBody(site: string, size: number): string {
       user_agent: pick(rand, USER_AGENTS),
     };
   });
-  return JSON.stringify(events);
+  return format === 'json' ? JSON.stringify(events) : events.map((e) => JSON.stringify(e)).join('\n');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -522,8 +525,16 @@ interface BatchResult {
   otherCpu: number;
 }
 
-async function sendBatches(label: string, url: string, key: string, pid: number, clients: number): Promise<BatchResult> {
-  const bodies = Array.from({ length: BATCHES }, () => batchBody(SITE_BATCH, BATCH_SIZE));
+async function sendBatches(
+  label: string,
+  url: string,
+  key: string,
+  pid: number,
+  clients: number,
+  format: BatchFormat = 'json',
+): Promise<BatchResult> {
+  const bodies = Array.from({ length: BATCHES }, () => batchBody(SITE_BATCH, BATCH_SIZE, format));
+  const contentType = format === 'json' ? 'application/json' : 'application/x-ndjson';
   const batchMs: number[] = [];
   const failures: string[] = [];
   let events = 0;
@@ -534,7 +545,7 @@ async function sendBatches(label: string, url: string, key: string, pid: number,
       const res = await fetch(`${url}/api/events`, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        headers: { 'content-type': contentType, authorization: `Bearer ${key}` },
       });
       const text = await res.text();
       const ms = performance.now() - t;
@@ -679,12 +690,13 @@ async function main(): Promise<void> {
   const key = await ingestKey(fsyncServer.url, cookie);
   const seq = await sendBatches('sequential', fsyncServer.url, key, fsyncServer.child.pid, 1);
   const conc = await sendBatches('2 concurrent clients', fsyncServer.url, key, fsyncServer.child.pid, 2);
+  const ndjson = await sendBatches('NDJSON, 2 clients', fsyncServer.url, key, fsyncServer.child.pid, 2, 'ndjson');
   const batchMem = memory(fsyncServer.child.pid);
   log(`  server RSS ${batchMem.rssMb.toFixed(0)} MB (peak ${batchMem.peakMb.toFixed(0)} MB)`);
 
   log('\n[4/4] correctness: stats count = acknowledged events');
   await verify('fsync on, single events', fsyncServer.url, cookie, SITE_SINGLE, fsyncRun.acked);
-  await verify('fsync on, batches', fsyncServer.url, cookie, SITE_BATCH, seq.events + conc.events);
+  await verify('fsync on, batches', fsyncServer.url, cookie, SITE_BATCH, seq.events + conc.events + ndjson.events);
   const fsyncMetrics = await serverMetrics(fsyncServer.url);
   log(`  metrics: ${fsyncMetrics}`);
   const fsyncStop = await stopChild(fsyncServer.child);
@@ -769,7 +781,7 @@ async function main(): Promise<void> {
         'other',
         'RSS MB',
       ],
-      [batchRow(seq), batchRow(conc)],
+      [batchRow(seq), batchRow(conc), batchRow(ndjson)],
     ),
   );
   log('');
@@ -777,6 +789,8 @@ async function main(): Promise<void> {
   log(`mallard fsync off / bare node:http : ${pct(noSyncRun.rps / bareRun.rps)}`);
   log(`fsync on / fsync off               : ${pct(fsyncRun.rps / noSyncRun.rps)}`);
   log(`batch (2 clients) / batch (1 client): ${pct(conc.eventsPerSec / seq.eventsPerSec)}`);
+  const bestBatch = Math.max(seq.eventsPerSec, conc.eventsPerSec, ndjson.eventsPerSec);
+  log(`100M-event import at the best batch rate: ${(100e6 / bestBatch / 60).toFixed(0)} min (${fmtInt(bestBatch)} events/s)`);
   log(`total time                         : ${((performance.now() - started) / 1000).toFixed(0)} s`);
   log(
     `load average at the end            : ${loadavg()
