@@ -29,7 +29,9 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
 // Self time per node: each sample's delta goes to the node that was on top of the stack.
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 /** The area a frame belongs to: a folder of dist/, a package, node's own code, or V8's pseudo-frames. */

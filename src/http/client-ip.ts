@@ -18,7 +18,7 @@ export function trustedProxies(entries: readonly string[]): BlockList {
 
 const unmap = (ip: string) => (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip);
 
-/** Verdicts per socket address: a connection asks at every request, and a check allocates (measured under load). */
+/** Verdicts per socket address: a connection asks at every request, and a BlockList check allocates a socket address. */
 const verdicts = new WeakMap<BlockList, Map<string, boolean>>();
 const MAX_VERDICTS = 4096;
 

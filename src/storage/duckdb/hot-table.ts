@@ -2,7 +2,7 @@
  * The hot tier's queryable side: durable rows from the write-ahead log are appended to
  * an in-memory DuckDB table when a query is about to read it (or when `maxPending` rows
  * wait), not as they arrive: appending is synchronous work on the event loop (~30 calls
- * into the engine per row, and a commit), a tenth of the ingest profile when it ran every
+ * into the engine per row, and a commit), 7% of the ingest profile when it ran every
  * 50 ms, and under steady traffic a flush usually takes the rows before any query asks.
  * Only queries read it: a flush writes the log's rows (wal-rows.ts), then has the table
  * `forget` them.
