@@ -103,7 +103,10 @@ export class DuckDbEventStore implements EventStore {
     const eventsDir = join(opts.dataDir, 'events');
     const db = await Database.open(opts.dataDir, opts.limits, undefined, opts.newMetadata);
     const appenderConn = await db.instance.connect();
-    const hot = await HotTable.open(appenderConn, opts.log);
+    // Rows wait for a query or a flush; a flush threshold above the waiting limit would have
+    // steady traffic append them anyway (synchronous work on the event loop). Capped: rows
+    // waiting in JavaScript take more memory than in the table.
+    const hot = await HotTable.open(appenderConn, opts.log, undefined, Math.min(Math.max(5000, 2 * opts.flushCount), 50_000));
     const quarantine = new Quarantine(opts.dataDir, opts.log);
     // Truncated or foreign files are set aside before anything trusts them.
     const setAside = (path: string) => !looksWhole(path) && quarantine.move(path, 'not a whole Parquet file');
