@@ -17,7 +17,7 @@ import { withScopeSource } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
-import { identityPathLists } from './identity-paths.js';
+import { identityPathLists, PAGE_VIEWS } from './identity-paths.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
 
 export type FlowDirection = 'forward' | 'backward';
@@ -79,8 +79,7 @@ function fromEvents(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery): P
   const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
   return tree(q, f, [
     ...scopedEvents(src, scope, { reread: true }),
-    sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped
-        WHERE event_name = 'pageview' AND pathname IS NOT NULL)`,
+    sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped WHERE ${raw(PAGE_VIEWS)})`,
     // Read twice: the identities that viewed the page with the second of their first view
     // (a narrow read), then their page views on the side of that second the answer lies
     // on: every neighbour of the first view is there, and the ordered pass sorts fewer rows.

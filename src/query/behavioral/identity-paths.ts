@@ -15,14 +15,18 @@ import { IDENTITY } from './visitor-rows.js';
 /** Page views in flow order. */
 export const PAGE_VIEW_ORDER = `${dialect.epochSeconds('timestamp')}, pathname, seq`;
 
-const PAGE_VIEWS = "event_name = 'pageview' AND pathname IS NOT NULL";
+/** The rows flow follows: page views with a path. */
+export const PAGE_VIEWS = "event_name = 'pageview' AND pathname IS NOT NULL";
+
+/** The paths of a group's page views, in flow order. */
+const PATH_LIST = `list(pathname ORDER BY ${PAGE_VIEW_ORDER})`;
 
 /**
  * Visit rows (`visitRows`, grouped from `events`) with `s_path`: on the row of the visit of
  * each identity's first page view, the paths of all the identity's page views in `events`.
  */
 export function withIdentityPaths(visitRows: string, events: string): string {
-  const paths = `SELECT arg_min(session_id, timestamp) AS session_id, list(pathname ORDER BY ${PAGE_VIEW_ORDER}) AS s_path
+  const paths = `SELECT arg_min(session_id, timestamp) AS session_id, ${PATH_LIST} AS s_path
       FROM ${events} WHERE ${PAGE_VIEWS} GROUP BY ${IDENTITY}`;
   return `SELECT r.*, ip.s_path FROM (${visitRows}) r LEFT JOIN (${paths}) ip USING (session_id)`;
 }
@@ -36,8 +40,7 @@ export function identityPathLists(visits: string, scanEvents?: string): Sql[] {
   const stored = `SELECT coalesce(s_user, s_visitor) AS ident, s_user IS NOT NULL AS signed, s_start AS first_at, s_path AS path
       FROM ${visits} WHERE s_path IS NOT NULL`;
   const scanned = scanEvents
-    ? ` UNION ALL SELECT ${IDENTITY} AS ident, user_key IS NOT NULL AS signed, min(timestamp) AS first_at,
-          list(pathname ORDER BY ${PAGE_VIEW_ORDER}) AS path
+    ? ` UNION ALL SELECT ${IDENTITY} AS ident, user_key IS NOT NULL AS signed, min(timestamp) AS first_at, ${PATH_LIST} AS path
         FROM ${scanEvents} WHERE ${PAGE_VIEWS} GROUP BY ident, signed, date_trunc('day', timestamp)`
     : '';
   return [

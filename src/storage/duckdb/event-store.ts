@@ -30,7 +30,7 @@ import { Database, type EngineLimits, HOT_TABLE, refusedForMemory } from './data
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
-import { HotTable } from './hot-table.js';
+import { HotTable, waitingLimit } from './hot-table.js';
 import * as maintenance from './maintenance.js';
 import { PartitionIndex } from './partition-index.js';
 import { looksWhole, Quarantine } from './quarantine.js';
@@ -103,13 +103,7 @@ export class DuckDbEventStore implements EventStore {
     const eventsDir = join(opts.dataDir, 'events');
     const db = await Database.open(opts.dataDir, opts.limits, undefined, opts.newMetadata);
     const appenderConn = await db.instance.connect();
-    // Rows wait for a query or a flush. The waiting limit sits well above the flush threshold,
-    // so that neither steady traffic nor batches of 10,000 (several in flight while a flush
-    // runs) are appended just before a flush takes them: appending is synchronous work on the
-    // event loop (batches, under the profiler: 20.3-22.5k -> 26.5-28.0k events/s with 30,000
-    // instead of 10,000).
-    // Capped: rows waiting in JavaScript take more memory than in the table.
-    const hot = await HotTable.open(appenderConn, opts.log, undefined, Math.min(Math.max(30_000, 2 * opts.flushCount), 50_000));
+    const hot = await HotTable.open(appenderConn, opts.log, waitingLimit(opts.flushCount));
     const quarantine = new Quarantine(opts.dataDir, opts.log);
     // Truncated or foreign files are set aside before anything trusts them.
     const setAside = (path: string) => !looksWhole(path) && quarantine.move(path, 'not a whole Parquet file');

@@ -21,6 +21,17 @@ import { failing, failPoint } from '../crash-points.js';
 import { HOT_TABLE } from './database.js';
 
 const RETRY_MS = 200;
+/** How soon rows that a refused append left pending are appended again. */
+const DRAIN_RETRY_MS = 50;
+
+/**
+ * How many rows may wait for a query before they are appended anyway: well above the flush
+ * threshold, so that neither steady traffic nor batches of 10,000 (several in flight while a
+ * flush runs) are appended just before a flush takes them (batches, under the profiler:
+ * 20.3-22.5k -> 26.5-28.0k events/s with 30,000 instead of 10,000). Capped: rows waiting in
+ * JavaScript take more memory than in the table.
+ */
+export const waitingLimit = (flushCount: number): number => Math.min(Math.max(30_000, 2 * flushCount), 50_000);
 /** How long a query waits for a repair in progress. */
 const SETTLE_MS = 1000;
 
@@ -43,13 +54,11 @@ export class HotTable {
     private readonly conn: DuckDBConnection,
     private appender: DuckDBAppender,
     private readonly log: Logger,
-    private readonly retryMs: number,
     private readonly maxPending: number,
   ) {}
 
-  /** `retryMs`: how soon rows a refused append left pending are appended again. */
-  static async open(conn: DuckDBConnection, log: Logger, retryMs = 50, maxPending = 5000): Promise<HotTable> {
-    return new HotTable(conn, await HotTable.appenderOn(conn), log, retryMs, maxPending);
+  static async open(conn: DuckDBConnection, log: Logger, maxPending: number): Promise<HotTable> {
+    return new HotTable(conn, await HotTable.appenderOn(conn), log, maxPending);
   }
 
   private static appenderOn(conn: DuckDBConnection): Promise<DuckDBAppender> {
@@ -106,7 +115,7 @@ export class HotTable {
       this.log.warn({ err, rows: rows.length }, 'could not add rows to the hot table; they are in the log, retrying');
       this.repairing = this.repair(rows[0]?.seq ?? 0n).finally(() => {
         this.repairing = null;
-        if (this.pending.length > 0) this.later(this.retryMs);
+        if (this.pending.length > 0) this.later(DRAIN_RETRY_MS);
       });
       return false;
     }
