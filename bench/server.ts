@@ -137,8 +137,18 @@ export async function waitForDerived(url: string, log: (line: string) => void): 
     await new Promise((r) => setTimeout(r, 250));
   }
   const secs = (performance.now() - t) / 1000;
-  log(`server: visits and rollups of every day ready after ${secs.toFixed(1)} s`);
+  log(
+    `server: visits and rollups of every day ready after ${secs.toFixed(1)} s ` +
+      `(build process peak RSS ${(await derivedBuildPeakMb(url)).toFixed(0)} MB, beside the server's own)`,
+  );
   return secs;
+}
+
+/** The highest peak RSS of the server's derived-build child processes so far, in MB. */
+export async function derivedBuildPeakMb(url: string): Promise<number> {
+  const res = await fetch(`${url}/health/detailed`);
+  const body = (await res.json()) as { storage: { derived_build_peak_rss_bytes?: number } };
+  return (body.storage.derived_build_peak_rss_bytes ?? 0) / 2 ** 20;
 }
 
 /** SIGTERM (the server flushes its events to Parquet), SIGKILL after 30 s. */

@@ -66,6 +66,8 @@ export interface StorageHealth {
   lastFlushAt: string | null;
   /** Partitions whose visits and rollup are queued or being (re)built; queries scan those days meanwhile. */
   derivedPending: number;
+  /** The highest peak RSS of a derived-build process since start-up, in bytes (0: none yet). */
+  derivedBuildPeakRssBytes: number;
   /** What keeps the store from working fully (a full disk, failing flushes), for an operator; empty when all is well. */
   problems: string[];
   /** Damaged files moved to `quarantine/` since start-up, as paths under the data directory. */

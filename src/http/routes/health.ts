@@ -31,6 +31,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRouteDeps):
         wal_segments: storage.walSegments,
         partitions: storage.partitions,
         derived_pending: storage.derivedPending,
+        derived_build_peak_rss_bytes: storage.derivedBuildPeakRssBytes,
         last_flush_at: storage.lastFlushAt,
       },
       disk: { data_bytes: storage.diskBytes, free_bytes: deps.freeDiskBytes() },

@@ -3,18 +3,20 @@
  * partitions whose events changed, one partition at a time, in the background: a flush
  * never waits for it, and until a partition's files are current, queries scan its events.
  * A partition is built once it has been left alone for `quietMs`, so a bulk import that
- * touches the same days at every flush rebuilds each of them once, after it.
+ * touches the same days at every flush rebuilds each of them once, after it. The grouping
+ * itself runs in a child process (build-process.ts).
  */
-import { renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { crashPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
+import { type BuildJob, runBuild } from './build-process.js';
 import { maxId, type Partition, partitionEvents, partitionKey } from './cold-layout.js';
-import { type Database, literal } from './database.js';
+import { type Database, type EngineLimits, literal } from './database.js';
 import { type DerivedKind, derivedDir, derivedName, dropDerived } from './derived-layout.js';
 
 /** Events grouped into visits in one statement at most (about 150 MB of aggregate state). */
@@ -22,6 +24,8 @@ export const EVENTS_PER_SLICE = 500_000;
 
 /** A build that fails (e.g. compaction replaced a file it was reading) is retried this often. */
 const ATTEMPTS = 3;
+/** The spill directories of build processes, in the data directory's `tmp/`. */
+const SPILL_PREFIX = 'derive-';
 /** Rows per row group of a rollup file: about one set's rows of one value (rollup-sets.ts). */
 const ROLLUP_ROW_GROUP = 4096;
 
@@ -33,24 +37,39 @@ export class Deriver {
   private stopped = false;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Builds started, to name each one's spill directory. */
+  private builds = 0;
+  /** The highest peak RSS of a build process so far. */
+  peakRssBytes = 0;
 
-  constructor(
-    private readonly db: Database,
-    private readonly root: string,
-    private readonly tables: DerivedTables,
-    private readonly partitions: ReadonlyMap<string, Partition>,
-    /** The store's lock over derived files: held exclusively to replace them. */
-    private readonly lock: RwLock,
-    private readonly log: Logger,
-    /** Partition key → the id its current derived files were built at. */
-    readonly current: Map<string, bigint>,
-    /** Called under the derived lock (exclusive) when a partition's derived files are replaced. */
-    private readonly onReplaced: (p: Partition) => Promise<void>,
-    /** Called when a build fails (the store sets damaged files aside, so the next attempt may succeed). */
-    private readonly onFailed: (p: Partition, err: unknown) => Promise<void>,
-    private readonly quietMs = 0,
-    private readonly eventsPerSlice = EVENTS_PER_SLICE,
-  ) {}
+  private readonly db: Database;
+  private readonly root: string;
+  private readonly tables: DerivedTables;
+  private readonly partitions: ReadonlyMap<string, Partition>;
+  private readonly lock: RwLock;
+  private readonly log: Logger;
+  /** Partition key → the id its current derived files were built at. */
+  readonly current: Map<string, bigint>;
+  private readonly opts: DeriverOptions;
+  /** Kills the running build's child process at stop. */
+  private readonly stopping = new AbortController();
+
+  constructor(opts: DeriverOptions) {
+    this.db = opts.db;
+    this.root = opts.root;
+    this.tables = opts.tables;
+    this.partitions = opts.partitions;
+    this.lock = opts.lock;
+    this.log = opts.log;
+    this.current = opts.current;
+    this.opts = opts;
+    // What the build processes of a server that was killed left behind.
+    if (existsSync(opts.tempDir)) {
+      for (const name of readdirSync(opts.tempDir)) {
+        if (name.startsWith(SPILL_PREFIX)) rmSync(join(opts.tempDir, name), { recursive: true, force: true });
+      }
+    }
+  }
 
   /** Whether the partition's derived files describe its events as they are now. Under the read lock. */
   isCurrent(p: Partition): boolean {
@@ -97,6 +116,7 @@ export class Deriver {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.clear();
+    this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.idle();
@@ -108,7 +128,7 @@ export class Deriver {
       const now = Date.now();
       let soonest = Number.POSITIVE_INFINITY;
       for (const key of this.queue) {
-        const due = (this.changedAt.get(key) ?? 0) + (this.changedAt.get(key) ? this.quietMs : 0);
+        const due = (this.changedAt.get(key) ?? 0) + (this.changedAt.get(key) ? (this.opts.quietMs ?? 0) : 0);
         if (due <= now) return key;
         soonest = Math.min(soonest, due);
       }
@@ -131,12 +151,13 @@ export class Deriver {
       this.changedAt.delete(key);
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         const p = this.partitions.get(key);
-        if (!p || this.isCurrent(p)) break;
+        if (!p || this.isCurrent(p) || this.stopped) break;
         try {
           await this.build(p);
           break;
         } catch (err) {
-          await this.onFailed(p, err).catch(() => undefined);
+          if (this.stopped) break;
+          await this.opts.onFailed(p, err).catch(() => undefined);
           if (attempt === ATTEMPTS) this.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built');
         }
       }
@@ -165,7 +186,13 @@ export class Deriver {
     const id = maxId(snapshot);
     const dir = derivedDir(this.root, p.siteId, p.date);
     const tmpOf = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.tables.format)}.tmp`);
-    const built: Built = { id, dir, tmp: { visits: tmpOf('visits'), rollup: tmpOf('rollup') }, started: performance.now() };
+    const built: Built = {
+      id,
+      dir,
+      tmp: { visits: tmpOf('visits'), rollup: tmpOf('rollup') },
+      started: performance.now(),
+      peakRssMb: 0,
+    };
     await mkdir(dir, { recursive: true });
     const events = partitionEvents(snapshot);
     try {
@@ -173,28 +200,32 @@ export class Deriver {
       // big day is grouped in slices of whole identities (by a hash of the identity: each
       // identity's page views are listed together, and its visits are whole) instead.
       const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);
-      const slices = Math.max(1, Math.ceil(rows / this.eventsPerSlice));
+      const slices = Math.max(1, Math.ceil(rows / (this.opts.eventsPerSlice ?? EVENTS_PER_SLICE)));
+      const statements: BuildJob['statements'] = [];
       for (let k = 0; k < slices; k++) {
         const slice =
           slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(coalesce(user_key, visitor_id)) % ${slices} = ${k})`;
-        const into = k === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_visits AS' : 'INSERT INTO derive_visits';
-        await c.run(`${into} ${this.tables.visits(slice)}`);
+        const into = k === 0 ? 'CREATE TABLE derive_visits AS' : 'INSERT INTO derive_visits';
+        statements.push({ sql: `${into} ${this.tables.visits(slice)}` });
       }
-      try {
-        await c.run(`COPY derive_visits TO ${literal(built.tmp.visits)} (FORMAT parquet, COMPRESSION zstd)`);
-        const parts = this.tables.rollup(events, 'derive_visits', p.siteId, p.date);
-        for (const [i, part] of parts.entries()) {
-          const into = i === 0 ? 'CREATE OR REPLACE TEMP TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
-          await c.run(`${into} ${part.text}`, part.params as DuckDBValue[]);
-        }
-        // Sorted, in small row groups: a query for one value of a set reads few of them (rollup-sets.ts).
-        await c.run(
-          `COPY (SELECT * FROM derive_rollup ORDER BY dim, v0, v1, bucket) TO ${literal(built.tmp.rollup)}
+      statements.push({ sql: `COPY derive_visits TO ${literal(built.tmp.visits)} (FORMAT parquet, COMPRESSION zstd)` });
+      for (const [i, part] of this.tables.rollup(events, 'derive_visits', p.siteId, p.date).entries()) {
+        const into = i === 0 ? 'CREATE TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
+        statements.push({ sql: `${into} ${part.text}`, params: part.params });
+      }
+      // Sorted, in small row groups: a query for one value of a set reads few of them (rollup-sets.ts).
+      statements.push({
+        sql: `COPY (SELECT * FROM derive_rollup ORDER BY dim, v0, v1, bucket) TO ${literal(built.tmp.rollup)}
            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROLLUP_ROW_GROUP})`,
-        );
-      } finally {
-        await c.run('DROP TABLE IF EXISTS derive_visits; DROP TABLE IF EXISTS derive_rollup');
-      }
+      });
+      const { limits } = this.opts;
+      const tempDirectory = join(this.opts.tempDir, `${SPILL_PREFIX}${++this.builds}`);
+      const { peakRssBytes } = await runBuild(
+        { statements, memoryLimit: limits?.memoryLimit, threads: limits?.threads, tempDirectory },
+        this.stopping.signal,
+      );
+      built.peakRssMb = Math.round(peakRssBytes / 2 ** 20);
+      this.peakRssBytes = Math.max(this.peakRssBytes, peakRssBytes);
       return built;
     } catch (err) {
       for (const path of Object.values(built.tmp)) rmSync(path, { force: true });
@@ -203,7 +234,7 @@ export class Deriver {
   }
 
   /** Renames the temp files into place, unless the partition moved on since its snapshot (a later build follows). */
-  private async install(p: Partition, { id, dir, tmp, started }: Built): Promise<void> {
+  private async install(p: Partition, { id, dir, tmp, started, peakRssMb }: Built): Promise<void> {
     await this.lock.write(async () => {
       const now = this.partitions.get(partitionKey(p.siteId, p.date));
       if (!now || maxId(now) !== id) return;
@@ -213,9 +244,12 @@ export class Deriver {
       crashPoint('derived.rollup-renamed');
       dropDerived(this.root, now, id);
       this.current.set(partitionKey(p.siteId, p.date), id);
-      await this.onReplaced(now);
+      await this.opts.onReplaced(now);
     });
-    this.log.debug({ site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started) }, 'derived tables built');
+    this.log.debug(
+      { site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started), peak_rss_mb: peakRssMb },
+      'derived tables built',
+    );
   }
 }
 
@@ -226,4 +260,31 @@ interface Built {
   dir: string;
   tmp: Record<'visits' | 'rollup', string>;
   started: number;
+  /** The build process's peak resident memory. */
+  peakRssMb: number;
+}
+
+export interface DeriverOptions {
+  db: Database;
+  /** `data/derived`. */
+  root: string;
+  tables: DerivedTables;
+  partitions: ReadonlyMap<string, Partition>;
+  /** The store's lock over derived files: held exclusively to replace them. */
+  lock: RwLock;
+  log: Logger;
+  /** Partition key → the id its current derived files were built at. */
+  current: Map<string, bigint>;
+  /** Called under the derived lock (exclusive) when a partition's derived files are replaced. */
+  onReplaced: (p: Partition) => Promise<void>;
+  /** Called when a build fails (the store sets damaged files aside, so the next attempt may succeed). */
+  onFailed: (p: Partition, err: unknown) => Promise<void>;
+  /** How long a changed partition must be left alone before it is built (default 0). */
+  quietMs?: number;
+  /** Events grouped into visits in one statement at most (default EVENTS_PER_SLICE). */
+  eventsPerSlice?: number;
+  /** The build process's engine limits (the server's own). */
+  limits?: EngineLimits;
+  /** Where build processes spill (each in a directory of its own, removed after it). */
+  tempDir: string;
 }

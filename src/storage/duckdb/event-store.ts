@@ -140,23 +140,27 @@ export class DuckDbEventStore implements EventStore {
     if (opts.derived) {
       const root = join(opts.dataDir, 'derived');
       const current = scanDerived(root, opts.derived.format, partitions, setAside);
-      parts.deriver = new Deriver(
+      parts.deriver = new Deriver({
         db,
         root,
-        opts.derived,
+        tables: opts.derived,
         partitions,
-        parts.derivedLock,
-        opts.log,
+        lock: parts.derivedLock,
+        log: opts.log,
         current,
-        (p) => parts.rollupCache.evict(p.siteId, p.date),
-        (p, err) => setAsideAfter(parts, err, [p]).then(() => undefined),
-        opts.deriveQuietMs ?? 0,
-        // A quarter of the engine's memory for a slice's visits; queries and flushes share the rest.
-        opts.deriveSliceEvents ??
+        onReplaced: (p) => parts.rollupCache.evict(p.siteId, p.date),
+        onFailed: (p, err) => setAsideAfter(parts, err, [p]).then(() => undefined),
+        quietMs: opts.deriveQuietMs,
+        // An eighth of the engine's memory for a slice's visits: the build process's peak RSS
+        // for a 376k-event day at 256MB: 2 slices 439–497 MB (and once refused), 4: 358–399 MB.
+        eventsPerSlice:
+          opts.deriveSliceEvents ??
           (opts.limits
-            ? Math.max(10_000, Math.floor(sizeBytes(opts.limits.memoryLimit) / 4 / DERIVE_BYTES_PER_EVENT))
+            ? Math.max(10_000, Math.floor(sizeBytes(opts.limits.memoryLimit) / 8 / DERIVE_BYTES_PER_EVENT))
             : undefined),
-      );
+        limits: opts.limits,
+        tempDir: join(opts.dataDir, 'tmp'),
+      });
       // Partitions written before derived tables existed, or whose build a crash interrupted: at once.
       parts.deriver.schedule(
         [...partitions.keys()].filter((k) => !current.has(k)),
@@ -372,6 +376,7 @@ export class DuckDbEventStore implements EventStore {
       diskBytes,
       lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
       derivedPending: this.parts.deriver?.pending ?? 0,
+      derivedBuildPeakRssBytes: this.parts.deriver?.peakRssBytes ?? 0,
       problems: this.problems(),
       quarantined: [...this.quarantine.files],
     };
