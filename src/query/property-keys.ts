@@ -61,14 +61,14 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
     } else if (scope.filters.length === 0) {
       // The derived days' key counts from their rollups, the rest scanned.
       const { days, scan } = derived.split;
-      counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days))}
+      counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days, [PROPERTY_KEYS_SET]))}
         WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND ${dayIn(days)}
         ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
     } else if (one && OVERVIEW_ATTRIBUTES.includes(one.dim.name)) {
       // One value of an overview attribute: that value's key counts from the rollups, the rest scanned.
       const { days, scan } = derived.split;
-      counts = sql`SELECT v1 AS key, events FROM ${raw(await derived.view.rollups(days))}
+      counts = sql`SELECT v1 AS key, events FROM ${raw(await derived.view.rollups(days, [propertyKeysSetOf(one.dim.name)]))}
         WHERE site_id = ${scope.siteId} AND dim = ${propertyKeysSetOf(one.dim.name)} AND v0 = ${one.value}
           AND ${dayIn(days)}
         ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;

@@ -32,7 +32,12 @@ export function dayIn(days: readonly string[]): Sql {
   return fragment(`day IN (${days.length > 0 ? days.map(dateLiteral).join(', ') : 'NULL'})`);
 }
 
-/** `rollups`: the storage's relation of rollup rows (`site_id`, `day`, then the rollup columns). */
+/** The sets a rollup plan's statement reads: the query's set, and the one its totals come from. */
+export function rollupSets(plan: RollupPlan): string[] {
+  return plan.pick?.column === 0 ? [plan.set.key, plan.pick.totals] : [plan.set.key, plan.pick?.totals ?? '', ''];
+}
+
+/** `rollups`: the storage's relation of the plan's sets' rollup rows (`site_id`, `day`, then the rollup columns). */
 export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan: RollupPlan): Sql {
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   // A stored row's group: its values, or its bucket truncated to the query's unit.
@@ -57,12 +62,9 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const dimsOut = fragment(aliases.map((a) => `${a}, `).join(''));
   // When every row read holds the value in `v0`, the condition says so: in a day file's sorted
   // rows (rollup-sets.ts, PAGE_SETS) it skips all but the value's row groups.
-  const stored =
-    plan.pick?.column === 0
-      ? sql`dim IN (${plan.set.key}, ${plan.pick.totals}) AND v0 = ${plan.pick.value}`
-      : sql`dim IN (${plan.set.key}, ${plan.pick?.totals ?? ''}, '')`;
+  const stored = plan.pick?.column === 0 ? sql` AND v0 = ${plan.pick.value}` : sql``;
   const parts = [
-    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)} AND ${stored})`,
+    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)}${stored})`,
     sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,

@@ -9,7 +9,7 @@ import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
-import { rollupQuery } from './rollup-query.js';
+import { rollupQuery, rollupSets } from './rollup-query.js';
 import { render, type Sql } from './sql.js';
 import { notePlan } from './trace.js';
 
@@ -40,7 +40,7 @@ async function statement(
 ): Promise<{ plan: Plan['kind'] | 'pages'; sql: Sql }> {
   const chosen = view ? planQuery(query, view.days) : ({ kind: 'events' } as const);
   if (view && chosen.kind === 'rollup') {
-    const rollups = await view.rollups(chosen.days, { files: readsFiles(chosen) });
+    const rollups = await view.rollups(chosen.days, rollupSets(chosen), { files: readsFiles(chosen) });
     return { plan: 'rollup', sql: rollupQuery(events, rollups, query, chosen) };
   }
   if (view && chosen.kind === 'visits') {

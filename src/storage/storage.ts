@@ -43,10 +43,10 @@ export interface DerivedView {
    */
   days: ReadonlySet<string>;
   /**
-   * A relation of these days' rollup rows, with `site_id` and `day` columns first: the rows
-   * kept in memory, or with `files`, every row, read from the days' files.
+   * A relation of these days' rollup rows of these sets (`dim`), with `site_id` and `day`
+   * columns first: the rows kept in memory, or with `files`, read from the days' files.
    */
-  rollups(days: readonly string[], opts?: { files?: boolean }): Promise<string>;
+  rollups(days: readonly string[], sets: readonly string[], opts?: { files?: boolean }): Promise<string>;
   /** A relation of these days' visit rows (`visitRowSelect` with every visit attribute). */
   visits(days: readonly string[]): string;
 }

@@ -132,7 +132,7 @@ function chained(ctes: readonly Sql[], runs: Sql, gapSecs: number): Sql {
 async function visitsPlan(q: QueryRunner, view: DerivedView, events: string, scope: Scope, gapSecs: number): Promise<Sql | null> {
   const { days, scan } = splitPeriod(scope, view.days);
   if (days.length === 0) return null;
-  const rollups = await view.rollups(days);
+  const rollups = await view.rollups(days, [VISIT_GAP_SET]);
   const { text, params } = render(
     sql`SELECT coalesce(max(duration_ms), 0) AS gap FROM ${raw(rollups)}
         WHERE site_id = ${scope.siteId} AND dim = ${VISIT_GAP_SET} AND ${dayIn(days)}`,

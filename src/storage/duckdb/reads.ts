@@ -9,7 +9,7 @@ import type { DerivedView, QueryRunner, SqlValue } from '../storage.js';
 import { eventsRelation, maxId, type Partition } from './cold-layout.js';
 import { setAsideAfter } from './damaged-files.js';
 import { literal, refusedForMemory } from './database.js';
-import { ROLLUP_CACHE, type RollupFile, rollupRows } from './rollup-cache.js';
+import { type RollupFile, setsOfFiles } from './rollup-cache.js';
 import type { StoreParts } from './store-parts.js';
 
 /** How many damaged files one read may set aside before its error is passed on. */
@@ -130,12 +130,12 @@ export class StoreReads {
       const days = this.derivedDays(siteId, from, to);
       return fn({
         days,
-        rollups: async (ds, opts) => {
+        rollups: async (ds, sets, opts) => {
           const files = this.derivedFiles(siteId, ds, 'rollup');
           // The planner asks only for days `days` holds, whose files the derived lock keeps in place.
-          if (opts?.files) return rollupRows(files);
+          if (opts?.files) return setsOfFiles(files, sets);
           await this.parts.rollupCache.ensure(files);
-          return ROLLUP_CACHE;
+          return this.parts.rollupCache.relation(sets);
         },
         visits: (ds) =>
           `read_parquet([${this.derivedFiles(siteId, ds, 'visits')
