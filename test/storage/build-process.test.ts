@@ -39,16 +39,14 @@ describe('derived builds in a child process', () => {
     const dir = scratch();
     const out = join(dir, 'out.parquet');
     const temp = join(dir, 'spill');
-    const report = await runBuild({
-      statements: [
+    const report = await runBuild(
+      [
         { sql: 'CREATE TABLE t AS SELECT range AS k, $1::VARCHAR AS label FROM range(3)', params: ['a'] },
         { sql: 'INSERT INTO t VALUES ($1, $2)', params: [9007199254740993n, "it's"] },
         { sql: `COPY t TO ${literal(out)} (FORMAT parquet)` },
       ],
-      memoryLimit: '64MB',
-      threads: 1,
-      tempDirectory: temp,
-    });
+      { memoryLimit: '64MB', threads: 1, tempDirectory: temp },
+    );
     expect(await readParquet(out)).toEqual([
       { k: 0n, label: 'a' },
       { k: 1n, label: 'a' },
@@ -64,11 +62,7 @@ describe('derived builds in a child process', () => {
     const dir = scratch();
     const after = join(dir, 'after.parquet');
     await expect(
-      runBuild({
-        statements: [
-          { sql: 'SELECT * FROM no_such_table' },
-          { sql: `COPY (SELECT 1 AS k) TO ${literal(after)} (FORMAT parquet)` },
-        ],
+      runBuild([{ sql: 'SELECT * FROM no_such_table' }, { sql: `COPY (SELECT 1 AS k) TO ${literal(after)} (FORMAT parquet)` }], {
         tempDirectory: join(dir, 'spill'),
       }),
     ).rejects.toThrow(/^Catalog Error: Table with name no_such_table does not exist/);
@@ -79,8 +73,7 @@ describe('derived builds in a child process', () => {
     const dir = scratch();
     const bad = join(dir, 'events.parquet');
     writeFileSync(bad, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from('PAR1')]));
-    const err = await runBuild({
-      statements: [{ sql: `CREATE TABLE v AS SELECT * FROM read_parquet(${literal(bad)})` }],
+    const err = await runBuild([{ sql: `CREATE TABLE v AS SELECT * FROM read_parquet(${literal(bad)})` }], {
       tempDirectory: join(dir, 'spill'),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -88,19 +81,24 @@ describe('derived builds in a child process', () => {
     expect(namedFile(err, dir)).toBe(bad);
   });
 
+  it('fails with the engine message when the engine cannot open, and cleans up', async () => {
+    const dir = scratch();
+    await expect(runBuild([{ sql: 'SELECT 1' }], { memoryLimit: 'lots', tempDirectory: join(dir, 'spill') })).rejects.toThrow(
+      'Failed to set config',
+    );
+    expect(existsSync(join(dir, 'spill'))).toBe(false);
+  });
+
   it('is killed when the server stops, and says so', async () => {
     const dir = scratch();
     const stop = new AbortController();
     const running = runBuild(
-      {
-        // Minutes of work: only the kill ends it.
-        statements: [{ sql: 'CREATE TABLE t AS SELECT sum(hash(a.range * b.range)) FROM range(1000000) a, range(1000000) b' }],
-        threads: 1,
-        tempDirectory: join(dir, 'spill'),
-      },
+      // Minutes of work: only the kill ends it.
+      [{ sql: 'CREATE TABLE t AS SELECT sum(hash(a.range * b.range)) FROM range(1000000) a, range(1000000) b' }],
+      { threads: 1, tempDirectory: join(dir, 'spill') },
       stop.signal,
     );
-    setTimeout(() => stop.abort(), 500);
+    setTimeout(() => stop.abort(), 800);
     await expect(running).rejects.toThrow('the derived-build process was killed by SIGKILL');
     expect(existsSync(join(dir, 'spill'))).toBe(false);
   });

@@ -1,28 +1,44 @@
 /**
- * The derived-build child process (build-process.ts): runs one job's statements, in order,
- * in a DuckDB of its own, answers with its peak memory or the engine's error, and exits.
+ * The derived-build child process (build-process.ts): opens a DuckDB of its own with the
+ * settings in its first argument, says it is ready, runs the one job it is sent (statements,
+ * in order), answers with its peak memory or the engine's error, and exits.
  */
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type { BuildJob, BuildReply } from './build-process.js';
-
-async function run(job: BuildJob): Promise<BuildReply> {
-  const options: Record<string, string> = { temp_directory: job.tempDirectory, enable_external_file_cache: 'false' };
-  if (job.memoryLimit) options.memory_limit = job.memoryLimit;
-  if (job.threads) options.threads = String(job.threads);
-  const instance = await DuckDBInstance.create(':memory:', options);
-  const c = await instance.connect();
-  for (const s of job.statements) await c.run(s.sql, s.params as DuckDBValue[]);
-  c.closeSync();
-  instance.closeSync();
-  // maxRSS is in kilobytes.
-  return { ok: true, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
-}
+import type { BuildMessage, BuildSettings, BuildStatements } from './build-process.js';
 
 // A server killed (even with -9) closes the channel: its build is of no use to anyone.
 process.once('disconnect', () => process.exit(1));
 
-process.once('message', (job: BuildJob) => {
-  run(job)
-    .catch((err: unknown): BuildReply => ({ ok: false, message: err instanceof Error ? err.message : String(err) }))
-    .then((reply) => process.send?.(reply, () => process.exit(0)));
-});
+const send = (m: BuildMessage) => new Promise<void>((resolve) => process.send?.(m, () => resolve()));
+const failure = (err: unknown): BuildMessage => ({ ok: false, message: err instanceof Error ? err.message : String(err) });
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.argv[2] ?? '{}') as BuildSettings;
+  const options: Record<string, string> = { temp_directory: settings.tempDirectory, enable_external_file_cache: 'false' };
+  if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
+  if (settings.threads) options.threads = String(settings.threads);
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(':memory:', options);
+  } catch (err) {
+    await send(failure(err));
+    process.exit(0);
+  }
+  const c = await instance.connect();
+  const job = new Promise<BuildStatements>((resolve) => process.once('message', resolve));
+  await send({ ready: true });
+  let reply: BuildMessage;
+  try {
+    for (const s of await job) await c.run(s.sql, s.params as DuckDBValue[]);
+    // maxRSS is in kilobytes.
+    reply = { ok: true, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  } catch (err) {
+    reply = failure(err);
+  }
+  c.closeSync();
+  instance.closeSync();
+  await send(reply);
+  process.exit(0);
+}
+
+void main();

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { crashPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
-import { type BuildJob, runBuild } from './build-process.js';
+import { BuildProcess, type BuildStatements } from './build-process.js';
 import { maxId, type Partition, partitionEvents, partitionKey } from './cold-layout.js';
 import { type Database, type EngineLimits, literal } from './database.js';
 import { type DerivedKind, derivedDir, derivedName, dropDerived } from './derived-layout.js';
@@ -42,27 +42,13 @@ export class Deriver {
   /** The highest peak RSS of a build process so far. */
   peakRssBytes = 0;
 
-  private readonly db: Database;
-  private readonly root: string;
-  private readonly tables: DerivedTables;
-  private readonly partitions: ReadonlyMap<string, Partition>;
-  private readonly lock: RwLock;
-  private readonly log: Logger;
   /** Partition key → the id its current derived files were built at. */
   readonly current: Map<string, bigint>;
-  private readonly opts: DeriverOptions;
   /** Kills the running build's child process at stop. */
   private readonly stopping = new AbortController();
 
-  constructor(opts: DeriverOptions) {
-    this.db = opts.db;
-    this.root = opts.root;
-    this.tables = opts.tables;
-    this.partitions = opts.partitions;
-    this.lock = opts.lock;
-    this.log = opts.log;
+  constructor(private readonly opts: DeriverOptions) {
     this.current = opts.current;
-    this.opts = opts;
     // What the build processes of a server that was killed left behind.
     if (existsSync(opts.tempDir)) {
       for (const name of readdirSync(opts.tempDir)) {
@@ -77,7 +63,7 @@ export class Deriver {
   }
 
   path(p: Partition, kind: DerivedKind): string {
-    return join(derivedDir(this.root, p.siteId, p.date), derivedName(kind, maxId(p), this.tables.format));
+    return join(derivedDir(this.opts.root, p.siteId, p.date), derivedName(kind, maxId(p), this.opts.tables.format));
   }
 
   get pending(): number {
@@ -109,7 +95,7 @@ export class Deriver {
 
   /** Forgets a deleted partition's files. Caller holds the derived lock exclusively. */
   forget(p: Partition): void {
-    dropDerived(this.root, p, null);
+    dropDerived(this.opts.root, p, null);
     this.current.delete(partitionKey(p.siteId, p.date));
   }
 
@@ -150,7 +136,7 @@ export class Deriver {
       this.queue.delete(key);
       this.changedAt.delete(key);
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-        const p = this.partitions.get(key);
+        const p = this.opts.partitions.get(key);
         if (!p || this.isCurrent(p) || this.stopped) break;
         try {
           await this.build(p);
@@ -158,7 +144,7 @@ export class Deriver {
         } catch (err) {
           if (this.stopped) break;
           await this.opts.onFailed(p, err).catch(() => undefined);
-          if (attempt === ATTEMPTS) this.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built');
+          if (attempt === ATTEMPTS) this.opts.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built');
         }
       }
     }
@@ -170,22 +156,36 @@ export class Deriver {
    * into place if the partition has not moved on meanwhile.
    */
   private async build(p: Partition): Promise<void> {
-    // The turn first, then the snapshot: a flush or compaction ahead in line may replace the files.
-    const built = await this.db.background((c) => (this.isCurrent(p) ? Promise.resolve(null) : this.writeTemp(c, p)));
-    if (!built) return;
+    if (this.isCurrent(p)) return;
+    // The process starts before the turn (a turn held while it starts holds up flushes).
+    const { limits } = this.opts;
+    const tempDirectory = join(this.opts.tempDir, `${SPILL_PREFIX}${++this.builds}`);
+    const builder = await BuildProcess.start(
+      { memoryLimit: limits?.memoryLimit, threads: limits?.threads, tempDirectory },
+      this.stopping.signal,
+    );
     try {
-      await this.install(p, built);
+      // The turn first, then the snapshot: a flush or compaction ahead in line may replace the files.
+      const built = await this.opts.db.background((c) =>
+        this.isCurrent(p) ? Promise.resolve(null) : this.writeTemp(c, p, builder),
+      );
+      if (!built) return;
+      try {
+        await this.install(p, built);
+      } finally {
+        for (const path of Object.values(built.tmp)) rmSync(path, { force: true });
+      }
     } finally {
-      for (const path of Object.values(built.tmp)) rmSync(path, { force: true });
+      await builder.close();
     }
   }
 
   /** The partition's derived files as temp files, from a snapshot of its event files. */
-  private async writeTemp(c: DuckDBConnection, p: Partition): Promise<Built> {
+  private async writeTemp(c: DuckDBConnection, p: Partition, builder: BuildProcess): Promise<Built> {
     const snapshot: Partition = { ...p, files: [...p.files] };
     const id = maxId(snapshot);
-    const dir = derivedDir(this.root, p.siteId, p.date);
-    const tmpOf = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.tables.format)}.tmp`);
+    const dir = derivedDir(this.opts.root, p.siteId, p.date);
+    const tmpOf = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.opts.tables.format)}.tmp`);
     const built: Built = {
       id,
       dir,
@@ -201,15 +201,15 @@ export class Deriver {
       // identity's page views are listed together, and its visits are whole) instead.
       const rows = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${events}`)).getRowObjectsJS()[0]?.n ?? 0);
       const slices = Math.max(1, Math.ceil(rows / (this.opts.eventsPerSlice ?? EVENTS_PER_SLICE)));
-      const statements: BuildJob['statements'] = [];
+      const statements: BuildStatements = [];
       for (let k = 0; k < slices; k++) {
         const slice =
           slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(coalesce(user_key, visitor_id)) % ${slices} = ${k})`;
         const into = k === 0 ? 'CREATE TABLE derive_visits AS' : 'INSERT INTO derive_visits';
-        statements.push({ sql: `${into} ${this.tables.visits(slice)}` });
+        statements.push({ sql: `${into} ${this.opts.tables.visits(slice)}` });
       }
       statements.push({ sql: `COPY derive_visits TO ${literal(built.tmp.visits)} (FORMAT parquet, COMPRESSION zstd)` });
-      for (const [i, part] of this.tables.rollup(events, 'derive_visits', p.siteId, p.date).entries()) {
+      for (const [i, part] of this.opts.tables.rollup(events, 'derive_visits', p.siteId, p.date).entries()) {
         const into = i === 0 ? 'CREATE TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
         statements.push({ sql: `${into} ${part.text}`, params: part.params });
       }
@@ -218,12 +218,7 @@ export class Deriver {
         sql: `COPY (SELECT * FROM derive_rollup ORDER BY dim, v0, v1, bucket) TO ${literal(built.tmp.rollup)}
            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROLLUP_ROW_GROUP})`,
       });
-      const { limits } = this.opts;
-      const tempDirectory = join(this.opts.tempDir, `${SPILL_PREFIX}${++this.builds}`);
-      const { peakRssBytes } = await runBuild(
-        { statements, memoryLimit: limits?.memoryLimit, threads: limits?.threads, tempDirectory },
-        this.stopping.signal,
-      );
+      const { peakRssBytes } = await builder.run(statements);
       built.peakRssMb = Math.round(peakRssBytes / 2 ** 20);
       this.peakRssBytes = Math.max(this.peakRssBytes, peakRssBytes);
       return built;
@@ -235,18 +230,18 @@ export class Deriver {
 
   /** Renames the temp files into place, unless the partition moved on since its snapshot (a later build follows). */
   private async install(p: Partition, { id, dir, tmp, started, peakRssMb }: Built): Promise<void> {
-    await this.lock.write(async () => {
-      const now = this.partitions.get(partitionKey(p.siteId, p.date));
+    await this.opts.lock.write(async () => {
+      const now = this.opts.partitions.get(partitionKey(p.siteId, p.date));
       if (!now || maxId(now) !== id) return;
-      renameSync(tmp.visits, join(dir, derivedName('visits', id, this.tables.format)));
+      renameSync(tmp.visits, join(dir, derivedName('visits', id, this.opts.tables.format)));
       crashPoint('derived.visits-renamed');
-      renameSync(tmp.rollup, join(dir, derivedName('rollup', id, this.tables.format)));
+      renameSync(tmp.rollup, join(dir, derivedName('rollup', id, this.opts.tables.format)));
       crashPoint('derived.rollup-renamed');
-      dropDerived(this.root, now, id);
+      dropDerived(this.opts.root, now, id);
       this.current.set(partitionKey(p.siteId, p.date), id);
       await this.opts.onReplaced(now);
     });
-    this.log.debug(
+    this.opts.log.debug(
       { site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started), peak_rss_mb: peakRssMb },
       'derived tables built',
     );
