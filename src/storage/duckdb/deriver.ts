@@ -6,7 +6,7 @@
  * touches the same days at every flush rebuilds each of them once, after it. The grouping
  * itself runs in a child process (build-process.ts).
  */
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -167,7 +167,7 @@ export class Deriver {
     try {
       // The turn first, then the snapshot: a flush or compaction ahead in line may replace the files.
       const built = await this.opts.db.background((c) =>
-        this.isCurrent(p) ? Promise.resolve(null) : this.writeTemp(c, p, builder),
+        this.isCurrent(p) ? Promise.resolve(null) : this.writeTemp(c, p, builder, join(tempDirectory, 'events')),
       );
       if (!built) return;
       try {
@@ -180,9 +180,14 @@ export class Deriver {
     }
   }
 
-  /** The partition's derived files as temp files, from a snapshot of its event files. */
-  private async writeTemp(c: DuckDBConnection, p: Partition, builder: BuildProcess): Promise<Built> {
-    const snapshot: Partition = { ...p, files: [...p.files] };
+  /**
+   * The partition's derived files as temp files, from a snapshot of its event files, read
+   * through hard links in `links` where it can: the turn keeps compaction out, but a flush
+   * that re-drew visits installs its files (and deletes the ones they replace) after giving
+   * the turn back, which would fail a build process still reading them.
+   */
+  private async writeTemp(c: DuckDBConnection, p: Partition, builder: BuildProcess, links: string): Promise<Built> {
+    const snapshot: Partition = linkedSnapshot(p, links) ?? { ...p, files: [...p.files] };
     const id = maxId(snapshot);
     const dir = derivedDir(this.opts.root, p.siteId, p.date);
     const tmpOf = (kind: DerivedKind) => join(dir, `.${derivedName(kind, id, this.opts.tables.format)}.tmp`);
@@ -224,7 +229,9 @@ export class Deriver {
       return built;
     } catch (err) {
       for (const path of Object.values(built.tmp)) rmSync(path, { force: true });
-      throw err;
+      // An engine error names the file it failed on: the partition's own, not the link to it.
+      const linked = snapshot.dir !== p.dir && err instanceof Error;
+      throw linked ? new Error(err.message.replaceAll(`${snapshot.dir}/`, `${p.dir}/`)) : err;
     }
   }
 
@@ -245,6 +252,22 @@ export class Deriver {
       { site_id: p.siteId, date: p.date, ms: Math.round(performance.now() - started), peak_rss_mb: peakRssMb },
       'derived tables built',
     );
+  }
+}
+
+/**
+ * The partition's event files as hard links in `dir` (made in one synchronous step, so no
+ * other job can replace a file in between), or null where links cannot be made (events on
+ * another file system): the build then reads the files themselves.
+ */
+function linkedSnapshot(p: Partition, dir: string): Partition | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const f of p.files) linkSync(join(p.dir, f.name), join(dir, f.name));
+    return { ...p, dir, files: [...p.files] };
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
   }
 }
 
