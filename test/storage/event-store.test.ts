@@ -5,6 +5,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VISIT_GAP_SET } from '../../src/query/behavioral/sessions.js';
@@ -443,6 +444,40 @@ describe('derived tables (visits and rollup per partition)', () => {
     ]);
     expect(second.totals).toEqual({ visitors: 3, visits: 3, pageviews: 7, bounces: 1, durationMs: 10 * 60_000 + 45 * 60_000 });
     expect(second.longestPauseMs).toBe(20 * 60_000); // visitor 2's /late → /c
+  });
+
+  it('set aside a damaged events file that only a build reads (through its links to the file)', async () => {
+    const dir = scratch();
+    const { derivedTables } = await import('../../src/query/derived-tables.js');
+    // A long quiet time: the partition is not built before the store closes.
+    let store = await openStore(dir, { derived: derivedTables, deriveQuietMs: 600_000 });
+    const day = '2026-01-10';
+    await store.append([row(store, 'a.com', 1n, `${day}T10:00:00Z`), row(store, 'a.com', 2n, `${day}T11:00:00Z`, '/b')]);
+    await store.flush();
+    await closeStore(store);
+    const part = join(dir, 'events', 'site_id=a.com', `date=${day}`);
+    const [name] = readdirSync(part).filter((n) => n.endsWith('.parquet'));
+    const file = join(part, name ?? '');
+    // Only the page paths damaged: start-up (both ends) and the visits it restores (identities,
+    // times) read the file fine; the build, which reads every column, does not.
+    const engine = await DuckDBInstance.create(':memory:');
+    const conn = await engine.connect();
+    const chunk = (
+      await conn.runAndReadAll(
+        `SELECT min(coalesce(dictionary_page_offset, data_page_offset)) AS start, sum(total_compressed_size) AS size
+         FROM parquet_metadata('${file}') WHERE path_in_schema = 'pathname'`,
+      )
+    ).getRowObjectsJS()[0] as { start: bigint; size: bigint };
+    conn.closeSync();
+    engine.closeSync();
+    const bytes = readFileSync(file);
+    for (let i = Number(chunk.start); i < Number(chunk.start + chunk.size); i++) bytes[i] = (bytes[i] ?? 0) ^ 0x5a;
+    writeFileSync(file, bytes);
+    store = await openStore(dir, { derived: derivedTables });
+    await store.derivedIdle();
+    expect((await store.health()).quarantined).toEqual([`events/site_id=a.com/date=${day}/${name}`]);
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(join(dir, 'tmp')).filter((n) => n.startsWith('derive-'))).toEqual([]);
   });
 
   it('are deleted at start-up when stale or half-written, and rebuilt', async () => {
