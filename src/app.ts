@@ -14,7 +14,7 @@ import { SessionStore } from './auth/sessions.js';
 import { Settings } from './auth/settings.js';
 import { type Config, ConfigError } from './config.js';
 import { AuthGuard } from './http/auth-guard.js';
-import { clientIp, trustedProxies } from './http/client-ip.js';
+import { clientIp, TrustedProxies } from './http/client-ip.js';
 import { authRoutes, authStatus } from './http/routes/auth.js';
 import { backupRoutes } from './http/routes/backup.js';
 import { behavioralRoutes } from './http/routes/behavioral.js';
@@ -50,7 +50,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
       'invalid config value for storage (MALLARD_STORAGE): "clickhouse" is not available in this version yet',
     );
   }
-  const proxies = trustedProxies(config.trusted_proxies);
+  const proxies = new TrustedProxies(config.trusted_proxies);
   mkdirSync(config.data_dir, { recursive: true });
   let metrics: Metrics | null = null;
   const store = await DuckDbEventStore.open({

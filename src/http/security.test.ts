@@ -1,8 +1,8 @@
-import { BlockList } from 'node:net';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../metrics.js';
+import { TrustedProxies } from './client-ip.js';
 import { CONTENT_SECURITY_POLICY, CROSS_ORIGIN_REFUSED, CROSS_SITE_REFUSED } from './security.js';
 import { createServer, MAX_BODY_BYTES } from './server.js';
 
@@ -11,9 +11,7 @@ const SELF = 'http://stats.example.com';
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  const proxies = new BlockList();
-  proxies.addAddress('10.0.0.1');
-  app = createServer(pino({ level: 'silent' }), new Metrics(() => 0), { trustedProxies: proxies });
+  app = createServer(pino({ level: 'silent' }), new Metrics(() => 0), { trustedProxies: new TrustedProxies(['10.0.0.1']) });
   const ok = async () => ({ ok: true });
   for (const path of ['/api/keys', '/api/auth/login', '/api/auth/setup', '/api/auth/logout']) app.post(path, ok);
   app.delete('/api/keys/:id', ok);

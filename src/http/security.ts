@@ -13,16 +13,15 @@
  * The server's origin is the scheme and `Host` the browser used; `X-Forwarded-Proto` and
  * `X-Forwarded-Host` count only from a trusted proxy (MALLARD_TRUSTED_PROXIES).
  */
-import type { BlockList } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import { readCookie } from './auth-guard.js';
-import { fromTrustedProxy } from './client-ip.js';
+import { fromTrustedProxy, type TrustedProxies } from './client-ip.js';
 import { forbidden } from './errors.js';
 
 export interface SecurityOptions {
   /** Proxies whose X-Forwarded-Proto / X-Forwarded-Host describe the browser's view. */
-  proxies: BlockList;
+  proxies: TrustedProxies;
 }
 
 /** Routes meant for other origins: browser ingestion (CORS `*`) and server-side batches. */
@@ -45,7 +44,7 @@ const isTrackerScript = (route: string | undefined) => route?.startsWith('/track
 const firstValue = (h: string | string[] | undefined) => (Array.isArray(h) ? h[0] : h)?.split(',')[0]?.trim();
 
 /** `https` when the browser's connection is TLS: the socket's, or a trusted proxy's word. */
-export function requestProtocol(req: FastifyRequest, proxies: BlockList): 'http' | 'https' {
+export function requestProtocol(req: FastifyRequest, proxies: TrustedProxies): 'http' | 'https' {
   if (fromTrustedProxy(req.socket.remoteAddress, proxies)) {
     const forwarded = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
     if (forwarded === 'http' || forwarded === 'https') return forwarded;
@@ -54,7 +53,7 @@ export function requestProtocol(req: FastifyRequest, proxies: BlockList): 'http'
 }
 
 /** The origin the browser addressed (`https://stats.example.com`), or null without a usable Host. */
-export function serverOrigin(req: FastifyRequest, proxies: BlockList): string | null {
+export function serverOrigin(req: FastifyRequest, proxies: TrustedProxies): string | null {
   const forwardedHost = fromTrustedProxy(req.socket.remoteAddress, proxies)
     ? firstValue(req.headers['x-forwarded-host'])
     : undefined;

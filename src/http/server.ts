@@ -3,7 +3,6 @@
  * handler, the security hooks (security.ts) and a nesting-limited JSON parser. Request
  * logging is off: a request log would carry client IPs.
  */
-import { BlockList } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -14,6 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { TrustedProxies } from './client-ip.js';
 import { badRequest, HttpError, httpStatus } from './errors.js';
 import { jsonTooDeep, TOO_DEEP_MESSAGE } from './json.js';
 import { registerSecurity } from './security.js';
@@ -23,7 +23,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ServerOptions {
   /** Proxies trusted for X-Forwarded-* (client address, scheme, host). */
-  trustedProxies?: BlockList;
+  trustedProxies?: TrustedProxies;
 }
 
 export function createServer(log: Logger, metrics: Metrics, opts: ServerOptions = {}): FastifyInstance {
@@ -54,7 +54,7 @@ export function createServer(log: Logger, metrics: Metrics, opts: ServerOptions 
     },
   });
 
-  registerSecurity(app, { proxies: opts.trustedProxies ?? new BlockList() });
+  registerSecurity(app, { proxies: opts.trustedProxies ?? new TrustedProxies() });
 
   // Fastify's JSON parser (with its __proto__/constructor poisoning checks) behind a nesting limit.
   const defaultJson = app.getDefaultJsonParser('error', 'error');

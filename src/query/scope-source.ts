@@ -6,7 +6,7 @@
  * visits from events. Without such a filter, or without derived days, events alone. The
  * plan (`X-Mallard-Plan`) is `visits` or `events` accordingly.
  */
-import type { QueryRunner } from '../storage/storage.js';
+import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import type { Sources } from './builder.js';
 import { filterDimensions } from './filters.js';
 import { splitPeriod } from './planner.js';
@@ -25,4 +25,14 @@ export async function withScopeSource<T>(q: QueryRunner, scope: Scope, fn: (src:
     const { days, scan } = splitPeriod(scope, view.days);
     return from(days.length > 0 ? { events, visits: view.visits(days), visitsScan: scan } : { events });
   });
+}
+
+/**
+ * Runs `fn` with the derived view when the scope has no filter and is not realtime, where
+ * stored visit rows answer as they are (sessions chain them, flow reads their page-view
+ * lists); null otherwise (the caller reads events, withScopeSource).
+ */
+export function withUnfilteredView<T>(q: QueryRunner, scope: Scope, fn: (view: DerivedView) => Promise<T>): Promise<T> | null {
+  if (!q.derived || scope.filters.length > 0 || scope.period.name === 'realtime') return null;
+  return q.derived(scope.siteId, scope.period.from, scope.period.to, fn);
 }

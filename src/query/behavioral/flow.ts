@@ -13,7 +13,7 @@ import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
 import { dialect } from '../dialect.js';
 import { splitPeriod } from '../planner.js';
-import { withScopeSource } from '../scope-source.js';
+import { withScopeSource, withUnfilteredView } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
@@ -39,10 +39,10 @@ export interface FlowQuery {
 }
 
 export function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
-  if (q.derived && scope.filters.length === 0 && scope.period.name !== 'realtime') {
-    return q.derived(scope.siteId, scope.period.from, scope.period.to, (view) => fromStoredPaths(q, view, scope, f));
-  }
-  return withScopeSource(q, scope, (src) => fromEvents(q, src, scope, f));
+  return (
+    withUnfilteredView(q, scope, (view) => fromStoredPaths(q, view, scope, f)) ??
+    withScopeSource(q, scope, (src) => fromEvents(q, src, scope, f))
+  );
 }
 
 /** The neighbours of each identity's first view of the page, from its page-view lists. */

@@ -17,7 +17,7 @@ import { dialect } from '../dialect.js';
 import { rounded } from '../metrics.js';
 import { splitPeriod } from '../planner.js';
 import { dayIn } from '../rollup-query.js';
-import { withScopeSource } from '../scope-source.js';
+import { withScopeSource, withUnfilteredView } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
@@ -65,10 +65,7 @@ export async function sessionStats(q: QueryRunner, scope: Scope, gapSecs: number
   };
   // Filtered: the events in scope cut, their visits' attributes from the stored visit rows.
   const scanned = (src: Sources) => totalsOf(q, chained(scopedEvents(src, scope), EVENT_RUNS, gapSecs));
-  const t =
-    q.derived && scope.filters.length === 0 && scope.period.name !== 'realtime'
-      ? await q.derived(scope.siteId, scope.period.from, scope.period.to, run)
-      : await withScopeSource(q, scope, scanned);
+  const t = await (withUnfilteredView(q, scope, run) ?? withScopeSource(q, scope, scanned));
   return {
     total_sessions: t.sessions,
     avg_session_duration_secs: rounded.visit_duration(t.sessions === 0 ? 0 : t.seconds / t.sessions),

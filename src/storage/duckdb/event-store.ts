@@ -17,7 +17,6 @@
 import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { sizeBytes } from '../../config.js';
 import { timestampText, utcDate } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
@@ -63,8 +62,6 @@ export interface DuckDbStoreOptions {
 
 /** The last flush at shutdown, refused for memory, is tried again this often, a second apart. */
 const CLOSING_FLUSH_ATTEMPTS = 3;
-/** Grouping events into visits keeps about this much state per event (measured: ~150 MB for 500k events). */
-const DERIVE_BYTES_PER_EVENT = 300;
 
 export class DuckDbEventStore implements EventStore {
   /** The last flush asked for; each flush starts only after the one before it has ended. */
@@ -151,13 +148,7 @@ export class DuckDbEventStore implements EventStore {
         onReplaced: (p) => parts.rollupCache.evict(p.siteId, p.date),
         onFailed: (p, err) => setAsideAfter(parts, err, [p]).then(() => undefined),
         quietMs: opts.deriveQuietMs,
-        // An eighth of the engine's memory for a slice's visits: the build process's peak RSS
-        // for a 376k-event day at 256MB: 2 slices 439–497 MB (and once refused), 4: 358–399 MB.
-        eventsPerSlice:
-          opts.deriveSliceEvents ??
-          (opts.limits
-            ? Math.max(10_000, Math.floor(sizeBytes(opts.limits.memoryLimit) / 8 / DERIVE_BYTES_PER_EVENT))
-            : undefined),
+        eventsPerSlice: opts.deriveSliceEvents,
         limits: opts.limits,
         tempDir: join(opts.dataDir, 'tmp'),
       });
