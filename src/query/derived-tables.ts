@@ -10,7 +10,8 @@ import { withIdentityPaths } from './behavioral/identity-paths.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { dimension } from './dimensions.js';
-import { keyCounts, keyCountsByVisit, PROPERTY_KEYS_SET, propertyKeysSetOf } from './property-keys.js';
+import { keyCounts, keyCountsByVisit, propertyKeysSetOf } from './property-keys.js';
+import { PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET, rolledKeys } from './property-rows.js';
 import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS, UNCACHED_PREFIX } from './rollup-sets.js';
 import { raw, render, sql } from './sql.js';
 
@@ -22,8 +23,9 @@ export const derivedTables: DerivedTables = {
   // rollup holds the day's longest pause inside a visit. 4: and pairs of overview attributes.
   // 5: and of each with the goals. 6: and the property keys per value of each. 7: and the
   // sets of a one-page filter, rows sorted by set and value. 8: and each's pages. 9: visits
-  // carry each identity's page views in order (`s_path`, identity-paths.ts).
-  format: 9,
+  // carry each identity's page views in order (`s_path`, identity-paths.ts). 10: and the values
+  // of the day's most used property keys (property-rows.ts).
+  format: 10,
   uncachedPrefix: UNCACHED_PREFIX,
 
   visits: (events) =>
@@ -45,7 +47,7 @@ export const derivedTables: DerivedTables = {
       const value = (i: number) => (set.dimensions[i] && !hourly ? raw(`${dimAlias(i)}::VARCHAR`) : raw('NULL::VARCHAR'));
       const bucket = hourly ? sql`${raw(dimAlias(0))}::TIMESTAMP` : sql`${day}::DATE::TIMESTAMP`;
       return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
-        FROM (${buildCounts({ events, visits }, q)})`;
+        FROM (${buildCounts({ events: set.rows ? set.rows(events) : events, visits }, q)})`;
     });
     // Each custom property key with the number of the day's events carrying it (property-keys.ts);
     // the partition's events are all of one site.
@@ -53,6 +55,11 @@ export const derivedTables: DerivedTables = {
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
         0::BIGINT AS bounces, 0::BIGINT AS duration_ms
       FROM (${raw(keyCounts(`${events} e`))})`;
+    // The keys whose values the rollup holds (property-rows.ts).
+    const rolled = sql`SELECT ${PROPERTY_ROLLED_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, prop_key AS v0, NULL::VARCHAR AS v1,
+        0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
+        0::BIGINT AS bounces, 0::BIGINT AS duration_ms
+      FROM (${raw(rolledKeys(events))})`;
     // The same per value of each overview attribute, among that value's visits (the day's visit rows).
     const keysBy = OVERVIEW_ATTRIBUTES.map((name) => {
       const column = `v_${dimension(name)?.visitColumn?.alias ?? ''}`;
@@ -66,6 +73,6 @@ export const derivedTables: DerivedTables = {
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
         0::BIGINT AS bounces, gap::BIGINT AS duration_ms
       FROM (${raw(longestVisitGapMs(events))})`;
-    return [...parts, keys, ...keysBy, gap].map((p) => render(p));
+    return [...parts, keys, rolled, ...keysBy, gap].map((p) => render(p));
   },
 };

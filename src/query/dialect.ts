@@ -17,6 +17,8 @@ export interface Dialect {
   lastByTime(expr: string, where?: string): string;
   /** A custom property's value as text (null when absent). */
   jsonText(column: string, key: string): Sql;
+  /** The same, for the key held in column `keyColumn` of each row: the same path as `jsonText` builds for that key. */
+  jsonTextOfKeyIn(column: string, keyColumn: string): string;
   contains(subject: Sql, needle: Sql): Sql;
   regexMatch(subject: Sql, pattern: string, caseSensitive: boolean): Sql;
   lower(expr: Sql): Sql;
@@ -41,6 +43,7 @@ export const duckdb: Dialect = {
   firstByTime: (expr, where) => `arg_min_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
   lastByTime: (expr, where) => `arg_max_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
   jsonText: (column, key) => sql`json_extract_string(${fragment(column)}, ${`$."${key}"`})`,
+  jsonTextOfKeyIn: (column, keyColumn) => `json_extract_string(${column}, '$."' || ${keyColumn} || '"')`,
   contains: (subject, needle) => sql`contains(${subject}, ${needle})`,
   regexMatch: (subject, pattern, caseSensitive) =>
     caseSensitive ? sql`regexp_matches(${subject}, ${pattern})` : sql`regexp_matches(${subject}, ${pattern}, 'i')`,

@@ -95,9 +95,21 @@ const FIXED: readonly Dimension[] = [
 
 const BY_NAME = new Map(FIXED.map((d) => [d.name, d]));
 
-const PROP_KEY = /^[A-Za-z0-9_.:\- ]{1,300}$/;
+/** What a property key may be to be asked for (the engine checks stored keys with the same pattern). */
+export const PROP_KEY_PATTERN = '^[A-Za-z0-9_.:\\- ]{1,300}$';
+const PROP_KEY = new RegExp(PROP_KEY_PATTERN);
 export const PROPS_PREFIX = 'event:props:';
 export const NONE = '(none)';
+
+/**
+ * Not API names: the rollup set of property values (property-values.ts) groups rows that
+ * carry a key in `prop_key` by the key and by its value, as `event:props:<key>` groups them.
+ */
+export const PROPERTY_KEY_OF_ROW: Dimension = event('property:key', 'prop_key');
+export const PROPERTY_VALUE_OF_ROW: Dimension = event(
+  'property:value',
+  `coalesce(${dialect.jsonTextOfKeyIn('props', 'prop_key')}, '${NONE}')`,
+);
 
 /** A custom property as a dimension; the key is validated and bound, never pasted. */
 function propDimension(key: string): Dimension {

@@ -8,6 +8,7 @@ import { type Dimension, dimension } from './dimensions.js';
 import { parseFiltersParam } from './filters.js';
 import type { Period } from './period.js';
 import { planQuery, readsFiles, splitPeriod } from './planner.js';
+import { PROPERTY_VALUES_SET } from './rollup-sets.js';
 
 const dims = (...names: string[]) => names.map((n) => dimension(n) as Dimension);
 const period = (from: string, to: string, extra: Partial<Period> = {}): Period => ({
@@ -169,8 +170,16 @@ describe('planQuery', () => {
     // Filtered, and no metric or dimension needs a visit.
     const pageFilter = parseFiltersParam('[["contains","event:page",["/"]]]');
     expect(planQuery(query({ filters: pageFilter, metrics: ['visitors', 'events'] }), DERIVED).kind).toBe('events');
-    // A custom property breakdown has no rollup set (its "(none)" row does not add up by day).
-    expect(planQuery(query({ dimensions: dims('event:props:plan') }), DERIVED).kind).toBe('visits');
+  });
+
+  it("reads an unfiltered property breakdown from the key's rows of the property values set, and a filtered one from visits", () => {
+    expect(planQuery(query({ dimensions: dims('event:props:plan') }), DERIVED)).toMatchObject({
+      kind: 'rollup',
+      set: { key: PROPERTY_VALUES_SET },
+      property: 'plan',
+    });
+    const filters = parseFiltersParam('[["is","visit:country",["US"]]]');
+    expect(planQuery(query({ filters, dimensions: dims('event:props:plan') }), DERIVED).kind).toBe('visits');
   });
 
   it('uses rollups for a time-zone site when no time bucket is asked, scanning its partial days', () => {

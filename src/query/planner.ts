@@ -11,10 +11,18 @@
 
 import { DAY_MS, dayStart, wholeDayIn } from '../utc-days.js';
 import type { StatsQuery, TimeRange } from './builder.js';
-import type { Dimension } from './dimensions.js';
+import { type Dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, filterDimensions } from './filters.js';
 import { VISIT_METRICS } from './metrics.js';
-import { filterSetOf, type RollupSet, rollupSetFor, setOfDimensions, uncached } from './rollup-sets.js';
+import {
+  filterSetOf,
+  PROPERTY_VALUES_SET,
+  ROLLUP_SETS,
+  type RollupSet,
+  rollupSetFor,
+  setOfDimensions,
+  uncached,
+} from './rollup-sets.js';
 
 /** Whole days read from derived tables, and the rest of the period (merged, in order). */
 export interface Split {
@@ -32,6 +40,8 @@ export interface RollupPick {
   pick?: { column: number; value: string; totals: string };
   /** The value column of each query dimension (default: the i-th dimension reads `v<i>`). */
   columns?: readonly number[];
+  /** A breakdown by this custom property key: its rows of the property values set (property-rollup.ts). */
+  property?: string;
 }
 
 export type Plan =
@@ -56,7 +66,8 @@ export function oneValueFilter(filters: readonly Filter[]): { dim: Dimension; va
 /**
  * The rollup rows a query could use, or undefined: a period of its own (not realtime), time
  * buckets only on UTC sites (a zone's local hours and days are not UTC ones), and either no
- * filters, or one filter that keeps one value of a dimension with a rollup set of its own
+ * filters (a breakdown by one property key: that key's rows of the property values set,
+ * property-rollup.ts), or one filter that keeps one value of a dimension with a rollup set of its own
  * (`["is", "visit:country", ["US"]]`, `["is", "event:page", ["/pricing"]]`: the filter a
  * click on a breakdown row sets). That value's rows of the filter's set (rollup-sets.ts,
  * `filterSetOf`) are then the filtered counts of each day, so its totals and its day, week
@@ -68,6 +79,10 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if ((q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
   if (q.period.timezone && q.dimensions.some((d) => d.unit !== undefined)) return undefined;
   if (q.filters.length === 0) {
+    const [only] = q.dimensions;
+    if (q.dimensions.length === 1 && only?.name.startsWith(PROPS_PREFIX) && !q.customEventsOnly) {
+      return { set: propertyValuesSet(), property: only.name.slice(PROPS_PREFIX.length) };
+    }
     const set = rollupSetFor(q);
     return set && { set };
   }
@@ -91,6 +106,8 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   const column = (name: string) => set.dimensions.findIndex((d) => d.name === name);
   return { ...picked(set, column(filtered)), columns: [column(only.name)] };
 }
+
+const propertyValuesSet = () => ROLLUP_SETS.find((s) => s.key === PROPERTY_VALUES_SET) as RollupSet;
 
 /** Whether a rollup plan reads sets that only the day files hold (rollup-sets.ts, `uncached`). */
 export const readsFiles = (p: RollupPick) => uncached(p.set.key) || (p.pick !== undefined && uncached(p.pick.totals));

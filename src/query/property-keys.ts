@@ -7,6 +7,7 @@ import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { type Sources, scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { oneValueFilter, splitPeriod } from './planner.js';
+import { PROPERTY_KEYS_SET } from './property-rows.js';
 import { dayIn } from './rollup-query.js';
 import { OVERVIEW_ATTRIBUTES } from './rollup-sets.js';
 import { checkPatterns } from './run.js';
@@ -21,9 +22,6 @@ export interface PropertyKey {
 
 /** The most keys an answer lists. */
 export const PROPERTY_KEYS_MAX = 100;
-
-/** The rollup rows holding each day's key counts (derived-tables.ts). */
-export const PROPERTY_KEYS_SET = 'props:keys';
 
 /** `key, events` per key of the `scoped` rows: `props` is JSON object text (NULL without props); a key appears at most once per event. */
 export const keyCounts = (scoped: string) =>

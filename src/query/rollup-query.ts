@@ -10,7 +10,7 @@ import { dialect } from './dialect.js';
 import type { Plan } from './planner.js';
 import { fragment, join, raw, type Sql, sql } from './sql.js';
 
-type RollupPlan = Extract<Plan, { kind: 'rollup' }>;
+export type RollupPlan = Extract<Plan, { kind: 'rollup' }>;
 
 const SUMS = 'sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events';
 const VISIT_SUMS = 'sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms';
@@ -53,6 +53,30 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
     FROM stored WHERE dim = ${plan.set.key}${picked}`;
   // A visitor can be in several groups of a pair set: the total is the value's own row.
   const totalRows = plan.pick ? sql`dim = ${plan.pick.totals}${valueIs(0)}` : sql`dim = ''`;
+  // When every row read holds the value in `v0`, the condition says so: in a day file's sorted
+  // rows (rollup-sets.ts, PAGE_SETS) it skips all but the value's row groups.
+  const stored = plan.pick?.column === 0 ? sql` AND v0 = ${plan.pick.value}` : sql``;
+  return assemble(
+    q,
+    {
+      parts: [
+        sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)}${stored})`,
+        ...summedWithScan(events, q, plan, storedGroups, sql`SELECT visitors FROM stored WHERE ${totalRows}`),
+      ],
+      withVisits: true,
+    },
+    'final',
+  );
+}
+
+/**
+ * The CTEs every rollup statement ends with: `r`, the stored groups (a SELECT of the group
+ * columns `d<i>` and the counts) and the same counts scanned from events for the rest of the
+ * period; their sums per group; and the visitor total, the stored rows' (`storedTotal`, a
+ * SELECT of `visitors`) plus the scanned one.
+ */
+export function summedWithScan(events: string, q: StatsQuery, plan: RollupPlan, storedGroups: Sql, storedTotal: Sql): Sql[] {
+  const aliases = q.dimensions.map((_, i) => dimAlias(i));
   const scanned = (query: StatsQuery) =>
     plan.scan.length > 0
       ? sql` UNION ALL BY NAME SELECT * FROM (${buildCounts({ events }, { ...query, ranges: plan.scan })})`
@@ -60,19 +84,14 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const base = { ...q, orderBy: undefined, limit: undefined, offset: undefined };
   const groupBy = aliases.length > 0 ? fragment(` GROUP BY ${aliases.join(', ')}`) : fragment('');
   const dimsOut = fragment(aliases.map((a) => `${a}, `).join(''));
-  // When every row read holds the value in `v0`, the condition says so: in a day file's sorted
-  // rows (rollup-sets.ts, PAGE_SETS) it skips all but the value's row groups.
-  const stored = plan.pick?.column === 0 ? sql` AND v0 = ${plan.pick.value}` : sql``;
-  const parts = [
-    sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)}${stored})`,
+  return [
     sql`r AS (${storedGroups}${scanned(base)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,
-    sql`total AS (SELECT sum(visitors) AS visitors FROM (SELECT visitors FROM stored WHERE ${totalRows}${scanned({
+    sql`total AS (SELECT sum(visitors) AS visitors FROM (${storedTotal}${scanned({
       ...base,
       dimensions: [],
       customEventsOnly: false,
     })}))`,
   ];
-  return assemble(q, { parts, withVisits: true }, 'final');
 }

@@ -5,17 +5,28 @@
  * hourly chart. Day, week and month buckets are sums of the totals rows.
  */
 import type { StatsQuery } from './builder.js';
-import { BREAKDOWNS, type Dimension, dimension, PAGE_OF_EVENT } from './dimensions.js';
+import {
+  BREAKDOWNS,
+  type Dimension,
+  dimension,
+  PAGE_OF_EVENT,
+  PROPERTY_KEY_OF_ROW,
+  PROPERTY_VALUE_OF_ROW,
+} from './dimensions.js';
+import { rowsPerRolledKey } from './property-rows.js';
 
 export interface RollupSet {
   key: string;
   dimensions: readonly Dimension[];
   /** Only custom events count (the goals breakdown). */
   customEventsOnly: boolean;
+  /** The rows the set groups, from the day's events (default: the events themselves). */
+  rows?: (events: string) => string;
 }
 
-const dims = (names: readonly string[]) =>
-  names.map((n) => (n === PAGE_OF_EVENT.name ? PAGE_OF_EVENT : (dimension(n) as Dimension)));
+/** The dimensions of sets that are no API names. */
+const INTERNAL = new Map([PAGE_OF_EVENT, PROPERTY_KEY_OF_ROW, PROPERTY_VALUE_OF_ROW].map((d) => [d.name, d]));
+const dims = (names: readonly string[]) => names.map((n) => INTERNAL.get(n) ?? (dimension(n) as Dimension));
 
 /**
  * The visit attributes of the overview's first tabs (Sources, Locations, Devices). With one of
@@ -42,11 +53,17 @@ const PAGES_BY_ATTRIBUTE = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:page']);
 export const UNCACHED_PREFIX = 'files:';
 const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
 
+/**
+ * Each rolled property key's values (property-rows.ts): `v0` the key, `v1` the value. In the
+ * files: a key can have as many values as events.
+ */
+export const PROPERTY_VALUES_SET = UNCACHED_PREFIX + keyOf([PROPERTY_KEY_OF_ROW.name, PROPERTY_VALUE_OF_ROW.name], false);
+
 const SETS: RollupSet[] = (() => {
   const out = new Map<string, RollupSet>();
-  const add = (names: readonly string[], customEventsOnly = false, inFiles = false) => {
+  const add = (names: readonly string[], customEventsOnly = false, inFiles = false, rows?: RollupSet['rows']) => {
     const key = (inFiles ? UNCACHED_PREFIX : '') + keyOf(names, customEventsOnly);
-    out.set(key, { key, dimensions: dims(names), customEventsOnly });
+    out.set(key, { key, dimensions: dims(names), customEventsOnly, ...(rows ? { rows } : {}) });
   };
   add([]);
   add(['time:hour']);
@@ -57,6 +74,7 @@ const SETS: RollupSet[] = (() => {
   for (const pair of OVERVIEW_GOAL_PAIRS) add(pair, true);
   for (const names of [...PAGE_SETS, ...PAGES_BY_ATTRIBUTE]) add(names, false, true);
   add([PAGE_OF_EVENT.name, 'event:name'], true, true);
+  add([PROPERTY_KEY_OF_ROW.name, PROPERTY_VALUE_OF_ROW.name], false, true, rowsPerRolledKey);
   return [...out.values()];
 })();
 

@@ -9,6 +9,7 @@ import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
+import { daysWithoutValues, propertyRollupQuery } from './property-rollup.js';
 import { rollupQuery, rollupSets } from './rollup-query.js';
 import { render, type Sql } from './sql.js';
 import { notePlan } from './trace.js';
@@ -34,11 +35,15 @@ export function formatBucket(d: Date, unit: string | undefined): string {
 
 /** The statement for a query: its plan, and the SQL over the relations the plan reads. */
 async function statement(
+  q: QueryRunner,
   events: string,
   query: StatsQuery,
   view?: DerivedView,
 ): Promise<{ plan: Plan['kind'] | 'pages'; sql: Sql }> {
-  const chosen = view ? planQuery(query, view.days) : ({ kind: 'events' } as const);
+  const chosen = view ? planQuery(query, await plannable(q, query, view)) : ({ kind: 'events' } as const);
+  if (view && chosen.kind === 'rollup' && chosen.property !== undefined) {
+    return { plan: 'rollup', sql: await propertyRollupQuery(view, events, query, chosen) };
+  }
   if (view && chosen.kind === 'rollup') {
     const rollups = await view.rollups(chosen.days, rollupSets(chosen), { files: readsFiles(chosen) });
     return { plan: 'rollup', sql: rollupQuery(events, rollups, query, chosen) };
@@ -50,11 +55,22 @@ async function statement(
   return { plan: 'events', sql: buildQuery({ events }, query) };
 }
 
+/**
+ * The derived days the planner may read: all of the view's, except, for a property
+ * breakdown, the days whose rollup left the key out (property-rollup.ts).
+ */
+async function plannable(q: QueryRunner, query: StatsQuery, view: DerivedView): Promise<ReadonlySet<string>> {
+  const key = rollupCandidate(query)?.property;
+  if (key === undefined) return view.days;
+  const without = await daysWithoutValues(q, view, query.siteId, key);
+  return without.size === 0 ? view.days : new Set([...view.days].filter((d) => !without.has(d)));
+}
+
 /** Runs the query's statement, within a view of the derived tables when it could use them. */
 async function execute(q: QueryRunner, query: StatsQuery): Promise<Record<string, unknown>[]> {
   const events = q.eventsFor(query.siteId, query.period.from, query.period.to);
   const run = async (view?: DerivedView) => {
-    const { plan, sql } = await statement(events, query, view);
+    const { plan, sql } = await statement(q, events, query, view);
     notePlan(plan);
     const { text, params } = render(sql);
     return q.all<Record<string, unknown>>(text, params);

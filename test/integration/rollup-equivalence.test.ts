@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
 import { BREAKDOWNS } from '../../src/query/dimensions.js';
+import { ROLLED_KEYS_MAX } from '../../src/query/property-rows.js';
 import { buildCityMmdb } from '../helpers/geo-fixture.js';
 import { createKey, login, type RunningServer, startServer, tempDataDir } from '../helpers/server.js';
 import { loadBatch, removeScratchDirs, statsUrl, UA } from './support.js';
@@ -50,7 +51,7 @@ function randomEvents(next: () => number, site: string, days: readonly number[],
         u: `https://${site}${pick(PATHS)}${i === 0 ? q : ''}`,
         r: i === 0 ? r : undefined,
         w: pick([390, 800, 1280, 1920]),
-        p: custom ? { plan: pick(['free', 'pro']) } : next() < 0.1 ? { author: pick(['ann', 'bob']) } : undefined,
+        p: props(next, day, custom),
         timestamp: new Date(t).toISOString(),
         ip,
         user_agent: ua,
@@ -60,6 +61,22 @@ function randomEvents(next: () => number, site: string, days: readonly number[],
     }
   }
   return out;
+}
+
+/** A day with more property keys than a day's rollup holds the values of (property-rows.ts). */
+const MANY_KEYS_DAY = today - 7 * DAY;
+const MANY_KEYS = Array.from({ length: 40 }, (_, i) => `k${i}`);
+
+/**
+ * Custom events carry a plan, and on the older days a coupon (days without the key: their
+ * events are all "(none)"); some page views an author, and on MANY_KEYS_DAY one of 40 keys.
+ */
+function props(next: () => number, day: number, custom: boolean): Record<string, string> | undefined {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] as T;
+  if (custom) return { plan: pick(['free', 'pro']), ...(day <= today - 6 * DAY ? { coupon: pick(['c1', 'c2']) } : {}) };
+  if (next() < 0.1) return { author: pick(['ann', 'bob']) };
+  if (day === MANY_KEYS_DAY && next() < 0.7) return { [pick(MANY_KEYS)]: pick(['x', 'y']) };
+  return undefined;
 }
 
 interface Pair {
@@ -131,6 +148,10 @@ function requests(
       for (const name of Object.keys(BREAKDOWNS)) {
         out.push({ label: `breakdown ${name} ${at}`, get: `breakdown/${name}`, site, params: p });
       }
+      // Property values: a key on every day, one on some days only, one on none.
+      for (const key of ['plan', 'author', 'coupon', 'absent']) {
+        out.push({ label: `breakdown props/${key} ${at}`, get: `breakdown/props/${key}`, site, params: p });
+      }
       // Filtered: answered from the visits table where the whole days have one.
       for (const filters of FILTERS) {
         const f = { ...p, filters: JSON.stringify(filters) };
@@ -151,6 +172,11 @@ function requests(
         site,
         params: { ...p, limit: '3', page: '2' },
       });
+    }
+    // Each key of a day with more keys than its rollup holds: the keys left out are scanned on that day.
+    for (const key of site === SITE ? MANY_KEYS : []) {
+      const p = periods[0] as Record<string, string>;
+      out.push({ label: `breakdown props/${key} ${site}`, get: `breakdown/props/${key}`, site, params: p });
     }
     const range = [first, last];
     const all = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events'];
@@ -175,6 +201,16 @@ function requests(
       label: `v2 by page with percentage ${site}`,
       site,
       v2: { site_id: site, metrics: ['visitors', 'percentage', 'visit_duration'], date_range: range, dimensions: ['event:page'] },
+    });
+    out.push({
+      label: `v2 by property ${site}`,
+      site,
+      v2: {
+        site_id: site,
+        metrics: ['visitors', 'visits', 'pageviews', 'percentage', 'events'],
+        date_range: range,
+        dimensions: ['event:props:plan'],
+      },
     });
     out.push({
       label: `v2 by day ${site}`,
@@ -248,6 +284,7 @@ async function compare(
   flows: number;
   onePage: number;
   behavioral: number;
+  properties: number;
 }> {
   await settled(pair, hot);
   let rolled = 0;
@@ -257,6 +294,7 @@ async function compare(
   let flows = 0;
   let onePage = 0;
   let behavioral = 0;
+  let properties = 0;
   const seen = new Map<string, number>();
   for (const r of requests(days)) {
     const [a, b] = await Promise.all([ask(pair.a, pair.keyA, r), ask(pair.b, pair.keyB, r)]);
@@ -274,12 +312,13 @@ async function compare(
     const f = r.params?.filters;
     if (f === JSON.stringify(ONE_PAGE) && a.plan === 'rollup') onePage++;
     if (f && BEHAVIORAL.some(([get]) => get === r.get) && a.plan.split(',').includes('visits')) behavioral++;
+    if ((r.get?.startsWith('breakdown/props/') || r.label.startsWith('v2 by property')) && a.plan === 'rollup') properties++;
     // Every filter matches some data, so the filtered comparisons are not of empty answers.
     if (r.get === 'main' && f)
       seen.set(f, (seen.get(f) ?? 0) + (JSON.parse(a.body) as { unique_visitors: number }).unique_visitors);
   }
   for (const f of FILTERS) expect(seen.get(JSON.stringify(f)), JSON.stringify(f)).toBeGreaterThan(0);
-  return { rollup: rolled, visits, pages, sessions, flows, onePage, behavioral };
+  return { rollup: rolled, visits, pages, sessions, flows, onePage, behavioral, properties };
 }
 
 /** Sessions answers (of 40) that A must chain from stored visits at each step. */
@@ -290,6 +329,8 @@ const FLOWS_MIN = 10;
 const BEHAVIORAL_MIN = 30;
 /** Answers filtered to one page (of 60 that could be) that A must read from rollups at each step. */
 const ONE_PAGE_MIN = 20;
+/** Property breakdowns (of 82: 40 unfiltered over 5 periods, 40 keys of one day, 2 v2) that A must read from rollups at each step. */
+const PROPERTIES_MIN = 40;
 const SEED = Number(process.env.ROLLUP_SEED ?? 20261204);
 const next = mulberry32(SEED); // the seed replays a failure
 const days = [8, 7, 6, 5, 4, 3, 2, 1].map((n) => today - n * DAY);
@@ -347,6 +388,13 @@ afterAll(async () => {
 describe(`rollups equal scans (seed ${SEED})`, () => {
   it('after the first load', async () => {
     await both([...randomEvents(next, SITE, days, 700), ...randomEvents(next, ZONED, days, 400)]);
+    // The day of many keys has more than its rollup holds the values of, so some are scanned there.
+    const day = dayStr(MANY_KEYS_DAY);
+    const res = await fetch(statsUrl(pair.a.url, 'property-keys', { site_id: SITE, start_date: day, end_date: day }), {
+      headers: { authorization: `Bearer ${pair.keyA}` },
+    });
+    const keys = ((await res.json()) as { key: string }[]).filter((k) => MANY_KEYS.includes(k.key));
+    expect(keys.length).toBeGreaterThan(ROLLED_KEYS_MAX);
     expect(await compare(pair, days)).toEqual({
       rollup: expect.toSatisfy((n: number) => n > 100),
       visits: expect.toSatisfy((n: number) => n > 50),
@@ -355,6 +403,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
+      properties: expect.toSatisfy((n: number) => n > PROPERTIES_MIN),
     });
   }, 120_000);
 
@@ -370,6 +419,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
+      properties: expect.toSatisfy((n: number) => n > PROPERTIES_MIN),
     });
   }, 120_000);
 
@@ -383,6 +433,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
+      properties: expect.toSatisfy((n: number) => n > PROPERTIES_MIN),
     });
   }, 120_000);
 
@@ -397,6 +448,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
+      properties: expect.toSatisfy((n: number) => n > PROPERTIES_MIN),
     });
   }, 120_000);
 
@@ -412,6 +464,7 @@ describe(`rollups equal scans (seed ${SEED})`, () => {
       flows: expect.toSatisfy((n: number) => n > FLOWS_MIN),
       onePage: expect.toSatisfy((n: number) => n > ONE_PAGE_MIN),
       behavioral: expect.toSatisfy((n: number) => n > BEHAVIORAL_MIN),
+      properties: expect.toSatisfy((n: number) => n > PROPERTIES_MIN),
     });
   }, 120_000);
 });

@@ -1,0 +1,45 @@
+/**
+ * A breakdown by one custom property key from the rollups (planner.ts, `RollupPick.property`):
+ * on each whole day of the period, the key's rows of the property values set
+ * (property-rows.ts) when the day rolled the key up, and the day's totals under `(none)` when
+ * no event of the day carries it; a day whose events carry the key but whose rollup left it
+ * out (a day with more keys than it rolls up) is scanned, like the rest of the period.
+ */
+import type { DerivedView, QueryRunner } from '../storage/storage.js';
+import { assemble, type StatsQuery } from './builder.js';
+import { NONE } from './dimensions.js';
+import { PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET } from './property-rows.js';
+import { dayIn, type RollupPlan, summedWithScan } from './rollup-query.js';
+import { PROPERTY_VALUES_SET } from './rollup-sets.js';
+import { raw, render, type Sql, sql } from './sql.js';
+
+const COUNTS = 'visitors, pageviews, events, visits, bounces, duration_ms';
+
+/** The days of `view` whose events carry `key` but whose rollup holds no values of it. */
+export async function daysWithoutValues(q: QueryRunner, view: DerivedView, siteId: string, key: string): Promise<Set<string>> {
+  const days = [...view.days].sort();
+  if (days.length === 0) return new Set();
+  const rows = await view.rollups(days, [PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET]);
+  const { text, params } = render(sql`SELECT strftime(day, '%Y-%m-%d') AS day FROM ${raw(rows)}
+    WHERE site_id = ${siteId} AND v0 = ${key} AND ${dayIn(days)}
+    GROUP BY day HAVING count(*) FILTER (WHERE dim = ${PROPERTY_ROLLED_SET}) = 0`);
+  return new Set((await q.all<{ day: string }>(text, params)).map((r) => r.day));
+}
+
+/** The statement, over the days' rows of the property values set (read from the files), totals and key counts. */
+export async function propertyRollupQuery(view: DerivedView, events: string, q: StatsQuery, plan: RollupPlan): Promise<Sql> {
+  const key = plan.property ?? '';
+  const days = dayIn(plan.days);
+  const values = await view.rollups(plan.days, [PROPERTY_VALUES_SET], { files: true });
+  const dayRows = await view.rollups(plan.days, ['', PROPERTY_KEYS_SET]);
+  const storedGroups = sql`SELECT v1 AS d0, ${raw(COUNTS)} FROM vals
+    UNION ALL SELECT ${NONE} AS d0, ${raw(COUNTS)} FROM day_rows
+      WHERE dim = '' AND day NOT IN (SELECT day FROM day_rows WHERE dim = ${PROPERTY_KEYS_SET} AND v0 = ${key})`;
+  const parts = [
+    // The key's rows are together in each sorted file: the condition on `v0` skips the rest.
+    sql`vals AS (SELECT * FROM ${raw(values)} WHERE site_id = ${q.siteId} AND ${days} AND v0 = ${key} AND dim = ${PROPERTY_VALUES_SET})`,
+    sql`day_rows AS MATERIALIZED (SELECT * FROM ${raw(dayRows)} WHERE site_id = ${q.siteId} AND ${days})`,
+    ...summedWithScan(events, q, plan, storedGroups, sql`SELECT visitors FROM day_rows WHERE dim = ''`),
+  ];
+  return assemble(q, { parts, withVisits: true }, 'final');
+}
