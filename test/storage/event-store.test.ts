@@ -328,6 +328,30 @@ describe('DuckDbEventStore', () => {
     expect((await store.health()).hotRows).toBe(0);
   });
 
+  it('holds appends back while a flush runs and the rows waiting for Parquet are over the limit', async () => {
+    const dir = scratch();
+    const store = await openStore(dir, { maxUnflushed: 20 });
+    const batch = (from: number) =>
+      Array.from({ length: 10 }, (_, i) => row(store, 'a.com', BigInt(from + i), '2026-01-10T10:00:00Z'));
+    await store.append(batch(0));
+    await store.append(batch(100));
+    // A reader holds the store's lock: the flush writes its files, then waits to install them.
+    let release = () => {};
+    const reading = store.read(() => new Promise<void>((r) => (release = r)));
+    const flushing = store.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    const order: string[] = [];
+    const held = store.append(batch(200)).then(() => order.push('append'));
+    await new Promise((r) => setTimeout(r, 100));
+    order.push('released');
+    release();
+    await Promise.all([reading, flushing, held]);
+    // Twenty rows were in the flush: the third batch waited for it.
+    expect(order).toEqual(['released', 'append']);
+    await store.flush();
+    expect(await counts(store, 'a.com')).toEqual({ events: 30, visits: 30 });
+  });
+
   it('compacts a partition with many small files into one', async () => {
     const dir = scratch();
     const store = await openStore(dir, { compactMinFiles: 3 });

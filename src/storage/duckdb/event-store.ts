@@ -58,16 +58,30 @@ export interface DuckDbStoreOptions {
   deriveQuietMs?: number;
   /** Events of a partition grouped into visits per statement (tests make it small). */
   deriveSliceEvents?: number;
+  /** Rows waiting for Parquet before appends wait for the flush in progress (default: `unflushedLimit`). */
+  maxUnflushed?: number;
 }
 
 /** The last flush at shutdown, refused for memory, is tried again this often, a second apart. */
 const CLOSING_FLUSH_ATTEMPTS = 3;
+
+/**
+ * How many rows may wait for Parquet (in the log and the hot tier, including those of the
+ * flush in progress) before an append waits for that flush: ingest cannot outrun the
+ * flushes by more than this, so their memory is bounded (batches spread over 30 days, sent
+ * without pause, made flushes of 150–190k rows and the server's peak 550–600 MB).
+ */
+const unflushedLimit = (flushCount: number): number => Math.max(40_000, 4 * flushCount);
+/** The longest an append waits for a flush: a failing flush (a full disk) slows ingest, never stops it. */
+const ADMIT_WAIT_MS = 10_000;
 
 export class DuckDbEventStore implements EventStore {
   /** The last flush asked for; each flush starts only after the one before it has ended. */
   private flushTail: Promise<unknown> = Promise.resolve();
   /** Flushes asked for and not yet ended. */
   private flushesQueued = 0;
+  /** Rows the flush in progress took from the log. */
+  private flushingRows = 0;
   /** After a failed flush (a full disk): no automatic flush before `retryAt`. */
   private flushFailure: { message: string; since: Date; failures: number; retryAt: number } | null = null;
   private seq = 0n;
@@ -171,9 +185,35 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async append(rows: StoredRow[], opts: AppendOptions = {}): Promise<void> {
+    await this.admit();
     if (!opts.live) for (const r of rows) this.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     await this.wal.append(rows);
     this.flushIfDue();
+  }
+
+  /**
+   * Back-pressure (see `unflushedLimit`): waits while a flush runs and the rows waiting for
+   * Parquet are over the limit, unless flushes are failing.
+   */
+  private async admit(): Promise<void> {
+    const limit = this.opts.maxUnflushed ?? unflushedLimit(this.opts.flushCount);
+    const deadline = Date.now() + ADMIT_WAIT_MS;
+    while (
+      this.wal.unrotatedRows + this.flushingRows >= limit &&
+      this.flushesQueued > 0 &&
+      !this.flushFailure &&
+      !this.closing &&
+      Date.now() < deadline
+    ) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.flushTail.catch(() => undefined),
+        new Promise((r) => (timer = setTimeout(r, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+      // The next flush, if due, starts (and takes the log's rows) before this looks again.
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** Starts a flush when enough events wait; re-checked after each flush, as events arrive during one. */
@@ -263,6 +303,7 @@ export class DuckDbEventStore implements EventStore {
       )
       .finally(() => {
         this.flushesQueued--;
+        this.flushingRows = 0;
       });
     this.flushTail = p;
     return p;
@@ -273,6 +314,7 @@ export class DuckDbEventStore implements EventStore {
     const check = this.needsCheck;
     this.needsCheck = new Set();
     const closed = await this.wal.rotate();
+    this.flushingRows = closed.rows;
     // The rows come from the closed log segments themselves (wal-rows.ts), not from the hot
     // table: what was acknowledged is what gets written, whatever the engine did to its
     // in-memory copy. The hot table only lets go of them once they are in Parquet.
