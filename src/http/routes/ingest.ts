@@ -117,6 +117,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       const errors: { index: number; error: string }[] = [];
       const limited: RateLimited[] = [];
       const now = Date.now();
+      const pipeline = { ...deps.pipeline, sessions: deps.pipeline.sessions.forBatch() };
       events.forEach((event, index) => {
         if (event instanceof ValidationError) {
           deps.pipeline.metrics.drop(event.reason);
@@ -135,7 +136,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
           errors.push({ index, error: over.message });
           return;
         }
-        const result = processEvent(event, origin, deps.pipeline, now);
+        const result = processEvent(event, origin, pipeline, now);
         if (result instanceof Drop) errors.push({ index, error: result.message });
         else rows.push(...result);
       });
