@@ -15,6 +15,7 @@ import { dialect } from '../dialect.js';
 import { withScopeSource } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
+import { identityIs, identityParts } from './identity-parts.js';
 import { type Step, stepMask } from './steps.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
 
@@ -34,16 +35,23 @@ export async function defaultFunnelCounts(
         WHERE r.t <= c.t1 + ${windowSecs})`);
   }
   const counts = steps.map((_, i) => `(SELECT count(DISTINCT ident) FROM c${i + 1}) AS s${i + 1}`).join(', ');
-  // Inside: the derived files the statement reads stay in place until it is done.
-  const [row] = await withScopeSource(q, scope, (src) => {
-    const { text, params } = render(sql`WITH ${joinCtes([
-      ...scopedEvents(src, scope),
-      sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
-        FROM scoped WHERE ${stepMask(steps)} <> 0)`,
-      ...chains,
-    ])}
-  SELECT ${raw(counts)}`);
-    return q.all<Record<string, bigint>>(text, params);
-  });
-  return steps.map((_, i) => Number(row?.[`s${i + 1}`] ?? 0));
+  // Identities never reach a step through another's rows: the parts' counts add up.
+  const total = steps.map(() => 0);
+  for (const part of identityParts(scope)) {
+    // Inside: the derived files the statement reads stay in place until it is done.
+    const [row] = await withScopeSource(q, scope, (src) => {
+      const { text, params } = render(sql`WITH ${joinCtes([
+        ...scopedEvents(src, { ...scope, ranges: part.ranges }),
+        sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
+          FROM scoped WHERE ${stepMask(steps)} <> 0 AND ${raw(identityIs(part))})`,
+        ...chains,
+      ])}
+    SELECT ${raw(counts)}`);
+      return q.all<Record<string, bigint>>(text, params);
+    });
+    steps.forEach((_, i) => {
+      total[i] = (total[i] ?? 0) + Number(row?.[`s${i + 1}`] ?? 0);
+    });
+  }
+  return total;
 }

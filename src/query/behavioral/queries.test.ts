@@ -31,17 +31,29 @@ let instance: DuckDBInstance;
 let runner: QueryRunner;
 let site = 0;
 
-/** Loads rows as a fresh site (in arrival order) and returns the scope over its day(s). */
-async function load(rows: readonly Row[], days = 1): Promise<Scope> {
+/**
+ * Loads rows as a fresh site (in arrival order) and returns the scope over its day(s).
+ * `signedIn`: the visitor numbers are signed-in users (`user_key`), who can be followed
+ * across days; a cookieless visitor id, as the ingest computes it, is of one UTC day.
+ */
+async function load(rows: readonly Row[], days = 1, signedIn = false): Promise<Scope> {
   const siteId = `s${++site}.${SITE}`;
   const c = await instance.connect();
   let seq = site * 1000;
   for (const [visitor, time, name, path] of rows) {
     const ts = time.includes('T') ? time : `${DAY}T${time}`;
     await c.run(
-      `INSERT INTO ev (site_id, visitor_id, session_id, timestamp, event_name, pathname, seq)
-       VALUES ($1, $2, 0, $3::TIMESTAMP, $4, $5, $6)`,
-      [siteId, visitor, ts.replace('T', ' ').replace('Z', ''), name === 'pv' ? 'pageview' : name, path, ++seq] as DuckDBValue[],
+      `INSERT INTO ev (site_id, visitor_id, user_key, session_id, timestamp, event_name, pathname, seq)
+       VALUES ($1, $2, $7, 0, $3::TIMESTAMP, $4, $5, $6)`,
+      [
+        siteId,
+        visitor,
+        ts.replace('T', ' ').replace('Z', ''),
+        name === 'pv' ? 'pageview' : name,
+        path,
+        ++seq,
+        signedIn ? visitor : null,
+      ] as DuckDBValue[],
     );
   }
   c.closeSync();
@@ -424,13 +436,25 @@ describe('flow (§6 examples through SQL, first_match)', () => {
 describe('retention (§4, §8)', () => {
   it('weekly cohorts from Monday, unobservable periods null', async () => {
     const d = (date: string, v: number): Row => [v, `${date}T12:00:00Z`, 'pv', '/'];
-    // v1: weeks 0 and 2; v2: week 0 only; v3: first seen in week 1, seen in week 2.
+    // Signed-in users (a cookieless id is of one day): v1 weeks 0 and 2; v2 week 0 only; v3 first seen in week 1, seen in week 2.
     const rows: Row[] = [d('2026-05-04', 1), d('2026-05-10', 2), d('2026-05-18', 1), d('2026-05-12', 3), d('2026-05-20', 3)];
-    const answer = await retention(runner, await load(rows, 21), 'week', 3);
+    const answer = await retention(runner, await load(rows, 21, true), 'week', 3);
     expect(answer.cohorts).toEqual([
       { cohort_date: '2026-05-04', size: 2, retained: [2, 0, 1, null], rate: [1, 0, 0.5, null] },
       { cohort_date: '2026-05-11', size: 1, retained: [1, 1, null, null], rate: [1, 1, null, null] },
     ]);
-    expect([answer.identified_visitors, answer.anonymous_visitors]).toEqual([0, 3]);
+    expect([answer.identified_visitors, answer.anonymous_visitors]).toEqual([3, 0]);
+  });
+
+  it('counts a cookieless visitor of several days once per day, as the ingest makes them', async () => {
+    // Each day's id is another identity: four cohorts of one, none retained.
+    const d = (date: string, v: number): Row => [v, `${date}T12:00:00Z`, 'pv', '/'];
+    const rows: Row[] = [d('2026-05-04', 1), d('2026-05-05', 2), d('2026-05-12', 3), d('2026-05-12', 4)];
+    const answer = await retention(runner, await load(rows, 21), 'week', 1);
+    expect(answer.cohorts).toEqual([
+      { cohort_date: '2026-05-04', size: 2, retained: [2, 0], rate: [1, 0] },
+      { cohort_date: '2026-05-11', size: 2, retained: [2, null], rate: [1, null] },
+    ]);
+    expect([answer.identified_visitors, answer.anonymous_visitors]).toEqual([0, 4]);
   });
 });

@@ -11,6 +11,7 @@ import { dialect } from '../dialect.js';
 import { withScopeSource } from '../scope-source.js';
 import { raw, render, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
+import { identityIs, identityParts } from './identity-parts.js';
 import { IDENTITY, IDENTITY_NOTE, joinCtes } from './visitor-rows.js';
 
 export const RETENTION_INTERVALS = ['day', 'week', 'month'] as const;
@@ -48,45 +49,51 @@ export async function retention(
   // Periods by the site's clock.
   const bucket = dialect.truncate(unit, 'local_ts');
   type Row = { cohort: Date; k: bigint; n: bigint; identified: bigint; last: Date };
-  const rows = await withScopeSource(q, scope, (src) => {
-    const { text, params } = render(sql`WITH ${joinCtes([
-      ...scopedEvents(src, scope),
-      sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
-        FROM scoped GROUP BY ALL)`,
-      sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
-      sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
-        count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
-    ])}
-  SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
-    return q.all<Row>(text, params);
-  });
-
   const byCohort = new Map<number, Map<number, number>>();
   let identified = 0;
   let anonymous = 0;
-  const last = rows[0]?.last.getTime() ?? 0;
-  for (const r of rows) {
-    const key = r.cohort.getTime();
-    const counts = byCohort.get(key) ?? new Map<number, number>();
-    byCohort.set(key, counts);
-    counts.set(Number(r.k), Number(r.n));
-    if (Number(r.k) === 0) {
-      identified += Number(r.identified);
-      anonymous += Number(r.n) - Number(r.identified);
+  let last = 0;
+  // Every identity is in one part, and each part's counts per cohort and period add up.
+  for (const part of identityParts(scope)) {
+    const rows = await withScopeSource(q, scope, (src) => {
+      const { text, params } = render(sql`WITH ${joinCtes([
+        ...scopedEvents(src, { ...scope, ranges: part.ranges }),
+        sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
+          FROM scoped WHERE ${raw(identityIs(part))} GROUP BY ALL)`,
+        sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
+        sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
+          count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
+      ])}
+    SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
+      return q.all<Row>(text, params);
+    });
+    // Each cohort's own period (k = 0) is a row, so a part with rows reports its last period.
+    last = Math.max(last, rows[0]?.last.getTime() ?? 0);
+    for (const r of rows) {
+      const key = r.cohort.getTime();
+      const counts = byCohort.get(key) ?? new Map<number, number>();
+      byCohort.set(key, counts);
+      counts.set(Number(r.k), (counts.get(Number(r.k)) ?? 0) + Number(r.n));
+      if (Number(r.k) === 0) {
+        identified += Number(r.identified);
+        anonymous += Number(r.n) - Number(r.identified);
+      }
     }
   }
-  const cohorts = [...byCohort].map(([start, counts]) => {
-    const size = counts.get(0) ?? 0;
-    const retained = Array.from({ length: periods + 1 }, (_, k) =>
-      addPeriods(new Date(start), unit, k).getTime() > last ? null : (counts.get(k) ?? 0),
-    );
-    return {
-      cohort_date: new Date(start).toISOString().slice(0, 10),
-      size,
-      retained,
-      rate: retained.map((n) => (n === null || size === 0 ? null : Math.round((n / size) * 10_000) / 10_000)),
-    };
-  });
+  const cohorts = [...byCohort]
+    .sort(([a], [b]) => a - b)
+    .map(([start, counts]) => {
+      const size = counts.get(0) ?? 0;
+      const retained = Array.from({ length: periods + 1 }, (_, k) =>
+        addPeriods(new Date(start), unit, k).getTime() > last ? null : (counts.get(k) ?? 0),
+      );
+      return {
+        cohort_date: new Date(start).toISOString().slice(0, 10),
+        size,
+        retained,
+        rate: retained.map((n) => (n === null || size === 0 ? null : Math.round((n / size) * 10_000) / 10_000)),
+      };
+    });
   return {
     interval: unit,
     periods,

@@ -21,6 +21,7 @@ import { withScopeSource, withUnfilteredView } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
+import { DAYS_PER_PART } from './identity-parts.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
 
 export interface SessionStats {
@@ -142,7 +143,6 @@ function chained(ctes: readonly Sql[], runs: Sql, gapSecs: number): Sql {
  * visits, which chain across days, by one more, with the events scanned for the rest of
  * the period.
  */
-const DAYS_PER_STATEMENT = 5;
 async function visitsPlan(
   q: QueryRunner,
   view: DerivedView,
@@ -165,8 +165,8 @@ async function visitsPlan(
       ${seconds('s_start')} AS t0, ${seconds('s_start + to_milliseconds(s_duration_ms)')} AS t1, s_events AS n, s_pageviews AS pv
       FROM ${raw(view.visits(ds))} WHERE s_user IS ${raw(signedIn ? 'NOT NULL' : 'NULL')}`;
   const cookieless: Sql[] = [];
-  for (let i = 0; i < days.length; i += DAYS_PER_STATEMENT) {
-    cookieless.push(chained([], stored(days.slice(i, i + DAYS_PER_STATEMENT), false), gapSecs));
+  for (let i = 0; i < days.length; i += DAYS_PER_PART) {
+    cookieless.push(chained([], stored(days.slice(i, i + DAYS_PER_PART), false), gapSecs));
   }
   const users = stored(days, true);
   const rest =
