@@ -102,7 +102,7 @@ export const PROPS_PREFIX = 'event:props:';
 export const NONE = '(none)';
 
 /**
- * Not API names: the rollup set of property values (property-values.ts) groups rows that
+ * Not API names: the rollup set of property values (property-rows.ts) groups rows that
  * carry a key in `prop_key` by the key and by its value, as `event:props:<key>` groups them.
  */
 export const PROPERTY_KEY_OF_ROW: Dimension = event('property:key', 'prop_key');
