@@ -10,8 +10,8 @@ import { withIdentityPaths } from './behavioral/identity-paths.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
 import { dimension } from './dimensions.js';
-import { keyCounts, keyCountsByVisit, propertyKeysSetOf } from './property-keys.js';
-import { PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET, rolledKeys } from './property-rows.js';
+import { keyCountsByVisit, propertyKeysSetOf } from './property-keys.js';
+import { keyCounts, PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET, rolledKeys } from './property-rows.js';
 import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS, UNCACHED_PREFIX } from './rollup-sets.js';
 import { raw, render, sql } from './sql.js';
 

@@ -7,7 +7,7 @@ import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { type Sources, scopedEvents, type TimeRange } from './builder.js';
 import { filterPatterns } from './filters.js';
 import { oneValueFilter, splitPeriod } from './planner.js';
-import { PROPERTY_KEYS_SET } from './property-rows.js';
+import { keyCounts, PROPERTY_KEYS_SET } from './property-rows.js';
 import { dayIn } from './rollup-query.js';
 import { OVERVIEW_ATTRIBUTES } from './rollup-sets.js';
 import { checkPatterns } from './run.js';
@@ -22,10 +22,6 @@ export interface PropertyKey {
 
 /** The most keys an answer lists. */
 export const PROPERTY_KEYS_MAX = 100;
-
-/** `key, events` per key of the `scoped` rows: `props` is JSON object text (NULL without props); a key appears at most once per event. */
-export const keyCounts = (scoped: string) =>
-  `SELECT key, count(*) AS events FROM (SELECT unnest(json_keys(props)) AS key FROM ${scoped} WHERE props IS NOT NULL) GROUP BY key`;
 
 /** The rollup rows of a day's key counts among the visits with each value (`v0`) of an overview attribute. */
 export const propertyKeysSetOf = (attribute: string) => `${PROPERTY_KEYS_SET}@${attribute}`;

@@ -36,22 +36,22 @@ export async function defaultFunnelCounts(
   }
   const counts = steps.map((_, i) => `(SELECT count(DISTINCT ident) FROM c${i + 1}) AS s${i + 1}`).join(', ');
   // Identities never reach a step through another's rows: the parts' counts add up.
-  const total = steps.map(() => 0);
-  for (const part of identityParts(scope)) {
-    // Inside: the derived files the statement reads stay in place until it is done.
-    const [row] = await withScopeSource(q, scope, (src) => {
+  // Inside: the derived files the statements read stay in place until they are done.
+  return withScopeSource(q, scope, async (src) => {
+    const total = steps.map(() => 0);
+    for (const part of identityParts(scope)) {
       const { text, params } = render(sql`WITH ${joinCtes([
         ...scopedEvents(src, { ...scope, ranges: part.ranges }),
         sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
           FROM scoped WHERE ${stepMask(steps)} <> 0 AND ${raw(identityIs(part))})`,
         ...chains,
       ])}
-    SELECT ${raw(counts)}`);
-      return q.all<Record<string, bigint>>(text, params);
-    });
-    steps.forEach((_, i) => {
-      total[i] = (total[i] ?? 0) + Number(row?.[`s${i + 1}`] ?? 0);
-    });
-  }
-  return total;
+      SELECT ${raw(counts)}`);
+      const [row] = await q.all<Record<string, bigint>>(text, params);
+      steps.forEach((_, i) => {
+        total[i] = (total[i] ?? 0) + Number(row?.[`s${i + 1}`] ?? 0);
+      });
+    }
+    return total;
+  });
 }

@@ -54,8 +54,8 @@ export async function retention(
   let anonymous = 0;
   let last = 0;
   // Every identity is in one part, and each part's counts per cohort and period add up.
-  for (const part of identityParts(scope)) {
-    const rows = await withScopeSource(q, scope, (src) => {
+  await withScopeSource(q, scope, async (src) => {
+    for (const part of identityParts(scope)) {
       const { text, params } = render(sql`WITH ${joinCtes([
         ...scopedEvents(src, { ...scope, ranges: part.ranges }),
         sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
@@ -64,22 +64,22 @@ export async function retention(
         sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
           count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
       ])}
-    SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
-      return q.all<Row>(text, params);
-    });
-    // Each cohort's own period (k = 0) is a row, so a part with rows reports its last period.
-    last = Math.max(last, rows[0]?.last.getTime() ?? 0);
-    for (const r of rows) {
-      const key = r.cohort.getTime();
-      const counts = byCohort.get(key) ?? new Map<number, number>();
-      byCohort.set(key, counts);
-      counts.set(Number(r.k), (counts.get(Number(r.k)) ?? 0) + Number(r.n));
-      if (Number(r.k) === 0) {
-        identified += Number(r.identified);
-        anonymous += Number(r.n) - Number(r.identified);
+      SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
+      const rows = await q.all<Row>(text, params);
+      // Each cohort's own period (k = 0) is a row, so a part with rows reports its last period.
+      last = Math.max(last, rows[0]?.last.getTime() ?? 0);
+      for (const r of rows) {
+        const key = r.cohort.getTime();
+        const counts = byCohort.get(key) ?? new Map<number, number>();
+        byCohort.set(key, counts);
+        counts.set(Number(r.k), (counts.get(Number(r.k)) ?? 0) + Number(r.n));
+        if (Number(r.k) === 0) {
+          identified += Number(r.identified);
+          anonymous += Number(r.n) - Number(r.identified);
+        }
       }
     }
-  }
+  });
   const cohorts = [...byCohort]
     .sort(([a], [b]) => a - b)
     .map(([start, counts]) => {

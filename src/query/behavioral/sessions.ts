@@ -21,7 +21,7 @@ import { withScopeSource, withUnfilteredView } from '../scope-source.js';
 import { raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
-import { DAYS_PER_PART } from './identity-parts.js';
+import { daysOf, identityParts } from './identity-parts.js';
 import { IDENTITY, joinCtes } from './visitor-rows.js';
 
 export interface SessionStats {
@@ -137,11 +137,11 @@ function chained(ctes: readonly Sql[], runs: Sql, gapSecs: number): Sql {
  * of the period — or null when the stored visits may hold a longer pause than `gap` (a
  * smaller `gap` than the visit timeout they were cut with) and would have to be split.
  * A cookieless visitor's id is of one UTC day (docs/METRICS.md), so its sessions never
- * leave the day: the cookieless visits are chained a few days per statement (at 10M events,
- * one window over the period's 2.9M visits took the server ~90 MB above its resting memory;
- * a statement per day took half as long again as one in all), and the signed-in users'
- * visits, which chain across days, by one more, with the events scanned for the rest of
- * the period.
+ * leave the day: the cookieless visits are chained per identity part (identity-parts.ts;
+ * at 10M events, one window over the period's 2.9M visits took the server ~90 MB above its
+ * resting memory; a statement per day took half as long again as one in all), and the
+ * signed-in users' visits, which chain across days, by one more, with the events scanned
+ * for the rest of the period.
  */
 async function visitsPlan(
   q: QueryRunner,
@@ -164,10 +164,10 @@ async function visitsPlan(
   const stored = (ds: readonly string[], signedIn: boolean) => sql`SELECT coalesce(s_user, s_visitor) AS ident,
       ${seconds('s_start')} AS t0, ${seconds('s_start + to_milliseconds(s_duration_ms)')} AS t1, s_events AS n, s_pageviews AS pv
       FROM ${raw(view.visits(ds))} WHERE s_user IS ${raw(signedIn ? 'NOT NULL' : 'NULL')}`;
-  const cookieless: Sql[] = [];
-  for (let i = 0; i < days.length; i += DAYS_PER_PART) {
-    cookieless.push(chained([], stored(days.slice(i, i + DAYS_PER_PART), false), gapSecs));
-  }
+  const cookieless = identityParts(scope).flatMap((part) => {
+    const ds = part.signedIn ? [] : daysOf(part, days);
+    return ds.length > 0 ? [chained([], stored(ds, false), gapSecs)] : [];
+  });
   const users = stored(days, true);
   const rest =
     scan.length === 0

@@ -187,26 +187,26 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async append(rows: StoredRow[], opts: AppendOptions = {}): Promise<void> {
-    await this.admit();
+    // Checked first: an append that need not wait (nearly all) costs no extra turn.
+    if (this.backedUp()) await this.admit();
     if (!opts.live) for (const r of rows) this.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     await this.wal.append(rows);
     this.flushIfDue();
   }
 
   /**
-   * Back-pressure (see `unflushedLimit`): waits while a flush runs and the rows waiting for
-   * Parquet are over the limit, unless flushes are failing.
+   * Back-pressure (see `unflushedLimit`): whether a flush runs and the rows waiting for
+   * Parquet are over the limit, while flushes are not failing.
    */
-  private async admit(): Promise<void> {
+  private backedUp(): boolean {
     const limit = this.opts.maxUnflushed ?? unflushedLimit(this.opts.flushCount);
+    return this.wal.unrotatedRows + this.flushingRows >= limit && this.flushesQueued > 0 && !this.flushFailure && !this.closing;
+  }
+
+  /** Waits while `backedUp`, at most ADMIT_WAIT_MS. */
+  private async admit(): Promise<void> {
     const deadline = Date.now() + ADMIT_WAIT_MS;
-    while (
-      this.wal.unrotatedRows + this.flushingRows >= limit &&
-      this.flushesQueued > 0 &&
-      !this.flushFailure &&
-      !this.closing &&
-      Date.now() < deadline
-    ) {
+    while (this.backedUp() && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.flushTail.catch(() => undefined),

@@ -47,11 +47,7 @@ export async function writeFlushFiles(
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
   const upTo = closed.maxSeq;
-  // Sorted by partition, so that each partition's rows below are found by the engine's
-  // ranges of values per block instead of a scan of the whole batch per partition.
-  await c.run(
-    `CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${walRowsSql(closed.paths)} ORDER BY site_id, timestamp`,
-  );
+  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${walRowsSql(closed.paths)}`);
   const parts = (
     await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
   ).getRowObjectsJS() as { site_id: string; date: string }[];
@@ -68,8 +64,7 @@ export async function writeFlushFiles(
     // Rows a file of the partition already covers (its id is the highest sequence number it
     // holds) are copies, as the log replay treats them: never written twice.
     await c.run(
-      `CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch
-       WHERE site_id = $1 AND timestamp >= $2::TIMESTAMP AND timestamp < $2::TIMESTAMP + INTERVAL 1 DAY AND seq > $3`,
+      'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE AND seq > $3',
       [siteId, date, maxId(partition)],
     );
     if (Number((await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM part_new')).getRowObjectsJS()[0]?.n) === 0) continue;
