@@ -1,13 +1,13 @@
 /**
  * Disjoint parts of a scope's identities, for analyses whose counts add up over disjoint
- * sets of identities (funnel steps, retention cohorts, sessions). A cookieless visitor id
- * belongs to one UTC day (docs/METRICS.md), so the cookieless identities of a few days at a
- * time are a part of their own, and the signed-in users (whose identity spans days) are one
- * more part over the whole period. Run one after another, each part holds a fraction of the
- * memory of a statement over the whole period (at 10M events, a funnel over 30 days took the
- * server ~140 MB above its resting memory). Sequences and flow, which stream identities to
- * JavaScript or rank values, still run as one statement (per part, sequences took 0.73 →
- * 0.9 s, close to its 1 s target).
+ * sets of identities (funnel steps, retention cohorts, sessions, the identities in scope). A
+ * cookieless visitor id belongs to one UTC day (docs/METRICS.md), so the cookieless
+ * identities of a few days at a time are a part of their own, and the signed-in users (whose
+ * identity spans days) are one more part over the whole period. Run one after another, each
+ * part holds a fraction of the memory of a statement over the whole period (at 10M events, a
+ * funnel over 30 days took the server ~140 MB above its resting memory). Sequences' matching
+ * streams identities to JavaScript in one statement, and flow ranks values over all of them:
+ * both still read the whole period at once.
  */
 import { DAY_MS, dayStart, utcDate } from '../../utc-days.js';
 import type { TimeRange } from '../builder.js';

@@ -43,8 +43,10 @@ export function identityPathLists(visits: string, scanEvents?: string): Sql[] {
     ? ` UNION ALL SELECT ${IDENTITY} AS ident, user_key IS NOT NULL AS signed, min(timestamp) AS first_at, ${PATH_LIST} AS path
         FROM ${scanEvents} WHERE ${PAGE_VIEWS} GROUP BY ident, signed, date_trunc('day', timestamp)`
     : '';
+  // Read once per branch below rather than kept: kept, every stored list of the period sat in
+  // memory at once (flow from '/' at 10M events: the server's peak 416 → 281 MB, and faster).
   return [
-    sql`days AS (${raw(stored)}${raw(scanned)})`,
+    sql`days AS NOT MATERIALIZED (${raw(stored)}${raw(scanned)})`,
     sql`lists AS (SELECT path FROM days WHERE NOT signed
         UNION ALL SELECT flatten(list(path ORDER BY first_at)) FROM days WHERE signed GROUP BY ident)`,
   ];

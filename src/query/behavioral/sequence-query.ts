@@ -23,18 +23,14 @@ export async function sequences(q: QueryRunner, scope: Scope, steps: readonly St
   const required = pattern.referenced.reduce((bits, k) => bits | (1 << (k - 1)), 0);
   let converting = 0;
   let occurrences = 0;
-  let shipped = 0;
-  // Identities lacking a required condition are not shipped, only counted: with the shipped
-  // ones, that is every identity in scope (the denominator), from the same statement.
-  const unshipped = await eachVisitor(q, scope, steps, { keepNoise: false, required, counted: 0 }, (ts, masks) => {
-    shipped++;
+  // Identities lacking a required condition are not shipped: they cannot match.
+  await eachVisitor(q, scope, steps, { keepNoise: false, required }, (ts, masks) => {
     // The first attempt of a count is the match itself: count > 0 exactly when it matches.
     const count = sequenceCount(pattern, ts, masks);
     if (count > 0) converting++;
     occurrences += count;
   });
-  // With no condition required every identity is shipped, except one whose rows match no step.
-  const total = required === 0 ? await identitiesInScope(q, scope) : unshipped + shipped;
+  const total = await identitiesInScope(q, scope);
   return {
     pattern: pattern.text,
     converting_visitors: converting,

@@ -12,6 +12,7 @@ import { dialect } from '../dialect.js';
 import { withScopeSource } from '../scope-source.js';
 import { join, raw, render, type Sql, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
+import { identityIs, identityParts } from './identity-parts.js';
 import { type Step, stepMask } from './steps.js';
 
 export const IDENTITY = 'coalesce(user_key, visitor_id)';
@@ -27,10 +28,7 @@ export interface VisitorRowsOptions {
   keepNoise: boolean;
   /** Only identities whose rows together set all of these bits can change the answer; only they are shipped. */
   required: number;
-  /**
-   * Also count the identities that set all of these bits but not all `required` ones (their
-   * answer is known); `0`: every identity in scope that is not shipped.
-   */
+  /** Also count the identities that set all of these bits but not all `required` ones (their answer is known). */
   counted?: number;
 }
 
@@ -95,13 +93,8 @@ function visitorRowsSql(src: Sources, scope: Scope, steps: readonly Step[], opts
     : sql`m AS MATERIALIZED (SELECT * FROM (${rows}) WHERE mask <> 0)`;
   const shipped = sql`(SELECT ident FROM v WHERE ${has(opts.required)})`;
   let counted = sql`0`;
-  if (opts.counted !== undefined && opts.counted !== 0) {
+  if (opts.counted !== undefined) {
     counted = sql`(SELECT count(*) FROM v WHERE ${has(opts.counted)} AND NOT ${has(opts.required)})`;
-  } else if (opts.counted === 0) {
-    // Every identity in scope that is not shipped; without noise, `v` holds only those with a matching row.
-    counted = opts.keepNoise
-      ? sql`(SELECT count(*) FROM v WHERE NOT ${has(opts.required)})`
-      : sql`((SELECT count(DISTINCT ${raw(IDENTITY)}) FROM scoped) - (SELECT count(*) FROM ${shipped}))`;
   }
   return sql`WITH ${joinCtes([
     ...scopedEvents(src, scope, { reread: true }),
@@ -115,13 +108,22 @@ function visitorRowsSql(src: Sources, scope: Scope, steps: readonly Step[], opts
   ORDER BY vid, t, seq`;
 }
 
-/** Distinct identities in scope (the denominator of sequence conversion). */
+/**
+ * Distinct identities in scope (the denominator of sequence conversion), counted per
+ * identity part and summed: one count over the whole period held every identity of 30 days
+ * in one hash table (at 10M events, +80 MB and 0.35 s).
+ */
 export async function identitiesInScope(q: QueryRunner, scope: Scope): Promise<number> {
-  const [row] = await withScopeSource(q, scope, (src) => {
-    const { text, params } = render(
-      sql`WITH ${joinCtes(scopedEvents(src, scope))} SELECT count(DISTINCT ${raw(IDENTITY)}) AS n FROM scoped`,
-    );
-    return q.all<{ n: bigint }>(text, params);
+  let n = 0;
+  await withScopeSource(q, scope, async (src) => {
+    for (const part of identityParts(scope)) {
+      const { text, params } = render(
+        sql`WITH ${joinCtes(scopedEvents(src, { ...scope, ranges: part.ranges }))}
+        SELECT count(DISTINCT ${raw(IDENTITY)}) AS n FROM scoped WHERE ${raw(identityIs(part))}`,
+      );
+      const [row] = await q.all<{ n: bigint }>(text, params);
+      n += Number(row?.n ?? 0);
+    }
   });
-  return Number(row?.n ?? 0);
+  return n;
 }
