@@ -92,6 +92,8 @@ const schema = z.object({
   duckdb_memory_limit: z.string().regex(SIZE, 'must be a size such as 256MB or 1GB').default('256MB'),
   /** DuckDB worker threads; 0 = one per core. */
   duckdb_threads: int(0, 256).default(0),
+  /** How far the JavaScript heap grows past what a full collection kept before the next one, in %; 0 = V8's own choice. */
+  js_heap_growth_percent: int(0, 300).default(20),
   wal_fsync: bool.default(true),
   sites: sites.default([]),
 });

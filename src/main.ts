@@ -3,6 +3,7 @@
  * CLI entry: `mallard-metrics serve | backup <dir> | restore <dir> [--force]`, each with
  * `[--config path]` (usage in cli.ts).
  */
+import { setFlagsFromString } from 'node:v8';
 import { startApp } from './app.js';
 import { backupCommand, CliError, restoreCommand, USAGE } from './cli.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -11,6 +12,8 @@ import { createLogger } from './log.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
+  // Read by the collector at each full collection, so setting it now covers the whole run.
+  if (config.js_heap_growth_percent > 0) setFlagsFromString(`--heap-growing-percent=${config.js_heap_growth_percent}`);
   const log = createLogger(config.log_format, config.log_level);
   const app = await startApp(config, log, { newMetadata: process.argv.includes('--new-metadata') });
   let stopping = false;

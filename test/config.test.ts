@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     [{ MALLARD_SECRET: 'short' }, /secret \(MALLARD_SECRET\)/],
     [{ MALLARD_STORAGE: 'clickhouse' }, /clickhouse_url \(MALLARD_CLICKHOUSE_URL\)/],
     [{ MALLARD_WAL_FSYNC: 'maybe' }, /wal_fsync \(MALLARD_WAL_FSYNC\)/],
+    [{ MALLARD_JS_HEAP_GROWTH_PERCENT: '-5' }, /js_heap_growth_percent \(MALLARD_JS_HEAP_GROWTH_PERCENT\)/],
   ])('names the bad key: %o', (env, message) => {
     expect(() => loadConfig(env, noFile)).toThrow(message);
   });
