@@ -4,10 +4,11 @@
  * a condition the pattern names are rejected in SQL (the quick reject of §5).
  */
 import type { QueryRunner } from '../../storage/storage.js';
+import { withScopeSource } from '../scope-source.js';
 import type { Scope } from '../stats.js';
 import { type Pattern, sequenceCount } from './sequence.js';
 import type { Step } from './steps.js';
-import { eachVisitor, identitiesInScope } from './visitor-rows.js';
+import { eachVisitorIn, identitiesIn } from './visitor-rows.js';
 
 export interface SequenceAnswer {
   pattern: string;
@@ -23,14 +24,17 @@ export async function sequences(q: QueryRunner, scope: Scope, steps: readonly St
   const required = pattern.referenced.reduce((bits, k) => bits | (1 << (k - 1)), 0);
   let converting = 0;
   let occurrences = 0;
-  // Identities lacking a required condition are not shipped: they cannot match.
-  await eachVisitor(q, scope, steps, { keepNoise: false, required }, (ts, masks) => {
-    // The first attempt of a count is the match itself: count > 0 exactly when it matches.
-    const count = sequenceCount(pattern, ts, masks);
-    if (count > 0) converting++;
-    occurrences += count;
+  // One scope source for both statements: the matching, and the identities it divides by.
+  const total = await withScopeSource(q, scope, async (src) => {
+    // Identities lacking a required condition are not shipped: they cannot match.
+    await eachVisitorIn(q, src, scope, steps, { keepNoise: false, required }, (ts, masks) => {
+      // The first attempt of a count is the match itself: count > 0 exactly when it matches.
+      const count = sequenceCount(pattern, ts, masks);
+      if (count > 0) converting++;
+      occurrences += count;
+    });
+    return identitiesIn(q, src, scope);
   });
-  const total = await identitiesInScope(q, scope);
   return {
     pattern: pattern.text,
     converting_visitors: converting,
