@@ -339,6 +339,11 @@ export class DuckDbEventStore implements EventStore {
       const { lock, partitions, hot, db, derivedLock, rollupCache } = this.parts;
       await lock.write(async () => {
         partitions.install(planned);
+        // Queued before the rows leave the hot tier, not after the compaction below: in
+        // between, /health/detailed showed no buffered rows and no derived work pending
+        // while these days had no derived tables yet (a reader waiting for both then read
+        // events). A compaction keeps a day's highest id: what is built meanwhile stays current.
+        this.parts.deriver?.schedule(planned.map((f) => partitionKey(f.partition.siteId, f.partition.date)));
         crashPoint('flush.installed');
         hot.forget(upTo);
         await db.run(`DELETE FROM ${HOT_TABLE} WHERE seq <= $1`, [upTo]);
@@ -350,7 +355,6 @@ export class DuckDbEventStore implements EventStore {
     // Only partitions this flush added a file to can have crossed the threshold.
     await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();
-    this.parts.deriver?.schedule(planned.map((f) => partitionKey(f.partition.siteId, f.partition.date)));
     this.sessions.sweep();
     this.lastFlushAt = new Date();
     const result = { rows: closed.rows, files: planned.length, ms: performance.now() - started };
