@@ -470,6 +470,41 @@ describe('derived tables (visits and rollup per partition)', () => {
     expect(second.longestPauseMs).toBe(20 * 60_000); // visitor 2's /late → /c
   });
 
+  it('are pending, as health reports it, from the moment a flush takes its rows out of the buffer', async () => {
+    const dir = scratch();
+    const { derivedTables } = await import('../../src/query/derived-tables.js');
+    // Two files make the partition compact during the second flush: the flush's slowest step
+    // after its rows leave the buffer, which is where health once said "nothing pending".
+    const store = await openStore(dir, { derived: derivedTables, compactMinFiles: 2, deriveQuietMs: 0 });
+    const day = '2026-01-10';
+    await store.append([row(store, 'a.com', 1n, `${day}T10:00:00Z`)], { live: false });
+    await store.flush();
+    await store.derivedIdle();
+    await store.append(
+      Array.from({ length: 50 }, (_, i) => row(store, 'a.com', BigInt(i + 2), `${day}T11:${String(i).padStart(2, '0')}:00Z`)),
+      { live: false },
+    );
+    const derivedDir = join(dir, 'derived', 'site_id=a.com', `date=${day}`);
+    // Built for the second flush: its files are named by the partition's highest id, 51.
+    const built = () => readdirSync(derivedDir).some((n) => n.startsWith('rollup.00000000000000000051.'));
+    let done = false;
+    const flushed = store.flush().finally(() => {
+      done = true;
+    });
+    const told: string[] = [];
+    let samples = 0;
+    while (!done) {
+      const h = await store.health();
+      samples++;
+      if (h.hotRows === 0 && h.derivedPending === 0 && !built()) told.push(`sample ${samples}`);
+    }
+    await flushed;
+    await store.derivedIdle();
+    expect(samples).toBeGreaterThan(1);
+    expect(told).toEqual([]);
+    expect(built()).toBe(true);
+  });
+
   it('set aside a damaged events file that only a build reads (through its links to the file)', async () => {
     const dir = scratch();
     const { derivedTables } = await import('../../src/query/derived-tables.js');
