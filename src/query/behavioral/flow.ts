@@ -57,7 +57,7 @@ function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: Flo
   const visits = view.visits(days);
   const lists =
     scan.length > 0
-      ? [...scopedEvents(events, { ...scope, ranges: scan }), ...identityPathLists(visits, 'scoped')]
+      ? [...scopedEvents(events, { ...scope, ranges: scan }, { reread: true }), ...identityPathLists(visits, 'scoped')]
       : identityPathLists(visits);
   // Neighbours nearest first; a slice past either end of the list is shorter.
   const around =

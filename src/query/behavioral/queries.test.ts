@@ -333,36 +333,40 @@ describe('sequences (§5 examples through SQL): 1 = page:/pricing, 2 = event:sig
   // The denominator is counted per identity part (ten UTC days of cookieless ids, then the
   // signed-in users over the whole period): these periods span three parts.
   const on = (date: string, v: number, name: string, path: string): Row => [v, `${date}T12:00:00Z`, name, path];
-  const answerOver21Days = async (rows: Row[], signedIn: boolean) => {
+  const overParts: [string, boolean, Row[], [number, number, number]][] = [
+    [
+      // u1 converts across two weeks; u2 browses on two days; u3 sees /pricing once.
+      'follows signed-in users across days and counts each once in the total',
+      true,
+      [
+        on('2026-05-04', 1, 'pv', '/pricing'),
+        on('2026-05-18', 1, 'signup', '/welcome'),
+        on('2026-05-05', 2, 'pv', '/blog'),
+        on('2026-05-16', 2, 'pv', '/blog'),
+        on('2026-05-15', 3, 'pv', '/pricing'),
+      ],
+      [1, 3, 0.3333],
+    ],
+    [
+      // Ids 1 and 2 on 05-04 (1 converts), 3 on 05-13, 4 on 05-14 and 5 on 05-24 (5 converts).
+      'counts a cookieless id per day in the total, in every part of the period',
+      false,
+      [
+        on('2026-05-04', 1, 'pv', '/pricing'),
+        on('2026-05-04', 1, 'signup', '/welcome'),
+        on('2026-05-04', 2, 'pv', '/blog'),
+        on('2026-05-13', 3, 'pv', '/pricing'),
+        on('2026-05-14', 4, 'pv', '/blog'),
+        on('2026-05-24', 5, 'pv', '/pricing'),
+        on('2026-05-24', 5, 'signup', '/welcome'),
+      ],
+      [2, 5, 0.4],
+    ],
+  ];
+  it.each(overParts)('%s', async (_name, signedIn, rows, expected) => {
     const parsed = parseSteps(TWO, 'steps', 1, 8);
     const a = await sequences(runner, await load(rows, 21, signedIn), parsed, parsePattern('(?1).*(?2)', 2));
-    return [a.converting_visitors, a.total_visitors, a.conversion_rate];
-  };
-
-  it('follows signed-in users across days and counts each once in the total', async () => {
-    // u1 converts across two weeks; u2 browses on two days; u3 sees /pricing once.
-    const rows: Row[] = [
-      on('2026-05-04', 1, 'pv', '/pricing'),
-      on('2026-05-18', 1, 'signup', '/welcome'),
-      on('2026-05-05', 2, 'pv', '/blog'),
-      on('2026-05-16', 2, 'pv', '/blog'),
-      on('2026-05-15', 3, 'pv', '/pricing'),
-    ];
-    expect(await answerOver21Days(rows, true)).toEqual([1, 3, 0.3333]);
-  });
-
-  it('counts a cookieless id per day in the total, in every part of the period', async () => {
-    // Ids 1 and 2 on 05-04 (1 converts), 3 on 05-13, 4 on 05-14 and 5 on 05-24 (5 converts).
-    const rows: Row[] = [
-      on('2026-05-04', 1, 'pv', '/pricing'),
-      on('2026-05-04', 1, 'signup', '/welcome'),
-      on('2026-05-04', 2, 'pv', '/blog'),
-      on('2026-05-13', 3, 'pv', '/pricing'),
-      on('2026-05-14', 4, 'pv', '/blog'),
-      on('2026-05-24', 5, 'pv', '/pricing'),
-      on('2026-05-24', 5, 'signup', '/welcome'),
-    ];
-    expect(await answerOver21Days(rows, false)).toEqual([2, 5, 0.4]);
+    expect([a.converting_visitors, a.total_visitors, a.conversion_rate]).toEqual(expected);
   });
 });
 
