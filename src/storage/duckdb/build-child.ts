@@ -5,6 +5,7 @@
  */
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { BuildMessage, BuildSettings, BuildStatements } from './build-process.js';
+import { engineOptions } from './engine-options.js';
 
 // A server killed (even with -9) closes the channel: its build is of no use to anyone.
 process.once('disconnect', () => process.exit(1));
@@ -14,9 +15,7 @@ const failure = (err: unknown): BuildMessage => ({ ok: false, message: err insta
 
 async function main(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '{}') as BuildSettings;
-  const options: Record<string, string> = { temp_directory: settings.tempDirectory, enable_external_file_cache: 'false' };
-  if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
-  if (settings.threads) options.threads = String(settings.threads);
+  const options = engineOptions(settings);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(':memory:', options);

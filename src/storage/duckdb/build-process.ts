@@ -10,15 +10,10 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SqlValue } from '../storage.js';
+import type { EngineSettings } from './engine-options.js';
 
-export interface BuildSettings {
-  /** DuckDB's memory_limit for the child (default: the engine's own default). */
-  memoryLimit?: string;
-  /** Worker threads (0 or absent: one per core). */
-  threads?: number;
-  /** Where the child's engine spills; removed when the child is done. */
-  tempDirectory: string;
-}
+/** The child's engine: its memory limit, threads and where it spills (removed when the child is done). */
+export type BuildSettings = EngineSettings;
 
 /** Run in order on one connection; the job fails at the first that fails. */
 export type BuildStatements = { sql: string; params?: readonly SqlValue[] }[];

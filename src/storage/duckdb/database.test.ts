@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sizeBytes } from '../../config.js';
 import { DomainError } from '../../errors.js';
 import { Database } from './database.js';
+import { returningFreedMemory } from './engine-options.js';
 
 let dir: string;
 let db: Database;
@@ -31,6 +32,21 @@ describe('engine limits', () => {
     );
     expect(row?.m).toBe('15.2 MiB'); // DuckDB reports 16 MB in MiB
     expect(Number(row?.t)).toBe(1);
+  });
+
+  it('hand freed memory back after any free over 1 MB while the store writes, and only then', async () => {
+    const sql = "SELECT current_setting('allocator_bulk_deallocation_flush_threshold') AS b";
+    const threshold = async () => (await db.all<{ b: string }>(sql))[0]?.b;
+    const during = await db.with((c) =>
+      returningFreedMemory(c, async () => (await c.runAndReadAll(sql)).getRowObjectsJS()[0]?.b),
+    );
+    expect(during).toBe('976.5 KiB'); // 1 MB = 10^6 bytes, reported in KiB
+    expect(await threshold()).toBe('512.0 MiB'); // the engine's default
+    const failed = await db
+      .with((c) => returningFreedMemory(c, () => Promise.reject(new Error('disk full'))))
+      .catch((e: Error) => e.message);
+    expect(failed).toBe('disk full');
+    expect(await threshold()).toBe('512.0 MiB');
   });
 
   it('refuse a statement over the memory limit as unavailable, then keep answering', async () => {

@@ -11,6 +11,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import { DomainError, StartupError, unavailable } from '../../errors.js';
 import { createTableSql } from '../columns.js';
 import { RwLock } from '../rw-lock.js';
+import { engineOptions } from './engine-options.js';
 import { migrate } from './migrations.js';
 
 export const HOT_TABLE = 'hot.events';
@@ -65,17 +66,7 @@ export class Database {
    * lock everyone out and forget every site's settings. `newMetadata` allows a missing one.
    */
   static async open(dataDir: string, limits?: EngineLimits, poolSize = 4, newMetadata = false): Promise<Database> {
-    const options: Record<string, string> = {
-      temp_directory: join(dataDir, 'tmp'),
-      // Every file is local and the OS already caches its pages: the engine's own copy of the
-      // Parquet blocks it read is a second one inside the process (the dashboard's peak RSS
-      // at 10M events: 449–455 → 411–430 MB, queries no slower).
-      enable_external_file_cache: 'false',
-    };
-    if (limits) {
-      options.memory_limit = limits.memoryLimit;
-      if (limits.threads > 0) options.threads = String(limits.threads);
-    }
+    const options = engineOptions({ tempDirectory: join(dataDir, 'tmp'), ...limits });
     const path = join(dataDir, 'mallard.duckdb');
     if (!existsSync(path) && !newMetadata && holdsEvents(dataDir)) {
       throw new StartupError(

@@ -28,6 +28,7 @@ import { filesOf, setAsideAfter } from './damaged-files.js';
 import { Database, type EngineLimits, HOT_TABLE, refusedForMemory } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
+import { returningFreedMemory } from './engine-options.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
 import { HotTable, waitingLimit } from './hot-table.js';
 import * as maintenance from './maintenance.js';
@@ -324,7 +325,9 @@ export class DuckDbEventStore implements EventStore {
     let planned: PlannedFile[] = [];
     if (closed.rows > 0) {
       try {
-        planned = await this.db.background((c) => writeFlushFiles(c, this.flushTarget(), closed, check));
+        planned = await this.db.background((c) =>
+          returningFreedMemory(c, () => writeFlushFiles(c, this.flushTarget(), closed, check)),
+        );
       } catch (err) {
         for (const k of check) this.needsCheck.add(k); // the rows stay in the log; check them next time
         // A damaged file the flush had to read (visits re-drawn with earlier rows) is set aside; the retry goes on without it.

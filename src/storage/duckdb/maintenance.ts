@@ -9,6 +9,7 @@ import type { Partition } from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
 import { forgetDerived, setAsideAfter } from './damaged-files.js';
 import { HOT_TABLE } from './database.js';
+import { returningFreedMemory } from './engine-options.js';
 import type { PlannedFile } from './flush-writer.js';
 import type { StoreParts } from './store-parts.js';
 
@@ -20,7 +21,7 @@ export async function compact(parts: StoreParts, candidates: Iterable<Partition>
     if (!run) continue;
     let planned: PlannedFile;
     try {
-      planned = await parts.db.background((c) => writeCompactedFile(c, p, run));
+      planned = await parts.db.background((c) => returningFreedMemory(c, () => writeCompactedFile(c, p, run)));
     } catch (err) {
       // Compaction only saves reads later: a failure (a damaged file, set aside here) waits for the next flush.
       await setAsideAfter(parts, err, [p]);
