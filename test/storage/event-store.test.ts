@@ -13,6 +13,7 @@ import { derivedTables as DERIVED } from '../../src/query/derived-tables.js';
 import type { StoredRow } from '../../src/storage/columns.js';
 import { resetFailPoints } from '../../src/storage/crash-points.js';
 import { DuckDbEventStore } from '../../src/storage/duckdb/event-store.js';
+import { storedRow } from '../helpers/stored-row.js';
 
 /** The derived files' format number in their names. */
 const F = DERIVED.format;
@@ -55,37 +56,14 @@ afterEach(async () => {
 
 function row(store: DuckDbEventStore, site: string, visitor: bigint, iso: string, path = '/'): StoredRow {
   const at = new Date(iso);
-  return {
+  return storedRow({
     site_id: site,
     visitor_id: visitor,
     session_id: store.sessions.assign(visitor, at.getTime()),
-    user_key: null,
     timestamp: at,
-    event_name: 'pageview',
     pathname: path,
-    hostname: site,
-    referrer: null,
-    referrer_source: null,
-    channel: 'Direct',
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_content: null,
-    utm_term: null,
-    browser: 'Firefox',
-    browser_version: '120.0',
-    os: 'GNU/Linux',
-    os_version: null,
-    device_type: 'Desktop',
-    screen_width: 1920,
-    country_code: null,
-    region: null,
-    city: null,
-    props: null,
-    revenue_amount: null,
-    revenue_currency: null,
     seq: store.nextSeq(),
-  };
+  });
 }
 
 async function counts(store: DuckDbEventStore, site: string) {

@@ -8,43 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect, it } from 'vitest';
+import { storedRow } from '../../../test/helpers/stored-row.js';
 import { EVENT_COLUMNS, encodeRow, type StoredRow } from '../columns.js';
 import { walRowsSql } from './wal-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mallard-wal-rows-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const base: StoredRow = {
+const base = storedRow({
   site_id: 'example.com',
   visitor_id: 1n,
   session_id: 2n,
-  user_key: null,
   timestamp: new Date('2026-12-01T10:00:00.123Z'),
-  event_name: 'pageview',
-  pathname: '/',
-  hostname: 'example.com',
-  referrer: null,
-  referrer_source: null,
-  channel: 'Direct',
-  utm_source: null,
-  utm_medium: null,
-  utm_campaign: null,
-  utm_content: null,
-  utm_term: null,
-  browser: 'Firefox',
-  browser_version: '133.0',
-  os: 'Linux',
-  os_version: null,
-  device_type: 'Desktop',
-  screen_width: 1920,
   country_code: 'DE',
-  region: null,
-  city: null,
-  props: null,
-  revenue_amount: null,
-  revenue_currency: null,
   seq: 1n,
-};
+});
 
 const rows: StoredRow[] = [
   base,
