@@ -21,11 +21,6 @@ export function engineOptions(settings: EngineSettings): Record<string, string> 
     // Parquet blocks it read is a second one inside the process (the dashboard's peak RSS
     // at 10M events: 449–455 → 411–430 MB, queries no slower).
     enable_external_file_cache: 'false',
-    // The engine's allocator keeps freed memory for reuse and hands it back to the system
-    // only after a free larger than this. A flush frees its temp tables (tens of MB) and
-    // the next flush's log read needs a different shape of memory, so the kept pages
-    // added to the process instead of serving it: the server's peak through bench:ingest's
-    // batches 454–463 → 388–390 MB, batches 6–12% slower (the default is 512 MB).
   };
   if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
   if (settings.threads) options.threads = String(settings.threads);
@@ -37,7 +32,8 @@ export function engineOptions(settings: EngineSettings): Record<string, string> 
  * the system after any free over 1 MB (its default: 512 MB). Otherwise it keeps what a
  * flush's statements freed, the next flush's read of the log needs memory of another shape,
  * and the kept pages add to the process instead of serving it: the server's peak through
- * 400k batch events (2 clients) 413–454 → 363–394 MB. Only while the store writes: set for
+ * 400k batch events (2 clients) 413–454 → 363–394 MB, through bench:ingest's batches
+ * 454–463 → 385–395 MB at the same rates. Only while the store writes: set for
  * the whole process, it made the heavy queries 15–30 % slower (sequences 0.86 → 1.11 s).
  * The setting is the engine's, for the whole instance, so a query running beside a flush
  * has it too; the store's writes run one at a time (`Database.background`).
