@@ -32,7 +32,7 @@ export function engineOptions(settings: EngineSettings): Record<string, string> 
  * the system after any free over 1 MB (its default: 512 MB). Otherwise it keeps what a
  * flush's statements freed, the next flush's read of the log needs memory of another shape,
  * and the kept pages add to the process instead of serving it: the server's peak through
- * 400k batch events (2 clients) 413–454 → 363–394 MB, through bench:ingest's batches
+ * 400k batch events (2 clients) 413–449 → 363–394 MB, through bench:ingest's batches
  * 454–463 → 385–395 MB at the same rates. Only while the store writes: set for
  * the whole process, it made the heavy queries 15–30 % slower (sequences 0.86 → 1.11 s).
  * The setting is the engine's, for the whole instance, so a query running beside a flush
