@@ -58,9 +58,10 @@ export function crashPoint(point: CrashPoint): void {
 /**
  * Steps a test can make fail instead: `hot.append` throws (the engine refusing rows it cannot
  * hold); `hot.short-commit` makes a retried append commit without its first row (the engine
- * reporting success for a commit that lost rows, as seen under memory pressure).
+ * reporting success for a commit that lost rows, as seen under memory pressure);
+ * `derived.build` makes a derived build fail (as a build refused for memory does).
  */
-export type FailPoint = 'hot.append' | 'hot.short-commit';
+export type FailPoint = 'hot.append' | 'hot.short-commit' | 'derived.build';
 const failures = new Map<FailPoint, number>();
 
 /** Starts counting the times each fail point is reached afresh (a test arming one, in a process that ran others). */
@@ -70,7 +71,8 @@ export function resetFailPoints(): void {
 
 /**
  * True here when `NODE_ENV=test` and `MALLARD_FAIL_AT=<point>[:<n>][,…]` names this point
- * (the n-th time it is reached, default the first). Read at each call, so a test can arm it.
+ * (the n-th time it is reached, default the first; `*`: every time). Read at each call, so a
+ * test can arm it.
  */
 export function failing(point: FailPoint): boolean {
   const specs = process.env.NODE_ENV === 'test' ? (process.env.MALLARD_FAIL_AT ?? '') : '';
@@ -78,7 +80,8 @@ export function failing(point: FailPoint): boolean {
   if (!spec) return false;
   const n = (failures.get(point) ?? 0) + 1;
   failures.set(point, n);
-  return n === Number.parseInt(spec.split(':')[1] ?? '1', 10);
+  const nth = spec.split(':')[1] ?? '1';
+  return nth === '*' || n === Number.parseInt(nth, 10);
 }
 
 /** Throws here when the tests armed this point (see `failing`). */

@@ -483,6 +483,34 @@ describe('derived tables (visits and rollup per partition)', () => {
     expect(built()).toBe(true);
   });
 
+  it('that fail every attempt are named in health and built again later, not dropped', async () => {
+    const dir = scratch();
+    const { derivedTables } = await import('../../src/query/derived-tables.js');
+    const store = await openStore(dir, { derived: derivedTables, deriveQuietMs: 0, deriveRetryMs: 300 });
+    const day = '2026-01-10';
+    const derivedDir = join(dir, 'derived', 'site_id=a.com', `date=${day}`);
+    const built = () => existsSync(derivedDir) && readdirSync(derivedDir).some((n) => n.startsWith('rollup.'));
+    process.env.MALLARD_FAIL_AT = 'derived.build:*';
+    try {
+      resetFailPoints();
+      await store.append([row(store, 'a.com', 1n, `${day}T10:00:00Z`)], { live: false });
+      await store.flush();
+      await store.derivedIdle();
+      const failed = await store.health();
+      expect(failed.derivedPending).toBe(0);
+      expect(built()).toBe(false);
+      expect(failed.problems).toHaveLength(1);
+      expect(failed.problems[0]).toContain(`the visits and rollup of a.com ${day} cannot be built (fail point derived.build)`);
+    } finally {
+      delete process.env.MALLARD_FAIL_AT;
+    }
+    // The retry, 300 ms later, succeeds: the day is built and the problem gone.
+    for (let i = 0; i < 100 && !built(); i++) await new Promise((r) => setTimeout(r, 100));
+    await store.derivedIdle();
+    expect(built()).toBe(true);
+    expect((await store.health()).problems).toEqual([]);
+  });
+
   it('set aside a damaged events file that only a build reads (through its links to the file)', async () => {
     const dir = scratch();
     const { derivedTables } = await import('../../src/query/derived-tables.js');

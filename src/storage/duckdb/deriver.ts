@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
-import { crashPoint } from '../crash-points.js';
+import { crashPoint, failPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
 import { BuildProcess, type BuildStatements } from './build-process.js';
@@ -36,13 +36,29 @@ function sliceEvents(limits: EngineLimits | undefined): number {
 
 /** A build that fails (e.g. compaction replaced a file it was reading) is retried this often. */
 const ATTEMPTS = 3;
+/**
+ * After that, the partition is built again this much later, and again, until it succeeds:
+ * meanwhile queries scan its events, and health names it as a problem (seen at 100M events:
+ * builds of 3.3M-event days left undone until a restart, with nothing reported).
+ */
+const RETRY_AFTER_MS = 10 * 60_000;
 /** The spill directories of build processes, in the data directory's `tmp/`. */
 const SPILL_PREFIX = 'derive-';
 /** Rows per row group of a rollup file: about one set's rows of one value (rollup-sets.ts). */
 const ROLLUP_ROW_GROUP = 4096;
 
+/** A partition whose build failed every attempt: what the engine said, since when. */
+export interface FailedBuild {
+  siteId: string;
+  date: string;
+  message: string;
+  since: Date;
+}
+
 export class Deriver {
   private readonly queue = new Set<string>();
+  private readonly failed = new Map<string, FailedBuild>();
+  private readonly retries = new Set<NodeJS.Timeout>();
   /** When each queued partition was last changed (0: build at once). */
   private readonly changedAt = new Map<string, number>();
   private running: Promise<void> | null = null;
@@ -82,6 +98,11 @@ export class Deriver {
     return this.queue.size + (this.running ? 1 : 0);
   }
 
+  /** Partitions whose last build failed every attempt (retried every `RETRY_AFTER_MS`). */
+  get failures(): FailedBuild[] {
+    return [...this.failed.values()];
+  }
+
   /**
    * Queues partitions for a rebuild (those already current are skipped when their turn
    * comes): `changed` ones after `quietMs` without another change, the others at once.
@@ -109,10 +130,22 @@ export class Deriver {
   forget(p: Partition): void {
     dropDerived(this.opts.root, p, null);
     this.current.delete(partitionKey(p.siteId, p.date));
+    this.failed.delete(partitionKey(p.siteId, p.date));
+  }
+
+  private retryLater(key: string): void {
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      this.schedule([key], false);
+    }, this.opts.retryAfterMs ?? RETRY_AFTER_MS);
+    timer.unref();
+    this.retries.add(timer);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     this.queue.clear();
     this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
@@ -149,14 +182,24 @@ export class Deriver {
       this.changedAt.delete(key);
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         const p = this.opts.partitions.get(key);
-        if (!p || this.isCurrent(p) || this.stopped) break;
+        if (!p || this.isCurrent(p) || this.stopped) {
+          this.failed.delete(key);
+          break;
+        }
         try {
           await this.build(p);
+          this.failed.delete(key);
           break;
         } catch (err) {
           if (this.stopped) break;
           await this.opts.onFailed(p, err).catch(() => undefined);
-          if (attempt === ATTEMPTS) this.opts.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built');
+          if (attempt === ATTEMPTS) {
+            this.opts.log.warn({ err, site_id: p.siteId, date: p.date }, 'derived tables not built; retried later');
+            const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+            const since = this.failed.get(key)?.since ?? new Date();
+            this.failed.set(key, { siteId: p.siteId, date: p.date, message, since });
+            this.retryLater(key);
+          }
         }
       }
     }
@@ -169,6 +212,7 @@ export class Deriver {
    */
   private async build(p: Partition): Promise<void> {
     if (this.isCurrent(p)) return;
+    failPoint('derived.build');
     // The process starts before the turn (a turn held while it starts holds up flushes).
     const { limits } = this.opts;
     const tempDirectory = join(this.opts.tempDir, `${SPILL_PREFIX}${++this.builds}`);
@@ -311,6 +355,8 @@ export interface DeriverOptions {
   onFailed: (p: Partition, err: unknown) => Promise<void>;
   /** How long a changed partition must be left alone before it is built (default 0). */
   quietMs?: number;
+  /** How long after a build failed every attempt it is tried again (default `RETRY_AFTER_MS`). */
+  retryAfterMs?: number;
   /** Events grouped into visits in one statement at most (default: from `limits`, sliceEvents). */
   eventsPerSlice?: number;
   /** The build process's engine limits (the server's own). */

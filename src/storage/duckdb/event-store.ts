@@ -57,6 +57,8 @@ export interface DuckDbStoreOptions {
   newMetadata?: boolean;
   /** How long a partition must be left unchanged before its derived tables are rebuilt. */
   deriveQuietMs?: number;
+  /** How long after a derived build failed every attempt it is tried again (tests make it short). */
+  deriveRetryMs?: number;
   /** Events of a partition grouped into visits per statement (tests make it small). */
   deriveSliceEvents?: number;
   /** Rows waiting for Parquet before appends wait for the flush in progress (default: `unflushedLimit`). */
@@ -165,6 +167,7 @@ export class DuckDbEventStore implements EventStore {
         onReplaced: (p) => parts.rollupCache.evict(p.siteId, p.date),
         onFailed: (p, err) => setAsideAfter(parts, err, [p]).then(() => undefined),
         quietMs: opts.deriveQuietMs,
+        retryAfterMs: opts.deriveRetryMs,
         eventsPerSlice: opts.deriveSliceEvents,
         limits: opts.limits,
         tempDir: join(opts.dataDir, 'tmp'),
@@ -435,6 +438,12 @@ export class DuckDbEventStore implements EventStore {
       out.push(
         `since ${f.since.toISOString()}: writing events to Parquet fails (${f.message.slice(0, 200)}); ` +
           `${f.failures} attempts, next in ${inSecs} s; events stay in the write-ahead log meanwhile`,
+      );
+    }
+    for (const b of this.parts.deriver?.failures ?? []) {
+      out.push(
+        `since ${b.since.toISOString()}: the visits and rollup of ${b.siteId} ${b.date} cannot be built ` +
+          `(${b.message.slice(0, 200)}); tried again every 10 minutes, and queries read that day's events meanwhile`,
       );
     }
     return out;
