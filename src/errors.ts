@@ -11,8 +11,10 @@ export class DomainError extends Error {
     message: string,
     /** For `unavailable`: when trying again makes sense, in seconds. */
     readonly retryAfterSecs?: number,
+    /** What the engine said, for the log: the message is for the client. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -25,4 +27,5 @@ export const notFound = (m = 'not found') => new DomainError('not_found', m);
 /** The request contradicts what is stored (e.g. a name already taken). */
 export const conflict = (m: string) => new DomainError('conflict', m);
 /** The engine cannot serve the request now (e.g. a query over its memory limit); trying later or narrower may work. */
-export const unavailable = (m: string, retryAfterSecs?: number) => new DomainError('unavailable', m, retryAfterSecs);
+export const unavailable = (m: string, retryAfterSecs?: number, cause?: unknown) =>
+  new DomainError('unavailable', m, retryAfterSecs, cause);

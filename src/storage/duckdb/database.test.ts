@@ -55,6 +55,8 @@ describe('engine limits', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).kind).toBe('unavailable');
     expect((err as DomainError).message).toContain('duckdb_memory_limit');
+    // The engine's own words stay with it for the log (a client sees only the message).
+    expect(((err as DomainError).cause as Error).message).toMatch(/^Out of Memory Error/);
     expect(await db.all<{ n: number }>('SELECT 41 + 1 AS n')).toEqual([{ n: 42 }]);
   });
 });

@@ -40,10 +40,8 @@ export const refusedForMemory = (err: unknown) => err instanceof DomainError && 
 /** The domain's answer to an engine error it can explain; other errors pass unchanged. */
 function refusal(err: unknown): unknown {
   const message = err instanceof Error ? err.message : '';
-  if (OUT_OF_MEMORY.test(message)) {
-    return unavailable(OUT_OF_MEMORY_MESSAGE);
-  }
-  if (OUT_OF_DISK.test(message)) return unavailable('the disk is full; the query could not spill to disk');
+  if (OUT_OF_MEMORY.test(message)) return unavailable(OUT_OF_MEMORY_MESSAGE, undefined, err);
+  if (OUT_OF_DISK.test(message)) return unavailable('the disk is full; the query could not spill to disk', undefined, err);
   return err;
 }
 
