@@ -34,6 +34,11 @@ export const USAGE = `usage: mallard-metrics <command> [--config file]
                            no server runs
   restore <dir> [--force]  copy a backup into the data directory; the server must be stopped, and
                            --force replaces data already there (all of it, unflushed events too)
+  import <file> --site <id>
+                           store the events of <file> (.ndjson, .jsonl, either .gz; .csv; .parquet;
+                           docs/IMPORT.md) for site <id>, with the server stopped; an interrupted
+                           import goes on where it stopped when run again, and a finished one is
+                           not imported twice
 `;
 
 export class CliError extends Error {
@@ -45,7 +50,7 @@ export class CliError extends Error {
   }
 }
 
-const usageError = (m: string) => new CliError(`${m}\n${USAGE}`, 2);
+export const usageError = (m: string) => new CliError(`${m}\n${USAGE}`, 2);
 
 /** The command's arguments after its name: positional ones, and `--force` where allowed. */
 function parseArgs(argv: readonly string[], allowForce: boolean): { positional: string[]; force: boolean } {
@@ -123,7 +128,7 @@ function errorOf(r: Reply): string {
 }
 
 /** Whether a Mallard Metrics server answers at `url`: 'none' when nothing listens there. */
-async function serverAt(url: string): Promise<'mallard' | 'none' | 'other'> {
+export async function serverAt(url: string): Promise<'mallard' | 'none' | 'other'> {
   try {
     const r = await call(`${url}/health`, { timeoutMs: 5000 });
     return r.status === 200 && r.text === 'ok' ? 'mallard' : 'other';
@@ -176,20 +181,32 @@ async function backupViaServer(url: string, config: Config, dir: string): Promis
 
 /** No server answers: the command opens the data directory itself (and fails if another process holds it). */
 async function backupHere(config: Config, dir: string, url: string | null): Promise<BackupSummary> {
-  if (config.storage !== 'duckdb') throw new CliError(`backup works with storage = "duckdb" only`);
   if (!existsSync(join(config.data_dir, METADATA_FILE))) {
     throw new CliError(`nothing to back up: ${resolve(config.data_dir)} has no ${METADATA_FILE}`);
   }
-  const log = createLogger(config.log_format, 'warn', 2);
-  let store: DuckDbEventStore;
+  const store = await openDataDir(config, url, 'backup');
   try {
-    store = await DuckDbEventStore.open({
+    return await createBackup(store, config.data_dir, dir);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The data directory's store, opened by a command while no server runs (`url`: where one
+ * was looked for); refused with what to do when another process holds it.
+ */
+export async function openDataDir(config: Config, url: string | null, command: string): Promise<DuckDbEventStore> {
+  if (config.storage !== 'duckdb') throw new CliError(`${command} works with storage = "duckdb" only`);
+  const log = createLogger(config.log_format, 'warn', 2);
+  try {
+    return await DuckDbEventStore.open({
       dataDir: config.data_dir,
       walFsync: config.wal_fsync,
       sessionTimeoutSecs: config.session_timeout,
       compactMinFiles: config.compact_min_files,
       retentionDays: config.retention_days,
-      flushCount: 0,
+      flushCount: command === 'import' ? config.flush_count : 0,
       log,
       derived: config.rollups ? derivedTables : undefined,
       deriveQuietMs: config.rollup_delay * 1000,
@@ -199,15 +216,10 @@ async function backupHere(config: Config, dir: string, url: string | null): Prom
     if (/Could not set lock on file|Conflicting lock/i.test((err as Error).message)) {
       throw new CliError(
         `the data directory ${resolve(config.data_dir)} is in use by another process, but no server answers at ${url ?? '(port 0)'}; ` +
-          'run the backup with that server’s host and port (MALLARD_HOST, MALLARD_PORT)',
+          `run the ${command} with that server’s host and port (MALLARD_HOST, MALLARD_PORT)`,
       );
     }
     throw err;
-  }
-  try {
-    return await createBackup(store, config.data_dir, dir);
-  } finally {
-    await store.close();
   }
 }
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * CLI entry: `mallard-metrics serve | backup <dir> | restore <dir> [--force]`, each with
- * `[--config path]` (usage in cli.ts).
+ * CLI entry: `mallard-metrics serve | backup <dir> | restore <dir> [--force] | import <file>
+ * --site <id>`, each with `[--config path]` (usage in cli.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { startApp } from './app.js';
 import { backupCommand, CliError, restoreCommand, USAGE } from './cli.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DomainError, StartupError } from './errors.js';
+import { importCommand } from './import-command.js';
 import { createLogger } from './log.js';
 
 async function serve(): Promise<void> {
@@ -33,12 +34,13 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-/** Runs `backup` or `restore`: one line on stdout when done, one on stderr when not (exit 1, or 2 for usage). */
-async function runCommand(command: 'backup' | 'restore'): Promise<void> {
+const COMMANDS = { backup: backupCommand, restore: restoreCommand, import: importCommand };
+
+/** Runs a command other than `serve`: one line on stdout when done, one on stderr when not (exit 1, or 2 for usage). */
+async function runCommand(command: keyof typeof COMMANDS): Promise<void> {
   try {
     const config = loadConfig();
-    const args = process.argv.slice(3);
-    await (command === 'backup' ? backupCommand(args, config) : restoreCommand(args, config));
+    await COMMANDS[command](process.argv.slice(3), config);
     process.exit(0);
   } catch (err) {
     const known = err instanceof CliError || err instanceof ConfigError || err instanceof DomainError;
@@ -51,8 +53,8 @@ async function runCommand(command: 'backup' | 'restore'): Promise<void> {
 }
 
 const command = process.argv[2] ?? 'serve';
-if (command === 'backup' || command === 'restore') {
-  void runCommand(command);
+if (Object.hasOwn(COMMANDS, command)) {
+  void runCommand(command as keyof typeof COMMANDS);
 } else if (command === 'help' || command === '--help' || command === '-h') {
   process.stdout.write(USAGE);
 } else if (command !== 'serve') {

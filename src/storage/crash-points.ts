@@ -31,6 +31,8 @@ export const CRASH_POINTS = [
   'derived.visits-renamed',
   /** Both derived files are in place; the stale ones are not yet deleted. */
   'derived.rollup-renamed',
+  /** An import's batch is in the log; the checkpoint that says so is not written yet (ingest/import). */
+  'import.appended',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -11,19 +11,17 @@
  * with the live visit (one visitor, one visit of three page views, today), period=all has
  * 8 visitors, 9 visits, 16 page views, 19 events and 3 bounces in 9 visits (0.3333).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createKey, freePort, getJson, login, type RunningServer, startServer } from '../helpers/server.js';
 import { batchEvent, EVENTS, PAGES, V5 } from './fixture.js';
-import { listFiles, loadBatch, main, removeScratchDirs, scratchDir, sendEvent, stats, statsUrl, UA } from './support.js';
+import { cli, listFiles, loadBatch, main, removeScratchDirs, scratchDir, sendEvent, stats, statsUrl, UA } from './support.js';
 
 const SITE = 'backup.test';
 const RANGE = { site_id: SITE, start_date: '2026-01-10', end_date: '2026-01-12' };
 const ALL = { site_id: SITE, period: 'all' };
 const SERVER_ENV = { MALLARD_FLUSH_COUNT: '10', MALLARD_FLUSH_INTERVAL: '86400', MALLARD_ROLLUP_DELAY: '0' };
-const MAIN_JS = join(import.meta.dirname, '../../dist/main.js');
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -44,29 +42,6 @@ async function boot(dataDir: string): Promise<RunningServer> {
 async function halt(s: RunningServer): Promise<void> {
   running.splice(running.indexOf(s), 1);
   expect(await s.stop('SIGTERM')).toBe(0);
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/main.js <args>` with only the given environment (and PATH). */
-function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const proc: ChildProcess = spawn(process.execPath, [MAIN_JS, ...args], {
-    env: { PATH: process.env.PATH ?? '', MALLARD_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** The environment that points the CLI at a server's address and data directory. */

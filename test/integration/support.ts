@@ -2,6 +2,7 @@
  * Small helpers shared by the integration tests: sending events the way clients do,
  * reading stats, and walking a data directory.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,4 +174,30 @@ export function scratchDir(label: string): string {
 /** Removes every directory made by `scratchDir` in this test file (call after stopping servers). */
 export function removeScratchDirs(): void {
   for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const MAIN_JS = join(import.meta.dirname, '../../dist/main.js');
+
+/** Runs `node dist/main.js <args>` with only the given environment (and PATH). */
+export function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const proc: ChildProcess = spawn(process.execPath, [MAIN_JS, ...args], {
+    env: { PATH: process.env.PATH ?? '', MALLARD_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }

@@ -190,6 +190,18 @@ export class DuckDbEventStore implements EventStore {
     return this.seq;
   }
 
+  /** The highest sequence number given out: after a restart, the highest stored. */
+  get lastSeq(): bigint {
+    return this.seq;
+  }
+
+  /** Every stored row after `seq`, in order (what a resumed import checks against its file: ingest/import). */
+  async rowsAfter(seq: bigint): Promise<{ site_id: string; timestamp: Date; event_name: string; pathname: string }[]> {
+    return this.read((q) =>
+      q.all(`SELECT site_id, timestamp, event_name, pathname FROM ${q.events} WHERE seq > $1 ORDER BY seq`, [seq]),
+    );
+  }
+
   async append(rows: StoredRow[], opts: AppendOptions = {}): Promise<void> {
     // Checked first: an append that need not wait (nearly all) costs no extra turn.
     if (this.backedUp()) await this.admit();

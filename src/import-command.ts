@@ -1,0 +1,131 @@
+/**
+ * The `import` command (main.ts dispatches; ingest/import/ does the work): `import <file>
+ * --site <id> [--format ndjson|csv|parquet]`. The server must be stopped: the command opens
+ * the data directory itself, which is what lets a resumed import know exactly which of its
+ * events are stored (importer.ts). A progress bar with rate and ETA on a terminal; one line
+ * with the outcome at the end.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { serverSecret } from './auth/secret.js';
+import { Settings } from './auth/settings.js';
+import { CliError, openDataDir, serverAt, serverUrl, usageError } from './cli.js';
+import type { Config } from './config.js';
+import { GeoLookup } from './ingest/enrich/geo.js';
+import { type ImportResult, importFile } from './ingest/import/importer.js';
+import { formatOf, type ImportFormat } from './ingest/import/records.js';
+import { Metrics } from './metrics.js';
+import { isSiteId } from './site-id.js';
+import { SiteRegistry } from './sites/registry.js';
+
+const FORMATS: readonly ImportFormat[] = ['ndjson', 'csv', 'parquet'];
+
+function parseImportArgs(argv: readonly string[]): { file: string; site: string; format: ImportFormat } {
+  const positional: string[] = [];
+  let site: string | undefined;
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw usageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--config') value();
+    else if (a === '--site') site = value();
+    else if (a === '--format') format = value();
+    else if (a.startsWith('--')) throw usageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  if (positional.length !== 1) throw usageError('import needs one file');
+  const file = resolve(positional[0] ?? '');
+  if (!site) throw usageError('import needs --site <id>: the site the events are stored for');
+  if (!isSiteId(site)) throw usageError(`--site: "${site}" is not a site id (a domain such as example.com)`);
+  const chosen = format ?? formatOf(file);
+  if (!chosen || !FORMATS.includes(chosen as ImportFormat)) {
+    throw usageError(
+      format
+        ? `--format: "${format}" is not one of ${FORMATS.join(', ')}`
+        : `cannot tell the format of ${file} from its name (.ndjson, .jsonl, .csv, .parquet, or .gz of the first three): give --format`,
+    );
+  }
+  return { file, site, format: chosen as ImportFormat };
+}
+
+export async function importCommand(argv: readonly string[], config: Config): Promise<void> {
+  const { file, site, format } = parseImportArgs(argv);
+  if (!existsSync(file)) throw new CliError(`${file}: no such file`);
+  const url = serverUrl(config);
+  if (url !== null && (await serverAt(url).catch(() => 'none')) === 'mallard') {
+    throw new CliError(
+      `a server is running at ${url}; stop it before importing (or send the events to it with POST /api/events)`,
+    );
+  }
+  mkdirSync(config.data_dir, { recursive: true }); // a first import may come before the first start
+  const store = await openDataDir(config, url, 'import');
+  let result: ImportResult;
+  const started = performance.now();
+  const bar = process.stderr.isTTY
+    ? new SingleBar({
+        stream: process.stderr,
+        format: ' {bar} {percentage}% | {records} records | {rate} events/s | ETA {eta_formatted}',
+        etaBuffer: 50,
+        hideCursor: true,
+      })
+    : null;
+  try {
+    const settings = new Settings(store.db);
+    const sites = await SiteRegistry.open(store.db);
+    if (config.site_ids.length > 0 && !config.site_ids.includes(site) && !sites.has(site)) {
+      throw new CliError(`${site} is neither registered nor in site_ids: register it first (or add it to site_ids)`);
+    }
+    const metrics = new Metrics(() => store.hotPending);
+    let first: number | null = null;
+    bar?.start(1000, 0, { records: 0, rate: 0 });
+    result = await importFile(
+      {
+        path: file,
+        format,
+        site,
+        dataDir: config.data_dir,
+        onProgress: (cp, fraction) => {
+          first ??= cp.imported;
+          const secs = (performance.now() - started) / 1000;
+          bar?.update(Math.round(fraction * 1000), {
+            records: cp.records.toLocaleString('en-US'),
+            rate: Math.round((cp.imported - first) / secs).toLocaleString('en-US'),
+          });
+        },
+      },
+      store,
+      {
+        secret: await serverSecret(config.secret, settings),
+        geo: await GeoLookup.open(config.geoip_db),
+        sessions: store.sessions,
+        nextSeq: () => store.nextSeq(),
+        siteAllowlist: null, // checked above, once
+        metrics,
+      },
+    );
+    bar?.update(1000);
+  } finally {
+    bar?.stop();
+    // Writes what is still in the log to Parquet; visits and rollups follow at the server's next start.
+    await store.close();
+  }
+  process.stdout.write(`${summary(file, site, result, (performance.now() - started) / 1000)}\n`);
+}
+
+function summary(file: string, site: string, r: ImportResult, secs: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const rejected = Object.entries(r.rejected).sort((a, b) => b[1] - a[1]);
+  const total = rejected.reduce((sum, [, k]) => sum + k, 0);
+  const why = total === 0 ? '' : ` (${rejected.map(([reason, k]) => `${reason}: ${n(k)}`).join(', ')})`;
+  if (r.alreadyDone) {
+    return `${file} was imported into ${site} before (${n(r.imported)} events, ${n(total)} rejected); nothing to do`;
+  }
+  const resumed = r.resumedAt > 0 ? `, resumed at record ${n(r.resumedAt)}` : '';
+  const rate = Math.round((r.records - r.resumedAt) / Math.max(secs, 0.001));
+  return `imported ${n(r.imported)} event${r.imported === 1 ? '' : 's'} of ${file} into ${site} in ${secs.toFixed(1)} s (${n(rate)} records/s${resumed}); ${n(total)} rejected${why}`;
+}

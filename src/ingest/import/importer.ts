@@ -1,0 +1,161 @@
+/**
+ * Imports a file of events into one site through the ingestion pipeline (validation,
+ * enrichment, the same stored rows as `POST /api/events`), a batch at a time, each made
+ * durable by the store before the checkpoint says it is done.
+ *
+ * Resuming: a batch can be durable while its checkpoint is not (killed in between). The
+ * store's sequence numbers tell: the rows after the checkpoint's `seq` are that batch's
+ * first rows, given in order to the records after the checkpoint's `records`. The import
+ * checks that they are (same site, time, page and name, row for row) and skips those
+ * records; rows it cannot account for (the data directory written by something else since)
+ * stop it instead of guessing, so no event is stored twice or left out.
+ */
+import { invalidInput } from '../../errors.js';
+import type { StoredRow } from '../../storage/columns.js';
+import { crashPoint } from '../../storage/crash-points.js';
+import type { DuckDbEventStore } from '../../storage/duckdb/event-store.js';
+import { Drop } from '../event.js';
+import { type PipelineDeps, processEvent } from '../pipeline.js';
+import { type ValidatedEvent, ValidationError, validateEvent } from '../validate.js';
+import { type Checkpoint, checkpointPath, fileIdentity, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type ImportFormat, openRecords } from './records.js';
+
+/** Records per batch: what the batch endpoint takes in one request. */
+export const IMPORT_BATCH = 10_000;
+
+export interface ImportOptions {
+  /** Absolute path of the file. */
+  path: string;
+  format: ImportFormat;
+  site: string;
+  dataDir: string;
+  batchSize?: number;
+  /** After each batch: the checkpoint, and how much of the file has been read (0 to 1). */
+  onProgress?: (cp: Checkpoint, fraction: number) => void;
+}
+
+export interface ImportResult extends Checkpoint {
+  /** The record the import started at: 0, or where an interrupted one stopped. */
+  resumedAt: number;
+  /** The import had finished before: nothing was done. */
+  alreadyDone: boolean;
+}
+
+type Store = Pick<DuckDbEventStore, 'append' | 'lastSeq' | 'rowsAfter'>;
+
+/** An event, or why it is not stored (a drop reason). */
+type Outcome = StoredRow[] | { reason: string };
+
+export async function importFile(opts: ImportOptions, store: Store, pipeline: PipelineDeps): Promise<ImportResult> {
+  const cpPath = checkpointPath(opts.dataDir, opts.path, opts.site);
+  const file = fileIdentity(opts.path);
+  let cp = readCheckpoint(cpPath);
+  if (cp?.done) return { ...cp, resumedAt: cp.records, alreadyDone: true };
+  if (cp && (cp.file.size !== file.size || cp.file.mtimeMs !== file.mtimeMs)) {
+    throw invalidInput(
+      `${opts.path} changed since its import into ${opts.site} was interrupted at record ${cp.records}; resuming would store other events than the ones left out. Put the original file back to resume`,
+    );
+  }
+  if (!cp) {
+    cp = { file, site: opts.site, records: 0, seq: store.lastSeq.toString(), imported: 0, rejected: {}, done: false };
+    writeCheckpoint(cpPath, cp);
+  }
+  const resumedAt = cp.records;
+  const source = await openRecords(opts.path, opts.format);
+  try {
+    const records = source.records(cp.records)[Symbol.asyncIterator]();
+    const sessions = pipeline.sessions.forBatch();
+    const outcome = outcomeOf(opts.site, { ...pipeline, sessions });
+    // Rows already stored are made again only to be compared: they take no sequence number.
+    const again = outcomeOf(opts.site, { ...pipeline, sessions, nextSeq: () => 0n });
+    cp = await skipDurable(cp, store, records, again);
+    writeCheckpoint(cpPath, cp);
+    for (;;) {
+      const rows: StoredRow[] = [];
+      let n = 0;
+      const rejected: Record<string, number> = { ...cp.rejected };
+      for (; n < (opts.batchSize ?? IMPORT_BATCH); n++) {
+        const next = await records.next();
+        if (next.done) break;
+        const o = outcome(next.value);
+        if ('reason' in o) rejected[o.reason] = (rejected[o.reason] ?? 0) + 1;
+        else rows.push(...o);
+      }
+      if (n === 0) break;
+      if (rows.length > 0) await store.append(rows, { live: false });
+      crashPoint('import.appended');
+      cp = { ...cp, records: cp.records + n, seq: store.lastSeq.toString(), imported: cp.imported + rows.length, rejected };
+      writeCheckpoint(cpPath, cp);
+      opts.onProgress?.(cp, source.fraction());
+    }
+    cp = { ...cp, done: true };
+    writeCheckpoint(cpPath, cp);
+    return { ...cp, resumedAt, alreadyDone: false };
+  } finally {
+    source.close();
+  }
+}
+
+/** What becomes of a record: validated as a batch event of `site`, then through the pipeline. */
+function outcomeOf(site: string, pipeline: PipelineDeps): (input: unknown) => Outcome {
+  return (input) => {
+    if (input instanceof Error || typeof input !== 'object' || input === null) return { reason: 'invalid' };
+    let event: ValidatedEvent;
+    try {
+      event = validateEvent({ ...input, d: site }, { batch: true });
+    } catch (err) {
+      if (err instanceof ValidationError) return { reason: err.reason };
+      throw err;
+    }
+    if (event.timestamp === null) return { reason: 'invalid' }; // history needs its times
+    const result = processEvent(event, { ip: '', userAgent: '', batch: true }, pipeline);
+    return result instanceof Drop ? { reason: result.reason } : result;
+  };
+}
+
+/**
+ * The records after the checkpoint whose rows the store already holds (a batch made durable
+ * before its checkpoint was written), checked row for row and counted as done.
+ */
+async function skipDurable(
+  cp: Checkpoint,
+  store: Store,
+  input: AsyncIterator<unknown>,
+  outcome: (input: unknown) => Outcome,
+): Promise<Checkpoint> {
+  const after = BigInt(cp.seq);
+  if (store.lastSeq === after) return cp;
+  const stranger = () =>
+    invalidInput(
+      `the data directory was written since this import of ${cp.site} was interrupted (events after the last batch it recorded are not the file's next ones); the import cannot tell which of its events are stored. Restore the data directory from a backup taken before the import and import again`,
+    );
+  if (store.lastSeq < after) throw stranger();
+  const stored = await store.rowsAfter(after);
+  if (BigInt(stored.length) !== store.lastSeq - after) throw stranger();
+  let records = cp.records;
+  let imported = cp.imported;
+  const rejected = { ...cp.rejected };
+  let i = 0;
+  while (i < stored.length) {
+    const next = await input.next();
+    if (next.done) throw stranger();
+    records++;
+    const o = outcome(next.value);
+    if ('reason' in o) {
+      rejected[o.reason] = (rejected[o.reason] ?? 0) + 1;
+      continue;
+    }
+    for (const row of o) {
+      const s = stored[i++];
+      const same =
+        s &&
+        s.site_id === row.site_id &&
+        s.timestamp.getTime() === row.timestamp.getTime() &&
+        s.pathname === row.pathname &&
+        s.event_name === row.event_name;
+      if (!same) throw stranger();
+      imported++;
+    }
+  }
+  return { ...cp, records, imported, rejected, seq: store.lastSeq.toString() };
+}
