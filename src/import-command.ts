@@ -81,7 +81,6 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
       throw new CliError(`${site} is neither registered nor in site_ids: register it first (or add it to site_ids)`);
     }
     const metrics = new Metrics(() => store.hotPending);
-    let first: number | null = null;
     bar?.start(1000, 0, { records: 0, rate: 0 });
     result = await importFile(
       {
@@ -89,12 +88,11 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
         format,
         site,
         dataDir: config.data_dir,
-        onProgress: (cp, fraction) => {
-          first ??= cp.imported;
+        onProgress: (cp, fraction, start) => {
           const secs = (performance.now() - started) / 1000;
           bar?.update(Math.round(fraction * 1000), {
             records: cp.records.toLocaleString('en-US'),
-            rate: Math.round((cp.imported - first) / secs).toLocaleString('en-US'),
+            rate: Math.round((cp.imported - start.imported) / secs).toLocaleString('en-US'),
           });
         },
       },

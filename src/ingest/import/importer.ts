@@ -30,8 +30,8 @@ export interface ImportOptions {
   site: string;
   dataDir: string;
   batchSize?: number;
-  /** After each batch: the checkpoint, and how much of the file has been read (0 to 1). */
-  onProgress?: (cp: Checkpoint, fraction: number) => void;
+  /** After each batch: the checkpoint, how much of the file has been read (0 to 1), and the checkpoint this run started from. */
+  onProgress?: (cp: Checkpoint, fraction: number, start: Checkpoint) => void;
 }
 
 export interface ImportResult extends Checkpoint {
@@ -60,7 +60,7 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
     cp = { file, site: opts.site, records: 0, seq: store.lastSeq.toString(), imported: 0, rejected: {}, done: false };
     writeCheckpoint(cpPath, cp);
   }
-  const resumedAt = cp.records;
+  const start = cp;
   const source = await openRecords(opts.path, opts.format);
   try {
     const records = source.records(cp.records)[Symbol.asyncIterator]();
@@ -86,11 +86,11 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
       crashPoint('import.appended');
       cp = { ...cp, records: cp.records + n, seq: store.lastSeq.toString(), imported: cp.imported + rows.length, rejected };
       writeCheckpoint(cpPath, cp);
-      opts.onProgress?.(cp, source.fraction());
+      opts.onProgress?.(cp, source.fraction(), start);
     }
     cp = { ...cp, done: true };
     writeCheckpoint(cpPath, cp);
-    return { ...cp, resumedAt, alreadyDone: false };
+    return { ...cp, resumedAt: start.records, alreadyDone: false };
   } finally {
     source.close();
   }
