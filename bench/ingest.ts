@@ -12,15 +12,17 @@
  * See bench/README.md for what the figures mean.
  *
  * Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50),
- * BENCH_BATCHES (20), BENCH_BATCH_SIZE (10000), BENCH_TMPDIR (os.tmpdir()),
+ * BENCH_BATCHES (20), BENCH_BATCH_SIZE (10000), BENCH_IMPORT_EVENTS (1000000: the
+ * `import` command's file), BENCH_TMPDIR (os.tmpdir()),
  * BENCH_KEEP_DATA=1 keeps the servers' data directories, BENCH_SERVER_NODE_ARGS adds options
  * to the servers' node (e.g. `--cpu-prof --cpu-prof-dir=prof`: a profile per server, written
  * when it exits; bench/profile-summary.ts reads one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import {
   BenchFailure,
@@ -49,12 +51,14 @@ const WARMUP_SECONDS = envInt('BENCH_WARMUP_SECONDS', 2, 0, 600);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50, 1, 10_000);
 const BATCHES = envInt('BENCH_BATCHES', 20, 2, 10_000);
 const BATCH_SIZE = envInt('BENCH_BATCH_SIZE', 10_000, 1, 10_000);
+const IMPORT_EVENTS = envInt('BENCH_IMPORT_EVENTS', 1_000_000, 10_000, 100_000_000);
 const KEEP_DATA = process.env.BENCH_KEEP_DATA === '1';
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
 
 const SITE_SINGLE = 'single.bench.example';
 const SITE_WARMUP = 'warmup.bench.example';
 const SITE_BATCH = 'batch.bench.example';
+const SITE_IMPORT = 'import.bench.example';
 const OUTLIER_MS = 100; // responses at least this slow are listed by when they happened
 
 // ---------------------------------------------------------------------------------------
@@ -96,6 +100,49 @@ function batchBody(site: string, size: number, format: BatchFormat): string {
     };
   });
   return format === 'json' ? JSON.stringify(events) : events.map((e) => JSON.stringify(e)).join('\n');
+}
+
+/**
+ * The `import` command: a gzip NDJSON file of IMPORT_EVENTS batch events (the batches'
+ * generator), imported into a fresh data directory; then a server on that directory must
+ * count every event the command said it stored.
+ */
+async function importPhase(): Promise<{ eventsPerSec: number; cpuUsPerEvent: number; peakMb: number }> {
+  log(`\n[5] the import command: ${fmtInt(IMPORT_EVENTS)} events from a gzip NDJSON file, server stopped`);
+  const dir = mkdtempSync(join(TMP, 'mallard-bench-import-'));
+  tempDirs.push(dir);
+  const file = join(dir, 'events.ndjson.gz');
+  const parts: Buffer[] = [];
+  for (let done = 0; done < IMPORT_EVENTS; done += BATCH_SIZE) {
+    parts.push(gzipSync(`${batchBody(SITE_IMPORT, Math.min(BATCH_SIZE, IMPORT_EVENTS - done), 'ndjson')}\n`));
+  }
+  writeFileSync(file, Buffer.concat(parts)); // gzip members one after the other: one gzip stream to a reader
+  const dataDir = join(dir, 'data');
+  const env = serverEnv(dataDir, await freePort(), {});
+  const t0 = performance.now();
+  const child = startChild('import', [MAIN_JS, 'import', file, '--site', SITE_IMPORT], env, dir);
+  let peakMb = 0;
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakMb = Math.max(peakMb, memory(child.pid).peakMb);
+      cpu = cpuSeconds(child.pid);
+    } catch {
+      // exited between two samples
+    }
+  }, 100);
+  const code = await child.exited;
+  clearInterval(sampler);
+  const secs = (performance.now() - t0) / 1000;
+  const summary = child.output.find((l) => l.startsWith('stdout: imported')) ?? '';
+  if (code !== 0) throw new BenchFailure(`import exited with ${code}: ${child.output.slice(-5).join(' | ')}`);
+  const stored = Number(/imported ([\d,]+) events/.exec(summary)?.[1]?.replaceAll(',', '') ?? Number.NaN);
+  log(`  ${summary.slice('stdout: '.length)}`);
+  log(`  wall ${secs.toFixed(1)} s including start and the final flush; peak RSS ${peakMb.toFixed(0)} MB; CPU ${cpu.toFixed(1)} s`);
+  const server = await startMallardOn('mallard (after import)', dataDir);
+  await verify('import command', server.url, await signIn(server.url), SITE_IMPORT, stored);
+  await stopChild(server.child);
+  return { eventsPerSec: stored / secs, cpuUsPerEvent: (cpu * 1e6) / stored, peakMb };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,9 +273,13 @@ interface Mallard {
 }
 
 async function startMallard(label: string, extraEnv: Record<string, string>): Promise<Mallard> {
-  if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
   const dataDir = mkdtempSync(join(TMP, 'mallard-bench-'));
   tempDirs.push(dataDir);
+  return startMallardOn(label, dataDir, extraEnv);
+}
+
+async function startMallardOn(label: string, dataDir: string, extraEnv: Record<string, string> = {}): Promise<Mallard> {
+  if (!existsSync(MAIN_JS)) throw new BenchFailure(`${MAIN_JS} not found: run \`npm run build\` first`);
   const port = await freePort();
   const env = serverEnv(dataDir, port, {
     MALLARD_TRUSTED_PROXIES: '127.0.0.1',
@@ -713,6 +764,8 @@ async function main(): Promise<void> {
   const noSyncStop = await stopChild(noSyncServer.child);
   log(`  shutdown ${noSyncStop.ms.toFixed(0)} ms, exit ${noSyncStop.killed ? 'KILLED after timeout' : noSyncStop.code}`);
 
+  const imported = await importPhase();
+
   log('\nserver output (MALLARD_LOG_LEVEL=warn):');
   printServerOutput(fsyncServer.child);
   printServerOutput(noSyncServer.child);
@@ -791,6 +844,10 @@ async function main(): Promise<void> {
   log(`batch (2 clients) / batch (1 client): ${pct(conc.eventsPerSec / seq.eventsPerSec)}`);
   const bestBatch = Math.max(seq.eventsPerSec, conc.eventsPerSec, ndjson.eventsPerSec);
   log(`100M-event import at the best batch rate: ${(100e6 / bestBatch / 60).toFixed(0)} min (${fmtInt(bestBatch)} events/s)`);
+  log(
+    `100M-event import, import command      : ${(100e6 / imported.eventsPerSec / 60).toFixed(0)} min (${fmtInt(imported.eventsPerSec)} events/s, ` +
+      `${imported.cpuUsPerEvent.toFixed(1)} µs CPU per event, peak RSS ${imported.peakMb.toFixed(0)} MB)`,
+  );
   log(`total time                         : ${((performance.now() - started) / 1000).toFixed(0)} s`);
   log(
     `load average at the end            : ${loadavg()
