@@ -11,6 +11,7 @@
  * tables built at once; and, for retention, events on days past the retention period.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/lib.js';
 import { CRASH_POINTS, type CrashPoint } from '../../src/storage/crash-points.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { pageCounts, removeScratchDirs, scratchDir, sendEvent, UA } from './support.js';
@@ -27,17 +28,6 @@ const BASE_ENV = {
   MALLARD_ROLLUP_DELAY: '0',
   MALLARD_LOG_LEVEL: 'warn',
 };
-
-/** A deterministic stream of numbers in [0, 1), so a failure replays the same traffic. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Request {
   paths: string[];
@@ -93,7 +83,7 @@ async function crashAt(point: CrashPoint): Promise<void> {
   const withOldDays = point === 'retention.deleted-one';
   const env = { ...BASE_ENV, ...(withOldDays ? { MALLARD_RETENTION_DAYS: '30' } : {}) };
   const dataDir = scratchDir(`crash-${point}`);
-  const rand = prng(7);
+  const rand = mulberry32(7); // a failure replays the same traffic
   const acked = new Set<string>();
   const sent = new Set<string>();
   const deliver = async (r: Request): Promise<boolean> => {

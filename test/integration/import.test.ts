@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/lib.js';
 import { literal } from '../../src/storage/duckdb/database.js';
 import { createKey, freePort, login, type RunningServer, startServer } from '../helpers/server.js';
 import { cli, loadBatch, pageCounts, removeScratchDirs, scratchDir, stats, UA } from './support.js';
@@ -28,17 +29,6 @@ afterEach(async () => {
   for (const s of running.splice(0)) await s.stop('SIGKILL');
 });
 afterAll(removeScratchDirs);
-
-/** mulberry32: the same records at every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Truth {
   pageviews: number;
@@ -57,7 +47,7 @@ interface Generated {
 }
 
 function generate(n: number, seed: number, identities: number): Generated {
-  const rand = random(seed);
+  const rand = mulberry32(seed); // the same records at every run
   const records: Generated['records'] = [];
   const times = new Map<string, number[]>(); // identity and day → event times
   const pages = new Map<string, number>();
@@ -134,6 +124,27 @@ const importEnv = (dataDir: string, port: number) => ({
   MALLARD_SECRET: SECRET,
 });
 
+/** A file of `count` generated records in a scratch directory, and the import's environment. */
+async function scenario(label: string, count: number, seed: number, identities: number) {
+  const dir = scratchDir(label);
+  const g = generate(count, seed, identities);
+  const file = join(dir, 'history.ndjson');
+  await writeNdjson(file, g);
+  const dataDir = join(dir, 'data');
+  return { dir, g, file, dataDir, env: importEnv(dataDir, await freePort()) };
+}
+
+/** The import of `file`, killed right after its `nth` batch is in the log, before that batch's checkpoint. */
+async function killedImport(file: string, site: string, env: Record<string, string>, nth: number): Promise<void> {
+  const killed = await cli(['import', file, '--site', site], {
+    ...env,
+    NODE_ENV: 'test',
+    MALLARD_CRASH_AT: `import.appended:${nth}`,
+  });
+  expect(killed.signal).toBe('SIGKILL');
+  expect(killed.stderr).toContain('crash point import.appended: killing the process');
+}
+
 async function boot(dataDir: string): Promise<RunningServer> {
   const s = await startServer({ dataDir, env: { MALLARD_SECRET: SECRET } });
   running.push(s);
@@ -194,20 +205,9 @@ describe('mallard-metrics import', () => {
   }, 240_000);
 
   it('goes on after a kill between a stored batch and its checkpoint without storing a record twice, and not again once done', async () => {
-    const dir = scratchDir('import-resume');
-    const g = generate(30_000, 2, 3_000);
-    const file = join(dir, 'history.ndjson');
-    await writeNdjson(file, g);
-    const dataDir = join(dir, 'data');
-    const env = importEnv(dataDir, await freePort());
+    const { g, file, dataDir, env } = await scenario('import-resume', 30_000, 2, 3_000);
     // Killed right after the second batch (records 10,001–20,000) is in the log.
-    const killed = await cli(['import', file, '--site', 'shop.example'], {
-      ...env,
-      NODE_ENV: 'test',
-      MALLARD_CRASH_AT: 'import.appended:2',
-    });
-    expect(killed.signal).toBe('SIGKILL');
-    expect(killed.stderr).toContain('crash point import.appended: killing the process');
+    await killedImport(file, 'shop.example', env, 2);
 
     const resumed = await cli(['import', file, '--site', 'shop.example'], env);
     expect(resumed.stderr).toBe('');
@@ -224,18 +224,8 @@ describe('mallard-metrics import', () => {
   }, 120_000);
 
   it('refuses to go on when events it did not send were stored since it was interrupted', async () => {
-    const dir = scratchDir('import-stranger');
-    const g = generate(15_000, 3, 2_000);
-    const file = join(dir, 'history.ndjson');
-    await writeNdjson(file, g);
-    const dataDir = join(dir, 'data');
-    const env = importEnv(dataDir, await freePort());
-    const killed = await cli(['import', file, '--site', 'shop.example'], {
-      ...env,
-      NODE_ENV: 'test',
-      MALLARD_CRASH_AT: 'import.appended:1',
-    });
-    expect(killed.signal).toBe('SIGKILL');
+    const { file, dataDir, env } = await scenario('import-stranger', 15_000, 3, 2_000);
+    await killedImport(file, 'shop.example', env, 1);
     let server = await boot(dataDir);
     const ingest = await createKey(server.url, await login(server.url), 'ingest');
     await loadBatch(server.url, ingest, [
@@ -302,10 +292,7 @@ describe('mallard-metrics import', () => {
   }, 120_000);
 
   it('refuses while a server runs, a file it cannot name the format of, and a file changed since an interrupted import', async () => {
-    const dir = scratchDir('import-refusals');
-    const file = join(dir, 'history.ndjson');
-    await writeNdjson(file, generate(12_000, 5, 500));
-    const dataDir = join(dir, 'data');
+    const { dir, file, dataDir } = await scenario('import-refusals', 12_000, 5, 500);
     const server = await boot(dataDir);
     const busy = await cli(['import', file, '--site', 'a.example'], importEnv(dataDir, Number(new URL(server.url).port)));
     expect(busy.code).toBe(1);
