@@ -138,7 +138,9 @@ async function importPhase(): Promise<{ eventsPerSec: number; cpuUsPerEvent: num
   if (code !== 0) throw new BenchFailure(`import exited with ${code}: ${child.output.slice(-5).join(' | ')}`);
   const stored = Number(/imported ([\d,]+) events/.exec(summary)?.[1]?.replaceAll(',', '') ?? Number.NaN);
   log(`  ${summary.slice('stdout: '.length)}`);
-  log(`  wall ${secs.toFixed(1)} s including start and the final flush; peak RSS ${peakMb.toFixed(0)} MB; CPU ${cpu.toFixed(1)} s`);
+  log(
+    `  wall ${secs.toFixed(1)} s including start and the final flush; peak RSS ${peakMb.toFixed(0)} MB; CPU ${cpu.toFixed(1)} s`,
+  );
   const server = await startMallardOn('mallard (after import)', dataDir);
   await verify('import command', server.url, await signIn(server.url), SITE_IMPORT, stored);
   await stopChild(server.child);
