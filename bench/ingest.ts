@@ -125,8 +125,11 @@ async function importPhase(): Promise<{ eventsPerSec: number; cpuUsPerEvent: num
   let cpu = 0;
   const sampler = setInterval(() => {
     try {
-      peakMb = Math.max(peakMb, memory(child.pid).peakMb);
-      cpu = cpuSeconds(child.pid);
+      // An exiting process has no VmHWM any more (NaN): the last figure stands.
+      const m = memory(child.pid).peakMb;
+      if (Number.isFinite(m)) peakMb = Math.max(peakMb, m);
+      const c = cpuSeconds(child.pid);
+      if (Number.isFinite(c)) cpu = c;
     } catch {
       // exited between two samples
     }
