@@ -13,7 +13,7 @@
 import { invalidInput } from '../../errors.js';
 import type { StoredRow } from '../../storage/columns.js';
 import { crashPoint } from '../../storage/crash-points.js';
-import type { DuckDbEventStore } from '../../storage/duckdb/event-store.js';
+import type { AppendOptions } from '../../storage/storage.js';
 import { Drop } from '../event.js';
 import { type PipelineDeps, processEvent } from '../pipeline.js';
 import { type ValidatedEvent, ValidationError, validateEvent } from '../validate.js';
@@ -41,7 +41,14 @@ export interface ImportResult extends Checkpoint {
   alreadyDone: boolean;
 }
 
-type Store = Pick<DuckDbEventStore, 'append' | 'lastSeq' | 'rowsAfter'>;
+/** What an import needs of the store (the DuckDB one has it). */
+export interface Store {
+  append(rows: StoredRow[], opts: AppendOptions): Promise<void>;
+  /** The highest sequence number given out: after a restart, the highest stored. */
+  readonly lastSeq: bigint;
+  /** Every stored row after `seq`, in order. */
+  rowsAfter(seq: bigint): Promise<{ site_id: string; timestamp: Date; event_name: string; pathname: string }[]>;
+}
 
 /** An event, or why it is not stored (a drop reason). */
 type Outcome = StoredRow[] | { reason: string };
