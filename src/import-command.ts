@@ -2,8 +2,8 @@
  * The `import` command (main.ts dispatches; ingest/import/ does the work): `import <file>
  * --site <id> [--format ndjson|csv|parquet]`. The server must be stopped: the command opens
  * the data directory itself, which is what lets a resumed import know exactly which of its
- * events are stored (importer.ts). A progress bar with rate and ETA on a terminal; one line
- * with the outcome at the end.
+ * events are stored (importer.ts). Progress with rate and ETA on stderr (a bar on a terminal,
+ * a line every 10 s elsewhere); one line with the outcome on stdout at the end.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -66,14 +66,16 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
   const store = await openDataDir(config, url, 'import');
   let result: ImportResult;
   const started = performance.now();
-  const bar = process.stderr.isTTY
-    ? new SingleBar({
-        stream: process.stderr,
-        format: ' {bar} {percentage}% | {records} records | {rate} events/s | ETA {eta_formatted}',
-        etaBuffer: 50,
-        hideCursor: true,
-      })
-    : null;
+  // On a terminal a bar redrawn in place; otherwise (a log, a container) a line every 10 s.
+  const tty = process.stderr.isTTY === true;
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: `${tty ? ' {bar} ' : 'import: '}{percentage}% | {records} records | {rate} events/s | ETA {eta_formatted}`,
+    etaBuffer: 50,
+    hideCursor: tty,
+    noTTYOutput: true,
+    notTTYSchedule: 10_000,
+  });
   try {
     const settings = new Settings(store.db);
     const sites = await SiteRegistry.open(store.db);
@@ -81,7 +83,7 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
       throw new CliError(`${site} is neither registered nor in site_ids: register it first (or add it to site_ids)`);
     }
     const metrics = new Metrics(() => store.hotPending);
-    bar?.start(1000, 0, { records: 0, rate: 0 });
+    bar.start(1000, 0, { records: 0, rate: 0 });
     result = await importFile(
       {
         path: file,
@@ -90,7 +92,7 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
         dataDir: config.data_dir,
         onProgress: (cp, fraction, start) => {
           const secs = (performance.now() - started) / 1000;
-          bar?.update(Math.round(fraction * 1000), {
+          bar.update(Math.round(fraction * 1000), {
             records: cp.records.toLocaleString('en-US'),
             rate: Math.round((cp.imported - start.imported) / secs).toLocaleString('en-US'),
           });
@@ -106,9 +108,9 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
         metrics,
       },
     );
-    bar?.update(1000);
+    bar.update(1000);
   } finally {
-    bar?.stop();
+    bar.stop();
     // Writes what is still in the log to Parquet; visits and rollups follow at the server's next start.
     await store.close();
   }
