@@ -41,9 +41,6 @@ export const USAGE = `usage: mallard-metrics <command> [--config file]
                            not imported twice
 `;
 
-/** Rows an import lets the log collect before a flush writes them (at least; flush_count if higher). */
-const IMPORT_FLUSH_ROWS = 100_000;
-
 export class CliError extends Error {
   constructor(
     message: string,
@@ -55,9 +52,18 @@ export class CliError extends Error {
 
 export const usageError = (m: string) => new CliError(`${m}\n${USAGE}`, 2);
 
-/** The command's arguments after its name: positional ones, and `--force` where allowed. */
-function parseArgs(argv: readonly string[], allowForce: boolean): { positional: string[]; force: boolean } {
+/**
+ * The command's arguments after its name: positional ones, `--force` where allowed, and the
+ * value of each option in `valued` (e.g. `--site example.com`). `--config <file>` is read by
+ * the configuration and skipped here.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  allowForce: boolean,
+  valued: readonly string[] = [],
+): { positional: string[]; force: boolean; values: Map<string, string> } {
   const positional: string[] = [];
+  const values = new Map<string, string>();
   let force = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -65,13 +71,17 @@ function parseArgs(argv: readonly string[], allowForce: boolean): { positional: 
       if (argv[++i] === undefined) throw usageError('--config needs a file');
     } else if (a === '--force' && allowForce) {
       force = true;
+    } else if (valued.includes(a)) {
+      const v = argv[++i];
+      if (v === undefined) throw usageError(`${a} needs a value`);
+      values.set(a, v);
     } else if (a.startsWith('--')) {
       throw usageError(`unknown option ${a}`);
     } else {
       positional.push(a);
     }
   }
-  return { positional, force };
+  return { positional, force, values };
 }
 
 /** Where the configured server would answer (a wildcard host is reached on loopback); null for port 0. */
@@ -197,9 +207,15 @@ async function backupHere(config: Config, dir: string, url: string | null): Prom
 
 /**
  * The data directory's store, opened by a command while no server runs (`url`: where one
- * was looked for); refused with what to do when another process holds it.
+ * was looked for); refused with what to do when another process holds it. It flushes by
+ * count only with `flushCount` (a command that writes events).
  */
-export async function openDataDir(config: Config, url: string | null, command: string): Promise<DuckDbEventStore> {
+export async function openDataDir(
+  config: Config,
+  url: string | null,
+  command: string,
+  flushCount = 0,
+): Promise<DuckDbEventStore> {
   if (config.storage !== 'duckdb') throw new CliError(`${command} works with storage = "duckdb" only`);
   const log = createLogger(config.log_format, 'warn', 2);
   try {
@@ -209,9 +225,7 @@ export async function openDataDir(config: Config, url: string | null, command: s
       sessionTimeoutSecs: config.session_timeout,
       compactMinFiles: config.compact_min_files,
       retentionDays: config.retention_days,
-      // An import writes Parquet in bigger steps (1M events over 30 days, 5,000 rows per flush:
-      // 13.9k events/s; 100,000: 20.2k, the peak RSS 470 / 467 MB); the others never flush by count.
-      flushCount: command === 'import' ? Math.max(config.flush_count, IMPORT_FLUSH_ROWS) : 0,
+      flushCount,
       log,
       derived: config.rollups ? derivedTables : undefined,
       deriveQuietMs: config.rollup_delay * 1000,

@@ -98,9 +98,14 @@ export class Deriver {
     return this.queue.size + (this.running ? 1 : 0);
   }
 
-  /** Partitions whose last build failed every attempt (retried every `RETRY_AFTER_MS`). */
+  /** Partitions whose last build failed every attempt (retried every `retryAfterMs`). */
   get failures(): FailedBuild[] {
     return [...this.failed.values()];
+  }
+
+  /** How long after a build failed every attempt it is tried again. */
+  get retryAfterMs(): number {
+    return this.opts.retryAfterMs ?? RETRY_AFTER_MS;
   }
 
   /**
@@ -137,7 +142,7 @@ export class Deriver {
     const timer = setTimeout(() => {
       this.retries.delete(timer);
       this.schedule([key], false);
-    }, this.opts.retryAfterMs ?? RETRY_AFTER_MS);
+    }, this.retryAfterMs);
     timer.unref();
     this.retries.add(timer);
   }

@@ -452,10 +452,13 @@ export class DuckDbEventStore implements EventStore {
           `${f.failures} attempts, next in ${inSecs} s; events stay in the write-ahead log meanwhile`,
       );
     }
-    for (const b of this.parts.deriver?.failures ?? []) {
+    const deriver = this.parts.deriver;
+    for (const b of deriver?.failures ?? []) {
+      const ms = deriver?.retryAfterMs ?? 0;
+      const every = ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} minutes`;
       out.push(
         `since ${b.since.toISOString()}: the visits and rollup of ${b.siteId} ${b.date} cannot be built ` +
-          `(${b.message.slice(0, 200)}); tried again every 10 minutes, and queries read that day's events meanwhile`,
+          `(${b.message.slice(0, 200)}); tried again every ${every}, and queries read that day's events meanwhile`,
       );
     }
     return out;
