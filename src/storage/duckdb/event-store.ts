@@ -329,6 +329,8 @@ export class DuckDbEventStore implements EventStore {
 
   private async flushOnce(): Promise<FlushResult> {
     const started = performance.now();
+    // How long writing the files, installing them and the upkeep after (compaction, retention) took: the log line says.
+    const phases = { write: 0, install: 0 };
     const check = this.needsCheck;
     this.needsCheck = new Set();
     const closed = await this.wal.rotate();
@@ -354,6 +356,7 @@ export class DuckDbEventStore implements EventStore {
         throw err;
       }
       crashPoint('flush.temp-written');
+      phases.write = performance.now() - started;
       const { lock, partitions, hot, db, derivedLock, rollupCache } = this.parts;
       await lock.write(async () => {
         partitions.install(planned);
@@ -370,6 +373,7 @@ export class DuckDbEventStore implements EventStore {
       });
     }
     await this.wal.release(closed.paths);
+    phases.install = performance.now() - started - phases.write;
     // Only partitions this flush added a file to can have crossed the threshold.
     await this.compact(new Set(planned.map((f) => f.partition)));
     await this.applyRetention();
@@ -377,7 +381,11 @@ export class DuckDbEventStore implements EventStore {
     this.lastFlushAt = new Date();
     const result = { rows: closed.rows, files: planned.length, ms: performance.now() - started };
     if (closed.rows > 0) {
-      this.opts.log.info(result, 'flushed to parquet');
+      const upkeepMs = Math.round(result.ms - phases.write - phases.install);
+      this.opts.log.info(
+        { ...result, write_ms: Math.round(phases.write), install_ms: Math.round(phases.install), upkeep_ms: upkeepMs },
+        'flushed to parquet',
+      );
       this.opts.onFlush?.(result);
     }
     return result;

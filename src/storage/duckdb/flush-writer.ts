@@ -5,8 +5,7 @@
  * a replayed log have visits recomputed with the same identities' rows already on disk,
  * and a late event that re-draws visits on disk makes the partition one rewritten file.
  */
-import { rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { ClosedSegments } from '../wal.js';
@@ -34,11 +33,24 @@ export interface FlushTarget {
   sessionTimeoutMs: number;
 }
 
+/** The flush's rows per partition: `first` is the lowest sequence number among them. */
+const PARTS_SQL = `SELECT site_id, strftime(_date, '%Y-%m-%d') AS date, min(seq)::VARCHAR AS first
+  FROM flush_batch GROUP BY ALL ORDER BY 1, 2`;
+
+type PartRow = { site_id: string; date: string; first: string };
+
+const inPartition = (p: Partition) => `site_id = ${literal(p.siteId)} AND _date = DATE ${literal(p.date)}`;
+
 /**
  * Writes one file per touched partition with the rows of the closed log segments (each file
  * named by their highest sequence number). Partitions that received only live traffic
  * keep their ingest-time visit ids; those in `check` (batches, replayed rows) have
  * visits recomputed together with the same identities' rows already on disk.
+ *
+ * A handful of statements for the whole flush, whatever the number of partitions: each
+ * statement costs a turn of the event loop, and while the server parses a batch of 10,000
+ * events a turn waits for it; a flush of 30 days' partitions at six statements each took
+ * 4–5 s in the server against 0.9 s alone, and ingest waited for it.
  */
 export async function writeFlushFiles(
   c: DuckDBConnection,
@@ -47,72 +59,96 @@ export async function writeFlushFiles(
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
   const upTo = closed.maxSeq;
-  await c.run(`CREATE OR REPLACE TEMP TABLE flush_batch AS SELECT * FROM ${walRowsSql(closed.paths)}`);
-  const parts = (
-    await c.runAndReadAll("SELECT DISTINCT site_id, strftime(timestamp::DATE, '%Y-%m-%d') AS date FROM flush_batch ORDER BY 1, 2")
-  ).getRowObjectsJS() as { site_id: string; date: string }[];
-  const timeoutMs = target.sessionTimeoutMs;
-  const planned: PlannedFile[] = [];
-  for (const { site_id: siteId, date } of parts) {
-    const key = partitionKey(siteId, date);
-    const partition = target.partitions.get(key) ?? {
+  // Sorted by partition, so that each file's statement below reads only its own row groups.
+  let parts = (
+    await c.runAndReadAll(`CREATE OR REPLACE TEMP TABLE flush_batch AS
+      SELECT *, timestamp::DATE AS _date FROM ${walRowsSql(closed.paths)} ORDER BY site_id, _date, timestamp;
+      ${PARTS_SQL}`)
+  ).getRowObjectsJS() as PartRow[];
+  const partitionOf = ({ site_id: siteId, date }: PartRow): Partition =>
+    target.partitions.get(partitionKey(siteId, date)) ?? {
       siteId,
       date,
       dir: partitionDir(target.eventsDir, siteId, date),
       files: [],
     };
-    // Rows a file of the partition already covers (its id is the highest sequence number it
-    // holds) are copies, as the log replay treats them: never written twice.
-    await c.run(
-      'CREATE OR REPLACE TEMP TABLE part_new AS SELECT * FROM flush_batch WHERE site_id = $1 AND timestamp::DATE = $2::DATE AND seq > $3',
-      [siteId, date, maxId(partition)],
-    );
-    if (Number((await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM part_new')).getRowObjectsJS()[0]?.n) === 0) continue;
-    if (!check.has(key)) {
-      planned.push(
-        await writePartitionFile(c, partition, upTo, null, `SELECT ${FILE_COLUMNS} FROM part_new ORDER BY timestamp`, []),
-      );
-      continue;
-    }
-    // Visits are per identity, so only the identities of the new rows can change: their
-    // rows already on disk are read with them, and only the few columns visits depend on
-    // (a day's full rows would hold a flush's memory for nothing).
-    const prior =
-      partition.files.length === 0
-        ? ''
-        : `UNION ALL SELECT ${VISIT_COLUMNS}, true AS _prior FROM ${partitionEvents(partition)}
-           WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM part_new)`;
-    await c.run(
-      `CREATE OR REPLACE TEMP TABLE part_visits AS SELECT seq, session_id, _old_session_id, _prior
-       FROM (${sessionizedSql(`(SELECT ${VISIT_COLUMNS}, false AS _prior FROM part_new ${prior})`, '$1')})`,
-      [timeoutMs],
-    );
-    const changed = (
-      await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM part_visits WHERE _prior AND session_id <> _old_session_id')
-    ).getRowObjectsJS()[0]?.n;
-    // A late event re-draws visits already on disk: the partition is rewritten as one file,
-    // with new visit ids for the identities it touched and every other row as it was.
-    const compacted = Number(changed) > 0;
-    const rows = compacted
-      ? `(SELECT * FROM ${partitionEvents(partition)} UNION ALL BY NAME SELECT * FROM part_new)`
-      : 'part_new';
-    const columns = FILE_COLUMNS.split(', ').map((col) =>
-      col === 'session_id' ? 'coalesce(v.session_id, e.session_id) AS session_id' : `e.${col}`,
-    );
-    planned.push(
-      await writePartitionFile(
-        c,
-        partition,
-        upTo,
-        compacted ? 0n : null,
-        `SELECT ${columns.join(', ')} FROM ${rows} e LEFT JOIN part_visits v USING (seq) ORDER BY e.timestamp`,
-        [],
-      ),
-    );
+  // Rows a file of the partition already covers (its id is the highest sequence number it
+  // holds) are copies, as the log replay treats them: never written twice.
+  const covered = parts.flatMap((r) => {
+    const top = maxId(partitionOf(r));
+    return top >= BigInt(r.first) ? [`(${inPartition(partitionOf(r))} AND seq <= ${top})`] : [];
+  });
+  if (covered.length > 0) {
+    parts = (
+      await c.runAndReadAll(`DELETE FROM flush_batch WHERE ${covered.join(' OR ')}; ${PARTS_SQL}`)
+    ).getRowObjectsJS() as PartRow[];
   }
-  await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_new; DROP TABLE IF EXISTS part_visits');
+  const partitions = parts.map(partitionOf);
+  const checked = partitions.filter((p) => check.has(partitionKey(p.siteId, p.date)));
+  const compacted = checked.length === 0 ? new Set<string>() : await redrawVisits(c, checked, target.sessionTimeoutMs);
+
+  const planned: PlannedFile[] = [];
+  const copies: string[] = [];
+  for (const p of partitions) {
+    const key = partitionKey(p.siteId, p.date);
+    const rows = `(SELECT * EXCLUDE (_date) FROM flush_batch WHERE ${inPartition(p)})`;
+    let select = `SELECT ${FILE_COLUMNS} FROM ${rows} ORDER BY timestamp`;
+    if (check.has(key)) {
+      // A late event re-draws visits already on disk: the partition is rewritten as one file,
+      // with new visit ids for the identities it touched and every other row as it was.
+      const source = compacted.has(key) ? `(SELECT * FROM ${partitionEvents(p)} UNION ALL BY NAME SELECT * FROM ${rows})` : rows;
+      const columns = FILE_COLUMNS.split(', ').map((col) =>
+        col === 'session_id' ? 'coalesce(v.session_id, e.session_id) AS session_id' : `e.${col}`,
+      );
+      select = `SELECT ${columns.join(', ')} FROM ${source} e LEFT JOIN part_visits v USING (seq) ORDER BY e.timestamp`;
+    }
+    const file = plannedFile(p, upTo, compacted.has(key) ? 0n : null);
+    copies.push(copySql(select, file.tmp));
+    planned.push(file);
+  }
+  if (copies.length > 0) await c.run(copies.join(';\n'));
+  await c.run('DROP TABLE IF EXISTS flush_batch; DROP TABLE IF EXISTS part_visits; DROP TABLE IF EXISTS flush_checked');
   return planned;
 }
+
+/**
+ * Recomputes the visits of the checked partitions' new rows together with the same
+ * identities' rows already on disk (visits are per identity, so only those can change; and
+ * only the few columns visits depend on: a day's full rows would hold a flush's memory for
+ * nothing). Leaves them in `part_visits`; returns the partitions (keys) in which a visit
+ * already on disk changed.
+ */
+async function redrawVisits(c: DuckDBConnection, checked: readonly Partition[], timeoutMs: number): Promise<Set<string>> {
+  const values = checked.map((p) => `(${literal(p.siteId)}, DATE ${literal(p.date)})`).join(', ');
+  const prior = checked
+    .filter((p) => p.files.length > 0)
+    .map(
+      (p) => `UNION ALL SELECT ${VISIT_COLUMNS}, ${literal(p.siteId)} AS site_id, DATE ${literal(p.date)} AS _date, true AS _prior
+        FROM ${partitionEvents(p)}
+        WHERE coalesce(user_key, visitor_id) IN (SELECT coalesce(user_key, visitor_id) FROM flush_batch WHERE ${inPartition(p)})`,
+    )
+    .join('\n');
+  const source = `(SELECT ${VISIT_COLUMNS}, site_id, _date, false AS _prior
+    FROM flush_batch SEMI JOIN flush_checked USING (site_id, _date) ${prior})`;
+  const changed = (
+    await c.runAndReadAll(`CREATE OR REPLACE TEMP TABLE flush_checked AS SELECT * FROM (VALUES ${values}) t(site_id, _date);
+      CREATE OR REPLACE TEMP TABLE part_visits AS SELECT seq, site_id, _date, session_id, _old_session_id, _prior
+        FROM (${sessionizedSql(source, timeoutMs, ['site_id', '_date'])});
+      SELECT DISTINCT site_id, strftime(_date, '%Y-%m-%d') AS date FROM part_visits WHERE _prior AND session_id <> _old_session_id`)
+  ).getRowObjectsJS() as { site_id: string; date: string }[];
+  return new Set(changed.map((r) => partitionKey(r.site_id, r.date)));
+}
+
+/** A temp file's place in the partition (made ready for a COPY), and what it becomes once installed. */
+function plannedFile(partition: Partition, id: bigint, from: bigint | null): PlannedFile {
+  const name = fileName(id, from);
+  const tmp = join(partition.dir, `.${name}.tmp`);
+  mkdirSync(partition.dir, { recursive: true });
+  rmSync(tmp, { force: true });
+  return { partition, tmp, name, id, from };
+}
+
+const copySql = (select: string, tmp: string) => `COPY (${select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`;
 
 /** Writes a query's rows to a temp file in the partition, to be installed under the lock. */
 export async function writePartitionFile(
@@ -123,10 +159,7 @@ export async function writePartitionFile(
   select: string,
   params: DuckDBValue[],
 ): Promise<PlannedFile> {
-  const name = fileName(id, from);
-  const tmp = join(partition.dir, `.${name}.tmp`);
-  await mkdir(partition.dir, { recursive: true });
-  rmSync(tmp, { force: true });
-  await c.run(`COPY (${select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
-  return { partition, tmp, name, id, from };
+  const file = plannedFile(partition, id, from);
+  await c.run(copySql(select, file.tmp), params);
+  return file;
 }

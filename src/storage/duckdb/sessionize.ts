@@ -8,15 +8,21 @@
 
 import { DAY_MS } from '../../utc-days.js';
 
-/** SELECT over `source` returning its columns with session_id recomputed. `$timeoutParam` is bound by the caller. */
-export function sessionizedSql(source: string, timeoutParam: string): string {
+/**
+ * SELECT over `source` returning its columns with session_id recomputed. `timeoutMs` is
+ * an integer the server chose (config), not client input. `within` names columns of
+ * `source` that separate visits further (a flush of many partitions: site and day).
+ */
+export function sessionizedSql(source: string, timeoutMs: number, within: readonly string[] = []): string {
+  if (!Number.isSafeInteger(timeoutMs)) throw new RangeError('session timeout: not an integer');
+  const by = [...within, '_ident'].join(', ');
   return `WITH s AS (SELECT *, coalesce(user_key, visitor_id) AS _ident FROM ${source}),
-g AS (SELECT *, CASE WHEN epoch_ms(timestamp) - epoch_ms(lag(timestamp) OVER (PARTITION BY _ident ORDER BY timestamp)) <= ${timeoutParam}
+g AS (SELECT *, CASE WHEN epoch_ms(timestamp) - epoch_ms(lag(timestamp) OVER (PARTITION BY ${by} ORDER BY timestamp)) <= ${timeoutMs}
                      THEN 0 ELSE 1 END AS _brk FROM s),
-n AS (SELECT *, sum(_brk) OVER (PARTITION BY _ident ORDER BY timestamp ROWS UNBOUNDED PRECEDING) AS _sn FROM g)
+n AS (SELECT *, sum(_brk) OVER (PARTITION BY ${by} ORDER BY timestamp ROWS UNBOUNDED PRECEDING) AS _sn FROM g)
 SELECT * EXCLUDE (_ident, _brk, _sn, session_id),
        session_id AS _old_session_id,
-       xor(_ident, epoch_ms(min(timestamp) OVER (PARTITION BY _ident, _sn))::UBIGINT) AS session_id
+       xor(_ident, epoch_ms(min(timestamp) OVER (PARTITION BY ${by}, _sn))::UBIGINT) AS session_id
 FROM n`;
 }
 
