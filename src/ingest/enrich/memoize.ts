@@ -1,6 +1,7 @@
 /**
- * A bounded memo for per-User-Agent work: traffic repeats a few hundred UAs, so the
- * parse is paid once each; the oldest entry goes when the memo is full.
+ * A bounded memo for per-event work on values traffic repeats (a few hundred User-Agents,
+ * a site's pages and referrers): each is worked out once; the oldest entry goes when the
+ * memo is full. Results are shared between callers: they must not change them.
  */
 export function memoize<T>(fn: (key: string) => T, max = 10_000): (key: string) => T {
   const cache = new Map<string, T>();

@@ -32,16 +32,18 @@ export function userKey(secret: Buffer, siteId: string, userId: string): bigint 
   return hash64(secret, USER_PREFIX + [siteId, userId].join(SEP));
 }
 
-let lastDayNumber = Number.NaN;
-let lastDay = '';
+/** Day number → `YYYY-MM-DD`: live traffic asks for one day, a batch over a month for thirty. */
+const dayNames = new Map<number, string>();
 
 /** The UTC calendar day of a time, `YYYY-MM-DD`. Throws RangeError for an invalid Date. */
 export function utcDay(d: Date): string {
-  // Live traffic asks for the same day again and again: formatting a date per event showed in the profile.
+  // Formatting a date per event showed in the profile.
   const n = Math.floor(d.getTime() / 86_400_000);
-  if (n !== lastDayNumber) {
-    lastDay = d.toISOString().slice(0, 10);
-    lastDayNumber = n;
+  let name = dayNames.get(n);
+  if (name === undefined) {
+    name = d.toISOString().slice(0, 10);
+    if (dayNames.size >= 4096) dayNames.clear(); // an import of many years: memory stays bounded
+    dayNames.set(n, name);
   }
-  return lastDay;
+  return name;
 }
