@@ -93,7 +93,6 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
         secret: await serverSecret(config.secret, settings),
         geo,
         sessions: store.sessions,
-        nextSeq: () => store.nextSeq(),
         siteAllowlist: config.site_ids.length > 0 ? new Set(config.site_ids) : null,
         isRegisteredSite: (id) => sites.has(id),
         metrics: m,

@@ -97,7 +97,6 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
         secret: await serverSecret(config.secret, settings),
         geo: await GeoLookup.open(config.geoip_db),
         sessions: store.sessions,
-        nextSeq: () => store.nextSeq(),
         siteAllowlist: null, // checked above, once
         metrics,
       },

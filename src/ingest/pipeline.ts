@@ -21,7 +21,6 @@ export interface PipelineDeps {
   secret: Buffer;
   geo: GeoLookup;
   sessions: Sessionizer;
-  nextSeq: () => bigint;
   /** null = any site accepted */
   siteAllowlist: ReadonlySet<string> | null;
   /** Sites registered in the site registry (or the config file); accepted even outside the allowlist. */
@@ -218,7 +217,6 @@ export function processEvent(event: ValidatedEvent, origin: Origin, deps: Pipeli
     row.visitor_id = visitorId(deps.secret, day, siteId, w.ip, w.userAgent);
     row.user_key = event.userId === null ? null : userKey(deps.secret, siteId, event.userId);
     row.session_id = deps.sessions.assign(row.user_key ?? row.visitor_id, at.getTime(), now);
-    row.seq = deps.nextSeq();
     return row;
   });
 }

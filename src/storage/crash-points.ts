@@ -59,8 +59,8 @@ export function crashPoint(point: CrashPoint): void {
 
 /**
  * Steps a test can make fail instead: `hot.append` throws (the engine refusing rows it cannot
- * hold); `hot.short-commit` makes a retried append commit without its first row (the engine
- * reporting success for a commit that lost rows, as seen under memory pressure);
+ * hold); `hot.short-commit` makes a load into the hot table commit without its last row (the
+ * engine reporting success for a commit that lost rows, as seen under memory pressure);
  * `derived.build` makes a derived build fail (as a build refused for memory does).
  */
 export type FailPoint = 'hot.append' | 'hot.short-commit' | 'derived.build';

@@ -103,9 +103,10 @@ export interface AppendOptions {
 }
 
 export interface EventStore {
-  /** Allocates the next ingest sequence number. */
-  nextSeq(): bigint;
-  /** Resolves once the rows are durable (they survive kill -9) and will be visible to reads. */
+  /**
+   * Numbers the rows (their `seq`, whatever it was) in the order they reach the log, and
+   * resolves once they are durable (they survive kill -9) and will be visible to reads.
+   */
   append(rows: StoredRow[], opts?: AppendOptions): Promise<void>;
   read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T>;
   /**

@@ -49,6 +49,9 @@ export interface ClosedSegments {
   rows: number;
 }
 
+/** See `filesAfter`. */
+const SEAL_ROWS = 10_000;
+
 const syncFd = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 
 export class WriteAheadLog {
@@ -62,6 +65,8 @@ export class WriteAheadLog {
   private timer: NodeJS.Timeout | null = null;
   /** Why the last write failed, while writes keep failing (health). */
   private failing: { message: string; since: Date } | null = null;
+  /** Rows written since the last `rotate` (a `seal` does not count). */
+  private sinceRotation = 0;
 
   private constructor(
     private readonly dir: string,
@@ -131,9 +136,8 @@ export class WriteAheadLog {
   /** Starts a new segment; the returned ones hold every row acknowledged before the call. */
   async rotate(): Promise<ClosedSegments> {
     this.commit();
-    const old = this.current;
-    this.current = this.openSegment();
-    this.closed.push(old);
+    this.seal();
+    this.sinceRotation = 0;
     crashPoint('wal.rotated');
     const segments = this.closed;
     return {
@@ -141,6 +145,23 @@ export class WriteAheadLog {
       maxSeq: segments.reduce((m, s) => (s.maxSeq > m ? s.maxSeq : m), 0n),
       rows: segments.reduce((n, s) => n + s.rows, 0),
     };
+  }
+
+  /**
+   * The files of the segments holding rows numbered above `seq`, for the engine to read
+   * (the hot table). A current segment of many rows is closed first, so that the next read
+   * does not parse its rows again; it is flushed with the others.
+   */
+  filesAfter(seq: bigint): string[] {
+    if (this.current.rows >= SEAL_ROWS) this.seal();
+    return [...this.closed, this.current].filter((s) => s.maxSeq > seq).map((s) => s.path);
+  }
+
+  /** Continues in a new segment; the old one waits for the next flush with the other closed ones. */
+  private seal(): void {
+    const old = this.current;
+    this.current = this.openSegment();
+    this.closed.push(old);
   }
 
   /** Deletes segments whose rows are now in Parquet, once no sync still needs them. */
@@ -165,7 +186,7 @@ export class WriteAheadLog {
 
   /** Rows written since the last rotation: what the next flush will move. */
   get unrotatedRows(): number {
-    return this.current.rows;
+    return this.sinceRotation;
   }
 
   get pendingSegments(): number {
@@ -214,6 +235,7 @@ export class WriteAheadLog {
     crashPoint('wal.written');
     for (const row of rows) if (row.seq > segment.maxSeq) segment.maxSeq = row.seq;
     segment.rows += rows.length;
+    this.sinceRotation += rows.length;
     this.onDurable(rows);
     if (!this.fsync) {
       for (const p of batch) p.resolve();

@@ -5,6 +5,7 @@
  * per-site rate limits (429 + Retry-After), the site's allowed origins (403) and, for
  * batches, the site's signature (401) and replay check (409).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Drop } from '../../ingest/event.js';
 import { IngestGuards, RateLimited, type SiteLookup } from '../../ingest/guards/guards.js';
@@ -17,6 +18,13 @@ import { type AuthGuard, siteAllowed } from '../auth-guard.js';
 import { badRequest, conflict, HttpError, unauthorized } from '../errors.js';
 
 export const MAX_BATCH_EVENTS = 10_000;
+
+/**
+ * A batch is validated and enriched this many events at a time, with a turn of the event
+ * loop in between: a batch of 10,000 at once held the loop for ~0.4 s, and every statement
+ * of a flush (and every single event) waited for it.
+ */
+const SLICE_EVENTS = 500;
 
 export interface IngestRouteDeps {
   pipeline: PipelineDeps;
@@ -96,14 +104,16 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     const inputs = parseBody(body.toString('utf8'), true);
     if (!Array.isArray(inputs)) throw badRequest('body: expected a JSON array or NDJSON');
     if (inputs.length > MAX_BATCH_EVENTS) throw new HttpError(413, `body: more than ${MAX_BATCH_EVENTS} events`);
-    const events = inputs.map((input) => {
+    const events: (ValidatedEvent | ValidationError)[] = [];
+    for (const [index, input] of inputs.entries()) {
+      if (index > 0 && index % SLICE_EVENTS === 0) await nextTurn();
       try {
-        return validateEvent(input, { batch: true });
+        events.push(validateEvent(input, { batch: true }));
       } catch (err) {
-        if (err instanceof ValidationError) return err;
-        throw err;
+        if (!(err instanceof ValidationError)) throw err;
+        events.push(err);
       }
-    });
+    }
 
     // Every site with a secret that the batch writes to must have signed it; nothing of
     // the batch is looked at further before that.
@@ -118,28 +128,29 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       const limited: RateLimited[] = [];
       const now = Date.now();
       const pipeline = { ...deps.pipeline, sessions: deps.pipeline.sessions.forBatch() };
-      events.forEach((event, index) => {
+      for (const [index, event] of events.entries()) {
+        if (index > 0 && index % SLICE_EVENTS === 0) await nextTurn();
         if (event instanceof ValidationError) {
           deps.pipeline.metrics.drop(event.reason);
           errors.push({ index, error: event.message });
-          return;
+          continue;
         }
         const denied = event.siteIds.find((s) => !siteAllowed(caller, s));
         if (denied) {
           errors.push({ index, error: `d: this API key may not write to ${denied}` });
-          return;
+          continue;
         }
         const over = guards.siteRate(event.siteIds, now);
         if (over) {
           deps.pipeline.metrics.drop(over.reason);
           limited.push(over);
           errors.push({ index, error: over.message });
-          return;
+          continue;
         }
         const result = processEvent(event, origin, pipeline, now);
         if (result instanceof Drop) errors.push({ index, error: result.message });
         else rows.push(...result);
-      });
+      }
       const first = limited[0];
       if (first && limited.length === inputs.length) {
         const retryAfter = Math.max(...limited.map((l) => l.retryAfter));

@@ -71,8 +71,8 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
   const source = await openRecords(opts.path, opts.format);
   try {
     const records = source.records(cp.records)[Symbol.asyncIterator]();
-    // Rows already stored are made again only to be compared: they take no sequence number.
-    const again = outcomeOf(opts.site, { ...pipeline, sessions: pipeline.sessions.forBatch(), nextSeq: () => 0n });
+    // Rows already stored are made again only to be compared.
+    const again = outcomeOf(opts.site, { ...pipeline, sessions: pipeline.sessions.forBatch() });
     cp = await skipDurable(cp, store, records, again, opts.batchSize ?? IMPORT_BATCH);
     writeCheckpoint(cpPath, cp);
     for (;;) {

@@ -25,12 +25,12 @@ import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner
 import { WriteAheadLog } from '../wal.js';
 import { maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
 import { filesOf, setAsideAfter } from './damaged-files.js';
-import { Database, type EngineLimits, HOT_TABLE, refusedForMemory } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE, literal, refusedForMemory } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { returningFreedMemory } from './engine-options.js';
 import { type FlushTarget, type PlannedFile, writeFlushFiles } from './flush-writer.js';
-import { HotTable, waitingLimit } from './hot-table.js';
+import { HotTable } from './hot-table.js';
 import * as maintenance from './maintenance.js';
 import { PartitionIndex } from './partition-index.js';
 import { looksWhole, Quarantine } from './quarantine.js';
@@ -118,15 +118,15 @@ export class DuckDbEventStore implements EventStore {
   static async open(opts: DuckDbStoreOptions): Promise<DuckDbEventStore> {
     const eventsDir = join(opts.dataDir, 'events');
     const db = await Database.open(opts.dataDir, opts.limits, undefined, opts.newMetadata);
-    const appenderConn = await db.instance.connect();
-    const hot = await HotTable.open(appenderConn, opts.log, waitingLimit(opts.flushCount));
     const quarantine = new Quarantine(opts.dataDir, opts.log);
     // Truncated or foreign files are set aside before anything trusts them.
     const setAside = (path: string) => !looksWhole(path) && quarantine.move(path, 'not a whole Parquet file');
     const partitions = scanPartitions(eventsDir, setAside);
+    let hot: HotTable | null = null;
     const { wal, replayed, tornLines } = await WriteAheadLog.open(join(opts.dataDir, 'wal'), opts.walFsync, (rows) =>
-      hot.enqueue(rows),
+      hot?.note(rows),
     );
+    hot = new HotTable(await db.instance.connect(), opts.log, wal);
     const parts: StoreParts = {
       db,
       hot,
@@ -141,12 +141,20 @@ export class DuckDbEventStore implements EventStore {
     };
     const store = new DuckDbEventStore(parts, wal, eventsDir, opts);
     // Rows already in a Parquet file (crash after rename, before the log was cleared) are skipped.
+    const covered = new Set<Partition>();
     const pending = replayed.filter((r) => {
       const p = partitions.get(partitionKey(r.site_id, utcDate(r.timestamp)));
+      if (p && r.seq <= maxId(p)) covered.add(p);
       return !p || r.seq > maxId(p);
     });
-    hot.enqueue(pending);
-    hot.drain();
+    hot.note(pending);
+    hot.skipAtStart(
+      covered.size === 0
+        ? null
+        : [...covered]
+            .map((p) => `(site_id = ${literal(p.siteId)} AND timestamp::DATE = DATE ${literal(p.date)} AND seq <= ${maxId(p)})`)
+            .join(' OR '),
+    );
     for (const r of pending) store.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     let top = 0n;
     for (const r of replayed) if (r.seq > top) top = r.seq;
@@ -185,11 +193,6 @@ export class DuckDbEventStore implements EventStore {
     return store;
   }
 
-  nextSeq(): bigint {
-    this.seq += 1n;
-    return this.seq;
-  }
-
   /** The highest sequence number given out: after a restart, the highest stored. */
   get lastSeq(): bigint {
     return this.seq;
@@ -205,6 +208,14 @@ export class DuckDbEventStore implements EventStore {
   async append(rows: StoredRow[], opts: AppendOptions = {}): Promise<void> {
     // Checked first: an append that need not wait (nearly all) costs no extra turn.
     if (this.backedUp()) await this.admit();
+    // Numbered here, in the order rows reach the log, never earlier: a flush treats a row
+    // whose number a file of its partition already covers as a copy. Numbered before a wait
+    // (for a flush, or for a batch's last slice), a batch's rows could reach the log after a
+    // later-numbered row of the same day was flushed, and be dropped as copies.
+    for (const r of rows) {
+      this.seq += 1n;
+      r.seq = this.seq;
+    }
     if (!opts.live) for (const r of rows) this.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     await this.wal.append(rows);
     this.flushIfDue();
@@ -267,9 +278,9 @@ export class DuckDbEventStore implements EventStore {
     return this.parts.hot.size;
   }
 
-  /** Makes pending rows queryable now; false when the engine refused them (retried soon). Tests. */
-  hotDrain(): boolean {
-    return this.parts.hot.drain();
+  /** Makes durable rows queryable now; false when the engine refused them. Tests. */
+  hotLoad(): Promise<boolean> {
+    return this.parts.hot.settle();
   }
 
   /** See EventStore.read and reads.ts. */
@@ -492,7 +503,6 @@ export class DuckDbEventStore implements EventStore {
       }
     }
     await this.wal.close();
-    this.parts.hot.close();
     this.db.close();
   }
 

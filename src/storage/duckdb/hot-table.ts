@@ -1,93 +1,100 @@
 /**
- * The hot tier's queryable side: durable rows from the write-ahead log are appended to
- * an in-memory DuckDB table when a query is about to read it (or when `maxPending` rows
- * wait), not as they arrive: appending is synchronous work on the event loop (~30 calls
- * into the engine per row, and a commit), 7% of the ingest profile when it ran every
- * 50 ms, and under steady traffic a flush usually takes the rows before any query asks.
- * Only queries read it: a flush writes the log's rows (wal-rows.ts), then has the table
- * `forget` them.
+ * The hot tier's queryable side: an in-memory DuckDB table that the engine fills in bulk
+ * from the write-ahead log's own files (wal-rows.ts), when a query is about to read it.
+ * Ingest never touches the engine: a row is in the log, and this side only notes its day
+ * and number. Appending row by row on the event loop instead (~30 calls into the engine
+ * per row) was a fifth of the main thread's time under batch traffic, in stretches of up
+ * to a second that every request and every flush statement waited behind, and the rows
+ * waiting for it were held in JavaScript. Only queries read the table: a flush writes the
+ * log's rows, then has the table `forget` them.
  *
- * An append can fail (the engine out of memory while queries hold it). The rows are in the
- * log already, so nothing is lost: they stay pending, the rows of the failed commit that did
- * get in are deleted (every pending row has a higher sequence number than every row in the
- * table, so "seq ≥ the first pending" is exactly them), and a fresh appender tries again,
- * until counting the table back finds every row.
+ * A load is one `INSERT … SELECT` of the rows numbered after the last load, up to the
+ * highest number durable when it starts: the log is read while ingest writes to it, and a
+ * line being written then is either past that number or not yet whole (and skipped). The
+ * rows inserted are counted against the rows noted: under memory pressure the engine has
+ * been seen to report success for a commit that lost rows; then they are deleted and the
+ * load is tried again.
  */
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { DAY_MS, utcDate } from '../../utc-days.js';
-import { appendRow, type StoredRow } from '../columns.js';
+import type { StoredRow } from '../columns.js';
 import { failing, failPoint } from '../crash-points.js';
 import { HOT_TABLE } from './database.js';
+import { walRowsSql } from './wal-rows.js';
 
-const RETRY_MS = 200;
-/** How soon rows that a refused append left pending are appended again. */
-const DRAIN_RETRY_MS = 50;
+/** The log as this table reads it. */
+export interface LogFiles {
+  /** The files of the segments that hold rows numbered above `seq` (a flush has not released them). */
+  filesAfter(seq: bigint): string[];
+}
 
-/**
- * How many rows may wait for a query before they are appended anyway: well above the flush
- * threshold, so that neither steady traffic nor batches of 10,000 (several in flight while a
- * flush runs) are appended just before a flush takes them (batches, under the profiler:
- * 20.3-22.5k -> 26.5-28.0k events/s with 30,000 instead of 10,000). Capped: rows waiting in
- * JavaScript take more memory than in the table.
- */
-export const waitingLimit = (flushCount: number): number => Math.min(Math.max(30_000, 2 * flushCount), 50_000);
-/** How long a query waits for a repair in progress. */
-const SETTLE_MS = 1000;
+/** How often a query tries to load before it answers without the rows that would not load. */
+const LOAD_ATTEMPTS = 3;
+const RETRY_MS = 100;
 
 export class HotTable {
-  private pending: StoredRow[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private repairing: Promise<void> | null = null;
-  private closed = false;
-  /** The highest sequence number a flush has taken: rows up to it are never appended again. */
+  /** The highest number in the table. */
+  private loaded = 0n;
+  /** The highest number durable in the log. */
+  private durable = 0n;
+  /** The highest number a flush has taken: rows up to it are never loaded again. */
   private forgotten = 0n;
+  /** Rows noted and not loaded, per commit (their highest number): what a load must insert. */
+  private waiting: { top: bigint; rows: number }[] = [];
+  /** Rows of the log at start-up that a Parquet file already holds (see `skipAtStart`). */
+  private skipped: string | null = null;
+  private loading: Promise<boolean> | null = null;
+  /** A load failed after it may have inserted rows: the next one deletes them first. */
+  private dirty = false;
   /**
-   * Each site's UTC days (day numbers) with rows here, appended or pending, with the highest
+   * Each site's UTC days (day numbers) with rows here, loaded or not, with the highest
    * sequence number among them: which days a query must scan here, without asking the table
    * on every query. A day leaves when a flush takes all its rows; retention deleting rows
    * leaves it listed, so the list is never short of a day, at worst long by one.
    */
   private readonly days = new Map<string, Map<number, bigint>>();
 
-  private constructor(
+  constructor(
     private readonly conn: DuckDBConnection,
-    private appender: DuckDBAppender,
     private readonly log: Logger,
-    private readonly maxPending: number,
+    private readonly files: LogFiles,
   ) {}
 
-  static async open(conn: DuckDBConnection, log: Logger, maxPending: number): Promise<HotTable> {
-    return new HotTable(conn, await HotTable.appenderOn(conn), log, maxPending);
-  }
-
-  private static appenderOn(conn: DuckDBConnection): Promise<DuckDBAppender> {
-    const [catalog, table] = HOT_TABLE.split('.');
-    return conn.createAppender(table ?? '', 'main', catalog ?? '');
-  }
-
-  enqueue(rows: readonly StoredRow[]): void {
+  /** Rows now durable in the log (one commit, or the rows replayed at start-up). */
+  note(rows: readonly StoredRow[]): void {
+    let top = 0n;
     for (const row of rows) {
-      this.pending.push(row);
       const days = this.days.get(row.site_id) ?? new Map<number, bigint>();
       if (days.size === 0) this.days.set(row.site_id, days);
       const day = Math.floor(row.timestamp.getTime() / DAY_MS);
       if ((days.get(day) ?? -1n) < row.seq) days.set(day, row.seq);
+      if (row.seq > top) top = row.seq;
     }
-    if (this.pending.length >= this.maxPending) this.drain();
-  }
-
-  get size(): number {
-    return this.pending.length;
+    if (rows.length === 0) return;
+    this.waiting.push({ top, rows: rows.length });
+    if (top > this.durable) this.durable = top;
   }
 
   /**
-   * Rows up to `upTo` are in Parquet now: those still pending are dropped, and a retried
-   * append leaves them out (the caller deletes those the table holds).
+   * At start-up, a condition matching the replayed rows a Parquet file already holds (a crash
+   * between installing a flush's files and deleting its log): loads leave them out, until
+   * the first flush takes the whole replayed log.
    */
+  skipAtStart(condition: string | null): void {
+    this.skipped = condition;
+  }
+
+  /** Rows noted and not yet in the table. */
+  get size(): number {
+    return this.waiting.reduce((n, w) => n + w.rows, 0);
+  }
+
+  /** Rows up to `upTo` are in Parquet now (the caller deletes those the table holds). */
   forget(upTo: bigint): void {
     if (upTo > this.forgotten) this.forgotten = upTo;
-    this.pending = this.pending.filter((r) => r.seq > upTo);
+    this.waiting = this.waiting.filter((w) => w.top > upTo);
+    this.skipped = null;
     for (const [site, days] of this.days) {
       for (const [day, top] of days) if (top <= upTo) days.delete(day);
       if (days.size === 0) this.days.delete(site);
@@ -99,125 +106,56 @@ export class HotTable {
     return [...(this.days.get(siteId)?.keys() ?? [])].map((d) => utcDate(new Date(d * DAY_MS)));
   }
 
-  /** Makes every enqueued row visible to queries; false (and retried soon) when the engine refused them. Never throws. */
-  drain(): boolean {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.pending.length === 0) return true;
-    if (this.repairing) return false;
-    const rows = this.pending;
-    try {
-      for (const row of rows) appendRow(this.appender, row);
-      failPoint('hot.append');
-      this.appender.flushSync();
-    } catch (err) {
-      // A warning: nothing is lost (the rows are in the log) and it is retried.
-      this.log.warn({ err, rows: rows.length }, 'could not add rows to the hot table; they are in the log, retrying');
-      this.repairing = this.repair(rows[0]?.seq ?? 0n).finally(() => {
-        this.repairing = null;
-        if (this.pending.length > 0) this.later(DRAIN_RETRY_MS);
-      });
-      return false;
-    }
-    this.pending = [];
-    return true;
-  }
-
   /**
-   * `drain` for a query about to run: after a refused append, waits for the repair (up to
-   * `SETTLE_MS`), so that a moment of memory pressure does not leave acknowledged rows out
-   * of the answer. Longer pressure, and the query answers without them rather than holding
-   * the store's read lock (and every flush behind it) for as long as the pressure lasts.
+   * Makes every durable row queryable, for a query about to run (under the store's read lock,
+   * so no flush deletes rows or log files meanwhile). False when the engine refused them a
+   * few times over: the query then answers without them rather than holding the lock (and
+   * every flush behind it) for as long as memory pressure lasts. Never throws.
    */
   async settle(): Promise<boolean> {
-    if (this.drain()) return true;
-    const repairing = this.repairing;
-    if (repairing) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([repairing, new Promise((r) => (timer = setTimeout(r, SETTLE_MS)))]);
-      clearTimeout(timer);
-    }
-    return this.drain();
-  }
-
-  /**
-   * After a refused append: drops what it left in the table (every row from `from` on),
-   * appends the pending rows again with a fresh appender, and counts them back. The count
-   * is not a formality: under memory pressure a commit after a failed one has reported
-   * success with a chunk of its rows missing (2,048 of 3,475 in a soak run); queries would
-   * not see them until the next flush. Repeats, a moment apart, until the count holds.
-   */
-  private async repair(from: bigint): Promise<void> {
-    this.discardAppender();
-    while (!this.closed) {
+    for (let attempt = 1; ; attempt++) {
+      while (this.loading) await this.loading;
+      if (this.waiting.length === 0) return true;
+      this.loading = this.load().finally(() => {
+        this.loading = null;
+      });
+      if (await this.loading) return true;
+      if (attempt === LOAD_ATTEMPTS) return false;
       await new Promise((r) => setTimeout(r, RETRY_MS));
-      // Rows enqueued meanwhile are at the end of `pending`, with higher sequence numbers.
-      const rows = this.pending.slice();
-      if (rows.length === 0) return; // a flush took them all
-      try {
-        await this.conn.run(`DELETE FROM ${HOT_TABLE} WHERE seq >= $1`, [from]);
-        this.appender = await HotTable.appenderOn(this.conn);
-        for (const row of rows) appendRow(this.appender, row);
-        failPoint('hot.append');
-        this.appender.flushSync();
-        if (failing('hot.short-commit')) await this.conn.run(`DELETE FROM ${HOT_TABLE} WHERE seq = $1`, [from]);
-        // Rows a flush took meanwhile may be gone or not yet: counted on neither side.
-        const flushed = this.forgotten;
-        const expected = rows.filter((r) => r.seq > flushed).length;
-        const found = Number(
-          (
-            await this.conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${HOT_TABLE} WHERE seq >= $1 AND seq > $2`, [
-              from,
-              flushed,
-            ])
-          ).getRowObjectsJS()[0]?.n,
-        );
-        if (found === expected) {
-          // The rows appended leave `pending`; those that arrived (or that a flush took) meanwhile are settled there.
-          const appended = new Set(rows);
-          this.pending = this.pending.filter((r) => !appended.has(r));
-          return;
-        }
-        this.log.warn(
-          { rows: expected, found },
-          'the hot table does not hold every row of a retried append; appending them again',
-        );
-      } catch (err) {
-        this.log.warn({ err, rows: rows.length }, 'could not add rows to the hot table; they are in the log, retrying');
+    }
+  }
+
+  private async load(): Promise<boolean> {
+    const from = this.loaded > this.forgotten ? this.loaded : this.forgotten;
+    const upTo = this.durable;
+    const expected = this.waiting.reduce((n, w) => (w.top > from && w.top <= upTo ? n + w.rows : n), 0);
+    const range = `seq > ${from} AND seq <= ${upTo}`;
+    try {
+      // What a failed load may have left is deleted before anything is loaded again.
+      if (this.dirty) await this.conn.run(`DELETE FROM ${HOT_TABLE} WHERE seq > ${from}`);
+      this.dirty = false;
+      failPoint('hot.append');
+      this.dirty = true;
+      const skip = this.skipped ? ` AND NOT (${this.skipped})` : '';
+      await this.conn.run(
+        `INSERT INTO ${HOT_TABLE} SELECT * FROM ${walRowsSql(this.files.filesAfter(from))} WHERE ${range}${skip}`,
+      );
+      if (failing('hot.short-commit')) await this.conn.run(`DELETE FROM ${HOT_TABLE} WHERE seq = ${upTo}`);
+      const found = Number(
+        (await this.conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${HOT_TABLE} WHERE ${range}`)).getRowObjectsJS()[0]?.n,
+      );
+      if (found !== expected) {
+        this.log.warn({ rows: expected, found }, 'the hot table does not hold every row just loaded; loading them again');
+        return false;
       }
-      this.discardAppender();
+      this.dirty = false;
+    } catch (err) {
+      // A warning: nothing is lost (the rows are in the log) and the next query tries again.
+      this.log.warn({ err, rows: expected }, 'could not load rows into the hot table; they are in the log');
+      return false;
     }
-  }
-
-  /**
-   * Drops what the appender still buffers, then closes it: closed (or collected) with rows in
-   * its buffer, it would commit them later, behind the retry's back.
-   */
-  private discardAppender(): void {
-    try {
-      this.appender.clear();
-    } catch {
-      // nothing buffered, or nothing to be done about it: the repair deletes what got in
-    }
-    try {
-      this.appender.closeSync();
-    } catch {
-      // a failed appender may refuse to close; it is replaced either way
-    }
-  }
-
-  private later(ms: number): void {
-    if (!this.timer) this.timer = setTimeout(() => this.drain(), ms);
-  }
-
-  close(): void {
-    this.drain();
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    try {
-      this.appender.closeSync();
-    } catch {
-      // closing after a failed append: the rows are in the log
-    }
+    this.loaded = upTo;
+    this.waiting = this.waiting.filter((w) => w.top > upTo);
+    return true;
   }
 }
