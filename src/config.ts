@@ -59,7 +59,7 @@ const schema = z.object({
   port: int(0, 65535).default(8000),
   data_dir: z.string().min(1).default('data'),
   secret: z.string().min(16, 'must be at least 16 characters').optional(),
-  flush_count: int(1, 1_000_000).default(5000),
+  flush_count: int(1, 1_000_000).default(20_000),
   flush_interval: int(1, 86_400).default(60),
   retention_days: int(0, 36_500).default(0),
   session_timeout: int(60, 86_400).default(1800),
