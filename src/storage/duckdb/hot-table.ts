@@ -137,9 +137,10 @@ export class HotTable {
       failPoint('hot.append');
       this.dirty = true;
       const skip = this.skipped ? ` AND NOT (${this.skipped})` : '';
-      await this.conn.run(
-        `INSERT INTO ${HOT_TABLE} SELECT * FROM ${walRowsSql(this.files.filesAfter(from))} WHERE ${range}${skip}`,
-      );
+      const files = this.files.filesAfter(from);
+      // Never empty while rows wait (a segment is released only after a flush took its rows); checked all the same.
+      if (files.length === 0) throw new Error('the log holds no segment with the rows to load');
+      await this.conn.run(`INSERT INTO ${HOT_TABLE} SELECT * FROM ${walRowsSql(files)} WHERE ${range}${skip}`);
       if (failing('hot.short-commit')) await this.conn.run(`DELETE FROM ${HOT_TABLE} WHERE seq = ${upTo}`);
       const found = Number(
         (await this.conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${HOT_TABLE} WHERE ${range}`)).getRowObjectsJS()[0]?.n,
