@@ -47,6 +47,14 @@ export function maxId(p: Partition): bigint {
 }
 
 /**
+ * A condition on event rows: those of the partition that its files already cover (their
+ * number is at most the partition's highest id), which the log replay and a flush treat as copies.
+ */
+export function coveredRowsSql(p: Partition): string {
+  return `(site_id = ${literal(p.siteId)} AND timestamp::DATE = DATE ${literal(p.date)} AND seq <= ${maxId(p)})`;
+}
+
+/**
  * Lists partitions, deleting temp files and files superseded by a compacted one. `set
  * aside` is asked about each file first and takes the damaged ones away (quarantine.ts), so
  * that a damaged compacted file never causes the intact files it covers to be deleted.

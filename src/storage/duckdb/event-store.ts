@@ -23,9 +23,9 @@ import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
 import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
-import { maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
+import { coveredRowsSql, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
 import { filesOf, setAsideAfter } from './damaged-files.js';
-import { Database, type EngineLimits, HOT_TABLE, literal, refusedForMemory } from './database.js';
+import { Database, type EngineLimits, HOT_TABLE, refusedForMemory } from './database.js';
 import { scanDerived } from './derived-layout.js';
 import { Deriver } from './deriver.js';
 import { returningFreedMemory } from './engine-options.js';
@@ -144,17 +144,14 @@ export class DuckDbEventStore implements EventStore {
     const covered = new Set<Partition>();
     const pending = replayed.filter((r) => {
       const p = partitions.get(partitionKey(r.site_id, utcDate(r.timestamp)));
-      if (p && r.seq <= maxId(p)) covered.add(p);
-      return !p || r.seq > maxId(p);
+      if (p && r.seq <= maxId(p)) {
+        covered.add(p);
+        return false;
+      }
+      return true;
     });
     hot.note(pending);
-    hot.skipAtStart(
-      covered.size === 0
-        ? null
-        : [...covered]
-            .map((p) => `(site_id = ${literal(p.siteId)} AND timestamp::DATE = DATE ${literal(p.date)} AND seq <= ${maxId(p)})`)
-            .join(' OR '),
-    );
+    hot.skipAtStart(covered.size === 0 ? null : [...covered].map(coveredRowsSql).join(' OR '));
     for (const r of pending) store.needsCheck.add(partitionKey(r.site_id, utcDate(r.timestamp)));
     let top = 0n;
     for (const r of replayed) if (r.seq > top) top = r.seq;

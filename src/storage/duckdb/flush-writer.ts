@@ -9,7 +9,16 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { ClosedSegments } from '../wal.js';
-import { FILE_COLUMNS, fileName, maxId, type Partition, partitionDir, partitionEvents, partitionKey } from './cold-layout.js';
+import {
+  coveredRowsSql,
+  FILE_COLUMNS,
+  fileName,
+  maxId,
+  type Partition,
+  partitionDir,
+  partitionEvents,
+  partitionKey,
+} from './cold-layout.js';
 import { literal } from './database.js';
 import { sessionizedSql } from './sessionize.js';
 import { walRowsSql } from './wal-rows.js';
@@ -59,10 +68,9 @@ export async function writeFlushFiles(
   check: ReadonlySet<string>,
 ): Promise<PlannedFile[]> {
   const upTo = closed.maxSeq;
-  // Sorted by partition, so that each file's statement below reads only its own row groups.
   let parts = (
     await c.runAndReadAll(`CREATE OR REPLACE TEMP TABLE flush_batch AS
-      SELECT *, timestamp::DATE AS _date FROM ${walRowsSql(closed.paths)} ORDER BY site_id, _date, timestamp;
+      SELECT *, timestamp::DATE AS _date FROM ${walRowsSql(closed.paths)};
       ${PARTS_SQL}`)
   ).getRowObjectsJS() as PartRow[];
   const partitionOf = ({ site_id: siteId, date }: PartRow): Partition =>
@@ -75,8 +83,8 @@ export async function writeFlushFiles(
   // Rows a file of the partition already covers (its id is the highest sequence number it
   // holds) are copies, as the log replay treats them: never written twice.
   const covered = parts.flatMap((r) => {
-    const top = maxId(partitionOf(r));
-    return top >= BigInt(r.first) ? [`(${inPartition(partitionOf(r))} AND seq <= ${top})`] : [];
+    const p = partitionOf(r);
+    return maxId(p) >= BigInt(r.first) ? [coveredRowsSql(p)] : [];
   });
   if (covered.length > 0) {
     parts = (

@@ -63,6 +63,7 @@ export class HotTable {
 
   /** Rows now durable in the log (one commit, or the rows replayed at start-up). */
   note(rows: readonly StoredRow[]): void {
+    if (rows.length === 0) return;
     let top = 0n;
     for (const row of rows) {
       const days = this.days.get(row.site_id) ?? new Map<number, bigint>();
@@ -71,7 +72,6 @@ export class HotTable {
       if ((days.get(day) ?? -1n) < row.seq) days.set(day, row.seq);
       if (row.seq > top) top = row.seq;
     }
-    if (rows.length === 0) return;
     this.waiting.push({ top, rows: rows.length });
     if (top > this.durable) this.durable = top;
   }
