@@ -385,11 +385,8 @@ describe('dashboard in Chromium', () => {
   it('keeps its layout while the data arrives (heights are reserved)', async () => {
     // Hold every stats answer, measure, release them, measure again: nothing may move.
     const held: (() => Promise<void>)[] = [];
-    await page.route('**/api/stats/**', (route) => {
-      held.push(() => route.continue());
-    });
-    await page.goto(`${server.url}/sites/${SITE}`);
-    await expect.poll(() => held.length).toBe(9);
+    let holding = true;
+    await page.route('**/api/stats/**', (route) => (holding ? held.push(() => route.continue()) : route.continue()));
     const layout = () =>
       page.$$eval('.top-stats, .chart-card, [data-panel]', (els) =>
         els.map((e) => {
@@ -397,9 +394,17 @@ describe('dashboard in Chromium', () => {
           return [e.className, Math.round(r.top), Math.round(r.height)];
         }),
       );
-    const before = await layout();
-    await Promise.all(held.map((release) => release()));
-    await page.unroute('**/api/stats/**');
+    let before: unknown[];
+    try {
+      await page.goto(`${server.url}/sites/${SITE}`);
+      await expect.poll(() => held.length).toBe(9);
+      before = await layout();
+    } finally {
+      // Released even when the wait fails, so later tests do not see a dashboard stuck loading.
+      holding = false;
+      await Promise.all(held.map((release) => release()));
+      await page.unroute('**/api/stats/**');
+    }
     await show({
       unique_visitors: '9',
       visits: '9',
