@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { userKey, utcDay, visitorId } from './visitor-id.js';
 
@@ -9,6 +10,25 @@ describe('visitorId', () => {
     // printf 'v1\0visitor\0%s\0%s\0%s\0%s' 2024-03-15 example.com 203.0.113.7 'Mozilla/5.0 Test'
     //   | openssl dgst -sha256 -hmac test-secret-0123456789abcdef  →  ba4fd2a2dc7f0576…
     expect(visitorId(SECRET, '2024-03-15', 'example.com', '203.0.113.7', UA)).toBe(0xba4fd2a2dc7f0576n);
+  });
+
+  it('equals createHmac for secrets shorter than, equal to and longer than a block, and any text', () => {
+    for (const length of [1, 16, 63, 64, 65, 200]) {
+      for (let i = 0; i < 20; i++) {
+        const secret = randomBytes(length);
+        const [day, site, ip, ua] = [
+          '2026-12-06',
+          `s${i}.example`,
+          `10.0.0.${i}`,
+          `Agent ✓ ${randomBytes(i).toString('base64')}`,
+        ];
+        const expected = createHmac('sha256', secret)
+          .update(['v1', 'visitor', day, site, ip, ua].join('\0'), 'utf8')
+          .digest()
+          .readBigUInt64BE(0);
+        expect(visitorId(secret, day, site, ip, ua)).toBe(expected);
+      }
+    }
   });
 
   it('is stable for the same inputs', () => {

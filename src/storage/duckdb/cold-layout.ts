@@ -59,9 +59,14 @@ export function coveredRowsSql(p: Partition): string {
  * aside` is asked about each file first and takes the damaged ones away (quarantine.ts), so
  * that a damaged compacted file never causes the intact files it covers to be deleted.
  */
+/** Where a flush's partitioned write puts its files before they move into their partitions. */
+export const FLUSH_STAGING = '.flush';
+
 export function scanPartitions(eventsDir: string, setAside: (path: string) => boolean = () => false): Map<string, Partition> {
   mkdirSync(eventsDir, { recursive: true });
   const out = new Map<string, Partition>();
+  // A flush cut off by a crash leaves its staged files: their rows are still in the log.
+  rmSync(join(eventsDir, FLUSH_STAGING), { recursive: true, force: true });
   for (const siteEntry of readdirSync(eventsDir)) {
     if (!siteEntry.startsWith('site_id=')) continue;
     const siteId = siteEntry.slice('site_id='.length);
@@ -114,6 +119,17 @@ export function partitionEvents(p: Partition): string {
   const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
   return `(SELECT ${FILE_COLUMNS}, ${literal(p.siteId)} AS site_id
     FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false))`;
+}
+
+/**
+ * The given columns of several partitions' files in one scan, with `site_id` and `_date`
+ * from the directory names: one reader for a flush's thirty days instead of thirty, each
+ * holding buffers of its own.
+ */
+export function partitionsColumns(parts: readonly Partition[], columns: string): string {
+  const files = parts.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
+  return `(SELECT ${columns}, site_id, date AS _date FROM read_parquet([${files.join(', ')}], hive_partitioning = true,
+    union_by_name = true, hive_types = {'site_id': VARCHAR, 'date': DATE}))`;
 }
 
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
