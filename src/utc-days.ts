@@ -5,8 +5,24 @@
 
 export const DAY_MS = 86_400_000;
 
-/** The UTC day (`YYYY-MM-DD`) of an instant. */
-export const utcDate = (d: Date): string => d.toISOString().slice(0, 10);
+/** Day number → `YYYY-MM-DD`: live traffic asks for one day, a batch over a month for thirty. */
+const dayNames = new Map<number, string>();
+
+/**
+ * The UTC day (`YYYY-MM-DD`) of an instant; throws RangeError for an invalid Date. Asked
+ * for every event at ingest (visitor id, partition), where formatting a date each time
+ * showed in the profile.
+ */
+export function utcDate(d: Date): string {
+  const n = Math.floor(d.getTime() / DAY_MS);
+  let name = dayNames.get(n);
+  if (name === undefined) {
+    name = d.toISOString().slice(0, 10);
+    if (dayNames.size >= 4096) dayNames.clear(); // an import of many years: memory stays bounded
+    dayNames.set(n, name);
+  }
+  return name;
+}
 
 /** The first instant (ms) of a UTC day given as `YYYY-MM-DD`. */
 export const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`);

@@ -6,6 +6,7 @@
 import type { Metrics } from '../metrics.js';
 import type { StoredRow } from '../storage/columns.js';
 import type { Sessionizer } from '../storage/duckdb/sessionize.js';
+import { utcDate } from '../utc-days.js';
 import { isBot } from './enrich/bots.js';
 import { deviceType } from './enrich/device.js';
 import type { GeoLookup } from './enrich/geo.js';
@@ -13,7 +14,7 @@ import { memoize } from './enrich/memoize.js';
 import { channel, referrerInfo } from './enrich/referrer.js';
 import { type PageUrl, parsePageUrl } from './enrich/url.js';
 import { parseUserAgent } from './enrich/user-agent.js';
-import { userKey, utcDay, visitorId } from './enrich/visitor-id.js';
+import { userKey, visitorId } from './enrich/visitor-id.js';
 import { Drop } from './event.js';
 import type { ValidatedEvent } from './validate.js';
 
@@ -209,7 +210,7 @@ export function processEvent(event: ValidatedEvent, origin: Origin, deps: Pipeli
       return drop;
     }
   }
-  const day = utcDay(at);
+  const day = utcDate(at);
   return event.siteIds.map((siteId, i) => {
     // One row per site: the first is the row the steps filled, the others copies of it.
     const row = i === 0 ? w.row : { ...w.row };

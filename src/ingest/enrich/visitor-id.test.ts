@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { userKey, utcDay, visitorId } from './visitor-id.js';
+import { userKey, visitorId } from './visitor-id.js';
 
 const SECRET = Buffer.from('test-secret-0123456789abcdef', 'utf8');
 const UA = 'Mozilla/5.0 Test';
@@ -72,22 +72,5 @@ describe('userKey', () => {
   it('never equals a visitor id over the same text (domain separation)', () => {
     // Same field text as a visitor message would not collide thanks to the prefix.
     expect(userKey(SECRET, 'example.com', 'user-42')).not.toBe(visitorId(SECRET, 'example.com', 'user-42', '', ''));
-  });
-});
-
-describe('utcDay', () => {
-  it.each<[string, string]>([
-    ['2024-03-15T00:00:00.000Z', '2024-03-15'],
-    ['2024-03-15T23:59:59.999Z', '2024-03-15'],
-    ['2024-03-15T23:30:00-02:00', '2024-03-16'],
-    ['2024-03-16T01:00:00+03:00', '2024-03-15'],
-    ['2024-02-29T12:00:00Z', '2024-02-29'],
-    ['1999-12-31T23:59:59Z', '1999-12-31'],
-  ])('%s → %s', (iso, day) => {
-    expect(utcDay(new Date(iso))).toBe(day);
-  });
-
-  it('throws for an invalid date', () => {
-    expect(() => utcDay(new Date('nope'))).toThrow(RangeError);
   });
 });

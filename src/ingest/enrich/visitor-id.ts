@@ -49,7 +49,7 @@ function hash64(secret: Buffer, message: string): bigint {
   return oneShot('sha256', Buffer.concat([outer, innerHash]), 'buffer').readBigUInt64BE(0);
 }
 
-/** 64-bit visitor id for one UTC day (`YYYY-MM-DD`, see `utcDay`). */
+/** 64-bit visitor id for one UTC day (`YYYY-MM-DD`, see `utcDate` in utc-days.ts). */
 export function visitorId(secret: Buffer, day: string, siteId: string, ip: string, userAgent: string): bigint {
   return hash64(secret, VISITOR_PREFIX + [day, siteId, ip, userAgent].join(SEP));
 }
@@ -57,20 +57,4 @@ export function visitorId(secret: Buffer, day: string, siteId: string, ip: strin
 /** 64-bit key for a signed-in user's id on a site; does not rotate. */
 export function userKey(secret: Buffer, siteId: string, userId: string): bigint {
   return hash64(secret, USER_PREFIX + [siteId, userId].join(SEP));
-}
-
-/** Day number → `YYYY-MM-DD`: live traffic asks for one day, a batch over a month for thirty. */
-const dayNames = new Map<number, string>();
-
-/** The UTC calendar day of a time, `YYYY-MM-DD`. Throws RangeError for an invalid Date. */
-export function utcDay(d: Date): string {
-  // Formatting a date per event showed in the profile.
-  const n = Math.floor(d.getTime() / 86_400_000);
-  let name = dayNames.get(n);
-  if (name === undefined) {
-    name = d.toISOString().slice(0, 10);
-    if (dayNames.size >= 4096) dayNames.clear(); // an import of many years: memory stays bounded
-    dayNames.set(n, name);
-  }
-  return name;
 }
