@@ -2,8 +2,8 @@
  * Writing a flush's rows into their partitions: one temp file per touched partition, to be
  * renamed into place under the store's write lock (event-store.ts `install`). Partitions
  * that received only live traffic keep their ingest-time visit ids; those fed by batches or
- * a replayed log have visits recomputed with the same identities' rows already on disk,
- * and a late event that re-draws visits on disk makes the partition one rewritten file.
+ * a replayed log have visits recomputed with the same identities' visits already on disk,
+ * and a late event that joins visits on disk makes the partition one rewritten file.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ const inPartition = (p: Partition) => `site_id = ${literal(p.siteId)} AND _date 
  * Writes one file per touched partition with the rows of the closed log segments (each file
  * named by their highest sequence number). Partitions that received only live traffic
  * keep their ingest-time visit ids; those in `check` (batches, replayed rows) have
- * visits recomputed together with the same identities' rows already on disk.
+ * visits recomputed together with the visits on disk they can change (`redrawVisits`).
  *
  * A handful of statements for the whole flush, whatever the number of partitions: each
  * statement costs a turn of the event loop, and while the server parses a batch of 10,000
@@ -157,7 +157,7 @@ export async function writeFlushFiles(
  * Only the few columns visits depend on are read. Leaves the result in `part_visits`;
  * returns the partitions (keys) in which a visit already on disk changed.
  */
-export async function redrawVisits(c: DuckDBConnection, checked: readonly Partition[], timeoutMs: number): Promise<Set<string>> {
+async function redrawVisits(c: DuckDBConnection, checked: readonly Partition[], timeoutMs: number): Promise<Set<string>> {
   if (!Number.isSafeInteger(timeoutMs)) throw new RangeError('session timeout: not an integer');
   const values = checked.map((p) => `(${literal(p.siteId)}, DATE ${literal(p.date)})`).join(', ');
   const statements = [
