@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { TrustedProxies } from './client-ip.js';
+import { drained } from './drain.js';
 import { badRequest, HttpError, httpStatus } from './errors.js';
 import { jsonTooDeep, TOO_DEEP_MESSAGE } from './json.js';
 import { registerSecurity } from './security.js';
@@ -78,9 +79,11 @@ export function createServer(log: Logger, metrics: Metrics, opts: ServerOptions 
       return reply.code(httpStatus(err)).send({ error: err.message });
     }
     const status = (err as FastifyError).statusCode;
+    if (status === 413) {
+      return drained(req.raw).then(() => reply.code(413).send({ error: 'request body too large' }));
+    }
     if (status !== undefined && status >= 400 && status < 500) {
-      const message = status === 413 ? 'request body too large' : err.message || 'bad request';
-      return reply.code(status).send({ error: message });
+      return reply.code(status).send({ error: err.message || 'bad request' });
     }
     req.log.error({ err, route: req.routeOptions.url }, 'request failed');
     return reply.code(500).send({ error: 'internal error' });

@@ -4,6 +4,7 @@
  * stack trace or SQL), and none of it leaves a trace in the stats: after the whole table
  * the server is healthy and one valid event counts exactly once.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { type Answer, main, removeScratchDirs, scratchDir, sendBatch, sendEvent, stats, statsUrl, UA } from './support.js';
@@ -262,6 +263,51 @@ const BATCH_CASES: BatchCase[] = [
 describe('POST /api/events: whole-request errors', () => {
   it.each(BATCH_CASES)('%s', async (_name, key, body, status, field) => {
     expectError(await sendBatch(ctx.url, key(ctx), body()), status, field);
+  });
+});
+
+/**
+ * What a client that writes its whole body, in pieces, before it reads gets back: the raw
+ * answer (status line, headers, body) and the socket error if any.
+ */
+function writeThenRead(url: string, head: string, bodyBytes: number): Promise<{ answer: string; error: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const sock = connect(Number(port), hostname);
+    let answer = '';
+    let error = '';
+    sock.pause();
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code ?? e.message;
+    });
+    sock.on('close', () => resolve({ answer, error }));
+    sock.write(`${head}Content-Length: ${bodyBytes}\r\n\r\n`);
+    void (async () => {
+      const piece = Buffer.alloc(64 * 1024, 'x');
+      for (let sent = 0; sent < bodyBytes && !sock.destroyed; sent += piece.length) {
+        sock.write(piece.subarray(0, Math.min(piece.length, bodyBytes - sent)));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      sock.on('data', (d: Buffer) => {
+        answer += d.toString();
+      });
+      sock.resume();
+      setTimeout(() => sock.destroy(), 2000);
+    })();
+  });
+}
+
+describe('a body over the limit, from a client that writes it all before reading', () => {
+  it.each([
+    ['POST /api/events', '/api/events', true, BATCH_LIMIT_BYTES + 200 * 1024],
+    ['POST /api/event', '/api/event', false, 64 * 1024 + 200 * 1024],
+  ])('%s: gets the 413 and its JSON error, not a reset connection', async (_name, path, keyed, bytes) => {
+    const auth = keyed ? `Authorization: Bearer ${ctx.ingestKey}\r\n` : '';
+    const head = `POST ${path} HTTP/1.1\r\nHost: bad.test\r\nContent-Type: application/json\r\n${auth}`;
+    const { answer, error } = await writeThenRead(ctx.url, head, bytes);
+    expect(error).toBe('');
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(answer.endsWith('{"error":"request body too large"}')).toBe(true);
   });
 });
 
