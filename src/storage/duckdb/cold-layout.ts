@@ -54,14 +54,14 @@ export function coveredRowsSql(p: Partition): string {
   return `(site_id = ${literal(p.siteId)} AND timestamp::DATE = DATE ${literal(p.date)} AND seq <= ${maxId(p)})`;
 }
 
+/** Where a flush's partitioned write puts its files before they move into their partitions. */
+export const FLUSH_STAGING = '.flush';
+
 /**
  * Lists partitions, deleting temp files and files superseded by a compacted one. `set
  * aside` is asked about each file first and takes the damaged ones away (quarantine.ts), so
  * that a damaged compacted file never causes the intact files it covers to be deleted.
  */
-/** Where a flush's partitioned write puts its files before they move into their partitions. */
-export const FLUSH_STAGING = '.flush';
-
 export function scanPartitions(eventsDir: string, setAside: (path: string) => boolean = () => false): Map<string, Partition> {
   mkdirSync(eventsDir, { recursive: true });
   const out = new Map<string, Partition>();
@@ -127,9 +127,14 @@ export function partitionEvents(p: Partition): string {
  * holding buffers of its own.
  */
 export function partitionsColumns(parts: readonly Partition[], columns: string): string {
-  const files = parts.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
-  return `(SELECT ${columns}, site_id, date AS _date FROM read_parquet([${files.join(', ')}], hive_partitioning = true,
-    union_by_name = true, hive_types = {'site_id': VARCHAR, 'date': DATE}))`;
+  return `(SELECT ${columns}, site_id, date AS _date FROM ${readWithDirNames(parts)})`;
+}
+
+/** A read of the partitions' files whose `site_id` and `date` columns come from the directory names. */
+function readWithDirNames(parts: readonly Partition[]): string {
+  const paths = parts.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
+  return `read_parquet([${paths.join(', ')}], hive_partitioning = true, union_by_name = true,
+    hive_types = {'site_id': VARCHAR, 'date': DATE})`;
 }
 
 const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
@@ -149,15 +154,8 @@ export function eventsRelation(parts: readonly Partition[], scope?: { siteId: st
   const where = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
   const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
   const whole = (p: Partition) => wholeDayIn(p.date, scope?.from, scope?.to);
-  const read = (ps: readonly Partition[], conds: readonly string[]) => {
-    const paths = ps.flatMap((p) => p.files.map((f) => literal(join(p.dir, f.name))));
-    return paths.length === 0
-      ? []
-      : [
-          `SELECT ${QUERY_COLUMNS} FROM read_parquet([${paths.join(', ')}], hive_partitioning = true, union_by_name = true,
-      hive_types = {'site_id': VARCHAR, 'date': DATE})${where(conds)}`,
-        ];
-  };
+  const read = (ps: readonly Partition[], conds: readonly string[]) =>
+    ps.some((p) => p.files.length > 0) ? [`SELECT ${QUERY_COLUMNS} FROM ${readWithDirNames(ps)}${where(conds)}`] : [];
   const cut = parts.filter((p) => !whole(p));
   return `(${[...read(parts.filter(whole), []), ...read(cut, inRange), hot].join(' UNION ALL ')})`;
 }
