@@ -181,18 +181,9 @@ async function redrawVisits(c: DuckDBConnection, checked: readonly Partition[], 
       ) USING (site_id, _date, _ident, session_id)`;
   }
   const source = `(SELECT ${VISIT_COLUMNS}, site_id, _date, false AS _prior FROM flush_new ${prior})`;
-  // A recomputed visit that holds stored rows keeps the id they have on disk (of its earliest
-  // stored row, when it joins several stored visits): a late event that starts or extends a
-  // visit changes no stored row, so its partition is not rewritten. Rewriting it was the
-  // flush's main cost under a batch import in random time order (every flush rewrote a
-  // dozen days: 87 → 143 µs of CPU per event as 600k events accumulated).
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE part_visits AS
-      WITH r AS (${sessionizedSql(source, timeoutMs, ['site_id', '_date'])}),
-      k AS (SELECT site_id, _date, session_id, arg_min(_old_session_id, timestamp) FILTER (WHERE _prior) AS _kept
-        FROM r GROUP BY ALL)
-      SELECT r.seq, r.site_id, r._date, coalesce(k._kept, r.session_id) AS session_id, r._old_session_id, r._prior
-      FROM r JOIN k USING (site_id, _date, session_id)`,
+    `CREATE OR REPLACE TEMP TABLE part_visits AS SELECT seq, site_id, _date, session_id, _old_session_id, _prior
+      FROM (${sessionizedSql(source, timeoutMs, ['site_id', '_date'])})`,
     'DROP TABLE flush_new; DROP TABLE IF EXISTS flush_stored',
     `SELECT DISTINCT site_id, strftime(_date, '%Y-%m-%d') AS date FROM part_visits WHERE _prior AND session_id <> _old_session_id`,
   );

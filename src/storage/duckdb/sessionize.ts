@@ -1,10 +1,9 @@
 /**
  * Session assignment in SQL, used whenever rows are written to Parquet. A visit is a run
  * of one identity's events (user_key, else visitor_id) with no gap longer than the
- * timeout (a gap of exactly the timeout continues it; docs/BEHAVIORAL.md §2). A new
- * visit's id is `identity XOR epoch_ms(first event)`: deterministic, so the ingest-time
- * assignment of in-order traffic and this recomputation agree. A flush then lets a visit
- * on disk keep its id when late events grow it (flush-writer.ts).
+ * timeout (a gap of exactly the timeout continues it; docs/BEHAVIORAL.md §2). Its id is
+ * `identity XOR epoch_ms(first event)`: deterministic, so the ingest-time assignment of
+ * in-order traffic and this recomputation agree, and only out-of-order arrivals change ids.
  */
 
 import { DAY_MS } from '../../utc-days.js';
