@@ -13,7 +13,7 @@ import { dimension } from './dimensions.js';
 import { keyCountsByVisit, propertyKeysSetOf } from './property-keys.js';
 import { keyCounts, PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET, rolledKeys } from './property-rows.js';
 import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS, UNCACHED_PREFIX } from './rollup-sets.js';
-import { raw, render, sql } from './sql.js';
+import { raw, sql } from './sql.js';
 
 const COUNTS =
   'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
@@ -73,6 +73,6 @@ export const derivedTables: DerivedTables = {
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
         0::BIGINT AS bounces, gap::BIGINT AS duration_ms
       FROM (${raw(longestVisitGapMs(events))})`;
-    return [...parts, keys, rolled, ...keysBy, gap].map((p) => render(p));
+    return [...parts, keys, rolled, ...keysBy, gap];
   },
 };

@@ -3,11 +3,14 @@
  * ClickHouse next) is written here once; dimensions, filters and the builder call these.
  * Adding a backend means a second object of this shape, not a second copy of the queries.
  */
+import type { SqlValue } from '../storage/storage.js';
 import { fragment, type Sql, sql } from './sql.js';
 
 export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
 
 export interface Dialect {
+  /** The placeholder of the `index`-th (1-based) bound parameter, which holds `value`. */
+  placeholder(index: number, value: SqlValue): string;
   /** Start of the bucket (weeks start on Monday). */
   truncate(unit: TimeUnit, expr: string): string;
   /** Whole milliseconds between the first and the last `timestamp` of a group. */
@@ -35,6 +38,7 @@ export interface Dialect {
 const filtered = (where?: string) => (where ? ` FILTER (WHERE ${where})` : '');
 
 export const duckdb: Dialect = {
+  placeholder: (index) => `$${index}`,
   truncate: (unit, expr) => `date_trunc('${unit}', ${expr})`,
   spanMs: () => '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp)))',
   // seq breaks ties between events of the same millisecond, so answers are deterministic.

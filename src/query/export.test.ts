@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.js';
+import { duckdb } from './dialect.js';
 import {
   AGGREGATE_COLUMNS,
   aggregateCsvRow,
@@ -199,7 +200,10 @@ describe('raw-events query', () => {
       ['is', 'event:page', [evil]],
       ['contains', 'event:props:plan', ['pro']],
     ]);
-    const { text, params } = render(eventsSelect('(SELECT * FROM hot.events)', { siteId: 'a.test', period, filters }, 'text'));
+    const { text, params } = render(
+      eventsSelect('(SELECT * FROM hot.events)', { siteId: 'a.test', period, filters }, 'text'),
+      duckdb,
+    );
     expect(text).not.toContain('DROP');
     expect(text).not.toContain('a.test');
     expect(params.slice(0, 4)).toEqual(['a.test', '2026-01-10 00:00:00.000', '2026-01-13 00:00:00.000', evil]);
@@ -211,7 +215,7 @@ describe('raw-events query', () => {
   });
 
   it('keeps the storage types for Parquet', () => {
-    const { text } = render(eventsSelect('(x)', { siteId: 'a.test', period, filters: [] }, 'native'));
+    const { text } = render(eventsSelect('(x)', { siteId: 'a.test', period, filters: [] }, 'native'), duckdb);
     expect(text).toContain('e.visitor_id, e.session_id');
     expect(text).not.toContain('CAST');
   });

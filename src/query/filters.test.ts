@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.js';
+import { duckdb } from './dialect.js';
 import { compileFilters, parseFilters, parseFiltersParam } from './filters.js';
 import { render } from './sql.js';
 
@@ -39,7 +40,7 @@ describe('parseFilters', () => {
         ],
       ],
     ]);
-    const { text, params } = render(compileFilters(filters));
+    const { text, params } = render(compileFilters(filters), duckdb);
     expect(text).toBe(
       '(v_country IN ($1)) AND ((contains(lower(pathname), lower($2))) OR (regexp_matches(coalesce(json_extract_string(props, $3), $4), $5)))',
     );

@@ -75,6 +75,7 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
     }
     const { text, params } = render(
       sql`SELECT key, sum(events) AS events FROM (${counts}) GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`,
+      q.dialect,
     );
     return q.all<{ key: unknown; events: unknown }>(text, params);
   };

@@ -20,9 +20,12 @@ export async function daysWithoutValues(q: QueryRunner, view: DerivedView, siteI
   const days = [...view.days].sort();
   if (days.length === 0) return new Set();
   const rows = await view.rollups(days, [PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET]);
-  const { text, params } = render(sql`SELECT strftime(day, '%Y-%m-%d') AS day FROM ${raw(rows)}
+  const { text, params } = render(
+    sql`SELECT strftime(day, '%Y-%m-%d') AS day FROM ${raw(rows)}
     WHERE site_id = ${siteId} AND v0 = ${key} AND ${dayIn(days)}
-    GROUP BY day HAVING count(*) FILTER (WHERE dim = ${PROPERTY_ROLLED_SET}) = 0`);
+    GROUP BY day HAVING count(*) FILTER (WHERE dim = ${PROPERTY_ROLLED_SET}) = 0`,
+    q.dialect,
+  );
   return new Set((await q.all<{ day: string }>(text, params)).map((r) => r.day));
 }
 

@@ -11,7 +11,7 @@ import { type Counts, ratios, share } from './metrics.js';
 import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
 import { daysWithoutValues, propertyRollupQuery } from './property-rollup.js';
 import { rollupQuery, rollupSets } from './rollup-query.js';
-import { render, type Sql } from './sql.js';
+import { join, render, type Sql, sql } from './sql.js';
 import { notePlan } from './trace.js';
 
 export interface ResultRow {
@@ -72,7 +72,7 @@ async function execute(q: QueryRunner, query: StatsQuery): Promise<Record<string
   const run = async (view?: DerivedView) => {
     const { plan, sql } = await statement(q, events, query, view);
     notePlan(plan);
-    const { text, params } = render(sql);
+    const { text, params } = render(sql, q.dialect);
     return q.all<Record<string, unknown>>(text, params);
   };
   if (q.derived && (rollupCandidate(query) || visitsCandidate(query))) {
@@ -112,13 +112,18 @@ export async function runStats(q: QueryRunner, query: StatsQuery): Promise<Resul
 export async function checkPatterns(q: QueryRunner, patterns: readonly string[]): Promise<void> {
   const distinct = [...new Set(patterns)];
   if (distinct.length === 0) return;
+  const compiles = (patterns: readonly string[]) => {
+    const checks = patterns.map((p) => q.dialect.regexMatch(sql`''`, p, true));
+    const { text, params } = render(sql`SELECT ${join(checks, ', ')}`, q.dialect);
+    return q.all(text, params);
+  };
   try {
     // One round trip for all of them; only on failure find the culprit.
-    await q.all(`SELECT ${distinct.map((_, i) => `regexp_matches('', $${i + 1})`).join(', ')}`, distinct);
+    await compiles(distinct);
   } catch {
     for (const p of distinct) {
       try {
-        await q.all("SELECT regexp_matches('', $1) AS ok", [p]);
+        await compiles([p]);
       } catch {
         throw invalidInput(`filters: invalid regular expression "${p.slice(0, 80)}"`);
       }

@@ -5,6 +5,7 @@
  * can serve two engines.
  */
 import type { SqlValue } from '../storage/storage.js';
+import type { Dialect } from './dialect.js';
 
 const RAW = Symbol('raw');
 interface Raw {
@@ -40,11 +41,12 @@ export function join(fragments: readonly Sql[], separator: string): Sql {
   return new Sql(parts, fragments);
 }
 
-/** Renders to text and parameters; the placeholder spelling comes from the dialect. */
-export function render(
-  query: Sql,
-  placeholder: (index: number) => string = (i) => `$${i}`,
-): { text: string; params: SqlValue[] } {
+/**
+ * Renders to text and parameters for one engine: the dialect spells each placeholder (an
+ * engine may need the value's type in it). There is no default, so SQL can never reach an
+ * engine in another's spelling unnoticed.
+ */
+export function render(query: Sql, dialect: Pick<Dialect, 'placeholder'>): { text: string; params: SqlValue[] } {
   const params: SqlValue[] = [];
   const walk = (q: Sql): string => {
     let text = q.parts[0] ?? '';
@@ -53,7 +55,7 @@ export function render(
       else if (v !== null && typeof v === 'object' && RAW in v) text += v[RAW];
       else {
         params.push(v as SqlValue);
-        text += placeholder(params.length);
+        text += dialect.placeholder(params.length, v as SqlValue);
       }
       text += q.parts[i + 1] ?? '';
     });

@@ -112,6 +112,7 @@ export async function withAllResolved(q: QueryRunner, siteId: string, period: Pe
 export async function firstEventAt(q: QueryRunner, siteId: string): Promise<Date | null> {
   const { text, params } = render(
     sql`SELECT min(timestamp) AS first FROM ${raw(q.eventsFor(siteId))} e WHERE site_id = ${siteId}`,
+    q.dialect,
   );
   const rows = await q.all<{ first: Date | null }>(text, params);
   return rows[0]?.first ?? null;
@@ -190,6 +191,7 @@ export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new
   const { text, params } = render(
     sql`SELECT count(DISTINCT visitor_id) AS visitors FROM ${raw(q.eventsFor(siteId, since, new Date(now.getTime() + 1)))} e
         WHERE site_id = ${siteId} AND timestamp >= ${tsParam(since)}::TIMESTAMP`,
+    q.dialect,
   );
   const rows = await q.all<{ visitors: bigint }>(text, params);
   return Number(rows[0]?.visitors ?? 0);

@@ -3,11 +3,15 @@
  * layer reads through `read`, which hands it the SQL relation of all events (hot ∪ cold)
  * and a runner for bound-parameter SQL, consistent for the duration of the callback.
  */
+import type { Dialect } from '../query/dialect.js';
+import type { Sql } from '../query/sql.js';
 import type { StoredRow } from './columns.js';
 
 export type SqlValue = string | number | bigint | boolean | null;
 
 export interface QueryRunner {
+  /** The SQL spellings of the engine that runs the statements (placeholders included). */
+  readonly dialect: Dialect;
   /** SQL text naming every stored event, usable as `FROM ${events}`. */
   readonly events: string;
   /**
@@ -88,7 +92,7 @@ export interface DerivedTables {
    * SELECT per group of rows, with the same columns (run one after the other, a day's
    * rollup needs a fraction of the memory of one statement doing all).
    */
-  rollup(events: string, visits: string, siteId: string, day: string): { text: string; params: SqlValue[] }[];
+  rollup(events: string, visits: string, siteId: string, day: string): Sql[];
   /** Rollup rows whose `dim` starts with this are never kept in memory (read from the files). */
   readonly uncachedPrefix: string;
 }
@@ -118,7 +122,7 @@ export interface EventStore {
    * `onRows` stops the stream. Resolves with the number of rows.
    */
   stream(
-    build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
+    build: (q: Pick<QueryRunner, 'dialect' | 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number>;
   flush(): Promise<FlushResult>;

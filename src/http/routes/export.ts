@@ -157,6 +157,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
       await deps.store.read(async (r) => {
         const { text, params } = render(
           copyToParquet(select(r.eventsFor(scope.siteId, scope.period.from, scope.period.to)), file),
+          r.dialect,
         );
         await r.all(text, params);
       });
@@ -178,7 +179,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     const produce = async () => {
       let pending = format === 'csv' ? csvRow(EVENT_COLUMN_NAMES) : '';
       await deps.store.stream(
-        (r) => render(eventsSelect(r.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, 'text')),
+        (r) => render(eventsSelect(r.eventsFor(scope.siteId, scope.period.from, scope.period.to), scope, 'text'), r.dialect),
         async (rows) => {
           const text = pending + encode(rows);
           pending = '';

@@ -113,16 +113,19 @@ async function tree(q: QueryRunner, f: FlowQuery, ctes: readonly Sql[]): Promise
     { length: f.depth },
     (_, i) => `SELECT [${steps(i + 1).join(', ')}] AS prefix, visitors FROM l${i + 1}`,
   );
-  const { text, params } = render(sql`WITH ${joinCtes([
-    ...ctes,
-    sql`p AS (SELECT ${raw(
-      steps(f.depth)
-        .map((s, i) => `path[${i + 1}] AS ${s}`)
-        .join(', '),
-    )} FROM paths)`,
-    ...levels,
-  ])}
-  SELECT prefix, visitors FROM (${raw(nodes.join(' UNION ALL '))}) ORDER BY len(prefix), visitors DESC, prefix[len(prefix)]`);
+  const { text, params } = render(
+    sql`WITH ${joinCtes([
+      ...ctes,
+      sql`p AS (SELECT ${raw(
+        steps(f.depth)
+          .map((s, i) => `path[${i + 1}] AS ${s}`)
+          .join(', '),
+      )} FROM paths)`,
+      ...levels,
+    ])}
+  SELECT prefix, visitors FROM (${raw(nodes.join(' UNION ALL '))}) ORDER BY len(prefix), visitors DESC, prefix[len(prefix)]`,
+    q.dialect,
+  );
   const rows = await q.all<{ prefix: string[]; visitors: bigint }>(text, params);
 
   const root: FlowNode[] = [];

@@ -40,13 +40,16 @@ export async function defaultFunnelCounts(
   return withScopeSource(q, scope, async (src) => {
     const total = steps.map(() => 0);
     for (const part of identityParts(scope)) {
-      const { text, params } = render(sql`WITH ${joinCtes([
-        ...scopedEvents(src, { ...scope, ranges: part.ranges }),
-        sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
+      const { text, params } = render(
+        sql`WITH ${joinCtes([
+          ...scopedEvents(src, { ...scope, ranges: part.ranges }),
+          sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
           FROM scoped WHERE ${stepMask(steps)} <> 0 AND ${raw(identityIs(part))})`,
-        ...chains,
-      ])}
-      SELECT ${raw(counts)}`);
+          ...chains,
+        ])}
+      SELECT ${raw(counts)}`,
+        q.dialect,
+      );
       const [row] = await q.all<Record<string, bigint>>(text, params);
       steps.forEach((_, i) => {
         total[i] = (total[i] ?? 0) + Number(row?.[`s${i + 1}`] ?? 0);

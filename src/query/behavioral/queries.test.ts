@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableSql } from '../../storage/columns.js';
 import type { QueryRunner } from '../../storage/storage.js';
+import { duckdb } from '../dialect.js';
 import { parseFilters } from '../filters.js';
 import type { Scope } from '../stats.js';
 import { type FlowNode, flow } from './flow.js';
@@ -71,6 +72,7 @@ beforeAll(async () => {
   await c.run(createTableSql('ev'));
   c.closeSync();
   runner = {
+    dialect: duckdb,
     events: 'ev',
     // As the store's: exactly the site's events in [from, to).
     eventsFor: (siteId: string, from?: Date, to?: Date) => {

@@ -56,15 +56,18 @@ export async function retention(
   // Every identity is in one part, and each part's counts per cohort and period add up.
   await withScopeSource(q, scope, async (src) => {
     for (const part of identityParts(scope)) {
-      const { text, params } = render(sql`WITH ${joinCtes([
-        ...scopedEvents(src, { ...scope, ranges: part.ranges }),
-        sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
+      const { text, params } = render(
+        sql`WITH ${joinCtes([
+          ...scopedEvents(src, { ...scope, ranges: part.ranges }),
+          sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
           FROM scoped WHERE ${raw(identityIs(part))} GROUP BY ALL)`,
-        sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
-        sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
+          sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
+          sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
           count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
-      ])}
-      SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`);
+        ])}
+      SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`,
+        q.dialect,
+      );
       const rows = await q.all<Row>(text, params);
       // Each cohort's own period (k = 0) is a row, so a part with rows reports its last period.
       last = Math.max(last, rows[0]?.last.getTime() ?? 0);

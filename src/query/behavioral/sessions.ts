@@ -87,7 +87,7 @@ async function summedTotals(q: QueryRunner, statements: readonly Sql[]): Promise
 }
 
 async function totalsOf(q: QueryRunner, statement: Sql): Promise<Totals & { overlaps: number }> {
-  const { text, params } = render(statement);
+  const { text, params } = render(statement, q.dialect);
   const [row] = await q.all<Record<string, unknown>>(text, params);
   const n = (k: string) => Number(row?.[k] ?? 0);
   return {
@@ -156,6 +156,7 @@ async function visitsPlan(
   const { text, params } = render(
     sql`SELECT coalesce(max(duration_ms), 0) AS gap FROM ${raw(rollups)}
         WHERE site_id = ${scope.siteId} AND dim = ${VISIT_GAP_SET} AND ${dayIn(days)}`,
+    q.dialect,
   );
   const [row] = await q.all<{ gap: unknown }>(text, params);
   // A pause of m ms spans at most ceil(m / 1000) whole seconds.

@@ -61,7 +61,7 @@ export async function eachVisitorIn(
   const ts: number[] = [];
   const masks: number[] = [];
   // Rows arrive sorted by identity: one identity's rows are consecutive, maybe across chunks.
-  const { text, params } = render(visitorRowsSql(src, scope, steps, opts));
+  const { text, params } = render(visitorRowsSql(src, scope, steps, opts), q.dialect);
   await q.stream(text, params, (rows) => {
     for (const [vid, t, mask] of rows as [number, number | null, number][]) {
       if (vid === 0) {
@@ -129,6 +129,7 @@ export async function identitiesIn(q: QueryRunner, src: Sources, scope: Scope): 
     const { text, params } = render(
       sql`WITH ${joinCtes(scopedEvents(src, { ...scope, ranges: part.ranges }))}
       SELECT count(DISTINCT ${raw(IDENTITY)}) AS n FROM scoped WHERE ${raw(identityIs(part))}`,
+      q.dialect,
     );
     const [row] = await q.all<{ n: bigint }>(text, params);
     n += Number(row?.n ?? 0);

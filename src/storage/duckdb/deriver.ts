@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
+import { duckdb } from '../../query/dialect.js';
+import { render } from '../../query/sql.js';
 import { crashPoint, failPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
@@ -281,8 +283,9 @@ export class Deriver {
       // (a 3.3M-event day: the build process's peak 609–674 → 566–583 MB, no slower).
       statements.push({ sql: 'DROP TABLE derive_visits' });
       const visits = `read_parquet(${literal(built.tmp.visits)})`;
-      for (const [i, part] of this.opts.tables.rollup(events, visits, p.siteId, p.date).entries()) {
+      for (const [i, statement] of this.opts.tables.rollup(events, visits, p.siteId, p.date).entries()) {
         const into = i === 0 ? 'CREATE TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
+        const part = render(statement, duckdb);
         statements.push({ sql: `${into} ${part.text}`, params: part.params });
       }
       // Sorted, in small row groups: a query for one value of a set reads few of them (rollup-sets.ts).

@@ -287,7 +287,7 @@ export class DuckDbEventStore implements EventStore {
 
   /** See EventStore.stream and reads.ts. */
   stream(
-    build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
+    build: (q: Pick<QueryRunner, 'dialect' | 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number> {
     return this.reads.stream(build, onRows);

@@ -5,6 +5,7 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import pLimit from 'p-limit';
+import { duckdb } from '../../query/dialect.js';
 import type { DerivedView, QueryRunner, SqlValue } from '../storage.js';
 import { eventsRelation, maxId, type Partition } from './cold-layout.js';
 import { setAsideAfter } from './damaged-files.js';
@@ -61,7 +62,7 @@ export class StoreReads {
 
   /** See EventStore.stream: one statement under the read lock. */
   async stream(
-    build: (q: Pick<QueryRunner, 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
+    build: (q: Pick<QueryRunner, 'dialect' | 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number> {
     for (let attempt = 0; ; attempt++) {
@@ -93,6 +94,7 @@ export class StoreReads {
     return lock.read(async () => {
       await hot.settle();
       const runner: QueryRunner = {
+        dialect: duckdb,
         // Every site's files: built only for the rare caller that asks (start-up, tests).
         get events() {
           return eventsRelation(touch([...partitions.values()]));
