@@ -15,3 +15,16 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# The ClickHouse engine for the ClickHouse backend's tests: chdb (ClickHouse in-process,
+# ~550 MB), kept in a cache directory outside the project's dependencies and served over
+# ClickHouse's HTTP interface by test/helpers/clickhouse-http.ts. Keep the version equal to
+# CHDB_VERSION in test/helpers/clickhouse.ts.
+CHDB_VERSION=3.4.0
+chdb_dir="${MALLARD_CHDB_DIR:-$HOME/.cache/mallard-metrics/chdb-$CHDB_VERSION}"
+if [ ! -f "$chdb_dir/node_modules/chdb/package.json" ] || [ ! -d "$chdb_dir/node_modules/@chdb" ]; then
+  echo "test-setup: installing the ClickHouse engine (chdb $CHDB_VERSION) into $chdb_dir" >&2
+  mkdir -p "$chdb_dir"
+  [ -f "$chdb_dir/package.json" ] || echo '{"private":true}' >"$chdb_dir/package.json"
+  npm install --prefix "$chdb_dir" --no-audit --no-fund --loglevel=error "chdb@$CHDB_VERSION" >&2
+fi

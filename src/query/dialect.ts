@@ -1,10 +1,13 @@
 /**
- * The engine seam: every SQL function whose spelling differs between engines (DuckDB now,
- * ClickHouse next) is written here once; dimensions, filters and the builder call these.
- * Adding a backend means a second object of this shape, not a second copy of the queries.
+ * The engine seam: every SQL function whose spelling differs between engines is declared
+ * here once and spelled per engine in dialects/ (DuckDB, ClickHouse); dimensions, filters
+ * and the builder call these. A backend is an object of this shape, not a copy of the
+ * queries. test/contract/dialect.cases.ts holds what each spelling must answer, and every
+ * dialect runs it on its engine.
  */
 import type { SqlValue } from '../storage/storage.js';
-import { fragment, type Sql, sql } from './sql.js';
+import { duckdb } from './dialects/duckdb.js';
+import type { Sql } from './sql.js';
 
 export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
 
@@ -34,30 +37,6 @@ export interface Dialect {
   /** `subject LIKE pattern` where `\\` escapes `%`, `_` and itself in the pattern. */
   like(subject: Sql, pattern: string): Sql;
 }
-
-const filtered = (where?: string) => (where ? ` FILTER (WHERE ${where})` : '');
-
-export const duckdb: Dialect = {
-  placeholder: (index) => `$${index}`,
-  truncate: (unit, expr) => `date_trunc('${unit}', ${expr})`,
-  spanMs: () => '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp)))',
-  // seq breaks ties between events of the same millisecond, so answers are deterministic.
-  // arg_min_null keeps one candidate per group (an ordered aggregate buffers every row),
-  // and, unlike arg_min, returns the value of that row even when it is NULL.
-  firstByTime: (expr, where) => `arg_min_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
-  lastByTime: (expr, where) => `arg_max_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
-  jsonText: (column, key) => sql`json_extract_string(${fragment(column)}, ${`$."${key}"`})`,
-  jsonTextOfKeyIn: (column, keyColumn) => `json_extract_string(${column}, '$."' || ${keyColumn} || '"')`,
-  contains: (subject, needle) => sql`contains(${subject}, ${needle})`,
-  regexMatch: (subject, pattern, caseSensitive) =>
-    caseSensitive ? sql`regexp_matches(${subject}, ${pattern})` : sql`regexp_matches(${subject}, ${pattern}, 'i')`,
-  lower: (expr) => sql`lower(${expr})`,
-  epochSeconds: (expr) => `(epoch_ms(${expr}) // 1000)::DOUBLE`,
-  periodsBetween: (unit, from, to) =>
-    unit === 'week' ? `(date_diff('day', ${from}, ${to}) // 7)` : `date_diff('${unit}', ${from}, ${to})`,
-  localTime: (tz) => (tz ? sql`timezone(${tz}, timezone('UTC', timestamp))` : sql`timestamp`),
-  like: (subject, pattern) => sql`(${subject} LIKE ${pattern} ESCAPE '\\')`,
-};
 
 /** The dialect queries are built in; one place to switch when a second backend lands. */
 export const dialect: Dialect = duckdb;

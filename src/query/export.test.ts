@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.js';
-import { duckdb } from './dialect.js';
+import { duckdb } from './dialects/duckdb.js';
 import {
   AGGREGATE_COLUMNS,
   aggregateCsvRow,

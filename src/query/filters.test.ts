@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.js';
-import { duckdb } from './dialect.js';
+import { duckdb } from './dialects/duckdb.js';
 import { compileFilters, parseFilters, parseFiltersParam } from './filters.js';
 import { render } from './sql.js';
 

@@ -63,3 +63,12 @@ export function render(query: Sql, dialect: Pick<Dialect, 'placeholder'>): { tex
   };
   return { text: walk(query), params };
 }
+
+/** The text of SQL that binds no value (server-authored only); throws if it does. */
+export function serverText(query: Sql): string {
+  return render(query, {
+    placeholder: () => {
+      throw new Error('serverText: the fragment binds a value');
+    },
+  }).text;
+}

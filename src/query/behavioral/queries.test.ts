@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableSql } from '../../storage/columns.js';
 import type { QueryRunner } from '../../storage/storage.js';
-import { duckdb } from '../dialect.js';
+import { duckdb } from '../dialects/duckdb.js';
 import { parseFilters } from '../filters.js';
 import type { Scope } from '../stats.js';
 import { type FlowNode, flow } from './flow.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
-import { duckdb } from '../../query/dialect.js';
+import { duckdb } from '../../query/dialects/duckdb.js';
 import { render } from '../../query/sql.js';
 import { crashPoint, failPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';

@@ -5,7 +5,7 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import pLimit from 'p-limit';
-import { duckdb } from '../../query/dialect.js';
+import { duckdb } from '../../query/dialects/duckdb.js';
 import type { DerivedView, QueryRunner, SqlValue } from '../storage.js';
 import { eventsRelation, maxId, type Partition } from './cold-layout.js';
 import { setAsideAfter } from './damaged-files.js';

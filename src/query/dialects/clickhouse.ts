@@ -1,0 +1,71 @@
+/**
+ * ClickHouse's spellings of the dialect (the scale-out backend). Where ClickHouse's own
+ * function differs from DuckDB's at an edge (NULL in an aggregate, a key missing from a
+ * JSON object, Unicode case), the spelling here is chosen to answer what DuckDB answers;
+ * test/contract/dialect.cases.ts pins each of those edges on both engines.
+ */
+import type { SqlValue } from '../../storage/storage.js';
+import type { Dialect } from '../dialect.js';
+import { fragment, type Sql, serverText, sql } from '../sql.js';
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** ClickHouse binds parameters by name with their type in the placeholder. */
+function typeOf(value: SqlValue): string {
+  if (value === null) return 'Nullable(String)';
+  switch (typeof value) {
+    case 'bigint':
+      return value > INT64_MAX ? 'UInt64' : 'Int64';
+    case 'number':
+      return Number.isSafeInteger(value) ? 'Int64' : 'Float64';
+    case 'boolean':
+      return 'Bool';
+    default:
+      return 'String';
+  }
+}
+
+/**
+ * DuckDB's `arg_min_null`: the value on the group's first row by (timestamp, seq), NULL
+ * included, and NULL when no row qualifies. A tuple keeps a NULL value from being skipped;
+ * the count keeps an empty group from answering the type's default ('' for a string).
+ */
+function byTime(fn: 'argMin' | 'argMax', expr: string, where?: string): string {
+  if (!where) return `${fn}(tuple(${expr}), (timestamp, seq)).1`;
+  return `if(countIf(${where}) = 0, NULL, ${fn}If(tuple(${expr}), (timestamp, seq), ${where}).1)`;
+}
+
+export const clickhouse: Dialect = {
+  placeholder: (index, value) => `{p${index}:${typeOf(value)}}`,
+  truncate: (unit, expr) =>
+    unit === 'hour'
+      ? `toStartOfHour(${expr})`
+      : unit === 'day'
+        ? `toStartOfDay(${expr})`
+        : `toDateTime(${unit === 'week' ? `toMonday(${expr})` : `toStartOfMonth(${expr})`}, 'UTC')`,
+  spanMs: () => '(toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp)))',
+  firstByTime: (expr, where) => byTime('argMin', expr, where),
+  lastByTime: (expr, where) => byTime('argMax', expr, where),
+  jsonText: (column, key) => jsonTextSql(column, sql`${key}`),
+  jsonTextOfKeyIn: (column, keyColumn) => serverText(jsonTextSql(column, fragment(keyColumn))),
+  contains: (subject, needle) => sql`toBool(position(${subject}, ${needle}) > 0)`,
+  regexMatch: (subject, pattern, caseSensitive) =>
+    caseSensitive ? sql`toBool(match(${subject}, ${pattern}))` : sql`toBool(match(${subject}, concat('(?i)', ${pattern})))`,
+  lower: (expr) => sql`lowerUTF8(${expr})`,
+  epochSeconds: (expr) => `toFloat64(intDiv(toUnixTimestamp64Milli(${expr}), 1000))`,
+  periodsBetween: (unit, from, to) =>
+    unit === 'week' ? `intDiv(dateDiff('day', ${from}, ${to}), 7)` : `dateDiff('${unit}', ${from}, ${to})`,
+  localTime: (tz) => (tz ? sql`addSeconds(timestamp, timeZoneOffset(toTimeZone(timestamp, ${tz})))` : sql`timestamp`),
+  like: (subject, pattern) => sql`toBool(${subject} LIKE ${pattern})`,
+};
+
+/**
+ * DuckDB's `json_extract_string(column, '$."key"')`: a string value as its text, any other
+ * value as its JSON text, NULL for a missing key or a JSON null. The key is a key, never a
+ * path, in both.
+ */
+function jsonTextSql(column: string, key: Sql): Sql {
+  const c = fragment(column);
+  return sql`multiIf(NOT JSONHas(${c}, ${key}) OR JSONType(${c}, ${key}) = 'Null', NULL,
+    JSONType(${c}, ${key}) = 'String', JSONExtractString(${c}, ${key}), JSONExtractRaw(${c}, ${key}))`;
+}

@@ -1,0 +1,27 @@
+/** DuckDB's spellings of the dialect (the embedded backend). */
+import type { Dialect } from '../dialect.js';
+import { fragment, sql } from '../sql.js';
+
+const filtered = (where?: string) => (where ? ` FILTER (WHERE ${where})` : '');
+
+export const duckdb: Dialect = {
+  placeholder: (index) => `$${index}`,
+  truncate: (unit, expr) => `date_trunc('${unit}', ${expr})`,
+  spanMs: () => '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp)))',
+  // seq breaks ties between events of the same millisecond, so answers are deterministic.
+  // arg_min_null keeps one candidate per group (an ordered aggregate buffers every row),
+  // and, unlike arg_min, returns the value of that row even when it is NULL.
+  firstByTime: (expr, where) => `arg_min_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
+  lastByTime: (expr, where) => `arg_max_null(${expr}, {'t': timestamp, 's': seq})${filtered(where)}`,
+  jsonText: (column, key) => sql`json_extract_string(${fragment(column)}, ${`$."${key}"`})`,
+  jsonTextOfKeyIn: (column, keyColumn) => `json_extract_string(${column}, '$."' || ${keyColumn} || '"')`,
+  contains: (subject, needle) => sql`contains(${subject}, ${needle})`,
+  regexMatch: (subject, pattern, caseSensitive) =>
+    caseSensitive ? sql`regexp_matches(${subject}, ${pattern})` : sql`regexp_matches(${subject}, ${pattern}, 'i')`,
+  lower: (expr) => sql`lower(${expr})`,
+  epochSeconds: (expr) => `(epoch_ms(${expr}) // 1000)::DOUBLE`,
+  periodsBetween: (unit, from, to) =>
+    unit === 'week' ? `(date_diff('day', ${from}, ${to}) // 7)` : `date_diff('${unit}', ${from}, ${to})`,
+  localTime: (tz) => (tz ? sql`timezone(${tz}, timezone('UTC', timestamp))` : sql`timestamp`),
+  like: (subject, pattern) => sql`(${subject} LIKE ${pattern} ESCAPE '\\')`,
+};

@@ -1,0 +1,121 @@
+/**
+ * One ClickHouse database over HTTP (`@clickhouse/client`): statements with the bound
+ * parameters `render` produced for the ClickHouse dialect (`{p1:Type}` → `p1`), rows in the
+ * JavaScript shape the DuckDB client gives (values.ts), and idempotent inserts.
+ */
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import type { SqlValue } from '../storage.js';
+import { fromClickHouse } from './values.js';
+
+export interface ClickHouseOptions {
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Every statement reads and writes times in UTC, whatever the server's zone; 64-bit
+ * integers (visitor ids, counts) arrive quoted, so no digit is lost to a JS number.
+ */
+const SETTINGS = { session_timezone: 'UTC', output_format_json_quote_64bit_integers: 1 } as const;
+
+const named = (params: readonly SqlValue[]) =>
+  Object.fromEntries(params.map((v, i) => [`p${i + 1}`, typeof v === 'bigint' ? v.toString() : v]));
+
+type Compact = unknown[];
+
+export class ClickHouseConnection {
+  private readonly client: ClickHouseClient;
+
+  constructor(readonly options: ClickHouseOptions) {
+    this.client = createClient({
+      url: options.url,
+      database: options.database,
+      username: options.username,
+      password: options.password,
+      clickhouse_settings: SETTINGS,
+      // Errors reach the caller (and its logger) as exceptions; the client's own console lines would duplicate them.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  }
+
+  /** A client on the server's default database, for creating ours. */
+  static forServer(options: ClickHouseOptions): ClickHouseConnection {
+    return new ClickHouseConnection({ ...options, database: 'default' });
+  }
+
+  async command(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+    await this.client.command({ query: sql, query_params: named(params) });
+  }
+
+  async all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const result = await this.client.query({
+      query: sql,
+      query_params: named(params),
+      format: 'JSONCompactEachRowWithNamesAndTypes',
+    });
+    const [names = [], types = [], ...rows] = await result.json<Compact>();
+    return rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      (names as string[]).forEach((name, i) => {
+        out[name] = fromClickHouse((types as string[])[i] ?? 'String', row[i]);
+      });
+      return out as T;
+    });
+  }
+
+  /** Rows chunk by chunk, as arrays in select order; each `onRows` is awaited before the next. */
+  async stream(
+    sql: string,
+    params: readonly SqlValue[],
+    onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
+  ): Promise<number> {
+    const result = await this.client.query({
+      query: sql,
+      query_params: named(params),
+      format: 'JSONCompactEachRowWithNamesAndTypes',
+    });
+    let types: string[] | undefined;
+    let header = 0;
+    let n = 0;
+    for await (const chunk of result.stream<Compact>()) {
+      const rows: unknown[][] = [];
+      for (const r of chunk) {
+        const values = r.json() as unknown[];
+        if (header < 2) {
+          header++;
+          if (header === 2) types = values as string[];
+          continue;
+        }
+        rows.push(values.map((v, i) => fromClickHouse(types?.[i] ?? 'String', v)));
+      }
+      if (rows.length > 0) {
+        n += rows.length;
+        await onRows(rows);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Inserts rows (objects by column name) once: a retry with the same token after a crash or
+   * a lost answer is dropped by the server (MergeTree insert deduplication).
+   */
+  async insert(table: string, rows: readonly Record<string, unknown>[], token: string): Promise<void> {
+    await this.client.insert({
+      table,
+      values: rows as Record<string, unknown>[],
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: token },
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.client.ping()).success;
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

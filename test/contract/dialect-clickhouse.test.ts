@@ -1,0 +1,4 @@
+import { dialectContract } from './dialect.cases.js';
+import { clickhouseEngine } from './engines.js';
+
+dialectContract(clickhouseEngine);

@@ -1,0 +1,198 @@
+/**
+ * What every dialect's spelling must answer, run on its own engine (dialect-*.test.ts):
+ * the queries are written once against the `Dialect` interface, the expected values are
+ * worked out by hand from the fixture below. A spelling that differs from DuckDB's at an
+ * edge (NULLs, ties, a missing JSON key, Unicode case, time zones) fails here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dialect, TimeUnit } from '../../src/query/dialect.js';
+import { fragment, render, type Sql, sql } from '../../src/query/sql.js';
+import type { SqlValue } from '../../src/storage/storage.js';
+import type { Engine, EventFixture } from './engines.js';
+
+/** Two events in the same millisecond (seq breaks the tie), one without props, one later. */
+export const FIXTURE: readonly EventFixture[] = [
+  {
+    timestamp: '2026-01-07 10:30:15.250',
+    seq: 1,
+    event_name: 'pageview',
+    pathname: '/a',
+    props: '{"plan":"pro","n":42,"b":true,"z":null,"a.b":"dot","ü":"Ünïcode"}',
+  },
+  { timestamp: '2026-01-07 10:30:15.250', seq: 2, event_name: 'signup', pathname: '/b', props: null },
+  { timestamp: '2026-01-07 11:45:00.999', seq: 3, event_name: 'pageview', pathname: '/c', props: '{}' },
+];
+
+/** A value as the query layer reads it: times as ISO text, integers of any width as numbers or text. */
+function plain(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  return v;
+}
+
+export function dialectContract(open: (rows: readonly EventFixture[]) => Promise<Engine>): void {
+  let engine: Engine;
+  let d: Dialect;
+  beforeAll(async () => {
+    engine = await open(FIXTURE);
+    d = engine.dialect;
+  }, 120_000);
+  afterAll(() => engine?.close());
+
+  /** One row of `select` over the fixture's events (optionally only some), values made plain. */
+  async function one(select: Sql, where: Sql = sql`true`): Promise<Record<string, unknown>> {
+    const { text, params } = render(sql`SELECT ${select} FROM ev WHERE ${where}`, d);
+    const rows = await engine.all(text, params);
+    expect(rows).toHaveLength(1);
+    return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, plain(v)]));
+  }
+  const row1 = sql`seq = 1`;
+  const value = async (select: Sql, where?: Sql) => (await one(sql`${select} AS v`, where)).v;
+
+  describe('placeholders', () => {
+    it('bind text, integers, fractions, 64-bit ids, NULL and booleans, each as itself', async () => {
+      const values: SqlValue[] = ["it's \\ a\ttab\nline", 42, -7, 1.5, 2n ** 64n - 1n, null, true];
+      const select = values.map((v, i) => sql`${v} AS ${fragment(`c${i}`)}`);
+      const got = await one(
+        sql`${select[0] as Sql}, ${select[1] as Sql}, ${select[2] as Sql}, ${select[3] as Sql},
+        ${select[4] as Sql}, ${select[5] as Sql}, ${select[6] as Sql}`,
+        row1,
+      );
+      expect(got).toEqual({
+        c0: "it's \\ a\ttab\nline",
+        c1: 42,
+        c2: -7,
+        c3: 1.5,
+        c4: '18446744073709551615',
+        c5: null,
+        c6: true,
+      });
+    });
+
+    it('compare a bound value with a column', async () => {
+      expect(await value(sql`count(*)`, sql`pathname = ${'/b'} AND seq = ${2n}`)).toBe(1);
+    });
+  });
+
+  describe('truncate (weeks start on Monday)', () => {
+    const cases: [TimeUnit, string][] = [
+      ['hour', '2026-01-07T10:00:00.000Z'],
+      ['day', '2026-01-07T00:00:00.000Z'],
+      ['week', '2026-01-05T00:00:00.000Z'],
+      ['month', '2026-01-01T00:00:00.000Z'],
+    ];
+    it.each(cases)('%s', async (unit, expected) => {
+      expect(await value(fragment(d.truncate(unit, 'timestamp')), row1)).toBe(expected);
+    });
+  });
+
+  it('spanMs: whole milliseconds from the first to the last event', async () => {
+    // 10:30:15.250 → 11:45:00.999 = 1 h 14 min 45.749 s
+    expect(await value(fragment(d.spanMs()))).toBe(((60 + 14) * 60 + 45) * 1000 + 749);
+  });
+
+  describe('firstByTime / lastByTime', () => {
+    it('order by time, then by seq within the same millisecond', async () => {
+      expect(await value(fragment(d.firstByTime('pathname')))).toBe('/a');
+      expect(await value(fragment(d.lastByTime('pathname')))).toBe('/c');
+      expect(await value(fragment(d.lastByTime('pathname')), sql`seq < 3`)).toBe('/b');
+    });
+    it('only among rows matching the condition', async () => {
+      expect(await value(fragment(d.firstByTime('pathname', "event_name = 'signup'")))).toBe('/b');
+      expect(await value(fragment(d.lastByTime('pathname', "event_name = 'pageview'")))).toBe('/c');
+    });
+    it('NULL when no row matches (not the type default)', async () => {
+      expect(await value(fragment(d.firstByTime('pathname', "event_name = 'none'")))).toBeNull();
+    });
+    it("the chosen row's NULL, not a later row's value", async () => {
+      expect(await value(fragment(d.firstByTime('props', 'seq >= 2')))).toBeNull();
+      expect(await value(fragment(d.firstByTime('props')), sql`seq >= 2`)).toBeNull();
+    });
+  });
+
+  describe('jsonText', () => {
+    const cases: [string, string | null][] = [
+      ['plan', 'pro'],
+      ['n', '42'],
+      ['b', 'true'],
+      ['z', null],
+      ['missing', null],
+      ['a.b', 'dot'],
+      ['ü', 'Ünïcode'],
+    ];
+    it.each(cases)('key %j', async (key, expected) => {
+      expect(await value(d.jsonText('props', key), row1)).toBe(expected);
+    });
+    it('NULL when the column is NULL', async () => {
+      expect(await value(d.jsonText('props', 'plan'), sql`seq = 2`)).toBeNull();
+    });
+    it("jsonTextOfKeyIn: the same for each row's key column", async () => {
+      const { text, params } = render(
+        sql`SELECT k.key AS key, ${fragment(d.jsonTextOfKeyIn('props', 'k.key'))} AS v
+            FROM ev, (SELECT 'plan' AS key UNION ALL SELECT 'n' UNION ALL SELECT 'nope') k
+            WHERE seq = 1 ORDER BY k.key`,
+        d,
+      );
+      expect((await engine.all(text, params)).map((r) => [r.key, r.v])).toEqual([
+        ['n', '42'],
+        ['nope', null],
+        ['plan', 'pro'],
+      ]);
+    });
+  });
+
+  describe('text matching', () => {
+    it('contains is a case-sensitive substring test', async () => {
+      expect(await value(d.contains(sql`${'/Blog/post'}`, sql`${'Blog/'}`), row1)).toBe(true);
+      expect(await value(d.contains(sql`${'/Blog/post'}`, sql`${'blog'}`), row1)).toBe(false);
+      expect(await value(d.contains(sql`${'100%'}`, sql`${'%'}`), row1)).toBe(true);
+    });
+    it('lower folds Unicode letters too', async () => {
+      expect(await value(d.lower(sql`${'ÄÖÜ Straße ABC'}`), row1)).toBe('äöü straße abc');
+    });
+    it('regexMatch finds a match anywhere, case-sensitive or not', async () => {
+      expect(await value(d.regexMatch(sql`${'/Blog/post'}`, '^/b', true), row1)).toBe(false);
+      expect(await value(d.regexMatch(sql`${'/Blog/post'}`, '^/b', false), row1)).toBe(true);
+      expect(await value(d.regexMatch(sql`${'/Blog/post'}`, 'po', true), row1)).toBe(true);
+      expect(await value(d.regexMatch(sql`${'/Blog/post'}`, '^po', true), row1)).toBe(false);
+    });
+    it('like: % and _ are wildcards, a backslash makes them literal', async () => {
+      const like = (subject: string, pattern: string) => value(d.like(sql`${subject}`, pattern), row1);
+      expect(await like('/blog/post', '/blog/%')).toBe(true);
+      expect(await like('/blog', '/blog/%')).toBe(false);
+      expect(await like('/a_b', '/a\\_b')).toBe(true);
+      expect(await like('/axb', '/a\\_b')).toBe(false);
+      expect(await like('100%', '100\\%')).toBe(true);
+      expect(await like('1000', '100\\%')).toBe(false);
+      expect(await like('a\\b', 'a\\\\b')).toBe(true);
+    });
+  });
+
+  describe('time arithmetic', () => {
+    it('epochSeconds truncates to whole seconds', async () => {
+      expect(await value(fragment(d.epochSeconds('timestamp')), row1)).toBe(Date.UTC(2026, 0, 7, 10, 30, 15) / 1000);
+      expect(await value(fragment(d.epochSeconds('timestamp')), sql`seq = 3`)).toBe(Date.UTC(2026, 0, 7, 11, 45, 0) / 1000);
+    });
+    const between: [Exclude<TimeUnit, 'hour'>, string, string, number][] = [
+      ['day', '2026-01-01', '2026-01-31', 30],
+      ['week', '2026-01-05', '2026-01-26', 3],
+      ['week', '2026-01-05', '2026-01-05', 0],
+      ['month', '2026-01-01', '2026-03-01', 2],
+      ['month', '2025-12-01', '2026-01-01', 1],
+    ];
+    it.each(between)('periodsBetween %s %s → %s = %i', async (unit, from, to, expected) => {
+      const t = (day: string) => d.truncate(unit, `CAST('${day} 00:00:00' AS TIMESTAMP)`);
+      expect(await value(fragment(d.periodsBetween(unit, t(from), t(to))), row1)).toBe(expected);
+    });
+    const zones: [string | undefined, Sql, string][] = [
+      [undefined, row1, '2026-01-07T10:30:15.250Z'],
+      ['UTC', row1, '2026-01-07T10:30:15.250Z'],
+      ['America/New_York', row1, '2026-01-07T05:30:15.250Z'],
+      ['Asia/Kolkata', row1, '2026-01-07T16:00:15.250Z'],
+      ['Australia/Lord_Howe', sql`seq = 3`, '2026-01-07T22:45:00.999Z'],
+    ];
+    it.each(zones)('localTime %s', async (tz, where, expected) => {
+      expect(await value(d.localTime(tz), where)).toBe(expected);
+    });
+  });
+}

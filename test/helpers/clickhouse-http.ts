@@ -1,0 +1,106 @@
+/**
+ * Test-only: ClickHouse's HTTP interface served from the ClickHouse engine in-process
+ * (chdb), so the product talks to it through `@clickhouse/client` exactly as to a server.
+ * Run as its own process (`node --import tsx clickhouse-http.ts <chdb dir> <data dir>`):
+ * the engine's calls block, and it binds one data directory per process. Prints
+ * `listening <port>` once ready.
+ *
+ * What it speaks, as a server does: `GET /ping`; `POST /` with the statement in the body,
+ * or an INSERT in the `query` parameter and its rows in the body; `database`;
+ * `param_<name>` bound parameters in ClickHouse's escaped text form; any other parameter as
+ * a setting for that statement. Errors answer 500 with ClickHouse's `Code: N. DB::Exception`
+ * text and the `X-ClickHouse-Exception-Code` header, which is what the client parses.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+interface ChdbSession {
+  queryBind(query: string, args: object, format?: string): string;
+  close(): void;
+}
+
+const [chdbDir, dataDir] = process.argv.slice(2);
+if (!chdbDir || !dataDir) throw new Error('usage: clickhouse-http.ts <chdb install dir> <data dir>');
+const { Session } = createRequire(join(chdbDir, 'package.json'))('chdb') as {
+  Session: new (path: string) => ChdbSession;
+};
+const session = new Session(dataDir);
+
+/** Parameters that are part of the protocol, not settings. */
+const PROTOCOL = new Set(['query', 'database', 'query_id', 'default_format', 'session_id', 'role', 'user', 'password']);
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A `param_*` value in ClickHouse's escaped text form (as the client writes it) back to a value. */
+function unescapeParam(text: string): string | null {
+  if (text === '\\N') return null;
+  return text.replace(/\\(.)/gs, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '0': '\0' })[c] ?? c);
+}
+
+/** A setting's value as a SQL literal for `SET`. */
+const literal = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+function run(url: URL, body: string): string {
+  const params: Record<string, string | null> = {};
+  const settings: [string, string][] = [];
+  for (const [k, v] of url.searchParams) {
+    if (k.startsWith('param_')) params[k.slice(6)] = unescapeParam(v);
+    else if (!PROTOCOL.has(k)) settings.push([k, v]);
+  }
+  for (const [k] of settings)
+    if (!IDENT.test(k)) throw new Error(`Code: 115. DB::Exception: Unknown setting ${k}. (UNKNOWN_SETTING)`);
+  const inUrl = url.searchParams.get('query');
+  const statement = inUrl ? (body ? `${inUrl}\n${body}` : inUrl) : body;
+  const database = url.searchParams.get('database') ?? 'default';
+  if (!IDENT.test(database)) throw new Error(`Code: 81. DB::Exception: Database ${database} does not exist. (UNKNOWN_DATABASE)`);
+  // One engine serves every request in turn, so per-statement settings are set, used and put back.
+  const previous = settings.map(([k]) => {
+    const row = session.queryBind('SELECT value FROM system.settings WHERE name = {n:String}', { n: k }, 'TabSeparatedRaw');
+    return [k, row.replace(/\n$/, '')] as const;
+  });
+  try {
+    session.queryBind(`USE ${database}`, {}, 'TabSeparated');
+    for (const [k, v] of settings) session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
+    return session.queryBind(statement, params, url.searchParams.get('default_format') ?? 'TabSeparated');
+  } finally {
+    for (const [k, v] of previous) session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/ping') {
+    res.end('Ok.\n');
+    return;
+  }
+  const body = await readBody(req);
+  try {
+    const out = run(url, body);
+    res.setHeader('X-ClickHouse-Summary', '{"read_rows":"0","written_rows":"0"}');
+    res.end(out);
+  } catch (err) {
+    const text = String((err as Error).message ?? err).replace(/^Query failed: /, '');
+    const code = /Code: (\d+)/.exec(text)?.[1] ?? '1';
+    res.statusCode = 500;
+    res.setHeader('X-ClickHouse-Exception-Code', code);
+    res.end(`${text}\n`);
+  }
+});
+
+const shutdown = () => {
+  server.close();
+  session.close();
+  process.exit(0);
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+server.listen(0, '127.0.0.1', () => {
+  const addr = server.address();
+  process.stdout.write(`listening ${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+});
