@@ -14,12 +14,12 @@
  * per visit); under a time dimension visit metrics go to the bucket where the visit starts.
  * Every plan returns the additive counts of metrics.ts; ratios are computed from them.
  */
-import { dialect } from './dialect.js';
+import type { TimeUnit } from './dialect.js';
 import { type Dimension, type VisitColumn, visitDimensions } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS, visitCountsSql } from './metrics.js';
 import { type Period, tsParam } from './period.js';
-import { fragment, join, raw, type Sql, sql } from './sql.js';
+import { fragment, join, raw, type Sql, spelled, sql } from './sql.js';
 
 export { METRICS, type Metric };
 
@@ -66,9 +66,12 @@ export interface StatsQuery {
 
 /** The visitor total is another pass over the events: only when a share is asked for. */
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
-const NO_TOTAL = sql`total AS (SELECT NULL::BIGINT AS visitors)`;
+const NO_TOTAL = sql`total AS (SELECT CAST(NULL AS BIGINT) AS visitors)`;
 
-const inRange = (r: TimeRange) => sql`(timestamp >= ${tsParam(r.from)}::TIMESTAMP AND timestamp < ${tsParam(r.to)}::TIMESTAMP)`;
+const inRange = (r: TimeRange) => {
+  const at = (d: Date) => spelled((dialect) => dialect.timestamp(sql`${tsParam(d)}`));
+  return sql`(timestamp >= ${at(r.from)} AND timestamp < ${at(r.to)})`;
+};
 
 /**
  * The `ev` CTE: the site's events in the period, with `local_ts`, the site's wall-clock time
@@ -77,7 +80,7 @@ const inRange = (r: TimeRange) => sql`(timestamp >= ${tsParam(r.from)}::TIMESTAM
  */
 const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>, as = 'AS'): Sql => {
   const ranges = q.ranges ? (q.ranges.length > 0 ? sql` AND (${join(q.ranges.map(inRange), ' OR ')})` : sql` AND FALSE`) : sql``;
-  return sql`ev ${raw(as)} (SELECT *, ${dialect.localTime(q.period.timezone)} AS local_ts FROM ${raw(events)} e
+  return sql`ev ${raw(as)} (SELECT *, ${spelled((d) => d.localTime(q.period.timezone))} AS local_ts FROM ${raw(events)} e
         WHERE site_id = ${q.siteId}${ranges})`;
 };
 
@@ -87,9 +90,11 @@ const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' 
  * and only a signed-in user's visit (user_key) can span several (devices), so only those
  * keep the list of their ids. The derived visits table is this over a partition.
  */
-export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<string, VisitColumn>): string {
-  const lead = Object.entries(visitCounts(start)).map(([name, expr]) => (expr === name ? name : `${expr} AS ${name}`));
-  return visitAttrsSelect(from, lead.join(', '), attrs);
+export function visitRowSelect(from: string, start: string, attrs: ReadonlyMap<string, VisitColumn>): Sql {
+  const lead = Object.entries(visitCounts(start)).map(([name, expr]) =>
+    expr === name ? fragment(name) : sql`${typeof expr === 'string' ? fragment(expr) : expr} AS ${raw(name)}`,
+  );
+  return visitAttrsSelect(from, join(lead, ', '), attrs);
 }
 
 /** A visit row's columns besides its attributes, each with its aggregate over the visit's events. */
@@ -97,12 +102,12 @@ const visitCounts = (start: string) => ({
   session_id: 'session_id',
   s_events: 'count(*)',
   s_pageviews: "count(*) FILTER (WHERE event_name = 'pageview')",
-  s_duration_ms: dialect.spanMs(),
+  s_duration_ms: spelled((d) => d.spanMs()),
   s_start: `min(${start})`,
   s_visitor: 'min(visitor_id)',
   // The visit's identity is its signed-in user, else its one cookieless visitor (sessionize.ts).
   s_user: 'min(user_key)',
-  s_visitors: 'list(DISTINCT visitor_id) FILTER (WHERE user_key IS NOT NULL)',
+  s_visitors: spelled((d) => d.distinctList('visitor_id', 'user_key IS NOT NULL')),
 });
 
 /**
@@ -110,16 +115,18 @@ const visitCounts = (start: string) => ({
  * are read as one struct with one ordering key per visit: an aggregate per attribute would
  * keep a key per attribute and visit (several times the memory of a day's visits).
  */
-function visitAttrsSelect(from: string, lead: string, attrs: ReadonlyMap<string, VisitColumn>): string {
+function visitAttrsSelect(from: string, lead: Sql, attrs: ReadonlyMap<string, VisitColumn>): Sql {
   const firsts = [...attrs.values()].flatMap((c) => ('firstRow' in c ? [c] : []));
-  const aggs = [...attrs.values()].flatMap((c) => ('agg' in c ? [`, ${c.agg} AS v_${c.alias}`] : []));
-  const packed =
-    firsts.length > 0
-      ? `, ${dialect.firstByTime(`{${firsts.map((c) => `'${c.alias}': ${c.firstRow}`).join(', ')}}`)} AS _first`
-      : '';
-  const inner = `SELECT ${lead}${aggs.join('')}${packed} FROM ${from} GROUP BY session_id`;
+  const aggs = [...attrs.values()].flatMap((c) => ('agg' in c ? [sql`, ${c.agg} AS ${raw(`v_${c.alias}`)}`] : []));
+  const fields = firsts.map((c) => [c.alias, c.firstRow] as const);
+  const packed = firsts.length > 0 ? sql`, ${spelled((d) => d.firstByTime(d.record(fields)))} AS _first` : sql``;
+  const inner = sql`SELECT ${lead}${join(aggs, '')}${packed} FROM ${raw(from)} GROUP BY session_id`;
   if (firsts.length === 0) return inner;
-  return `SELECT * EXCLUDE (_first)${firsts.map((c) => `, _first.${c.alias} AS v_${c.alias}`).join('')} FROM (${inner})`;
+  const unpacked = spelled(
+    (d) =>
+      `${d.allExcept(['_first'])}${fields.map(([alias], i) => `, ${d.recordField('_first', fields, i)} AS v_${alias}`).join('')}`,
+  );
+  return sql`SELECT ${unpacked} FROM (${inner})`;
 }
 
 /**
@@ -129,12 +136,12 @@ function visitAttrsSelect(from: string, lead: string, attrs: ReadonlyMap<string,
  * them in `vs`. A page breakdown of visits picked by their attributes then reads visit rows
  * alone, without joining the events to them. A visit without page views has none (NULL).
  */
-export function withVisitPages(visitRows: string, events: string): string {
+export function withVisitPages(visitRows: Sql, events: string): Sql {
   const pages = `SELECT session_id, list({'p': pathname, 'pv': pv, 'v': v, 'vs': vs}) AS s_pages FROM (
       SELECT session_id, pathname, count(*)::BIGINT AS pv, min(visitor_id) AS v,
         CASE WHEN count(DISTINCT visitor_id) > 1 THEN list(DISTINCT visitor_id) END AS vs
       FROM ${events} WHERE event_name = 'pageview' GROUP BY session_id, pathname) GROUP BY session_id`;
-  return `SELECT r.*, pg.s_pages FROM (${visitRows}) r LEFT JOIN (${pages}) pg USING (session_id)`;
+  return sql`SELECT r.*, pg.s_pages FROM (${visitRows}) r LEFT JOIN (${raw(pages)}) pg USING (session_id)`;
 }
 
 /** Which columns of a visit row a plan reads besides its attributes (a stored row has them all). */
@@ -154,7 +161,7 @@ const withStart = (q: StatsQuery, needs: VisitNeeds): VisitNeeds =>
  * (then with every column; `s_pages` only with precomputed rows).
  */
 function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>, needs: VisitNeeds = JOINED): Sql {
-  if (!src.visits) return sql`sess AS (${fragment(visitRowSelect('ev', 'local_ts', attrs))})`;
+  if (!src.visits) return sql`sess AS (${visitRowSelect('ev', 'local_ts', attrs)})`;
   const columns = [...needs, ...[...attrs.keys()].map((a) => `v_${a}`)].join(', ');
   const stored = `SELECT ${columns} FROM ${src.visits}`;
   const pages = needs.includes('s_pages');
@@ -164,7 +171,7 @@ function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>, needs:
   if (!src.visitsScan || src.visitsScan.length === 0) return sql`${fragment(name)} (${fragment(stored)})`;
   const scanned = visitRowSelect('scan_ev', 'local_ts', attrs);
   return sql`scan_ev AS (SELECT * FROM ev WHERE ${join(src.visitsScan.map(inRange), ' OR ')}),
-    ${fragment(name)} (${fragment(stored)} UNION ALL SELECT ${fragment(columns)} FROM (${fragment(pages ? withVisitPages(scanned, 'scan_ev') : scanned)}))`;
+    ${fragment(name)} (${fragment(stored)} UNION ALL SELECT ${fragment(columns)} FROM (${pages ? withVisitPages(scanned, 'scan_ev') : scanned}))`;
 }
 
 /**
@@ -192,10 +199,13 @@ export function scopedEvents(
     eventsInPeriod(src.events, q, as),
     src.visits
       ? visitsCte(src, visitCols, ['session_id'])
-      : sql`sess AS (${fragment(visitAttrsSelect('ev', 'session_id', visitCols))})`,
+      : sql`sess AS (${visitAttrsSelect('ev', fragment('session_id'), visitCols)})`,
     sql`scoped ${raw(as)} (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
   ];
 }
+
+/** The start of `expr`'s bucket, in the engine's spelling. */
+const truncated = (unit: TimeUnit, expr: string) => spelled((d) => d.truncate(unit, expr));
 
 /** Column alias of the i-th dimension in the result. */
 export const dimAlias = (i: number) => `d${i}`;
@@ -244,7 +254,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   const visitDims = () =>
     join(
       dims.map((d, i) =>
-        d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`,
+        d.unit ? sql`${truncated(d.unit, 's_start')} AS ${raw(aliases[i] ?? '')}` : sql`${d.expr} AS ${raw(aliases[i] ?? '')}`,
       ),
       ', ',
     );
@@ -297,7 +307,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
     const visitMetrics = fragment(VISIT_COUNTS_SQL);
     if (unfiltered && dims.every((d) => d.unit !== undefined)) {
       // Every visit counts, once, in the bucket it starts in: straight from the visit table.
-      const starts = dims.map((d, i) => fragment(`${dialect.truncate(d.unit ?? 'day', 's_start')} AS ${aliases[i]}`));
+      const starts = dims.map((d, i) => sql`${truncated(d.unit ?? 'day', 's_start')} AS ${raw(aliases[i] ?? '')}`);
       parts.push(
         sql`vg AS (SELECT ${dims.length > 0 ? sql`${join(starts, ', ')}, ` : sql``}${visitMetrics} FROM sess${groupBy})`,
       );
@@ -305,7 +315,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
       // Each visit once per group; under a time dimension a visit belongs to the bucket it starts in.
       const keyed = dims.flatMap((d, i) => (d.unit ? [] : [fragment(aliases[i] ?? '')]));
       const outer = dims.map((d, i) =>
-        d.unit ? fragment(`${dialect.truncate(d.unit, 's_start')} AS ${aliases[i]}`) : fragment(aliases[i] ?? ''),
+        d.unit ? sql`${truncated(d.unit, 's_start')} AS ${raw(aliases[i] ?? '')}` : fragment(aliases[i] ?? ''),
       );
       const distinct = sql`SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id${carried} FROM rows`;
       const visitRows = joinVisits ? sql`(${distinct})` : sql`(${distinct}) JOIN sess USING (session_id)`;
@@ -372,9 +382,13 @@ const wholeVisitBucket = (q: StatsQuery, d: Dimension) => d.unit !== undefined &
  * The visitor ids of visit rows, one row per visit and visitor: `s_visitor`, or every id of
  * `s_visitors` for a visit with several (see `visitRowSelect`).
  */
-const visitorIds = (select: Sql, from: string, where: Sql) => sql`SELECT ${select}visitor_id FROM (
-        SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE coalesce(len(s_visitors), 0) <= 1
-        UNION ALL SELECT *, unnest(s_visitors) AS visitor_id FROM ${fragment(from)} WHERE len(s_visitors) > 1) WHERE ${where}`;
+const visitorIds = (select: Sql, from: string, where: Sql) =>
+  spelled(
+    (d) => sql`SELECT ${select}visitor_id FROM (
+        SELECT *, s_visitor AS visitor_id FROM ${fragment(from)} WHERE ${fragment(d.listLength('s_visitors'))} <= 1
+        UNION ALL SELECT *, ${fragment(d.unnest('s_visitors'))} AS visitor_id FROM ${fragment(from)}
+          WHERE ${fragment(d.listLength('s_visitors'))} > 1) WHERE ${where}`,
+  );
 
 /**
  * The visitor total of the visit rows of `sess` that pass the total filters, or else the

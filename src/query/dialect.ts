@@ -6,7 +6,6 @@
  * dialect runs it on its engine.
  */
 import type { SqlValue } from '../storage/storage.js';
-import { duckdb } from './dialects/duckdb.js';
 import type { Sql } from './sql.js';
 
 export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
@@ -36,7 +35,18 @@ export interface Dialect {
   localTime(tz: string | undefined): Sql;
   /** `subject LIKE pattern` where `\\` escapes `%`, `_` and itself in the pattern. */
   like(subject: Sql, pattern: string): Sql;
+  /** A bound UTC time text (`YYYY-MM-DD hh:mm:ss.sss`) as a timestamp with milliseconds. */
+  timestamp(text: Sql): Sql;
+  /** Aggregate: the distinct values of `expr` among a group's rows matching `where`, as a list (empty or NULL when none). */
+  distinctList(expr: string, where: string): string;
+  /** The number of elements of a list from `distinctList` (0 for empty or NULL). */
+  listLength(expr: string): string;
+  /** Select item: one row per element of the list `expr` (the row's other columns repeated). */
+  unnest(expr: string): string;
+  /** One value holding several named ones (an aggregate can pick them together). */
+  record(fields: readonly (readonly [name: string, expr: string])[]): string;
+  /** Field `index` of a `record` value built with `fields`. */
+  recordField(expr: string, fields: readonly (readonly [name: string, expr: string])[], index: number): string;
+  /** `*` without some columns. */
+  allExcept(columns: readonly string[]): string;
 }
-
-/** The dialect queries are built in; one place to switch when a second backend lands. */
-export const dialect: Dialect = duckdb;

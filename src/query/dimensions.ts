@@ -5,8 +5,7 @@
  * Plausible; time dimensions bucket the event time (and a visit's start, for visit
  * metrics). Expressions are server-authored; a property key is a bound parameter.
  */
-import { dialect } from './dialect.js';
-import { fragment, type Sql, sql } from './sql.js';
+import { fragment, type Sql, spelled, sql } from './sql.js';
 
 export type Level = 'event' | 'visit' | 'time';
 
@@ -30,7 +29,7 @@ export interface Dimension {
  * A visit attribute: the value of `firstRow` on the visit's first event (all such attributes
  * are read together, with one ordering key per visit), or else a per-visit aggregate.
  */
-export type VisitColumn = { alias: string; firstRow: string } | { alias: string; agg: string };
+export type VisitColumn = { alias: string; firstRow: string } | { alias: string; agg: Sql };
 
 export const NOT_SET = '(not set)';
 const notSet = (col: string) => `coalesce(nullif(${col}, ''), '${NOT_SET}')`;
@@ -46,7 +45,7 @@ const visit = (name: string, alias: string, firstRow: string) => visitOf(name, {
 const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
   name: `time:${unit}`,
   level: 'time',
-  expr: fragment(dialect.truncate(unit, 'local_ts')),
+  expr: spelled((d) => d.truncate(unit, 'local_ts')),
   unit,
 });
 
@@ -81,11 +80,11 @@ const FIXED: readonly Dimension[] = [
   visit('visit:city', 'city', notSet('city')),
   visitOf('visit:entry_page', {
     alias: 'entry_page',
-    agg: `coalesce(${dialect.firstByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`,
+    agg: spelled((d) => `coalesce(${d.firstByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`),
   }),
   visitOf('visit:exit_page', {
     alias: 'exit_page',
-    agg: `coalesce(${dialect.lastByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`,
+    agg: spelled((d) => `coalesce(${d.lastByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`),
   }),
   time('hour'),
   time('day'),
@@ -106,17 +105,18 @@ export const NONE = '(none)';
  * carry a key in `prop_key` by the key and by its value, as `event:props:<key>` groups them.
  */
 export const PROPERTY_KEY_OF_ROW: Dimension = event('property:key', 'prop_key');
-export const PROPERTY_VALUE_OF_ROW: Dimension = event(
-  'property:value',
-  `coalesce(${dialect.jsonTextOfKeyIn('props', 'prop_key')}, '${NONE}')`,
-);
+export const PROPERTY_VALUE_OF_ROW: Dimension = {
+  name: 'property:value',
+  level: 'event',
+  expr: spelled((d) => `coalesce(${d.jsonTextOfKeyIn('props', 'prop_key')}, '${NONE}')`),
+};
 
 /** A custom property as a dimension; the key is validated and bound, never pasted. */
 function propDimension(key: string): Dimension {
   return {
     name: `${PROPS_PREFIX}${key}`,
     level: 'event',
-    expr: sql`coalesce(${dialect.jsonText('props', key)}, ${NONE})`,
+    expr: sql`coalesce(${spelled((d) => d.jsonText('props', key))}, ${NONE})`,
   };
 }
 

@@ -5,9 +5,8 @@
  * bound parameters, regular expressions run in DuckDB's RE2 (linear time).
  */
 import { invalidInput } from '../errors.js';
-import { dialect } from './dialect.js';
 import { type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
-import { join, type Sql, sql } from './sql.js';
+import { join, type Sql, spelled, sql } from './sql.js';
 
 export const OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -126,8 +125,8 @@ function compile(f: Filter): Sql {
   if (f.kind === 'not') return sql`(NOT ${compile(f.child)})`;
   if (f.kind !== 'match') return sql`(${join(f.children.map(compile), f.kind === 'and' ? ' AND ' : ' OR ')})`;
   // Both sides are lowered by the engine: JavaScript's Unicode rules differ (final sigma, dotted I).
-  const subject = f.caseSensitive ? f.dim.expr : dialect.lower(f.dim.expr);
-  const value = (v: string) => (f.caseSensitive ? sql`${v}` : dialect.lower(sql`${v}`));
+  const subject = f.caseSensitive ? f.dim.expr : spelled((d) => d.lower(f.dim.expr));
+  const value = (v: string) => (f.caseSensitive ? sql`${v}` : spelled((d) => d.lower(sql`${v}`)));
   const any = (each: (v: string) => Sql) => sql`(${join(f.values.map(each), ' OR ')})`;
   switch (f.op) {
     case 'is':
@@ -135,13 +134,13 @@ function compile(f: Filter): Sql {
     case 'is_not':
       return sql`(${subject} NOT IN (${join(f.values.map(value), ', ')}))`;
     case 'contains':
-      return any((v) => dialect.contains(subject, value(v)));
+      return any((v) => spelled((d) => d.contains(subject, value(v))));
     case 'contains_not':
-      return sql`(NOT ${any((v) => dialect.contains(subject, value(v)))})`;
+      return sql`(NOT ${any((v) => spelled((d) => d.contains(subject, value(v))))})`;
     case 'matches':
-      return any((v) => dialect.regexMatch(f.dim.expr, v, f.caseSensitive));
+      return any((v) => spelled((d) => d.regexMatch(f.dim.expr, v, f.caseSensitive)));
     case 'matches_not':
-      return sql`(NOT ${any((v) => dialect.regexMatch(f.dim.expr, v, f.caseSensitive))})`;
+      return sql`(NOT ${any((v) => spelled((d) => d.regexMatch(f.dim.expr, v, f.caseSensitive)))})`;
     default:
       throw new Error(`unhandled operator ${f.op satisfies never}`);
   }

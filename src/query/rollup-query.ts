@@ -6,9 +6,8 @@
 
 import { DAY_MS } from '../utc-days.js';
 import { assemble, buildCounts, dimAlias, type StatsQuery } from './builder.js';
-import { dialect } from './dialect.js';
 import type { Plan } from './planner.js';
-import { fragment, join, raw, type Sql, sql } from './sql.js';
+import { fragment, join, raw, type Sql, spelled, sql } from './sql.js';
 
 export type RollupPlan = Extract<Plan, { kind: 'rollup' }>;
 
@@ -42,7 +41,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
   // A stored row's group: its values, or its bucket truncated to the query's unit.
   const groupCols = q.dimensions.map((d, i) =>
-    fragment(`${d.unit ? dialect.truncate(d.unit, 'bucket') : `v${plan.columns?.[i] ?? i}`} AS ${aliases[i]}`),
+    spelled((dialect) => `${d.unit ? dialect.truncate(d.unit, 'bucket') : `v${plan.columns?.[i] ?? i}`} AS ${aliases[i]}`),
   );
   const lead = (cols: readonly Sql[]) => (cols.length > 0 ? sql`${join(cols, ', ')}, ` : sql``);
   // The stored rows are read once, for both the query's groups and the totals behind percentages.

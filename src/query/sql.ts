@@ -12,10 +12,15 @@ interface Raw {
   readonly [RAW]: string;
 }
 
+const SPELL = Symbol('spell');
+interface Spelled {
+  readonly [SPELL]: (d: Dialect) => Sql | string;
+}
+
 export class Sql {
   constructor(
     readonly parts: readonly string[],
-    readonly values: readonly (SqlValue | Sql | Raw)[],
+    readonly values: readonly (SqlValue | Sql | Raw | Spelled)[],
   ) {}
 }
 
@@ -28,6 +33,13 @@ export const raw = (text: string): Raw => ({ [RAW]: text });
 
 /** A server-authored SQL fragment as a composable Sql value. Never pass client input. */
 export const fragment = (text: string): Sql => new Sql([text], []);
+
+/**
+ * SQL whose spelling is the engine's (`Dialect`), chosen when the statement is rendered for
+ * one: queries and the tables they are built from (dimensions, metrics) are written once,
+ * for every engine. Server-authored: `spell` returns text or Sql, never client input as text.
+ */
+export const spelled = (spell: (d: Dialect) => Sql | string): Sql => new Sql(['', ''], [{ [SPELL]: spell }]);
 
 /** An identifier already checked against an allowlist. */
 export function ident(name: string): Raw {
@@ -46,14 +58,17 @@ export function join(fragments: readonly Sql[], separator: string): Sql {
  * engine may need the value's type in it). There is no default, so SQL can never reach an
  * engine in another's spelling unnoticed.
  */
-export function render(query: Sql, dialect: Pick<Dialect, 'placeholder'>): { text: string; params: SqlValue[] } {
+export function render(query: Sql, dialect: Dialect): { text: string; params: SqlValue[] } {
   const params: SqlValue[] = [];
   const walk = (q: Sql): string => {
     let text = q.parts[0] ?? '';
     q.values.forEach((v, i) => {
       if (v instanceof Sql) text += walk(v);
       else if (v !== null && typeof v === 'object' && RAW in v) text += v[RAW];
-      else {
+      else if (v !== null && typeof v === 'object' && SPELL in v) {
+        const spelling = v[SPELL](dialect);
+        text += typeof spelling === 'string' ? spelling : walk(spelling);
+      } else {
         params.push(v as SqlValue);
         text += dialect.placeholder(params.length, v as SqlValue);
       }
@@ -64,11 +79,9 @@ export function render(query: Sql, dialect: Pick<Dialect, 'placeholder'>): { tex
   return { text: walk(query), params };
 }
 
-/** The text of SQL that binds no value (server-authored only); throws if it does. */
-export function serverText(query: Sql): string {
-  return render(query, {
-    placeholder: () => {
-      throw new Error('serverText: the fragment binds a value');
-    },
-  }).text;
+/** The text of SQL that binds no value (server-authored only), for one engine; throws if it binds one. */
+export function serverText(query: Sql, dialect: Dialect): string {
+  const { text, params } = render(query, dialect);
+  if (params.length > 0) throw new Error('serverText: the fragment binds a value');
+  return text;
 }

@@ -86,7 +86,7 @@ export interface DerivedTables {
   /** The version of what the tables hold; files of another version are rebuilt. */
   readonly format: number;
   /** SELECT of one row per visit of an events relation. */
-  visits(events: string): string;
+  visits(events: string): Sql;
   /**
    * A day's rollup rows, given the day's events and a relation of its `visits` rows: one
    * SELECT per group of rows, with the same columns (run one after the other, a day's

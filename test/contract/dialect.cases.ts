@@ -195,4 +195,43 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
       expect(await value(d.localTime(tz), where)).toBe(expected);
     });
   });
+
+  describe('values and lists', () => {
+    it('timestamp: a bound UTC text keeps its milliseconds and compares with stored times', async () => {
+      const at = d.timestamp(sql`${'2026-01-07 10:30:15.250'}`);
+      expect(await value(at, row1)).toBe('2026-01-07T10:30:15.250Z');
+      expect(await value(sql`count(*)`, sql`timestamp >= ${at}`)).toBe(3);
+      expect(await value(sql`count(*)`, sql`timestamp > ${at}`)).toBe(1);
+    });
+    it('distinctList and listLength: distinct matching values, 0 for a group with none', async () => {
+      const list = fragment(d.distinctList('pathname', "event_name = 'pageview'"));
+      const got = await one(sql`${fragment(d.listLength(d.distinctList('pathname', "event_name = 'pageview'")))} AS n,
+        ${fragment(d.listLength(d.distinctList('pathname', "event_name = 'none'")))} AS none, ${list} AS l`);
+      expect({ ...got, l: [...(got.l as string[])].sort() }).toEqual({ n: 2, none: 0, l: ['/a', '/c'] });
+    });
+    it('unnest: one row per element, the other columns repeated', async () => {
+      const { text, params } = render(
+        sql`SELECT seq, ${fragment(d.unnest('l'))} AS x FROM (SELECT seq, ${fragment(d.distinctList('pathname', 'true'))} AS l
+            FROM ev WHERE seq = 1 GROUP BY seq) ORDER BY x`,
+        d,
+      );
+      expect((await engine.all(text, params)).map((r) => [plain(r.seq), r.x])).toEqual([[1, '/a']]);
+    });
+    it('record, recordField and allExcept: fields picked together, unpacked, the record left out', async () => {
+      const fields = [
+        ['p', 'pathname'],
+        ['e', 'event_name'],
+      ] as const;
+      const { text, params } = render(
+        sql`SELECT ${fragment(d.allExcept(['r']))}, ${fragment(d.recordField('r', fields, 0))} AS p,
+            ${fragment(d.recordField('r', fields, 1))} AS e
+            FROM (SELECT count(*) AS n, ${fragment(d.lastByTime(d.record(fields)))} AS r FROM ev)`,
+        d,
+      );
+      const rows = (await engine.all(text, params)).map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])),
+      );
+      expect(rows).toEqual([{ n: 3, p: '/c', e: 'pageview' }]);
+    });
+  });
 }

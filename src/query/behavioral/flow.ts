@@ -11,10 +11,9 @@
  */
 import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
-import { dialect } from '../dialect.js';
 import { splitPeriod } from '../planner.js';
 import { withScopeSource, withUnfilteredView } from '../scope-source.js';
-import { raw, render, type Sql, sql } from '../sql.js';
+import { raw, render, type Sql, spelled, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
 import { identityPathLists, PAGE_VIEWS } from './identity-paths.js';
@@ -73,13 +72,13 @@ function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: Flo
 
 /** The same from the page views in scope, ordered per identity. */
 function fromEvents(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
-  const t = dialect.epochSeconds('timestamp');
+  const t = spelled((d) => d.epochSeconds('timestamp'));
   // The neighbours of every page view, read at the identity's first view of the page.
   const shift = f.direction === 'forward' ? 'lead' : 'lag';
   const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
   return tree(q, f, [
     ...scopedEvents(src, scope, { reread: true }),
-    sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${raw(t)} AS t, seq FROM scoped WHERE ${raw(PAGE_VIEWS)})`,
+    sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${t} AS t, seq FROM scoped WHERE ${raw(PAGE_VIEWS)})`,
     // Read twice: the identities that viewed the page with the second of their first view
     // (a narrow read), then their page views on the side of that second the answer lies
     // on: every neighbour of the first view is there, and the ordered pass sorts fewer rows.

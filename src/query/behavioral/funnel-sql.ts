@@ -11,9 +11,8 @@
  */
 import type { QueryRunner } from '../../storage/storage.js';
 import { scopedEvents } from '../builder.js';
-import { dialect } from '../dialect.js';
 import { withScopeSource } from '../scope-source.js';
-import { raw, render, type Sql, sql } from '../sql.js';
+import { raw, render, type Sql, spelled, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { identityIs, identityParts } from './identity-parts.js';
 import { type Step, stepMask } from './steps.js';
@@ -43,7 +42,7 @@ export async function defaultFunnelCounts(
       const { text, params } = render(
         sql`WITH ${joinCtes([
           ...scopedEvents(src, { ...scope, ranges: part.ranges }),
-          sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${raw(dialect.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
+          sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${spelled((d) => d.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
           FROM scoped WHERE ${stepMask(steps)} <> 0 AND ${raw(identityIs(part))})`,
           ...chains,
         ])}

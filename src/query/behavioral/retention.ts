@@ -7,9 +7,8 @@
 import type { QueryRunner } from '../../storage/storage.js';
 import { DAY_MS } from '../../utc-days.js';
 import { scopedEvents } from '../builder.js';
-import { dialect } from '../dialect.js';
 import { withScopeSource } from '../scope-source.js';
-import { raw, render, sql } from '../sql.js';
+import { raw, render, spelled, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { identityIs, identityParts } from './identity-parts.js';
 import { IDENTITY, IDENTITY_NOTE, joinCtes } from './visitor-rows.js';
@@ -47,7 +46,7 @@ export async function retention(
   periods: number,
 ): Promise<RetentionAnswer> {
   // Periods by the site's clock.
-  const bucket = dialect.truncate(unit, 'local_ts');
+  const bucket = spelled((d) => d.truncate(unit, 'local_ts'));
   type Row = { cohort: Date; k: bigint; n: bigint; identified: bigint; last: Date };
   const byCohort = new Map<number, Map<number, number>>();
   let identified = 0;
@@ -59,10 +58,10 @@ export async function retention(
       const { text, params } = render(
         sql`WITH ${joinCtes([
           ...scopedEvents(src, { ...scope, ranges: part.ranges }),
-          sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${raw(bucket)} AS p, bool_or(user_key IS NOT NULL) AS identified
+          sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${bucket} AS p, bool_or(user_key IS NOT NULL) AS identified
           FROM scoped WHERE ${raw(identityIs(part))} GROUP BY ALL)`,
           sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
-          sql`k AS (SELECT cohort, ${raw(dialect.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
+          sql`k AS (SELECT cohort, ${spelled((d) => d.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,
           count(*) FILTER (WHERE identified) AS identified FROM c GROUP BY ALL)`,
         ])}
       SELECT cohort, k, n, identified, (SELECT max(p) FROM r) AS last FROM k WHERE k <= ${periods} ORDER BY cohort, k`,

@@ -13,12 +13,11 @@
 
 import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
-import { dialect } from '../dialect.js';
 import { rounded } from '../metrics.js';
 import { splitPeriod } from '../planner.js';
 import { dayIn } from '../rollup-query.js';
 import { withScopeSource, withUnfilteredView } from '../scope-source.js';
-import { raw, render, type Sql, sql } from '../sql.js';
+import { raw, render, type Sql, spelled, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { notePlan } from '../trace.js';
 import { daysOf, identityParts } from './identity-parts.js';
@@ -100,7 +99,7 @@ async function totalsOf(q: QueryRunner, statement: Sql): Promise<Totals & { over
 }
 
 /** Whole seconds of a stored UTC timestamp. */
-const seconds = (expr: string) => raw(dialect.epochSeconds(expr));
+const seconds = (expr: string) => spelled((d) => d.epochSeconds(expr));
 
 /**
  * Runs of one identity's events — `ident, t0, t1` (first and last second), `n` events, `pv`

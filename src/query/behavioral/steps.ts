@@ -6,8 +6,7 @@
  * event step names one event exactly).
  */
 import { invalidInput } from '../../errors.js';
-import { dialect } from '../dialect.js';
-import { join, raw, type Sql, sql } from '../sql.js';
+import { join, raw, type Sql, spelled, sql } from '../sql.js';
 
 export interface Step {
   kind: 'page' | 'event';
@@ -58,7 +57,7 @@ export const likePattern = (glob: string) => glob.replace(/[\\%_]/g, (c) => `\\$
 /** The step's predicate; never NULL. */
 export function stepCondition(step: Step): Sql {
   if (step.kind === 'event') return sql`coalesce(event_name = ${step.value}, false)`;
-  if (step.value.includes('*')) return sql`coalesce(${dialect.like(sql`pathname`, likePattern(step.value))}, false)`;
+  if (step.value.includes('*')) return sql`coalesce(${spelled((d) => d.like(sql`pathname`, likePattern(step.value)))}, false)`;
   return sql`coalesce(pathname = ${step.value}, false)`;
 }
 

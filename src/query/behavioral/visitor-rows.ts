@@ -8,9 +8,8 @@
  */
 import type { QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
-import { dialect } from '../dialect.js';
 import { withScopeSource } from '../scope-source.js';
-import { join, raw, render, type Sql, sql } from '../sql.js';
+import { join, raw, render, type Sql, spelled, sql } from '../sql.js';
 import type { Scope } from '../stats.js';
 import { identityIs, identityParts } from './identity-parts.js';
 import { type Step, stepMask } from './steps.js';
@@ -93,9 +92,9 @@ export const joinCtes = (parts: readonly Sql[]) => join(parts, ',\n');
 function visitorRowsSql(src: Sources, scope: Scope, steps: readonly Step[], opts: VisitorRowsOptions): Sql {
   const from = Math.floor(scope.period.from.getTime() / 1000);
   // Seconds from the period start: small exact numbers.
-  const t = `(${dialect.epochSeconds('timestamp')} - ${from})`;
+  const t = spelled((d) => `(${d.epochSeconds('timestamp')} - ${from})`);
   const has = (bits: number) => raw(`(bits & ${bits}) = ${bits}`);
-  const rows = sql`SELECT ${raw(IDENTITY)} AS ident, ${raw(t)} AS t, seq, ${stepMask(steps)} AS mask FROM scoped`;
+  const rows = sql`SELECT ${raw(IDENTITY)} AS ident, ${t} AS t, seq, ${stepMask(steps)} AS mask FROM scoped`;
   // Without noise only the rows that match a step matter: usually a small share of the
   // events, kept once, so the grouping and the final pass read them instead of every event.
   const m = opts.keepNoise

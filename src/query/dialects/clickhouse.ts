@@ -47,7 +47,7 @@ export const clickhouse: Dialect = {
   firstByTime: (expr, where) => byTime('argMin', expr, where),
   lastByTime: (expr, where) => byTime('argMax', expr, where),
   jsonText: (column, key) => jsonTextSql(column, sql`${key}`),
-  jsonTextOfKeyIn: (column, keyColumn) => serverText(jsonTextSql(column, fragment(keyColumn))),
+  jsonTextOfKeyIn: (column, keyColumn) => serverText(jsonTextSql(column, fragment(keyColumn)), clickhouse),
   contains: (subject, needle) => sql`toBool(position(${subject}, ${needle}) > 0)`,
   regexMatch: (subject, pattern, caseSensitive) =>
     caseSensitive ? sql`toBool(match(${subject}, ${pattern}))` : sql`toBool(match(${subject}, concat('(?i)', ${pattern})))`,
@@ -57,6 +57,13 @@ export const clickhouse: Dialect = {
     unit === 'week' ? `intDiv(dateDiff('day', ${from}, ${to}), 7)` : `dateDiff('${unit}', ${from}, ${to})`,
   localTime: (tz) => (tz ? sql`addSeconds(timestamp, timeZoneOffset(toTimeZone(timestamp, ${tz})))` : sql`timestamp`),
   like: (subject, pattern) => sql`toBool(${subject} LIKE ${pattern})`,
+  timestamp: (text) => sql`toDateTime64(${text}, 3, 'UTC')`,
+  distinctList: (expr, where) => `groupUniqArrayIf(${expr}, ${where})`,
+  listLength: (expr) => `length(${expr})`,
+  unnest: (expr) => `arrayJoin(${expr})`,
+  record: (fields) => `tuple(${fields.map(([, expr]) => expr).join(', ')})`,
+  recordField: (expr, _fields, index) => `tupleElement(${expr}, ${index + 1})`,
+  allExcept: (columns) => `* EXCEPT (${columns.join(', ')})`,
 };
 
 /**

@@ -24,4 +24,11 @@ export const duckdb: Dialect = {
     unit === 'week' ? `(date_diff('day', ${from}, ${to}) // 7)` : `date_diff('${unit}', ${from}, ${to})`,
   localTime: (tz) => (tz ? sql`timezone(${tz}, timezone('UTC', timestamp))` : sql`timestamp`),
   like: (subject, pattern) => sql`(${subject} LIKE ${pattern} ESCAPE '\\')`,
+  timestamp: (text) => sql`CAST(${text} AS TIMESTAMP)`,
+  distinctList: (expr, where) => `list(DISTINCT ${expr}) FILTER (WHERE ${where})`,
+  listLength: (expr) => `coalesce(len(${expr}), 0)`,
+  unnest: (expr) => `unnest(${expr})`,
+  record: (fields) => `{${fields.map(([name, expr]) => `'${name}': ${expr}`).join(', ')}}`,
+  recordField: (expr, fields, index) => `${expr}.${fields[index]?.[0]}`,
+  allExcept: (columns) => `* EXCLUDE (${columns.join(', ')})`,
 };

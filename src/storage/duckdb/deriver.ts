@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { sizeBytes } from '../../config.js';
 import { duckdb } from '../../query/dialects/duckdb.js';
-import { render } from '../../query/sql.js';
+import { render, serverText } from '../../query/sql.js';
 import { crashPoint, failPoint } from '../crash-points.js';
 import type { RwLock } from '../rw-lock.js';
 import type { DerivedTables } from '../storage.js';
@@ -276,7 +276,7 @@ export class Deriver {
         const slice =
           slices === 1 ? events : `(SELECT * FROM ${events} WHERE hash(coalesce(user_key, visitor_id)) % ${slices} = ${k})`;
         const into = k === 0 ? 'CREATE TABLE derive_visits AS' : 'INSERT INTO derive_visits';
-        statements.push({ sql: `${into} ${this.opts.tables.visits(slice)}` });
+        statements.push({ sql: `${into} ${serverText(this.opts.tables.visits(slice), duckdb)}` });
       }
       statements.push({ sql: `COPY derive_visits TO ${literal(built.tmp.visits)} (FORMAT parquet, COMPRESSION zstd)` });
       // The rollup reads the visits back from that file instead of keeping them in memory
