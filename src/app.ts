@@ -12,7 +12,8 @@ import { AdminPassword } from './auth/password.js';
 import { serverSecret } from './auth/secret.js';
 import { SessionStore } from './auth/sessions.js';
 import { Settings } from './auth/settings.js';
-import { type Config, ConfigError } from './config.js';
+import type { Config } from './config.js';
+import { conflict } from './errors.js';
 import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
 import { authRoutes, authStatus } from './http/routes/auth.js';
@@ -33,46 +34,45 @@ import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
 import { derivedTables } from './query/derived-tables.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
+import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 import { createBackup } from './storage/duckdb/backup.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
 export interface App {
   server: FastifyInstance;
-  store: DuckDbEventStore;
+  store: DuckDbEventStore | ClickHouseEventStore;
   /** The bound address, e.g. http://127.0.0.1:8000 */
   url: string;
   close(): Promise<void>;
 }
 
 export async function startApp(config: Config, log: Logger, opts: { newMetadata?: boolean } = {}): Promise<App> {
-  if (config.storage !== 'duckdb') {
-    throw new ConfigError(
-      'invalid config value for storage (MALLARD_STORAGE): "clickhouse" is not available in this version yet',
-    );
-  }
   const proxies = new TrustedProxies(config.trusted_proxies);
   mkdirSync(config.data_dir, { recursive: true });
   let metrics: Metrics | null = null;
-  const store = await DuckDbEventStore.open({
-    dataDir: config.data_dir,
-    newMetadata: opts.newMetadata,
-    walFsync: config.wal_fsync,
-    sessionTimeoutSecs: config.session_timeout,
-    compactMinFiles: config.compact_min_files,
-    retentionDays: config.retention_days,
-    flushCount: config.flush_count,
-    log,
-    derived: config.rollups ? derivedTables : undefined,
-    deriveQuietMs: config.rollup_delay * 1000,
-    limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
-    onFlush: (r) => {
-      metrics?.flushSeconds.observe(r.ms / 1000);
-      metrics?.flushedRows.inc(r.rows);
-    },
-  });
+  const store =
+    config.storage === 'clickhouse'
+      ? await openClickHouse(config, log, opts)
+      : await DuckDbEventStore.open({
+          dataDir: config.data_dir,
+          newMetadata: opts.newMetadata,
+          walFsync: config.wal_fsync,
+          sessionTimeoutSecs: config.session_timeout,
+          compactMinFiles: config.compact_min_files,
+          retentionDays: config.retention_days,
+          flushCount: config.flush_count,
+          log,
+          derived: config.rollups ? derivedTables : undefined,
+          deriveQuietMs: config.rollup_delay * 1000,
+          limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
+          onFlush: (r) => {
+            metrics?.flushSeconds.observe(r.ms / 1000);
+            metrics?.flushedRows.inc(r.rows);
+          },
+        });
   metrics = new Metrics(
     () => store.hotPending,
-    () => store.quarantine.files.length,
+    () => (store instanceof DuckDbEventStore ? store.quarantine.files.length : 0),
   );
   const m = metrics;
 
@@ -131,6 +131,11 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
     backupRoutes(scope, {
       guard,
       backup: async (dir) => {
+        if (!(store instanceof DuckDbEventStore)) {
+          throw conflict(
+            'backup copies the embedded storage; with storage = "clickhouse" back up ClickHouse itself (BACKUP DATABASE) and the data directory\'s mallard.duckdb',
+          );
+        }
         const summary = await createBackup(store, config.data_dir, dir);
         log.info(summary, 'backup written');
         return summary;
@@ -176,4 +181,23 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
       log.info('shut down cleanly');
     },
   };
+}
+
+/** The ClickHouse backend (docs/CLICKHOUSE.md): events in ClickHouse, sites, keys and settings in the data directory. */
+function openClickHouse(config: Config, log: Logger, opts: { newMetadata?: boolean }): Promise<ClickHouseEventStore> {
+  return ClickHouseEventStore.open({
+    dataDir: config.data_dir,
+    newMetadata: opts.newMetadata,
+    clickhouse: {
+      url: config.clickhouse_url ?? '',
+      database: config.clickhouse_database,
+      username: config.clickhouse_user,
+      password: config.clickhouse_password,
+    },
+    walFsync: config.wal_fsync,
+    sessionTimeoutSecs: config.session_timeout,
+    flushCount: config.flush_count,
+    log,
+    limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
+  });
 }

@@ -76,6 +76,12 @@ const schema = z.object({
   trusted_proxies: list.default([]),
   storage: z.enum(['duckdb', 'clickhouse']).default('duckdb'),
   clickhouse_url: z.string().url().optional(),
+  clickhouse_database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain name (letters, digits, _)')
+    .default('mallard'),
+  clickhouse_user: z.string().min(1).optional(),
+  clickhouse_password: z.string().optional(),
   max_body_bytes: int(512, 1_048_576).default(8192),
   max_batch_bytes: int(1024, 256 * 1_048_576).default(16 * 1_048_576),
   /** POST /api/event: events per second per client IP (burst twice that, at least 1); 0 = off. */

@@ -318,13 +318,16 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
         d.unit ? sql`${truncated(d.unit, 's_start')} AS ${raw(aliases[i] ?? '')}` : fragment(aliases[i] ?? ''),
       );
       const distinct = sql`SELECT DISTINCT ${keyed.length > 0 ? sql`${join(keyed, ', ')}, ` : sql``}session_id${carried} FROM rows`;
-      const visitRows = joinVisits ? sql`(${distinct})` : sql`(${distinct}) JOIN sess USING (session_id)`;
+      const visitRows = joinVisits ? sql`(${distinct}) dv` : sql`(${distinct}) dv JOIN sess USING (session_id)`;
       parts.push(sql`vg AS (SELECT ${dims.length > 0 ? sql`${join(outer, ', ')}, ` : sql``}${visitMetrics}
         FROM ${visitRows}${groupBy})`);
     }
   }
   return { parts, withVisits: needVisits };
 }
+
+/** A group's event counts, named: a column read through a table name is not named after the column everywhere. */
+const GROUP_COUNTS = fragment('g.visitors AS visitors, g.pageviews AS pageviews, g.events AS events');
 
 /**
  * The SELECT after the CTEs, shared by every plan: `g` holds event counts, `vg` visit
@@ -345,13 +348,13 @@ export function assemble(
   const visitSelect = withVisits
     ? sql`, coalesce(vg.visits, 0) AS visits, coalesce(vg.bounces, 0) AS bounces, coalesce(vg.duration_ms, 0) AS duration_ms`
     : sql``;
-  const dimOut = aliases.length > 0 ? fragment(`${aliases.map((a) => `g.${a}`).join(', ')}, `) : sql``;
+  const dimOut = aliases.length > 0 ? fragment(`${aliases.map((a) => `g.${a} AS ${a}`).join(', ')}, `) : sql``;
   if (mode === 'counts') {
     return sql`WITH ${join(parts, ',\n')}
-    SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect} FROM g${visitJoin}`;
+    SELECT ${dimOut}${GROUP_COUNTS}${visitSelect} FROM g${visitJoin}`;
   }
   return sql`WITH ${join(parts, ',\n')}
-    SELECT ${dimOut}g.visitors, g.pageviews, g.events${visitSelect}, total.visitors AS total_visitors
+    SELECT ${dimOut}${GROUP_COUNTS}${visitSelect}, total.visitors AS total_visitors
     FROM g${visitJoin} CROSS JOIN total
     ${orderClause(q)}
     ${q.limit !== undefined ? sql`LIMIT ${q.limit} OFFSET ${q.offset ?? 0}` : sql``}`;

@@ -7,8 +7,8 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { DuckDBDecimalValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { EventRow } from '../ingest/event.js';
 
-type Kind = 'text' | 'u64' | 'time' | 'int' | 'decimal';
-interface Column {
+export type Kind = 'text' | 'u64' | 'time' | 'int' | 'decimal';
+export interface Column {
   readonly name: keyof EventRow | 'seq';
   readonly sqlType: string;
   readonly kind: Kind;

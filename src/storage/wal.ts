@@ -49,6 +49,21 @@ export interface ClosedSegments {
   rows: number;
 }
 
+/** A segment file's rows; a torn line (a write cut off, never acknowledged) is counted and skipped. */
+export function readSegment(path: string): { rows: StoredRow[]; torn: number } {
+  const rows: StoredRow[] = [];
+  let torn = 0;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      rows.push(decodeRow(line));
+    } catch {
+      torn++;
+    }
+  }
+  return { rows, torn };
+}
+
 /** See `filesAfter`. */
 const SEAL_ROWS = 10_000;
 
@@ -93,17 +108,13 @@ export class WriteAheadLog {
     for (const name of names) {
       const path = join(dir, name);
       const segment: Segment = { path, fd: null, maxSeq: 0n, rows: 0, bytes: 0, tornTail: false, syncs: new Set() };
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        if (line.length === 0) continue;
-        try {
-          const row = decodeRow(line);
-          replayed.push(row);
-          segment.rows++;
-          if (row.seq > segment.maxSeq) segment.maxSeq = row.seq;
-        } catch {
-          tornLines++;
-        }
+      const { rows, torn } = readSegment(path);
+      for (const row of rows) {
+        replayed.push(row);
+        segment.rows++;
+        if (row.seq > segment.maxSeq) segment.maxSeq = row.seq;
       }
+      tornLines += torn;
       wal.closed.push(segment);
       wal.nextNumber = Math.max(wal.nextNumber, Number.parseInt(name, 10) + 1);
     }

@@ -16,12 +16,20 @@ export interface ClickHouseOptions {
 
 /**
  * Every statement reads and writes times in UTC, whatever the server's zone; 64-bit
- * integers (visitor ids, counts) arrive quoted, so no digit is lost to a JS number.
+ * integers (visitor ids, counts) arrive quoted, so no digit is lost to a JS number. The
+ * queries are written once for both engines, so ClickHouse answers as SQL (and DuckDB)
+ * does where its defaults differ: an outer join's missing side is NULL, not the type's
+ * default, and a CAST keeps a NULL (`CAST(NULL AS BIGINT)`) instead of failing.
  */
-const SETTINGS = { session_timezone: 'UTC', output_format_json_quote_64bit_integers: 1 } as const;
+const SETTINGS = {
+  session_timezone: 'UTC',
+  output_format_json_quote_64bit_integers: 1,
+  join_use_nulls: 1,
+  cast_keep_nullable: 1,
+} as const;
 
-const named = (params: readonly SqlValue[]) =>
-  Object.fromEntries(params.map((v, i) => [`p${i + 1}`, typeof v === 'bigint' ? v.toString() : v]));
+/** `render`'s positional parameters under the names the ClickHouse dialect gives them (`{p1:…}`). */
+const named = (params: readonly unknown[]) => Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
 
 type Compact = unknown[];
 
@@ -45,11 +53,11 @@ export class ClickHouseConnection {
     return new ClickHouseConnection({ ...options, database: 'default' });
   }
 
-  async command(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+  async command(sql: string, params: readonly unknown[] = []): Promise<void> {
     await this.client.command({ query: sql, query_params: named(params) });
   }
 
-  async all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+  async all<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     const result = await this.client.query({
       query: sql,
       query_params: named(params),

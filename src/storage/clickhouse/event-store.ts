@@ -1,0 +1,246 @@
+/**
+ * The ClickHouse backend's EventStore (docs/CLICKHOUSE.md). Ingest is as durable as with
+ * DuckDB: an event is acknowledged once it is in the local write-ahead log. A flush ships
+ * the log's closed segments to ClickHouse, each with an insert deduplication token made of
+ * this node's id and the segment's sequence range, so a shipment repeated after a crash or
+ * a lost answer is dropped by the server: every event is stored once. Segments are deleted
+ * only after ClickHouse has them; while it is unreachable they wait in the log.
+ *
+ * Visits are drawn when events are read (visits.ts), so events may arrive in any order and
+ * on any node: nothing stored is ever rewritten.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { clickhouse } from '../../query/dialects/clickhouse.js';
+import type { StoredRow } from '../columns.js';
+import { Database, type EngineLimits } from '../duckdb/database.js';
+import { Sessionizer } from '../duckdb/sessionize.js';
+import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
+import { readSegment, WriteAheadLog } from '../wal.js';
+import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';
+import { chTime, migrate, toInsertRow } from './schema.js';
+import { withVisits } from './visits.js';
+
+export interface ClickHouseStoreOptions {
+  dataDir: string;
+  clickhouse: ClickHouseOptions;
+  walFsync: boolean;
+  sessionTimeoutSecs: number;
+  /** Ship once this many events wait in the log (as `flush_count`). */
+  flushCount: number;
+  log: Logger;
+  /** The local metadata database's engine limits (sites, keys, settings stay local). */
+  limits?: EngineLimits;
+  newMetadata?: boolean;
+}
+
+/** Rows per insert: one shipment of a large segment is several inserts, each with its own token. */
+const INSERT_ROWS = 50_000;
+
+/** A ClickHouse string literal (for the site id in `eventsFor`: validated upstream, escaped here anyway). */
+const chString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export class ClickHouseEventStore implements EventStore {
+  readonly sessions: Sessionizer;
+  private seq = 0n;
+  private flushTail: Promise<unknown> = Promise.resolve();
+  private lastFlushAt: Date | null = null;
+  private shipFailure: { message: string; since: Date } | null = null;
+  private closing = false;
+
+  private constructor(
+    readonly db: Database,
+    private readonly conn: ClickHouseConnection,
+    private readonly wal: WriteAheadLog,
+    private readonly nodeId: string,
+    private readonly opts: ClickHouseStoreOptions,
+  ) {
+    this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
+  }
+
+  static async open(opts: ClickHouseStoreOptions): Promise<ClickHouseEventStore> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const db = await Database.open(opts.dataDir, opts.limits, undefined, opts.newMetadata);
+    const conn = new ClickHouseConnection(opts.clickhouse);
+    const server = ClickHouseConnection.forServer(opts.clickhouse);
+    try {
+      const applied = await migrate(server, conn, opts.clickhouse.database);
+      if (applied.length > 0) opts.log.info({ applied }, 'clickhouse: migrations applied');
+    } finally {
+      await server.close();
+    }
+    const { wal, replayed, tornLines } = await WriteAheadLog.open(join(opts.dataDir, 'wal'), opts.walFsync, () => {});
+    const store = new ClickHouseEventStore(db, conn, wal, nodeIdOf(opts.dataDir), opts);
+    const [stored] = await conn.all<{ top: bigint }>('SELECT max(seq) AS top FROM events WHERE node_id = {p1:String}', [
+      store.nodeId,
+    ]);
+    let top = stored?.top ?? 0n;
+    for (const r of replayed) if (r.seq > top) top = r.seq;
+    store.seq = top;
+    opts.log.info({ replayed: replayed.length, tornLines, node: store.nodeId }, 'storage opened (clickhouse)');
+    // What the log still holds may or may not have reached ClickHouse: ship it (a repeat is dropped there).
+    if (replayed.length > 0) await store.flush();
+    return store;
+  }
+
+  async append(rows: StoredRow[], _opts: AppendOptions = {}): Promise<void> {
+    for (const r of rows) {
+      this.seq += 1n;
+      r.seq = this.seq;
+    }
+    await this.wal.append(rows);
+    if (this.opts.flushCount > 0 && this.wal.unrotatedRows >= this.opts.flushCount && !this.closing) {
+      void this.scheduledFlush();
+    }
+  }
+
+  /** Ships every segment closed so far, one flush at a time (in the order asked). */
+  flush(): Promise<FlushResult> {
+    const run = this.flushTail.then(() => this.ship());
+    this.flushTail = run.catch(() => undefined);
+    return run;
+  }
+
+  async scheduledFlush(): Promise<FlushResult | null> {
+    try {
+      return await this.flush();
+    } catch {
+      return null; // logged and recorded by ship()
+    }
+  }
+
+  private async ship(): Promise<FlushResult> {
+    const started = Date.now();
+    const closed = await this.wal.rotate();
+    if (closed.paths.length === 0) return { rows: 0, files: 0, ms: 0 };
+    let rows = 0;
+    try {
+      for (const path of closed.paths) {
+        const segment = readSegment(path).rows;
+        if (segment.length > 0) await this.insert(segment);
+        rows += segment.length;
+        await this.wal.release([path]);
+      }
+      this.shipFailure = null;
+      this.lastFlushAt = new Date();
+      return { rows, files: closed.paths.length, ms: Date.now() - started };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!this.shipFailure) this.shipFailure = { message, since: new Date() };
+      else this.shipFailure.message = message;
+      this.opts.log.error({ err }, 'clickhouse: shipping events failed; they stay in the write-ahead log');
+      throw err;
+    }
+  }
+
+  /** One segment's rows in inserts whose tokens name exactly these rows (the same after a crash). */
+  private async insert(segment: StoredRow[]): Promise<void> {
+    segment.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    for (let i = 0; i < segment.length; i += INSERT_ROWS) {
+      const part = segment.slice(i, i + INSERT_ROWS);
+      const token = `${this.nodeId}:${part[0]?.seq}-${part[part.length - 1]?.seq}`;
+      await this.conn.insert(
+        'events',
+        part.map((r) => toInsertRow(r, this.nodeId)),
+        token,
+      );
+    }
+  }
+
+  /** Rows acknowledged before a read are in ClickHouse before it runs (read your writes). */
+  async read<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    if (this.wal.unrotatedRows > 0 || this.wal.pendingSegments > 0) await this.flush();
+    return fn(this.runner());
+  }
+
+  async stream(
+    build: (q: Pick<QueryRunner, 'dialect' | 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
+    onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
+  ): Promise<number> {
+    return this.read((q) => {
+      const { text, params } = build(q);
+      return q.stream(text, params, onRows);
+    });
+  }
+
+  private runner(): QueryRunner {
+    const conn = this.conn;
+    const timeoutMs = this.opts.sessionTimeoutSecs * 1000;
+    return {
+      dialect: clickhouse,
+      events: 'events',
+      eventsFor: (siteId, from, to) => {
+        const range = [
+          from ? ` AND timestamp >= toDateTime64('${chTime(from)}', 3, 'UTC')` : '',
+          to ? ` AND timestamp < toDateTime64('${chTime(to)}', 3, 'UTC')` : '',
+        ].join('');
+        return withVisits(`SELECT * FROM events WHERE site_id = ${chString(siteId)}${range}`, timeoutMs);
+      },
+      all: (sql, params) => conn.all(sql, params),
+      stream: (sql, params, onRows) => conn.stream(sql, params, onRows),
+    };
+  }
+
+  /** Events in the log, not yet in ClickHouse (the ship backlog). */
+  get hotPending(): number {
+    return this.wal.unrotatedRows;
+  }
+
+  async health(): Promise<StorageHealth> {
+    let reachable = true;
+    try {
+      reachable = await this.conn.ping();
+    } catch {
+      reachable = false;
+    }
+    const problems: string[] = [];
+    const wal = this.wal.writeProblem;
+    if (wal) problems.push(`since ${wal.since.toISOString()}: ${wal.message}`);
+    const f = this.shipFailure;
+    if (f) {
+      problems.push(
+        `since ${f.since.toISOString()}: shipping events to ClickHouse fails (${f.message.slice(0, 200)}); events stay in the write-ahead log meanwhile`,
+      );
+    }
+    return {
+      reachable,
+      hotRows: this.wal.unrotatedRows,
+      walSegments: this.wal.pendingSegments,
+      partitions: 0,
+      diskBytes: 0,
+      lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
+      derivedPending: 0,
+      derivedBuildPeakRssBytes: 0,
+      problems,
+      quarantined: [],
+    };
+  }
+
+  freeDiskBytes(): number {
+    const s = statfsSync(this.opts.dataDir);
+    return s.bavail * s.bsize;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      await this.flush();
+    } catch {
+      // Nothing is lost: the rows stay in the log and are shipped at the next start.
+    }
+    await this.wal.close();
+    await this.conn.close();
+    this.db.close();
+  }
+}
+
+/** This node's id, made once per data directory: with `seq`, what makes a shipment's token unique. */
+function nodeIdOf(dataDir: string): string {
+  const path = join(dataDir, 'node-id');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const id = randomUUID();
+  writeFileSync(path, `${id}\n`, { mode: 0o600 });
+  return id;
+}

@@ -1,0 +1,106 @@
+/**
+ * The ClickHouse schema: the same event columns as every tier (columns.ts) in ClickHouse
+ * types, created and upgraded by numbered migrations at start-up, and rows in the JSON
+ * form ClickHouse inserts (docs/CLICKHOUSE.md).
+ */
+import { EVENT_COLUMNS, REVENUE_SCALE, type StoredRow } from '../columns.js';
+import type { ClickHouseConnection } from './connection.js';
+
+const TYPES = {
+  text: 'String',
+  u64: 'UInt64',
+  time: "DateTime64(3, 'UTC')",
+  int: 'Int32',
+  decimal: `Decimal(18, ${REVENUE_SCALE})`,
+} as const;
+
+/** Columns every stored event has; the others may be NULL (EventRow). */
+const REQUIRED = new Set([
+  'site_id',
+  'visitor_id',
+  'session_id',
+  'timestamp',
+  'event_name',
+  'pathname',
+  'hostname',
+  'channel',
+  'seq',
+]);
+
+/** The node that shipped a row: with `seq`, unique across ingest nodes (tokens and replays use both). */
+const NODE_COLUMN = 'node_id String';
+
+const columnsDdl = () =>
+  [
+    ...EVENT_COLUMNS.map((c) => {
+      const type = TYPES[c.kind];
+      const low = c.name === 'site_id' || c.name === 'event_name' ? `LowCardinality(${type})` : type;
+      return `${c.name} ${REQUIRED.has(c.name) ? low : `Nullable(${type})`}`;
+    }),
+    NODE_COLUMN,
+  ].join(',\n  ');
+
+/**
+ * Numbered, forward-only. The events table is sorted by site and day, then by visitor, so a
+ * site's period reads a contiguous range and one identity's events sit together (visits).
+ * Deduplication of inserts (`insert_deduplication_token`) looks back this many inserts.
+ */
+export const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS events (
+  ${columnsDdl()}
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (site_id, toDate(timestamp), visitor_id, timestamp, seq)
+SETTINGS non_replicated_deduplication_window = 10000`,
+    ],
+  },
+];
+
+/** Creates the database and applies the migrations it has not seen, in order. */
+export async function migrate(server: ClickHouseConnection, db: ClickHouseConnection, database: string): Promise<number[]> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`clickhouse database: not a plain name: ${database}`);
+  await server.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
+  await db.command(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version',
+  );
+  const done = new Set(
+    (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+  );
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    for (const statement of m.statements) await db.command(statement);
+    await db.command('INSERT INTO schema_migrations (version) VALUES ({p1:UInt32})', [m.version]);
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A Date as ClickHouse's DateTime64(3) text, in UTC. */
+export function chTime(d: Date): string {
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(
+    d.getUTCMinutes(),
+  )}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+}
+
+/** A stored row as a JSONEachRow object: 64-bit integers as text (exact), times as DateTime64 text. */
+export function toInsertRow(row: StoredRow, nodeId: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { node_id: nodeId };
+  for (const c of EVENT_COLUMNS) {
+    const v = row[c.name];
+    out[c.name] =
+      v === null || v === undefined
+        ? null
+        : c.kind === 'u64'
+          ? (v as bigint).toString()
+          : c.kind === 'time'
+            ? chTime(v as Date)
+            : v;
+  }
+  return out;
+}
