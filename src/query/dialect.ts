@@ -47,6 +47,8 @@ export interface Dialect {
   record(fields: readonly (readonly [name: string, expr: string])[]): string;
   /** Field `index` of a `record` value built with `fields`. */
   recordField(expr: string, fields: readonly (readonly [name: string, expr: string])[], index: number): string;
+  /** The keys of a JSON object text, as a list (`unnest` takes it). */
+  jsonKeys(column: string): string;
   /** `*` without some columns. */
   allExcept(columns: readonly string[]): string;
 }

@@ -5,13 +5,14 @@
  */
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { type Sources, scopedEvents, type TimeRange } from './builder.js';
+import type { Dialect } from './dialect.js';
 import { filterPatterns } from './filters.js';
 import { oneValueFilter, splitPeriod } from './planner.js';
 import { keyCounts, PROPERTY_KEYS_SET } from './property-rows.js';
 import { dayIn } from './rollup-query.js';
 import { OVERVIEW_ATTRIBUTES } from './rollup-sets.js';
 import { checkPatterns } from './run.js';
-import { fragment, join, raw, render, type Sql, sql } from './sql.js';
+import { join, raw, render, type Sql, spelled, sql } from './sql.js';
 import type { Scope } from './stats.js';
 import { notePlan } from './trace.js';
 
@@ -27,9 +28,9 @@ export const PROPERTY_KEYS_MAX = 100;
 export const propertyKeysSetOf = (attribute: string) => `${PROPERTY_KEYS_SET}@${attribute}`;
 
 /** `value, key, events`: `keyCounts` per value of the visit column `column` of `visits` (joined on the visit). */
-export const keyCountsByVisit = (events: string, visits: string, column: string) =>
+export const keyCountsByVisit = (events: string, visits: string, column: string, d: Dialect) =>
   `SELECT v.${column} AS value, key, count(*) AS events
-   FROM (SELECT session_id, unnest(json_keys(props)) AS key FROM ${events} WHERE props IS NOT NULL) k
+   FROM (SELECT session_id, ${d.unnest(d.jsonKeys('props'))} AS key FROM ${events} WHERE props IS NOT NULL) k
    JOIN ${visits} v USING (session_id) GROUP BY ALL`;
 
 /**
@@ -46,7 +47,7 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
     const derived = view && split && split.days.length > 0 ? { view, split } : null;
     const one = oneValueFilter(scope.filters);
     const scanned = (source: string | Sources, ranges?: readonly TimeRange[]) =>
-      sql`WITH ${join([...scopedEvents(source, { ...scope, ranges }), sql`c AS (${fragment(keyCounts('scoped'))})`], ',\n')}
+      sql`WITH ${join([...scopedEvents(source, { ...scope, ranges }), sql`c AS (${spelled((d) => keyCounts('scoped', d))})`], ',\n')}
           SELECT * FROM c`;
     let counts: Sql;
     if (!derived) {

@@ -7,6 +7,7 @@
  * more key is one more pass over the day, and a site can send thousands of distinct keys; a
  * key left out is scanned on that day (property-rollup.ts).
  */
+import type { Dialect } from './dialect.js';
 import { PROP_KEY_PATTERN } from './dimensions.js';
 
 /** The most property keys whose values a day's rollup holds. */
@@ -19,17 +20,17 @@ export const PROPERTY_KEYS_SET = 'props:keys';
 export const PROPERTY_ROLLED_SET = 'props:rolled';
 
 /** `key, events` per key of the `scoped` rows: `props` is JSON object text (NULL without props); a key appears at most once per event. */
-export const keyCounts = (scoped: string) =>
-  `SELECT key, count(*) AS events FROM (SELECT unnest(json_keys(props)) AS key FROM ${scoped} WHERE props IS NOT NULL) GROUP BY key`;
+export const keyCounts = (scoped: string, d: Dialect) =>
+  `SELECT key, count(*) AS events FROM (SELECT ${d.unnest(d.jsonKeys('props'))} AS key FROM ${scoped} WHERE props IS NOT NULL) GROUP BY key`;
 
 /**
  * `prop_key` of each rolled key of `events` (a relation of one day): the keys that can be
  * asked for, most used first, then bytewise. `events` is a relation name or subquery.
  */
-export const rolledKeys = (events: string) =>
-  `SELECT key AS prop_key FROM (${keyCounts(events)})
+export const rolledKeys = (events: string, d: Dialect) =>
+  `SELECT key AS prop_key FROM (${keyCounts(events, d)})
    WHERE regexp_full_match(key, '${PROP_KEY_PATTERN}') ORDER BY events DESC, key LIMIT ${ROLLED_KEYS_MAX}`;
 
 /** Each event of `events` once per rolled key, with the key in `prop_key`. */
-export const rowsPerRolledKey = (events: string) =>
-  `(SELECT ev0.*, k.prop_key FROM ${events} ev0 CROSS JOIN (${rolledKeys(events)}) k)`;
+export const rowsPerRolledKey = (events: string, d: Dialect) =>
+  `(SELECT ev0.*, k.prop_key FROM ${events} ev0 CROSS JOIN (${rolledKeys(events, d)}) k)`;

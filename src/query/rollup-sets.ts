@@ -4,7 +4,9 @@
  * metrics.ts per value. One row set per key; `''` is the day's totals, `time:hour` the
  * hourly chart. Day, week and month buckets are sums of the totals rows.
  */
+
 import type { StatsQuery } from './builder.js';
+import type { Dialect } from './dialect.js';
 import {
   BREAKDOWNS,
   type Dimension,
@@ -21,7 +23,7 @@ export interface RollupSet {
   /** Only custom events count (the goals breakdown). */
   customEventsOnly: boolean;
   /** The rows the set groups, from the day's events (default: the events themselves). */
-  rows?: (events: string) => string;
+  rows?: (events: string, d: Dialect) => string;
 }
 
 /** The dimensions of sets that are no API names. */

@@ -126,6 +126,15 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
     it('NULL when the column is NULL', async () => {
       expect(await value(d.jsonText('props', 'plan'), sql`seq = 2`)).toBeNull();
     });
+    it('jsonKeys: every key of an object, none of an empty one or of NULL', async () => {
+      const { text, params } = render(
+        sql`SELECT seq, ${fragment(d.unnest(d.jsonKeys('props')))} AS k FROM ev ORDER BY seq, k`,
+        d,
+      );
+      expect((await engine.all(text, params)).map((r) => [plain(r.seq), r.k])).toEqual(
+        ['a.b', 'b', 'n', 'plan', 'z', 'ü'].map((k) => [1, k]),
+      );
+    });
     it("jsonTextOfKeyIn: the same for each row's key column", async () => {
       const { text, params } = render(
         sql`SELECT k.key AS key, ${fragment(d.jsonTextOfKeyIn('props', 'k.key'))} AS v

@@ -1,39 +1,35 @@
 /**
- * The storage backends the integration suites run on, each with what a server needs to use
- * it: DuckDB in the data directory, or ClickHouse (the real engine, clickhouse.ts) with a
- * database of its own per data directory, kept across restarts.
+ * The storage backend the integration suites run on, chosen per vitest project
+ * (vitest.config.ts): `MALLARD_TEST_STORAGE=clickhouse` runs the same suite, unchanged, with
+ * every server it starts on ClickHouse — the real engine (clickhouse.ts), one endpoint per
+ * test file, a database of its own per data directory, kept across restarts. A check of
+ * how a backend stores events (Parquet files, ClickHouse rows) asks `TEST_STORAGE`.
  */
 import { type ClickHouseEndpoint, startClickHouse } from './clickhouse.js';
 
-export const BACKENDS = ['duckdb', 'clickhouse'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export type StorageName = 'duckdb' | 'clickhouse';
 
-export class Backend {
-  private endpoint: Promise<ClickHouseEndpoint> | null = null;
-  private readonly databases = new Map<string, string>();
+export const TEST_STORAGE: StorageName = process.env.MALLARD_TEST_STORAGE === 'clickhouse' ? 'clickhouse' : 'duckdb';
 
-  constructor(readonly name: BackendName) {}
+let endpoint: Promise<ClickHouseEndpoint> | null = null;
+const databases = new Map<string, string>();
 
-  /** Environment for a server on `dataDir` (the same database again after a restart). */
-  async env(dataDir: string): Promise<Record<string, string>> {
-    if (this.name === 'duckdb') return {};
-    this.endpoint ??= startClickHouse();
-    const { url } = await this.endpoint;
-    let database = this.databases.get(dataDir);
-    if (!database) {
-      database = `test_${this.databases.size + 1}`;
-      this.databases.set(dataDir, database);
-    }
-    return { MALLARD_STORAGE: 'clickhouse', MALLARD_CLICKHOUSE_URL: url, MALLARD_CLICKHOUSE_DATABASE: database };
+/** Environment for a server on `dataDir` (the same ClickHouse database again after a restart). */
+export async function storageEnv(dataDir: string): Promise<Record<string, string>> {
+  if (TEST_STORAGE === 'duckdb') return {};
+  const { url, database } = await clickhouseOf(dataDir);
+  return { MALLARD_STORAGE: 'clickhouse', MALLARD_CLICKHOUSE_URL: url, MALLARD_CLICKHOUSE_DATABASE: database };
+}
+
+/** The ClickHouse endpoint and database of `dataDir`'s server. */
+export async function clickhouseOf(dataDir: string): Promise<{ url: string; database: string }> {
+  // One per test file's process; it stops when that process exits (clickhouse-http.ts).
+  endpoint ??= startClickHouse();
+  const { url } = await endpoint;
+  let database = databases.get(dataDir);
+  if (!database) {
+    database = `test_${databases.size + 1}`;
+    databases.set(dataDir, database);
   }
-
-  /** The ClickHouse endpoint and database of `dataDir`'s server (ClickHouse only). */
-  async clickhouse(dataDir: string): Promise<{ url: string; database: string }> {
-    const env = await this.env(dataDir);
-    return { url: env.MALLARD_CLICKHOUSE_URL ?? '', database: env.MALLARD_CLICKHOUSE_DATABASE ?? '' };
-  }
-
-  async close(): Promise<void> {
-    if (this.endpoint) await (await this.endpoint).stop();
-  }
+  return { url, database };
 }

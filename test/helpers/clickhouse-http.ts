@@ -3,7 +3,7 @@
  * (chdb), so the product talks to it through `@clickhouse/client` exactly as to a server.
  * Run as its own process (`node --import tsx clickhouse-http.ts <chdb dir> <data dir>`):
  * the engine's calls block, and it binds one data directory per process. Prints
- * `listening <port>` once ready.
+ * `listening <port>` once ready, and stops when its parent does.
  *
  * What it speaks, as a server does: `GET /ping`; `POST /` with the statement in the body,
  * or an INSERT in the `query` parameter and its rows in the body; `database`;
@@ -11,6 +11,8 @@
  * a setting for that statement. Errors answer 500 with ClickHouse's `Code: N. DB::Exception`
  * text and the `X-ClickHouse-Exception-Code` header, which is what the client parses.
  */
+
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -93,13 +95,17 @@ const server = createServer(async (req, res) => {
   }
 });
 
+// Ends with its parent (the IPC channel closes when the parent exits, however it exits),
+// and takes its data directory with it.
 const shutdown = () => {
   server.close();
   session.close();
+  rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+process.on('disconnect', shutdown);
 server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
   process.stdout.write(`listening ${typeof addr === 'object' && addr ? addr.port : 0}\n`);

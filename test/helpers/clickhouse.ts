@@ -28,7 +28,7 @@ export async function startClickHouse(): Promise<ClickHouseEndpoint> {
   const proc: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'clickhouse-http.ts'), join(dir, 'node_modules', 'chdb'), dataDir],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(import.meta.dirname, '../..') },
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: join(import.meta.dirname, '../..') },
   );
   let output = '';
   proc.stderr?.on('data', (d: Buffer) => {
@@ -44,6 +44,11 @@ export async function startClickHouse(): Promise<ClickHouseEndpoint> {
     });
     proc.on('exit', (code) => reject(new Error(`ClickHouse helper exited (${code}):\n${output}`)));
   });
+  // Nothing of the helper keeps this process alive: it ends with it (clickhouse-http.ts).
+  proc.unref();
+  proc.channel?.unref();
+  (proc.stdout as (typeof proc.stdout & { unref?: () => void }) | null)?.unref?.();
+  (proc.stderr as (typeof proc.stderr & { unref?: () => void }) | null)?.unref?.();
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { storageEnv } from './backends.js';
 
 export const ADMIN_PASSWORD = 'test-password-123';
 
@@ -45,6 +46,7 @@ export async function startServer(
       MALLARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
       MALLARD_SECRET: 'test-secret-0123456789abcdef',
       MALLARD_LOG_LEVEL: 'info',
+      ...(await storageEnv(dataDir)),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseConnection } from '../../src/storage/clickhouse/connection.js';
-import { BACKENDS, Backend } from '../helpers/backends.js';
+import { clickhouseOf, TEST_STORAGE } from '../helpers/backends.js';
 import { buildCityMmdb } from '../helpers/geo-fixture.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { batchEvent, EVENTS, type Ev, PAGES, V1, V2, V4, V5 } from './fixture.js';
@@ -277,205 +277,195 @@ const REV_PART_2 = reversed.filter((_, i) => i % 2 === 1);
 const chunks = <T>(xs: readonly T[], n: number) =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-describe.each(BACKENDS)('storage: %s', (name) => {
-  const backend = new Backend(name);
+let server: RunningServer;
+let dataDir: string;
+let geoDb: string;
+let readKey: string;
+let ingestKey: string;
 
-  let server: RunningServer;
-  let dataDir: string;
-  let geoDb: string;
-  let readKey: string;
-  let ingestKey: string;
+const start = async () => {
+  server = await startServer({ dataDir, env: { MALLARD_GEOIP_DB: geoDb, MALLARD_FLUSH_INTERVAL: '86400' } });
+};
+const restart = async () => {
+  expect(await server.stop('SIGTERM')).toBe(0);
+  await start();
+};
+const ask = (endpoint: string, params: Record<string, string | number>, site: string) =>
+  stats(server.url, readKey, endpoint, { site_id: site, ...params });
 
-  const start = async () => {
-    server = await startServer({
-      dataDir,
-      env: { MALLARD_GEOIP_DB: geoDb, MALLARD_FLUSH_INTERVAL: '86400', ...(await backend.env(dataDir)) },
-    });
-  };
-  const restart = async () => {
-    expect(await server.stop('SIGTERM')).toBe(0);
-    await start();
-  };
-  const ask = (endpoint: string, params: Record<string, string | number>, site: string) =>
-    stats(server.url, readKey, endpoint, { site_id: site, ...params });
+beforeAll(async () => {
+  geoDb = buildCityMmdb(scratchDir('geo'));
+  dataDir = scratchDir('stats');
+  await start();
+  const cookie = await login(server.url);
+  readKey = await createKey(server.url, cookie, 'read');
+  ingestKey = await createKey(server.url, cookie, 'ingest');
+  await loadBatch(
+    server.url,
+    ingestKey,
+    EVENTS.map((e) => batchEvent(SITE, e)),
+  );
+  await loadBatch(server.url, ingestKey, [
+    batchEvent(OTHER, { ...V1, t: '2026-01-10T10:00:00Z', path: '/only-b' }),
+    batchEvent(OTHER, { ...V1, t: '2026-01-10T10:01:00Z', path: '/only-b' }),
+  ]);
+  await loadBatch(server.url, ingestKey, [batchEvent(ONE, { ...V5, t: '2026-01-11T06:00:00Z', path: '/' })]);
+  await loadBatch(
+    server.url,
+    ingestKey,
+    USER_EVENTS.map((e) => batchEvent(USERS, e)),
+  );
+  await loadBatch(
+    server.url,
+    ingestKey,
+    NAV_EVENTS.map((e) => batchEvent(NAV, e)),
+  );
+  for (const batch of chunks(REV_PART_1, 3)) await loadBatch(server.url, ingestKey, batch);
+});
 
-  beforeAll(async () => {
-    geoDb = buildCityMmdb(scratchDir('geo'));
-    dataDir = scratchDir('stats');
-    await start();
-    const cookie = await login(server.url);
-    readKey = await createKey(server.url, cookie, 'read');
-    ingestKey = await createKey(server.url, cookie, 'ingest');
-    await loadBatch(
+afterAll(async () => {
+  await server?.stop('SIGTERM');
+  removeScratchDirs();
+});
+
+describe('before any flush (hot tier, or the write-ahead log on ClickHouse)', () => {
+  it('an event sent to POST /api/event counts as soon as it is answered 202; a bot does not', async () => {
+    const sent = await sendEvent(
       server.url,
-      ingestKey,
-      EVENTS.map((e) => batchEvent(SITE, e)),
+      { d: LIVE, n: 'pageview', u: `https://${LIVE}/live`, w: 500 },
+      { ua: UA.firefoxLinux },
     );
-    await loadBatch(server.url, ingestKey, [
-      batchEvent(OTHER, { ...V1, t: '2026-01-10T10:00:00Z', path: '/only-b' }),
-      batchEvent(OTHER, { ...V1, t: '2026-01-10T10:01:00Z', path: '/only-b' }),
-    ]);
-    await loadBatch(server.url, ingestKey, [batchEvent(ONE, { ...V5, t: '2026-01-11T06:00:00Z', path: '/' })]);
-    await loadBatch(
-      server.url,
-      ingestKey,
-      USER_EVENTS.map((e) => batchEvent(USERS, e)),
-    );
-    await loadBatch(
-      server.url,
-      ingestKey,
-      NAV_EVENTS.map((e) => batchEvent(NAV, e)),
-    );
-    for (const batch of chunks(REV_PART_1, 3)) await loadBatch(server.url, ingestKey, batch);
+    expect(sent.status).toBe(202);
+    expect(sent.text).toBe('');
+    expect(await ask('main', { period: 'all' }, LIVE)).toEqual(main(1, 1, 1, 1, 1, 0, 1));
+    expect(await ask('realtime', {}, LIVE)).toEqual({ visitors: 1 });
+    expect(await ask('breakdown/devices', { period: 'all' }, LIVE)).toEqual([row('Mobile', 1, 1, 1, 1, 0, 100)]);
+
+    const bot = await sendEvent(server.url, { d: LIVE, n: 'pageview', u: `https://${LIVE}/bot` }, { ua: UA.googlebot });
+    expect(bot.status).toBe(202);
+    expect(await ask('main', { period: 'all' }, LIVE)).toEqual(main(1, 1, 1, 1, 1, 0, 1));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^mallard_events_dropped_total\{reason="bot"\} 1$/m);
   });
 
-  afterAll(async () => {
-    await server?.stop('SIGTERM');
-    await backend.close();
-    removeScratchDirs();
+  it.each(FIXTURE_CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params, SITE)).toEqual(expected);
   });
 
-  describe('before any flush (hot tier, or the ClickHouse write-ahead log)', () => {
-    it('an event sent to POST /api/event counts as soon as it is answered 202; a bot does not', async () => {
-      const sent = await sendEvent(
-        server.url,
-        { d: LIVE, n: 'pageview', u: `https://${LIVE}/live`, w: 500 },
-        { ua: UA.firefoxLinux },
-      );
-      expect(sent.status).toBe(202);
-      expect(sent.text).toBe('');
-      expect(await ask('main', { period: 'all' }, LIVE)).toEqual(main(1, 1, 1, 1, 1, 0, 1));
-      expect(await ask('realtime', {}, LIVE)).toEqual({ visitors: 1 });
-      expect(await ask('breakdown/devices', { period: 'all' }, LIVE)).toEqual([row('Mobile', 1, 1, 1, 1, 0, 100)]);
-
-      const bot = await sendEvent(server.url, { d: LIVE, n: 'pageview', u: `https://${LIVE}/bot` }, { ua: UA.googlebot });
-      expect(bot.status).toBe(202);
-      expect(await ask('main', { period: 'all' }, LIVE)).toEqual(main(1, 1, 1, 1, 1, 0, 1));
-      const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      expect(metrics).toMatch(/^mallard_events_dropped_total\{reason="bot"\} 1$/m);
-    });
-
-    it.each(FIXTURE_CASES)('%s', async (_name, endpoint, params, expected) => {
-      expect(await ask(endpoint, params, SITE)).toEqual(expected);
-    });
-
-    it.each(OTHER_CASES)('%s', async (_name, endpoint, params, expected) => {
-      expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
-    });
-
-    it.each([...USER_CASES, ...NAV_CASES])('%s', async (_name, endpoint, params, expected) => {
-      expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
-    });
+  it.each(OTHER_CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
   });
 
-  describe('after SIGTERM and a restart on the same data dir (from Parquet, or from ClickHouse)', () => {
-    beforeAll(restart);
+  it.each([...USER_CASES, ...NAV_CASES])('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
+  });
+});
 
-    if (backend.name === 'clickhouse') {
-      it('shipped every event to ClickHouse once, with its site and time', async () => {
-        const { url, database } = await backend.clickhouse(dataDir);
-        const conn = new ClickHouseConnection({ url, database });
-        try {
-          const rows = await conn.all<{ site: string; day: string; n: bigint }>(
-            `SELECT site_id AS site, toString(toDate(timestamp)) AS day, count() AS n FROM events
+describe('after SIGTERM and a restart on the same data dir (from Parquet, or from ClickHouse)', () => {
+  beforeAll(restart);
+
+  if (TEST_STORAGE === 'clickhouse') {
+    it('shipped every event to ClickHouse once, with its site and day', async () => {
+      const conn = new ClickHouseConnection(await clickhouseOf(dataDir));
+      try {
+        const rows = await conn.all<{ site: string; day: string; n: bigint }>(
+          `SELECT site_id AS site, toString(toDate(timestamp)) AS day, count() AS n FROM events
            WHERE site_id IN ({p1:String}, {p2:String}, {p3:String}) GROUP BY site, day ORDER BY site, day`,
-            [SITE, OTHER, ONE],
-          );
-          expect(rows.map((r) => [r.site, r.day, Number(r.n)])).toEqual([
-            [SITE, '2026-01-10', 8],
-            [SITE, '2026-01-11', 4],
-            [SITE, '2026-01-12', 4],
-            [OTHER, '2026-01-10', 2],
-            [ONE, '2026-01-11', 1],
-          ]);
-        } finally {
-          await conn.close();
+          [SITE, OTHER, ONE],
+        );
+        expect(rows.map((r) => [r.site, r.day, Number(r.n)])).toEqual([
+          [SITE, '2026-01-10', 8],
+          [SITE, '2026-01-11', 4],
+          [SITE, '2026-01-12', 4],
+          [OTHER, '2026-01-10', 2],
+          [ONE, '2026-01-11', 1],
+        ]);
+      } finally {
+        await conn.close();
+      }
+    });
+  }
+
+  if (TEST_STORAGE === 'duckdb')
+    it('wrote ZSTD Parquet files, sorted by time, under events/site_id=<site>/date=<day>/', async () => {
+      const events = join(dataDir, 'events');
+      const partitions = (site: string) => readdirSync(join(events, `site_id=${site}`)).sort();
+      expect(partitions(SITE)).toEqual(['date=2026-01-10', 'date=2026-01-11', 'date=2026-01-12']);
+      expect(partitions(OTHER)).toEqual(['date=2026-01-10']);
+      expect(partitions(ONE)).toEqual(['date=2026-01-11']);
+      expect(readdirSync(events)).not.toContain(`site_id=${EMPTY}`);
+      const files = listFiles(events);
+      for (const f of files) expect(f).toMatch(/\/site_id=[a-z0-9.-]+\/date=\d{4}-\d{2}-\d{2}\/\d{20}(\.c)?\.parquet$/);
+
+      const db = await DuckDBInstance.create(':memory:');
+      const conn = await db.connect();
+      try {
+        const siteFiles = files.filter((f) => f.includes(`/site_id=${SITE}/`));
+        let rows = 0;
+        for (const f of siteFiles) {
+          const times = (await conn.runAndReadAll(`SELECT epoch_ms(timestamp) AS t FROM read_parquet('${f}')`))
+            .getRowObjectsJS()
+            .map((r) => Number(r.t));
+          expect(times).toEqual([...times].sort((a, b) => a - b));
+          rows += times.length;
+          const codecs = (await conn.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${f}')`))
+            .getRowObjectsJS()
+            .map((r) => String(r.compression));
+          expect(codecs).toEqual(['ZSTD']);
         }
-      });
-    }
-
-    if (backend.name === 'duckdb') {
-      it('wrote ZSTD Parquet files, sorted by time, under events/site_id=<site>/date=<day>/', async () => {
-        const events = join(dataDir, 'events');
-        const partitions = (site: string) => readdirSync(join(events, `site_id=${site}`)).sort();
-        expect(partitions(SITE)).toEqual(['date=2026-01-10', 'date=2026-01-11', 'date=2026-01-12']);
-        expect(partitions(OTHER)).toEqual(['date=2026-01-10']);
-        expect(partitions(ONE)).toEqual(['date=2026-01-11']);
-        expect(readdirSync(events)).not.toContain(`site_id=${EMPTY}`);
-        const files = listFiles(events);
-        for (const f of files) expect(f).toMatch(/\/site_id=[a-z0-9.-]+\/date=\d{4}-\d{2}-\d{2}\/\d{20}(\.c)?\.parquet$/);
-
-        const db = await DuckDBInstance.create(':memory:');
-        const conn = await db.connect();
-        try {
-          const siteFiles = files.filter((f) => f.includes(`/site_id=${SITE}/`));
-          let rows = 0;
-          for (const f of siteFiles) {
-            const times = (await conn.runAndReadAll(`SELECT epoch_ms(timestamp) AS t FROM read_parquet('${f}')`))
-              .getRowObjectsJS()
-              .map((r) => Number(r.t));
-            expect(times).toEqual([...times].sort((a, b) => a - b));
-            rows += times.length;
-            const codecs = (await conn.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${f}')`))
-              .getRowObjectsJS()
-              .map((r) => String(r.compression));
-            expect(codecs).toEqual(['ZSTD']);
-          }
-          expect(rows).toBe(16);
-        } finally {
-          conn.closeSync();
-          db.closeSync();
-        }
-      });
-    }
-
-    it.each(FIXTURE_CASES)('%s', async (_name, endpoint, params, expected) => {
-      expect(await ask(endpoint, params, SITE)).toEqual(expected);
+        expect(rows).toBe(16);
+      } finally {
+        conn.closeSync();
+        db.closeSync();
+      }
     });
 
-    it.each(OTHER_CASES)('%s', async (_name, endpoint, params, expected) => {
-      expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
-    });
-
-    it.each([...USER_CASES, ...NAV_CASES])('%s', async (_name, endpoint, params, expected) => {
-      expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
-    });
+  it.each(FIXTURE_CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params, SITE)).toEqual(expected);
   });
 
-  describe('many requests at once', () => {
-    it('24 concurrent stats requests with the same key all answer 200 with the same numbers', async () => {
-      const answers = await Promise.all(
-        Array.from({ length: 24 }, async () => {
-          const res = await fetch(`${server.url}/api/stats/main?site_id=${SITE}&start_date=2026-01-10&end_date=2026-01-12`, {
-            headers: { authorization: `Bearer ${readKey}` },
-          });
-          return { status: res.status, body: await res.json() };
-        }),
-      );
-      for (const a of answers) expect(a).toEqual({ status: 200, body: main(7, 8, 13, 1.63, 0.375, 806, 16) });
-    });
+  it.each(OTHER_CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
   });
 
-  describe('the same data imported newest-first, in batches, across two flushes', () => {
-    beforeAll(async () => {
-      for (const batch of chunks(REV_PART_2, 3)) await loadBatch(server.url, ingestKey, batch);
-      await restart();
-    });
+  it.each([...USER_CASES, ...NAV_CASES])('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params, String(params.site_id))).toEqual(expected);
+  });
+});
 
-    it.each(FIXTURE_CASES.filter(([name]) => !name.startsWith('breakdown hostnames')))(
-      '%s',
-      async (_name, endpoint, params, expected) => {
-        expect(await ask(endpoint, params, REVERSED)).toEqual(expected);
-      },
+describe('many requests at once', () => {
+  it('24 concurrent stats requests with the same key all answer 200 with the same numbers', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        const res = await fetch(`${server.url}/api/stats/main?site_id=${SITE}&start_date=2026-01-10&end_date=2026-01-12`, {
+          headers: { authorization: `Bearer ${readKey}` },
+        });
+        return { status: res.status, body: await res.json() };
+      }),
     );
+    for (const a of answers) expect(a).toEqual({ status: 200, body: main(7, 8, 13, 1.63, 0.375, 806, 16) });
+  });
+});
 
-    it('hostnames name the reversed site', async () => {
-      expect(await ask('breakdown/hostnames', RANGE, REVERSED)).toEqual([row(REVERSED, 7, 8, 13, 0.375, 806, 100)]);
-    });
+describe('the same data imported newest-first, in batches, across two flushes', () => {
+  beforeAll(async () => {
+    for (const batch of chunks(REV_PART_2, 3)) await loadBatch(server.url, ingestKey, batch);
+    await restart();
+  });
 
-    it('the original site is unchanged by the second import and restart', async () => {
-      expect(await ask('main', RANGE, SITE)).toEqual(main(7, 8, 13, 1.63, 0.375, 806, 16));
-      expect(await ask('main', RANGE, OTHER)).toEqual(main(1, 1, 2, 2, 0, 60, 2));
-    });
+  it.each(FIXTURE_CASES.filter(([name]) => !name.startsWith('breakdown hostnames')))(
+    '%s',
+    async (_name, endpoint, params, expected) => {
+      expect(await ask(endpoint, params, REVERSED)).toEqual(expected);
+    },
+  );
+
+  it('hostnames name the reversed site', async () => {
+    expect(await ask('breakdown/hostnames', RANGE, REVERSED)).toEqual([row(REVERSED, 7, 8, 13, 0.375, 806, 100)]);
+  });
+
+  it('the original site is unchanged by the second import and restart', async () => {
+    expect(await ask('main', RANGE, SITE)).toEqual(main(7, 8, 13, 1.63, 0.375, 806, 16));
+    expect(await ask('main', RANGE, OTHER)).toEqual(main(1, 1, 2, 2, 0, 60, 2));
   });
 });

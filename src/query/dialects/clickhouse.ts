@@ -63,6 +63,8 @@ export const clickhouse: Dialect = {
   unnest: (expr) => `arrayJoin(${expr})`,
   record: (fields) => `tuple(${fields.map(([, expr]) => expr).join(', ')})`,
   recordField: (expr, _fields, index) => `tupleElement(${expr}, ${index + 1})`,
+  // An array cannot be NULL in ClickHouse: no object, no keys.
+  jsonKeys: (column) => `JSONExtractKeys(ifNull(${column}, ''))`,
   allExcept: (columns) => `* EXCEPT (${columns.join(', ')})`,
 };
 

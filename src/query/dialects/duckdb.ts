@@ -30,5 +30,6 @@ export const duckdb: Dialect = {
   unnest: (expr) => `unnest(${expr})`,
   record: (fields) => `{${fields.map(([name, expr]) => `'${name}': ${expr}`).join(', ')}}`,
   recordField: (expr, fields, index) => `${expr}.${fields[index]?.[0]}`,
+  jsonKeys: (column) => `json_keys(${column})`,
   allExcept: (columns) => `* EXCLUDE (${columns.join(', ')})`,
 };
