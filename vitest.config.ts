@@ -10,6 +10,11 @@ const ON_CLICKHOUSE = [
   'test/integration/filters.test.ts',
   'test/integration/query-v2.test.ts',
   'test/integration/property-keys.test.ts',
+  'test/integration/durability.test.ts',
+  'test/integration/crash-points.test.ts',
+  'test/integration/bad-input.test.ts',
+  'test/integration/hardening.test.ts',
+  'test/integration/ingest-guards.test.ts',
 ];
 
 export default defineConfig({

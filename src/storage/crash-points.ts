@@ -33,7 +33,12 @@ export const CRASH_POINTS = [
   'derived.rollup-renamed',
   /** An import's batch is in the log; the checkpoint that says so is not written yet (ingest/import). */
   'import.appended',
+  /** ClickHouse: an insert of a shipment is accepted; its log segment is not yet deleted. */
+  'clickhouse.inserted',
 ] as const;
+
+/** The points the ClickHouse store's write path passes (the others are the embedded store's). */
+export const CLICKHOUSE_CRASH_POINTS: readonly CrashPoint[] = ['wal.written', 'wal.rotated', 'clickhouse.inserted'];
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

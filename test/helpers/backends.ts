@@ -5,6 +5,9 @@
  * test file, a database of its own per data directory, kept across restarts. A check of
  * how a backend stores events (Parquet files, ClickHouse rows) asks `TEST_STORAGE`.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClickHouseConnection } from '../../src/storage/clickhouse/connection.js';
 import { type ClickHouseEndpoint, startClickHouse } from './clickhouse.js';
 
 export type StorageName = 'duckdb' | 'clickhouse';
@@ -32,4 +35,23 @@ export async function clickhouseOf(dataDir: string): Promise<{ url: string; data
     databases.set(dataDir, database);
   }
   return { url, database };
+}
+
+/**
+ * What the store has written past its log: Parquet files under `events/` (DuckDB), or rows in
+ * ClickHouse's events table. Tests check that flushes ran (> 0), not an exact number.
+ */
+export async function flushedEvents(dataDir: string): Promise<number> {
+  if (TEST_STORAGE === 'duckdb') {
+    const dir = join(dataDir, 'events');
+    if (!existsSync(dir)) return 0;
+    return readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.parquet')).length;
+  }
+  const conn = new ClickHouseConnection(await clickhouseOf(dataDir));
+  try {
+    const [row] = await conn.all<{ n: bigint }>('SELECT count() AS n FROM events');
+    return Number(row?.n ?? 0);
+  } finally {
+    await conn.close();
+  }
 }

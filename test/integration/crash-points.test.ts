@@ -12,7 +12,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
-import { CRASH_POINTS, type CrashPoint } from '../../src/storage/crash-points.js';
+import { CLICKHOUSE_CRASH_POINTS, CRASH_POINTS, type CrashPoint } from '../../src/storage/crash-points.js';
+import { TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { pageCounts, removeScratchDirs, scratchDir, sendEvent, UA } from './support.js';
 
@@ -146,7 +147,10 @@ async function crashAt(point: CrashPoint): Promise<void> {
 
 describe('a crash at each step of the write path', () => {
   // The import command's own point is armed by test/integration/import.test.ts.
-  const serverPoints = CRASH_POINTS.filter((p) => !p.startsWith('import.'));
+  const serverPoints =
+    TEST_STORAGE === 'clickhouse'
+      ? CLICKHOUSE_CRASH_POINTS
+      : CRASH_POINTS.filter((p) => !p.startsWith('import.') && !p.startsWith('clickhouse.'));
   it.each(serverPoints.map((p) => [p]))('%s: every acknowledged event is stored exactly once', crashAt, 60_000);
   it('cleans up', removeScratchDirs);
 });

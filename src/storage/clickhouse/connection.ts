@@ -3,7 +3,8 @@
  * parameters `render` produced for the ClickHouse dialect (`{p1:Type}` → `p1`), rows in the
  * JavaScript shape the DuckDB client gives (values.ts), and idempotent inserts.
  */
-import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { unavailable } from '../../errors.js';
 import type { SqlValue } from '../storage.js';
 import { fromClickHouse } from './values.js';
 
@@ -33,6 +34,37 @@ const named = (params: readonly unknown[]) => Object.fromEntries(params.map((v, 
 
 type Compact = unknown[];
 
+/** ClickHouse errors that say "not now" rather than "wrong query": memory, load, timeouts. */
+const BUSY_CODES = new Set(['159', '202', '241', '394']);
+
+/**
+ * A failure the caller can act on becomes `unavailable` (503): ClickHouse out of reach, or
+ * refusing for load or memory. Anything else (a wrong statement) is rethrown as a bug.
+ */
+export function clickhouseFailure(err: unknown): unknown {
+  if (err instanceof ClickHouseError) {
+    return BUSY_CODES.has(err.code)
+      ? unavailable(`ClickHouse refused the query for now: ${err.message.slice(0, 200)}`, 5, err)
+      : err;
+  }
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  if (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|UND_ERR)/.test(code) ||
+    /timeout|socket hang up/i.test(String((err as Error)?.message))
+  ) {
+    return unavailable('ClickHouse is unreachable; events are kept in the write-ahead log meanwhile', 10, err);
+  }
+  return err;
+}
+
+const guarded = async <T>(run: () => Promise<T>): Promise<T> => {
+  try {
+    return await run();
+  } catch (err) {
+    throw clickhouseFailure(err);
+  }
+};
+
 export class ClickHouseConnection {
   private readonly client: ClickHouseClient;
 
@@ -54,16 +86,18 @@ export class ClickHouseConnection {
   }
 
   async command(sql: string, params: readonly unknown[] = []): Promise<void> {
-    await this.client.command({ query: sql, query_params: named(params) });
+    await guarded(() => this.client.command({ query: sql, query_params: named(params) }));
   }
 
   async all<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.client.query({
-      query: sql,
-      query_params: named(params),
-      format: 'JSONCompactEachRowWithNamesAndTypes',
+    const [names = [], types = [], ...rows] = await guarded(async () => {
+      const result = await this.client.query({
+        query: sql,
+        query_params: named(params),
+        format: 'JSONCompactEachRowWithNamesAndTypes',
+      });
+      return result.json<Compact>();
     });
-    const [names = [], types = [], ...rows] = await result.json<Compact>();
     return rows.map((row) => {
       const out: Record<string, unknown> = {};
       (names as string[]).forEach((name, i) => {
@@ -79,11 +113,9 @@ export class ClickHouseConnection {
     params: readonly SqlValue[],
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
   ): Promise<number> {
-    const result = await this.client.query({
-      query: sql,
-      query_params: named(params),
-      format: 'JSONCompactEachRowWithNamesAndTypes',
-    });
+    const result = await guarded(() =>
+      this.client.query({ query: sql, query_params: named(params), format: 'JSONCompactEachRowWithNamesAndTypes' }),
+    );
     let types: string[] | undefined;
     let header = 0;
     let n = 0;
@@ -111,16 +143,22 @@ export class ClickHouseConnection {
    * a lost answer is dropped by the server (MergeTree insert deduplication).
    */
   async insert(table: string, rows: readonly Record<string, unknown>[], token: string): Promise<void> {
-    await this.client.insert({
-      table,
-      values: rows as Record<string, unknown>[],
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: token },
-    });
+    await guarded(() =>
+      this.client.insert({
+        table,
+        values: rows as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplication_token: token },
+      }),
+    );
   }
 
   async ping(): Promise<boolean> {
-    return (await this.client.ping()).success;
+    try {
+      return (await this.client.ping()).success;
+    } catch {
+      return false;
+    }
   }
 
   close(): Promise<void> {

@@ -13,8 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { DomainError, StartupError } from '../../errors.js';
 import { clickhouse } from '../../query/dialects/clickhouse.js';
 import type { StoredRow } from '../columns.js';
+import { crashPoint } from '../crash-points.js';
 import { Database, type EngineLimits } from '../duckdb/database.js';
 import { Sessionizer } from '../duckdb/sessionize.js';
 import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
@@ -68,6 +70,13 @@ export class ClickHouseEventStore implements EventStore {
     try {
       const applied = await migrate(server, conn, opts.clickhouse.database);
       if (applied.length > 0) opts.log.info({ applied }, 'clickhouse: migrations applied');
+    } catch (err) {
+      db.close();
+      await conn.close();
+      const why = (err instanceof DomainError && err.cause instanceof Error ? err.cause : (err as Error)).message;
+      throw new StartupError(
+        `ClickHouse at ${opts.clickhouse.url} is unreachable or refused the schema (${why.slice(0, 200)}): check clickhouse_url (MALLARD_CLICKHOUSE_URL), the credentials, and that the server runs`,
+      );
     } finally {
       await server.close();
     }
@@ -79,9 +88,9 @@ export class ClickHouseEventStore implements EventStore {
     let top = stored?.top ?? 0n;
     for (const r of replayed) if (r.seq > top) top = r.seq;
     store.seq = top;
+    // What the log still holds may or may not have reached ClickHouse: the next flush ships
+    // it (a repeat is dropped there), not start-up, which needs nothing but the migrations.
     opts.log.info({ replayed: replayed.length, tornLines, node: store.nodeId }, 'storage opened (clickhouse)');
-    // What the log still holds may or may not have reached ClickHouse: ship it (a repeat is dropped there).
-    if (replayed.length > 0) await store.flush();
     return store;
   }
 
@@ -146,6 +155,7 @@ export class ClickHouseEventStore implements EventStore {
         part.map((r) => toInsertRow(r, this.nodeId)),
         token,
       );
+      crashPoint('clickhouse.inserted');
     }
   }
 
