@@ -15,6 +15,7 @@ const ON_CLICKHOUSE = [
   'test/integration/bad-input.test.ts',
   'test/integration/hardening.test.ts',
   'test/integration/ingest-guards.test.ts',
+  'test/integration/export.test.ts',
 ];
 
 export default defineConfig({

@@ -18,7 +18,7 @@ import type { TimeUnit } from './dialect.js';
 import { type Dimension, type VisitColumn, visitDimensions } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS, visitCountsSql } from './metrics.js';
-import { type Period, tsParam } from './period.js';
+import { type Period, timeParam } from './period.js';
 import { fragment, join, raw, type Sql, spelled, sql } from './sql.js';
 
 export { METRICS, type Metric };
@@ -68,10 +68,7 @@ export interface StatsQuery {
 const needsTotal = (q: StatsQuery) => q.metrics.includes('percentage') || q.metrics.includes('conversion_rate');
 const NO_TOTAL = sql`total AS (SELECT CAST(NULL AS BIGINT) AS visitors)`;
 
-const inRange = (r: TimeRange) => {
-  const at = (d: Date) => spelled((dialect) => dialect.timestamp(sql`${tsParam(d)}`));
-  return sql`(timestamp >= ${at(r.from)} AND timestamp < ${at(r.to)})`;
-};
+const inRange = (r: TimeRange) => sql`(timestamp >= ${timeParam(r.from)} AND timestamp < ${timeParam(r.to)})`;
 
 /**
  * The `ev` CTE: the site's events in the period, with `local_ts`, the site's wall-clock time

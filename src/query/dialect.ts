@@ -47,6 +47,15 @@ export interface Dialect {
   record(fields: readonly (readonly [name: string, expr: string])[]): string;
   /** Field `index` of a `record` value built with `fields`. */
   recordField(expr: string, fields: readonly (readonly [name: string, expr: string])[], index: number): string;
+  /** A decimal as text with exactly `scale` digits after the point (`-5.0000`). */
+  decimalText(expr: string, scale: number): string;
+  /** A timestamp as ISO 8601 UTC text with milliseconds (`2026-01-10T10:00:00.000Z`). */
+  isoTime(expr: string): string;
+  /** Rows given as objects (bound as one JSON text) as a relation with these typed columns, in order. */
+  jsonRows(
+    rows: readonly Record<string, unknown>[],
+    columns: readonly (readonly [name: string, type: 'DATE' | 'BIGINT' | 'DOUBLE'])[],
+  ): Sql;
   /** The keys of a JSON object text, as a list (`unnest` takes it). */
   jsonKeys(column: string): string;
   /** `*` without some columns. */

@@ -6,13 +6,13 @@
  * from validated values.
  */
 import { invalidInput } from '../errors.js';
-import { EVENT_COLUMNS } from '../storage/columns.js';
+import { EVENT_COLUMNS, REVENUE_SCALE } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
 import { compileFilters, type Filter, filterDimensions, filterPatterns } from './filters.js';
 import { rounded } from './metrics.js';
-import { type Period, tsParam, wallClock } from './period.js';
+import { type Period, timeParam, wallClock } from './period.js';
 import { checkPatterns } from './run.js';
-import { ident, join, raw, type Sql, sql } from './sql.js';
+import { ident, join, raw, type Sql, spelled, sql } from './sql.js';
 import { bucketRows, type Scope } from './stats.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'parquet'] as const;
@@ -157,19 +157,17 @@ export const aggregateCsvRow = (a: DailyAggregate): string =>
 
 /** The aggregates as a relation for COPY … TO parquet: one bound JSON parameter, typed columns. */
 export function aggregatesSelect(rows: readonly DailyAggregate[]): Sql {
-  const shape = JSON.stringify([
-    {
-      date: 'DATE',
-      visitors: 'BIGINT',
-      visits: 'BIGINT',
-      pageviews: 'BIGINT',
-      views_per_visit: 'DOUBLE',
-      bounce_rate: 'DOUBLE',
-      visit_duration: 'BIGINT',
-      events: 'BIGINT',
-    },
-  ]);
-  return sql`SELECT unnest(from_json(${JSON.stringify(rows)}::JSON, ${raw(`'${shape}'`)}), recursive := true)`;
+  const columns = [
+    ['date', 'DATE'],
+    ['visitors', 'BIGINT'],
+    ['visits', 'BIGINT'],
+    ['pageviews', 'BIGINT'],
+    ['views_per_visit', 'DOUBLE'],
+    ['bounce_rate', 'DOUBLE'],
+    ['visit_duration', 'BIGINT'],
+    ['events', 'BIGINT'],
+  ] as const;
+  return spelled((d) => d.jsonRows(rows as unknown as Record<string, unknown>[], columns));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -213,10 +211,11 @@ export function eventsSelect(events: string, scope: Scope, types: 'text' | 'nati
     if (types === 'native') return sql`e.${name}`;
     switch (c.kind) {
       case 'u64':
-      case 'decimal':
         return sql`CAST(e.${name} AS VARCHAR) AS ${name}`;
+      case 'decimal':
+        return sql`${spelled((d) => d.decimalText(`e.${c.name}`, REVENUE_SCALE))} AS ${name}`;
       case 'time':
-        return sql`strftime(e.${name}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${name}`;
+        return sql`${spelled((d) => d.isoTime(`e.${c.name}`))} AS ${name}`;
       default:
         return sql`e.${name}`;
     }
@@ -224,14 +223,9 @@ export function eventsSelect(events: string, scope: Scope, types: 'text' | 'nati
   const { siteId, period, filters } = scope;
   return sql`SELECT ${join(cols, ', ')}
     FROM (SELECT * FROM ${raw(events)} ev
-          WHERE site_id = ${siteId} AND timestamp >= ${tsParam(period.from)}::TIMESTAMP
-            AND timestamp < ${tsParam(period.to)}::TIMESTAMP AND ${compileFilters(filters)}) e
+          WHERE site_id = ${siteId} AND timestamp >= ${timeParam(period.from)} AND timestamp < ${timeParam(period.to)}
+            AND ${compileFilters(filters)}) e
     ORDER BY e.timestamp, e.seq`;
-}
-
-/** `COPY (select) TO '<path>' (FORMAT parquet, COMPRESSION zstd)`; `path` is server-made (a temp file), never client text. */
-export function copyToParquet(select: Sql, path: string): Sql {
-  return sql`COPY (${select}) TO ${raw(`'${path.replaceAll("'", "''")}'`)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 /** A streamed chunk of event rows (values in EVENT_COLUMN_NAMES order) as CSV records. */

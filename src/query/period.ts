@@ -4,7 +4,8 @@
  * default timeseries interval.
  */
 import { invalidInput } from '../errors.js';
-import { DAY_MS } from '../utc-days.js';
+import { DAY_MS, timestampText } from '../utc-days.js';
+import { type Sql, spelled, sql } from './sql.js';
 
 export const PERIODS = ['realtime', 'day', 'today', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all', 'custom'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -152,3 +153,6 @@ export function startAllAt(period: Period, firstEvent: Date | null): Period {
 
 /** Timestamp literal for binding: DuckDB TIMESTAMP text in UTC. */
 export { timestampText as tsParam } from '../utc-days.js';
+
+/** A time as a bound timestamp parameter, compared with stored times in any engine. */
+export const timeParam = (d: Date): Sql => spelled((dialect) => dialect.timestamp(sql`${timestampText(d)}`));

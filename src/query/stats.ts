@@ -9,7 +9,7 @@ import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimension
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { rounded } from './metrics.js';
 import type { Interval, Period } from './period.js';
-import { startAllAt, tsParam, wallClock } from './period.js';
+import { startAllAt, timeParam, wallClock } from './period.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -190,7 +190,7 @@ export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new
   const since = new Date(now.getTime() - 5 * 60_000);
   const { text, params } = render(
     sql`SELECT count(DISTINCT visitor_id) AS visitors FROM ${raw(q.eventsFor(siteId, since, new Date(now.getTime() + 1)))} e
-        WHERE site_id = ${siteId} AND timestamp >= ${tsParam(since)}::TIMESTAMP`,
+        WHERE site_id = ${siteId} AND timestamp >= ${timeParam(since)}`,
     q.dialect,
   );
   const rows = await q.all<{ visitors: bigint }>(text, params);

@@ -28,6 +28,8 @@ export interface QueryRunner {
    */
   derived?<T>(siteId: string, from: Date, to: Date, fn: (view: DerivedView) => Promise<T>): Promise<T>;
   all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
+  /** Writes one statement's rows to a ZSTD Parquet file at `path` (a server-made temp path, never client text). */
+  writeParquet(sql: string, params: readonly SqlValue[], path: string): Promise<void>;
   /**
    * Streams one statement's rows chunk by chunk (arrays of values in select order); each
    * `onRows` is awaited before the next chunk is fetched, so large results never pile up

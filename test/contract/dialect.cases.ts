@@ -205,6 +205,40 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
     });
   });
 
+  describe('export spellings', () => {
+    it('isoTime: ISO 8601 UTC with milliseconds', async () => {
+      expect(await value(fragment(d.isoTime('timestamp')), row1)).toBe('2026-01-07T10:30:15.250Z');
+      expect(await value(fragment(d.isoTime('timestamp')), sql`seq = 3`)).toBe('2026-01-07T11:45:00.999Z');
+    });
+    it('decimalText: every digit of the scale, sign kept, NULL stays NULL', async () => {
+      const dec = (v: string | null) =>
+        value(fragment(d.decimalText(v === null ? 'CAST(NULL AS DECIMAL(18, 4))' : `CAST('${v}' AS DECIMAL(18, 4))`, 4)), row1);
+      expect(await dec('-5')).toBe('-5.0000');
+      expect(await dec('12.3456')).toBe('12.3456');
+      expect(await dec('0.1')).toBe('0.1000');
+      expect(await dec(null)).toBeNull();
+    });
+    it('jsonRows: objects as typed rows, in order, whatever else they hold', async () => {
+      const rows = [
+        { date: '2026-01-10', n: 3, x: 0.5, extra: 'ignored' },
+        { date: '2026-01-11', n: 9007199254740993n.toString(), x: 2 },
+      ];
+      const { text, params } = render(
+        sql`SELECT * FROM (${d.jsonRows(rows, [
+          ['date', 'DATE'],
+          ['n', 'BIGINT'],
+          ['x', 'DOUBLE'],
+        ])})`,
+        d,
+      );
+      const got = (await engine.all(text, params)).map((r) => [plain(r.date), plain(r.n), plain(r.x)]);
+      expect(got).toEqual([
+        ['2026-01-10T00:00:00.000Z', 3, 0.5],
+        ['2026-01-11T00:00:00.000Z', '9007199254740993', 2],
+      ]);
+    });
+  });
+
   describe('values and lists', () => {
     it('timestamp: a bound UTC text keeps its milliseconds and compares with stored times', async () => {
       const at = d.timestamp(sql`${'2026-01-07 10:30:15.250'}`);

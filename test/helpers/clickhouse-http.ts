@@ -19,6 +19,7 @@ import { join } from 'node:path';
 
 interface ChdbSession {
   queryBind(query: string, args: object, format?: string): string;
+  queryBindAsync(query: string, args: object, opts?: { format?: string }): Promise<{ bytes(): Uint8Array }>;
   close(): void;
 }
 
@@ -42,7 +43,8 @@ function unescapeParam(text: string): string | null {
 /** A setting's value as a SQL literal for `SET`. */
 const literal = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-function run(url: URL, body: string): string {
+/** Runs one request's statement; the answer as bytes (Parquet is binary). */
+async function run(url: URL, body: string): Promise<Uint8Array> {
   const params: Record<string, string | null> = {};
   const settings: [string, string][] = [];
   for (const [k, v] of url.searchParams) {
@@ -63,7 +65,8 @@ function run(url: URL, body: string): string {
   try {
     session.queryBind(`USE ${database}`, {}, 'TabSeparated');
     for (const [k, v] of settings) session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
-    return session.queryBind(statement, params, url.searchParams.get('default_format') ?? 'TabSeparated');
+    const format = url.searchParams.get('default_format') ?? 'TabSeparated';
+    return (await session.queryBindAsync(statement, params, { format })).bytes();
   } finally {
     for (const [k, v] of previous) session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
   }
@@ -75,6 +78,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+let queue: Promise<unknown> = Promise.resolve();
+
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/ping') {
@@ -82,8 +87,11 @@ const server = createServer(async (req, res) => {
     return;
   }
   const body = await readBody(req);
+  // One statement at a time: per-statement settings are set on the one session.
+  const turn = queue.then(() => run(url, body));
+  queue = turn.catch(() => undefined);
   try {
-    const out = run(url, body);
+    const out = await turn;
     res.setHeader('X-ClickHouse-Summary', '{"read_rows":"0","written_rows":"0"}');
     res.end(out);
   } catch (err) {

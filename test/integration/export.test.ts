@@ -27,6 +27,7 @@ import { type ClientRequest, get as httpGet, type IncomingMessage } from 'node:h
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { batchEvent, EVENTS, V1 } from './fixture.js';
 import { loadBatch, removeScratchDirs, scratchDir, stats, UA } from './support.js';
@@ -500,7 +501,9 @@ describe('raw events', () => {
     expect(p.codecs).toEqual(['ZSTD']);
     expect(p.columns).toEqual(COLUMNS);
     expect(p.rows).toHaveLength(16);
-    expect(p.types).toMatchObject({ visitor_id: 'UBIGINT', timestamp: 'TIMESTAMP', screen_width: 'INTEGER', props: 'VARCHAR' });
+    // ClickHouse writes its times as instants (UTC-adjusted): the same values, a tz-aware type (docs/CLICKHOUSE.md).
+    const timestamp = TEST_STORAGE === 'clickhouse' ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP';
+    expect(p.types).toMatchObject({ visitor_id: 'UBIGINT', timestamp, screen_width: 'INTEGER', props: 'VARCHAR' });
     const json = ndjson(captured.ndjson ?? '');
     expect(p.rows.map((r) => String(r.visitor_id))).toEqual(json.map((r) => r.visitor_id));
     expect(p.rows.map((r) => (r.timestamp as Date).toISOString())).toEqual(json.map((r) => r.timestamp));

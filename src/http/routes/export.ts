@@ -25,7 +25,6 @@ import {
   aggregatesSelect,
   checkFilterPatterns,
   contentType,
-  copyToParquet,
   csvRow,
   dailyAggregates,
   EVENT_COLUMN_NAMES,
@@ -155,11 +154,8 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
       await chmod(dir, 0o700);
       const file = join(dir, 'export.parquet');
       await deps.store.read(async (r) => {
-        const { text, params } = render(
-          copyToParquet(select(r.eventsFor(scope.siteId, scope.period.from, scope.period.to)), file),
-          r.dialect,
-        );
-        await r.all(text, params);
+        const { text, params } = render(select(r.eventsFor(scope.siteId, scope.period.from, scope.period.to)), r.dialect);
+        await r.writeParquet(text, params, file);
       });
       const { size } = await stat(file);
       const stream = createReadStream(file);

@@ -87,6 +87,7 @@ beforeAll(async () => {
         conn.closeSync();
       }
     },
+    writeParquet: () => Promise.reject(new Error('behavioral queries write no files')),
     stream: async (sql, params, onRows) => {
       const conn = await instance.connect();
       try {

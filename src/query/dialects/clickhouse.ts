@@ -63,6 +63,17 @@ export const clickhouse: Dialect = {
   unnest: (expr) => `arrayJoin(${expr})`,
   record: (fields) => `tuple(${fields.map(([, expr]) => expr).join(', ')})`,
   recordField: (expr, _fields, index) => `tupleElement(${expr}, ${index + 1})`,
+  decimalText: (expr, scale) => `toDecimalString(${expr}, ${scale})`,
+  // %f prints as many digits as a setting says: the milliseconds are spelled out instead.
+  isoTime: (expr) =>
+    `concat(formatDateTime(${expr}, '%Y-%m-%dT%H:%i:%S', 'UTC'), '.', leftPad(toString(toUnixTimestamp64Milli(${expr}) % 1000), 3, '0'), 'Z')`,
+  jsonRows: (rows, columns) => {
+    const types = { DATE: 'Date', BIGINT: 'Int64', DOUBLE: 'Float64' } as const;
+    const structure = columns.map(([name, type]) => `${name} ${types[type]}`).join(', ');
+    const names = columns.map(([name]) => name);
+    const lines = rows.map((r) => JSON.stringify(r, names)).join('\n');
+    return sql`SELECT * FROM format(JSONEachRow, ${fragment(`'${structure}'`)}, ${lines})`;
+  },
   // An array cannot be NULL in ClickHouse: no object, no keys.
   jsonKeys: (column) => `JSONExtractKeys(ifNull(${column}, ''))`,
   allExcept: (columns) => `* EXCEPT (${columns.join(', ')})`,

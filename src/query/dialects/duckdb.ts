@@ -30,6 +30,17 @@ export const duckdb: Dialect = {
   unnest: (expr) => `unnest(${expr})`,
   record: (fields) => `{${fields.map(([name, expr]) => `'${name}': ${expr}`).join(', ')}}`,
   recordField: (expr, fields, index) => `${expr}.${fields[index]?.[0]}`,
+  // A DECIMAL(p, s) prints all its s digits.
+  decimalText: (expr) => `CAST(${expr} AS VARCHAR)`,
+  isoTime: (expr) => `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%gZ')`,
+  jsonRows: (rows, columns) => {
+    const shape = `'${JSON.stringify([Object.fromEntries(columns)])}'`;
+    const json = JSON.stringify(
+      rows,
+      columns.map(([name]) => name),
+    );
+    return sql`SELECT unnest(from_json(CAST(${json} AS JSON), ${fragment(shape)}), recursive := true)`;
+  },
   jsonKeys: (column) => `json_keys(${column})`,
   allExcept: (columns) => `* EXCLUDE (${columns.join(', ')})`,
 };

@@ -3,6 +3,9 @@
  * parameters `render` produced for the ClickHouse dialect (`{p1:Type}` → `p1`), rows in the
  * JavaScript shape the DuckDB client gives (values.ts), and idempotent inserts.
  */
+
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { unavailable } from '../../errors.js';
 import type { SqlValue } from '../storage.js';
@@ -151,6 +154,18 @@ export class ClickHouseConnection {
         clickhouse_settings: { insert_deduplication_token: token },
       }),
     );
+  }
+
+  /** A statement's rows as a ZSTD Parquet file, streamed from the server into `path`. */
+  async toParquetFile(sql: string, params: readonly unknown[], path: string): Promise<void> {
+    await guarded(async () => {
+      const result = await this.client.exec({
+        query: `${sql}\nFORMAT Parquet`,
+        query_params: named(params),
+        clickhouse_settings: { output_format_parquet_compression_method: 'zstd' },
+      });
+      await pipeline(result.stream, createWriteStream(path, { mode: 0o600 }));
+    });
   }
 
   async ping(): Promise<boolean> {

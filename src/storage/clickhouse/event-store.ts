@@ -189,6 +189,7 @@ export class ClickHouseEventStore implements EventStore {
         return withVisits(`SELECT * FROM events WHERE site_id = ${chString(siteId)}${range}`, timeoutMs);
       },
       all: (sql, params) => conn.all(sql, params),
+      writeParquet: (sql, params, path) => conn.toParquetFile(sql, params, path),
       stream: (sql, params, onRows) => conn.stream(sql, params, onRows),
     };
   }

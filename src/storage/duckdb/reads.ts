@@ -101,6 +101,11 @@ export class StoreReads {
         },
         eventsFor: (siteId, from, to) => eventsRelation(touch(partitions.ofSite(siteId, from, to)), { siteId, from, to }),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.limit(() => db.all<R>(sql, params as DuckDBValue[])),
+        writeParquet: async (sql, params, path) => {
+          await this.limit(() =>
+            db.all(`COPY (${sql}) TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`, params as DuckDBValue[]),
+          );
+        },
         derived: (siteId, from, to, fn) => {
           touch(partitions.ofSite(siteId, from, to));
           return this.derived(siteId, from, to, fn);
