@@ -75,9 +75,9 @@ const inRange = (r: TimeRange) => sql`(timestamp >= ${timeParam(r.from)} AND tim
  * (time buckets use it). `events` holds exactly the period's events (`Sources`); the site
  * condition stays all the same, so that no relation could ever answer for another site.
  */
-const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>, as = 'AS'): Sql => {
+const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>, use?: 'inline'): Sql => {
   const ranges = q.ranges ? (q.ranges.length > 0 ? sql` AND (${join(q.ranges.map(inRange), ' OR ')})` : sql` AND FALSE`) : sql``;
-  return sql`ev ${raw(as)} (SELECT *, ${spelled((d) => d.localTime(q.period.timezone))} AS local_ts FROM ${raw(events)} e
+  return sql`${cteHead('ev', use)} (SELECT *, ${spelled((d) => d.localTime(q.period.timezone))} AS local_ts FROM ${raw(events)} e
         WHERE site_id = ${q.siteId}${ranges})`;
 };
 
@@ -158,17 +158,18 @@ const withStart = (q: StatsQuery, needs: VisitNeeds): VisitNeeds =>
  * (then with every column; `s_pages` only with precomputed rows).
  */
 function visitsCte(src: Sources, attrs: ReadonlyMap<string, VisitColumn>, needs: VisitNeeds = JOINED): Sql {
-  if (!src.visits) return sql`sess AS (${visitRowSelect('ev', 'local_ts', attrs)})`;
+  // Grouped from the events, the visit rows are read by several parts of the statement.
+  if (!src.visits) return sql`${cteHead('sess', 'shared')} (${visitRowSelect('ev', 'local_ts', attrs)})`;
   const columns = [...needs, ...[...attrs.keys()].map((a) => `v_${a}`)].join(', ');
   const stored = `SELECT ${columns} FROM ${src.visits}`;
   const pages = needs.includes('s_pages');
   // Page lists are large: each reader of `sess` reads the columns it needs instead of
   // every reader scanning a materialized copy with them.
-  const name = pages ? 'sess AS NOT MATERIALIZED' : 'sess AS';
-  if (!src.visitsScan || src.visitsScan.length === 0) return sql`${fragment(name)} (${fragment(stored)})`;
+  const name = cteHead('sess', pages ? 'inline' : undefined);
+  if (!src.visitsScan || src.visitsScan.length === 0) return sql`${name} (${fragment(stored)})`;
   const scanned = visitRowSelect('scan_ev', 'local_ts', attrs);
   return sql`scan_ev AS (SELECT * FROM ev WHERE ${join(src.visitsScan.map(inRange), ' OR ')}),
-    ${fragment(name)} (${fragment(stored)} UNION ALL SELECT ${fragment(columns)} FROM (${pages ? withVisitPages(scanned, 'scan_ev') : scanned}))`;
+    ${name} (${fragment(stored)} UNION ALL SELECT ${fragment(columns)} FROM (${pages ? withVisitPages(scanned, 'scan_ev') : scanned}))`;
 }
 
 /**
@@ -186,20 +187,27 @@ export function scopedEvents(
   opts: { reread?: boolean } = {},
 ): Sql[] {
   const src = typeof source === 'string' ? { events: source } : source;
-  const as = opts.reread ? 'AS NOT MATERIALIZED' : 'AS';
+  const use = opts.reread ? 'inline' : undefined;
   const visitCols = new Map<string, VisitColumn>();
   for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn);
   if (visitCols.size === 0) {
-    return [eventsInPeriod(src.events, q, as), sql`scoped ${raw(as)} (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
+    return [
+      eventsInPeriod(src.events, q, use),
+      sql`${cteHead('scoped', use)} (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`,
+    ];
   }
   return [
-    eventsInPeriod(src.events, q, as),
+    eventsInPeriod(src.events, q, use),
     src.visits
       ? visitsCte(src, visitCols, ['session_id'])
       : sql`sess AS (${visitAttrsSelect('ev', fragment('session_id'), visitCols)})`,
-    sql`scoped ${raw(as)} (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
+    sql`${cteHead('scoped', use)} (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
   ];
 }
+
+/** `name AS` with the engine's hint for how the CTE is used (Dialect.cte); none: the engine's default. */
+const cteHead = (name: string, use?: 'materialized' | 'inline' | 'shared') =>
+  use ? spelled((d) => d.cte(name, use)) : fragment(`${name} AS`);
 
 /** The start of `expr`'s bucket, in the engine's spelling. */
 const truncated = (unit: TimeUnit, expr: string) => spelled((d) => d.truncate(unit, expr));
@@ -286,7 +294,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   const unrestricted = restrictions.filter((r) => !restricted.includes(r));
   parts.push(
     joinVisits
-      ? sql`base AS MATERIALIZED (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${where})`
+      ? sql`${cteHead('base', 'materialized')} (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${where})`
       : sql`base AS (SELECT ${kept} FROM ev WHERE ${where})`,
     sql`rows AS (SELECT * FROM base WHERE ${unrestricted.length > 0 ? join(unrestricted, ' AND ') : sql`TRUE`})`,
     totalFrom === 'none'

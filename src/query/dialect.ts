@@ -58,6 +58,12 @@ export interface Dialect {
   ): Sql;
   /** The keys of a JSON object text, as a list (`unnest` takes it). */
   jsonKeys(column: string): string;
+  /**
+   * The head of a CTE, `name AS` with the engine's hint: `materialized` computed once and
+   * kept, `inline` computed by each reader (rows too many to keep), `shared` read by several
+   * parts of the statement (kept where the engine would otherwise compute it for each).
+   */
+  cte(name: string, use: 'materialized' | 'inline' | 'shared'): string;
   /** `*` without some columns. */
   allExcept(columns: readonly string[]): string;
 }

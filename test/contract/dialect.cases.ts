@@ -239,6 +239,18 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
     });
   });
 
+  it('cte: each hint names a CTE readers can use, once or several times', async () => {
+    const { text, params } = render(
+      sql`WITH ${fragment(d.cte('t', 'materialized'))} (SELECT count(*) AS x FROM ev),
+        ${fragment(d.cte('u', 'inline'))} (SELECT max(seq) AS y FROM ev),
+        ${fragment(d.cte('w', 'shared'))} (SELECT min(seq) AS z FROM ev)
+        SELECT t.x AS x, u.y AS y, w.z AS z, (SELECT x FROM t) + (SELECT z FROM w) AS again FROM t, u, w`,
+      d,
+    );
+    const [got] = await engine.all(text, params);
+    expect(Object.fromEntries(Object.entries(got ?? {}).map(([k, v]) => [k, plain(v)]))).toEqual({ x: 3, y: 3, z: 1, again: 4 });
+  });
+
   describe('values and lists', () => {
     it('timestamp: a bound UTC text keeps its milliseconds and compares with stored times', async () => {
       const at = d.timestamp(sql`${'2026-01-07 10:30:15.250'}`);

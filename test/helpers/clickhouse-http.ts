@@ -57,19 +57,38 @@ async function run(url: URL, body: string): Promise<Uint8Array> {
   const statement = inUrl ? (body ? `${inUrl}\n${body}` : inUrl) : body;
   const database = url.searchParams.get('database') ?? 'default';
   if (!IDENT.test(database)) throw new Error(`Code: 81. DB::Exception: Database ${database} does not exist. (UNKNOWN_DATABASE)`);
-  // One engine serves every request in turn, so per-statement settings are set, used and put back.
-  const previous = settings.map(([k]) => {
-    const row = session.queryBind('SELECT value FROM system.settings WHERE name = {n:String}', { n: k }, 'TabSeparatedRaw');
-    return [k, row.replace(/\n$/, '')] as const;
-  });
-  try {
-    session.queryBind(`USE ${database}`, {}, 'TabSeparated');
-    for (const [k, v] of settings) session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
-    const format = url.searchParams.get('default_format') ?? 'TabSeparated';
-    return (await session.queryBindAsync(statement, params, { format })).bytes();
-  } finally {
-    for (const [k, v] of previous) session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
+  // One engine serves every request in turn: each statement runs with exactly its request's
+  // settings, the others at their defaults. Only what differs from the session's current
+  // values is SET (the product sends the same few settings every time).
+  const wanted = new Map(settings);
+  for (const k of applied.keys()) if (!wanted.has(k)) wanted.set(k, defaultOf(k));
+  for (const [k, v] of wanted) {
+    if (applied.get(k) === v) continue;
+    if (!applied.has(k)) defaultOf(k);
+    session.queryBind(`SET ${k} = ${literal(v)}`, {}, 'TabSeparated');
+    applied.set(k, v);
   }
+  if (database !== currentDatabase) {
+    session.queryBind(`USE ${database}`, {}, 'TabSeparated');
+    currentDatabase = database;
+  }
+  const format = url.searchParams.get('default_format') ?? 'TabSeparated';
+  return (await session.queryBindAsync(statement, params, { format })).bytes();
+}
+
+/** Settings the session holds now (set by an earlier request), and their defaults. */
+const applied = new Map<string, string>();
+const defaults = new Map<string, string>();
+let currentDatabase = '';
+
+function defaultOf(name: string): string {
+  let v = defaults.get(name);
+  if (v === undefined) {
+    const row = session.queryBind('SELECT default FROM system.settings WHERE name = {n:String}', { n: name }, 'TabSeparatedRaw');
+    v = row.replace(/\n$/, '');
+    defaults.set(name, v);
+  }
+  return v;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -42,5 +42,8 @@ export const duckdb: Dialect = {
     return sql`SELECT unnest(from_json(CAST(${json} AS JSON), ${fragment(shape)}), recursive := true)`;
   },
   jsonKeys: (column) => `json_keys(${column})`,
+  // DuckDB keeps a CTE read more than once by itself: `shared` leaves it to it.
+  cte: (name, use) =>
+    use === 'materialized' ? `${name} AS MATERIALIZED` : use === 'inline' ? `${name} AS NOT MATERIALIZED` : `${name} AS`,
   allExcept: (columns) => `* EXCLUDE (${columns.join(', ')})`,
 };

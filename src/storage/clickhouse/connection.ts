@@ -70,6 +70,8 @@ const guarded = async <T>(run: () => Promise<T>): Promise<T> => {
 
 export class ClickHouseConnection {
   private readonly client: ClickHouseClient;
+  /** Settings of every query besides the client's (features the server was found to have). */
+  private querySettings: Record<string, string | number> = {};
 
   constructor(readonly options: ClickHouseOptions) {
     this.client = createClient({
@@ -81,6 +83,17 @@ export class ClickHouseConnection {
       // Errors reach the caller (and its logger) as exceptions; the client's own console lines would duplicate them.
       log: { level: ClickHouseLogLevel.OFF },
     });
+  }
+
+  /** Adds settings to every later query (a server feature the store found, e.g. materialized CTEs). */
+  useSettings(settings: Record<string, string | number>): void {
+    this.querySettings = { ...this.querySettings, ...settings };
+  }
+
+  /** Whether the server knows a setting (features differ between ClickHouse versions). */
+  async hasSetting(name: string): Promise<boolean> {
+    const [row] = await this.all<{ n: bigint }>('SELECT count() AS n FROM system.settings WHERE name = {p1:String}', [name]);
+    return Number(row?.n ?? 0) > 0;
   }
 
   /** A client on the server's default database, for creating ours. */
@@ -98,6 +111,7 @@ export class ClickHouseConnection {
         query: sql,
         query_params: named(params),
         format: 'JSONCompactEachRowWithNamesAndTypes',
+        clickhouse_settings: this.querySettings,
       });
       return result.json<Compact>();
     });
@@ -117,7 +131,12 @@ export class ClickHouseConnection {
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void,
   ): Promise<number> {
     const result = await guarded(() =>
-      this.client.query({ query: sql, query_params: named(params), format: 'JSONCompactEachRowWithNamesAndTypes' }),
+      this.client.query({
+        query: sql,
+        query_params: named(params),
+        format: 'JSONCompactEachRowWithNamesAndTypes',
+        clickhouse_settings: this.querySettings,
+      }),
     );
     let types: string[] | undefined;
     let header = 0;
@@ -162,7 +181,7 @@ export class ClickHouseConnection {
       const result = await this.client.exec({
         query: `${sql}\nFORMAT Parquet`,
         query_params: named(params),
-        clickhouse_settings: { output_format_parquet_compression_method: 'zstd' },
+        clickhouse_settings: { ...this.querySettings, output_format_parquet_compression_method: 'zstd' },
       });
       await pipeline(result.stream, createWriteStream(path, { mode: 0o600 }));
     });

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DomainError, StartupError } from '../../errors.js';
-import { clickhouse } from '../../query/dialects/clickhouse.js';
+import type { Dialect } from '../../query/dialect.js';
+import { clickhouseDialect } from '../../query/dialects/clickhouse.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { Database, type EngineLimits } from '../duckdb/database.js';
@@ -57,6 +58,7 @@ export class ClickHouseEventStore implements EventStore {
     private readonly conn: ClickHouseConnection,
     private readonly wal: WriteAheadLog,
     private readonly nodeId: string,
+    private readonly dialect: Dialect,
     private readonly opts: ClickHouseStoreOptions,
   ) {
     this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
@@ -80,8 +82,11 @@ export class ClickHouseEventStore implements EventStore {
     } finally {
       await server.close();
     }
+    const materializedCte = await conn.hasSetting('enable_materialized_cte');
+    if (materializedCte) conn.useSettings({ enable_materialized_cte: 1 });
+    const dialect = clickhouseDialect({ materializedCte });
     const { wal, replayed, tornLines } = await WriteAheadLog.open(join(opts.dataDir, 'wal'), opts.walFsync, () => {});
-    const store = new ClickHouseEventStore(db, conn, wal, nodeIdOf(opts.dataDir), opts);
+    const store = new ClickHouseEventStore(db, conn, wal, nodeIdOf(opts.dataDir), dialect, opts);
     const [stored] = await conn.all<{ top: bigint }>('SELECT max(seq) AS top FROM events WHERE node_id = {p1:String}', [
       store.nodeId,
     ]);
@@ -179,7 +184,7 @@ export class ClickHouseEventStore implements EventStore {
     const conn = this.conn;
     const timeoutMs = this.opts.sessionTimeoutSecs * 1000;
     return {
-      dialect: clickhouse,
+      dialect: this.dialect,
       events: 'events',
       eventsFor: (siteId, from, to) => {
         const range = [
