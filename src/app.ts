@@ -52,7 +52,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   let metrics: Metrics | null = null;
   const store =
     config.storage === 'clickhouse'
-      ? await openClickHouse(config, log, opts)
+      ? await openClickHouse(config, log, opts, () => metrics)
       : await DuckDbEventStore.open({
           dataDir: config.data_dir,
           newMetadata: opts.newMetadata,
@@ -73,6 +73,9 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   metrics = new Metrics(
     () => store.hotPending,
     () => (store instanceof DuckDbEventStore ? store.quarantine.files.length : 0),
+    store instanceof ClickHouseEventStore
+      ? { backlog: () => store.hotPending, lagSeconds: () => store.shipLagSeconds }
+      : undefined,
   );
   const m = metrics;
 
@@ -184,8 +187,18 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
 }
 
 /** The ClickHouse backend (docs/CLICKHOUSE.md): events in ClickHouse, sites, keys and settings in the data directory. */
-function openClickHouse(config: Config, log: Logger, opts: { newMetadata?: boolean }): Promise<ClickHouseEventStore> {
+function openClickHouse(
+  config: Config,
+  log: Logger,
+  opts: { newMetadata?: boolean },
+  metrics: () => Metrics | null,
+): Promise<ClickHouseEventStore> {
   return ClickHouseEventStore.open({
+    onShipped: (rows, ms) => {
+      metrics()?.shippedEvents.inc(rows);
+      metrics()?.shipSeconds.observe(ms / 1000);
+    },
+    onShipFailed: () => metrics()?.shipErrors.inc(),
     dataDir: config.data_dir,
     newMetadata: opts.newMetadata,
     clickhouse: {

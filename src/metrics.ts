@@ -37,10 +37,49 @@ export class Metrics {
     labelNames: ['route', 'status'],
     registers: [this.registry],
   });
+  /** ClickHouse backend: events inserted into ClickHouse, failed shipments, shipment time. */
+  readonly shippedEvents = new Counter({
+    name: 'mallard_clickhouse_shipped_events_total',
+    help: 'Events shipped from the write-ahead log to ClickHouse',
+    registers: [this.registry],
+  });
+  readonly shipErrors = new Counter({
+    name: 'mallard_clickhouse_insert_errors_total',
+    help: 'Shipments to ClickHouse that failed (their events stay in the log and are retried)',
+    registers: [this.registry],
+  });
+  readonly shipSeconds = new Histogram({
+    name: 'mallard_clickhouse_ship_duration_seconds',
+    help: 'Time to ship the log to ClickHouse',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly bufferSize: Gauge;
   readonly quarantined: Gauge;
 
-  constructor(bufferSize: () => number, quarantined: () => number = () => 0) {
+  constructor(
+    bufferSize: () => number,
+    quarantined: () => number = () => 0,
+    ship?: { backlog: () => number; lagSeconds: () => number },
+  ) {
+    if (ship) {
+      new Gauge({
+        name: 'mallard_clickhouse_backlog_events',
+        help: 'Events acknowledged into the write-ahead log and not yet in ClickHouse',
+        registers: [this.registry],
+        collect() {
+          this.set(ship.backlog());
+        },
+      });
+      new Gauge({
+        name: 'mallard_clickhouse_ship_lag_seconds',
+        help: 'Seconds the oldest event not yet in ClickHouse has waited (0: none waits)',
+        registers: [this.registry],
+        collect() {
+          this.set(ship.lagSeconds());
+        },
+      });
+    }
     this.bufferSize = new Gauge({
       name: 'mallard_buffer_events',
       help: 'Events in the hot tier not yet flushed to Parquet',

@@ -54,6 +54,13 @@ describe('ClickHouse unreachable while the server runs', () => {
       'ClickHouse is unreachable; events are kept in the write-ahead log meanwhile',
     );
 
+    // What an operator's dashboard reads: one event shipped, one failed shipment (the read's), two waiting.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^mallard_clickhouse_shipped_events_total 1$/m);
+    expect(metrics).toMatch(/^mallard_clickhouse_insert_errors_total 1$/m);
+    expect(metrics).toMatch(/^mallard_clickhouse_backlog_events 2$/m);
+    expect(Number(/^mallard_clickhouse_ship_lag_seconds (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+
     const health = await fetch(`${server.url}/health/detailed`);
     expect(health.status).toBe(503);
     const body = (await health.json()) as { status: string; storage: { reachable: boolean }; problems: string[] };

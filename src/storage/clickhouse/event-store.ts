@@ -34,6 +34,9 @@ export interface ClickHouseStoreOptions {
   /** Ship once this many events wait in the log (as `flush_count`). */
   flushCount: number;
   log: Logger;
+  /** After each shipment: the events it moved and how long it took, or the error. */
+  onShipped?: (rows: number, ms: number) => void;
+  onShipFailed?: (err: unknown) => void;
   /** The local metadata database's engine limits (sites, keys, settings stay local). */
   limits?: EngineLimits;
   newMetadata?: boolean;
@@ -52,6 +55,9 @@ export class ClickHouseEventStore implements EventStore {
   private lastFlushAt: Date | null = null;
   private shipFailure: { message: string; since: Date } | null = null;
   private closing = false;
+  /** Events acknowledged and not yet in ClickHouse, and since when the oldest of them waits. */
+  private unshipped = 0;
+  private waitingSince: number | null = null;
 
   private constructor(
     readonly db: Database,
@@ -96,6 +102,8 @@ export class ClickHouseEventStore implements EventStore {
     // What the log still holds may or may not have reached ClickHouse: the next flush ships
     // it (a repeat is dropped there), not start-up, which needs nothing but the migrations.
     opts.log.info({ replayed: replayed.length, tornLines, node: store.nodeId }, 'storage opened (clickhouse)');
+    store.unshipped = replayed.length;
+    if (replayed.length > 0) store.waitingSince = Date.now();
     return store;
   }
 
@@ -105,6 +113,8 @@ export class ClickHouseEventStore implements EventStore {
       r.seq = this.seq;
     }
     await this.wal.append(rows);
+    this.unshipped += rows.length;
+    this.waitingSince ??= Date.now();
     if (this.opts.flushCount > 0 && this.wal.unrotatedRows >= this.opts.flushCount && !this.closing) {
       void this.scheduledFlush();
     }
@@ -135,12 +145,18 @@ export class ClickHouseEventStore implements EventStore {
         const segment = readSegment(path).rows;
         if (segment.length > 0) await this.insert(segment);
         rows += segment.length;
+        this.unshipped = Math.max(0, this.unshipped - segment.length);
         await this.wal.release([path]);
       }
+      // Events acknowledged while this ran are in the next segment: they wait from now.
+      this.waitingSince = this.unshipped > 0 ? Date.now() : null;
       this.shipFailure = null;
       this.lastFlushAt = new Date();
-      return { rows, files: closed.paths.length, ms: Date.now() - started };
+      const ms = Date.now() - started;
+      this.opts.onShipped?.(rows, ms);
+      return { rows, files: closed.paths.length, ms };
     } catch (err) {
+      this.opts.onShipFailed?.(err);
       const message = (err as Error).message;
       if (!this.shipFailure) this.shipFailure = { message, since: new Date() };
       else this.shipFailure.message = message;
@@ -201,7 +217,12 @@ export class ClickHouseEventStore implements EventStore {
 
   /** Events in the log, not yet in ClickHouse (the ship backlog). */
   get hotPending(): number {
-    return this.wal.unrotatedRows;
+    return this.unshipped;
+  }
+
+  /** Seconds the oldest event not yet in ClickHouse has waited. */
+  get shipLagSeconds(): number {
+    return this.waitingSince === null ? 0 : (Date.now() - this.waitingSince) / 1000;
   }
 
   async health(): Promise<StorageHealth> {
@@ -222,7 +243,7 @@ export class ClickHouseEventStore implements EventStore {
     }
     return {
       reachable,
-      hotRows: this.wal.unrotatedRows,
+      hotRows: this.unshipped,
       walSegments: this.wal.pendingSegments,
       partitions: 0,
       diskBytes: 0,
