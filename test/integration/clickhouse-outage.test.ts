@@ -4,6 +4,8 @@
  * 500), /health/detailed names the problem, and nothing acknowledged is lost: a restart
  * against a ClickHouse that is back ships it. Always on ClickHouse, in either project.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ClickHouseEndpoint, startClickHouse } from '../helpers/clickhouse.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
@@ -60,6 +62,11 @@ describe('ClickHouse unreachable while the server runs', () => {
     expect(metrics).toMatch(/^mallard_clickhouse_insert_errors_total 1$/m);
     expect(metrics).toMatch(/^mallard_clickhouse_backlog_events 2$/m);
     expect(Number(/^mallard_clickhouse_ship_lag_seconds (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    // The Grafana dashboard in the repo reads only metrics a ClickHouse-backed server exports.
+    const dashboard = readFileSync(join(import.meta.dirname, '../../deploy/grafana/mallard-metrics.json'), 'utf8');
+    const used = new Set([...dashboard.matchAll(/mallard_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, '')));
+    expect(used.size).toBeGreaterThan(10);
+    for (const name of used) expect(metrics, name).toMatch(new RegExp(`^# HELP ${name} `, 'm'));
 
     const health = await fetch(`${server.url}/health/detailed`);
     expect(health.status).toBe(503);

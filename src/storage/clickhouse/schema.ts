@@ -30,7 +30,8 @@ const REQUIRED = new Set([
 /** The node that shipped a row: with `seq`, unique across ingest nodes (tokens and replays use both). */
 const NODE_COLUMN = 'node_id String';
 
-const columnsDdl = () =>
+/** The events table's columns in ClickHouse types (the cluster schema uses them too). */
+export const eventColumnsDdl = () =>
   [
     ...EVENT_COLUMNS.map((c) => {
       const type = TYPES[c.kind];
@@ -39,6 +40,9 @@ const columnsDdl = () =>
     }),
     NODE_COLUMN,
   ].join(',\n  ');
+
+export const EVENTS_PARTITION_BY = 'toYYYYMM(timestamp)';
+export const EVENTS_ORDER_BY = '(site_id, toDate(timestamp), visitor_id, timestamp, seq)';
 
 /**
  * Numbered, forward-only. The events table is sorted by site and day, then by visitor, so a
@@ -50,10 +54,10 @@ export const MIGRATIONS: readonly { version: number; statements: readonly string
     version: 1,
     statements: [
       `CREATE TABLE IF NOT EXISTS events (
-  ${columnsDdl()}
+  ${eventColumnsDdl()}
 ) ENGINE = MergeTree
-PARTITION BY toYYYYMM(timestamp)
-ORDER BY (site_id, toDate(timestamp), visitor_id, timestamp, seq)
+PARTITION BY ${EVENTS_PARTITION_BY}
+ORDER BY ${EVENTS_ORDER_BY}
 SETTINGS non_replicated_deduplication_window = 10000`,
     ],
   },

@@ -1,0 +1,46 @@
+CREATE DATABASE IF NOT EXISTS mallard ON CLUSTER mallard;
+
+CREATE TABLE IF NOT EXISTS mallard.events_local ON CLUSTER mallard (
+  site_id LowCardinality(String),
+  visitor_id UInt64,
+  session_id UInt64,
+  user_key Nullable(UInt64),
+  timestamp DateTime64(3, 'UTC'),
+  event_name LowCardinality(String),
+  pathname String,
+  hostname String,
+  referrer Nullable(String),
+  referrer_source Nullable(String),
+  channel String,
+  utm_source Nullable(String),
+  utm_medium Nullable(String),
+  utm_campaign Nullable(String),
+  utm_content Nullable(String),
+  utm_term Nullable(String),
+  browser Nullable(String),
+  browser_version Nullable(String),
+  os Nullable(String),
+  os_version Nullable(String),
+  device_type Nullable(String),
+  screen_width Nullable(Int32),
+  country_code Nullable(String),
+  region Nullable(String),
+  city Nullable(String),
+  props Nullable(String),
+  revenue_amount Nullable(Decimal(18, 4)),
+  revenue_currency Nullable(String),
+  seq UInt64,
+  node_id String
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/mallard/events_local', '{replica}')
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (site_id, toDate(timestamp), visitor_id, timestamp, seq)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS mallard.events ON CLUSTER mallard AS mallard.events_local
+ENGINE = Distributed(mallard, mallard, events_local, cityHash64(site_id, coalesce(user_key, visitor_id)));
+
+CREATE TABLE IF NOT EXISTS mallard.schema_migrations ON CLUSTER mallard
+  (version UInt32, applied_at DateTime DEFAULT now())
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/mallard/schema_migrations', '{replica}') ORDER BY version;
+
+INSERT INTO mallard.schema_migrations (version) VALUES (1);
