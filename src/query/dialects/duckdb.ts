@@ -32,4 +32,11 @@ export const duckdb: Dialect = {
   recordField: (expr, fields, index) => `${expr}.${fields[index]?.[0]}`,
   jsonKeys: (column) => `json_keys(${column})`,
   allExcept: (columns) => `* EXCLUDE (${columns.join(', ')})`,
+  cteAs: (hint) => (hint === 'kept' ? 'AS MATERIALIZED' : hint === 'reread' ? 'AS NOT MATERIALIZED' : 'AS'),
+  hasBits: (expr, bits) => `((${expr}) & ${bits}) = ${bits}`,
+  bitOrAgg: (expr) => `bit_or(${expr})`,
+  semiJoin: () => 'SEMI JOIN',
+  neighbour: (expr, offset) => (offset >= 0 ? `lead(${expr}, ${offset})` : `lag(${expr}, ${-offset})`),
+  argMin: (expr, key) => `arg_min(${expr}, ${key})`,
+  listWithoutNulls: (expr) => `list_filter(${expr}, x -> x IS NOT NULL)`,
 };
