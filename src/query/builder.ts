@@ -78,9 +78,9 @@ const inRange = (r: TimeRange) => {
  * (time buckets use it). `events` holds exactly the period's events (`Sources`); the site
  * condition stays all the same, so that no relation could ever answer for another site.
  */
-const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>, as = 'AS'): Sql => {
+const eventsInPeriod = (events: string, q: Pick<StatsQuery, 'siteId' | 'period' | 'ranges'>, as: Sql = sql`AS`): Sql => {
   const ranges = q.ranges ? (q.ranges.length > 0 ? sql` AND (${join(q.ranges.map(inRange), ' OR ')})` : sql` AND FALSE`) : sql``;
-  return sql`ev ${raw(as)} (SELECT *, ${spelled((d) => d.localTime(q.period.timezone))} AS local_ts FROM ${raw(events)} e
+  return sql`ev ${as} (SELECT *, ${spelled((d) => d.localTime(q.period.timezone))} AS local_ts FROM ${raw(events)} e
         WHERE site_id = ${q.siteId}${ranges})`;
 };
 
@@ -189,18 +189,18 @@ export function scopedEvents(
   opts: { reread?: boolean } = {},
 ): Sql[] {
   const src = typeof source === 'string' ? { events: source } : source;
-  const as = opts.reread ? 'AS NOT MATERIALIZED' : 'AS';
+  const as = opts.reread ? spelled((d) => d.cteAs('reread')) : sql`AS`;
   const visitCols = new Map<string, VisitColumn>();
   for (const d of filterDimensions(q.filters)) if (d.visitColumn) visitCols.set(d.visitColumn.alias, d.visitColumn);
   if (visitCols.size === 0) {
-    return [eventsInPeriod(src.events, q, as), sql`scoped ${raw(as)} (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
+    return [eventsInPeriod(src.events, q, as), sql`scoped ${as} (SELECT * FROM ev WHERE ${compileFilters(q.filters)})`];
   }
   return [
     eventsInPeriod(src.events, q, as),
     src.visits
       ? visitsCte(src, visitCols, ['session_id'])
       : sql`sess AS (${visitAttrsSelect('ev', fragment('session_id'), visitCols)})`,
-    sql`scoped ${raw(as)} (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
+    sql`scoped ${as} (SELECT ev.* FROM ev JOIN sess USING (session_id) WHERE ${compileFilters(q.filters)})`,
   ];
 }
 
@@ -289,7 +289,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   const unrestricted = restrictions.filter((r) => !restricted.includes(r));
   parts.push(
     joinVisits
-      ? sql`base AS MATERIALIZED (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${where})`
+      ? sql`base ${spelled((d) => d.cteAs('kept'))} (SELECT ${kept} FROM ev JOIN sess USING (session_id) WHERE ${where})`
       : sql`base AS (SELECT ${kept} FROM ev WHERE ${where})`,
     sql`rows AS (SELECT * FROM base WHERE ${unrestricted.length > 0 ? join(unrestricted, ' AND ') : sql`TRUE`})`,
     totalFrom === 'none'
