@@ -16,6 +16,10 @@ const ON_CLICKHOUSE = [
   'test/integration/hardening.test.ts',
   'test/integration/ingest-guards.test.ts',
   'test/integration/export.test.ts',
+  'test/integration/behavioral.test.ts',
+  'test/integration/timezone.test.ts',
+  'test/integration/security.test.ts',
+  'test/integration/sites.test.ts',
 ];
 
 export default defineConfig({

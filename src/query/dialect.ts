@@ -10,6 +10,9 @@ import type { Sql } from './sql.js';
 
 export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
 
+/** The frame a window needs for `Dialect.neighbour` (standard SQL, the same in every engine). */
+export const WHOLE_PARTITION = 'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING';
+
 export interface Dialect {
   /** The placeholder of the `index`-th (1-based) bound parameter, which holds `value`. */
   placeholder(index: number, value: SqlValue): string;
@@ -66,4 +69,20 @@ export interface Dialect {
   cte(name: string, use: 'materialized' | 'inline' | 'shared'): string;
   /** `*` without some columns. */
   allExcept(columns: readonly string[]): string;
+  /** True when every bit of `bits` is set in the integer `expr`. */
+  hasBits(expr: string, bits: number): string;
+  /** Aggregate: the bitwise OR of `expr` over a group's non-NULL values (NULL when there is none). */
+  bitOrAgg(expr: string): string;
+  /** The join that keeps each left row with a match once, and none of the right's columns (`l <semiJoin> r USING (k)`). */
+  semiJoin(): string;
+  /**
+   * Window function: `expr` on the row `offset` rows after (negative: before) the current
+   * one in the window's order, NULL past the partition's ends. The window's frame must be
+   * `WHOLE_PARTITION`.
+   */
+  neighbour(expr: string, offset: number): string;
+  /** Aggregate: `expr` on the group's row with the least `key`, among rows where neither is NULL (keys distinct). */
+  argMin(expr: string, key: string): string;
+  /** A list's non-NULL elements, in order; `list[i]` past its end is NULL. */
+  listWithoutNulls(expr: string): string;
 }

@@ -5,7 +5,7 @@
  * edge (NULLs, ties, a missing JSON key, Unicode case, time zones) fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dialect, TimeUnit } from '../../src/query/dialect.js';
+import { type Dialect, type TimeUnit, WHOLE_PARTITION } from '../../src/query/dialect.js';
 import { fragment, render, type Sql, sql } from '../../src/query/sql.js';
 import type { SqlValue } from '../../src/storage/storage.js';
 import type { Engine, EventFixture } from './engines.js';
@@ -287,6 +287,88 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
         Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])),
       );
       expect(rows).toEqual([{ n: 3, p: '/c', e: 'pageview' }]);
+    });
+  });
+
+  describe('behavioral building blocks', () => {
+    const rows = async (query: Sql) => {
+      const { text, params } = render(query, d);
+      return (await engine.all(text, params)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
+    };
+    it.each(['materialized', 'inline', 'shared'] as const)(
+      'cte %s: a CTE read twice answers the same rows to both readers',
+      async (use) => {
+        // Pairs of seq 2 and 3: (2,2) (2,3) (3,2) (3,3), products 4 + 6 + 6 + 9.
+        const got = await rows(sql`WITH ${fragment(d.cte('x', use))} (SELECT seq FROM ev WHERE seq >= 2)
+          SELECT count(*) AS n, sum(a.seq * b.seq) AS s FROM x a, x b`);
+        expect(got).toEqual([{ n: 4, s: 25 }]);
+      },
+    );
+    it('hasBits: every bit asked for is set', async () => {
+      const has = (expr: string, bits: number) => value(fragment(d.hasBits(expr, bits)), row1);
+      expect(await has('5', 1)).toBe(true);
+      expect(await has('5', 4)).toBe(true);
+      expect(await has('5', 5)).toBe(true);
+      expect(await has('5', 2)).toBe(false);
+      expect(await has('5', 7)).toBe(false);
+      expect(await has('0', 1)).toBe(false);
+      // seq 1 (0b01), 2 (0b10), 3 (0b11).
+      expect(await value(sql`count(*)`, fragment(d.hasBits('seq', 1)))).toBe(2);
+      expect(await value(sql`count(*)`, fragment(`NOT ${d.hasBits('seq', 3)}`))).toBe(2);
+    });
+    it('bitOrAgg: the OR of the values, NULLs skipped, NULL without a value', async () => {
+      // seq² = 1, 4, 9: 0b0001 | 0b0100 | 0b1001.
+      expect(await value(fragment(d.bitOrAgg('seq * seq')))).toBe(13);
+      expect(await value(fragment(d.bitOrAgg('CASE WHEN seq <> 3 THEN seq * seq END')))).toBe(5);
+      expect(await value(fragment(d.bitOrAgg('CASE WHEN seq > 9 THEN seq END')))).toBeNull();
+      expect(await value(fragment(d.bitOrAgg('seq')), sql`false`)).toBeNull();
+    });
+    it('semiJoin: each left row with a match once, NULL matches nothing', async () => {
+      const pageviews = sql`SELECT 'pageview' AS event_name UNION ALL SELECT 'pageview' UNION ALL SELECT 'none'`;
+      expect(
+        await rows(sql`SELECT seq FROM ev ${fragment(d.semiJoin())} (${pageviews}) r USING (event_name) ORDER BY seq`),
+      ).toEqual([{ seq: 1 }, { seq: 3 }]);
+      const paths = sql`SELECT CAST(NULL AS VARCHAR) AS pathname UNION ALL SELECT '/c'`;
+      expect(await rows(sql`SELECT seq FROM ev ${fragment(d.semiJoin())} (${paths}) r USING (pathname) ORDER BY seq`)).toEqual([
+        { seq: 3 },
+      ]);
+    });
+    it('neighbour: the rows after and before in the window, NULL past either end (not 0)', async () => {
+      const n = (expr: string, offset: number) => fragment(`${d.neighbour(expr, offset)} OVER o`);
+      const window = (partition: string) => fragment(`WINDOW o AS (${partition}ORDER BY timestamp, seq ${WHOLE_PARTITION})`);
+      expect(
+        await rows(sql`SELECT seq, ${n('pathname', 1)} AS n1, ${n('pathname', 2)} AS n2, ${n('pathname', -1)} AS p1,
+            ${n('seq', 1)} AS s1, ${n('seq', -2)} AS s2 FROM ev ${window('')} ORDER BY seq`),
+      ).toEqual([
+        { seq: 1, n1: '/b', n2: '/c', p1: null, s1: 2, s2: null },
+        { seq: 2, n1: '/c', n2: null, p1: '/a', s1: 3, s2: null },
+        { seq: 3, n1: null, n2: null, p1: '/b', s1: null, s2: 1 },
+      ]);
+      expect(
+        await rows(sql`SELECT seq, ${n('pathname', 1)} AS n1, ${n('pathname', -1)} AS p1
+            FROM ev ${window('PARTITION BY event_name ')} ORDER BY seq`),
+      ).toEqual([
+        { seq: 1, n1: '/c', p1: null },
+        { seq: 2, n1: null, p1: null },
+        { seq: 3, n1: null, p1: '/a' },
+      ]);
+    });
+    it('argMin: the value on the row with the least key, rows with a NULL skipped', async () => {
+      expect(await value(fragment(d.argMin('pathname', 'seq')))).toBe('/a');
+      expect(await value(fragment(d.argMin('pathname', '-seq')))).toBe('/c');
+      expect(await value(fragment(d.argMin('CASE WHEN seq = 1 THEN NULL ELSE pathname END', 'seq')))).toBe('/b');
+      expect(await value(fragment(d.argMin('pathname', 'CASE WHEN seq = 1 THEN NULL ELSE seq END')))).toBe('/b');
+      expect(await value(fragment(d.argMin('[pathname, event_name]', '-seq')))).toEqual(['/c', 'pageview']);
+    });
+    it('listWithoutNulls: the non-NULL elements in order, NULL past the end', async () => {
+      const list = d.listWithoutNulls('[pathname, NULL, event_name]');
+      expect(
+        await one(sql`${fragment(list)} AS l, ${fragment(`${list}[3]`)} AS past, ${fragment(d.listLength(list))} AS n`, row1),
+      ).toEqual({ l: ['/a', 'pageview'], past: null, n: 2 });
+      // Elements that can never be NULL: past the end is still NULL, not the type's default.
+      expect(await value(fragment(`${d.listWithoutNulls('[event_name]')}[2]`), row1)).toBeNull();
+      const none = d.listWithoutNulls('[CASE WHEN false THEN pathname END]');
+      expect(await one(sql`${fragment(none)} AS l, ${fragment(d.listLength(none))} AS n`, row1)).toEqual({ l: [], n: 0 });
     });
   });
 }

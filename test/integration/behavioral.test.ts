@@ -19,6 +19,7 @@
  * 7 identities: U1..U4 identified, A1, A2, A1' anonymous.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { batchEvent, type Ev, V1, V2, V3, V4, V5 } from './fixture.js';
 import { loadBatch, removeScratchDirs, stats, statsUrl } from './support.js';
@@ -385,7 +386,8 @@ describe('sessions from the stored visits', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(expected);
-    expect(res.headers.get('x-mallard-plan')).toBe(plan);
+    // ClickHouse keeps no visit rows (docs/CLICKHOUSE.md): the same numbers, from events.
+    expect(res.headers.get('x-mallard-plan')).toBe(TEST_STORAGE === 'duckdb' ? plan : 'events');
   });
 
   it('a filter always scans events', async () => {

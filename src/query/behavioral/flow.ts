@@ -11,6 +11,7 @@
  */
 import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
+import { WHOLE_PARTITION } from '../dialect.js';
 import { splitPeriod } from '../planner.js';
 import { withScopeSource, withUnfilteredView } from '../scope-source.js';
 import { raw, render, type Sql, spelled, sql } from '../sql.js';
@@ -74,20 +75,24 @@ function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: Flo
 function fromEvents(q: QueryRunner, src: Sources, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
   const t = spelled((d) => d.epochSeconds('timestamp'));
   // The neighbours of every page view, read at the identity's first view of the page.
-  const shift = f.direction === 'forward' ? 'lead' : 'lag';
-  const neighbours = Array.from({ length: f.depth }, (_, k) => `${shift}(pathname, ${k + 1}) OVER o`).join(', ');
+  const sign = f.direction === 'forward' ? 1 : -1;
+  const neighbours = spelled((d) =>
+    Array.from({ length: f.depth }, (_, k) => `${d.neighbour('pathname', sign * (k + 1))} OVER o`).join(', '),
+  );
   return tree(q, f, [
     ...scopedEvents(src, scope, { reread: true }),
-    sql`pv AS NOT MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, pathname, ${t} AS t, seq FROM scoped WHERE ${raw(PAGE_VIEWS)})`,
+    sql`${spelled((d) => d.cte('pv', 'inline'))} (SELECT ${raw(IDENTITY)} AS ident, pathname, ${t} AS t, seq FROM scoped WHERE ${raw(PAGE_VIEWS)})`,
     // Read twice: the identities that viewed the page with the second of their first view
     // (a narrow read), then their page views on the side of that second the answer lies
     // on: every neighbour of the first view is there, and the ordered pass sorts fewer rows.
     sql`firsts AS (SELECT ident AS fi, min(t) AS ft FROM pv WHERE pathname = ${f.page} GROUP BY ident)`,
-    sql`w AS (SELECT ident, pathname, row_number() OVER o AS rn, [${raw(neighbours)}] AS around
-        FROM pv JOIN firsts ON pv.ident = firsts.fi AND pv.t ${raw(f.direction === 'forward' ? '>=' : '<=')} firsts.ft
-        WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq))`,
+    // The side of the second is a filter, not a join condition: older ClickHouse versions join on equalities only.
+    sql`w AS (SELECT ident, pathname, row_number() OVER o AS rn, [${neighbours}] AS around
+        FROM pv JOIN firsts ON pv.ident = firsts.fi WHERE pv.t ${raw(f.direction === 'forward' ? '>=' : '<=')} firsts.ft
+        WINDOW o AS (PARTITION BY ident ORDER BY t, pathname, seq ${raw(WHOLE_PARTITION)}))`,
     // Neighbours stop at the first missing one (the identity's first or last page view).
-    sql`paths AS (SELECT list_filter(arg_min(around, rn), x -> x IS NOT NULL) AS path FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
+    sql`paths AS (SELECT ${spelled((d) => d.listWithoutNulls(d.argMin('around', 'rn')))} AS path
+        FROM w WHERE pathname = ${f.page} GROUP BY ident)`,
   ]);
 }
 
@@ -105,13 +110,14 @@ async function tree(q: QueryRunner, f: FlowQuery, ctes: readonly Sql[]): Promise
     return sql`${raw(`l${d}`)} AS (SELECT * FROM (
         SELECT ${raw(steps(d).join(', '))}, count(*) AS visitors,
           row_number() OVER (${raw(d > 1 ? `PARTITION BY ${parent} ` : '')}ORDER BY count(*) DESC, ${raw(step(d))}) AS r
-        FROM p${raw(d > 1 ? ` SEMI JOIN l${i} USING (${parent})` : '')} WHERE ${raw(step(d))} IS NOT NULL GROUP BY ${raw(steps(d).join(', '))})
+        FROM p${d > 1 ? spelled((dialect) => ` ${dialect.semiJoin()} l${i} USING (${parent})`) : sql``} WHERE ${raw(step(d))} IS NOT NULL GROUP BY ${raw(steps(d).join(', '))})
       WHERE r <= ${f.limit})`;
   });
   const nodes = Array.from(
     { length: f.depth },
     (_, i) => `SELECT [${steps(i + 1).join(', ')}] AS prefix, visitors FROM l${i + 1}`,
   );
+  const depthOf = spelled((d) => d.listLength('prefix'));
   const { text, params } = render(
     sql`WITH ${joinCtes([
       ...ctes,
@@ -122,7 +128,7 @@ async function tree(q: QueryRunner, f: FlowQuery, ctes: readonly Sql[]): Promise
       )} FROM paths)`,
       ...levels,
     ])}
-  SELECT prefix, visitors FROM (${raw(nodes.join(' UNION ALL '))}) ORDER BY len(prefix), visitors DESC, prefix[len(prefix)]`,
+  SELECT prefix, visitors FROM (${raw(nodes.join(' UNION ALL '))}) ORDER BY ${depthOf}, visitors DESC, prefix[${depthOf}]`,
     q.dialect,
   );
   const rows = await q.all<{ prefix: string[]; visitors: bigint }>(text, params);

@@ -25,11 +25,11 @@ export async function defaultFunnelCounts(
   steps: readonly Step[],
   windowSecs: number,
 ): Promise<number[]> {
-  const chains: Sql[] = [sql`c1 AS (SELECT ident, t AS t1, t AS tp FROM m WHERE (mask & 1) <> 0)`];
+  const isStep = (k: number) => spelled((d) => d.hasBits('mask', 1 << (k - 1)));
+  const chains: Sql[] = [sql`c1 AS (SELECT ident, t AS t1, t AS tp FROM m WHERE ${isStep(1)})`];
   for (let k = 2; k <= steps.length; k++) {
-    const bit = raw(String(1 << (k - 1)));
     chains.push(sql`${raw(`c${k}`)} AS (SELECT c.ident, c.t1, r.t AS tp
-        FROM ${raw(`c${k - 1}`)} c ASOF JOIN (SELECT ident, t FROM m WHERE (mask & ${bit}) <> 0) r
+        FROM ${raw(`c${k - 1}`)} c ASOF JOIN (SELECT ident, t FROM m WHERE ${isStep(k)}) r
           ON c.ident = r.ident AND c.tp <= r.t
         WHERE r.t <= c.t1 + ${windowSecs})`);
   }
@@ -42,7 +42,7 @@ export async function defaultFunnelCounts(
       const { text, params } = render(
         sql`WITH ${joinCtes([
           ...scopedEvents(src, { ...scope, ranges: part.ranges }),
-          sql`m AS MATERIALIZED (SELECT ${raw(IDENTITY)} AS ident, ${spelled((d) => d.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
+          sql`${spelled((d) => d.cte('m', 'materialized'))} (SELECT ${raw(IDENTITY)} AS ident, ${spelled((d) => d.epochSeconds('timestamp'))} AS t, ${stepMask(steps)} AS mask
           FROM scoped WHERE ${stepMask(steps)} <> 0 AND ${raw(identityIs(part))})`,
           ...chains,
         ])}

@@ -58,7 +58,7 @@ export async function retention(
       const { text, params } = render(
         sql`WITH ${joinCtes([
           ...scopedEvents(src, { ...scope, ranges: part.ranges }),
-          sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${bucket} AS p, bool_or(user_key IS NOT NULL) AS identified
+          sql`r AS (SELECT ${raw(IDENTITY)} AS ident, ${bucket} AS p, count(user_key) > 0 AS identified
           FROM scoped WHERE ${raw(identityIs(part))} GROUP BY ALL)`,
           sql`c AS (SELECT *, min(p) OVER (PARTITION BY ident) AS cohort FROM r)`,
           sql`k AS (SELECT cohort, ${spelled((d) => d.periodsBetween(unit, 'cohort', 'p'))} AS k, count(*) AS n,

@@ -13,6 +13,7 @@
 
 import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
+import { WHOLE_PARTITION } from '../dialect.js';
 import { rounded } from '../metrics.js';
 import { splitPeriod } from '../planner.js';
 import { dayIn } from '../rollup-query.js';
@@ -98,6 +99,9 @@ async function totalsOf(q: QueryRunner, statement: Sql): Promise<Totals & { over
   };
 }
 
+/** The previous or next run's `expr` (`Dialect.neighbour`). */
+const neighbour = (expr: string, offset: number) => spelled((d) => d.neighbour(expr, offset));
+
 /** Whole seconds of a stored UTC timestamp. */
 const seconds = (expr: string) => spelled((d) => d.epochSeconds(expr));
 
@@ -121,8 +125,8 @@ function chained(ctes: readonly Sql[], runs: Sql, gapSecs: number): Sql {
   return sql`WITH ${joinCtes([
     ...ctes,
     sql`runs AS (${runs})`,
-    sql`g AS (SELECT t0 - lag(t1) OVER o AS since, lead(t0) OVER o - t1 AS until, t1 - t0 AS inside, n, pv
-        FROM runs WINDOW o AS (PARTITION BY ident ORDER BY t0, t1))`,
+    sql`g AS (SELECT t0 - ${neighbour('t1', -1)} OVER o AS since, ${neighbour('t0', 1)} OVER o - t1 AS until, t1 - t0 AS inside, n, pv
+        FROM runs WINDOW o AS (PARTITION BY ident ORDER BY t0, t1 ${raw(WHOLE_PARTITION)}))`,
     sql`b AS (SELECT since IS NULL OR since > ${gapSecs} AS starts, until IS NULL OR until > ${gapSecs} AS ends, * FROM g)`,
   ])}
   SELECT count(*) FILTER (WHERE starts) AS sessions,

@@ -64,8 +64,10 @@ export function stepCondition(step: Step): Sql {
 /** One integer per row: bit k-1 is set when the row satisfies step k (at most 31 steps). */
 export function stepMask(steps: readonly Step[]): Sql {
   if (steps.length > 31) throw new Error('at most 31 steps fit a mask');
+  // Every step has a bit of its own, so the sum of the set bits is their OR, and a sum is
+  // spelled alike in every engine (ClickHouse has no | or <<).
   return sql`(${join(
-    steps.map((s, i) => sql`(${stepCondition(s)}::INTEGER << ${raw(String(i))})`),
-    ' | ',
+    steps.map((s, i) => sql`CASE WHEN ${stepCondition(s)} THEN ${raw(String(2 ** i))} ELSE 0 END`),
+    ' + ',
   )})::INTEGER`;
 }

@@ -93,27 +93,28 @@ function visitorRowsSql(src: Sources, scope: Scope, steps: readonly Step[], opts
   const from = Math.floor(scope.period.from.getTime() / 1000);
   // Seconds from the period start: small exact numbers.
   const t = spelled((d) => `(${d.epochSeconds('timestamp')} - ${from})`);
-  const has = (bits: number) => raw(`(bits & ${bits}) = ${bits}`);
+  const has = (bits: number) => spelled((d) => d.hasBits('bits', bits));
   const rows = sql`SELECT ${raw(IDENTITY)} AS ident, ${t} AS t, seq, ${stepMask(steps)} AS mask FROM scoped`;
   // Without noise only the rows that match a step matter: usually a small share of the
   // events, kept once, so the grouping and the final pass read them instead of every event.
   const m = opts.keepNoise
-    ? sql`m AS NOT MATERIALIZED (${rows})`
-    : sql`m AS MATERIALIZED (SELECT * FROM (${rows}) WHERE mask <> 0)`;
-  const shipped = sql`(SELECT ident FROM v WHERE ${has(opts.required)})`;
+    ? sql`${spelled((d) => d.cte('m', 'inline'))} (${rows})`
+    : sql`${spelled((d) => d.cte('m', 'materialized'))} (SELECT * FROM (${rows}) WHERE mask <> 0)`;
+  const shipped = sql`(SELECT ident FROM v WHERE ${has(opts.required)}) s`;
   let counted = sql`0`;
   if (opts.counted !== undefined) {
     counted = sql`(SELECT count(*) FROM v WHERE ${has(opts.counted)} AND NOT ${has(opts.required)})`;
   }
+  // The first row's NULLs take the other rows' types (a 0 would widen seq to a 128-bit integer).
   return sql`WITH ${joinCtes([
     ...scopedEvents(src, scope, { reread: true }),
     m,
-    sql`v AS MATERIALIZED (SELECT ident, bit_or(mask) AS bits FROM m GROUP BY ident)`,
+    sql`${spelled((d) => d.cte('v', 'materialized'))} (SELECT ident, ${spelled((d) => d.bitOrAgg('mask'))} AS bits FROM m GROUP BY ident)`,
   ])}
   SELECT vid, t, mask FROM (
-    SELECT 0 AS vid, NULL::DOUBLE AS t, ${counted}::INTEGER AS mask, 0::UBIGINT AS seq
+    SELECT 0 AS vid, NULL AS t, ${counted}::INTEGER AS mask, NULL AS seq
     UNION ALL
-    SELECT dense_rank() OVER (ORDER BY ident)::INTEGER AS vid, t, mask, seq FROM m SEMI JOIN ${shipped} USING (ident))
+    SELECT dense_rank() OVER (ORDER BY ident)::INTEGER AS vid, t, mask, seq FROM m ${spelled((d) => d.semiJoin())} ${shipped} USING (ident))
   ORDER BY vid, t, seq`;
 }
 

@@ -87,6 +87,17 @@ export const clickhouseDialect = (features: ClickHouseFeatures): Dialect => ({
   // An array cannot be NULL in ClickHouse: no object, no keys.
   jsonKeys: (column) => `JSONExtractKeys(ifNull(${column}, ''))`,
   allExcept: (columns) => `* EXCEPT (${columns.join(', ')})`,
+  hasBits: (expr, bits) => `toBool(bitAnd(${expr}, ${bits}) = ${bits})`,
+  // OrNull: no value is NULL, as in DuckDB, not 0.
+  bitOrAgg: (expr) => `groupBitOrOrNull(${expr})`,
+  semiJoin: () => 'LEFT SEMI JOIN',
+  // The InFrame functions read the frame (hence WHOLE_PARTITION); past it they answer the
+  // type's default, which for a Nullable is NULL.
+  neighbour: (expr, offset) =>
+    offset >= 0 ? `leadInFrame(toNullable(${expr}), ${offset})` : `lagInFrame(toNullable(${expr}), ${-offset})`,
+  argMin: (expr, key) => `argMin(${expr}, ${key})`,
+  // Elements made Nullable: past the end an array answers its element type's default ('' for a String).
+  listWithoutNulls: (expr) => `arrayMap(x -> toNullable(x), arrayFilter(x -> x IS NOT NULL, ${expr}))`,
   cte: (name, use) => (use !== 'inline' && features.materializedCte ? `${name} AS MATERIALIZED` : `${name} AS`),
 });
 

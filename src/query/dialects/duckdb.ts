@@ -46,4 +46,10 @@ export const duckdb: Dialect = {
   cte: (name, use) =>
     use === 'materialized' ? `${name} AS MATERIALIZED` : use === 'inline' ? `${name} AS NOT MATERIALIZED` : `${name} AS`,
   allExcept: (columns) => `* EXCLUDE (${columns.join(', ')})`,
+  hasBits: (expr, bits) => `((${expr}) & ${bits}) = ${bits}`,
+  bitOrAgg: (expr) => `bit_or(${expr})`,
+  semiJoin: () => 'SEMI JOIN',
+  neighbour: (expr, offset) => (offset >= 0 ? `lead(${expr}, ${offset})` : `lag(${expr}, ${-offset})`),
+  argMin: (expr, key) => `arg_min(${expr}, ${key})`,
+  listWithoutNulls: (expr) => `list_filter(${expr}, x -> x IS NOT NULL)`,
 };
