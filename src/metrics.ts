@@ -4,6 +4,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DROP_REASONS, type DropReason } from './ingest/event.js';
 
+/** Buckets of background work's duration (flushes, shipments), in seconds. */
+const WORK_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export class Metrics {
   readonly registry = new Registry();
   readonly ingested = new Counter({ name: 'mallard_events_ingested_total', help: 'Events stored', registers: [this.registry] });
@@ -16,7 +19,7 @@ export class Metrics {
   readonly flushSeconds = new Histogram({
     name: 'mallard_flush_duration_seconds',
     help: 'Time to flush the hot tier to Parquet',
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: WORK_SECONDS,
     registers: [this.registry],
   });
   readonly flushedRows = new Counter({
@@ -51,7 +54,7 @@ export class Metrics {
   readonly shipSeconds = new Histogram({
     name: 'mallard_clickhouse_ship_duration_seconds',
     help: 'Time to ship the log to ClickHouse',
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: WORK_SECONDS,
     registers: [this.registry],
   });
   readonly bufferSize: Gauge;

@@ -52,6 +52,8 @@ export class ClickHouseEventStore implements EventStore {
   readonly sessions: Sessionizer;
   private seq = 0n;
   private flushTail: Promise<unknown> = Promise.resolve();
+  /** The shipment asked for and not started yet (see flush). */
+  private queued: Promise<FlushResult> | null = null;
   private lastFlushAt: Date | null = null;
   private shipFailure: { message: string; since: Date } | null = null;
   private closing = false;
@@ -120,9 +122,18 @@ export class ClickHouseEventStore implements EventStore {
     }
   }
 
-  /** Ships every segment closed so far, one flush at a time (in the order asked). */
+  /**
+   * Ships every event acknowledged before the call, one shipment at a time. Callers that
+   * ask while one waits for its turn share it: every read ships first, and a busy dashboard
+   * must not turn into an insert per request (ClickHouse wants few, large inserts).
+   */
   flush(): Promise<FlushResult> {
-    const run = this.flushTail.then(() => this.ship());
+    if (this.queued) return this.queued;
+    const run = this.flushTail.then(() => {
+      this.queued = null;
+      return this.ship();
+    });
+    this.queued = run;
     this.flushTail = run.catch(() => undefined);
     return run;
   }
