@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     },
   });
   try {
-    const conn = new ClickHouseConnection({ url: clickhouse.url, database: DATABASE });
+    const conn = new ClickHouseConnection({ url: clickhouse.url, database: DATABASE, requestTimeoutMs: 3_600_000 });
     const t = performance.now();
     const columns = COLUMN_NAMES.filter((c) => c !== 'site_id');
     await conn.command(`INSERT INTO events (site_id, ${columns.join(', ')}, node_id)
@@ -185,7 +185,20 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof BenchFailure ? err.message : (err as Error).stack}\n`);
+// A request the client gave up on without answering would leave nothing to wait for: say so
+// instead of ending as if the run were done.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('the benchmark ended without finishing (a request was dropped unanswered?)\n');
   process.exit(1);
 });
+
+main()
+  .then(() => {
+    finished = true;
+  })
+  .catch((err) => {
+    process.stderr.write(`${err instanceof BenchFailure ? err.message : (err as Error).stack}\n`);
+    process.exit(1);
+  });

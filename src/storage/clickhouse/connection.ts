@@ -16,7 +16,12 @@ export interface ClickHouseOptions {
   database: string;
   username?: string;
   password?: string;
+  /** How long one statement may take before it is given up (the client's default is 30 s). */
+  requestTimeoutMs?: number;
 }
+
+/** A stats query over a long period of a big site may take minutes on a small server. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 /**
  * Every statement reads and writes times in UTC, whatever the server's zone; 64-bit
@@ -79,6 +84,7 @@ export class ClickHouseConnection {
       database: options.database,
       username: options.username,
       password: options.password,
+      request_timeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
       clickhouse_settings: SETTINGS,
       // Errors reach the caller (and its logger) as exceptions; the client's own console lines would duplicate them.
       log: { level: ClickHouseLogLevel.OFF },
