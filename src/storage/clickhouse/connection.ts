@@ -56,10 +56,11 @@ export function clickhouseFailure(err: unknown): unknown {
       : err;
   }
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  if (
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|UND_ERR)/.test(code) ||
-    /timeout|socket hang up/i.test(String((err as Error)?.message))
-  ) {
+  const message = String((err as Error)?.message);
+  if (/timeout/i.test(message) && code !== 'ETIMEDOUT') {
+    return unavailable('ClickHouse did not answer in time; try a shorter period, or later', 10, err);
+  }
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|UND_ERR)/.test(code) || /socket hang up/i.test(message)) {
     return unavailable('ClickHouse is unreachable; events are kept in the write-ahead log meanwhile', 10, err);
   }
   return err;
