@@ -43,6 +43,17 @@ describe('ClickHouse unreachable while the server runs', () => {
     expect((await send(server.url, '/before')).status).toBe(202);
     expect(await stats(server.url, readKey, 'main', RANGE)).toMatchObject({ total_pageviews: 1 });
 
+    // The embedded backup has nothing to copy here: it says what to do instead.
+    const backup = await fetch(`${server.url}/api/admin/backup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, origin: server.url },
+      body: JSON.stringify({ dir: `${dataDir}-backup` }),
+    });
+    expect(backup.status).toBe(409);
+    expect(((await backup.json()) as { error: string }).error).toMatch(
+      /^backup copies the embedded storage; with storage = "clickhouse" back up ClickHouse itself \(BACKUP DATABASE\)/,
+    );
+
     await clickhouse.stop();
     expect((await send(server.url, '/during-1')).status).toBe(202);
     expect((await send(server.url, '/during-2')).status).toBe(202);
