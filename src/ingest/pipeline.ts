@@ -5,7 +5,7 @@
  */
 import type { Metrics } from '../metrics.js';
 import type { StoredRow } from '../storage/columns.js';
-import type { Sessionizer } from '../storage/duckdb/sessionize.js';
+import type { Sessionizer } from '../storage/sessionizer.js';
 import { utcDate } from '../utc-days.js';
 import { isBot } from './enrich/bots.js';
 import { deviceType } from './enrich/device.js';

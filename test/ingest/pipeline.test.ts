@@ -8,7 +8,7 @@ import { type PipelineDeps, processEvent } from '../../src/ingest/pipeline.js';
 import { ValidationError, validateEvent } from '../../src/ingest/validate.js';
 import { Metrics } from '../../src/metrics.js';
 import type { StoredRow } from '../../src/storage/columns.js';
-import { Sessionizer } from '../../src/storage/duckdb/sessionize.js';
+import { Sessionizer } from '../../src/storage/sessionizer.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const IPHONE =

@@ -19,7 +19,7 @@ import { clickhouseDialect } from '../../query/dialects/clickhouse.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { Database, type EngineLimits } from '../duckdb/database.js';
-import { Sessionizer } from '../duckdb/sessionize.js';
+import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { readSegment, WriteAheadLog } from '../wal.js';
 import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';

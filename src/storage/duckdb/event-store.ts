@@ -21,6 +21,7 @@ import { timestampText, utcDate } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { RwLock } from '../rw-lock.js';
+import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
 import { coveredRowsSql, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
@@ -36,7 +37,6 @@ import { PartitionIndex } from './partition-index.js';
 import { looksWhole, Quarantine } from './quarantine.js';
 import { StoreReads } from './reads.js';
 import { RollupCache } from './rollup-cache.js';
-import { Sessionizer } from './sessionize.js';
 import type { StoreParts } from './store-parts.js';
 
 export interface DuckDbStoreOptions {
