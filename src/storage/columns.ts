@@ -1,10 +1,8 @@
 /**
  * The event storage schema (docs/DATA.md §3) as data: one list drives the hot table DDL,
- * the appender, the write-ahead log encoding and the Parquet projection, so the tiers
- * cannot drift apart. `seq` is the ingest sequence number that makes flushing exactly-once.
+ * the write-ahead log encoding, the Parquet projection and the ClickHouse table, so the
+ * tiers cannot drift apart. `seq` is the ingest sequence number that makes flushing exactly-once.
  */
-import type { DuckDBAppender } from '@duckdb/node-api';
-import { DuckDBDecimalValue, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { EventRow } from '../ingest/event.js';
 
 export type Kind = 'text' | 'u64' | 'time' | 'int' | 'decimal';
@@ -87,43 +85,6 @@ export function decodeRow(line: string): StoredRow {
     else row[c.name] = v;
   });
   return row as unknown as StoredRow;
-}
-
-/** Parses a validated decimal string into DuckDB's scaled integer. */
-export function decimalToScaled(text: string): bigint {
-  const negative = text.startsWith('-');
-  const [whole = '0', frac = ''] = text.replace(/^[-+]/, '').split('.');
-  const scaled =
-    BigInt(whole) * 10n ** BigInt(REVENUE_SCALE) + BigInt((frac + '0'.repeat(REVENUE_SCALE)).slice(0, REVENUE_SCALE));
-  return negative ? -scaled : scaled;
-}
-
-export function appendRow(appender: DuckDBAppender, row: StoredRow): void {
-  for (const c of EVENT_COLUMNS) {
-    const v = row[c.name];
-    if (v === null || v === undefined) {
-      appender.appendNull();
-      continue;
-    }
-    switch (c.kind) {
-      case 'text':
-        appender.appendVarchar(v as string);
-        break;
-      case 'u64':
-        appender.appendUBigInt(v as bigint);
-        break;
-      case 'int':
-        appender.appendInteger(v as number);
-        break;
-      case 'time':
-        appender.appendTimestamp(new DuckDBTimestampValue(BigInt((v as Date).getTime()) * 1000n));
-        break;
-      case 'decimal':
-        appender.appendDecimal(new DuckDBDecimalValue(decimalToScaled(v as string), 18, REVENUE_SCALE));
-        break;
-    }
-  }
-  appender.endRow();
 }
 
 export function createTableSql(qualifiedName: string): string {
