@@ -4,7 +4,7 @@
  * steering the digest towards a stored one would need a SHA-256 preimage).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Database } from '../storage/duckdb/database.js';
+import type { MetadataDb } from '../storage/metadata.js';
 
 export const SCOPES = ['read', 'ingest', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -22,7 +22,7 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : null);
 
 export class ApiKeys {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: MetadataDb) {}
 
   async create(name: string, scope: Scope, sites: string[] | null): Promise<{ key: string; info: ApiKey }> {
     const key = `mm_${randomBytes(16).toString('base64url')}`;

@@ -1,10 +1,10 @@
 /**
  * Small persisted settings (server secret, admin password hash) in the metadata database.
  */
-import type { Database } from '../storage/duckdb/database.js';
+import type { MetadataDb } from '../storage/metadata.js';
 
 export class Settings {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: MetadataDb) {}
 
   async get(key: string): Promise<string | null> {
     const rows = await this.db.all<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);

@@ -9,7 +9,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { SITE_ID, SITE_ID_MAX } from '../site-id.js';
-import type { Database } from '../storage/duckdb/database.js';
+import type { MetadataDb } from '../storage/metadata.js';
 
 export interface Site {
   /** The site id (domain), SITE_ID of src/site-id.ts. */
@@ -142,10 +142,10 @@ export class SiteRegistry {
   private readonly links = new Map<string, StoredLink>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly db: Database) {}
+  private constructor(private readonly db: MetadataDb) {}
 
   /** Loads every site and share link into memory. */
-  static async open(db: Database): Promise<SiteRegistry> {
+  static async open(db: MetadataDb): Promise<SiteRegistry> {
     const registry = new SiteRegistry(db);
     const sites = await db.all<Record<string, unknown>>(
       'SELECT id, origins, timezone, rate_limit, signing_secret, created_at FROM sites ORDER BY id',
@@ -328,17 +328,8 @@ export class SiteRegistry {
     return run;
   }
 
-  private async transaction(statements: [string, (string | null)[]][]): Promise<void> {
-    await this.db.with(async (c) => {
-      await c.run('BEGIN TRANSACTION');
-      try {
-        for (const [sql, params] of statements) await c.run(sql, params);
-        await c.run('COMMIT');
-      } catch (err) {
-        await c.run('ROLLBACK');
-        throw err;
-      }
-    });
+  private transaction(statements: [string, (string | null)[]][]): Promise<void> {
+    return this.db.transaction(statements);
   }
 }
 

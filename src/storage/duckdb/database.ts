@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { DomainError, StartupError, unavailable } from '../../errors.js';
 import { createTableSql } from '../columns.js';
+import type { MetadataDb } from '../metadata.js';
 import { RwLock } from '../rw-lock.js';
 import { engineOptions } from './engine-options.js';
 import { migrate } from './migrations.js';
@@ -45,7 +46,7 @@ function refusal(err: unknown): unknown {
   return err;
 }
 
-export class Database {
+export class Database implements MetadataDb {
   private idle: DuckDBConnection[] = [];
   /** Background jobs (flush, compaction, derived builds) run one at a time: see `background`. */
   private readonly backgroundTurn = new RwLock();
@@ -125,6 +126,20 @@ export class Database {
   async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
     await this.with(async (c) => {
       await c.run(sql, params);
+    });
+  }
+
+  /** Runs the statements on one connection as one transaction: all of them, or none. */
+  async transaction(statements: readonly (readonly [sql: string, params: readonly unknown[]])[]): Promise<void> {
+    await this.with(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const [sql, params] of statements) await c.run(sql, params as DuckDBValue[]);
+        await c.run('COMMIT');
+      } catch (err) {
+        await c.run('ROLLBACK');
+        throw err;
+      }
     });
   }
 
