@@ -36,7 +36,7 @@ function byTime(fn: 'argMin' | 'argMax', expr: string, where?: string): string {
 }
 
 export interface ClickHouseFeatures {
-  /** `WITH x AS MATERIALIZED (…)` (ClickHouse 25.x and newer, with `enable_materialized_cte`). */
+  /** `WITH x AS MATERIALIZED (…)`: servers that have the `enable_materialized_cte` setting (26.7 has; 24.3 has not). */
   materializedCte: boolean;
 }
 
