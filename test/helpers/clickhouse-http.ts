@@ -125,10 +125,13 @@ const server = createServer(async (req, res) => {
 // Ends with its parent (the IPC channel closes when the parent exits, however it exits),
 // and takes its data directory with it.
 const shutdown = () => {
-  server.close();
-  session.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  process.exit(0);
+  try {
+    server.close();
+    session.close(); // throws while a query still runs: the directory goes anyway
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
