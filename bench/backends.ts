@@ -24,7 +24,7 @@ import { COLUMN_NAMES } from '../src/storage/columns.js';
 import { startClickHouse } from '../test/helpers/clickhouse.js';
 import { ensureDataset, MAIN_SITE } from './generate.js';
 import { BenchFailure, envInt, fmtInt, fmtMs, mulberry32, TMP, table } from './lib.js';
-import { signIn, startServer, stopServer, waitForDerived } from './server.js';
+import { createKey, signIn, startServer, stopServer, waitForDerived } from './server.js';
 
 const EVENTS = envInt('BENCH_EVENTS', 10_000_000, 1000, 1_000_000_000);
 const RUNS = envInt('BENCH_RUNS', 3, 1, 100);
@@ -111,7 +111,9 @@ async function ingest(s: Server, key: string, site: string): Promise<number> {
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify(batch),
       });
-      if (res.status !== 200) throw new BenchFailure(`ingest: ${res.status} ${(await res.text()).slice(0, 200)}`);
+      // Read to the end: an answer left unread holds its connection, and later requests wait for one.
+      const text = await res.text();
+      if (res.status !== 200) throw new BenchFailure(`ingest: ${res.status} ${text.slice(0, 200)}`);
     }
   };
   await Promise.all([client(), client()]);
@@ -119,15 +121,6 @@ async function ingest(s: Server, key: string, site: string): Promise<number> {
   const main = JSON.parse((await ask(s, `/api/stats/main?site_id=${site}&period=30d`)).body) as { events: number };
   if (main.events !== INGEST_EVENTS) throw new BenchFailure(`ingest: ${main.events} events readable, ${INGEST_EVENTS} sent`);
   return performance.now() - t;
-}
-
-async function ingestKey(s: Server): Promise<string> {
-  const res = await fetch(`${s.url}/api/keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: s.cookie, origin: s.url },
-    body: JSON.stringify({ name: 'bench-ingest', scope: 'ingest' }),
-  });
-  return ((await res.json()) as { key: string }).key;
 }
 
 async function main(): Promise<void> {
@@ -169,7 +162,7 @@ async function main(): Promise<void> {
     }
     const ingestRows: string[][] = [];
     for (const [name, s] of Object.entries(servers)) {
-      const ms = await ingest(s, await ingestKey(s), `ingest-${name}.bench`);
+      const ms = await ingest(s, await createKey(s.url, s.cookie, 'ingest'), `ingest-${name}.bench`);
       ingestRows.push([name, fmtInt(INGEST_EVENTS), fmtMs(ms), fmtInt(INGEST_EVENTS / (ms / 1000))]);
     }
     log('');

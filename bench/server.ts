@@ -179,3 +179,17 @@ export async function signIn(url: string): Promise<string> {
   if (res.status !== 200 || !cookie) throw new BenchFailure(`sign-in failed: ${res.status} ${await res.text()}`);
   return cookie;
 }
+
+/** An API key of the scope, made as a signed-in browser makes one; `name` labels it. */
+export async function createKey(url: string, cookie: string, scope: 'ingest' | 'read', name = `bench ${scope}`): Promise<string> {
+  const res = await fetch(`${url}/api/keys`, {
+    method: 'POST',
+    // A browser sends its own origin; the server refuses cookie-authenticated writes without it.
+    headers: { 'content-type': 'application/json', cookie, origin: url },
+    body: JSON.stringify({ name, scope }),
+  });
+  const json = (await res.json()) as { key?: unknown };
+  if (res.status !== 201 || typeof json.key !== 'string')
+    throw new BenchFailure(`POST /api/keys (${scope}): ${res.status} ${JSON.stringify(json)}`);
+  return json.key;
+}

@@ -28,7 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { literal } from '../src/storage/duckdb/database.js';
 import { BenchFailure, envInt, fmtInt, fmtMs, memory, mulberry32, TMP, table } from './lib.js';
-import { type Child, signIn, startServer, stopServer, waitForDerived } from './server.js';
+import { type Child, createKey, signIn, startServer, stopServer, waitForDerived } from './server.js';
 import { browserHeaders, pageview, pick, publicIp, USER_AGENTS } from './traffic.js';
 
 // ---------------------------------------------------------------------------------------
@@ -387,19 +387,6 @@ function progress(): void {
 // ---------------------------------------------------------------------------------------
 // API helpers
 
-async function createKey(url: string, cookie: string, scope: 'ingest' | 'read'): Promise<string> {
-  const res = await fetch(`${url}/api/keys`, {
-    method: 'POST',
-    // A browser sends its own origin; the server refuses cookie-authenticated writes without it.
-    headers: { 'content-type': 'application/json', cookie, origin: url },
-    body: JSON.stringify({ name: `soak ${scope}`, scope }),
-  });
-  const json = (await res.json()) as { key?: unknown };
-  if (res.status !== 201 || typeof json.key !== 'string')
-    throw new BenchFailure(`POST /api/keys (${scope}): ${res.status} ${JSON.stringify(json)}`);
-  return json.key;
-}
-
 /** The site's stored events (all time), or why they could not be read. */
 async function storedEvents(readKey: string, site: string): Promise<number | string> {
   try {
@@ -673,8 +660,8 @@ async function main(): Promise<void> {
   );
   server = await start();
   const cookie = await signIn(server.url);
-  const ingestKey = await createKey(server.url, cookie, 'ingest');
-  const readKey = await createKey(server.url, cookie, 'read');
+  const ingestKey = await createKey(server.url, cookie, 'ingest', 'soak ingest');
+  const readKey = await createKey(server.url, cookie, 'read', 'soak read');
 
   log('\nload (errors: single/batch/query)');
   t0 = performance.now();

@@ -1,15 +1,4 @@
-import pino from 'pino';
-import { DuckDbEventStore } from '../../src/storage/duckdb/event-store.js';
+import { openTestDuckDbStore } from '../helpers/duckdb-store.js';
 import { eventStoreContract } from './event-store.cases.js';
 
-eventStoreContract('duckdb', (dataDir) =>
-  DuckDbEventStore.open({
-    dataDir,
-    walFsync: false,
-    sessionTimeoutSecs: 1800,
-    compactMinFiles: 100,
-    retentionDays: 0,
-    flushCount: 0,
-    log: pino({ level: 'silent' }),
-  }),
-);
+eventStoreContract('duckdb', (dataDir) => openTestDuckDbStore(dataDir));

@@ -12,7 +12,8 @@ import { VISIT_GAP_SET } from '../../src/query/behavioral/sessions.js';
 import { derivedTables as DERIVED } from '../../src/query/derived-tables.js';
 import type { StoredRow } from '../../src/storage/columns.js';
 import { resetFailPoints } from '../../src/storage/crash-points.js';
-import { DuckDbEventStore } from '../../src/storage/duckdb/event-store.js';
+import type { DuckDbEventStore } from '../../src/storage/duckdb/event-store.js';
+import { type DuckDbStoreOptions, openTestDuckDbStore } from '../helpers/duckdb-store.js';
 import { storedRow } from '../helpers/stored-row.js';
 
 /** The derived files' format number in their names. */
@@ -21,17 +22,8 @@ const F = DERIVED.format;
 const log = pino({ level: 'silent' });
 const open: DuckDbEventStore[] = [];
 
-async function openStore(dataDir: string, extra: Partial<Parameters<typeof DuckDbEventStore.open>[0]> = {}) {
-  const store = await DuckDbEventStore.open({
-    dataDir,
-    walFsync: false,
-    sessionTimeoutSecs: 1800,
-    compactMinFiles: 100,
-    retentionDays: 0,
-    flushCount: 0,
-    log,
-    ...extra,
-  });
+async function openStore(dataDir: string, extra: Partial<DuckDbStoreOptions> = {}) {
+  const store = await openTestDuckDbStore(dataDir, { log, ...extra });
   open.push(store);
   return store;
 }

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { unavailable } from '../../errors.js';
 import type { SqlValue } from '../storage.js';
-import { fromClickHouse } from './values.js';
+import { converterOf, convertRow } from './values.js';
 
 export interface ClickHouseOptions {
   url: string;
@@ -122,10 +122,12 @@ export class ClickHouseConnection {
       });
       return result.json<Compact>();
     });
+    const converters = (types as string[]).map(converterOf);
     return rows.map((row) => {
+      const values = convertRow(converters, row);
       const out: Record<string, unknown> = {};
       (names as string[]).forEach((name, i) => {
-        out[name] = fromClickHouse((types as string[])[i] ?? 'String', row[i]);
+        out[name] = values[i];
       });
       return out as T;
     });
@@ -145,7 +147,7 @@ export class ClickHouseConnection {
         clickhouse_settings: this.querySettings,
       }),
     );
-    let types: string[] | undefined;
+    let converters: ((v: unknown) => unknown)[] = [];
     let header = 0;
     let n = 0;
     for await (const chunk of result.stream<Compact>()) {
@@ -154,10 +156,10 @@ export class ClickHouseConnection {
         const values = r.json() as unknown[];
         if (header < 2) {
           header++;
-          if (header === 2) types = values as string[];
+          if (header === 2) converters = (values as string[]).map(converterOf);
           continue;
         }
-        rows.push(values.map((v, i) => fromClickHouse(types?.[i] ?? 'String', v)));
+        rows.push(convertRow(converters, values));
       }
       if (rows.length > 0) {
         n += rows.length;

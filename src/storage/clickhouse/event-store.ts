@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { DomainError, StartupError } from '../../errors.js';
 import type { Dialect } from '../../query/dialect.js';
 import { clickhouseDialect } from '../../query/dialects/clickhouse.js';
+import { timestampText } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { Database, type EngineLimits } from '../duckdb/database.js';
@@ -23,7 +24,7 @@ import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { readSegment, WriteAheadLog } from '../wal.js';
 import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';
-import { chTime, migrate, toInsertRow } from './schema.js';
+import { migrate, toInsertRow } from './schema.js';
 import { withVisits } from './visits.js';
 
 export interface ClickHouseStoreOptions {
@@ -215,8 +216,8 @@ export class ClickHouseEventStore implements EventStore {
       events: 'events',
       eventsFor: (siteId, from, to) => {
         const range = [
-          from ? ` AND timestamp >= toDateTime64('${chTime(from)}', 3, 'UTC')` : '',
-          to ? ` AND timestamp < toDateTime64('${chTime(to)}', 3, 'UTC')` : '',
+          from ? ` AND timestamp >= toDateTime64('${timestampText(from)}', 3, 'UTC')` : '',
+          to ? ` AND timestamp < toDateTime64('${timestampText(to)}', 3, 'UTC')` : '',
         ].join('');
         return withVisits(`SELECT * FROM events WHERE site_id = ${chString(siteId)}${range}`, timeoutMs);
       },

@@ -3,6 +3,8 @@
  * types, created and upgraded by numbered migrations at start-up, and rows in the JSON
  * form ClickHouse inserts (docs/CLICKHOUSE.md).
  */
+
+import { timestampText } from '../../utc-days.js';
 import { EVENT_COLUMNS, REVENUE_SCALE, type StoredRow } from '../columns.js';
 import type { ClickHouseConnection } from './connection.js';
 
@@ -83,15 +85,6 @@ export async function migrate(server: ClickHouseConnection, db: ClickHouseConnec
   return applied;
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** A Date as ClickHouse's DateTime64(3) text, in UTC. */
-export function chTime(d: Date): string {
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(
-    d.getUTCMinutes(),
-  )}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
-}
-
 /** A stored row as a JSONEachRow object: 64-bit integers as text (exact), times as DateTime64 text. */
 export function toInsertRow(row: StoredRow, nodeId: string): Record<string, unknown> {
   const out: Record<string, unknown> = { node_id: nodeId };
@@ -103,7 +96,7 @@ export function toInsertRow(row: StoredRow, nodeId: string): Record<string, unkn
         : c.kind === 'u64'
           ? (v as bigint).toString()
           : c.kind === 'time'
-            ? chTime(v as Date)
+            ? timestampText(v as Date)
             : v;
   }
   return out;
