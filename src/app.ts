@@ -201,6 +201,9 @@ function openClickHouse(
     onShipFailed: () => metrics()?.shipErrors.inc(),
     dataDir: config.data_dir,
     newMetadata: opts.newMetadata,
+    derived: config.rollups ? derivedTables : undefined,
+    deriveQuietMs: config.rollup_delay * 1000,
+    retentionDays: config.retention_days,
     clickhouse: {
       url: config.clickhouse_url ?? '',
       database: config.clickhouse_database,

@@ -355,8 +355,12 @@ export function assemble(
     : sql``;
   const dimOut = aliases.length > 0 ? fragment(`${aliases.map((a) => `g.${a} AS ${a}`).join(', ')}, `) : sql``;
   if (mode === 'counts') {
+    // Every count column, so that counts of several sources line up by position (rollup-query.ts).
+    const noVisits = fragment(
+      ', CAST(NULL AS BIGINT) AS visits, CAST(NULL AS BIGINT) AS bounces, CAST(NULL AS BIGINT) AS duration_ms',
+    );
     return sql`WITH ${join(parts, ',\n')}
-    SELECT ${dimOut}${GROUP_COUNTS}${visitSelect} FROM g${visitJoin}`;
+    SELECT ${dimOut}${GROUP_COUNTS}${withVisits ? visitSelect : noVisits} FROM g${visitJoin}`;
   }
   return sql`WITH ${join(parts, ',\n')}
     SELECT ${dimOut}${GROUP_COUNTS}${visitSelect}, total.visitors AS total_visitors

@@ -1,21 +1,21 @@
 /**
- * The derived tables' definitions, which the DuckDB store builds per partition (storage
- * keeps them fresh; the query layer defines and reads them), in DuckDB's spelling: the
- * ClickHouse backend has no derived tables yet (docs/CLICKHOUSE.md). Both are written by the same
- * builder that scans events, so a rollup row is by construction what a scan of that day
- * would answer.
+ * The derived tables' definitions, which each store builds per site and day (storage keeps
+ * them fresh; the query layer defines and reads them). Both are written by the same builder
+ * that scans events, so a rollup row is by construction what a scan of that day would
+ * answer. The DuckDB store keeps visits and rollups; the ClickHouse store keeps rollups only
+ * (docs/CLICKHOUSE.md), so a rollup is built from events alone as well as with visit rows.
  */
 import type { DerivedTables } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
 import { withIdentityPaths } from './behavioral/identity-paths.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
-import { duckdb } from './dialects/duckdb.js';
+import type { Dialect } from './dialect.js';
 import { dimension } from './dimensions.js';
 import { keyCountsByVisit, propertyKeysSetOf } from './property-keys.js';
 import { keyCounts, PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET, rolledKeys } from './property-rows.js';
 import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS, UNCACHED_PREFIX } from './rollup-sets.js';
-import { raw, sql } from './sql.js';
+import { raw, serverText, spelled, sql } from './sql.js';
 
 const COUNTS =
   'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
@@ -33,7 +33,7 @@ export const derivedTables: DerivedTables = {
   visits: (events) =>
     withIdentityPaths(withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`), `${events} e`),
 
-  rollup(events, visits, siteId, day) {
+  rollup(events, visits, siteId, day, dialect) {
     const from = new Date(`${day}T00:00:00Z`);
     const period = { name: 'custom' as const, from, to: new Date(from.getTime() + DAY_MS), interval: 'day' as const };
     const parts = ROLLUP_SETS.map((set) => {
@@ -49,32 +49,37 @@ export const derivedTables: DerivedTables = {
       const value = (i: number) => (set.dimensions[i] && !hourly ? raw(`${dimAlias(i)}::VARCHAR`) : raw('NULL::VARCHAR'));
       const bucket = hourly ? sql`${raw(dimAlias(0))}::TIMESTAMP` : sql`${day}::DATE::TIMESTAMP`;
       return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
-        FROM (${buildCounts({ events: set.rows ? set.rows(events, duckdb) : events, visits }, q)})`;
+        FROM (${buildCounts({ events: set.rows ? set.rows(events, dialect) : events, visits }, q)})`;
     });
     // Each custom property key with the number of the day's events carrying it (property-keys.ts);
     // the partition's events are all of one site.
     const keys = sql`SELECT ${PROPERTY_KEYS_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, key AS v0, NULL::VARCHAR AS v1,
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
         0::BIGINT AS bounces, 0::BIGINT AS duration_ms
-      FROM (${raw(keyCounts(`${events} e`, duckdb))})`;
+      FROM (${raw(keyCounts(`${events} e`, dialect))})`;
     // The keys whose values the rollup holds (property-rows.ts).
     const rolled = sql`SELECT ${PROPERTY_ROLLED_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, prop_key AS v0, NULL::VARCHAR AS v1,
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
         0::BIGINT AS bounces, 0::BIGINT AS duration_ms
-      FROM (${raw(rolledKeys(events, duckdb))})`;
+      FROM (${raw(rolledKeys(events, dialect))})`;
     // The same per value of each overview attribute, among that value's visits (the day's visit rows).
+    const visitRows = visits ?? `(${visitRowsOf(events, dialect)})`;
     const keysBy = OVERVIEW_ATTRIBUTES.map((name) => {
       const column = `v_${dimension(name)?.visitColumn?.alias ?? ''}`;
       return sql`SELECT ${propertyKeysSetOf(name)} AS dim, ${day}::DATE::TIMESTAMP AS bucket, value::VARCHAR AS v0, key AS v1,
           0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
           0::BIGINT AS bounces, 0::BIGINT AS duration_ms
-        FROM (${raw(keyCountsByVisit(`${events} e`, visits, column, duckdb))})`;
+        FROM (${raw(keyCountsByVisit(`${events} e`, visitRows, column, dialect))})`;
     });
     // What the sessions endpoint needs to know before it chains stored visits (sessions.ts).
     const gap = sql`SELECT ${VISIT_GAP_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, NULL::VARCHAR AS v0, NULL::VARCHAR AS v1,
         0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, 0::BIGINT AS events,
         0::BIGINT AS bounces, gap::BIGINT AS duration_ms
-      FROM (${raw(longestVisitGapMs(events))})`;
+      FROM (${spelled((d) => longestVisitGapMs(events, d))})`;
     return [...parts, keys, rolled, ...keysBy, gap];
   },
 };
+
+/** The visit rows of `events` with every attribute, as text in `dialect`'s spelling. */
+const visitRowsOf = (events: string, dialect: Dialect) =>
+  serverText(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), dialect);

@@ -30,8 +30,15 @@ export interface Dialect {
   contains(subject: Sql, needle: Sql): Sql;
   regexMatch(subject: Sql, pattern: string, caseSensitive: boolean): Sql;
   lower(expr: Sql): Sql;
+  /**
+   * `regexMatch` (case-sensitive) of a pattern the server wrote, spelled as a literal: for
+   * statements handed around as text (relations), which carry no bound values.
+   */
+  regexMatchText(expr: string, pattern: string): string;
   /** Whole epoch seconds of a timestamp, truncated (not rounded), as a double (exact, and a plain JS number). */
   epochSeconds(expr: string): string;
+  /** Epoch milliseconds of a timestamp, as an integer (NULL for NULL). */
+  epochMs(expr: string): string;
   /** Whole periods from one bucket start to another (both already truncated to `unit`). */
   periodsBetween(unit: Exclude<TimeUnit, 'hour'>, from: string, to: string): string;
   /** The stored UTC `timestamp` as a time zone's wall-clock time (a bound zone name; UTC when absent). */

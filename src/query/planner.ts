@@ -125,11 +125,14 @@ export function visitsCandidate(q: StatsQuery): boolean {
   return visitLevel || q.metrics.some((m) => VISIT_METRICS.has(m));
 }
 
-/** Picks the plan given the days whose rollup and visits are current (the same days: they are built together). */
-export function planQuery(q: StatsQuery, derivedDays: ReadonlySet<string>): Plan {
+/**
+ * Picks the plan given the days whose rollup and visits are current (the same days: they are
+ * built together); `visits: false` when the store keeps rollups only.
+ */
+export function planQuery(q: StatsQuery, derivedDays: ReadonlySet<string>, has = { visits: true }): Plan {
   const pick = rollupCandidate(q);
   if (derivedDays.size === 0) return { kind: 'events' };
-  if (!pick && !visitsCandidate(q)) return { kind: 'events' };
+  if (!pick && !(has.visits && visitsCandidate(q))) return { kind: 'events' };
   const split = splitPeriod(q, derivedDays);
   if (split.days.length === 0) return { kind: 'events' };
   return pick ? { kind: 'rollup', ...pick, ...split } : { kind: 'visits', ...split };

@@ -58,7 +58,7 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
       const { days, scan } = derived.split;
       counts = sql`SELECT v0 AS key, events FROM ${raw(await derived.view.rollups(days, [PROPERTY_KEYS_SET]))}
         WHERE site_id = ${scope.siteId} AND dim = ${PROPERTY_KEYS_SET} AND ${dayIn(days)}
-        ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
+        ${scan.length > 0 ? sql`UNION ALL SELECT key, CAST(events AS BIGINT) AS events FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
     } else if (one && OVERVIEW_ATTRIBUTES.includes(one.dim.name)) {
       // One value of an overview attribute: that value's key counts from the rollups, the rest scanned.
@@ -66,13 +66,16 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
       counts = sql`SELECT v1 AS key, events FROM ${raw(await derived.view.rollups(days, [propertyKeysSetOf(one.dim.name)]))}
         WHERE site_id = ${scope.siteId} AND dim = ${propertyKeysSetOf(one.dim.name)} AND v0 = ${one.value}
           AND ${dayIn(days)}
-        ${scan.length > 0 ? sql`UNION ALL SELECT * FROM (${scanned(events, scan)})` : sql``}`;
+        ${scan.length > 0 ? sql`UNION ALL SELECT key, CAST(events AS BIGINT) AS events FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
-    } else {
+    } else if (derived.view.visits) {
       // Filtered: a visit filter reads each visit's row from the visits table of the derived days.
       const { days, scan } = derived.split;
       counts = scanned({ events, visits: derived.view.visits(days), visitsScan: scan });
       notePlan('visits');
+    } else {
+      counts = scanned(events);
+      notePlan('events');
     }
     const { text, params } = render(
       sql`SELECT key, sum(events) AS events FROM (${counts}) GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`,

@@ -9,11 +9,9 @@ import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { assemble, type StatsQuery } from './builder.js';
 import { NONE } from './dimensions.js';
 import { PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET } from './property-rows.js';
-import { dayIn, type RollupPlan, summedWithScan } from './rollup-query.js';
+import { dayIn, GROUP_COUNTS, type RollupPlan, summedWithScan } from './rollup-query.js';
 import { PROPERTY_VALUES_SET } from './rollup-sets.js';
-import { raw, render, type Sql, sql } from './sql.js';
-
-const COUNTS = 'visitors, pageviews, events, visits, bounces, duration_ms';
+import { raw, render, type Sql, spelled, sql } from './sql.js';
 
 /** The days of `view` whose events carry `key` but whose rollup holds no values of it. */
 export async function daysWithoutValues(q: QueryRunner, view: DerivedView, siteId: string, key: string): Promise<Set<string>> {
@@ -21,12 +19,12 @@ export async function daysWithoutValues(q: QueryRunner, view: DerivedView, siteI
   if (days.length === 0) return new Set();
   const rows = await view.rollups(days, [PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET]);
   const { text, params } = render(
-    sql`SELECT strftime(day, '%Y-%m-%d') AS day FROM ${raw(rows)}
+    sql`SELECT CAST(day AS VARCHAR) AS day_text FROM ${raw(rows)}
     WHERE site_id = ${siteId} AND v0 = ${key} AND ${dayIn(days)}
-    GROUP BY day HAVING count(*) FILTER (WHERE dim = ${PROPERTY_ROLLED_SET}) = 0`,
+    GROUP BY day_text HAVING count(*) FILTER (WHERE dim = ${PROPERTY_ROLLED_SET}) = 0`,
     q.dialect,
   );
-  return new Set((await q.all<{ day: string }>(text, params)).map((r) => r.day));
+  return new Set((await q.all<{ day_text: string }>(text, params)).map((r) => r.day_text));
 }
 
 /** The statement, over the days' rows of the property values set (read from the files), totals and key counts. */
@@ -35,13 +33,13 @@ export async function propertyRollupQuery(view: DerivedView, events: string, q: 
   const days = dayIn(plan.days);
   const values = await view.rollups(plan.days, [PROPERTY_VALUES_SET], { files: true });
   const dayRows = await view.rollups(plan.days, ['', PROPERTY_KEYS_SET]);
-  const storedGroups = sql`SELECT v1 AS d0, ${raw(COUNTS)} FROM vals
-    UNION ALL SELECT ${NONE} AS d0, ${raw(COUNTS)} FROM day_rows
+  const storedGroups = sql`SELECT v1 AS d0, ${raw(GROUP_COUNTS)} FROM vals
+    UNION ALL SELECT ${NONE} AS d0, ${raw(GROUP_COUNTS)} FROM day_rows
       WHERE dim = '' AND day NOT IN (SELECT day FROM day_rows WHERE dim = ${PROPERTY_KEYS_SET} AND v0 = ${key})`;
   const parts = [
     // The key's rows are together in each sorted file: the condition on `v0` skips the rest.
     sql`vals AS (SELECT * FROM ${raw(values)} WHERE site_id = ${q.siteId} AND ${days} AND v0 = ${key} AND dim = ${PROPERTY_VALUES_SET})`,
-    sql`day_rows AS MATERIALIZED (SELECT * FROM ${raw(dayRows)} WHERE site_id = ${q.siteId} AND ${days})`,
+    sql`${spelled((d) => d.cte('day_rows', 'materialized'))} (SELECT * FROM ${raw(dayRows)} WHERE site_id = ${q.siteId} AND ${days})`,
     ...summedWithScan(events, q, plan, storedGroups, sql`SELECT visitors FROM day_rows WHERE dim = ''`),
   ];
   return assemble(q, { parts, withVisits: true }, 'final');

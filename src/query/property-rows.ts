@@ -29,7 +29,7 @@ export const keyCounts = (scoped: string, d: Dialect) =>
  */
 export const rolledKeys = (events: string, d: Dialect) =>
   `SELECT key AS prop_key FROM (${keyCounts(events, d)})
-   WHERE regexp_full_match(key, '${PROP_KEY_PATTERN}') ORDER BY events DESC, key LIMIT ${ROLLED_KEYS_MAX}`;
+   WHERE ${d.regexMatchText('key', PROP_KEY_PATTERN)} ORDER BY events DESC, key LIMIT ${ROLLED_KEYS_MAX}`;
 
 /** Each event of `events` once per rolled key, with the key in `prop_key`. */
 export const rowsPerRolledKey = (events: string, d: Dialect) =>

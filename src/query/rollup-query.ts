@@ -11,6 +11,12 @@ import { fragment, join, raw, type Sql, spelled, sql } from './sql.js';
 
 export type RollupPlan = Extract<Plan, { kind: 'rollup' }>;
 
+/** The counts of a stored group, in the order every part of `r` selects them. */
+export const GROUP_COUNTS = 'visitors, pageviews, events, visits, bounces, duration_ms';
+/** The same from a scan, in the stored rows' type (an engine may count in another integer type). */
+const SCANNED_COUNTS = GROUP_COUNTS.split(', ')
+  .map((c) => `CAST(${c} AS BIGINT) AS ${c}`)
+  .join(', ');
 const SUMS = 'sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(events) AS events';
 const VISIT_SUMS = 'sum(visits) AS visits, sum(bounces) AS bounces, sum(duration_ms) AS duration_ms';
 
@@ -48,7 +54,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
   // With a one-value filter (planner.ts, RollupPick) only that value's rows count, totals included.
   const valueIs = (column: number) => sql` AND ${raw(`v${column === 1 ? 1 : 0}`)} = ${plan.pick?.value ?? null}`;
   const picked = plan.pick ? valueIs(plan.pick.column) : sql``;
-  const storedGroups = sql`SELECT ${lead(groupCols)}visitors, pageviews, events, visits, bounces, duration_ms
+  const storedGroups = sql`SELECT ${lead(groupCols)}${raw(GROUP_COUNTS)}
     FROM stored WHERE dim = ${plan.set.key}${picked}`;
   // A visitor can be in several groups of a pair set: the total is the value's own row.
   const totalRows = plan.pick ? sql`dim = ${plan.pick.totals}${valueIs(0)}` : sql`dim = ''`;
@@ -59,7 +65,7 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
     q,
     {
       parts: [
-        sql`stored AS MATERIALIZED (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)}${stored})`,
+        sql`${spelled((d) => d.cte('stored', 'materialized'))} (SELECT * FROM ${raw(rollups)} WHERE site_id = ${q.siteId} AND ${dayIn(plan.days)}${stored})`,
         ...summedWithScan(events, q, plan, storedGroups, sql`SELECT visitors FROM stored WHERE ${totalRows}`),
       ],
       withVisits: true,
@@ -70,27 +76,28 @@ export function rollupQuery(events: string, rollups: string, q: StatsQuery, plan
 
 /**
  * The CTEs every rollup statement ends with: `r`, the stored groups (a SELECT of the group
- * columns `d<i>` and the counts) and the same counts scanned from events for the rest of the
+ * columns `d<i>` and `GROUP_COUNTS`) and the same counts scanned from events for the rest of the
  * period; their sums per group; and the visitor total, the stored rows' (`storedTotal`, a
  * SELECT of `visitors`) plus the scanned one.
  */
 export function summedWithScan(events: string, q: StatsQuery, plan: RollupPlan, storedGroups: Sql, storedTotal: Sql): Sql[] {
   const aliases = q.dimensions.map((_, i) => dimAlias(i));
-  const scanned = (query: StatsQuery) =>
+  // The scanned counts in the stored rows' column order (`columns`), which UNION ALL matches by position.
+  const scanned = (query: StatsQuery, columns: string) =>
     plan.scan.length > 0
-      ? sql` UNION ALL BY NAME SELECT * FROM (${buildCounts({ events }, { ...query, ranges: plan.scan })})`
+      ? sql` UNION ALL SELECT ${fragment(columns)} FROM (${buildCounts({ events }, { ...query, ranges: plan.scan })})`
       : sql``;
   const base = { ...q, orderBy: undefined, limit: undefined, offset: undefined };
   const groupBy = aliases.length > 0 ? fragment(` GROUP BY ${aliases.join(', ')}`) : fragment('');
-  const dimsOut = fragment(aliases.map((a) => `${a}, `).join(''));
+  const dimsText = aliases.map((a) => `${a}, `).join('');
+  const dimsOut = fragment(dimsText);
   return [
-    sql`r AS (${storedGroups}${scanned(base)})`,
+    sql`r AS (${storedGroups}${scanned(base, `${dimsText}${SCANNED_COUNTS}`)})`,
     sql`g AS (SELECT ${dimsOut}${raw(SUMS)}, ${raw(VISIT_SUMS)} FROM r${groupBy})`,
     sql`vg AS (SELECT * FROM g)`,
-    sql`total AS (SELECT sum(visitors) AS visitors FROM (${storedTotal}${scanned({
-      ...base,
-      dimensions: [],
-      customEventsOnly: false,
-    })}))`,
+    sql`total AS (SELECT sum(visitors) AS visitors FROM (${storedTotal}${scanned(
+      { ...base, dimensions: [], customEventsOnly: false },
+      'CAST(visitors AS BIGINT) AS visitors',
+    )}))`,
   ];
 }

@@ -53,8 +53,12 @@ export interface DerivedView {
    * columns first: the rows kept in memory, or with `files`, read from the days' files.
    */
   rollups(days: readonly string[], sets: readonly string[], opts?: { files?: boolean }): Promise<string>;
-  /** A relation of these days' visit rows (`visitRowSelect` with every visit attribute). */
-  visits(days: readonly string[]): string;
+  /**
+   * A relation of these days' visit rows (`visitRowSelect` with every visit attribute).
+   * Absent when the store keeps rollups only (ClickHouse): plans that read visit rows then
+   * scan events.
+   */
+  visits?(days: readonly string[]): string;
 }
 
 export interface FlushResult {
@@ -90,11 +94,12 @@ export interface DerivedTables {
   /** SELECT of one row per visit of an events relation. */
   visits(events: string): Sql;
   /**
-   * A day's rollup rows, given the day's events and a relation of its `visits` rows: one
-   * SELECT per group of rows, with the same columns (run one after the other, a day's
-   * rollup needs a fraction of the memory of one statement doing all).
+   * A day's rollup rows, given the day's events and a relation of its `visits` rows (or
+   * none: visits are then grouped from the events), in `dialect`'s spelling: one SELECT per
+   * group of rows, with the same columns (run one after the other, a day's rollup needs a
+   * fraction of the memory of one statement doing all).
    */
-  rollup(events: string, visits: string, siteId: string, day: string): Sql[];
+  rollup(events: string, visits: string | undefined, siteId: string, day: string, dialect: Dialect): Sql[];
   /** Rollup rows whose `dim` starts with this are never kept in memory (read from the files). */
   readonly uncachedPrefix: string;
 }

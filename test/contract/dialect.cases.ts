@@ -159,6 +159,24 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
     it('lower folds Unicode letters too', async () => {
       expect(await value(d.lower(sql`${'ÄÖÜ Straße ABC'}`), row1)).toBe('äöü straße abc');
     });
+    it('regexMatchText spells the pattern as a literal, backslashes and quotes intact', async () => {
+      const keyPattern = '^[A-Za-z0-9_.:\\- ]{1,300}$';
+      const matches = async (subject: string, pattern: string) => {
+        const { text, params } = render(
+          sql`SELECT ${fragment(d.regexMatchText('s', pattern))} AS v FROM (SELECT ${subject} AS s) t`,
+          d,
+        );
+        const [row] = await engine.all(text, params);
+        return plain(row?.v);
+      };
+      expect(await matches('plan', keyPattern)).toBe(true);
+      expect(await matches('a-b c.d:e_f', keyPattern)).toBe(true);
+      expect(await matches('a\\b', keyPattern)).toBe(false);
+      expect(await matches("it's", keyPattern)).toBe(false);
+      expect(await matches('', keyPattern)).toBe(false);
+      expect(await matches("it's", "^it's$")).toBe(true);
+      expect(await matches('a\\b', '^a\\\\b$')).toBe(true);
+    });
     it('regexMatch finds a match anywhere, case-sensitive or not', async () => {
       expect(await value(d.regexMatch(sql`${'/Blog/post'}`, '^/b', true), row1)).toBe(false);
       expect(await value(d.regexMatch(sql`${'/Blog/post'}`, '^/b', false), row1)).toBe(true);
@@ -181,6 +199,10 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
     it('epochSeconds truncates to whole seconds', async () => {
       expect(await value(fragment(d.epochSeconds('timestamp')), row1)).toBe(Date.UTC(2026, 0, 7, 10, 30, 15) / 1000);
       expect(await value(fragment(d.epochSeconds('timestamp')), sql`seq = 3`)).toBe(Date.UTC(2026, 0, 7, 11, 45, 0) / 1000);
+    });
+    it('epochMs keeps the milliseconds, as an integer', async () => {
+      expect(Number(await value(fragment(d.epochMs('timestamp')), row1))).toBe(Date.UTC(2026, 0, 7, 10, 30, 15, 250));
+      expect(Number(await value(fragment(d.epochMs('timestamp')), sql`seq = 3`))).toBe(Date.UTC(2026, 0, 7, 11, 45, 0, 999));
     });
     const between: [Exclude<TimeUnit, 'hour'>, string, string, number][] = [
       ['day', '2026-01-01', '2026-01-31', 30],

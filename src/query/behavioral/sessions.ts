@@ -13,7 +13,7 @@
 
 import type { DerivedView, QueryRunner } from '../../storage/storage.js';
 import { type Sources, scopedEvents } from '../builder.js';
-import { WHOLE_PARTITION } from '../dialect.js';
+import { type Dialect, WHOLE_PARTITION } from '../dialect.js';
 import { rounded } from '../metrics.js';
 import { splitPeriod } from '../planner.js';
 import { dayIn } from '../rollup-query.js';
@@ -37,8 +37,10 @@ export interface SessionStats {
 export const VISIT_GAP_SET = 'visit:gap';
 
 /** The longest pause between consecutive events of one visit of `events` (ms; 0 without one). */
-export const longestVisitGapMs = (events: string) =>
-  `SELECT coalesce(max(gap), 0) AS gap FROM (SELECT epoch_ms(timestamp) - epoch_ms(lag(timestamp) OVER (PARTITION BY session_id ORDER BY timestamp)) AS gap FROM ${events})`;
+export const longestVisitGapMs = (events: string, d: Dialect) =>
+  `SELECT coalesce(max(gap), 0) AS gap FROM (SELECT ${d.epochMs('timestamp')} - ${d.epochMs('previous')} AS gap FROM (
+    SELECT timestamp, ${d.neighbour('timestamp', -1)} OVER (PARTITION BY session_id ORDER BY timestamp ${WHOLE_PARTITION}) AS previous
+    FROM ${events}))`;
 
 /** Sums every plan returns: sessions, their summed duration (s), page views, one-event sessions. */
 interface Totals {
@@ -154,7 +156,8 @@ async function visitsPlan(
   gapSecs: number,
 ): Promise<Sql[] | null> {
   const { days, scan } = splitPeriod(scope, view.days);
-  if (days.length === 0) return null;
+  const visitRows = view.visits?.bind(view);
+  if (days.length === 0 || !visitRows) return null;
   const rollups = await view.rollups(days, [VISIT_GAP_SET]);
   const { text, params } = render(
     sql`SELECT coalesce(max(duration_ms), 0) AS gap FROM ${raw(rollups)}
@@ -167,7 +170,7 @@ async function visitsPlan(
   // A stored visit's identity: its signed-in user, else its (single) cookieless visitor.
   const stored = (ds: readonly string[], signedIn: boolean) => sql`SELECT coalesce(s_user, s_visitor) AS ident,
       ${seconds('s_start')} AS t0, ${seconds('s_start + to_milliseconds(s_duration_ms)')} AS t1, s_events AS n, s_pageviews AS pv
-      FROM ${raw(view.visits(ds))} WHERE s_user IS ${raw(signedIn ? 'NOT NULL' : 'NULL')}`;
+      FROM ${raw(visitRows(ds))} WHERE s_user IS ${raw(signedIn ? 'NOT NULL' : 'NULL')}`;
   const cookieless = identityParts(scope).flatMap((part) => {
     const ds = part.signedIn ? [] : daysOf(part, days);
     return ds.length > 0 ? [chained([], stored(ds, false), gapSecs)] : [];

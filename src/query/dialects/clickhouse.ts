@@ -62,6 +62,8 @@ export const clickhouseDialect = (features: ClickHouseFeatures): Dialect => ({
   regexMatch: (subject, pattern, caseSensitive) =>
     caseSensitive ? sql`toBool(match(${subject}, ${pattern}))` : sql`toBool(match(${subject}, concat('(?i)', ${pattern})))`,
   lower: (expr) => sql`lowerUTF8(${expr})`,
+  regexMatchText: (expr, pattern) => `toBool(match(${expr}, '${pattern.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'))`,
+  epochMs: (expr) => `toUnixTimestamp64Milli(${expr})`,
   epochSeconds: (expr) => `toFloat64(intDiv(toUnixTimestamp64Milli(${expr}), 1000))`,
   periodsBetween: (unit, from, to) =>
     unit === 'week' ? `intDiv(dateDiff('day', ${from}, ${to}), 7)` : `dateDiff('${unit}', ${from}, ${to})`,

@@ -19,6 +19,8 @@ export const duckdb: Dialect = {
   regexMatch: (subject, pattern, caseSensitive) =>
     caseSensitive ? sql`regexp_matches(${subject}, ${pattern})` : sql`regexp_matches(${subject}, ${pattern}, 'i')`,
   lower: (expr) => sql`lower(${expr})`,
+  regexMatchText: (expr, pattern) => `regexp_matches(${expr}, '${pattern.replace(/'/g, "''")}')`,
+  epochMs: (expr) => `epoch_ms(${expr})`,
   epochSeconds: (expr) => `(epoch_ms(${expr}) // 1000)::DOUBLE`,
   periodsBetween: (unit, from, to) =>
     unit === 'week' ? `(date_diff('day', ${from}, ${to}) // 7)` : `date_diff('${unit}', ${from}, ${to})`,

@@ -109,7 +109,9 @@ export class ClickHouseConnection {
   }
 
   async command(sql: string, params: readonly unknown[] = []): Promise<void> {
-    await guarded(() => this.client.command({ query: sql, query_params: named(params) }));
+    await guarded(() =>
+      this.client.command({ query: sql, query_params: named(params), clickhouse_settings: this.querySettings }),
+    );
   }
 
   async all<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {

@@ -16,14 +16,16 @@ import type { Logger } from 'pino';
 import { DomainError, StartupError } from '../../errors.js';
 import type { Dialect } from '../../query/dialect.js';
 import { clickhouseDialect } from '../../query/dialects/clickhouse.js';
-import { timestampText } from '../../utc-days.js';
+import { DAY_MS, timestampText } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { Database, type EngineLimits } from '../duckdb/database.js';
 import { Sessionizer } from '../sessionizer.js';
-import type { AppendOptions, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
+import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { readSegment, WriteAheadLog } from '../wal.js';
 import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';
+import { chString } from './literals.js';
+import { ClickHouseRollups } from './rollups.js';
 import { migrate, toInsertRow } from './schema.js';
 import { withVisits } from './visits.js';
 
@@ -38,6 +40,12 @@ export interface ClickHouseStoreOptions {
   /** After each shipment: the events it moved and how long it took, or the error. */
   onShipped?: (rows: number, ms: number) => void;
   onShipFailed?: (err: unknown) => void;
+  /** Events of UTC days more than this many days before today are deleted after each shipment (0 keeps everything). */
+  retentionDays?: number;
+  /** The rollups to keep in ClickHouse (rollups.ts); none: every query scans events. */
+  derived?: DerivedTables;
+  /** A day is built once it has had no new events for this long (`rollup_delay`). */
+  deriveQuietMs?: number;
   /** The local metadata database's engine limits (sites, keys, settings stay local). */
   limits?: EngineLimits;
   newMetadata?: boolean;
@@ -45,9 +53,6 @@ export interface ClickHouseStoreOptions {
 
 /** Rows per insert: one shipment of a large segment is several inserts, each with its own token. */
 const INSERT_ROWS = 50_000;
-
-/** A ClickHouse string literal (for the site id in `eventsFor`: validated upstream, escaped here anyway). */
-const chString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export class ClickHouseEventStore implements EventStore {
   readonly sessions: Sessionizer;
@@ -61,6 +66,7 @@ export class ClickHouseEventStore implements EventStore {
   /** Events acknowledged and not yet in ClickHouse, and since when the oldest of them waits. */
   private unshipped = 0;
   private waitingSince: number | null = null;
+  private readonly rollups: ClickHouseRollups | null;
 
   private constructor(
     readonly db: Database,
@@ -71,6 +77,13 @@ export class ClickHouseEventStore implements EventStore {
     private readonly opts: ClickHouseStoreOptions,
   ) {
     this.sessions = new Sessionizer(opts.sessionTimeoutSecs * 1000);
+    this.rollups = opts.derived
+      ? new ClickHouseRollups(nodeId, conn, dialect, opts.derived, {
+          quietMs: opts.deriveQuietMs ?? 0,
+          sessionTimeoutMs: opts.sessionTimeoutSecs * 1000,
+          log: opts.log,
+        })
+      : null;
   }
 
   static async open(opts: ClickHouseStoreOptions): Promise<ClickHouseEventStore> {
@@ -107,6 +120,7 @@ export class ClickHouseEventStore implements EventStore {
     opts.log.info({ replayed: replayed.length, tornLines, node: store.nodeId }, 'storage opened (clickhouse)');
     store.unshipped = replayed.length;
     if (replayed.length > 0) store.waitingSince = Date.now();
+    store.rollups?.start();
     return store;
   }
 
@@ -156,10 +170,14 @@ export class ClickHouseEventStore implements EventStore {
       for (const path of closed.paths) {
         const segment = readSegment(path).rows;
         if (segment.length > 0) await this.insert(segment);
+        this.rollups?.touched(siteDays(segment));
         rows += segment.length;
         this.unshipped = Math.max(0, this.unshipped - segment.length);
         await this.wal.release([path]);
       }
+      await this.applyRetention().catch((err) =>
+        this.opts.log.warn({ err }, 'retention: deleting old events failed; tried again after the next shipment'),
+      );
       // Events acknowledged while this ran are in the next segment: they wait from now.
       this.waitingSince = this.unshipped > 0 ? Date.now() : null;
       this.shipFailure = null;
@@ -175,6 +193,26 @@ export class ClickHouseEventStore implements EventStore {
       this.opts.log.error({ err }, 'clickhouse: shipping events failed; they stay in the write-ahead log');
       throw err;
     }
+  }
+
+  /**
+   * Deletes the events of days before the retention cutoff (the embedded store's rule:
+   * whole UTC days more than `retention_days` before today), and those days' rollups. Run
+   * after every shipment, as the embedded store does after every flush, so old events a late
+   * batch brought go too; the check for any finds none almost always.
+   */
+  private async applyRetention(today = new Date()): Promise<void> {
+    const days = this.opts.retentionDays ?? 0;
+    if (days <= 0) return;
+    const cutoff = new Date(today.getTime() - days * DAY_MS).toISOString().slice(0, 10);
+    const before = `toDateTime64('${cutoff} 00:00:00', 3, 'UTC')`;
+    const [old] = await this.conn.all<{ n: bigint }>(
+      `SELECT count() AS n FROM (SELECT 1 FROM events WHERE timestamp < ${before} LIMIT 1)`,
+    );
+    if (Number(old?.n ?? 0) === 0) return;
+    await this.conn.command(`DELETE FROM events WHERE timestamp < ${before}`);
+    await this.rollups?.forgetBefore(cutoff);
+    this.opts.log.info({ before: cutoff }, 'retention: deleted events (clickhouse)');
   }
 
   /** One segment's rows in inserts whose tokens name exactly these rows (the same after a crash). */
@@ -210,6 +248,7 @@ export class ClickHouseEventStore implements EventStore {
 
   private runner(): QueryRunner {
     const conn = this.conn;
+    const rollups = this.rollups;
     const timeoutMs = this.opts.sessionTimeoutSecs * 1000;
     return {
       dialect: this.dialect,
@@ -221,6 +260,7 @@ export class ClickHouseEventStore implements EventStore {
         ].join('');
         return withVisits(`SELECT * FROM events WHERE site_id = ${chString(siteId)}${range}`, timeoutMs);
       },
+      derived: rollups ? async (siteId, from, to, fn) => fn(await rollups.view(siteId, from, to)) : undefined,
       all: (sql, params) => conn.all(sql, params),
       writeParquet: (sql, params, path) => conn.toParquetFile(sql, params, path),
       stream: (sql, params, onRows) => conn.stream(sql, params, onRows),
@@ -253,6 +293,8 @@ export class ClickHouseEventStore implements EventStore {
         `since ${f.since.toISOString()}: shipping events to ClickHouse fails (${f.message.slice(0, 200)}); events stay in the write-ahead log meanwhile`,
       );
     }
+    const built = this.rollups?.problem;
+    if (built) problems.push(built);
     return {
       reachable,
       hotRows: this.unshipped,
@@ -260,7 +302,7 @@ export class ClickHouseEventStore implements EventStore {
       partitions: 0,
       diskBytes: 0,
       lastFlushAt: this.lastFlushAt?.toISOString() ?? null,
-      derivedPending: 0,
+      derivedPending: this.rollups?.pending ?? 0,
       derivedBuildPeakRssBytes: 0,
       problems,
       quarantined: [],
@@ -274,6 +316,7 @@ export class ClickHouseEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closing = true;
+    await this.rollups?.stop();
     try {
       await this.flush();
     } catch {
@@ -292,4 +335,14 @@ function nodeIdOf(dataDir: string): string {
   const id = randomUUID();
   writeFileSync(path, `${id}\n`, { mode: 0o600 });
   return id;
+}
+
+/** The sites and UTC days of some rows. */
+function siteDays(rows: readonly StoredRow[]): [string, string][] {
+  const seen = new Map<string, [string, string]>();
+  for (const r of rows) {
+    const day = r.timestamp.toISOString().slice(0, 10);
+    seen.set(`${r.site_id}\t${day}`, [r.site_id, day]);
+  }
+  return [...seen.values()];
 }

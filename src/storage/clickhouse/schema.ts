@@ -43,6 +43,18 @@ export const eventColumnsDdl = () =>
     NODE_COLUMN,
   ].join(',\n  ');
 
+/** A rollup row (derived-tables.ts) under its site, day and build. */
+export const ROLLUP_COLUMNS_DDL = [
+  'site_id LowCardinality(String)',
+  'day Date',
+  'build_id UInt64',
+  'dim LowCardinality(String)',
+  "bucket DateTime('UTC')",
+  'v0 Nullable(String)',
+  'v1 Nullable(String)',
+  ...['visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration_ms'].map((c) => `${c} Int64`),
+].join(',\n  ');
+
 export const EVENTS_PARTITION_BY = 'toYYYYMM(timestamp)';
 export const EVENTS_ORDER_BY = '(site_id, toDate(timestamp), visitor_id, timestamp, seq)';
 
@@ -61,6 +73,26 @@ export const MIGRATIONS: readonly { version: number; statements: readonly string
 PARTITION BY ${EVENTS_PARTITION_BY}
 ORDER BY ${EVENTS_ORDER_BY}
 SETTINGS non_replicated_deduplication_window = 10000`,
+    ],
+  },
+  {
+    // The derived tier (rollups.ts): a site's day of rollup rows per build, and the builds.
+    version: 2,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS rollups (
+  ${ROLLUP_COLUMNS_DDL}
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (site_id, day, build_id, dim)`,
+      `CREATE TABLE IF NOT EXISTS derived_builds (
+  site_id String,
+  day Date,
+  format UInt32,
+  build_id UInt64,
+  events UInt64,
+  built_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(built_at)
+ORDER BY (site_id, day, format)`,
     ],
   },
 ];

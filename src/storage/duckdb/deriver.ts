@@ -283,7 +283,7 @@ export class Deriver {
       // (a 3.3M-event day: the build process's peak 609–674 → 566–583 MB, no slower).
       statements.push({ sql: 'DROP TABLE derive_visits' });
       const visits = `read_parquet(${literal(built.tmp.visits)})`;
-      for (const [i, statement] of this.opts.tables.rollup(events, visits, p.siteId, p.date).entries()) {
+      for (const [i, statement] of this.opts.tables.rollup(events, visits, p.siteId, p.date, duckdb).entries()) {
         const into = i === 0 ? 'CREATE TABLE derive_rollup AS' : 'INSERT INTO derive_rollup';
         const part = render(statement, duckdb);
         statements.push({ sql: `${into} ${part.text}`, params: part.params });
