@@ -6,7 +6,7 @@
 import { invalidInput } from '../errors.js';
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
-import { filterPatterns } from './filters.js';
+import { type FilterPattern, filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
 import { daysWithoutValues, propertyRollupQuery } from './property-rollup.js';
@@ -109,11 +109,11 @@ export async function runStats(q: QueryRunner, query: StatsQuery): Promise<Resul
 }
 
 /** A pattern the engine cannot compile is the caller's mistake: 400, before the query runs. */
-export async function checkPatterns(q: QueryRunner, patterns: readonly string[]): Promise<void> {
-  const distinct = [...new Set(patterns)];
+export async function checkPatterns(q: QueryRunner, patterns: readonly FilterPattern[]): Promise<void> {
+  const distinct = [...new Map(patterns.map((p) => [`${p.caseSensitive ? 's' : 'i'}${p.pattern}`, p])).values()];
   if (distinct.length === 0) return;
-  const compiles = (patterns: readonly string[]) => {
-    const checks = patterns.map((p) => q.dialect.regexMatch(sql`''`, p, true));
+  const compiles = (patterns: readonly FilterPattern[]) => {
+    const checks = patterns.map((p) => q.dialect.regexMatch(sql`''`, p.pattern, p.caseSensitive));
     const { text, params } = render(sql`SELECT ${join(checks, ', ')}`, q.dialect);
     return q.all(text, params);
   };
@@ -125,7 +125,7 @@ export async function checkPatterns(q: QueryRunner, patterns: readonly string[])
       try {
         await compiles([p]);
       } catch {
-        throw invalidInput(`filters: invalid regular expression "${p.slice(0, 80)}"`);
+        throw invalidInput(`filters: invalid regular expression "${p.pattern.slice(0, 80)}"`);
       }
     }
   }
