@@ -21,6 +21,7 @@ const ON_CLICKHOUSE = [
   'test/integration/security.test.ts',
   'test/integration/sites.test.ts',
   'test/integration/fuzz.test.ts',
+  'test/integration/privacy.test.ts',
 ];
 
 export default defineConfig({
