@@ -22,6 +22,7 @@ const ON_CLICKHOUSE = [
   'test/integration/sites.test.ts',
   'test/integration/fuzz.test.ts',
   'test/integration/privacy.test.ts',
+  'test/integration/import.test.ts',
 ];
 
 export default defineConfig({
