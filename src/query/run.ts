@@ -3,7 +3,7 @@
  * buckets as `YYYY-MM-DD` or `YYYY-MM-DD HH:00:00`), metrics as unrounded numbers.
  * Endpoints round and shape them for their own contract.
  */
-import { invalidInput } from '../errors.js';
+import { DomainError, invalidInput } from '../errors.js';
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
 import { type FilterPattern, filterPatterns } from './filters.js';
@@ -117,14 +117,18 @@ export async function checkPatterns(q: QueryRunner, patterns: readonly FilterPat
     const { text, params } = render(sql`SELECT ${join(checks, ', ')}`, q.dialect);
     return q.all(text, params);
   };
+  // The engine not answering (unreachable, busy) says nothing about the pattern: a 503 as it is.
+  const notNow = (err: unknown) => err instanceof DomainError && err.kind === 'unavailable';
   try {
     // One round trip for all of them; only on failure find the culprit.
     await compiles(distinct);
-  } catch {
+  } catch (err) {
+    if (notNow(err)) throw err;
     for (const p of distinct) {
       try {
         await compiles([p]);
-      } catch {
+      } catch (err) {
+        if (notNow(err)) throw err;
         throw invalidInput(`filters: invalid regular expression "${p.pattern.slice(0, 80)}"`);
       }
     }
