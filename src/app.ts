@@ -12,7 +12,7 @@ import { AdminPassword } from './auth/password.js';
 import { serverSecret } from './auth/secret.js';
 import { SessionStore } from './auth/sessions.js';
 import { Settings } from './auth/settings.js';
-import type { Config } from './config.js';
+import { type Config, clickhouseConnection } from './config.js';
 import { conflict } from './errors.js';
 import { AuthGuard } from './http/auth-guard.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
@@ -204,12 +204,7 @@ function openClickHouse(
     derived: config.rollups ? derivedTables : undefined,
     deriveQuietMs: config.rollup_delay * 1000,
     retentionDays: config.retention_days,
-    clickhouse: {
-      url: config.clickhouse_url ?? '',
-      database: config.clickhouse_database,
-      username: config.clickhouse_user,
-      password: config.clickhouse_password,
-    },
+    clickhouse: clickhouseConnection(config),
     walFsync: config.wal_fsync,
     sessionTimeoutSecs: config.session_timeout,
     flushCount: config.flush_count,

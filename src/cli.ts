@@ -18,9 +18,10 @@ import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join, resolve } from 'node:path';
 import { SESSION_COOKIE } from './auth/sessions.js';
-import type { Config } from './config.js';
+import { type Config, clickhouseConnection } from './config.js';
 import { createLogger } from './log.js';
 import { derivedTables } from './query/derived-tables.js';
+import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 import { type BackupSummary, createBackup, METADATA_FILE, readBackup, restoreBackup } from './storage/duckdb/backup.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
 
@@ -217,20 +218,55 @@ export async function openDataDir(
   flushCount = 0,
 ): Promise<DuckDbEventStore> {
   if (config.storage !== 'duckdb') throw new CliError(`${command} works with storage = "duckdb" only`);
-  const log = createLogger(config.log_format, 'warn', 2);
-  try {
-    return await DuckDbEventStore.open({
+  return heldElsewhere(config, url, command, () =>
+    DuckDbEventStore.open({
       dataDir: config.data_dir,
       walFsync: config.wal_fsync,
       sessionTimeoutSecs: config.session_timeout,
       compactMinFiles: config.compact_min_files,
       retentionDays: config.retention_days,
       flushCount,
-      log,
+      log: commandLog(config),
       derived: config.rollups ? derivedTables : undefined,
       deriveQuietMs: config.rollup_delay * 1000,
       limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
-    });
+    }),
+  );
+}
+
+/**
+ * As `openDataDir`, on either backend (a command that only appends events: import). On
+ * ClickHouse the events go through this data directory's write-ahead log and are shipped as
+ * the server ships them (every `flushCount` events and at close), with its node id.
+ */
+export async function openEventStore(
+  config: Config,
+  url: string | null,
+  command: string,
+  flushCount: number,
+): Promise<DuckDbEventStore | ClickHouseEventStore> {
+  if (config.storage === 'duckdb') return openDataDir(config, url, command, flushCount);
+  return heldElsewhere(config, url, command, () =>
+    ClickHouseEventStore.open({
+      dataDir: config.data_dir,
+      clickhouse: clickhouseConnection(config),
+      walFsync: config.wal_fsync,
+      sessionTimeoutSecs: config.session_timeout,
+      flushCount,
+      retentionDays: config.retention_days,
+      log: commandLog(config),
+      limits: { memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads },
+    }),
+  );
+}
+
+/** A command's own log: warnings and errors only, on stderr (stdout carries its one result line). */
+const commandLog = (config: Config) => createLogger(config.log_format, 'warn', 2);
+
+/** Opens a store; the metadata database locked by another process becomes what to do about it. */
+async function heldElsewhere<T>(config: Config, url: string | null, command: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
   } catch (err) {
     if (/Could not set lock on file|Conflicting lock/i.test((err as Error).message)) {
       throw new CliError(

@@ -109,6 +109,14 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.sha
 
 export class ConfigError extends Error {}
 
+/** The ClickHouse database `storage = "clickhouse"` keeps events in (the server and the import open it). */
+export const clickhouseConnection = (config: Config) => ({
+  url: config.clickhouse_url ?? '',
+  database: config.clickhouse_database,
+  username: config.clickhouse_user,
+  password: config.clickhouse_password,
+});
+
 /** Reads file + env into a validated, frozen Config; throws ConfigError with a one-line message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
   const path = configPath(env, argv);

@@ -2,15 +2,17 @@
  * The `import` command (main.ts dispatches; ingest/import/ does the work): `import <file>
  * --site <id> [--format ndjson|csv|parquet]`. The server must be stopped: the command opens
  * the data directory itself, which is what lets a resumed import know exactly which of its
- * events are stored (importer.ts). Progress with rate and ETA on stderr (a bar on a terminal,
- * a line every 10 s elsewhere); one line with the outcome on stdout at the end.
+ * events are stored (importer.ts). On ClickHouse too: the events go through the data
+ * directory's write-ahead log and are shipped from it as the server ships ingested ones.
+ * Progress with rate and ETA on stderr (a bar on a terminal, a line every 10 s elsewhere);
+ * one line with the outcome on stdout at the end.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { serverSecret } from './auth/secret.js';
 import { Settings } from './auth/settings.js';
-import { CliError, openDataDir, parseArgs, serverAt, serverUrl, usageError } from './cli.js';
+import { CliError, openEventStore, parseArgs, serverAt, serverUrl, usageError } from './cli.js';
 import type { Config } from './config.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { type ImportResult, importFile } from './ingest/import/importer.js';
@@ -18,6 +20,7 @@ import { formatOf, type ImportFormat } from './ingest/import/records.js';
 import { Metrics } from './metrics.js';
 import { isSiteId } from './site-id.js';
 import { SiteRegistry } from './sites/registry.js';
+import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 
 const FORMATS: readonly ImportFormat[] = ['ndjson', 'csv', 'parquet'];
 
@@ -57,7 +60,7 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
     );
   }
   mkdirSync(config.data_dir, { recursive: true }); // a first import may come before the first start
-  const store = await openDataDir(config, url, 'import', Math.max(config.flush_count, IMPORT_FLUSH_ROWS));
+  const store = await openEventStore(config, url, 'import', Math.max(config.flush_count, IMPORT_FLUSH_ROWS));
   let result: ImportResult;
   const started = performance.now();
   // On a terminal a bar redrawn in place; otherwise (a log, a container) a line every 10 s.
@@ -101,13 +104,29 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
         metrics,
       },
     );
+    if (store instanceof ClickHouseEventStore) await shipped(store, config.data_dir);
     bar.update(1000);
   } finally {
     bar.stop();
-    // Writes what is still in the log to Parquet; visits and rollups follow at the server's next start.
+    // DuckDB: writes what is still in the log to Parquet; visits and rollups follow at the server's next start.
     await store.close();
   }
   process.stdout.write(`${summary(file, site, result, (performance.now() - started) / 1000)}\n`);
+}
+
+/**
+ * Ships what the import left in the log. Closing would too, but would say nothing when
+ * ClickHouse refuses: the events are safe in the log, and the operator must know that they
+ * reach ClickHouse only once a server runs on this data directory.
+ */
+async function shipped(store: ClickHouseEventStore, dataDir: string): Promise<void> {
+  try {
+    await store.flush();
+  } catch (err) {
+    throw new CliError(
+      `the events are stored in the write-ahead log of ${resolve(dataDir)}, but shipping them to ClickHouse failed (${(err as Error).message.slice(0, 200)}); the server ships them when it starts on this data directory`,
+    );
+  }
 }
 
 function summary(file: string, site: string, r: ImportResult, secs: number): string {

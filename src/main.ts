@@ -43,7 +43,8 @@ async function runCommand(command: keyof typeof COMMANDS): Promise<void> {
     await COMMANDS[command](process.argv.slice(3), config);
     process.exit(0);
   } catch (err) {
-    const known = err instanceof CliError || err instanceof ConfigError || err instanceof DomainError;
+    const known =
+      err instanceof CliError || err instanceof ConfigError || err instanceof DomainError || err instanceof StartupError;
     const message = known
       ? (err as Error).message
       : `${command} failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;

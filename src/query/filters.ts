@@ -97,12 +97,23 @@ export function filterDimensions(filters: readonly Filter[]): Dimension[] {
   return out;
 }
 
-/** Every regular expression in a filter tree (checked by the engine before the query runs). */
-export function filterPatterns(filters: readonly Filter[]): string[] {
-  const out: string[] = [];
+/** A regular expression of a filter, and whether it runs case-sensitively. */
+export interface FilterPattern {
+  pattern: string;
+  caseSensitive: boolean;
+}
+
+/**
+ * Every regular expression in a filter tree with its case mode (checked by the engine before
+ * the query runs): an engine may compile a pattern in one mode and not the other (ClickHouse
+ * takes `\\` as a literal, but `(?i)\\` goes to RE2, which refuses the trailing backslash).
+ */
+export function filterPatterns(filters: readonly Filter[]): FilterPattern[] {
+  const out: FilterPattern[] = [];
   const walk = (f: Filter) => {
-    if (f.kind === 'match' && (f.op === 'matches' || f.op === 'matches_not')) out.push(...f.values);
-    else if (f.kind === 'not') walk(f.child);
+    if (f.kind === 'match' && (f.op === 'matches' || f.op === 'matches_not')) {
+      for (const pattern of f.values) out.push({ pattern, caseSensitive: f.caseSensitive });
+    } else if (f.kind === 'not') walk(f.child);
     else if (f.kind !== 'match') f.children.forEach(walk);
   };
   filters.forEach(walk);

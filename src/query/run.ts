@@ -3,10 +3,10 @@
  * buckets as `YYYY-MM-DD` or `YYYY-MM-DD HH:00:00`), metrics as unrounded numbers.
  * Endpoints round and shape them for their own contract.
  */
-import { invalidInput } from '../errors.js';
+import { DomainError, invalidInput } from '../errors.js';
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
-import { filterPatterns } from './filters.js';
+import { type FilterPattern, filterPatterns } from './filters.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
 import { daysWithoutValues, propertyRollupQuery } from './property-rollup.js';
@@ -111,23 +111,27 @@ export async function runStats(q: QueryRunner, query: StatsQuery): Promise<Resul
 }
 
 /** A pattern the engine cannot compile is the caller's mistake: 400, before the query runs. */
-export async function checkPatterns(q: QueryRunner, patterns: readonly string[]): Promise<void> {
-  const distinct = [...new Set(patterns)];
+export async function checkPatterns(q: QueryRunner, patterns: readonly FilterPattern[]): Promise<void> {
+  const distinct = [...new Map(patterns.map((p) => [`${p.caseSensitive ? 's' : 'i'}${p.pattern}`, p])).values()];
   if (distinct.length === 0) return;
-  const compiles = (patterns: readonly string[]) => {
-    const checks = patterns.map((p) => q.dialect.regexMatch(sql`''`, p, true));
+  const compiles = (patterns: readonly FilterPattern[]) => {
+    const checks = patterns.map((p) => q.dialect.regexMatch(sql`''`, p.pattern, p.caseSensitive));
     const { text, params } = render(sql`SELECT ${join(checks, ', ')}`, q.dialect);
     return q.all(text, params);
   };
+  // The engine not answering (unreachable, busy) says nothing about the pattern: a 503 as it is.
+  const notNow = (err: unknown) => err instanceof DomainError && err.kind === 'unavailable';
   try {
     // One round trip for all of them; only on failure find the culprit.
     await compiles(distinct);
-  } catch {
+  } catch (err) {
+    if (notNow(err)) throw err;
     for (const p of distinct) {
       try {
         await compiles([p]);
-      } catch {
-        throw invalidInput(`filters: invalid regular expression "${p.slice(0, 80)}"`);
+      } catch (err) {
+        if (notNow(err)) throw err;
+        throw invalidInput(`filters: invalid regular expression "${p.pattern.slice(0, 80)}"`);
       }
     }
   }

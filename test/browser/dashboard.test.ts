@@ -9,7 +9,7 @@
  * The tests share that state and run in order. Every page records console errors and
  * uncaught exceptions (the strict CSP reports violations there); the last test insists
  * there were none. Screenshots of every main view, desktop (1280×800) and phone (375×740),
- * go to test-artifacts/dashboard/.
+ * go to test-artifacts/dashboard/ (dashboard-clickhouse/ on ClickHouse).
  *
  * The traffic, and the numbers computed from it by hand:
  * - today, through the tracker on http://shop.test:<port>: A views / then /pricing;

@@ -50,3 +50,15 @@ describe('ClickHouse connection failures', () => {
     await conn.close();
   });
 });
+
+describe('the test engine after a failed statement', () => {
+  // A statement failing while it runs (here: the pattern is compiled per row) has written its
+  // header already; the next answer must hold only its own rows (test/helpers/clickhouse-http.ts).
+  it('answers the next statement with exactly its own rows', async () => {
+    const conn = new ClickHouseConnection({ url: endpoint.url, database: 'default' });
+    const err = await failure(conn.all("SELECT match(materialize(''), concat('(?i)', {p1:String})) AS a", ['\\']));
+    expect((err as ClickHouseError).code).toBe('427');
+    expect(await conn.all('SELECT 7 AS n')).toEqual([{ n: 7 }]);
+    await conn.close();
+  });
+});

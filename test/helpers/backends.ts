@@ -37,6 +37,12 @@ export async function clickhouseOf(dataDir: string): Promise<{ url: string; data
   return { url, database };
 }
 
+/** The ClickHouse engine's own data directory (every database of this test file's servers). */
+export async function clickhouseDataDir(): Promise<string> {
+  endpoint ??= startClickHouse();
+  return (await endpoint).dataDir;
+}
+
 /**
  * What the store has written past its log: Parquet files under `events/` (DuckDB), or rows in
  * ClickHouse's events table. Tests check that flushes ran (> 0), not an exact number.

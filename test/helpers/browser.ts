@@ -10,11 +10,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { UA } from '../integration/support.js';
+import { TEST_STORAGE } from './backends.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIXTURES = join(import.meta.dirname, '../browser/fixtures');
-/** Where the dashboard tests leave their screenshots (ignored by git). */
-export const DASHBOARD_ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
+/**
+ * Where the dashboard tests leave their screenshots (ignored by git); a run on ClickHouse
+ * (which goes on beside the DuckDB one) has a folder of its own.
+ */
+export const DASHBOARD_ARTIFACTS = join(
+  import.meta.dirname,
+  TEST_STORAGE === 'clickhouse' ? '../../test-artifacts/dashboard-clickhouse' : '../../test-artifacts/dashboard',
+);
 
 /** A full-page screenshot of the dashboard, kept as a test artifact. */
 export async function shoot(p: Page, name: string): Promise<void> {

@@ -73,7 +73,15 @@ async function run(url: URL, body: string): Promise<Uint8Array> {
     currentDatabase = database;
   }
   const format = url.searchParams.get('default_format') ?? 'TabSeparated';
-  return (await session.queryBindAsync(statement, params, { format })).bytes();
+  try {
+    return (await session.queryBindAsync(statement, params, { format })).bytes();
+  } catch (err) {
+    // A statement that fails while running (not while being analysed) leaves what it had
+    // written (a header) in the engine's output buffer, and chdb hands it out ahead of the
+    // next statement's result. A throwaway statement takes it.
+    session.queryBind('SELECT 1', {}, 'TabSeparated');
+    throw err;
+  }
 }
 
 /** Settings the session holds now (set by an earlier request), and their defaults. */

@@ -15,6 +15,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/lib.js';
 import { literal } from '../../src/storage/duckdb/database.js';
+import { flushedEvents, storageEnv, TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, freePort, login, type RunningServer, startServer } from '../helpers/server.js';
 import { cli, loadBatch, pageCounts, removeScratchDirs, scratchDir, stats, UA } from './support.js';
 
@@ -117,11 +118,13 @@ async function writeNdjson(path: string, g: Generated): Promise<void> {
   );
 }
 
-const importEnv = (dataDir: string, port: number) => ({
+/** The import's environment: the server's, on the backend the suite runs on (the same ClickHouse database). */
+const importEnv = async (dataDir: string, port: number) => ({
   MALLARD_DATA_DIR: dataDir,
   MALLARD_HOST: '127.0.0.1',
   MALLARD_PORT: String(port),
   MALLARD_SECRET: SECRET,
+  ...(await storageEnv(dataDir)),
 });
 
 /** A file of `count` generated records in a scratch directory, and the import's environment. */
@@ -131,7 +134,7 @@ async function scenario(label: string, count: number, seed: number, identities: 
   const file = join(dir, 'history.ndjson');
   await writeNdjson(file, g);
   const dataDir = join(dir, 'data');
-  return { dir, g, file, dataDir, env: importEnv(dataDir, await freePort()) };
+  return { dir, g, file, dataDir, env: await importEnv(dataDir, await freePort()) };
 }
 
 /** The import of `file`, killed right after its `nth` batch is in the log, before that batch's checkpoint. */
@@ -202,7 +205,7 @@ describe('mallard-metrics import', () => {
     const file = join(dir, 'history.ndjson.gz');
     await writeNdjson(file, g);
     const dataDir = join(dir, 'data');
-    const run = await cli(['import', file, '--site', 'shop.example'], importEnv(dataDir, await freePort()));
+    const run = await cli(['import', file, '--site', 'shop.example'], await importEnv(dataDir, await freePort()));
     expectProgressOnly(run.stderr, 1_000_000);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
@@ -210,6 +213,9 @@ describe('mallard-metrics import', () => {
         `^imported ${n(g.truth.events)} events of ${file} into shop\\.example in [\\d.]+ s \\([\\d,]+ records/s\\); ${n(total(g.truth))} rejected \\(${rejectedText(g.truth)}\\)\\n$`,
       ),
     );
+    // When the command ends, its events are past the log: in Parquet files, or every one in ClickHouse.
+    if (TEST_STORAGE === 'clickhouse') expect(await flushedEvents(dataDir)).toBe(g.truth.events);
+    else expect(await flushedEvents(dataDir)).toBeGreaterThan(0);
     const server = await boot(dataDir);
     expect(await answered(server.url, 'shop.example')).toEqual(expected(g.truth));
   }, 240_000);
@@ -281,7 +287,7 @@ describe('mallard-metrics import', () => {
     if (untimed > 0) truth.rejected.invalid = untimed;
 
     const dataDir = join(dir, 'data');
-    const env = importEnv(dataDir, await freePort());
+    const env = await importEnv(dataDir, await freePort());
     for (const [file, site] of [
       [csv, 'csv.example'],
       [parquet, 'parquet.example'],
@@ -304,13 +310,13 @@ describe('mallard-metrics import', () => {
   it('refuses while a server runs, a file it cannot name the format of, and a file changed since an interrupted import', async () => {
     const { dir, file, dataDir } = await scenario('import-refusals', 12_000, 5, 500);
     const server = await boot(dataDir);
-    const busy = await cli(['import', file, '--site', 'a.example'], importEnv(dataDir, Number(new URL(server.url).port)));
+    const busy = await cli(['import', file, '--site', 'a.example'], await importEnv(dataDir, Number(new URL(server.url).port)));
     expect(busy.code).toBe(1);
     expect(busy.stderr).toBe(
       `mallard-metrics: a server is running at ${server.url}; stop it before importing (or send the events to it with POST /api/events)\n`,
     );
     await halt(server);
-    const env = importEnv(dataDir, await freePort());
+    const env = await importEnv(dataDir, await freePort());
     const odd = await cli(['import', join(dir, 'history.txt'), '--site', 'a.example'], env);
     expect(odd.code).toBe(2);
     expect(odd.stderr).toContain('cannot tell the format of');
@@ -331,4 +337,14 @@ describe('mallard-metrics import', () => {
     expect(existsSync(join(dataDir, 'imports'))).toBe(true);
     expect(readdirSync(join(dataDir, 'imports'))).toHaveLength(1);
   }, 120_000);
+
+  it.runIf(TEST_STORAGE === 'clickhouse')('refuses, naming the URL, when ClickHouse does not answer', async () => {
+    const { file, dataDir, env } = await scenario('import-unreachable', 100, 6, 10);
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const run = await cli(['import', file, '--site', 'a.example'], { ...env, MALLARD_CLICKHOUSE_URL: nowhere });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^mallard-metrics: ClickHouse at ${nowhere} is unreachable or refused the schema \\(`));
+    expect(run.stdout).toBe('');
+    expect(existsSync(join(dataDir, 'imports'))).toBe(false); // nothing was begun
+  });
 });

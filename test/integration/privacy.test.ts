@@ -2,14 +2,17 @@
  * Privacy: the client IP, the full User-Agent and a signed-in user's id are used at ingest
  * (visitor id, geo, browser) and then discarded. After events carrying distinctive values
  * are stored and flushed, no file under the data dir (write-ahead log, DuckDB files,
- * Parquet — also decoded, since Parquet is ZSTD-compressed), no log line and no
- * operational endpoint contains any of them; yet the location and browser derived from
- * them are right.
+ * Parquet — also decoded, since Parquet is ZSTD-compressed), no stored value (on ClickHouse:
+ * every row of every table of the server's database, and the engine's files), no log line
+ * and no operational endpoint contains any of them; yet the location and browser derived
+ * from them are right.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClickHouseConnection } from '../../src/storage/clickhouse/connection.js';
+import { clickhouseDataDir, clickhouseOf, TEST_STORAGE } from '../helpers/backends.js';
 import { buildCityMmdb } from '../helpers/geo-fixture.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { listFiles, loadBatch, removeScratchDirs, scratchDir, sendEvent, stats } from './support.js';
@@ -47,6 +50,32 @@ function secretsInFiles(dir: string): Record<string, string[]> {
     if (hits.length > 0) found[f] = hits;
   }
   return found;
+}
+
+/** Values as text: 64-bit integers as digits, times as ISO 8601. */
+const asText = (rows: unknown) => JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+
+/** Every stored event, decoded: the Parquet files (DuckDB) or the events table (ClickHouse). */
+async function storedEvents(): Promise<Record<string, unknown>[]> {
+  if (TEST_STORAGE === 'clickhouse') {
+    const conn = new ClickHouseConnection(await clickhouseOf(dataDir));
+    try {
+      return await conn.all('SELECT * FROM events');
+    } finally {
+      await conn.close();
+    }
+  }
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const glob = join(dataDir, 'events', '*', '*', '*.parquet');
+    return (
+      await conn.runAndReadAll(`SELECT * FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`)
+    ).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
 }
 
 beforeAll(async () => {
@@ -99,6 +128,13 @@ afterAll(async () => {
 const valuesAndVisitors = (rows: { value: string; visitors: number }[]) => rows.map((r) => [r.value, r.visitors]);
 
 describe('before the flush', () => {
+  // First, before any read: on ClickHouse a read ships the log's events first.
+  it('the write-ahead log and the DuckDB files hold none of the secrets', () => {
+    const walFiles = listFiles(join(dataDir, 'wal'));
+    expect(walFiles.some((f) => readFileSync(f).includes(CONTROL))).toBe(true); // the scan sees stored values
+    expect(secretsInFiles(dataDir)).toEqual({});
+  });
+
   it('the location comes from the IP (socket, batch `ip`, trusted X-Forwarded-For) and the browser from the UA', async () => {
     const q = { site_id: SITE, period: 'all' };
     expect(valuesAndVisitors(await stats(server.url, readKey, 'breakdown/countries', q))).toEqual([
@@ -120,19 +156,13 @@ describe('before the flush', () => {
     expect(await stats(server.url, readKey, 'main', q)).toMatchObject({ unique_visitors: 3, events: 6, total_pageviews: 5 });
   });
 
-  it('the write-ahead log and the DuckDB files hold none of the secrets', () => {
-    const walFiles = listFiles(join(dataDir, 'wal'));
-    expect(walFiles.some((f) => readFileSync(f).includes(CONTROL))).toBe(true); // the scan sees stored values
-    expect(secretsInFiles(dataDir)).toEqual({});
-  });
-
   it('/metrics and /health/detailed show none of them', async () => {
     expect(secretsIn(await (await fetch(`${server.url}/metrics`)).text())).toEqual([]);
     expect(secretsIn(await (await fetch(`${server.url}/health/detailed`)).text())).toEqual([]);
   });
 });
 
-describe('after SIGTERM (flushed to Parquet)', () => {
+describe('after SIGTERM (flushed to Parquet, or shipped to ClickHouse)', () => {
   beforeAll(async () => {
     expect(await server.stop('SIGTERM')).toBe(0);
     logs = server.logs();
@@ -140,44 +170,62 @@ describe('after SIGTERM (flushed to Parquet)', () => {
 
   it('no file under the data dir holds a secret, byte for byte', () => {
     const files = listFiles(dataDir);
-    expect(files.some((f) => f.endsWith('.parquet'))).toBe(true);
+    expect(files.some((f) => f.endsWith('.parquet'))).toBe(TEST_STORAGE === 'duckdb');
     expect(files.some((f) => f.endsWith('.duckdb'))).toBe(true);
     expect(secretsInFiles(dataDir)).toEqual({});
   });
 
-  it('no value in the Parquet files, decoded, holds a secret; the derived location is there', async () => {
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
+  it('no stored event value, decoded, holds a secret; the derived location is there', async () => {
+    const rows = await storedEvents();
+    expect(rows).toHaveLength(6);
+    const text = asText(rows);
+    expect(text).toContain(CONTROL); // the decoded scan sees stored values
+    expect(secretsIn(text)).toEqual([]);
+    const places = rows.map((r) => `${r.country_code}/${r.region}/${r.city}`).sort();
+    expect(places).toEqual([
+      'DE/Berlin/Berlin',
+      'DE/Berlin/Berlin',
+      'JP/Tokyo/Tokyo',
+      'US/California/San Francisco',
+      'US/California/San Francisco',
+      'US/California/San Francisco',
+    ]);
+    // The user id is kept only as a keyed hash: one value for all four of that user's events.
+    const userKeys = new Set(rows.filter((r) => r.user_key !== null).map((r) => String(r.user_key)));
+    expect(userKeys.size).toBe(1);
+    expect(rows.filter((r) => r.user_key !== null)).toHaveLength(4);
+  });
+
+  it.runIf(TEST_STORAGE === 'clickhouse')('no row of any table of the ClickHouse database holds a secret', async () => {
+    const conn = new ClickHouseConnection(await clickhouseOf(dataDir));
     try {
-      const glob = join(dataDir, 'events', '*', '*', '*.parquet');
-      const rows = (
-        await conn.runAndReadAll(`SELECT * FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`)
-      ).getRowObjectsJS();
-      expect(rows).toHaveLength(6);
-      const text = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-      expect(text).toContain(CONTROL); // the decoded scan sees stored values
-      expect(secretsIn(text)).toEqual([]);
-      const places = rows.map((r) => `${r.country_code}/${r.region}/${r.city}`).sort();
-      expect(places).toEqual([
-        'DE/Berlin/Berlin',
-        'DE/Berlin/Berlin',
-        'JP/Tokyo/Tokyo',
-        'US/California/San Francisco',
-        'US/California/San Francisco',
-        'US/California/San Francisco',
-      ]);
-      // The user id is kept only as a keyed hash: one value for all four of that user's events.
-      const userKeys = new Set(rows.filter((r) => r.user_key !== null).map((r) => String(r.user_key)));
-      expect(userKeys.size).toBe(1);
-      expect(rows.filter((r) => r.user_key !== null)).toHaveLength(4);
+      const tables = await conn.all<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()');
+      expect(tables.map((t) => t.name)).toContain('events');
+      const found: Record<string, string[]> = {};
+      let all = '';
+      for (const { name } of tables) {
+        const text = asText(await conn.all(`SELECT * FROM \`${name}\``));
+        all += text;
+        const hits = secretsIn(text);
+        if (hits.length > 0) found[name] = hits;
+      }
+      expect(all).toContain(CONTROL); // the scan sees stored values
+      expect(found).toEqual({});
     } finally {
-      conn.closeSync();
-      db.closeSync();
+      await conn.close();
     }
   });
 
+  it.runIf(TEST_STORAGE === 'clickhouse')('no file of the ClickHouse engine holds a secret, byte for byte', async () => {
+    const dir = await clickhouseDataDir();
+    const files = listFiles(dir);
+    expect(files.some((f) => readFileSync(f).includes(CONTROL))).toBe(true); // the scan sees stored values
+    expect(secretsInFiles(dir)).toEqual({});
+  });
+
   it('the server log (at trace level) holds none of the secrets', () => {
-    expect(logs).toContain('flushed to parquet'); // the log was captured
+    // the log was captured to the end (the last flush, or the last line)
+    expect(logs).toContain(TEST_STORAGE === 'duckdb' ? 'flushed to parquet' : 'shut down cleanly');
     expect(secretsIn(logs)).toEqual([]);
   });
 });

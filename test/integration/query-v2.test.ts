@@ -450,6 +450,12 @@ describe('malformed bodies: 400 naming the field, never a 500', () => {
       { ...ok, filters: [['matches', 'event:page', ['(unclosed']]] },
       'filters: invalid regular expression',
     ],
+    [
+      // checked as it runs: ClickHouse takes a lone `\\` as a literal, but not after `(?i)`
+      'a trailing backslash, case-insensitive',
+      { ...ok, filters: [['matches', 'event:page', ['\\'], { case_sensitive: false }]] },
+      'filters: invalid regular expression "\\"',
+    ],
     ['order_by a metric not queried', { ...ok, order_by: [['events', 'desc']] }, 'order_by[0]: "events" is not a queried metric'],
     ['conversion_rate without a goal', { ...ok, metrics: ['conversion_rate'] }, 'metrics: conversion_rate can only be queried'],
     [

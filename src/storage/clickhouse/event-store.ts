@@ -326,6 +326,27 @@ export class ClickHouseEventStore implements EventStore {
     await this.conn.close();
     this.db.close();
   }
+
+  /**
+   * The highest sequence number this node gave out: after a restart, the highest it shipped
+   * or holds in its log. With `rowsAfter`, what an import resumes from (ingest/import/).
+   */
+  get lastSeq(): bigint {
+    return this.seq;
+  }
+
+  /**
+   * This node's events after `seq`, in order, the log shipped first. Only this node's:
+   * sequence numbers are per node, and other nodes' events are not this data directory's.
+   */
+  rowsAfter(seq: bigint): Promise<{ site_id: string; timestamp: Date; event_name: string; pathname: string }[]> {
+    return this.read((q) =>
+      q.all(
+        'SELECT site_id, timestamp, event_name, pathname FROM events WHERE node_id = {p1:String} AND seq > {p2:UInt64} ORDER BY seq',
+        [this.nodeId, seq.toString()],
+      ),
+    );
+  }
 }
 
 /** This node's id, made once per data directory: with `seq`, what makes a shipment's token unique. */
