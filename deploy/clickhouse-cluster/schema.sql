@@ -43,4 +43,32 @@ CREATE TABLE IF NOT EXISTS mallard.schema_migrations ON CLUSTER mallard
   (version UInt32, applied_at DateTime DEFAULT now())
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/mallard/schema_migrations', '{replica}') ORDER BY version;
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1);
+CREATE TABLE IF NOT EXISTS mallard.rollups ON CLUSTER mallard (
+  site_id LowCardinality(String),
+  day Date,
+  build_id UInt64,
+  dim LowCardinality(String),
+  bucket DateTime('UTC'),
+  v0 Nullable(String),
+  v1 Nullable(String),
+  visitors Int64,
+  visits Int64,
+  pageviews Int64,
+  events Int64,
+  bounces Int64,
+  duration_ms Int64
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/mallard/rollups', '{shard}_{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (site_id, day, build_id, dim);
+
+CREATE TABLE IF NOT EXISTS mallard.derived_builds ON CLUSTER mallard (
+  site_id String,
+  day Date,
+  format UInt32,
+  build_id UInt64,
+  events UInt64,
+  built_at DateTime64(3, 'UTC')
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/mallard/derived_builds', '{shard}_{replica}', built_at)
+ORDER BY (site_id, day, format);
+
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2);

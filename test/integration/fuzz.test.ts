@@ -775,66 +775,86 @@ describe('the fixture', () => {
 });
 
 describe('GET stats with generated query strings (key restricted to site A)', () => {
-  it('main', async () => {
-    await run(1, queryArb, (q) => checkQuery('main', q));
-  }, PROPERTY_BOUND);
+  it(
+    'main',
+    async () => {
+      await run(1, queryArb, (q) => checkQuery('main', q));
+    },
+    PROPERTY_BOUND,
+  );
 
-  it('timeseries', async () => {
-    await run(2, queryArb, (q) => checkQuery('timeseries', q));
-  }, PROPERTY_BOUND);
+  it(
+    'timeseries',
+    async () => {
+      await run(2, queryArb, (q) => checkQuery('timeseries', q));
+    },
+    PROPERTY_BOUND,
+  );
 
-  it('breakdown/{dim}', async () => {
-    await run(3, fc.tuple(breakdownPath, queryArb), ([dim, q]) => checkQuery(`breakdown/${dim}`, q));
-  }, PROPERTY_BOUND);
+  it(
+    'breakdown/{dim}',
+    async () => {
+      await run(3, fc.tuple(breakdownPath, queryArb), ([dim, q]) => checkQuery(`breakdown/${dim}`, q));
+    },
+    PROPERTY_BOUND,
+  );
 
-  it('realtime', async () => {
-    await run(4, queryArb, (q) => checkQuery('realtime', q));
-  }, PROPERTY_BOUND);
+  it(
+    'realtime',
+    async () => {
+      await run(4, queryArb, (q) => checkQuery('realtime', q));
+    },
+    PROPERTY_BOUND,
+  );
 
-  it('any endpoint, valid-looking filters only (reaching the query layer)', async () => {
-    const validLeaf = fc
-      .tuple(
-        fc.constantFrom(...OPERATORS),
-        fc.constantFrom(...DIMENSIONS.filter((d) => !d.startsWith('time:'))),
-        fc.array(
-          filterScalar.filter((v) => typeof v === 'string' && v.length <= 2000),
-          { minLength: 1, maxLength: 4 },
+  it(
+    'any endpoint, valid-looking filters only (reaching the query layer)',
+    async () => {
+      const validLeaf = fc
+        .tuple(
+          fc.constantFrom(...OPERATORS),
+          fc.constantFrom(...DIMENSIONS.filter((d) => !d.startsWith('time:'))),
+          fc.array(
+            filterScalar.filter((v) => typeof v === 'string' && v.length <= 2000),
+            { minLength: 1, maxLength: 4 },
+          ),
+          fc.boolean(),
+        )
+        .map(([op, dim, values, cs]) => (cs ? [op, dim, values] : [op, dim, values, { case_sensitive: false }]));
+      const { node } = fc.letrec<{ node: unknown }>((tie) => ({
+        node: fc.oneof(
+          { depthSize: 'small', maxDepth: 4 },
+          validLeaf,
+          fc.tuple(fc.constantFrom('and', 'or'), fc.array(tie('node'), { minLength: 1, maxLength: 3 })),
+          fc.tuple(fc.constant('not'), tie('node')),
         ),
-        fc.boolean(),
-      )
-      .map(([op, dim, values, cs]) => (cs ? [op, dim, values] : [op, dim, values, { case_sensitive: false }]));
-    const { node } = fc.letrec<{ node: unknown }>((tie) => ({
-      node: fc.oneof(
-        { depthSize: 'small', maxDepth: 4 },
-        validLeaf,
-        fc.tuple(fc.constantFrom('and', 'or'), fc.array(tie('node'), { minLength: 1, maxLength: 3 })),
-        fc.tuple(fc.constant('not'), tie('node')),
-      ),
-    }));
-    const endpoint = fc.oneof(
-      fc.constantFrom('main', 'timeseries'),
-      breakdownPath.map((d) => `breakdown/${d}`),
-    );
-    const period = fc.constantFrom<Pair[]>(
-      [['period', 'all']],
-      [
-        ['start_date', '2026-03-02'],
-        ['end_date', '2026-03-03'],
-      ],
-      [
-        ['period', 'day'],
-        ['date', '2026-03-02'],
-      ],
-      [
-        ['period', 'month'],
-        ['date', '2026-03-02'],
-        ['compare', 'previous_period'],
-      ],
-    );
-    await run(5, fc.tuple(endpoint, period, fc.array(node, { minLength: 1, maxLength: 3 })), ([ep, p, filters]) =>
-      checkQuery(ep, [['site_id', A], ...p, ['filters', JSON.stringify(filters)]]),
-    );
-  }, PROPERTY_BOUND);
+      }));
+      const endpoint = fc.oneof(
+        fc.constantFrom('main', 'timeseries'),
+        breakdownPath.map((d) => `breakdown/${d}`),
+      );
+      const period = fc.constantFrom<Pair[]>(
+        [['period', 'all']],
+        [
+          ['start_date', '2026-03-02'],
+          ['end_date', '2026-03-03'],
+        ],
+        [
+          ['period', 'day'],
+          ['date', '2026-03-02'],
+        ],
+        [
+          ['period', 'month'],
+          ['date', '2026-03-02'],
+          ['compare', 'previous_period'],
+        ],
+      );
+      await run(5, fc.tuple(endpoint, period, fc.array(node, { minLength: 1, maxLength: 3 })), ([ep, p, filters]) =>
+        checkQuery(ep, [['site_id', A], ...p, ['filters', JSON.stringify(filters)]]),
+      );
+    },
+    PROPERTY_BOUND,
+  );
 });
 
 // Consistency under random valid filters over site A's real values: the answers of the
@@ -911,51 +931,55 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const WEEK = { start_date: '2026-03-01', end_date: '2026-03-05' };
 
 describe('consistency of the answers under random valid filters (site A)', () => {
-  it('totals, breakdown sums, percentages, timeseries sums and F ∨ ¬F agree', async () => {
-    const ask = async (endpoint: string, filters: unknown[] | null, extra: Record<string, string> = {}) => {
-      const params: Record<string, string> = { site_id: A, ...WEEK, ...extra };
-      if (filters) params.filters = JSON.stringify(filters);
-      const res = await request(`${server.url}/api/stats/${endpoint}?${new URLSearchParams(params)}`);
-      expect(res.status, `${endpoint} ${params.filters ?? ''} → ${res.text}`).toBe(200);
-      return res.body as never;
-    };
-    const unfiltered: Record<string, number> = await ask('main', null);
-    await run(
-      7,
-      fc.tuple(consistentTree, fc.constantFrom(...BREAKDOWNS)),
-      async ([f, dim]) => {
-        // Wrapped in or/not below, a tree may be 3 levels deep (the server allows 5).
-        fc.pre(depth(f) <= 3);
-        const where = `filters=${JSON.stringify([f])} breakdown/${dim}`;
-        const total: Record<string, number> = await ask('main', [f]);
-        expect(total.unique_visitors, where).toBeLessThanOrEqual(unfiltered.unique_visitors as number);
-        expect(total.events, where).toBeLessThanOrEqual(unfiltered.events as number);
-        // F or not F keeps everything; F and not F keeps nothing.
-        expect(await ask('main', [['or', [f, ['not', f]]]]), where).toEqual(unfiltered);
-        expect(await ask('main', [['and', [f, ['not', f]]]]), where).toEqual(main(0, 0, 0, 0, 0, 0, 0));
-        // Daily visitor ids: per-day visitors add up to the period's visitors; visits start in one day.
-        const days: Record<string, number>[] = await ask('timeseries', [f], { interval: 'day' });
-        const sum = (rows: Record<string, number>[], k: string) => rows.reduce((a, r) => a + (r[k] as number), 0);
-        expect(
-          { visitors: sum(days, 'visitors'), visits: sum(days, 'visits'), pageviews: sum(days, 'pageviews') },
-          where,
-        ).toEqual({ visitors: total.unique_visitors, visits: total.visits, pageviews: total.total_pageviews });
-        // Breakdown rows against the filtered totals.
-        const rows: Record<string, number>[] = await ask(`breakdown/${dim}`, [f]);
-        for (const r of rows) {
-          const share = round1(((r.visitors as number) * 100) / (total.unique_visitors as number));
-          expect(dim === 'events' ? r.conversion_rate : r.percentage, `${where} row ${JSON.stringify(r)}`).toBe(share);
-        }
-        if (dim === 'events') {
-          expect(sum(rows, 'events'), where).toBe((total.events as number) - (total.total_pageviews as number));
-        } else {
-          expect(sum(rows, 'pageviews'), where).toBe(total.total_pageviews);
-        }
-        if (VISIT_BREAKDOWNS.includes(dim)) expect(sum(rows, 'visits'), where).toBe(total.visits);
-      },
-      Math.max(1, Math.round(RUNS / 2)),
-    );
-  }, PROPERTY_BOUND);
+  it(
+    'totals, breakdown sums, percentages, timeseries sums and F ∨ ¬F agree',
+    async () => {
+      const ask = async (endpoint: string, filters: unknown[] | null, extra: Record<string, string> = {}) => {
+        const params: Record<string, string> = { site_id: A, ...WEEK, ...extra };
+        if (filters) params.filters = JSON.stringify(filters);
+        const res = await request(`${server.url}/api/stats/${endpoint}?${new URLSearchParams(params)}`);
+        expect(res.status, `${endpoint} ${params.filters ?? ''} → ${res.text}`).toBe(200);
+        return res.body as never;
+      };
+      const unfiltered: Record<string, number> = await ask('main', null);
+      await run(
+        7,
+        fc.tuple(consistentTree, fc.constantFrom(...BREAKDOWNS)),
+        async ([f, dim]) => {
+          // Wrapped in or/not below, a tree may be 3 levels deep (the server allows 5).
+          fc.pre(depth(f) <= 3);
+          const where = `filters=${JSON.stringify([f])} breakdown/${dim}`;
+          const total: Record<string, number> = await ask('main', [f]);
+          expect(total.unique_visitors, where).toBeLessThanOrEqual(unfiltered.unique_visitors as number);
+          expect(total.events, where).toBeLessThanOrEqual(unfiltered.events as number);
+          // F or not F keeps everything; F and not F keeps nothing.
+          expect(await ask('main', [['or', [f, ['not', f]]]]), where).toEqual(unfiltered);
+          expect(await ask('main', [['and', [f, ['not', f]]]]), where).toEqual(main(0, 0, 0, 0, 0, 0, 0));
+          // Daily visitor ids: per-day visitors add up to the period's visitors; visits start in one day.
+          const days: Record<string, number>[] = await ask('timeseries', [f], { interval: 'day' });
+          const sum = (rows: Record<string, number>[], k: string) => rows.reduce((a, r) => a + (r[k] as number), 0);
+          expect(
+            { visitors: sum(days, 'visitors'), visits: sum(days, 'visits'), pageviews: sum(days, 'pageviews') },
+            where,
+          ).toEqual({ visitors: total.unique_visitors, visits: total.visits, pageviews: total.total_pageviews });
+          // Breakdown rows against the filtered totals.
+          const rows: Record<string, number>[] = await ask(`breakdown/${dim}`, [f]);
+          for (const r of rows) {
+            const share = round1(((r.visitors as number) * 100) / (total.unique_visitors as number));
+            expect(dim === 'events' ? r.conversion_rate : r.percentage, `${where} row ${JSON.stringify(r)}`).toBe(share);
+          }
+          if (dim === 'events') {
+            expect(sum(rows, 'events'), where).toBe((total.events as number) - (total.total_pageviews as number));
+          } else {
+            expect(sum(rows, 'pageviews'), where).toBe(total.total_pageviews);
+          }
+          if (VISIT_BREAKDOWNS.includes(dim)) expect(sum(rows, 'visits'), where).toBe(total.visits);
+        },
+        Math.max(1, Math.round(RUNS / 2)),
+      );
+    },
+    PROPERTY_BOUND,
+  );
 });
 
 // Filtering a breakdown by one of its own values keeps that value's row unchanged, whether
@@ -987,33 +1011,37 @@ const BREAKDOWN_DIMENSION: Record<string, string> = {
 const escapeRegex = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('a breakdown filtered by one of its own values', () => {
-  it('keeps that row (is / contains / matches, with and without case_sensitive)', async () => {
-    const ask = async (endpoint: string, extra: Record<string, string>) => {
-      const params = new URLSearchParams({ site_id: A, start_date: '2026-03-01', end_date: '2026-03-05', ...extra });
-      const res = await request(`${server.url}/api/stats/${endpoint}?${params}`);
-      expect(res.status, `${endpoint}?${params} → ${res.text}`).toBe(200);
-      return res.body as Record<string, unknown>[];
-    };
-    const rowsOf = new Map<string, Record<string, unknown>[]>();
-    for (const name of Object.keys(BREAKDOWN_DIMENSION)) rowsOf.set(name, await ask(`breakdown/${name}`, {}));
-    const cases = [...rowsOf].flatMap(([name, rows]) => rows.map((r) => [name, r] as const));
-    await run(
-      8,
-      fc.tuple(fc.constantFrom(...cases), fc.constantFrom('is', 'contains', 'matches'), fc.boolean()),
-      async ([[name, r], op, caseSensitive]) => {
-        const value = String(r.value);
-        const filter: unknown[] = [op, BREAKDOWN_DIMENSION[name], [op === 'matches' ? `^${escapeRegex(value)}$` : value]];
-        if (!caseSensitive) filter.push({ case_sensitive: false });
-        const filters = JSON.stringify([filter]);
-        const got = (await ask(`breakdown/${name}`, { filters })).find((x) => x.value === value);
-        // Shares are over the filtered visitors, so only the counts must be equal.
-        const counts = (x: Record<string, unknown> | undefined) =>
-          x && Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'percentage' && k !== 'conversion_rate'));
-        expect(counts(got), `breakdown/${name} filtered by ${filters}`).toEqual(counts(r));
-      },
-      Math.min(RUNS, 200),
-    );
-  }, PROPERTY_BOUND);
+  it(
+    'keeps that row (is / contains / matches, with and without case_sensitive)',
+    async () => {
+      const ask = async (endpoint: string, extra: Record<string, string>) => {
+        const params = new URLSearchParams({ site_id: A, start_date: '2026-03-01', end_date: '2026-03-05', ...extra });
+        const res = await request(`${server.url}/api/stats/${endpoint}?${params}`);
+        expect(res.status, `${endpoint}?${params} → ${res.text}`).toBe(200);
+        return res.body as Record<string, unknown>[];
+      };
+      const rowsOf = new Map<string, Record<string, unknown>[]>();
+      for (const name of Object.keys(BREAKDOWN_DIMENSION)) rowsOf.set(name, await ask(`breakdown/${name}`, {}));
+      const cases = [...rowsOf].flatMap(([name, rows]) => rows.map((r) => [name, r] as const));
+      await run(
+        8,
+        fc.tuple(fc.constantFrom(...cases), fc.constantFrom('is', 'contains', 'matches'), fc.boolean()),
+        async ([[name, r], op, caseSensitive]) => {
+          const value = String(r.value);
+          const filter: unknown[] = [op, BREAKDOWN_DIMENSION[name], [op === 'matches' ? `^${escapeRegex(value)}$` : value]];
+          if (!caseSensitive) filter.push({ case_sensitive: false });
+          const filters = JSON.stringify([filter]);
+          const got = (await ask(`breakdown/${name}`, { filters })).find((x) => x.value === value);
+          // Shares are over the filtered visitors, so only the counts must be equal.
+          const counts = (x: Record<string, unknown> | undefined) =>
+            x && Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'percentage' && k !== 'conversion_rate'));
+          expect(counts(got), `breakdown/${name} filtered by ${filters}`).toEqual(counts(r));
+        },
+        Math.min(RUNS, 200),
+      );
+    },
+    PROPERTY_BOUND,
+  );
 });
 
 // Raw URLs: malformed percent-encoding, unencoded metacharacters, oversized query strings.
@@ -1073,18 +1101,22 @@ const rawPath = fc.constantFrom(
 );
 
 describe('GET stats with raw, malformed URLs', () => {
-  it('never a 5xx, always JSON {error} or a clean 200 without site B', async () => {
-    await run(
-      6,
-      fc.tuple(rawPath, rawQuery),
-      async ([path, pieces]) => {
-        const url = `${server.url}/api/stats/${path}?site_id=${A}&${pieces.join('')}`;
-        const { status, body } = await request(url);
-        if (status === 200) expect(body).not.toBeNull();
-      },
-      200,
-    );
-  }, PROPERTY_BOUND);
+  it(
+    'never a 5xx, always JSON {error} or a clean 200 without site B',
+    async () => {
+      await run(
+        6,
+        fc.tuple(rawPath, rawQuery),
+        async ([path, pieces]) => {
+          const url = `${server.url}/api/stats/${path}?site_id=${A}&${pieces.join('')}`;
+          const { status, body } = await request(url);
+          if (status === 200) expect(body).not.toBeNull();
+        },
+        200,
+      );
+    },
+    PROPERTY_BOUND,
+  );
 
   // Framework-level rejections, each answered outside the app's error handler today.
   it.each([

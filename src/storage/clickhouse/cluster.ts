@@ -2,8 +2,10 @@
  * The schema for a sharded, replicated ClickHouse cluster (docs/CLICKHOUSE.md, "A cluster"),
  * from the same column list as the single-server schema, so the two cannot drift apart:
  *
- *   events_local  ReplicatedMergeTree on every node, ON CLUSTER
- *   events        Distributed over events_local, sharded by identity
+ *   events_local    ReplicatedMergeTree on every node, ON CLUSTER
+ *   events          Distributed over events_local, sharded by identity
+ *   rollups,        each one table replicated to every node of every shard: a site's day is
+ *   derived_builds  a few thousand rows, and any node a query reaches must see them all
  *
  * The sharding key is the event's identity (its signed-in user, else its cookieless
  * visitor) with its site: every event of one identity lands on one shard, so visits,
@@ -13,9 +15,15 @@
  * `mallard-metrics` does not apply this by itself: an operator runs it once
  * (deploy/clickhouse-cluster/schema.sql is this for cluster and database `mallard`) and points
  * the product at the Distributed table's database; the product's migrations then find
- * `events` and migration 1 there and leave them alone.
+ * every table and migrations 1 and 2 there and leave them alone.
  */
-import { EVENTS_ORDER_BY, EVENTS_PARTITION_BY, eventColumnsDdl } from './schema.js';
+import {
+  DERIVED_BUILDS_COLUMNS_DDL,
+  EVENTS_ORDER_BY,
+  EVENTS_PARTITION_BY,
+  eventColumnsDdl,
+  ROLLUP_COLUMNS_DDL,
+} from './schema.js';
 
 export interface ClusterOptions {
   /** The cluster's name in the servers' `remote_servers`. */
@@ -48,7 +56,16 @@ ENGINE = Distributed(${cluster}, ${database}, events_local, ${SHARDING_KEY})`,
     `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations ON CLUSTER ${cluster}
   (version UInt32, applied_at DateTime DEFAULT now())
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/${database}/schema_migrations', '{replica}') ORDER BY version`,
-    `INSERT INTO ${database}.schema_migrations (version) VALUES (1)`,
+    `CREATE TABLE IF NOT EXISTS ${database}.rollups ON CLUSTER ${cluster} (
+  ${ROLLUP_COLUMNS_DDL}
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${database}/rollups', '{shard}_{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (site_id, day, build_id, dim)`,
+    `CREATE TABLE IF NOT EXISTS ${database}.derived_builds ON CLUSTER ${cluster} (
+  ${DERIVED_BUILDS_COLUMNS_DDL}
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/${database}/derived_builds', '{shard}_{replica}', built_at)
+ORDER BY (site_id, day, format)`,
+    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2)`,
   ];
 }
 

@@ -77,6 +77,8 @@ export class ClickHouseRollups {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private nextCatchUp = 0;
+  /** Whether the stale days have been looked for since start-up (until then, how many is unknown). */
+  private caughtUp = false;
   private failure: { message: string; since: Date } | null = null;
 
   /** Prefix of this node's scratch tables (`derive_<node>_<build id>`). */
@@ -113,9 +115,9 @@ export class ClickHouseRollups {
     for (const [siteId, day] of days) this.due.set(`${siteId}\t${day}`, now);
   }
 
-  /** Days waiting for a build. */
+  /** Days waiting for a build, and one more until the first look for stale days is done. */
   get pending(): number {
-    return this.due.size;
+    return this.due.size + (this.caughtUp ? 0 : 1);
   }
 
   /** Why builds fail, while they do. */
@@ -216,6 +218,7 @@ export class ClickHouseRollups {
       const key = `${r.site_id}\t${r.day}`;
       if (!this.due.has(key)) this.due.set(key, 0);
     }
+    this.caughtUp = true;
   }
 
   private async eventsOn(siteId: string, day: string): Promise<bigint> {

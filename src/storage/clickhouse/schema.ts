@@ -55,6 +55,16 @@ export const ROLLUP_COLUMNS_DDL = [
   ...['visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration_ms'].map((c) => `${c} Int64`),
 ].join(',\n  ');
 
+/** A build of a site's day of rollups (rollups.ts): how many events it summed, and when. */
+export const DERIVED_BUILDS_COLUMNS_DDL = [
+  'site_id String',
+  'day Date',
+  'format UInt32',
+  'build_id UInt64',
+  'events UInt64',
+  "built_at DateTime64(3, 'UTC')",
+].join(',\n  ');
+
 export const EVENTS_PARTITION_BY = 'toYYYYMM(timestamp)';
 export const EVENTS_ORDER_BY = '(site_id, toDate(timestamp), visitor_id, timestamp, seq)';
 
@@ -85,12 +95,7 @@ SETTINGS non_replicated_deduplication_window = 10000`,
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id, dim)`,
       `CREATE TABLE IF NOT EXISTS derived_builds (
-  site_id String,
-  day Date,
-  format UInt32,
-  build_id UInt64,
-  events UInt64,
-  built_at DateTime64(3, 'UTC')
+  ${DERIVED_BUILDS_COLUMNS_DDL}
 ) ENGINE = ReplacingMergeTree(built_at)
 ORDER BY (site_id, day, format)`,
     ],
