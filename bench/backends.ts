@@ -41,6 +41,8 @@ interface Server {
   cookie: string;
 }
 
+const filter = (f: unknown) => encodeURIComponent(JSON.stringify(f));
+
 /** The overview's requests (what the dashboard asks on opening a site) over the data set's days. */
 function overview(start: string, end: string): [label: string, path: string][] {
   const range = `site_id=${MAIN_SITE}&start_date=${start}&end_date=${end}`;
@@ -53,6 +55,13 @@ function overview(start: string, end: string): [label: string, path: string][] {
     ['breakdown/browsers', `/api/stats/breakdown/browsers?${range}`],
     ['breakdown/devices', `/api/stats/breakdown/devices?${range}`],
     ['breakdown/events', `/api/stats/breakdown/events?${range}`],
+    // A click on a country row: one value of one attribute, which rollups still answer.
+    ['main, country US', `/api/stats/main?${range}&filters=${filter([['is', 'visit:country', ['US']]])}`],
+    // Two values: DuckDB reads its visits table, ClickHouse (rollups only) scans events.
+    [
+      'breakdown/pages, country US or DE',
+      `/api/stats/breakdown/pages?${range}&filters=${filter([['is', 'visit:country', ['US', 'DE']]])}`,
+    ],
   ];
 }
 
