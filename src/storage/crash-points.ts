@@ -35,10 +35,17 @@ export const CRASH_POINTS = [
   'import.appended',
   /** ClickHouse: an insert of a shipment is accepted; its log segment is not yet deleted. */
   'clickhouse.inserted',
+  /** ClickHouse: some of a day's rollup rows are inserted under a new build; the build is not recorded yet. */
+  'clickhouse.rollups-inserted',
 ] as const;
 
 /** The points the ClickHouse store's write path passes (the others are the embedded store's). */
-export const CLICKHOUSE_CRASH_POINTS: readonly CrashPoint[] = ['wal.written', 'wal.rotated', 'clickhouse.inserted'];
+export const CLICKHOUSE_CRASH_POINTS: readonly CrashPoint[] = [
+  'wal.written',
+  'wal.rotated',
+  'clickhouse.inserted',
+  'clickhouse.rollups-inserted',
+];
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

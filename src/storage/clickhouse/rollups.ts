@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import type { Dialect } from '../../query/dialect.js';
 import { fragment, render, type Sql, sql } from '../../query/sql.js';
 import { DAY_MS, timestampText } from '../../utc-days.js';
+import { crashPoint } from '../crash-points.js';
 import type { DerivedTables, DerivedView } from '../storage.js';
 import type { ClickHouseConnection } from './connection.js';
 import { chString } from './literals.js';
@@ -242,6 +243,7 @@ export class ClickHouseRollups {
       for (const statement of this.tables.rollup(scratch, undefined, siteId, day, this.dialect)) {
         await this.command(sql`INSERT INTO rollups (site_id, day, build_id, ${fragment(ROW_COLUMNS)})
           SELECT ${siteId}, toDate(${day}), ${buildId}, ${fragment(ROW_COLUMNS)} FROM (${statement})`);
+        crashPoint('clickhouse.rollups-inserted');
       }
       await this.command(sql`INSERT INTO derived_builds (site_id, day, format, build_id, events, built_at)
         SELECT ${siteId}, toDate(${day}), ${this.tables.format}, ${buildId}, ${counted}, now64(3)`);
