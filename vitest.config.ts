@@ -23,6 +23,7 @@ const ON_CLICKHOUSE = [
   'test/integration/fuzz.test.ts',
   'test/integration/privacy.test.ts',
   'test/integration/import.test.ts',
+  'test/integration/rollups.test.ts',
   'test/browser/dashboard.test.ts',
 ];
 
