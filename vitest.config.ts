@@ -26,6 +26,7 @@ const ON_CLICKHOUSE = [
   'test/integration/rollups.test.ts',
   'test/integration/disk-full.test.ts',
   'test/browser/dashboard.test.ts',
+  'test/browser/tracker.test.ts',
 ];
 
 export default defineConfig({
