@@ -27,6 +27,7 @@ const ON_CLICKHOUSE = [
   'test/integration/disk-full.test.ts',
   'test/browser/dashboard.test.ts',
   'test/browser/tracker.test.ts',
+  'test/browser/dashboard-settings.test.ts',
 ];
 
 export default defineConfig({
