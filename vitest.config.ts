@@ -23,7 +23,11 @@ const ON_CLICKHOUSE = [
   'test/integration/fuzz.test.ts',
   'test/integration/privacy.test.ts',
   'test/integration/import.test.ts',
+  'test/integration/rollups.test.ts',
+  'test/integration/disk-full.test.ts',
   'test/browser/dashboard.test.ts',
+  'test/browser/tracker.test.ts',
+  'test/browser/dashboard-settings.test.ts',
 ];
 
 export default defineConfig({
