@@ -24,6 +24,7 @@ const ON_CLICKHOUSE = [
   'test/integration/privacy.test.ts',
   'test/integration/import.test.ts',
   'test/integration/rollups.test.ts',
+  'test/integration/rollup-equivalence.test.ts',
   'test/integration/disk-full.test.ts',
   'test/browser/dashboard.test.ts',
   'test/browser/tracker.test.ts',

@@ -36,6 +36,9 @@ export const derivedTables: DerivedTables = {
   rollup(events, visits, siteId, day, dialect) {
     const from = new Date(`${day}T00:00:00Z`);
     const period = { name: 'custom' as const, from, to: new Date(from.getTime() + DAY_MS), interval: 'day' as const };
+    // A set over rows of its own (each event once per rolled key) still needs the day's real
+    // visits: grouped from those rows, every visit would have several events, none a bounce.
+    const visitRows = visits ?? `(${visitRowsOf(events, dialect)})`;
     const parts = ROLLUP_SETS.map((set) => {
       const q: StatsQuery = {
         siteId,
@@ -49,7 +52,7 @@ export const derivedTables: DerivedTables = {
       const value = (i: number) => (set.dimensions[i] && !hourly ? raw(`${dimAlias(i)}::VARCHAR`) : raw('NULL::VARCHAR'));
       const bucket = hourly ? sql`${raw(dimAlias(0))}::TIMESTAMP` : sql`${day}::DATE::TIMESTAMP`;
       return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
-        FROM (${buildCounts({ events: set.rows ? set.rows(events, dialect) : events, visits }, q)})`;
+        FROM (${buildCounts(set.rows ? { events: set.rows(events, dialect), visits: visitRows } : { events, visits }, q)})`;
     });
     // Each custom property key with the number of the day's events carrying it (property-keys.ts);
     // the partition's events are all of one site.
@@ -63,7 +66,6 @@ export const derivedTables: DerivedTables = {
         0::BIGINT AS bounces, 0::BIGINT AS duration_ms
       FROM (${raw(rolledKeys(events, dialect))})`;
     // The same per value of each overview attribute, among that value's visits (the day's visit rows).
-    const visitRows = visits ?? `(${visitRowsOf(events, dialect)})`;
     const keysBy = OVERVIEW_ATTRIBUTES.map((name) => {
       const column = `v_${dimension(name)?.visitColumn?.alias ?? ''}`;
       return sql`SELECT ${propertyKeysSetOf(name)} AS dim, ${day}::DATE::TIMESTAMP AS bucket, value::VARCHAR AS v0, key AS v1,

@@ -113,7 +113,8 @@ async function crashAt(point: CrashPoint): Promise<void> {
         break; // the server is dying: nothing after this request reached it
       }
       // Derived tables are built in the background after a flush: give them a moment.
-      if ((point.startsWith('derived.') || point === 'clickhouse.rollups-inserted') && i % 10 === 9) await new Promise((res) => setTimeout(res, 300));
+      if ((point.startsWith('derived.') || point === 'clickhouse.rollups-inserted') && i % 10 === 9)
+        await new Promise((res) => setTimeout(res, 300));
     }
     expect(await server.stop('SIGKILL')).toBeNull();
     expect(server.logs()).toContain(`crash point ${point}: killing the process`);

@@ -316,7 +316,7 @@ async function compare(
   let behavioral = 0;
   let properties = 0;
   const seen = new Map<string, number>();
-  const answers = await inTurns(requests(days), COMPARE_AT_ONCE, (r) =>
+  const answers = await inTurns(onThisBackend(requests(days)), COMPARE_AT_ONCE, (r) =>
     Promise.all([ask(pair.a, pair.keyA, r), ask(pair.b, pair.keyB, r)]),
   );
   for (const [r, [a, b]] of answers) {
@@ -339,8 +339,25 @@ async function compare(
     if (r.get === 'main' && f)
       seen.set(f, (seen.get(f) ?? 0) + (JSON.parse(a.body) as { unique_visitors: number }).unique_visitors);
   }
-  for (const f of FILTERS) expect(seen.get(JSON.stringify(f)), JSON.stringify(f)).toBeGreaterThan(0);
+  const asked = (f: string) => answers.some(([r]) => r.get === 'main' && r.params?.filters === f);
+  for (const f of FILTERS.map((f) => JSON.stringify(f)).filter(asked)) expect(seen.get(f), f).toBeGreaterThan(0);
   return { rollup: rolled, visits, pages, sessions, flows, onePage, behavioral, properties };
+}
+
+/**
+ * On ClickHouse one engine answers both servers in turn, at ~0.3 s a scan: the whole set
+ * took over 5 minutes a step. There A and B plan the behavioral analyses alike (events: no
+ * visits table), so those are left to behavioral.test.ts, and of the rest every
+ * `CLICKHOUSE_SHARE`-th request is asked, a different slice at each step, so the steps
+ * together still ask every one.
+ */
+const CLICKHOUSE_SHARE = 4;
+let step = 0;
+function onThisBackend<T extends { get?: string }>(all: readonly T[]): T[] {
+  const slice = step++ % CLICKHOUSE_SHARE;
+  if (TEST_STORAGE !== 'clickhouse') return [...all];
+  const rollable = all.filter((r) => !BEHAVIORAL.some(([get]) => get === r.get));
+  return rollable.filter((_, i) => i % CLICKHOUSE_SHARE === slice);
 }
 
 /** Sessions answers (of 40) that A must chain from stored visits at each step. */
@@ -360,7 +377,8 @@ const PROPERTIES_MIN = 40;
  * every plan that reads visit rows must have scanned events instead (exactly none).
  */
 function planned(rollups: number, visits: number, pages: number) {
-  const more = (min: number) => expect.toSatisfy((n: number) => n > min);
+  const share = TEST_STORAGE === 'clickhouse' ? CLICKHOUSE_SHARE : 1;
+  const more = (min: number) => expect.toSatisfy((n: number) => n > Math.floor(min / share));
   const visitRows = (min: number) => (TEST_STORAGE === 'clickhouse' ? 0 : more(min));
   return {
     rollup: more(rollups),
