@@ -41,6 +41,13 @@ interface Server {
   cookie: string;
 }
 
+/**
+ * A request unanswered this long fails the run. Each has this bound, and the run holds the
+ * process open while it waits: twice a run ended mid-ingest with a request still pending and
+ * nothing else keeping Node's event loop alive, as if it had finished.
+ */
+const REQUEST_TIMEOUT_MS = 600_000;
+
 const filter = (f: unknown) => encodeURIComponent(JSON.stringify(f));
 
 /** The overview's requests (what the dashboard asks on opening a site) over the data set's days. */
@@ -67,7 +74,7 @@ function overview(start: string, end: string): [label: string, path: string][] {
 
 async function ask(s: Server, path: string): Promise<{ ms: number; body: string }> {
   const t = performance.now();
-  const res = await fetch(`${s.url}${path}`, { headers: { cookie: s.cookie } });
+  const res = await fetch(`${s.url}${path}`, { headers: { cookie: s.cookie }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const body = await res.text();
   if (res.status !== 200) throw new BenchFailure(`${path}: ${res.status} ${body.slice(0, 300)}`);
   return { ms: performance.now() - t, body };
@@ -116,6 +123,7 @@ async function ingest(s: Server, key: string, site: string): Promise<number> {
     while (next < batches.length) {
       const batch = batches[next++];
       const res = await fetch(`${s.url}/api/events`, {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify(batch),
@@ -133,6 +141,15 @@ async function ingest(s: Server, key: string, site: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const held = setInterval(() => undefined, 60_000);
+  try {
+    await run();
+  } finally {
+    clearInterval(held);
+  }
+}
+
+async function run(): Promise<void> {
   const ds = await ensureDataset({ events: EVENTS, days: 30, baseDir: TMP, log });
   const clickhouse = await startClickHouse();
   const duck = await startServer(ds.eventsDir, log, { env: { MALLARD_FLUSH_INTERVAL: '5' } });
