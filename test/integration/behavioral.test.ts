@@ -372,13 +372,14 @@ describe('sessions from the stored visits', () => {
   beforeAll(async () => {
     await server.stop();
     server = await startServer({ dataDir: server.dataDir, env: { MALLARD_ROLLUP_DELAY: '0' } });
-    for (let i = 0; i < 400; i++) {
+    // A bound on the wait, not a speed check: on ClickHouse a day's build is ~50 statements.
+    for (let i = 0; i < (TEST_STORAGE === 'clickhouse' ? 4000 : 400); i++) {
       const health = (await (await fetch(`${server.url}/health/detailed`)).json()) as { storage: { derived_pending: number } };
       if (health.storage.derived_pending === 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('derived tables were not built');
-  });
+  }, 240_000);
 
   it.each(cases)('%s', async (_name, params, expected, plan) => {
     const res = await fetch(statsUrl(server.url, 'sessions', { site_id: SITE, ...params }), {
