@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { DomainError, StartupError } from '../../errors.js';
 import type { Dialect } from '../../query/dialect.js';
 import { clickhouseDialect } from '../../query/dialects/clickhouse.js';
-import { DAY_MS, timestampText } from '../../utc-days.js';
+import { DAY_MS } from '../../utc-days.js';
 import type { StoredRow } from '../columns.js';
 import { crashPoint } from '../crash-points.js';
 import { Database, type EngineLimits } from '../duckdb/database.js';
@@ -24,7 +24,7 @@ import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { readSegment, WriteAheadLog } from '../wal.js';
 import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';
-import { chString } from './literals.js';
+import { chTime, siteEvents } from './literals.js';
 import { ClickHouseRollups } from './rollups.js';
 import { migrate, toInsertRow } from './schema.js';
 import { withVisits } from './visits.js';
@@ -205,7 +205,7 @@ export class ClickHouseEventStore implements EventStore {
     const days = this.opts.retentionDays ?? 0;
     if (days <= 0) return;
     const cutoff = new Date(today.getTime() - days * DAY_MS).toISOString().slice(0, 10);
-    const before = `toDateTime64('${cutoff} 00:00:00', 3, 'UTC')`;
+    const before = chTime(new Date(`${cutoff}T00:00:00Z`));
     const [old] = await this.conn.all<{ n: bigint }>(
       `SELECT count() AS n FROM (SELECT 1 FROM events WHERE timestamp < ${before} LIMIT 1)`,
     );
@@ -253,13 +253,7 @@ export class ClickHouseEventStore implements EventStore {
     return {
       dialect: this.dialect,
       events: 'events',
-      eventsFor: (siteId, from, to) => {
-        const range = [
-          from ? ` AND timestamp >= toDateTime64('${timestampText(from)}', 3, 'UTC')` : '',
-          to ? ` AND timestamp < toDateTime64('${timestampText(to)}', 3, 'UTC')` : '',
-        ].join('');
-        return withVisits(`SELECT * FROM events WHERE site_id = ${chString(siteId)}${range}`, timeoutMs);
-      },
+      eventsFor: (siteId, from, to) => withVisits(siteEvents(siteId, from, to), timeoutMs),
       derived: rollups ? async (siteId, from, to, fn) => fn(await rollups.view(siteId, from, to)) : undefined,
       all: (sql, params) => conn.all(sql, params),
       writeParquet: (sql, params, path) => conn.toParquetFile(sql, params, path),

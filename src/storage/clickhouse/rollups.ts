@@ -25,7 +25,7 @@ import { DAY_MS, timestampText } from '../../utc-days.js';
 import { crashPoint } from '../crash-points.js';
 import type { DerivedTables, DerivedView } from '../storage.js';
 import type { ClickHouseConnection } from './connection.js';
-import { chString } from './literals.js';
+import { chString, siteEvents } from './literals.js';
 import { withVisits } from './visits.js';
 
 /** The rollup row's columns after `site_id`, `day` and `build_id` (derived-tables.ts). */
@@ -53,12 +53,11 @@ export interface ClickHouseRollupsOptions {
 /** Build ids grow with time (ms in the high bits), so "rows of builds before this one" is a comparison. */
 const newBuildId = () => (BigInt(Date.now()) << 20n) | BigInt(randomInt(1 << 20));
 
-const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
-
 /** The events of one site's UTC day, as a SELECT. */
-const dayEvents = (siteId: string, day: string) =>
-  `SELECT * FROM events WHERE site_id = ${chString(siteId)}
-    AND timestamp >= toDateTime64('${day} 00:00:00', 3, 'UTC') AND timestamp < toDateTime64('${nextDay(day)} 00:00:00', 3, 'UTC')`;
+const dayEvents = (siteId: string, day: string) => {
+  const from = new Date(`${day}T00:00:00Z`);
+  return siteEvents(siteId, from, new Date(from.getTime() + DAY_MS));
+};
 
 const DAY_TEXT = /^\d{4}-\d{2}-\d{2}$/;
 
