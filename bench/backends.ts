@@ -64,7 +64,7 @@ function overview(start: string, end: string): [label: string, path: string][] {
     ['breakdown/events', `/api/stats/breakdown/events?${range}`],
     // A click on a country row: one value of one attribute, which rollups still answer.
     ['main, country US', `/api/stats/main?${range}&filters=${filter([['is', 'visit:country', ['US']]])}`],
-    // Two values: DuckDB reads its visits table, ClickHouse (rollups only) scans events.
+    // Two values: no rollup answers it; both backends read their visit rows and the pages kept on them.
     [
       'breakdown/pages, country US or DE',
       `/api/stats/breakdown/pages?${range}&filters=${filter([['is', 'visit:country', ['US', 'DE']]])}`,

@@ -71,4 +71,40 @@ CREATE TABLE IF NOT EXISTS mallard.derived_builds ON CLUSTER mallard (
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/mallard/derived_builds', '{shard}_{replica}', built_at)
 ORDER BY (site_id, day, format);
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1), (2);
+CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
+  site_id LowCardinality(String),
+  day Date,
+  build_id UInt64,
+  session_id UInt64,
+  s_events UInt64,
+  s_pageviews UInt64,
+  s_duration_ms Int64,
+  s_start DateTime64(3, 'UTC'),
+  s_visitor UInt64,
+  s_user Nullable(UInt64),
+  s_visitors Array(UInt64),
+  v_source String,
+  v_referrer String,
+  v_channel String,
+  v_utm_source String,
+  v_utm_medium String,
+  v_utm_campaign String,
+  v_utm_content String,
+  v_utm_term String,
+  v_browser String,
+  v_browser_version String,
+  v_os String,
+  v_os_version String,
+  v_device String,
+  v_screen String,
+  v_country String,
+  v_region String,
+  v_city String,
+  v_entry_page String,
+  v_exit_page String,
+  s_pages Array(Tuple(p String, pv Int64, v UInt64, vs Array(UInt64)))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/mallard/visits', '{shard}_{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (site_id, day, build_id);
+
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3);

@@ -14,7 +14,7 @@
  * per visit); under a time dimension visit metrics go to the bucket where the visit starts.
  * Every plan returns the additive counts of metrics.ts; ratios are computed from them.
  */
-import type { TimeUnit } from './dialect.js';
+import type { Dialect, TimeUnit } from './dialect.js';
 import { type Dimension, type VisitColumn, visitDimensions } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import { METRICS, type Metric, orderExpr, VISIT_COUNTS_SQL, VISIT_METRICS, visitCountsSql } from './metrics.js';
@@ -134,12 +134,27 @@ function visitAttrsSelect(from: string, lead: Sql, attrs: ReadonlyMap<string, Vi
  * alone, without joining the events to them. A visit without page views has none (NULL).
  */
 export function withVisitPages(visitRows: Sql, events: string): Sql {
-  const pages = `SELECT session_id, list({'p': pathname, 'pv': pv, 'v': v, 'vs': vs}) AS s_pages FROM (
-      SELECT session_id, pathname, count(*)::BIGINT AS pv, min(visitor_id) AS v,
-        CASE WHEN count(DISTINCT visitor_id) > 1 THEN list(DISTINCT visitor_id) END AS vs
-      FROM ${events} WHERE event_name = 'pageview' GROUP BY session_id, pathname) GROUP BY session_id`;
-  return sql`SELECT r.*, pg.s_pages FROM (${visitRows}) r LEFT JOIN (${raw(pages)}) pg USING (session_id)`;
+  const pages = spelled(
+    (d) => `SELECT session_id, ${d.listOf(d.record(PAGE_FIELDS))} AS s_pages FROM (
+      SELECT session_id, pathname, count(*)::BIGINT AS pv, min(visitor_id) AS v, ${d.severalDistinct('visitor_id')} AS vs
+      FROM ${events} WHERE event_name = 'pageview' GROUP BY session_id, pathname) GROUP BY session_id`,
+  );
+  return sql`SELECT r.*, pg.s_pages FROM (${visitRows}) r LEFT JOIN (${pages}) pg USING (session_id)`;
 }
+
+/** An element of `s_pages`: the page, its page views in the visit, its (first) viewer, and its viewers when several. */
+const PAGE_FIELDS = [
+  ['p', 'pathname'],
+  ['pv', 'pv'],
+  ['v', 'v'],
+  ['vs', 'vs'],
+] as const;
+const pageField = (d: Dialect, name: (typeof PAGE_FIELDS)[number][0]) =>
+  d.recordField(
+    'pg',
+    PAGE_FIELDS,
+    PAGE_FIELDS.findIndex(([n]) => n === name),
+  );
 
 /** Which columns of a visit row a plan reads besides its attributes (a stored row has them all). */
 type VisitNeeds = readonly (keyof ReturnType<typeof visitCounts> | 's_pages')[];
@@ -219,6 +234,9 @@ export const dimAlias = (i: number) => `d${i}`;
 export const ALL_VISIT_ATTRS: ReadonlyMap<string, VisitColumn> = new Map(
   visitDimensions().flatMap((d) => (d.visitColumn ? [[d.visitColumn.alias, d.visitColumn] as const] : [])),
 );
+
+/** The aliases of the visit attributes a stored visit row has (`v_<alias>` columns), in column order. */
+export const VISIT_ATTRIBUTE_ALIASES: readonly string[] = [...ALL_VISIT_ATTRS.keys()];
 
 /** The final statement: counts, ratios' parts and percentage per group, ordered and paged. */
 export function buildQuery(src: Sources, q: StatsQuery): Sql {
@@ -476,9 +494,9 @@ function pageGrainParts({ src, q, visitCols, dimSelect, groupBy, aliases }: Grai
   return [
     eventsInPeriod(src.events, q),
     visitsCte(src, visitCols, withStart(q, [...ALONE, 's_pages'])),
-    sql`pages AS (SELECT ${dimSelect}, s_events, s_duration_ms, pv, unnest(who) AS visitor_id, generate_subscripts(who, 1) AS k
-        FROM (SELECT *, pg.p AS pathname, pg.pv AS pv, coalesce(pg.vs, [pg.v]) AS who
-          FROM (SELECT *, unnest(s_pages) AS pg FROM sess WHERE ${compileFilters(q.filters)})))`,
+    sql`pages AS (SELECT ${dimSelect}, s_events, s_duration_ms, pv, ${spelled((d) => d.unnestNumbered('who', 'visitor_id', 'k'))}
+        FROM (SELECT *, ${spelled((d) => `${pageField(d, 'p')} AS pathname, ${pageField(d, 'pv')} AS pv, ${d.listOr(pageField(d, 'vs'), pageField(d, 'v'))} AS who`)}
+          FROM (SELECT *, ${spelled((d) => d.unnest('s_pages'))} AS pg FROM sess WHERE ${compileFilters(q.filters)})))`,
     // The total is of every visitor of the visits, not only of the pages shown.
     visitTotal(q),
     sql`vg AS (SELECT ${dims}${fragment(visitCountsSql('k = 1'))}, ${fragment(pageviews)} AS pageviews,

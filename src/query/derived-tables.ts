@@ -2,20 +2,19 @@
  * The derived tables' definitions, which each store builds per site and day (storage keeps
  * them fresh; the query layer defines and reads them). Both are written by the same builder
  * that scans events, so a rollup row is by construction what a scan of that day would
- * answer. The DuckDB store keeps visits and rollups; the ClickHouse store keeps rollups only
- * (docs/CLICKHOUSE.md), so a rollup is built from events alone as well as with visit rows.
+ * answer. Both stores keep visits and rollups; the ClickHouse store's visit rows lack each
+ * identity's page-view list (`s_path`, docs/CLICKHOUSE.md).
  */
 import type { DerivedTables } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
 import { withIdentityPaths } from './behavioral/identity-paths.js';
 import { longestVisitGapMs, VISIT_GAP_SET } from './behavioral/sessions.js';
 import { ALL_VISIT_ATTRS, buildCounts, dimAlias, type StatsQuery, visitRowSelect, withVisitPages } from './builder.js';
-import type { Dialect } from './dialect.js';
 import { dimension } from './dimensions.js';
 import { keyCountsByVisit, propertyKeysSetOf } from './property-keys.js';
 import { keyCounts, PROPERTY_KEYS_SET, PROPERTY_ROLLED_SET, rolledKeys } from './property-rows.js';
 import { OVERVIEW_ATTRIBUTES, ROLLUP_SETS, UNCACHED_PREFIX } from './rollup-sets.js';
-import { raw, serverText, spelled, sql } from './sql.js';
+import { raw, spelled, sql } from './sql.js';
 
 const COUNTS =
   'visitors::BIGINT AS visitors, visits::BIGINT AS visits, pageviews::BIGINT AS pageviews, events::BIGINT AS events, bounces::BIGINT AS bounces, duration_ms::BIGINT AS duration_ms';
@@ -30,15 +29,14 @@ export const derivedTables: DerivedTables = {
   format: 10,
   uncachedPrefix: UNCACHED_PREFIX,
 
-  visits: (events) =>
-    withIdentityPaths(withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`), `${events} e`),
+  visits: (events, opts) => {
+    const rows = withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`);
+    return opts?.paths === false ? rows : withIdentityPaths(rows, `${events} e`);
+  },
 
   rollup(events, visits, siteId, day, dialect) {
     const from = new Date(`${day}T00:00:00Z`);
     const period = { name: 'custom' as const, from, to: new Date(from.getTime() + DAY_MS), interval: 'day' as const };
-    // A set over rows of its own (each event once per rolled key) still needs the day's real
-    // visits: grouped from those rows, every visit would have several events, none a bounce.
-    const visitRows = visits ?? `(${visitRowsOf(events, dialect)})`;
     const parts = ROLLUP_SETS.map((set) => {
       const q: StatsQuery = {
         siteId,
@@ -52,7 +50,7 @@ export const derivedTables: DerivedTables = {
       const value = (i: number) => (set.dimensions[i] && !hourly ? raw(`${dimAlias(i)}::VARCHAR`) : raw('NULL::VARCHAR'));
       const bucket = hourly ? sql`${raw(dimAlias(0))}::TIMESTAMP` : sql`${day}::DATE::TIMESTAMP`;
       return sql`SELECT ${set.key} AS dim, ${bucket} AS bucket, ${value(0)} AS v0, ${value(1)} AS v1, ${raw(COUNTS)}
-        FROM (${buildCounts(set.rows ? { events: set.rows(events, dialect), visits: visitRows } : { events, visits }, q)})`;
+        FROM (${buildCounts({ events: set.rows ? set.rows(events, dialect) : events, visits }, q)})`;
     });
     // Each custom property key with the number of the day's events carrying it (property-keys.ts);
     // the partition's events are all of one site.
@@ -71,7 +69,7 @@ export const derivedTables: DerivedTables = {
       return sql`SELECT ${propertyKeysSetOf(name)} AS dim, ${day}::DATE::TIMESTAMP AS bucket, value::VARCHAR AS v0, key AS v1,
           0::BIGINT AS visitors, 0::BIGINT AS visits, 0::BIGINT AS pageviews, events::BIGINT AS events,
           0::BIGINT AS bounces, 0::BIGINT AS duration_ms
-        FROM (${raw(keyCountsByVisit(`${events} e`, visitRows, column, dialect))})`;
+        FROM (${raw(keyCountsByVisit(`${events} e`, visits, column, dialect))})`;
     });
     // What the sessions endpoint needs to know before it chains stored visits (sessions.ts).
     const gap = sql`SELECT ${VISIT_GAP_SET} AS dim, ${day}::DATE::TIMESTAMP AS bucket, NULL::VARCHAR AS v0, NULL::VARCHAR AS v1,
@@ -81,7 +79,3 @@ export const derivedTables: DerivedTables = {
     return [...parts, keys, rolled, ...keysBy, gap];
   },
 };
-
-/** The visit rows of `events` with every attribute, as text in `dialect`'s spelling. */
-const visitRowsOf = (events: string, dialect: Dialect) =>
-  serverText(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), dialect);

@@ -53,6 +53,14 @@ export interface Dialect {
   listLength(expr: string): string;
   /** Select item: one row per element of the list `expr` (the row's other columns repeated). */
   unnest(expr: string): string;
+  /** Select items: `unnest` of `list` as column `value`, with the element's 1-based position as column `index`. */
+  unnestNumbered(list: string, value: string, index: string): string;
+  /** Aggregate: the group's values of `expr` as a list (in no particular order). */
+  listOf(expr: string): string;
+  /** Aggregate: the distinct values of `expr` as a list when there are two or more, else no list (NULL or empty). */
+  severalDistinct(expr: string): string;
+  /** The list `list`, or the one-element list of `single` where `list` is none (NULL or empty). */
+  listOr(list: string, single: string): string;
   /** One value holding several named ones (an aggregate can pick them together). */
   record(fields: readonly (readonly [name: string, expr: string])[]): string;
   /** Field `index` of a `record` value built with `fields`. */

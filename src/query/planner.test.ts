@@ -159,15 +159,6 @@ describe('planQuery', () => {
     expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
   });
 
-  it('scans instead of reading visit rows when the store keeps rollups only, and still reads rollups', () => {
-    const rollupsOnly = { visits: false };
-    const filters = parseFiltersParam('[["is","visit:country",["US","DE"]]]');
-    expect(planQuery(query({ filters, dimensions: dims('visit:device') }), DERIVED, rollupsOnly).kind).toBe('events');
-    expect(planQuery(query({ dimensions: dims('visit:source') }), DERIVED, rollupsOnly).kind).toBe('rollup');
-    const one = parseFiltersParam('[["is","visit:country",["US"]]]');
-    expect(planQuery(query({ filters: one, dimensions: dims('visit:country') }), DERIVED, rollupsOnly).kind).toBe('rollup');
-  });
-
   it('scans what no derived table serves', () => {
     // No derived day at all.
     expect(planQuery(query(), new Set()).kind).toBe('events');

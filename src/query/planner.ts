@@ -127,12 +127,12 @@ export function visitsCandidate(q: StatsQuery): boolean {
 
 /**
  * Picks the plan given the days whose rollup and visits are current (the same days: they are
- * built together); `visits: false` when the store keeps rollups only.
+ * built together).
  */
-export function planQuery(q: StatsQuery, derivedDays: ReadonlySet<string>, has = { visits: true }): Plan {
+export function planQuery(q: StatsQuery, derivedDays: ReadonlySet<string>): Plan {
   const pick = rollupCandidate(q);
   if (derivedDays.size === 0) return { kind: 'events' };
-  if (!pick && !(has.visits && visitsCandidate(q))) return { kind: 'events' };
+  if (!pick && !visitsCandidate(q)) return { kind: 'events' };
   const split = splitPeriod(q, derivedDays);
   if (split.days.length === 0) return { kind: 'events' };
   return pick ? { kind: 'rollup', ...pick, ...split } : { kind: 'visits', ...split };

@@ -68,14 +68,11 @@ export async function propertyKeys(q: QueryRunner, scope: Scope, limit = PROPERT
           AND ${dayIn(days)}
         ${scan.length > 0 ? sql`UNION ALL SELECT key, CAST(events AS BIGINT) AS events FROM (${scanned(events, scan)})` : sql``}`;
       notePlan('rollup');
-    } else if (derived.view.visits) {
+    } else {
       // Filtered: a visit filter reads each visit's row from the visits table of the derived days.
       const { days, scan } = derived.split;
       counts = scanned({ events, visits: derived.view.visits(days), visitsScan: scan });
       notePlan('visits');
-    } else {
-      counts = scanned(events);
-      notePlan('events');
     }
     const { text, params } = render(
       sql`SELECT key, sum(events) AS events FROM (${counts}) GROUP BY key ORDER BY events DESC, key LIMIT ${limit}`,

@@ -40,9 +40,7 @@ async function statement(
   query: StatsQuery,
   view?: DerivedView,
 ): Promise<{ plan: Plan['kind'] | 'pages'; sql: Sql }> {
-  const chosen = view
-    ? planQuery(query, await plannable(q, query, view), { visits: view.visits !== undefined })
-    : ({ kind: 'events' } as const);
+  const chosen = view ? planQuery(query, await plannable(q, query, view)) : ({ kind: 'events' } as const);
   if (view && chosen.kind === 'rollup' && chosen.property !== undefined) {
     return { plan: 'rollup', sql: await propertyRollupQuery(view, events, query, chosen) };
   }
@@ -50,7 +48,7 @@ async function statement(
     const rollups = await view.rollups(chosen.days, rollupSets(chosen), { files: readsFiles(chosen) });
     return { plan: 'rollup', sql: rollupQuery(events, rollups, query, chosen) };
   }
-  if (view?.visits && chosen.kind === 'visits') {
+  if (view && chosen.kind === 'visits') {
     const sql = buildQuery({ events, visits: view.visits(chosen.days), visitsScan: chosen.scan }, query);
     return { plan: pageGrain(query) ? 'pages' : 'visits', sql };
   }

@@ -23,7 +23,7 @@ export async function withScopeSource<T>(q: QueryRunner, scope: Scope, fn: (src:
   if (!q.derived || !visitFilter || scope.period.name === 'realtime') return from({ events });
   return q.derived(scope.siteId, scope.period.from, scope.period.to, (view) => {
     const { days, scan } = splitPeriod(scope, view.days);
-    return from(days.length > 0 && view.visits ? { events, visits: view.visits(days), visitsScan: scan } : { events });
+    return from(days.length > 0 ? { events, visits: view.visits(days), visitsScan: scan } : { events });
   });
 }
 

@@ -35,7 +35,7 @@ export const CRASH_POINTS = [
   'import.appended',
   /** ClickHouse: an insert of a shipment is accepted; its log segment is not yet deleted. */
   'clickhouse.inserted',
-  /** ClickHouse: some of a day's rollup rows are inserted under a new build; the build is not recorded yet. */
+  /** ClickHouse: a day's visit rows and some of its rollup rows are inserted under a new build; the build is not recorded yet. */
   'clickhouse.rollups-inserted',
 ] as const;
 

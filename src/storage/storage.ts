@@ -53,12 +53,13 @@ export interface DerivedView {
    * columns first: the rows kept in memory, or with `files`, read from the days' files.
    */
   rollups(days: readonly string[], sets: readonly string[], opts?: { files?: boolean }): Promise<string>;
+  /** A relation of these days' visit rows (`visitRowSelect` with every visit attribute, and `s_pages`). */
+  visits(days: readonly string[]): string;
   /**
-   * A relation of these days' visit rows (`visitRowSelect` with every visit attribute).
-   * Absent when the store keeps rollups only (ClickHouse): plans that read visit rows then
-   * scan events.
+   * Whether the visit rows carry each identity's page-view list (`s_path`, identity-paths.ts),
+   * which flow follows; without it flow scans events.
    */
-  visits?(days: readonly string[]): string;
+  paths: boolean;
 }
 
 export interface FlushResult {
@@ -91,15 +92,18 @@ export interface StorageHealth {
 export interface DerivedTables {
   /** The version of what the tables hold; files of another version are rebuilt. */
   readonly format: number;
-  /** SELECT of one row per visit of an events relation. */
-  visits(events: string): Sql;
   /**
-   * A day's rollup rows, given the day's events and a relation of its `visits` rows (or
-   * none: visits are then grouped from the events), in `dialect`'s spelling: one SELECT per
+   * SELECT of one row per visit of an events relation (its pages in `s_pages`), with each
+   * identity's page-view list (`s_path`) unless `paths` is false.
+   */
+  visits(events: string, opts?: { paths?: boolean }): Sql;
+  /**
+   * A day's rollup rows, given the day's events and a relation of its `visits` rows, in
+   * `dialect`'s spelling: one SELECT per
    * group of rows, with the same columns (run one after the other, a day's rollup needs a
    * fraction of the memory of one statement doing all).
    */
-  rollup(events: string, visits: string | undefined, siteId: string, day: string, dialect: Dialect): Sql[];
+  rollup(events: string, visits: string, siteId: string, day: string, dialect: Dialect): Sql[];
   /** Rollup rows whose `dim` starts with this are never kept in memory (read from the files). */
   readonly uncachedPrefix: string;
 }

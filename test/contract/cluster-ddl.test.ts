@@ -34,14 +34,14 @@ describe('cluster DDL', () => {
   const ddl = clusterDdl({ cluster: 'mallard', database: 'analytics' });
 
   it('is a replicated local table and a Distributed table sharded by identity, each ON CLUSTER', () => {
-    expect(ddl).toHaveLength(7);
+    expect(ddl).toHaveLength(8);
     expect(ddl[1]).toMatch(/^CREATE TABLE IF NOT EXISTS analytics\.events_local ON CLUSTER mallard \(/);
     expect(ddl[1]).toContain("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/analytics/events_local', '{replica}')");
     expect(ddl[2]).toBe(`CREATE TABLE IF NOT EXISTS analytics.events ON CLUSTER mallard AS analytics.events_local
 ENGINE = Distributed(mallard, analytics, events_local, cityHash64(site_id, coalesce(user_key, visitor_id)))`);
   });
 
-  it('keeps rollups and their builds in one table replicated to every node, with the single server’s columns', () => {
+  it('keeps rollups, their builds and visit rows in one table each replicated to every node, with the single server’s columns', () => {
     const columnsOf = (statement: string | undefined) => statement?.slice(statement.indexOf('('), statement.indexOf(') ENGINE'));
     const [rollups, builds] = MIGRATIONS.find((m) => m.version === 2)?.statements ?? [];
     expect(ddl[4]).toMatch(/^CREATE TABLE IF NOT EXISTS analytics\.rollups ON CLUSTER mallard \(/);
@@ -51,8 +51,11 @@ ENGINE = Distributed(mallard, analytics, events_local, cityHash64(site_id, coale
       "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/analytics/derived_builds', '{shard}_{replica}', built_at)",
     );
     expect(columnsOf(ddl[5])).toBe(columnsOf(builds));
-    expect(ddl[6]).toBe('INSERT INTO analytics.schema_migrations (version) VALUES (1), (2)');
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
+    const [visits] = MIGRATIONS.find((m) => m.version === 3)?.statements ?? [];
+    expect(ddl[6]).toContain("ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/analytics/visits', '{shard}_{replica}')");
+    expect(columnsOf(ddl[6])).toBe(columnsOf(visits));
+    expect(ddl[7]).toBe('INSERT INTO analytics.schema_migrations (version) VALUES (1), (2), (3)');
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
   });
 
   it.each(clusterDdl({ cluster: 'mallard', database: 'analytics' }).map((s, i) => [i, s]))(

@@ -294,6 +294,27 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
       );
       expect((await engine.all(text, params)).map((r) => [plain(r.seq), r.x])).toEqual([[1, '/a']]);
     });
+    it('unnestNumbered: one row per element with its position, and nothing else paired', async () => {
+      const { text, params } = render(
+        sql`SELECT seq, ${fragment(d.unnestNumbered('l', 'x', 'k'))} FROM (SELECT 1 AS seq, ['/b', '/a', '/c'] AS l) ORDER BY k`,
+        d,
+      );
+      expect((await engine.all(text, params)).map((r) => [plain(r.seq), r.x, plain(r.k)])).toEqual([
+        [1, '/b', 1],
+        [1, '/a', 2],
+        [1, '/c', 3],
+      ]);
+    });
+    it('listOf, severalDistinct and listOr: every value; distinct ones only when several; the list or one', async () => {
+      const got = await one(sql`${fragment(d.listOf('pathname'))} AS l,
+        ${fragment(d.listLength(d.severalDistinct('event_name')))} AS several,
+        ${fragment(d.listLength(d.severalDistinct("'same'")))} AS one`);
+      expect({ ...got, l: [...(got.l as string[])].sort() }).toEqual({ l: ['/a', '/b', '/c'], several: 2, one: 0 });
+      const or = (list: string) =>
+        one(sql`${fragment(d.listOr(list, 'pathname'))} AS l`, row1).then((r) => [...(r.l as string[])].sort());
+      expect(await or(`(SELECT ${d.severalDistinct('event_name')} FROM ev)`)).toEqual(['pageview', 'signup']);
+      expect(await or(`(SELECT ${d.severalDistinct('pathname')} FROM ev WHERE seq = 1)`)).toEqual(['/a']);
+    });
     it('record, recordField and allExcept: fields picked together, unpacked, the record left out', async () => {
       const fields = [
         ['p', 'pathname'],

@@ -340,10 +340,11 @@ describe('sessions from the stored visits', () => {
     gap_secs: gap,
   });
   const cases: [string, Record<string, string | number>, unknown, 'visits' | 'events'][] = [
-    // A period without stored days (the empty one) has nothing to chain.
+    // A period without stored days (the empty one) has nothing to chain; ClickHouse counts a
+    // whole day without events as built, with no rows (docs/CLICKHOUSE.md), so it reads none.
     ...CASES.filter((c) => c[1] === 'sessions').map(
       ([name, , params, expected]) =>
-        [name, params, expected, name.includes('empty') ? 'events' : 'visits'] as [
+        [name, params, expected, name.includes('empty') && TEST_STORAGE === 'duckdb' ? 'events' : 'visits'] as [
           string,
           Record<string, string | number>,
           unknown,
@@ -387,8 +388,7 @@ describe('sessions from the stored visits', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(expected);
-    // ClickHouse keeps no visit rows (docs/CLICKHOUSE.md): the same numbers, from events.
-    expect(res.headers.get('x-mallard-plan')).toBe(TEST_STORAGE === 'duckdb' ? plan : 'events');
+    expect(res.headers.get('x-mallard-plan')).toBe(plan);
   });
 
   it('a filter always scans events', async () => {

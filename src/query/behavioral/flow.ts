@@ -49,7 +49,7 @@ export function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNo
 function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
   const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
   const { days, scan } = splitPeriod(scope, view.days);
-  if (days.length === 0 || !view.visits) {
+  if (days.length === 0 || !view.paths) {
     notePlan('events');
     return fromEvents(q, { events }, scope, f);
   }

@@ -110,10 +110,11 @@ const seconds = (expr: string) => spelled((d) => d.epochSeconds(expr));
 /**
  * Runs of one identity's events — `ident, t0, t1` (first and last second), `n` events, `pv`
  * page views — with no pause inside longer than the gap. Every event in scope is a run of
- * itself.
+ * itself. Counts are BIGINT here and in the stored visits' runs: ClickHouse makes a union of
+ * unlike integer types a Variant, which cannot be summed.
  */
 const EVENT_RUNS = sql`SELECT ${raw(IDENTITY)} AS ident, ${seconds('timestamp')} AS t0, ${seconds('timestamp')} AS t1,
-    1 AS n, (event_name = 'pageview')::INT AS pv FROM scoped`;
+    1::BIGINT AS n, (event_name = 'pageview')::BIGINT AS pv FROM scoped`;
 
 /**
  * The sessions of `runs` (after the CTEs `ctes`): in one ordered pass per identity, each run's
@@ -156,8 +157,8 @@ async function visitsPlan(
   gapSecs: number,
 ): Promise<Sql[] | null> {
   const { days, scan } = splitPeriod(scope, view.days);
-  const visitRows = view.visits?.bind(view);
-  if (days.length === 0 || !visitRows) return null;
+  const visitRows = view.visits.bind(view);
+  if (days.length === 0) return null;
   const rollups = await view.rollups(days, [VISIT_GAP_SET]);
   const { text, params } = render(
     sql`SELECT coalesce(max(duration_ms), 0) AS gap FROM ${raw(rollups)}
@@ -169,7 +170,8 @@ async function visitsPlan(
   if (Math.ceil(Number(row?.gap ?? 0) / 1000) > gapSecs) return null;
   // A stored visit's identity: its signed-in user, else its (single) cookieless visitor.
   const stored = (ds: readonly string[], signedIn: boolean) => sql`SELECT coalesce(s_user, s_visitor) AS ident,
-      ${seconds('s_start')} AS t0, ${seconds('s_start + to_milliseconds(s_duration_ms)')} AS t1, s_events AS n, s_pageviews AS pv
+      ${seconds('s_start')} AS t0, ${spelled((d) => `floor((${d.epochMs('s_start')} + s_duration_ms) / 1000)`)} AS t1,
+      s_events::BIGINT AS n, s_pageviews::BIGINT AS pv
       FROM ${raw(visitRows(ds))} WHERE s_user IS ${raw(signedIn ? 'NOT NULL' : 'NULL')}`;
   const cookieless = identityParts(scope).flatMap((part) => {
     const ds = part.signedIn ? [] : daysOf(part, days);

@@ -73,6 +73,13 @@ export const clickhouseDialect = (features: ClickHouseFeatures): Dialect => ({
   distinctList: (expr, where) => `groupUniqArrayIf(${expr}, ${where})`,
   listLength: (expr) => `length(${expr})`,
   unnest: (expr) => `arrayJoin(${expr})`,
+  // Two arrayJoins in one SELECT would pair every element with every other: the positions
+  // are joined, and the element read by position.
+  unnestNumbered: (list, value, index) => `arrayJoin(arrayEnumerate(${list})) AS ${index}, ${list}[${index}] AS ${value}`,
+  listOf: (expr) => `groupArray(${expr})`,
+  // An array cannot be NULL (nor sit NULL in a tuple): none is the empty array.
+  severalDistinct: (expr) => `if(uniqExact(${expr}) > 1, arraySort(groupUniqArray(${expr})), [])`,
+  listOr: (list, single) => `if(empty(${list}), [${single}], ${list})`,
   record: (fields) => `tuple(${fields.map(([, expr]) => expr).join(', ')})`,
   recordField: (expr, _fields, index) => `tupleElement(${expr}, ${index + 1})`,
   decimalText: (expr, scale) => `toDecimalString(${expr}, ${scale})`,

@@ -30,6 +30,10 @@ export const duckdb: Dialect = {
   distinctList: (expr, where) => `list(DISTINCT ${expr}) FILTER (WHERE ${where})`,
   listLength: (expr) => `coalesce(len(${expr}), 0)`,
   unnest: (expr) => `unnest(${expr})`,
+  unnestNumbered: (list, value, index) => `unnest(${list}) AS ${value}, generate_subscripts(${list}, 1) AS ${index}`,
+  listOf: (expr) => `list(${expr})`,
+  severalDistinct: (expr) => `CASE WHEN count(DISTINCT ${expr}) > 1 THEN list(DISTINCT ${expr}) END`,
+  listOr: (list, single) => `coalesce(${list}, [${single}])`,
   record: (fields) => `{${fields.map(([name, expr]) => `'${name}': ${expr}`).join(', ')}}`,
   recordField: (expr, fields, index) => `${expr}.${fields[index]?.[0]}`,
   // A DECIMAL(p, s) prints all its s digits.

@@ -5,7 +5,8 @@
  *   events_local    ReplicatedMergeTree on every node, ON CLUSTER
  *   events          Distributed over events_local, sharded by identity
  *   rollups,        each one table replicated to every node of every shard: a site's day is
- *   derived_builds  a few thousand rows, and any node a query reaches must see them all
+ *   derived_builds, a few thousand rows (and a visit row per visit), and any node a query
+ *   visits          reaches must see them all
  *
  * The sharding key is the event's identity (its signed-in user, else its cookieless
  * visitor) with its site: every event of one identity lands on one shard, so visits,
@@ -15,7 +16,7 @@
  * `mallard-metrics` does not apply this by itself: an operator runs it once
  * (deploy/clickhouse-cluster/schema.sql is this for cluster and database `mallard`) and points
  * the product at the Distributed table's database; the product's migrations then find
- * every table and migrations 1 and 2 there and leave them alone.
+ * every table and migrations 1 to 3 there and leave them alone.
  */
 import {
   DERIVED_BUILDS_COLUMNS_DDL,
@@ -23,6 +24,7 @@ import {
   EVENTS_PARTITION_BY,
   eventColumnsDdl,
   ROLLUP_COLUMNS_DDL,
+  VISIT_COLUMNS_DDL,
 } from './schema.js';
 
 export interface ClusterOptions {
@@ -65,7 +67,12 @@ ORDER BY (site_id, day, build_id, dim)`,
   ${DERIVED_BUILDS_COLUMNS_DDL}
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/${database}/derived_builds', '{shard}_{replica}', built_at)
 ORDER BY (site_id, day, format)`,
-    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2)`,
+    `CREATE TABLE IF NOT EXISTS ${database}.visits ON CLUSTER ${cluster} (
+  ${VISIT_COLUMNS_DDL}
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${database}/visits', '{shard}_{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (site_id, day, build_id)`,
+    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3)`,
   ];
 }
 

@@ -20,12 +20,13 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Dialect } from '../../query/dialect.js';
-import { fragment, render, type Sql, sql } from '../../query/sql.js';
+import { fragment, render, type Sql, serverText, sql } from '../../query/sql.js';
 import { DAY_MS, timestampText } from '../../utc-days.js';
 import { crashPoint } from '../crash-points.js';
 import type { DerivedTables, DerivedView } from '../storage.js';
 import type { ClickHouseConnection } from './connection.js';
 import { chString, siteEvents } from './literals.js';
+import { VISIT_ROW_COLUMNS } from './schema.js';
 import { withVisits } from './visits.js';
 
 /** The rollup row's columns after `site_id`, `day` and `build_id` (derived-tables.ts). */
@@ -147,17 +148,20 @@ export class ClickHouseRollups {
     const builds = new Map<string, bigint>();
     for (const r of rows) if (r.build_id !== null && DAY_TEXT.test(r.day)) builds.set(r.day, BigInt(r.build_id));
     const days = new Set([...builds.keys(), ...wholeDays(from, to).filter((d) => !withEvents.has(d))]);
+    /** The rows of these days' current builds. */
+    const ofBuilds = (asked: readonly string[]) => {
+      const pairs = asked.flatMap((d) => {
+        const id = builds.get(d);
+        return id === undefined ? [] : [`(DATE '${d}', ${id})`];
+      });
+      return `site_id = ${chString(siteId)} AND (day, build_id) IN (${pairs.length > 0 ? pairs.join(', ') : "(DATE '1970-01-01', 0)"})`;
+    };
     return {
       days,
-      rollups: async (asked, sets) => {
-        const pairs = asked.flatMap((d) => {
-          const id = builds.get(d);
-          return id === undefined ? [] : [`(DATE '${d}', ${id})`];
-        });
-        return `(SELECT site_id, day, ${ROW_COLUMNS} FROM rollups
-          WHERE site_id = ${chString(siteId)} AND (day, build_id) IN (${pairs.length > 0 ? pairs.join(', ') : "(DATE '1970-01-01', 0)"})
-            AND dim IN (${sets.map(chString).join(', ')}))`;
-      },
+      rollups: async (asked, sets) =>
+        `(SELECT site_id, day, ${ROW_COLUMNS} FROM rollups WHERE ${ofBuilds(asked)} AND dim IN (${sets.map(chString).join(', ')}))`,
+      visits: (asked) => `(SELECT ${VISIT_ROW_COLUMNS} FROM visits WHERE ${ofBuilds(asked)})`,
+      paths: false,
     };
   }
 
@@ -239,7 +243,13 @@ export class ClickHouseRollups {
         AS SELECT * FROM ${withVisits(dayEvents(siteId, day), this.opts.sessionTimeoutMs)}`);
       const [copied] = await this.conn.all<{ n: bigint }>(`SELECT count() AS n FROM ${scratch}`);
       counted = BigInt(copied?.n ?? 0);
-      for (const statement of this.tables.rollup(scratch, undefined, siteId, day, this.dialect)) {
+      const visitRows = serverText(this.tables.visits(scratch, { paths: false }), this.dialect);
+      await this.conn.command(`INSERT INTO visits (site_id, day, build_id, ${VISIT_ROW_COLUMNS})
+        SELECT ${chString(siteId)}, toDate(${chString(day)}), ${buildId}, ${VISIT_ROW_COLUMNS} FROM (${visitRows})`);
+      // The rollup reads the visit rows just stored instead of grouping them again per statement.
+      const visits = `(SELECT ${VISIT_ROW_COLUMNS} FROM visits
+        WHERE site_id = ${chString(siteId)} AND day = toDate(${chString(day)}) AND build_id = ${buildId})`;
+      for (const statement of this.tables.rollup(scratch, visits, siteId, day, this.dialect)) {
         await this.command(sql`INSERT INTO rollups (site_id, day, build_id, ${fragment(ROW_COLUMNS)})
           SELECT ${siteId}, toDate(${day}), ${buildId}, ${fragment(ROW_COLUMNS)} FROM (${statement})`);
         crashPoint('clickhouse.rollups-inserted');
@@ -263,6 +273,7 @@ export class ClickHouseRollups {
   async forgetBefore(cutoff: string): Promise<void> {
     for (const key of this.due.keys()) if ((key.split('\t')[1] ?? '') < cutoff) this.due.delete(key);
     await this.command(sql`DELETE FROM rollups WHERE day < toDate(${cutoff})`);
+    await this.command(sql`DELETE FROM visits WHERE day < toDate(${cutoff})`);
     await this.command(sql`DELETE FROM derived_builds WHERE day < toDate(${cutoff})`);
   }
 
@@ -271,9 +282,11 @@ export class ClickHouseRollups {
     while (this.replaced.length > 0 && (this.replaced[0]?.at ?? 0) + KEEP_REPLACED_MS <= Date.now()) {
       const r = this.replaced.shift();
       if (!r) break;
-      await this.command(
-        sql`DELETE FROM rollups WHERE site_id = ${r.siteId} AND day = toDate(${r.day}) AND build_id < ${r.keep}`,
-      );
+      for (const table of ['rollups', 'visits']) {
+        await this.command(
+          sql`DELETE FROM ${fragment(table)} WHERE site_id = ${r.siteId} AND day = toDate(${r.day}) AND build_id < ${r.keep}`,
+        );
+      }
     }
   }
 }

@@ -4,6 +4,7 @@
  * form ClickHouse inserts (docs/CLICKHOUSE.md).
  */
 
+import { VISIT_ATTRIBUTE_ALIASES } from '../../query/builder.js';
 import { timestampText } from '../../utc-days.js';
 import { EVENT_COLUMNS, REVENUE_SCALE, type StoredRow } from '../columns.js';
 import type { ClickHouseConnection } from './connection.js';
@@ -65,6 +66,33 @@ export const DERIVED_BUILDS_COLUMNS_DDL = [
   "built_at DateTime64(3, 'UTC')",
 ].join(',\n  ');
 
+/**
+ * A visit row (builder.ts, `visitRowSelect` with every attribute and `withVisitPages`) under
+ * its site, day and build, in the types ClickHouse gives those expressions. Each
+ * identity's page-view list (`s_path`) is not kept: flow scans events here.
+ */
+export const VISIT_COLUMNS_DDL = [
+  'site_id LowCardinality(String)',
+  'day Date',
+  'build_id UInt64',
+  'session_id UInt64',
+  's_events UInt64',
+  's_pageviews UInt64',
+  's_duration_ms Int64',
+  "s_start DateTime64(3, 'UTC')",
+  's_visitor UInt64',
+  's_user Nullable(UInt64)',
+  's_visitors Array(UInt64)',
+  ...VISIT_ATTRIBUTE_ALIASES.map((a) => `v_${a} String`),
+  's_pages Array(Tuple(p String, pv Int64, v UInt64, vs Array(UInt64)))',
+].join(',\n  ');
+
+/** The visit row's columns after `site_id`, `day` and `build_id`. */
+export const VISIT_ROW_COLUMNS = VISIT_COLUMNS_DDL.split(',\n  ')
+  .slice(3)
+  .map((c) => c.split(' ')[0])
+  .join(', ');
+
 export const EVENTS_PARTITION_BY = 'toYYYYMM(timestamp)';
 export const EVENTS_ORDER_BY = '(site_id, toDate(timestamp), visitor_id, timestamp, seq)';
 
@@ -98,6 +126,17 @@ ORDER BY (site_id, day, build_id, dim)`,
   ${DERIVED_BUILDS_COLUMNS_DDL}
 ) ENGINE = ReplacingMergeTree(built_at)
 ORDER BY (site_id, day, format)`,
+    ],
+  },
+  {
+    // The derived tier's visit rows (rollups.ts), built with the rollups under the same build id.
+    version: 3,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS visits (
+  ${VISIT_COLUMNS_DDL}
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (site_id, day, build_id)`,
     ],
   },
 ];
