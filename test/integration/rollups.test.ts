@@ -16,6 +16,8 @@
  *   batch B (late): V2 11:10 /y (joins V2's visit: 600 s); V3 12:00 / (a bounce)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClickHouseConnection } from '../../src/storage/clickhouse/connection.js';
+import { clickhouseOf, TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { batchEvent, type Ev, V1, V2, V3 } from './fixture.js';
 import { bucket, loadBatch, main, removeScratchDirs, sendEvent, stats, statsUrl } from './support.js';
@@ -147,5 +149,43 @@ describe('rollups of a day', () => {
       period: 'today',
     });
     expect([before.unique_visitors, after.unique_visitors, after.total_pageviews]).toEqual([0, 1, 1]);
+  });
+});
+
+describe.runIf(TEST_STORAGE === 'clickhouse')('rows of builds never recorded (ClickHouse)', () => {
+  const ON_DAY = `site_id = '${SITE}' AND day = '2026-02-10'`;
+  const rowsOf = async (conn: ClickHouseConnection, table: string, where = ON_DAY) => {
+    const [row] = await conn.all<{ n: bigint }>(`SELECT count() AS n FROM ${table} WHERE ${where}`);
+    return Number(row?.n ?? 0);
+  };
+  /** Copies the day's rows of `table` under each of `ids`, as builds that crashed before their record would leave them. */
+  const copyAs = async (conn: ClickHouseConnection, table: string, ids: readonly bigint[]) => {
+    for (const id of ids) {
+      await conn.command(`INSERT INTO ${table} SELECT site_id, day, ${id} AS id, * EXCEPT (site_id, day, build_id)
+        FROM ${table} WHERE ${ON_DAY} AND build_id NOT IN (${ids.join(', ')})`);
+    }
+  };
+
+  it('are deleted at start-up once an hour old; younger ones (a build may still run) and the recorded build stay', async () => {
+    const conn = new ClickHouseConnection(await clickhouseOf(server.dataDir));
+    try {
+      // The day's latest build summed A + B: 3 visits (its first build's, of A, are still there too).
+      const latest = `${ON_DAY} AND build_id = (SELECT argMax(build_id, built_at) FROM derived_builds WHERE ${ON_DAY})`;
+      expect(await rowsOf(conn, 'visits', latest)).toBe(3);
+      const kept = { rollups: await rowsOf(conn, 'rollups'), visits: await rowsOf(conn, 'visits') };
+      expect(kept.rollups).toBeGreaterThan(0);
+      const twoHoursAgo = BigInt(Date.now() - 2 * 3_600_000) << 20n;
+      const justNow = BigInt(Date.now()) << 20n;
+      for (const table of ['rollups', 'visits']) await copyAs(conn, table, [twoHoursAgo, justNow]);
+      expect(await rowsOf(conn, 'visits')).toBe(kept.visits * 3);
+      await restartAndBuild();
+      expect({ rollups: await rowsOf(conn, 'rollups'), visits: await rowsOf(conn, 'visits') }).toEqual({
+        rollups: kept.rollups * 2,
+        visits: kept.visits * 2,
+      });
+      expect(await ask('main', DAY)).toEqual({ body: AFTER_B, plan: 'rollup' });
+    } finally {
+      await conn.close();
+    }
   });
 });

@@ -38,6 +38,13 @@ const ROW_COLUMNS = 'dim, bucket, v0, v1, visitors, visits, pageviews, events, b
  * the client's request timeout, 300 s).
  */
 const KEEP_REPLACED_MS = 10 * 60_000;
+/**
+ * Rows of a build that is not its day's latest recorded one are deleted by the sweep once
+ * the build is this old: a crash between a build's inserts and its record leaves such rows,
+ * and so does a node that went away before deleting the rows its builds replaced. A build
+ * still running (on any node) is younger.
+ */
+const ORPHAN_AGE_MS = 60 * 60_000;
 /** A failed build is tried again this much later (ClickHouse down or busy). */
 const RETRY_MS = 60_000;
 /** Every this often, days shipped by a node that went away unbuilt are found (also at start-up). */
@@ -203,7 +210,7 @@ export class ClickHouseRollups {
 
   /**
    * Days whose latest build (of this format) counted another number of events than there
-   * are now; and this node's scratch tables a crash left behind.
+   * are now; this node's scratch tables a crash left behind; and rows no build owns (sweep).
    */
   private async catchUp(): Promise<void> {
     const left = await this.conn.all<{ name: string }>(
@@ -222,7 +229,20 @@ export class ClickHouseRollups {
       const key = `${r.site_id}\t${r.day}`;
       if (!this.due.has(key)) this.due.set(key, 0);
     }
+    await this.sweep();
     this.caughtUp = true;
+  }
+
+  /** Deletes the rows of builds older than ORPHAN_AGE_MS that are not their day's latest recorded build. */
+  private async sweep(): Promise<void> {
+    const before = BigInt(Date.now() - ORPHAN_AGE_MS) << 20n;
+    for (const table of ['rollups', 'visits']) {
+      const orphans = sql`FROM ${fragment(table)} WHERE build_id < ${before} AND (site_id, day, build_id) NOT IN
+        (SELECT site_id, day, argMax(build_id, built_at) FROM derived_builds GROUP BY site_id, day)`;
+      // A lightweight DELETE is a mutation of every part it may touch: only when there is something to delete.
+      const [found] = await this.all<{ n: bigint }>(sql`SELECT count() AS n ${orphans}`);
+      if (Number(found?.n ?? 0) > 0) await this.command(sql`DELETE ${orphans}`);
+    }
   }
 
   private async eventsOn(siteId: string, day: string): Promise<bigint> {
