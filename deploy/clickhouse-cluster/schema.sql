@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS mallard.events_local ON CLUSTER mallard (
   revenue_amount Nullable(Decimal(18, 4)),
   revenue_currency Nullable(String),
   seq UInt64,
-  node_id String
+  node_id String,
+  PROJECTION day_counts (SELECT site_id, toDate(timestamp), count() GROUP BY site_id, toDate(timestamp))
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/mallard/events_local', '{replica}')
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (site_id, toDate(timestamp), visitor_id, timestamp, seq)
@@ -107,4 +108,4 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id);
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3);
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4);

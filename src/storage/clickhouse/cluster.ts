@@ -16,9 +16,10 @@
  * `mallard-metrics` does not apply this by itself: an operator runs it once
  * (deploy/clickhouse-cluster/schema.sql is this for cluster and database `mallard`) and points
  * the product at the Distributed table's database; the product's migrations then find
- * every table and migrations 1 to 3 there and leave them alone.
+ * every table and migrations 1 to 4 there and leave them alone.
  */
 import {
+  DAY_COUNTS_PROJECTION,
   DERIVED_BUILDS_COLUMNS_DDL,
   EVENTS_ORDER_BY,
   EVENTS_PARTITION_BY,
@@ -48,7 +49,8 @@ export function clusterDdl({ cluster, database }: ClusterOptions): string[] {
   return [
     `CREATE DATABASE IF NOT EXISTS ${database} ON CLUSTER ${cluster}`,
     `CREATE TABLE IF NOT EXISTS ${database}.events_local ON CLUSTER ${cluster} (
-  ${eventColumnsDdl()}
+  ${eventColumnsDdl()},
+  PROJECTION ${DAY_COUNTS_PROJECTION}
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/${database}/events_local', '{replica}')
 PARTITION BY ${EVENTS_PARTITION_BY}
 ORDER BY ${EVENTS_ORDER_BY}
@@ -72,7 +74,7 @@ ORDER BY (site_id, day, format)`,
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${database}/visits', '{shard}_{replica}')
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id)`,
-    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3)`,
+    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3), (4)`,
   ];
 }
 

@@ -210,7 +210,8 @@ export class ClickHouseEventStore implements EventStore {
       `SELECT count() AS n FROM (SELECT 1 FROM events WHERE timestamp < ${before} LIMIT 1)`,
     );
     if (Number(old?.n ?? 0) === 0) return;
-    await this.conn.command(`DELETE FROM events WHERE timestamp < ${before}`);
+    // A mutation, not a lightweight DELETE: the table has a projection (schema.ts, day_counts).
+    await this.conn.command(`ALTER TABLE events DELETE WHERE timestamp < ${before} SETTINGS mutations_sync = 1`);
     await this.rollups?.forgetBefore(cutoff);
     this.opts.log.info({ before: cutoff }, 'retention: deleted events (clickhouse)');
   }

@@ -21,7 +21,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Dialect } from '../../query/dialect.js';
 import { fragment, render, type Sql, serverText, sql } from '../../query/sql.js';
-import { DAY_MS, timestampText } from '../../utc-days.js';
+import { DAY_MS, utcDate } from '../../utc-days.js';
 import { crashPoint } from '../crash-points.js';
 import type { DerivedTables, DerivedView } from '../storage.js';
 import type { ClickHouseConnection } from './connection.js';
@@ -143,13 +143,18 @@ export class ClickHouseRollups {
    * size here).
    */
   async view(siteId: string, from: Date, to: Date): Promise<DerivedView> {
+    // Whole days' counts (the edge days of a zoned period too: the planner reads only days
+    // wholly inside the period), in the form the day_counts projection answers (schema.ts).
+    const first = utcDate(from);
+    const last = utcDate(new Date(to.getTime() - 1));
     const rows = await this.all<{ day: string; build_id: bigint | null }>(
       sql`SELECT toString(e.day) AS day, if(e.n = b.n, b.build_id, NULL) AS build_id
       FROM (SELECT toDate(timestamp) AS day, count() AS n FROM events
-        WHERE site_id = ${siteId} AND timestamp >= ${this.time(from)} AND timestamp < ${this.time(to)} GROUP BY day) e
+        WHERE site_id = ${siteId} AND toDate(timestamp) >= toDate(${first}) AND toDate(timestamp) <= toDate(${last})
+        GROUP BY day) e
       LEFT JOIN (SELECT day, argMax(build_id, built_at) AS build_id, argMax(events, built_at) AS n FROM derived_builds
         WHERE site_id = ${siteId} AND format = ${this.tables.format}
-          AND day >= toDate(${this.time(from)}) AND day <= toDate(${this.time(to)}) GROUP BY day) b ON e.day = b.day`,
+          AND day >= toDate(${first}) AND day <= toDate(${last}) GROUP BY day) b ON e.day = b.day`,
     );
     const withEvents = new Set(rows.map((r) => r.day));
     const builds = new Map<string, bigint>();
@@ -170,10 +175,6 @@ export class ClickHouseRollups {
       visits: (asked) => `(SELECT ${VISIT_ROW_COLUMNS} FROM visits WHERE ${ofBuilds(asked)})`,
       paths: false,
     };
-  }
-
-  private time(at: Date): Sql {
-    return this.dialect.timestamp(sql`${timestampText(at)}`);
   }
 
   private async all<T>(query: Sql): Promise<T[]> {
@@ -246,7 +247,9 @@ export class ClickHouseRollups {
   }
 
   private async eventsOn(siteId: string, day: string): Promise<bigint> {
-    const [row] = await this.conn.all<{ n: bigint }>(`SELECT count() AS n FROM (${dayEvents(siteId, day)})`);
+    const [row] = await this.all<{ n: bigint }>(
+      sql`SELECT count() AS n FROM events WHERE site_id = ${siteId} AND toDate(timestamp) = toDate(${day})`,
+    );
     return BigInt(row?.n ?? 0);
   }
 

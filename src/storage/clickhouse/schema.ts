@@ -93,6 +93,15 @@ export const VISIT_ROW_COLUMNS = VISIT_COLUMNS_DDL.split(',\n  ')
   .map((c) => c.split(' ')[0])
   .join(', ');
 
+/**
+ * Each site's number of events per UTC day, kept by ClickHouse beside the events' parts: the
+ * rollups ask it at every query (is a day's build current?), and counted from the events
+ * that took ~110 ms at 10M events, from this ~12 ms. A query uses it only when it groups and
+ * filters by exactly these expressions (`toDate(timestamp)`, not a range of `timestamp`).
+ */
+export const DAY_COUNTS_PROJECTION =
+  'day_counts (SELECT site_id, toDate(timestamp), count() GROUP BY site_id, toDate(timestamp))';
+
 export const EVENTS_PARTITION_BY = 'toYYYYMM(timestamp)';
 export const EVENTS_ORDER_BY = '(site_id, toDate(timestamp), visitor_id, timestamp, seq)';
 
@@ -137,6 +146,16 @@ ORDER BY (site_id, day, format)`,
 ) ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id)`,
+    ],
+  },
+  {
+    // The events' per-day counts (rollups.ts). Materializing it for the rows already stored
+    // runs in the background; until it is done, queries count from the events themselves.
+    // Deletes from a table with a projection must be mutations (ALTER TABLE … DELETE).
+    version: 4,
+    statements: [
+      `ALTER TABLE events ADD PROJECTION IF NOT EXISTS ${DAY_COUNTS_PROJECTION}`,
+      'ALTER TABLE events MATERIALIZE PROJECTION day_counts',
     ],
   },
 ];
