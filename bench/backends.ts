@@ -1,6 +1,6 @@
 /**
- * The two storage backends side by side, in one run: the overview's stats queries on the
- * query benchmark's data set, and ingest, on a server over embedded DuckDB (the baseline)
+ * The two storage backends side by side, in one run: the overview's stats queries, two
+ * filtered ones and the behavioral endpoints on the query benchmark's data set, and ingest, on a server over embedded DuckDB (the baseline)
  * and a server over ClickHouse (the `chdb` engine behind ClickHouse's HTTP interface, the
  * test suite's helper, so the server talks to it as to a ClickHouse server).
  *
@@ -10,7 +10,7 @@
  *    ClickHouse backend's own `events` table (created by the server's migrations) straight
  *    from its Parquet files; the DuckDB server reads the same files (a linked `events`) and
  *    builds its visits and rollups first, as a running install has them.
- * 2. Each overview query through HTTP on both servers: BENCH_WARMUP warm-up runs, then
+ * 2. Each query through HTTP on both servers: BENCH_WARMUP warm-up runs, then
  *    BENCH_RUNS timed runs, median; the answers must be equal (the run fails otherwise).
  * 3. Ingest: BENCH_INGEST_EVENTS events in batches of 10,000 from 2 clients into an empty
  *    site on each server, timed until every event is readable (on ClickHouse: shipped).
@@ -50,7 +50,7 @@ const REQUEST_TIMEOUT_MS = 600_000;
 
 const filter = (f: unknown) => encodeURIComponent(JSON.stringify(f));
 
-/** The overview's requests (what the dashboard asks on opening a site) over the data set's days. */
+/** The overview's requests (what the dashboard asks on opening a site), two filtered ones and the behavioral tabs, over the data set's days. */
 function overview(start: string, end: string): [label: string, path: string][] {
   const range = `site_id=${MAIN_SITE}&start_date=${start}&end_date=${end}`;
   return [
@@ -69,6 +69,12 @@ function overview(start: string, end: string): [label: string, path: string][] {
       'breakdown/pages, country US or DE',
       `/api/stats/breakdown/pages?${range}&filters=${filter([['is', 'visit:country', ['US', 'DE']]])}`,
     ],
+    // The behavioral tabs (bench/query.ts asks the same), over the whole 30 days.
+    ['sessions', `/api/stats/sessions?${range}`],
+    ['funnel /, /pricing, Signup (1 h)', `/api/stats/funnel?${range}&steps=page:/,page:/pricing,event:Signup&window=3600`],
+    ['retention (4 weeks)', `/api/stats/retention?${range}&weeks=4`],
+    ['sequences /pricing then Purchase', `/api/stats/sequences?${range}&steps=page:/pricing,event:Purchase`],
+    ['flow from / (depth 3)', `/api/stats/flow?${range}&page=/&depth=3`],
   ];
 }
 
@@ -204,7 +210,9 @@ async function run(): Promise<void> {
       await stopServer(empty.child);
     }
     log('');
-    log(`Overview queries, ${fmtInt(ds.events)} events over 30 days, median of ${RUNS} (after ${WARMUP} warm-up), ms:`);
+    log(
+      `Overview, filtered and behavioral queries, ${fmtInt(ds.events)} events over 30 days, median of ${RUNS} (after ${WARMUP} warm-up), ms:`,
+    );
     log(table(['query', 'duckdb', 'clickhouse', 'clickhouse / duckdb'], rows));
     log('');
     log(`Ingest: ${fmtInt(INGEST_EVENTS)} events, batches of ${fmtInt(BATCH)}, 2 clients, until readable:`);
