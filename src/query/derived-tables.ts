@@ -2,8 +2,7 @@
  * The derived tables' definitions, which each store builds per site and day (storage keeps
  * them fresh; the query layer defines and reads them). Both are written by the same builder
  * that scans events, so a rollup row is by construction what a scan of that day would
- * answer. Both stores keep visits and rollups; the ClickHouse store's visit rows lack each
- * identity's page-view list (`s_path`, docs/CLICKHOUSE.md).
+ * answer. Both stores keep visits and rollups (docs/ARCHITECTURE.md, docs/CLICKHOUSE.md).
  */
 import type { DerivedTables } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
@@ -29,10 +28,8 @@ export const derivedTables: DerivedTables = {
   format: 10,
   uncachedPrefix: UNCACHED_PREFIX,
 
-  visits: (events, opts) => {
-    const rows = withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`);
-    return opts?.paths === false ? rows : withIdentityPaths(rows, `${events} e`);
-  },
+  visits: (events) =>
+    withIdentityPaths(withVisitPages(visitRowSelect(`${events} e`, 'timestamp', ALL_VISIT_ATTRS), `${events} e`), `${events} e`),
 
   rollup(events, visits, siteId, day, dialect) {
     const from = new Date(`${day}T00:00:00Z`);

@@ -61,6 +61,17 @@ export interface Dialect {
   severalDistinct(expr: string): string;
   /** The list `list`, or the one-element list of `single` where `list` is none (NULL or empty). */
   listOr(list: string, single: string): string;
+  /** Aggregate: the group's values of `expr` as a list in the order of `order` (comma-separated keys, ascending, distinct). */
+  listOrdered(expr: string, order: string): string;
+  /** The elements of a list of lists, one list. */
+  flatten(expr: string): string;
+  /** Elements `from` to `to` (1-based, both included; integers) of a list; empty when `to` < `from`. */
+  listSlice(expr: string, from: string, to: string): string;
+  listReverse(expr: string): string;
+  /** Whether a list holds `value`. */
+  listContains(expr: string, value: string): string;
+  /** The 1-based position of the first element equal to `value` in a list that holds it. */
+  listPosition(expr: string, value: string): string;
   /** One value holding several named ones (an aggregate can pick them together). */
   record(fields: readonly (readonly [name: string, expr: string])[]): string;
   /** Field `index` of a `record` value built with `fields`. */

@@ -55,11 +55,6 @@ export interface DerivedView {
   rollups(days: readonly string[], sets: readonly string[], opts?: { files?: boolean }): Promise<string>;
   /** A relation of these days' visit rows (`visitRowSelect` with every visit attribute, and `s_pages`). */
   visits(days: readonly string[]): string;
-  /**
-   * Whether the visit rows carry each identity's page-view list (`s_path`, identity-paths.ts),
-   * which flow follows; without it flow scans events.
-   */
-  paths: boolean;
 }
 
 export interface FlushResult {
@@ -92,11 +87,8 @@ export interface StorageHealth {
 export interface DerivedTables {
   /** The version of what the tables hold; files of another version are rebuilt. */
   readonly format: number;
-  /**
-   * SELECT of one row per visit of an events relation (its pages in `s_pages`), with each
-   * identity's page-view list (`s_path`) unless `paths` is false.
-   */
-  visits(events: string, opts?: { paths?: boolean }): Sql;
+  /** SELECT of one row per visit of an events relation (its pages in `s_pages`, each identity's page views in `s_path`). */
+  visits(events: string): Sql;
   /**
    * A day's rollup rows, given the day's events and a relation of its `visits` rows, in
    * `dialect`'s spelling: one SELECT per

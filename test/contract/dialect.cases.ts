@@ -315,6 +315,23 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
       expect(await or(`(SELECT ${d.severalDistinct('event_name')} FROM ev)`)).toEqual(['pageview', 'signup']);
       expect(await or(`(SELECT ${d.severalDistinct('pathname')} FROM ev WHERE seq = 1)`)).toEqual(['/a']);
     });
+    it('listOrdered and flatten: values in the keys’ order; lists of lists as one', async () => {
+      const got = await one(sql`${fragment(d.listOrdered('pathname', 'event_name, seq'))} AS l,
+        ${fragment(d.flatten(d.listOrdered("[pathname, 'x']", 'seq')))} AS f`);
+      expect(got).toEqual({ l: ['/a', '/c', '/b'], f: ['/a', 'x', '/b', 'x', '/c', 'x'] });
+    });
+    it('listSlice, listReverse, listContains and listPosition', async () => {
+      const l = "['a', 'b', 'c', 'd']";
+      expect(
+        await one(
+          sql`${fragment(d.listSlice(l, '2', '3'))} AS mid, ${fragment(d.listSlice(l, '3', '2'))} AS none,
+          ${fragment(d.listSlice(l, '3', '9'))} AS tail, ${fragment(d.listReverse(d.listSlice(l, '1', '2')))} AS rev,
+          ${fragment(d.listContains(l, "'c'"))} AS has, ${fragment(d.listContains(l, "'z'"))} AS hasnt,
+          ${fragment(d.listPosition("['a', 'c', 'c']", "'c'"))} AS pos`,
+          row1,
+        ),
+      ).toEqual({ mid: ['b', 'c'], none: [], tail: ['c', 'd'], rev: ['b', 'a'], has: true, hasnt: false, pos: 2 });
+    });
     it('record, recordField and allExcept: fields picked together, unpacked, the record left out', async () => {
       const fields = [
         ['p', 'pathname'],

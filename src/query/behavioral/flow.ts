@@ -49,7 +49,7 @@ export function flow(q: QueryRunner, scope: Scope, f: FlowQuery): Promise<FlowNo
 function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: FlowQuery): Promise<FlowNode[]> {
   const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
   const { days, scan } = splitPeriod(scope, view.days);
-  if (days.length === 0 || !view.paths) {
+  if (days.length === 0) {
     notePlan('events');
     return fromEvents(q, { events }, scope, f);
   }
@@ -59,14 +59,20 @@ function fromStoredPaths(q: QueryRunner, view: DerivedView, scope: Scope, f: Flo
     scan.length > 0
       ? [...scopedEvents(events, { ...scope, ranges: scan }, { reread: true }), ...identityPathLists(visits, 'scoped')]
       : identityPathLists(visits);
-  // Neighbours nearest first; a slice past either end of the list is shorter.
-  const around =
-    f.direction === 'forward'
-      ? sql`path[pos + 1 : pos + ${f.depth}]`
-      : sql`list_reverse(path[greatest(pos - ${f.depth}, 1) : pos - 1])`;
+  // Neighbours nearest first; a slice past either end of the list is shorter. Elements
+  // made nullable, so that reading past the end is NULL on every engine (tree's steps).
+  const depth = String(Math.trunc(f.depth));
+  const around = spelled((d) =>
+    d.listWithoutNulls(
+      f.direction === 'forward'
+        ? d.listSlice('path', 'pos + 1', `pos + ${depth}`)
+        : d.listReverse(d.listSlice('path', `greatest(pos - ${depth}, 1)`, 'pos - 1')),
+    ),
+  );
   return tree(q, f, [
     ...lists,
-    sql`firsts AS (SELECT path, list_position(path, ${f.page}) AS pos FROM lists WHERE list_contains(path, ${f.page}))`,
+    sql`firsts AS (SELECT path, ${spelled((d) => d.listPosition('path', '_page'))} AS pos
+      FROM lists, (SELECT ${f.page} AS _page) pg WHERE ${spelled((d) => d.listContains('path', '_page'))})`,
     sql`paths AS (SELECT ${around} AS path FROM firsts)`,
   ]);
 }

@@ -8,24 +8,25 @@
  * UTC day (its id rotates at midnight), so that list is all of it; a signed-in user's
  * lists, one per day, are concatenated in day order — days do not interleave.
  */
+import type { Dialect } from '../dialect.js';
 import { raw, type Sql, spelled, sql } from '../sql.js';
 import { IDENTITY } from './visitor-rows.js';
 
 /** Page views in flow order. */
-const PAGE_VIEW_ORDER = spelled((d) => `${d.epochSeconds('timestamp')}, pathname, seq`);
+const pageViewOrder = (d: Dialect) => `${d.epochSeconds('timestamp')}, pathname, seq`;
 
 /** The rows flow follows: page views with a path. */
 export const PAGE_VIEWS = "event_name = 'pageview' AND pathname IS NOT NULL";
 
 /** The paths of a group's page views, in flow order. */
-const PATH_LIST = sql`list(pathname ORDER BY ${PAGE_VIEW_ORDER})`;
+const PATH_LIST = spelled((d) => d.listOrdered('pathname', pageViewOrder(d)));
 
 /**
  * Visit rows (`visitRows`, grouped from `events`) with `s_path`: on the row of the visit of
  * each identity's first page view, the paths of all the identity's page views in `events`.
  */
 export function withIdentityPaths(visitRows: Sql, events: string): Sql {
-  const paths = sql`SELECT arg_min(session_id, timestamp) AS session_id, ${PATH_LIST} AS s_path
+  const paths = sql`SELECT ${spelled((d) => d.argMin('session_id', 'timestamp'))} AS session_id, ${PATH_LIST} AS s_path
       FROM ${raw(events)} WHERE ${raw(PAGE_VIEWS)} GROUP BY ${raw(IDENTITY)}`;
   return sql`SELECT r.*, ip.s_path FROM (${visitRows}) r LEFT JOIN (${paths}) ip USING (session_id)`;
 }
@@ -43,15 +44,15 @@ export function identityPathLists(visits: string, scanEvents?: string): Sql[] {
   const days = (signedIn: boolean) => {
     const is = signedIn ? 'IS NOT NULL' : 'IS NULL';
     const stored = sql`SELECT coalesce(s_user, s_visitor) AS ident, s_start AS first_at, s_path AS path
-        FROM ${raw(visits)} WHERE s_path IS NOT NULL AND s_user ${raw(is)}`;
+        FROM ${raw(visits)} WHERE ${spelled((d) => d.listLength('s_path'))} > 0 AND s_user ${raw(is)}`;
     const scanned = scanEvents
       ? sql` UNION ALL SELECT ${raw(IDENTITY)} AS ident, min(timestamp) AS first_at, ${PATH_LIST} AS path
-        FROM ${raw(scanEvents)} WHERE ${raw(PAGE_VIEWS)} AND user_key ${raw(is)} GROUP BY ident, date_trunc('day', timestamp)`
+        FROM ${raw(scanEvents)} WHERE ${raw(PAGE_VIEWS)} AND user_key ${raw(is)} GROUP BY ident, ${spelled((d) => d.truncate('day', 'timestamp'))}`
       : sql``;
     return sql`${stored}${scanned}`;
   };
   return [
     sql`lists AS (SELECT path FROM (${days(false)})
-        UNION ALL SELECT flatten(list(path ORDER BY first_at)) FROM (${days(true)}) GROUP BY ident)`,
+        UNION ALL SELECT ${spelled((d) => d.flatten(d.listOrdered('path', 'first_at')))} FROM (${days(true)}) GROUP BY ident)`,
   ];
 }

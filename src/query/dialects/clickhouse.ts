@@ -80,6 +80,13 @@ export const clickhouseDialect = (features: ClickHouseFeatures): Dialect => ({
   // An array cannot be NULL (nor sit NULL in a tuple): none is the empty array.
   severalDistinct: (expr) => `if(uniqExact(${expr}) > 1, arraySort(groupUniqArray(${expr})), [])`,
   listOr: (list, single) => `if(empty(${list}), [${single}], ${list})`,
+  // Sorted by the keys after grouping: groupArray keeps no order of its own.
+  listOrdered: (expr, order) => `arrayMap(x -> x.2, arraySort(x -> x.1, groupArray(tuple(tuple(${order}), ${expr}))))`,
+  flatten: (expr) => `arrayFlatten(${expr})`,
+  listSlice: (expr, from, to) => `arraySlice(${expr}, ${from}, greatest((${to}) - (${from}) + 1, 0))`,
+  listReverse: (expr) => `arrayReverse(${expr})`,
+  listContains: (expr, value) => `toBool(has(${expr}, ${value}))`,
+  listPosition: (expr, value) => `indexOf(${expr}, ${value})`,
   record: (fields) => `tuple(${fields.map(([, expr]) => expr).join(', ')})`,
   recordField: (expr, _fields, index) => `tupleElement(${expr}, ${index + 1})`,
   decimalText: (expr, scale) => `toDecimalString(${expr}, ${scale})`,

@@ -34,6 +34,12 @@ export const duckdb: Dialect = {
   listOf: (expr) => `list(${expr})`,
   severalDistinct: (expr) => `CASE WHEN count(DISTINCT ${expr}) > 1 THEN list(DISTINCT ${expr}) END`,
   listOr: (list, single) => `coalesce(${list}, [${single}])`,
+  listOrdered: (expr, order) => `list(${expr} ORDER BY ${order})`,
+  flatten: (expr) => `flatten(${expr})`,
+  listSlice: (expr, from, to) => `(${expr})[${from} : ${to}]`,
+  listReverse: (expr) => `list_reverse(${expr})`,
+  listContains: (expr, value) => `list_contains(${expr}, ${value})`,
+  listPosition: (expr, value) => `list_position(${expr}, ${value})`,
   record: (fields) => `{${fields.map(([name, expr]) => `'${name}': ${expr}`).join(', ')}}`,
   recordField: (expr, fields, index) => `${expr}.${fields[index]?.[0]}`,
   // A DECIMAL(p, s) prints all its s digits.

@@ -173,7 +173,6 @@ export class ClickHouseRollups {
       rollups: async (asked, sets) =>
         `(SELECT site_id, day, ${ROW_COLUMNS} FROM rollups WHERE ${ofBuilds(asked)} AND dim IN (${sets.map(chString).join(', ')}))`,
       visits: (asked) => `(SELECT ${VISIT_ROW_COLUMNS} FROM visits WHERE ${ofBuilds(asked)})`,
-      paths: false,
     };
   }
 
@@ -266,7 +265,7 @@ export class ClickHouseRollups {
         AS SELECT * FROM ${withVisits(dayEvents(siteId, day), this.opts.sessionTimeoutMs)}`);
       const [copied] = await this.conn.all<{ n: bigint }>(`SELECT count() AS n FROM ${scratch}`);
       counted = BigInt(copied?.n ?? 0);
-      const visitRows = serverText(this.tables.visits(scratch, { paths: false }), this.dialect);
+      const visitRows = serverText(this.tables.visits(scratch), this.dialect);
       await this.conn.command(`INSERT INTO visits (site_id, day, build_id, ${VISIT_ROW_COLUMNS})
         SELECT ${chString(siteId)}, toDate(${chString(day)}), ${buildId}, ${VISIT_ROW_COLUMNS} FROM (${visitRows})`);
       // The rollup reads the visit rows just stored instead of grouping them again per statement.

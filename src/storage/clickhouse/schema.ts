@@ -67,9 +67,10 @@ export const DERIVED_BUILDS_COLUMNS_DDL = [
 ].join(',\n  ');
 
 /**
- * A visit row (builder.ts, `visitRowSelect` with every attribute and `withVisitPages`) under
- * its site, day and build, in the types ClickHouse gives those expressions. Each
- * identity's page-view list (`s_path`) is not kept: flow scans events here.
+ * A visit row (builder.ts, `visitRowSelect` with every attribute and `withVisitPages`, and
+ * identity-paths.ts's `s_path`) under its site, day and build, in the types ClickHouse gives
+ * those expressions. An array cannot be NULL here: a visit row without pages or path has
+ * empty ones.
  */
 export const VISIT_COLUMNS_DDL = [
   'site_id LowCardinality(String)',
@@ -85,6 +86,7 @@ export const VISIT_COLUMNS_DDL = [
   's_visitors Array(UInt64)',
   ...VISIT_ATTRIBUTE_ALIASES.map((a) => `v_${a} String`),
   's_pages Array(Tuple(p String, pv Int64, v UInt64, vs Array(UInt64)))',
+  's_path Array(String)',
 ].join(',\n  ');
 
 /** The visit row's columns after `site_id`, `day` and `build_id`. */

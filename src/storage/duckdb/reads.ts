@@ -144,7 +144,6 @@ export class StoreReads {
           await this.parts.rollupCache.ensure(files);
           return this.parts.rollupCache.relation(sets);
         },
-        paths: true,
         visits: (ds) =>
           `read_parquet([${this.derivedFiles(siteId, ds, 'visits')
             .map((f) => literal(f.path))
