@@ -45,6 +45,8 @@ const KEEP_REPLACED_MS = 10 * 60_000;
  * still running (on any node) is younger.
  */
 const ORPHAN_AGE_MS = 60 * 60_000;
+/** The tables whose rows belong to a build (`build_id`); replaced, orphaned and expired rows go from each. */
+const BUILT_TABLES = ['rollups', 'visits'] as const;
 /** A failed build is tried again this much later (ClickHouse down or busy). */
 const RETRY_MS = 60_000;
 /** Every this often, days shipped by a node that went away unbuilt are found (also at start-up). */
@@ -236,7 +238,7 @@ export class ClickHouseRollups {
   /** Deletes the rows of builds older than ORPHAN_AGE_MS that are not their day's latest recorded build. */
   private async sweep(): Promise<void> {
     const before = BigInt(Date.now() - ORPHAN_AGE_MS) << 20n;
-    for (const table of ['rollups', 'visits']) {
+    for (const table of BUILT_TABLES) {
       const orphans = sql`FROM ${fragment(table)} WHERE build_id < ${before} AND (site_id, day, build_id) NOT IN
         (SELECT site_id, day, argMax(build_id, built_at) FROM derived_builds GROUP BY site_id, day)`;
       // A lightweight DELETE is a mutation of every part it may touch: only when there is something to delete.
@@ -294,9 +296,9 @@ export class ClickHouseRollups {
   /** Drops the rollups of days before `cutoff` (`YYYY-MM-DD`), whose events retention deleted. */
   async forgetBefore(cutoff: string): Promise<void> {
     for (const key of this.due.keys()) if ((key.split('\t')[1] ?? '') < cutoff) this.due.delete(key);
-    await this.command(sql`DELETE FROM rollups WHERE day < toDate(${cutoff})`);
-    await this.command(sql`DELETE FROM visits WHERE day < toDate(${cutoff})`);
-    await this.command(sql`DELETE FROM derived_builds WHERE day < toDate(${cutoff})`);
+    for (const table of [...BUILT_TABLES, 'derived_builds']) {
+      await this.command(sql`DELETE FROM ${fragment(table)} WHERE day < toDate(${cutoff})`);
+    }
   }
 
   /** Rows of builds replaced long enough ago that no query still reads them. */
@@ -304,7 +306,7 @@ export class ClickHouseRollups {
     while (this.replaced.length > 0 && (this.replaced[0]?.at ?? 0) + KEEP_REPLACED_MS <= Date.now()) {
       const r = this.replaced.shift();
       if (!r) break;
-      for (const table of ['rollups', 'visits']) {
+      for (const table of BUILT_TABLES) {
         await this.command(
           sql`DELETE FROM ${fragment(table)} WHERE site_id = ${r.siteId} AND day = toDate(${r.day}) AND build_id < ${r.keep}`,
         );
