@@ -341,7 +341,11 @@ describe('SiteRegistry', () => {
     const registry = await SiteRegistry.open(db);
     expect(registry.list()).toEqual([]);
     await registry.create({ id: 'a.com' });
-    expect(await db.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await db.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+    ]);
     expect(await db.all('SELECT value FROM settings')).toEqual([{ value: 'v' }]);
   });
 });

@@ -205,14 +205,10 @@ export class SiteRegistry {
     };
     return this.exclusive(async () => {
       if (this.sites.has(id)) throw conflict(`site ${id} already exists`);
-      await this.db.run('INSERT INTO sites VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP)', [
-        site.id,
-        JSON.stringify(site.origins),
-        site.timezone,
-        site.rateLimit,
-        site.signingSecret,
-        site.createdAt,
-      ]);
+      await this.db.run(
+        'INSERT INTO sites (id, origins, timezone, rate_limit, signing_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP)',
+        [site.id, JSON.stringify(site.origins), site.timezone, site.rateLimit, site.signingSecret, site.createdAt],
+      );
       const stored = freeze(site);
       this.sites.set(id, stored);
       return stored;
@@ -254,12 +250,14 @@ export class SiteRegistry {
     });
   }
 
-  /** Removes a site and its share links (not its events); false when there was none. */
+  /** Removes a site with its share links, goals and segments (not its events); false when there was none. */
   remove(id: string): Promise<boolean> {
     return this.exclusive(async () => {
       if (!this.sites.has(id)) return false;
       await this.transaction([
         ['DELETE FROM share_links WHERE site_id = $1', [id]],
+        ['DELETE FROM goals WHERE site_id = $1', [id]],
+        ['DELETE FROM segments WHERE site_id = $1', [id]],
         ['DELETE FROM sites WHERE id = $1', [id]],
       ]);
       this.sites.delete(id);

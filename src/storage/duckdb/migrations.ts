@@ -22,6 +22,16 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, label VARCHAR, token_hash VARCHAR NOT NULL UNIQUE,
        created_at TIMESTAMP NOT NULL)`,
   ],
+  // 3: site-owner features: per-site shields (JSON object, NULL = none), goals and saved segments
+  [
+    'ALTER TABLE sites ADD COLUMN shields VARCHAR',
+    `CREATE TABLE goals (
+       id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, event_name VARCHAR, page_path VARCHAR,
+       display_name VARCHAR NOT NULL, currency VARCHAR, created_at TIMESTAMP NOT NULL)`,
+    `CREATE TABLE segments (
+       id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, name VARCHAR NOT NULL, filters VARCHAR NOT NULL,
+       created_at TIMESTAMP NOT NULL)`,
+  ],
 ];
 
 export async function migrate(conn: DuckDBConnection): Promise<number> {
