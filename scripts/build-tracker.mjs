@@ -17,7 +17,15 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** Extensions in canonical (alphabetical) order; a variant's file name lists them in it. */
-export const EXTENSIONS = ['file-downloads', 'hash', 'manual', 'outbound-links', 'pageview-props'];
+export const EXTENSIONS = [
+  'file-downloads',
+  'form-submissions',
+  'hash',
+  'manual',
+  'outbound-links',
+  'pageview-props',
+  'tagged-events',
+];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -33,7 +41,7 @@ const variants = [];
 for (let mask = 0; mask < 1 << EXTENSIONS.length; mask++) {
   const exts = EXTENSIONS.filter((_, i) => mask & (1 << i));
   const define = Object.fromEntries(
-    EXTENSIONS.map((ext) => [`FEATURE_${ext.toUpperCase().replace('-', '_')}`, String(exts.includes(ext))]),
+    EXTENSIONS.map((ext) => [`FEATURE_${ext.toUpperCase().replaceAll('-', '_')}`, String(exts.includes(ext))]),
   );
   const result = await build({
     entryPoints: [join(root, 'tracker/src/main.ts')],

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
 const OUT = join(ROOT, 'dist/tracker');
-const EXTENSIONS = ['file-downloads', 'hash', 'manual', 'outbound-links', 'pageview-props'];
+const EXTENSIONS = ['file-downloads', 'form-submissions', 'hash', 'manual', 'outbound-links', 'pageview-props', 'tagged-events'];
 const read = (name: string) => readFileSync(join(OUT, name));
 const text = (name: string) => read(name).toString('utf8');
 
@@ -48,9 +48,9 @@ describe('tracker build output', () => {
     expect(gunzipSync(gz).equals(read('script.js'))).toBe(true);
   });
 
-  it('has all 32 variants, each with its gzip copy, and a manifest with their sizes', () => {
+  it('has all 128 variants, each with its gzip copy, and a manifest with their sizes', () => {
     const names = allVariantNames();
-    expect(names).toHaveLength(32);
+    expect(names).toHaveLength(128);
     const files = readdirSync(OUT).sort();
     expect(files).toEqual([...names, ...names.map((n) => `${n}.gz`), 'manifest.json'].sort());
     const manifest = JSON.parse(text('manifest.json')) as {
@@ -68,16 +68,27 @@ describe('tracker build output', () => {
 
   it("compiles each extension's code only into its variants", () => {
     const main = text('script.js');
-    // Link tracking and script-tag props are not in the default script...
+    // Link, tag and form tracking and script-tag props are not in the default script...
     expect(main).not.toContain('Outbound Link: Click');
     expect(main).not.toContain('File Download');
     expect(main).not.toContain('event-');
+    expect(main).not.toContain('Form: Submission');
+    expect(main).not.toContain('submit');
+    expect(main).not.toContain('click');
     // ...the outbound variant has outbound links only, the downloads variant downloads only.
     expect(text('script.outbound-links.js')).toContain('Outbound Link: Click');
     expect(text('script.outbound-links.js')).not.toContain('File Download');
     expect(text('script.file-downloads.js')).toContain('File Download');
     expect(text('script.file-downloads.js')).not.toContain('Outbound Link: Click');
     expect(text('script.pageview-props.js')).toContain('event-');
+    // Tagged events read the classes; form submissions alone do not (no tags to skip).
+    expect(text('script.tagged-events.js')).toContain('(?:mallard|plausible)-event-');
+    expect(text('script.tagged-events.js')).not.toContain('Form: Submission');
+    expect(text('script.form-submissions.js')).toContain('Form: Submission');
+    expect(text('script.form-submissions.js')).not.toContain('-event-');
+    expect(text('script.form-submissions.tagged-events.js')).toContain('Form: Submission');
+    // Outbound links skip tagged links only when tagged-events is built in too.
+    expect(text('script.outbound-links.js')).not.toContain('-event-');
     // The manual variant has no automatic page views (no history patching at all).
     expect(main).toContain('pushState');
     expect(text('script.manual.js')).not.toContain('pushState');

@@ -11,7 +11,7 @@ import { acceptsGzip, canonicalName } from '../../src/http/routes/tracker.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
 const OUT = join(import.meta.dirname, '../../dist/tracker');
-const EXTENSIONS = ['file-downloads', 'hash', 'manual', 'outbound-links', 'pageview-props'];
+const EXTENSIONS = ['file-downloads', 'form-submissions', 'hash', 'manual', 'outbound-links', 'pageview-props', 'tagged-events'];
 
 interface Raw {
   status: number;
@@ -93,6 +93,9 @@ describe('tracker route', () => {
     expect(shuffled.status).toBe(200);
     expect(shuffled.body.equals(canonical.body)).toBe(true);
     expect(shuffled.headers.etag).toBe(canonical.headers.etag);
+    const all = await get(`${server.url}/tracking/script.${[...EXTENSIONS].reverse().join('.')}.js`);
+    expect(all.status).toBe(200);
+    expect(all.body.equals(readFileSync(join(OUT, `script.${EXTENSIONS.join('.')}.js`)))).toBe(true);
     const head = await get(`${server.url}/tracking/script.manual.js`, {}, 'HEAD');
     expect(head.status).toBe(200);
     expect(Number(head.headers['content-length'])).toBe(readFileSync(join(OUT, 'script.manual.js')).length);
@@ -100,7 +103,8 @@ describe('tracker route', () => {
 
   it('answers 404 for unknown, repeated or malformed names', async () => {
     for (const file of [
-      'script.tagged-events.js',
+      'script.revenue.js',
+      'script.tagged-event.js',
       'script.hash.hash.js',
       'script..js',
       'script.js.gz',
@@ -118,6 +122,9 @@ describe('tracker route helpers', () => {
   it('canonicalName orders extensions and rejects unknown ones', () => {
     expect(canonicalName('script.js', EXTENSIONS)).toBe('script.js');
     expect(canonicalName('script.pageview-props.manual.js', EXTENSIONS)).toBe('script.manual.pageview-props.js');
+    expect(canonicalName('script.tagged-events.form-submissions.hash.js', EXTENSIONS)).toBe(
+      'script.form-submissions.hash.tagged-events.js',
+    );
     expect(canonicalName('script.Hash.js', EXTENSIONS)).toBeNull();
     expect(canonicalName('script.hash', EXTENSIONS)).toBeNull();
     expect(canonicalName('script.compat.js', EXTENSIONS)).toBeNull();

@@ -5,6 +5,7 @@
  * navigation is never delayed.
  */
 import { attr } from './config.js';
+import { eventTag } from './tags.js';
 import type { Track } from './types.js';
 
 const DEFAULT_FILE_TYPES =
@@ -17,7 +18,8 @@ export function trackLinks(track: Track): void {
   const onClick = (e: MouseEvent): void => {
     if (e.type === 'auxclick' && e.button !== 1) return;
     const link = (e.target as Element).closest?.('a[href]') as HTMLAnchorElement | null;
-    if (!link) return;
+    // A tagged link sends its own event (tags.ts), never a second one for the same click.
+    if (!link || (FEATURE_TAGGED_EVENTS && eventTag(link))) return;
     if (FEATURE_OUTBOUND_LINKS && /^https?:$/.test(link.protocol) && link.host !== location.host) {
       track('Outbound Link: Click', { props: { url: link.href } });
       return;
