@@ -20,6 +20,7 @@ const ON_CLICKHOUSE = [
   'test/integration/timezone.test.ts',
   'test/integration/security.test.ts',
   'test/integration/sites.test.ts',
+  'test/integration/goals.test.ts',
   'test/integration/fuzz.test.ts',
   'test/integration/privacy.test.ts',
   'test/integration/import.test.ts',

@@ -21,6 +21,7 @@ import { backupRoutes } from './http/routes/backup.js';
 import { behavioralRoutes } from './http/routes/behavioral.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
 import { exportRoutes } from './http/routes/export.js';
+import { goalRoutes } from './http/routes/goals.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { propertyKeysRoutes } from './http/routes/property-keys.js';
@@ -33,6 +34,7 @@ import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { Metrics } from './metrics.js';
 import { derivedTables } from './query/derived-tables.js';
+import { GoalStore } from './sites/goals.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
 import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 import { createBackup } from './storage/duckdb/backup.js';
@@ -86,6 +88,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   const sessions = new SessionStore();
   const sites = await SiteRegistry.open(store.db);
   await applyConfiguredSites(sites, config.sites);
+  const goals = await GoalStore.open(store.db);
   const guard = new AuthGuard(sessions, keys, sites);
   const geo = await GeoLookup.open(config.geoip_db);
 
@@ -110,14 +113,16 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
     }),
   );
   const timezoneOf = (id: string) => sites.get(id)?.timezone ?? null;
-  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf }));
-  await server.register(async (scope) => propertyKeysRoutes(scope, { store, guard, metrics: m, timezoneOf }));
+  const goalsOf = (id: string) => goals.list(id);
+  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
+  await server.register(async (scope) => propertyKeysRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
   await server.register(async (scope) =>
-    behavioralRoutes(scope, { store, guard, metrics: m, timezoneOf, sessionTimeoutSecs: config.session_timeout }),
+    behavioralRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf, sessionTimeoutSecs: config.session_timeout }),
   );
-  await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m, timezoneOf }));
-  await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m, timezoneOf }));
-  await server.register(async (scope) => siteRoutes(scope, { registry: sites, guard }));
+  await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
+  await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
+  await server.register(async (scope) => siteRoutes(scope, { registry: sites, guard, onRemoved: (id) => goals.forgetSite(id) }));
+  await server.register(async (scope) => goalRoutes(scope, { registry: sites, goals, guard }));
   const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
   await server.register(async (scope) =>
     authRoutes(scope, {

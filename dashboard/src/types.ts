@@ -52,6 +52,14 @@ export interface Site {
   created_at?: string;
 }
 
+export interface Goal {
+  id: string;
+  event_name: string | null;
+  page_path: string | null;
+  display_name: string;
+  currency: string | null;
+}
+
 export interface ShareLink {
   id: string;
   label: string | null;

@@ -11,10 +11,14 @@ import { join, type Sql, spelled, sql } from './sql.js';
 export const OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not'] as const;
 export type Operator = (typeof OPERATORS)[number];
 
-export type Filter =
+export type Filter = (
   | { kind: 'match'; op: Operator; dim: Dimension; values: string[]; caseSensitive: boolean }
   | { kind: 'and' | 'or'; children: Filter[] }
-  | { kind: 'not'; child: Filter };
+  | { kind: 'not'; child: Filter }
+) & {
+  /** Set on the conditions an `event:goal` filter became (goals.ts): still a goal's filter. */
+  readonly goal?: string;
+};
 
 const LIMITS = { depth: 5, nodes: 100, values: 100, valueLength: 2000 } as const;
 
@@ -125,7 +129,9 @@ export function filterPatterns(filters: readonly Filter[]): FilterPattern[] {
  * filters (Plausible), so a goal's rate is its visitors over all visitors of the segment.
  */
 export function withoutGoalFilters(filters: readonly Filter[]): Filter[] {
-  return filters.filter((f) => !(f.kind === 'match' && (f.dim.name === 'event:goal' || f.dim.name.startsWith(PROPS_PREFIX))));
+  return filters.filter(
+    (f) => f.goal === undefined && !(f.kind === 'match' && (f.dim.name === 'event:goal' || f.dim.name.startsWith(PROPS_PREFIX))),
+  );
 }
 
 export function compileFilters(filters: readonly Filter[]): Sql {

@@ -7,7 +7,8 @@ import { DAY_MS } from '../utc-days.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
-import { rounded } from './metrics.js';
+import { type Goal, goalFilter } from './goals.js';
+import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { startAllAt, timeParam, wallClock } from './period.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
@@ -16,7 +17,10 @@ import { raw, render, sql } from './sql.js';
 export interface Scope {
   siteId: string;
   period: Period;
+  /** With `event:goal` filters resolved against the site's goals (goals.ts `resolveGoals`). */
   filters: readonly Filter[];
+  /** The goals the Goals panel shows; undefined when the site has none configured (every custom event is a goal). */
+  goals?: readonly Goal[];
 }
 
 const ALL: Metric[] = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration'];
@@ -155,6 +159,7 @@ export async function breakdown(
   const dims = breakdownDimensions(name) ?? [];
   const paging = { limit, offset: (page - 1) * limit };
   const value = (r: ResultRow) => r.dimensions.join(' ');
+  if (name === 'events' && s.goals !== undefined) return goalRows(q, s, s.goals, paging);
   if (name === 'events') {
     const segment = withoutGoalFilters(s.filters);
     const rows = await runStats(q, {
@@ -184,6 +189,44 @@ export async function breakdown(
     visit_duration: rounded.visit_duration(r.visit_duration),
     percentage: rounded.percentage(r.percentage),
   }));
+}
+
+/**
+ * The Goals panel of a site with configured goals: each goal's visitors and completions under
+ * the request's other filters, over all visitors of the segment (docs/METRICS.md, "Goals").
+ * One count per goal — a page view can complete several page goals, so goals are not groups
+ * of one GROUP BY — then ordered (most visitors first) and paged here.
+ */
+async function goalRows(
+  q: QueryRunner,
+  s: Scope,
+  goals: readonly Goal[],
+  paging: { limit: number; offset: number },
+): Promise<GoalRow[]> {
+  if (goals.length === 0) return [];
+  const [total] = await runStats(q, { ...s, metrics: ['visitors'], dimensions: [], filters: withoutGoalFilters(s.filters) });
+  // The goal filters chose the goals shown; each row counts its own goal only.
+  const others = s.filters.filter((f) => f.goal === undefined);
+  const rows: GoalRow[] = [];
+  for (const goal of goals) {
+    const [r] = await runStats(q, {
+      ...s,
+      metrics: ['visitors', 'events'],
+      dimensions: [],
+      filters: [...others, goalFilter(goal)],
+    });
+    const visitors = r?.visitors ?? 0;
+    // As in Plausible, a goal nobody completed has no row.
+    if (visitors === 0) continue;
+    rows.push({
+      value: goal.displayName,
+      visitors,
+      events: r?.events ?? 0,
+      conversion_rate: rounded.conversion_rate(share(visitors, total?.visitors ?? 0)),
+    });
+  }
+  rows.sort((a, b) => b.visitors - a.visitors || b.events - a.events || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  return rows.slice(paging.offset, paging.offset + paging.limit);
 }
 
 export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new Date()): Promise<number> {

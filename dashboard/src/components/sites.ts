@@ -1,7 +1,7 @@
 /**
  * Site management: the list with "add a site", and one site's settings (tracking snippet,
  * allowed origins, time zone and rate limit, the signing secret of server-side batches,
- * share links, removal).
+ * goals (goals.ts), share links, removal).
  */
 import { useState } from 'preact/hooks';
 import { del, errorText, patch, post } from '../api.js';
@@ -10,6 +10,7 @@ import { html } from '../html.js';
 import { href, linkClick, navigate } from '../router.js';
 import type { ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
+import { Goals } from './goals.js';
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
 
 export const snippet = (site: string) =>
@@ -352,6 +353,7 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
     <${Origins} key=${site.id} site=${site} onChange=${onChange} />
     <${SiteOptions} key=${site.id} site=${site} onChange=${onChange} />
     <${SigningSecret} key=${site.id} site=${site} onChange=${onChange} />
+    <${Goals} key=${site.id} site=${site.id} />
     <${ShareLinks} key=${site.id} site=${site.id} />
     <${RemoveSite} site=${site.id} onChange=${onChange} />
   </div>`;

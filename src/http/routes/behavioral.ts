@@ -49,7 +49,7 @@ export async function behavioralRoutes(app: FastifyInstance, deps: BehavioralRou
   app.get(
     '/api/stats/funnel',
     handle('funnel', async (scope, q) => {
-      const steps = parseSteps(q.steps, 'steps', 2, 8);
+      const steps = parseSteps(q.steps, 'steps', 2, 8, deps.goalsOf?.(scope.siteId));
       const windowSecs = parseDuration(q.window ?? DEFAULT_FUNNEL_WINDOW, 'window');
       const modes = parseFunnelModes(q.mode);
       return read(scope, (r) => funnel(r, scope, { steps, windowSecs, modes }));
@@ -80,7 +80,13 @@ export async function behavioralRoutes(app: FastifyInstance, deps: BehavioralRou
   app.get(
     '/api/stats/sequences',
     handle('sequences', async (scope, q) => {
-      const steps = parseSteps(q.steps, 'steps', q.pattern === undefined ? 2 : 1, MAX_SEQUENCE_STEPS);
+      const steps = parseSteps(
+        q.steps,
+        'steps',
+        q.pattern === undefined ? 2 : 1,
+        MAX_SEQUENCE_STEPS,
+        deps.goalsOf?.(scope.siteId),
+      );
       if (q.pattern !== undefined && q.within !== undefined)
         throw badRequest('within: not with pattern (write (?t<=N) in the pattern)');
       const text = q.pattern ?? stepsPattern(steps.length, parseWithin(q.within, steps.length - 1));

@@ -39,6 +39,7 @@ import {
   requireEventLevelFilters,
 } from '../../query/export.js';
 import { parseFiltersParam } from '../../query/filters.js';
+import type { Goal } from '../../query/goals.js';
 import { type Period, resolveSitePeriod } from '../../query/period.js';
 import { render, type Sql } from '../../query/sql.js';
 import { type Scope, withAllResolved } from '../../query/stats.js';
@@ -46,7 +47,7 @@ import type { EventStore } from '../../storage/storage.js';
 import { DAY_MS } from '../../utc-days.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, HttpError } from '../errors.js';
-import { siteParam } from './stats.js';
+import { goalScope, siteParam } from './stats.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -58,6 +59,8 @@ export interface ExportRouteDeps {
   tmpDir?: string;
   /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
   timezoneOf?: (siteId: string) => string | null;
+  /** The site's configured goals, for `event:goal` filters. */
+  goalsOf?: (siteId: string) => readonly Goal[];
 }
 
 /** Daily aggregates cover at most this many days (as the timeseries caps its buckets). */
@@ -206,7 +209,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
     const format = oneOf(q.format, EXPORT_FORMATS, 'csv', 'format');
     const kind = oneOf(q.kind, EXPORT_KINDS, 'aggregates', 'kind');
-    const filters = parseFiltersParam(q.filters);
+    const { filters } = goalScope(deps, siteId, parseFiltersParam(q.filters));
     if (kind === 'events') requireEventLevelFilters(filters);
     let period: Period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));

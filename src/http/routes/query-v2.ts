@@ -4,8 +4,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
+import type { Goal } from '../../query/goals.js';
 import { runStats } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
+import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
 import { parseV2Body } from '../../query/v2/request.js';
 import { shapeV2 } from '../../query/v2/shape.js';
@@ -14,7 +16,7 @@ import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest } from '../errors.js';
 import { parseJsonBody } from '../json.js';
-import { withPlanHeader } from './stats.js';
+import { goalScope, withPlanHeader } from './stats.js';
 
 export interface QueryV2RouteDeps {
   store: EventStore;
@@ -22,6 +24,8 @@ export interface QueryV2RouteDeps {
   metrics: Metrics;
   /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
   timezoneOf?: (siteId: string) => string | null;
+  /** The site's configured goals (none: every custom event is a goal). */
+  goalsOf?: (siteId: string) => readonly Goal[];
 }
 
 export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps): Promise<void> {
@@ -34,14 +38,19 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
     const body = jsonBody(req);
     const siteId = siteIdParam(body.site_id);
     await deps.guard.require(req, 'read', siteId);
-    const request = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null);
+    const parsed = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null);
+    const { filters, goals } = goalScope(deps, siteId, parsed.filters);
+    const request = { ...parsed, filters };
     const end = deps.metrics.querySeconds.startTimer({ endpoint: 'v2_query' });
     try {
       return await withPlanHeader(reply, () =>
         deps.store.read(async (r) => {
           const period = await withAllResolved(r, siteId, request.period);
           const plan = planV2(request, period);
-          const rows = await runStats(r, plan.query);
+          const rows =
+            goals !== undefined && plan.dimensions.includes('event:goal')
+              ? await goalRows(r, plan, goals)
+              : await runStats(r, plan.query);
           const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;
           return shapeV2(request, plan, rows, total);
         }),

@@ -8,11 +8,14 @@ import { z } from 'zod';
 import { siteIdParam } from '../../site-id.js';
 import { type Site, type SiteRegistry, siteFields } from '../../sites/registry.js';
 import { type AuthGuard, type Caller, siteAllowed } from '../auth-guard.js';
+import { parseBody } from '../body.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 
 export interface SiteRouteDeps {
   registry: SiteRegistry;
   guard: AuthGuard;
+  /** Told after a site is removed, so what is kept in memory per site (its goals) goes too. */
+  onRemoved?: (id: string) => void;
 }
 
 const settable = {
@@ -26,18 +29,6 @@ const patchBody = z.strictObject(settable);
 const shareBody = z.strictObject({ label: siteFields.label.nullable().optional() });
 
 const LINK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Validates a JSON body; 400 naming the field otherwise. */
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  if (!issue) throw badRequest('body: invalid');
-  if (issue.code === 'unrecognized_keys') throw badRequest(`${issue.keys[0]}: unknown field`);
-  if (issue.path.length === 0) throw badRequest('body: expected a JSON object');
-  const [head, ...rest] = issue.path;
-  throw badRequest(`${String(head)}${rest.map((p) => `[${String(p)}]`).join('')}: ${issue.message}`);
-}
 
 const siteJson = (s: Site) => ({
   id: s.id,
@@ -79,7 +70,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
 
   app.post('/api/sites', async (req, reply) => {
     const caller = await guard.require(req, 'admin');
-    const body = parse(createBody, req.body);
+    const body = parseBody(createBody, req.body);
     mayManage(caller, body.id);
     const site = await registry.create({
       id: body.id,
@@ -96,7 +87,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
   app.patch('/api/sites/:id', async (req) => {
     const id = await siteParam(req);
     if (typeof req.body === 'object' && req.body !== null && 'id' in req.body) throw badRequest('id: cannot be changed');
-    const body = parse(patchBody, req.body);
+    const body = parseBody(patchBody, req.body);
     existing(id);
     const site = await registry.update(id, {
       origins: body.origins,
@@ -110,12 +101,13 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
   app.delete('/api/sites/:id', async (req, reply) => {
     const id = await siteParam(req);
     if (!(await registry.remove(id))) throw notFound(`no site ${id}`);
+    deps.onRemoved?.(id);
     return reply.code(204).send();
   });
 
   app.post('/api/sites/:id/shares', async (req, reply) => {
     const id = await siteParam(req);
-    const body = parse(shareBody, req.body ?? {});
+    const body = parseBody(shareBody, req.body ?? {});
     existing(id);
     const link = await registry.createShareLink(id, body.label ?? undefined);
     return reply.code(201).send({ id: link.id, label: link.label, token: link.token, url: `/share/${link.token}` });

@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
-import { parseFiltersParam } from '../../query/filters.js';
+import { type Filter, parseFiltersParam } from '../../query/filters.js';
+import { type Goal, resolveGoals } from '../../query/goals.js';
 import { type Interval, type Period, resolveSitePeriod } from '../../query/period.js';
 import {
   breakdown,
@@ -31,6 +32,22 @@ export interface StatsRouteDeps {
   metrics: Metrics;
   /** The site's IANA time zone (null = UTC): periods and time buckets follow its clock. */
   timezoneOf?: (siteId: string) => string | null;
+  /** The site's configured goals (none: every custom event is a goal). */
+  goalsOf?: (siteId: string) => readonly Goal[];
+}
+
+/**
+ * A request's filters with `event:goal` resolved against the site's goals, and the goals the
+ * Goals panel shows (undefined when the site has none configured).
+ */
+export function goalScope(
+  deps: Pick<StatsRouteDeps, 'goalsOf'>,
+  siteId: string,
+  filters: Filter[],
+): { filters: Filter[]; goals?: readonly Goal[] } {
+  const configured = deps.goalsOf?.(siteId) ?? [];
+  const resolved = resolveGoals(filters, configured);
+  return configured.length === 0 ? { filters: resolved.filters } : { filters: resolved.filters, goals: resolved.shown };
 }
 
 const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
@@ -75,7 +92,7 @@ export const statsHandler =
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
     let period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
-    const scope: Scope = { siteId, period, filters: parseFiltersParam(q.filters) };
+    const scope: Scope = { siteId, period, ...goalScope(deps, siteId, parseFiltersParam(q.filters)) };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
       return await withPlanHeader(reply, () => fn(scope, q, req.params as Query));

@@ -1,0 +1,53 @@
+/**
+ * v2 results by `event:goal` for a site with configured goals. A page view can complete
+ * several page goals, so goals are not the groups of one GROUP BY: each shown goal is its own
+ * query (the request's other dimensions, its filters and the goal's), whose rows get the
+ * goal's name as the `event:goal` value; then the rows are ordered and paged here as the
+ * builder would have.
+ */
+
+import type { Goal } from '../../sites/goals.js';
+import type { QueryRunner } from '../../storage/storage.js';
+import { goalFilter } from '../goals.js';
+import { type ResultRow, runStats } from '../run.js';
+import type { OrderEntry, V2Plan } from './request.js';
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function compareBy(order: readonly OrderEntry[], dimensions: readonly string[]) {
+  return (a: ResultRow, b: ResultRow): number => {
+    for (const [key, dir] of order) {
+      const i = dimensions.indexOf(key);
+      let c: number;
+      if (i >= 0) c = byText(a.dimensions[i] ?? '', b.dimensions[i] ?? '');
+      else {
+        // conversion_rate orders as visitors do (metrics.ts orderExpr): one denominator for every row.
+        const metric = (key === 'conversion_rate' ? 'visitors' : key) as keyof Omit<ResultRow, 'dimensions'>;
+        c = (a[metric] ?? 0) - (b[metric] ?? 0);
+      }
+      if (c !== 0) return dir === 'desc' ? -c : c;
+    }
+    return byText(a.dimensions.join('\u0000'), b.dimensions.join('\u0000'));
+  };
+}
+
+export async function goalRows(q: QueryRunner, plan: V2Plan, goals: readonly Goal[]): Promise<ResultRow[]> {
+  const at = plan.dimensions.indexOf('event:goal');
+  const { limit, offset, customEventsOnly: _, ...query } = plan.query;
+  const dimensions = query.dimensions.filter((_d, i) => i !== at);
+  // The goal filters chose the goals shown; each goal's rows count that goal only.
+  const others = query.filters.filter((f) => f.goal === undefined);
+  const rows: ResultRow[] = [];
+  for (const goal of goals) {
+    const part = await runStats(q, { ...query, dimensions, filters: [...others, goalFilter(goal)], orderBy: undefined });
+    // As in Plausible, a goal nobody completed has no row.
+    for (const r of part) {
+      if (r.events === 0 && r.visitors === 0) continue;
+      const values = [...r.dimensions];
+      values.splice(at, 0, goal.displayName);
+      rows.push({ ...r, dimensions: values });
+    }
+  }
+  rows.sort(compareBy(plan.orderBy, plan.dimensions));
+  return limit === undefined ? rows : rows.slice(offset ?? 0, (offset ?? 0) + limit);
+}

@@ -1,0 +1,158 @@
+/**
+ * Goals in the dashboard, in a real browser (Debian's headless Chromium) against the real
+ * server: a site's settings add an event goal with a display name and currency and a page
+ * goal with a wildcard (a bad one is refused with the server's message), the Goals panel
+ * then counts those goals instead of every custom event, a click on a goal filters the
+ * dashboard by it, and removing the goals brings the old rule back.
+ *
+ * Traffic of goals-ui.test on DAY (three days ago, UTC), through POST /api/events:
+ *   V1 /, /blog/a, Signup        V2 /blog/b, /pricing        V3 /, Download, Signup
+ *   V4 /about
+ * Without goals: Signup V1 V3 (2 visitors, 2 events, 2 of 4 = 50 %), Download V3 (1, 1, 25 %).
+ * Goals "Sign up" (event Signup, EUR) and "Visit /blog/*": Sign up 2 · 2 · 50 %, Visit /blog/*
+ * V1 V2 2 · 2 · 50 % (ties by name). Filtered to Visit /blog/*: visitors V1 V2 (2).
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_ARTIFACTS, launchBrowser, shoot } from '../helpers/browser.js';
+import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { loadBatch, UA } from '../integration/support.js';
+
+const SITE = 'goals-ui.test';
+const DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+const RANGE = `period=custom&from=${DAY}&to=${DAY}`;
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let adminKey = '';
+const problems: string[] = [];
+
+const panelRows = () =>
+  page.$$eval('[data-panel="goals"] .rows .row', (rows) =>
+    rows.map((r) => [...r.querySelectorAll('.row-label, .num')].map((c) => c.textContent ?? '')),
+  );
+const goalRows = (rows: string[][]) => expect.poll(panelRows, { timeout: 10_000 }).toEqual(rows);
+
+async function goalsOfSite(): Promise<unknown> {
+  const res = await fetch(`${server.url}/api/sites/${SITE}/goals`, { headers: { authorization: `Bearer ${adminKey}` } });
+  return res.json();
+}
+
+beforeAll(async () => {
+  mkdirSync(DASHBOARD_ARTIFACTS, { recursive: true });
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  adminKey = await createKey(server.url, await login(server.url), 'admin');
+  const created = await fetch(`${server.url}/api/sites`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: SITE }),
+  });
+  expect(created.status).toBe(201);
+  const at = (secs: number) => new Date(Date.parse(`${DAY}T10:00:00Z`) + secs * 1000).toISOString();
+  const ev = (ip: string, secs: number, path: string, n = 'pageview') => ({
+    d: SITE,
+    n,
+    u: `https://${SITE}${path}`,
+    ip,
+    user_agent: UA.chromeWindows,
+    timestamp: at(secs),
+  });
+  await loadBatch(server.url, adminKey, [
+    ev('10.2.0.1', 0, '/'),
+    ev('10.2.0.1', 30, '/blog/a'),
+    ev('10.2.0.1', 60, '/blog/a', 'Signup'),
+    ev('10.2.0.2', 0, '/blog/b'),
+    ev('10.2.0.2', 30, '/pricing'),
+    ev('10.2.0.3', 0, '/'),
+    ev('10.2.0.3', 30, '/', 'Download'),
+    ev('10.2.0.3', 60, '/', 'Signup'),
+    ev('10.2.0.4', 0, '/about'),
+  ]);
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.on('console', (msg) => {
+    // The refused goal below is the one failed request this test provokes.
+    if (msg.type() === 'error' && !/status of 400/.test(msg.text())) problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('goals in the dashboard', () => {
+  it('before any goal, the Goals panel counts every custom event', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: SITE, exact: true }).waitFor();
+    await page.goto(`${server.url}/sites/${SITE}?${RANGE}`);
+    await goalRows([
+      ['Signup', '2', '2', '50%'],
+      ['Download', '1', '1', '25%'],
+    ]);
+  });
+
+  it('adds goals in the site settings; a bad one is refused with the reason', async () => {
+    await page.goto(`${server.url}/sites/${SITE}/settings`);
+    const card = page.locator('section[aria-labelledby="goals-title"]');
+    await card.getByText('No goals: every custom event counts as one.').waitFor();
+
+    await card.getByLabel('Event name').fill('Signup');
+    await card.getByLabel('Display name').fill('Sign up');
+    await card.getByLabel('Revenue currency').fill('eur');
+    await card.getByRole('button', { name: 'Add goal' }).click();
+    await card.locator('.goal-list .goal-name', { hasText: 'Sign up' }).waitFor();
+
+    await card.getByLabel('Page visit').check();
+    await card.getByLabel('Page path').fill('blog/*');
+    await card.getByRole('button', { name: 'Add goal' }).click();
+    await card.getByText('page_path: must start with /').waitFor();
+    await card.getByLabel('Page path').fill('/blog/*');
+    await card.getByRole('button', { name: 'Add goal' }).click();
+    await card.locator('.goal-list .goal-name', { hasText: 'Visit /blog/*' }).waitFor();
+
+    expect(await card.locator('.goal-list li .muted').allTextContents()).toEqual([
+      'event Signup · revenue in EUR',
+      'page views of /blog/*',
+    ]);
+    expect(await goalsOfSite()).toEqual([
+      expect.objectContaining({ event_name: 'Signup', page_path: null, display_name: 'Sign up', currency: 'EUR' }),
+      expect.objectContaining({ event_name: null, page_path: '/blog/*', display_name: 'Visit /blog/*', currency: null }),
+    ]);
+    await shoot(page, 'goals-settings');
+  });
+
+  it('the Goals panel counts the configured goals, and a click filters by one', async () => {
+    await page.goto(`${server.url}/sites/${SITE}?${RANGE}`);
+    await goalRows([
+      ['Sign up', '2', '2', '50%'],
+      ['Visit /blog/*', '2', '2', '50%'],
+    ]);
+    await shoot(page, 'goals-panel');
+    await page.locator('[data-panel="goals"] .row', { hasText: 'Visit /blog/*' }).locator('.row-label').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('filters')).toContain('Visit /blog/*');
+    await goalRows([['Visit /blog/*', '2', '2', '50%']]);
+  });
+
+  it('removing the goals brings every custom event back', async () => {
+    await page.goto(`${server.url}/sites/${SITE}/settings`);
+    const card = page.locator('section[aria-labelledby="goals-title"]');
+    for (const name of ['Sign up', 'Visit /blog/*']) {
+      const item = card.locator('.goal-list li', { hasText: name });
+      await item.getByRole('button', { name: 'Remove' }).click();
+      await item.getByRole('button', { name: 'Yes, remove' }).click();
+      await item.waitFor({ state: 'detached' });
+    }
+    expect(await goalsOfSite()).toEqual([]);
+    await page.goto(`${server.url}/sites/${SITE}?${RANGE}`);
+    await goalRows([
+      ['Signup', '2', '2', '50%'],
+      ['Download', '1', '1', '25%'],
+    ]);
+    expect(problems).toEqual([]);
+  });
+});

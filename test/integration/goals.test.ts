@@ -1,0 +1,277 @@
+/**
+ * Configured goals (/api/sites/:id/goals) through real HTTP against the built server: the
+ * goal list's rules and errors, and what goals change in the stats — the Goals panel
+ * (breakdown/events), `event:goal` filters, v2 by goal, funnel steps by goal name.
+ *
+ * Fixture (site goals.test, 2026-03-10 UTC), six visitors:
+ *   A Chrome   10:00 pageview /         10:01 pageview /blog/one   10:02 Signup (/blog/one)
+ *   B Firefox  11:00 pageview /blog/two 11:01 pageview /pricing
+ *   C Safari   12:00 pageview /pricing  12:01 Signup (/pricing)    12:02 Download (/pricing)
+ *   D iPhone   13:00 pageview /         13:01 Download (/)         13:02 Download (/)
+ *   E Chrome   14:00 pageview /blog     (not /blog/*: the pattern needs the slash)
+ *   F Firefox  15:00 pageview /docs     15:01 Signup (/docs)
+ * Goals: "Sign up" = event Signup; "Visit /blog/*" = page views on /blog/*; "Pricing page" =
+ * page views on /pricing. Download is not a goal once goals are configured.
+ *
+ * By hand: Sign up A C F (3 visitors, 3 events); Visit /blog/* A B (page views /blog/one,
+ * /blog/two: 2, 2); Pricing page B C (2, 2). Six visitors in all, so rates 50.0 / 33.3 / 33.3.
+ * Without goals (every custom event a goal): Signup A C F 3/3, Download C D 2 visitors, 3 events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { loadBatch, removeScratchDirs, scratchDir, stats, statsUrl, UA } from './support.js';
+
+const SITE = 'goals.test';
+const OTHER = 'goals-other.test';
+const DAY = { site_id: SITE, start_date: '2026-03-10', end_date: '2026-03-10' };
+
+let server: RunningServer;
+let admin: string;
+let reader: string;
+let otherAdmin: string;
+
+const who = {
+  A: { ip: '203.0.113.1', user_agent: UA.chromeWindows },
+  B: { ip: '198.51.100.2', user_agent: UA.firefoxLinux },
+  C: { ip: '203.0.113.3', user_agent: UA.safariMac },
+  D: { ip: '198.51.100.4', user_agent: UA.safariIphone },
+  E: { ip: '203.0.113.5', user_agent: UA.chromeWindows },
+  F: { ip: '198.51.100.6', user_agent: UA.firefoxLinux },
+};
+const ev = (w: keyof typeof who, time: string, n: string, path: string) => ({
+  d: SITE,
+  n,
+  u: `https://${SITE}${path}`,
+  timestamp: `2026-03-10T${time}:00Z`,
+  ...who[w],
+});
+
+async function call(method: string, path: string, key: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+const goalsPath = (site = SITE) => `/api/sites/${site}/goals`;
+const f = (...filters: unknown[]) => ({ filters: JSON.stringify(filters) });
+const goalRow = (value: string, visitors: number, events: number, conversion_rate: number) => ({
+  value,
+  visitors,
+  events,
+  conversion_rate,
+});
+const goalsPanel = (params: Record<string, string> = {}) => stats(server.url, reader, 'breakdown/events', { ...DAY, ...params });
+
+async function v2(body: Record<string, unknown>) {
+  const r = await call('POST', '/api/v2/query', reader, { site_id: SITE, date_range: ['2026-03-10', '2026-03-10'], ...body });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return (r.body as { results: unknown[] }).results;
+}
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: scratchDir('goals') });
+  const cookie = await login(server.url);
+  admin = await createKey(server.url, cookie, 'admin');
+  reader = await createKey(server.url, cookie, 'read');
+  otherAdmin = await createKey(server.url, cookie, 'admin', [OTHER]);
+  for (const id of [SITE, OTHER]) expect((await call('POST', '/api/sites', admin, { id })).status).toBe(201);
+  await loadBatch(server.url, admin, [
+    ev('A', '10:00', 'pageview', '/'),
+    ev('A', '10:01', 'pageview', '/blog/one'),
+    ev('A', '10:02', 'Signup', '/blog/one'),
+    ev('B', '11:00', 'pageview', '/blog/two'),
+    ev('B', '11:01', 'pageview', '/pricing'),
+    ev('C', '12:00', 'pageview', '/pricing'),
+    ev('C', '12:01', 'Signup', '/pricing'),
+    ev('C', '12:02', 'Download', '/pricing'),
+    ev('D', '13:00', 'pageview', '/'),
+    ev('D', '13:01', 'Download', '/'),
+    ev('D', '13:02', 'Download', '/'),
+    ev('E', '14:00', 'pageview', '/blog'),
+    ev('F', '15:00', 'pageview', '/docs'),
+    ev('F', '15:01', 'Signup', '/docs'),
+  ]);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  removeScratchDirs();
+});
+
+describe('a site without goals', () => {
+  it('counts every custom event as a goal, as before', async () => {
+    expect(await goalsPanel()).toEqual([goalRow('Signup', 3, 3, 50), goalRow('Download', 2, 3, 33.3)]);
+  });
+});
+
+describe('the goal list', () => {
+  const ids: string[] = [];
+
+  it('creates goals: by event with a display name, by page with the default name', async () => {
+    const signup = await call('POST', goalsPath(), admin, { event_name: 'Signup', display_name: 'Sign up' });
+    expect(signup.status).toBe(201);
+    const blog = await call('POST', goalsPath(), admin, { page_path: '/blog/*' });
+    const pricing = await call('POST', goalsPath(), admin, { page_path: '/pricing', display_name: 'Pricing page' });
+    for (const r of [signup, blog, pricing]) ids.push((r.body as { id: string }).id);
+    expect(blog.body).toEqual({
+      id: ids[1],
+      event_name: null,
+      page_path: '/blog/*',
+      display_name: 'Visit /blog/*',
+      currency: null,
+    });
+    expect((await call('GET', goalsPath(), reader)).body).toEqual([
+      { id: ids[0], event_name: 'Signup', page_path: null, display_name: 'Sign up', currency: null },
+      { id: ids[1], event_name: null, page_path: '/blog/*', display_name: 'Visit /blog/*', currency: null },
+      { id: ids[2], event_name: null, page_path: '/pricing', display_name: 'Pricing page', currency: null },
+    ]);
+  });
+
+  it.each<[string, unknown, number, string]>([
+    ['both kinds', { event_name: 'x', page_path: '/x' }, 400, 'event_name or page_path: give exactly one of them'],
+    ['neither kind', { display_name: 'x' }, 400, 'event_name or page_path: give exactly one of them'],
+    ['a path without /', { page_path: 'blog' }, 400, 'page_path: must start with /'],
+    ['an empty event name', { event_name: '  ' }, 400, 'event_name: must not be empty'],
+    ['a number as event name', { event_name: 5 }, 400, 'event_name: must be a string'],
+    [
+      'page views by event name',
+      { event_name: 'pageview' },
+      400,
+      'event_name: page views are goals by page_path, not by event name',
+    ],
+    ['a bad currency', { event_name: 'Buy', currency: 'EURO' }, 400, 'currency: must be an ISO 4217 code like EUR'],
+    ['revenue on a page goal', { page_path: '/buy', currency: 'EUR' }, 400, 'currency: only custom-event goals carry revenue'],
+    ['an unknown field', { event_name: 'x', colour: 'red' }, 400, 'colour: unknown field'],
+    ['a taken display name', { event_name: 'Other', display_name: 'Sign up' }, 409, 'goal "Sign up" already exists'],
+    ['a counted event again', { event_name: 'Signup', display_name: 'Again' }, 409, 'goal "Sign up" already counts Signup'],
+    ['not JSON', '{"event_name":', 400, ''],
+  ])('refuses %s', async (_label, body, status, error) => {
+    const r = await call('POST', goalsPath(), admin, body);
+    expect(r.status).toBe(status);
+    if (error !== '') expect(r.body).toEqual({ error });
+  });
+
+  it('takes a currency in any case and stores it upper-case', async () => {
+    const r = await call('POST', goalsPath(OTHER), admin, { event_name: 'Purchase', currency: 'eur' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ event_name: 'Purchase', display_name: 'Purchase', currency: 'EUR' });
+  });
+
+  it('answers 401/403/404 as the site routes do', async () => {
+    expect((await call('POST', goalsPath(), reader, { event_name: 'x' })).status).toBe(403);
+    expect((await call('GET', goalsPath(), otherAdmin)).status).toBe(403);
+    expect((await fetch(`${server.url}${goalsPath()}`)).status).toBe(401);
+    expect(await call('GET', goalsPath('unregistered.test'), admin)).toEqual({
+      status: 404,
+      body: { error: 'no site unregistered.test' },
+    });
+    expect((await call('DELETE', `${goalsPath()}/not-an-id`, admin)).status).toBe(400);
+    // Another site's goal id is not this site's goal.
+    const others = (await call('GET', goalsPath(OTHER), admin)).body as { id: string }[];
+    expect(await call('DELETE', `${goalsPath()}/${others[0]?.id}`, admin)).toEqual({
+      status: 404,
+      body: { error: 'no such goal' },
+    });
+  });
+});
+
+describe('stats with goals', () => {
+  it('the Goals panel lists the configured goals, most visitors first, Download no longer', async () => {
+    expect(await goalsPanel()).toEqual([
+      goalRow('Sign up', 3, 3, 50),
+      goalRow('Pricing page', 2, 2, 33.3),
+      goalRow('Visit /blog/*', 2, 2, 33.3),
+    ]);
+  });
+
+  it('rates goals over the visitors of the segment the other filters keep', async () => {
+    // Chrome: A and E. A signed up and read /blog/one; nobody on Chrome saw /pricing.
+    expect(await goalsPanel(f(['is', 'visit:browser', ['Chrome']]))).toEqual([
+      goalRow('Sign up', 1, 1, 50),
+      goalRow('Visit /blog/*', 1, 1, 50),
+    ]);
+    // A goal filter keeps its goals' rows; the rate stays over all six visitors.
+    expect(await goalsPanel(f(['is', 'event:goal', ['Pricing page']]))).toEqual([goalRow('Pricing page', 2, 2, 33.3)]);
+    expect(await goalsPanel({ limit: '1', page: '2' })).toEqual([goalRow('Pricing page', 2, 2, 33.3)]);
+  });
+
+  it.each<[string, unknown[], number, number, number]>([
+    // [filters, visitors, page views, events]
+    ['a page goal', [['is', 'event:goal', ['Visit /blog/*']]], 2, 2, 2],
+    ['an event goal by contains', [['contains', 'event:goal', ['sign']]], 0, 0, 0],
+    ['an event goal by contains, case-insensitive', [['contains', 'event:goal', ['sign'], { case_sensitive: false }]], 3, 0, 3],
+    ['two goals', [['is', 'event:goal', ['Sign up', 'Pricing page']]], 4, 2, 5],
+    ['a name that is no goal', [['is', 'event:goal', ['Download']]], 0, 0, 0],
+  ])('main stats filtered by %s', async (_label, filters, visitors, pageviews, events) => {
+    const m = await stats<Record<string, number>>(server.url, reader, 'main', { ...DAY, filters: JSON.stringify(filters) });
+    expect([m.unique_visitors, m.total_pageviews, m.events]).toEqual([visitors, pageviews, events]);
+  });
+
+  it('refuses goal filters a name comparison cannot answer', async () => {
+    const res = await fetch(statsUrl(server.url, 'main', { ...DAY, ...f(['matches', 'event:goal', ['^S']]) }), {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'filters: event:goal can only be filtered with is or contains (the site has configured goals)',
+    });
+  });
+
+  it('v2 groups by goal, alone and with a visit dimension', async () => {
+    expect(await v2({ metrics: ['visitors', 'events', 'conversion_rate'], dimensions: ['event:goal'] })).toEqual([
+      { dimensions: ['Sign up'], metrics: [3, 3, 50] },
+      { dimensions: ['Pricing page'], metrics: [2, 2, 33.33] },
+      { dimensions: ['Visit /blog/*'], metrics: [2, 2, 33.33] },
+    ]);
+    expect(
+      await v2({
+        metrics: ['visitors'],
+        dimensions: ['event:goal', 'visit:browser'],
+        order_by: [['event:goal', 'desc']],
+        pagination: { limit: 4, offset: 1 },
+      }),
+    ).toEqual([
+      // Offset 1 skips ['Visit /blog/*', 'Chrome']: ties go by the dimension values, ascending.
+      { dimensions: ['Visit /blog/*', 'Firefox'], metrics: [1] },
+      { dimensions: ['Sign up', 'Chrome'], metrics: [1] },
+      { dimensions: ['Sign up', 'Firefox'], metrics: [1] },
+      { dimensions: ['Sign up', 'Safari'], metrics: [1] },
+    ]);
+  });
+
+  it('funnels take goals as steps', async () => {
+    // Visit /blog/*: A 10:01, B 11:00; then Sign up: A 10:02. B never signs up.
+    const steps = await stats<{ visitors: number }[]>(server.url, reader, 'funnel', {
+      ...DAY,
+      steps: JSON.stringify(['goal:Visit /blog/*', 'goal:Sign up']),
+    });
+    expect(steps.map((s) => s.visitors)).toEqual([2, 1]);
+    const res = await fetch(statsUrl(server.url, 'funnel', { ...DAY, steps: 'goal:Sign up,goal:Nope' }), {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'steps[1]: the site has no goal named "Nope"' });
+  });
+});
+
+describe('goals over time', () => {
+  it('survive a restart, go when deleted, and go with their site', async () => {
+    await server.stop();
+    server = await startServer({ dataDir: server.dataDir });
+    const listed = (await call('GET', goalsPath(), admin)).body as { id: string; display_name: string }[];
+    expect(listed.map((g) => g.display_name)).toEqual(['Sign up', 'Visit /blog/*', 'Pricing page']);
+
+    expect((await call('DELETE', `${goalsPath()}/${listed[2]?.id}`, admin)).status).toBe(204);
+    expect((await call('DELETE', `${goalsPath()}/${listed[2]?.id}`, admin)).status).toBe(404);
+    expect(((await goalsPanel()) as { value: string }[]).map((r) => r.value)).toEqual(['Sign up', 'Visit /blog/*']);
+
+    expect((await call('DELETE', `/api/sites/${SITE}`, admin)).status).toBe(204);
+    expect((await call('POST', '/api/sites', admin, { id: SITE })).status).toBe(201);
+    expect((await call('GET', goalsPath(), admin)).body).toEqual([]);
+    // Back to every custom event being a goal.
+    expect(await goalsPanel()).toEqual([goalRow('Signup', 3, 3, 50), goalRow('Download', 2, 3, 33.3)]);
+  });
+});
