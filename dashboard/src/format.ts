@@ -37,3 +37,12 @@ export function dateTime(iso: string | null): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** An amount in a currency, in the browser's locale: "€1,234.50", "$12.00" in English. */
+export function money(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${twoDecimals.format(amount)} ${currency}`;
+  }
+}

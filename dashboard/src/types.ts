@@ -35,6 +35,10 @@ export interface BreakdownRow {
   /** Goals only. */
   events?: number;
   conversion_rate?: number;
+  /** Revenue goals only: the goal's currency and the revenue in it. */
+  currency?: string;
+  total_revenue?: number;
+  average_revenue?: number | null;
 }
 
 export interface AuthStatus {

@@ -11,6 +11,7 @@ import { type Goal, goalFilter } from './goals.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { startAllAt, timeParam, wallClock } from './period.js';
+import { revenueOf } from './revenue.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -147,6 +148,11 @@ export interface GoalRow {
   visitors: number;
   events: number;
   conversion_rate: number;
+  /** Revenue goals only (revenue.ts). */
+  currency?: string;
+  total_revenue?: number;
+  average_revenue?: number | null;
+  revenue_skipped?: number;
 }
 
 export async function breakdown(
@@ -209,12 +215,8 @@ async function goalRows(
   const others = s.filters.filter((f) => f.goal === undefined);
   const rows: GoalRow[] = [];
   for (const goal of goals) {
-    const [r] = await runStats(q, {
-      ...s,
-      metrics: ['visitors', 'events'],
-      dimensions: [],
-      filters: [...others, goalFilter(goal)],
-    });
+    const filters = [...others, goalFilter(goal)];
+    const [r] = await runStats(q, { ...s, metrics: ['visitors', 'events'], dimensions: [], filters });
     const visitors = r?.visitors ?? 0;
     // As in Plausible, a goal nobody completed has no row.
     if (visitors === 0) continue;
@@ -223,6 +225,7 @@ async function goalRows(
       visitors,
       events: r?.events ?? 0,
       conversion_rate: rounded.conversion_rate(share(visitors, total?.visitors ?? 0)),
+      ...(goal.currency === null ? {} : await revenueOf(q, { ...s, filters }, goal.currency)),
     });
   }
   rows.sort((a, b) => b.visitors - a.visitors || b.events - a.events || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));

@@ -11,6 +11,8 @@
  * Without goals: Signup V1 V3 (2 visitors, 2 events, 2 of 4 = 50 %), Download V3 (1, 1, 25 %).
  * Goals "Sign up" (event Signup, EUR) and "Visit /blog/*": Sign up 2 · 2 · 50 %, Visit /blog/*
  * V1 V2 2 · 2 · 50 % (ties by name). Filtered to Visit /blog/*: visitors V1 V2 (2).
+ * The Signups carry 10 and 2.50 EUR: the Goals panel's revenue column shows €12.50 for Sign up
+ * (a dash for the page goal), and no revenue column without revenue goals.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -51,10 +53,11 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   const at = (secs: number) => new Date(Date.parse(`${DAY}T10:00:00Z`) + secs * 1000).toISOString();
-  const ev = (ip: string, secs: number, path: string, n = 'pageview') => ({
+  const ev = (ip: string, secs: number, path: string, n = 'pageview', amount?: string) => ({
     d: SITE,
     n,
     u: `https://${SITE}${path}`,
+    revenue: amount === undefined ? undefined : { amount, currency: 'EUR' },
     ip,
     user_agent: UA.chromeWindows,
     timestamp: at(secs),
@@ -62,12 +65,12 @@ beforeAll(async () => {
   await loadBatch(server.url, adminKey, [
     ev('10.2.0.1', 0, '/'),
     ev('10.2.0.1', 30, '/blog/a'),
-    ev('10.2.0.1', 60, '/blog/a', 'Signup'),
+    ev('10.2.0.1', 60, '/blog/a', 'Signup', '10'),
     ev('10.2.0.2', 0, '/blog/b'),
     ev('10.2.0.2', 30, '/pricing'),
     ev('10.2.0.3', 0, '/'),
     ev('10.2.0.3', 30, '/', 'Download'),
-    ev('10.2.0.3', 60, '/', 'Signup'),
+    ev('10.2.0.3', 60, '/', 'Signup', '2.5'),
     ev('10.2.0.4', 0, '/about'),
   ]);
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -126,11 +129,18 @@ describe('goals in the dashboard', () => {
     await shoot(page, 'goals-settings');
   });
 
-  it('the Goals panel counts the configured goals, and a click filters by one', async () => {
+  it('the Goals panel counts the configured goals with revenue, and a click filters by one', async () => {
     await page.goto(`${server.url}/sites/${SITE}?${RANGE}`);
     await goalRows([
-      ['Sign up', '2', '2', '50%'],
-      ['Visit /blog/*', '2', '2', '50%'],
+      ['Sign up', '2', '2', '50%', '€12.50'],
+      ['Visit /blog/*', '2', '2', '50%', '–'],
+    ]);
+    expect(await page.locator('[data-panel="goals"] .row-head span').allTextContents()).toEqual([
+      'Goal',
+      'Visitors',
+      'Events',
+      'CR',
+      'Revenue',
     ]);
     await shoot(page, 'goals-panel');
     await page.locator('[data-panel="goals"] .row', { hasText: 'Visit /blog/*' }).locator('.row-label').click();

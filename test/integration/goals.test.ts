@@ -16,6 +16,9 @@
  * By hand: Sign up A C F (3 visitors, 3 events); Visit /blog/* A B (page views /blog/one,
  * /blog/two: 2, 2); Pricing page B C (2, 2). Six visitors in all, so rates 50.0 / 33.3 / 33.3.
  * Without goals (every custom event a goal): Signup A C F 3/3, Download C D 2 visitors, 3 events.
+ *
+ * Revenue: the Signups carry A 10 USD, C 19.99 EUR, F 5.01 EUR. "Sign up" is a EUR goal:
+ * total 25 (19.99 + 5.01), average 12.5 over the two EUR completions, A's USD one skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
@@ -38,11 +41,12 @@ const who = {
   E: { ip: '203.0.113.5', user_agent: UA.chromeWindows },
   F: { ip: '198.51.100.6', user_agent: UA.firefoxLinux },
 };
-const ev = (w: keyof typeof who, time: string, n: string, path: string) => ({
+const ev = (w: keyof typeof who, time: string, n: string, path: string, revenue?: { amount: string; currency: string }) => ({
   d: SITE,
   n,
   u: `https://${SITE}${path}`,
   timestamp: `2026-03-10T${time}:00Z`,
+  revenue,
   ...who[w],
 });
 
@@ -63,6 +67,13 @@ const goalRow = (value: string, visitors: number, events: number, conversion_rat
   events,
   conversion_rate,
 });
+/** The revenue fields of the EUR goal "Sign up". */
+const eur = (total_revenue: number, average_revenue: number | null, revenue_skipped: number) => ({
+  currency: 'EUR',
+  total_revenue,
+  average_revenue,
+  revenue_skipped,
+});
 const goalsPanel = (params: Record<string, string> = {}) => stats(server.url, reader, 'breakdown/events', { ...DAY, ...params });
 
 async function v2(body: Record<string, unknown>) {
@@ -81,18 +92,18 @@ beforeAll(async () => {
   await loadBatch(server.url, admin, [
     ev('A', '10:00', 'pageview', '/'),
     ev('A', '10:01', 'pageview', '/blog/one'),
-    ev('A', '10:02', 'Signup', '/blog/one'),
+    ev('A', '10:02', 'Signup', '/blog/one', { amount: '10', currency: 'USD' }),
     ev('B', '11:00', 'pageview', '/blog/two'),
     ev('B', '11:01', 'pageview', '/pricing'),
     ev('C', '12:00', 'pageview', '/pricing'),
-    ev('C', '12:01', 'Signup', '/pricing'),
+    ev('C', '12:01', 'Signup', '/pricing', { amount: '19.99', currency: 'EUR' }),
     ev('C', '12:02', 'Download', '/pricing'),
     ev('D', '13:00', 'pageview', '/'),
     ev('D', '13:01', 'Download', '/'),
     ev('D', '13:02', 'Download', '/'),
     ev('E', '14:00', 'pageview', '/blog'),
     ev('F', '15:00', 'pageview', '/docs'),
-    ev('F', '15:01', 'Signup', '/docs'),
+    ev('F', '15:01', 'Signup', '/docs', { amount: '5.01', currency: 'eur' }),
   ]);
 });
 
@@ -111,7 +122,7 @@ describe('the goal list', () => {
   const ids: string[] = [];
 
   it('creates goals: by event with a display name, by page with the default name', async () => {
-    const signup = await call('POST', goalsPath(), admin, { event_name: 'Signup', display_name: 'Sign up' });
+    const signup = await call('POST', goalsPath(), admin, { event_name: 'Signup', display_name: 'Sign up', currency: 'EUR' });
     expect(signup.status).toBe(201);
     const blog = await call('POST', goalsPath(), admin, { page_path: '/blog/*' });
     const pricing = await call('POST', goalsPath(), admin, { page_path: '/pricing', display_name: 'Pricing page' });
@@ -124,7 +135,7 @@ describe('the goal list', () => {
       currency: null,
     });
     expect((await call('GET', goalsPath(), reader)).body).toEqual([
-      { id: ids[0], event_name: 'Signup', page_path: null, display_name: 'Sign up', currency: null },
+      { id: ids[0], event_name: 'Signup', page_path: null, display_name: 'Sign up', currency: 'EUR' },
       { id: ids[1], event_name: null, page_path: '/blog/*', display_name: 'Visit /blog/*', currency: null },
       { id: ids[2], event_name: null, page_path: '/pricing', display_name: 'Pricing page', currency: null },
     ]);
@@ -181,7 +192,7 @@ describe('the goal list', () => {
 describe('stats with goals', () => {
   it('the Goals panel lists the configured goals, most visitors first, Download no longer', async () => {
     expect(await goalsPanel()).toEqual([
-      goalRow('Sign up', 3, 3, 50),
+      { ...goalRow('Sign up', 3, 3, 50), ...eur(25, 12.5, 1) },
       goalRow('Pricing page', 2, 2, 33.3),
       goalRow('Visit /blog/*', 2, 2, 33.3),
     ]);
@@ -189,13 +200,21 @@ describe('stats with goals', () => {
 
   it('rates goals over the visitors of the segment the other filters keep', async () => {
     // Chrome: A and E. A signed up and read /blog/one; nobody on Chrome saw /pricing.
+    // A's signup was paid in USD: no EUR revenue, one skipped.
     expect(await goalsPanel(f(['is', 'visit:browser', ['Chrome']]))).toEqual([
-      goalRow('Sign up', 1, 1, 50),
+      { ...goalRow('Sign up', 1, 1, 50), ...eur(0, null, 1) },
       goalRow('Visit /blog/*', 1, 1, 50),
     ]);
     // A goal filter keeps its goals' rows; the rate stays over all six visitors.
     expect(await goalsPanel(f(['is', 'event:goal', ['Pricing page']]))).toEqual([goalRow('Pricing page', 2, 2, 33.3)]);
     expect(await goalsPanel({ limit: '1', page: '2' })).toEqual([goalRow('Pricing page', 2, 2, 33.3)]);
+    // Firefox: B and F; F's 5.01 EUR is the only amount.
+    // Every goal 1 visitor, 1 event: by name.
+    expect(await goalsPanel(f(['is', 'visit:browser', ['Firefox']]))).toEqual([
+      goalRow('Pricing page', 1, 1, 50),
+      { ...goalRow('Sign up', 1, 1, 50), ...eur(5.01, 5.01, 0) },
+      goalRow('Visit /blog/*', 1, 1, 50),
+    ]);
   });
 
   it.each<[string, unknown[], number, number, number]>([

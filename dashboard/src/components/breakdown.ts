@@ -8,7 +8,7 @@
 import { useState } from 'preact/hooks';
 import type { Params } from '../api.js';
 import { type Filter, simple, valueLabel, withFilter } from '../filters.js';
-import { count, percent } from '../format.js';
+import { count, money, percent } from '../format.js';
 import { html } from '../html.js';
 import { type DashQuery, setQuery, type View } from '../router.js';
 import type { BreakdownRow } from '../types.js';
@@ -112,6 +112,8 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
   const limit = more ? 100 : ROWS;
   const rows = useApi<BreakdownRow[]>(`/api/stats/breakdown/${def.path}`, { ...params, limit: limit + 1 });
   const list = rows.data?.slice(0, limit);
+  // Revenue goals bring a column of their own (each row in its goal's currency).
+  const revenue = list?.some((r) => r.currency !== undefined) === true;
   const max = Math.max(1, ...(list ?? []).map((r) => r.visitors));
 
   const filter = (value: string) => {
@@ -128,6 +130,7 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
   return html`<div class=${`rows-box${more ? ' expanded' : ''}${rows.loading && rows.data ? ' stale' : ''}`} aria-busy=${rows.loading}>
     <div class="row-head" aria-hidden="true">
       <span>${def.name}</span><span>Visitors</span>${def.columns.map((c) => html`<span key=${c}>${HEADERS[c]}</span>`)}
+      ${revenue && html`<span>Revenue</span>`}
     </div>
     ${rows.error && html`<${ErrorNote} message=${rows.error} retry=${rows.reload} />`}
     ${!rows.data && !rows.error && html`<${Skeleton} rows=${5} />`}
@@ -145,6 +148,11 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
               <span class="row-label">${label}</span>
               <span class="num" data-col="visitors">${count(r.visitors)}</span>
               ${def.columns.map((c) => html`<span class="num" key=${c} data-col=${c}>${cell(r, c)}</span>`)}
+              ${
+                revenue &&
+                html`<span class="num" data-col="revenue" title=${r.average_revenue == null ? '' : `average ${money(r.average_revenue, r.currency ?? '')}`}>
+                  ${r.currency === undefined ? '–' : money(r.total_revenue ?? 0, r.currency)}</span>`
+              }
             </button>
           </li>`;
         })}
