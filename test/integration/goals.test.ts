@@ -261,6 +261,53 @@ describe('stats with goals', () => {
     ]);
   });
 
+  it('v2 answers revenue metrics by goal and for goal filters of one currency', async () => {
+    const body = {
+      site_id: SITE,
+      date_range: ['2026-03-10', '2026-03-10'],
+      metrics: ['visitors', 'total_revenue', 'average_revenue'],
+    };
+    const byGoal = await call('POST', '/api/v2/query', reader, { ...body, dimensions: ['event:goal'] });
+    expect(byGoal.status).toBe(200);
+    expect(byGoal.body).toMatchObject({
+      results: [
+        { dimensions: ['Sign up'], metrics: [3, 25, 12.5] },
+        { dimensions: ['Pricing page'], metrics: [2, null, null] },
+        { dimensions: ['Visit /blog/*'], metrics: [2, null, null] },
+      ],
+      meta: { revenue_skipped: 1 },
+    });
+    const filtered = await call('POST', '/api/v2/query', reader, { ...body, filters: [['is', 'event:goal', ['Sign up']]] });
+    expect(filtered.body).toMatchObject({ results: [{ dimensions: [], metrics: [3, 25, 12.5] }], meta: { revenue_skipped: 1 } });
+    // A revenue goal and one without a currency: no single currency to answer in.
+    const mixed = await call('POST', '/api/v2/query', reader, {
+      ...body,
+      filters: [['is', 'event:goal', ['Sign up', 'Pricing page']]],
+    });
+    expect(mixed.body).toMatchObject({ results: [{ dimensions: [], metrics: [4, null, null] }], meta: { revenue_skipped: 0 } });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'without a goal',
+      { metrics: ['total_revenue'] },
+      'metrics: total_revenue can only be queried with an event:goal filter or dimension',
+    ],
+    [
+      'by another dimension',
+      { metrics: ['average_revenue'], dimensions: ['event:goal', 'visit:browser'] },
+      'metrics: average_revenue can only be grouped by event:goal',
+    ],
+    [
+      'ordered by revenue',
+      { metrics: ['total_revenue'], dimensions: ['event:goal'], order_by: [['total_revenue', 'desc']] },
+      'order_by[0]: results cannot be ordered by total_revenue',
+    ],
+  ])('v2 refuses revenue metrics %s', async (_label, body, error) => {
+    const r = await call('POST', '/api/v2/query', reader, { site_id: SITE, date_range: ['2026-03-10', '2026-03-10'], ...body });
+    expect(r).toEqual({ status: 400, body: { error } });
+  });
+
   it('funnels take goals as steps', async () => {
     // Visit /blog/*: A 10:01, B 11:00; then Sign up: A 10:02. B never signs up.
     const steps = await stats<{ visitors: number }[]>(server.url, reader, 'funnel', {

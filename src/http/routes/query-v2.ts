@@ -9,7 +9,8 @@ import { runStats } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
-import { parseV2Body } from '../../query/v2/request.js';
+import { isRevenueMetric, parseV2Body } from '../../query/v2/request.js';
+import { v2Revenue } from '../../query/v2/revenue.js';
 import { shapeV2 } from '../../query/v2/shape.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
@@ -52,7 +53,8 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
               ? await goalRows(r, plan, goals)
               : await runStats(r, plan.query);
           const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;
-          return shapeV2(request, plan, rows, total);
+          const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals) : undefined;
+          return shapeV2(request, plan, rows, total, revenue);
         }),
       );
     } finally {

@@ -5,7 +5,7 @@ import type { Metric, StatsQuery } from '../builder.js';
 import { type Dimension, dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
 import type { Period } from '../period.js';
-import { isTime, MAX_TIME_LABELS, type OrderEntry, type Unit, type V2Plan, type V2Request } from './request.js';
+import { isRevenueMetric, isTime, MAX_TIME_LABELS, type OrderEntry, type Unit, type V2Plan, type V2Request } from './request.js';
 
 const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
 
@@ -24,7 +24,10 @@ export function planV2(req: V2Request, period: Period): V2Plan {
   const resolve = (name: string) => (name === 'time' ? time : name);
   const dimensions = req.dimensions.map(resolve);
   const timeDim = dimensions.find(isTime);
-  const first = req.metrics[0] as Metric;
+  // Revenue metrics are answered apart (revenue.ts); the builder counts the others, or visitors.
+  const counted = req.metrics.filter((m): m is Metric => !isRevenueMetric(m));
+  const metrics: Metric[] = counted.length > 0 ? counted : ['visitors'];
+  const first = metrics[0] as Metric;
   const orderBy: OrderEntry[] = req.orderBy
     ? req.orderBy.map(([key, dir]): OrderEntry => [resolve(key), dir])
     : timeDim
@@ -37,7 +40,7 @@ export function planV2(req: V2Request, period: Period): V2Plan {
   const query: StatsQuery = {
     siteId: req.siteId,
     period,
-    metrics: req.metrics,
+    metrics,
     dimensions: dimensions.map((n) => dimension(n) as Dimension),
     filters: req.filters,
     orderBy: orderBy.map(([key, dir]) => ({ key, dir })),

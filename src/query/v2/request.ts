@@ -38,7 +38,7 @@ const TOP_LEVEL_ONLY = ['event:goal', 'event:hostname'];
 /** A validated request, before the range of `all` is known (see `startAllAt`). */
 export interface V2Request {
   siteId: string;
-  metrics: Metric[];
+  metrics: V2Metric[];
   /** For "all", `from` is provisional until the site's first event is known. */
   period: Period;
   /** As requested: `time` is resolved against the final range by `planV2`. */
@@ -64,10 +64,10 @@ export interface V2Plan {
 
 export interface V2Response {
   results: { metrics: (number | null)[]; dimensions: string[] }[];
-  meta: { imports_included?: boolean; time_labels?: string[]; total_rows?: number };
+  meta: { imports_included?: boolean; time_labels?: string[]; total_rows?: number; revenue_skipped?: number };
   query: {
     site_id: string;
-    metrics: Metric[];
+    metrics: V2Metric[];
     date_range: [string, string];
     filters: unknown[];
     dimensions: string[];
@@ -76,6 +76,13 @@ export interface V2Response {
     pagination: V2Request['pagination'];
   };
 }
+
+/** Metrics of revenue goals (revenue.ts), answered beside the builder's metrics. */
+export const REVENUE_METRICS = ['total_revenue', 'average_revenue'] as const;
+export type RevenueMetric = (typeof REVENUE_METRICS)[number];
+export type V2Metric = Metric | RevenueMetric;
+const V2_METRICS = [...METRICS, ...REVENUE_METRICS] as const;
+export const isRevenueMetric = (m: string): m is RevenueMetric => (REVENUE_METRICS as readonly string[]).includes(m);
 
 // ---------------------------------------------------------------------------------------
 // The body's shape. Messages are "<field>: <problem>"; only the first problem is reported.
@@ -90,8 +97,8 @@ const bodySchema = z.strictObject({
   site_id: z.unknown().optional(),
   metrics: z
     .array(
-      z.enum(METRICS, {
-        error: (iss) => `unknown metric ${describe(iss.input)} (use ${METRICS.join(', ')})`,
+      z.enum(V2_METRICS, {
+        error: (iss) => `unknown metric ${describe(iss.input)} (use ${V2_METRICS.join(', ')})`,
       }),
       list('metrics'),
     )
@@ -194,6 +201,7 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
       throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
+    if (isRevenueMetric(key)) throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
     return [key, dir];
   });
 
@@ -239,7 +247,7 @@ function parseDateRange(range: unknown, date: string | undefined, now: Date): Pe
 }
 
 /** Plausible's placement rules: goal and hostname filters at the top level only, goals by is/contains. */
-function checkFilters(filters: readonly Filter[], metrics: readonly Metric[]): void {
+function checkFilters(filters: readonly Filter[], metrics: readonly V2Metric[]): void {
   const walk = (f: Filter, at: string, depth: number): void => {
     if (f.kind === 'not') {
       walk(f.child, at, depth + 1);
@@ -264,11 +272,17 @@ function checkFilters(filters: readonly Filter[], metrics: readonly Metric[]): v
 }
 
 /** Plausible's metric rules (QueryParser.validate_metric, TableDecider). */
-function checkMetrics(metrics: readonly Metric[], dimensions: readonly string[], filters: readonly Filter[]): void {
+function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[], filters: readonly Filter[]): void {
   const filtered = (name: string) => filtersOn(filters).includes(name);
   const goalFilter = filters.some((f) => f.kind === 'match' && f.dim.name === 'event:goal');
-  if (metrics.includes('conversion_rate') && !dimensions.includes('event:goal') && !goalFilter) {
-    throw invalidInput('metrics: conversion_rate can only be queried with an event:goal filter or dimension');
+  for (const m of ['conversion_rate', ...REVENUE_METRICS] as const) {
+    if (metrics.includes(m) && !dimensions.includes('event:goal') && !goalFilter) {
+      throw invalidInput(`metrics: ${m} can only be queried with an event:goal filter or dimension`);
+    }
+  }
+  const revenue = metrics.find(isRevenueMetric);
+  if (revenue && dimensions.some((d) => d !== 'event:goal')) {
+    throw invalidInput(`metrics: ${revenue} can only be grouped by event:goal`);
   }
   if (metrics.includes('views_per_visit')) {
     if (filtered('event:page')) throw invalidInput('metrics: views_per_visit cannot be queried with a filter on event:page');
@@ -276,13 +290,13 @@ function checkMetrics(metrics: readonly Metric[], dimensions: readonly string[],
   }
   const eventDims = dimensions.filter((d) => d.startsWith('event:'));
   if (eventDims.length === 1 && eventDims[0] === 'event:page') return; // visit metrics by page are allowed
-  const sessionMetrics = metrics.filter((m) => SESSION_ONLY.includes(m));
+  const sessionMetrics = metrics.filter((m) => (SESSION_ONLY as readonly string[]).includes(m));
   if (sessionMetrics.length > 0 && eventDims.length > 0) {
     throw invalidInput(
       `metrics: ${sessionMetrics.join(', ')} cannot be queried with the event dimension(s) ${eventDims.join(', ')}`,
     );
   }
-  const eventMetrics = metrics.filter((m) => EVENT_ONLY.includes(m));
+  const eventMetrics = metrics.filter((m) => (EVENT_ONLY as readonly string[]).includes(m));
   const sessionDims = dimensions.filter((d) => SESSION_ONLY_DIMENSIONS.includes(d));
   if (eventMetrics.length > 0 && sessionDims.length > 0) {
     throw invalidInput(

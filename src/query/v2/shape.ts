@@ -2,9 +2,18 @@
 import type { Metric } from '../builder.js';
 import { round, rounded, share } from '../metrics.js';
 import { type Period, wallClock } from '../period.js';
+import type { Revenue } from '../revenue.js';
 import { formatBucket, type ResultRow } from '../run.js';
 import { buckets } from '../stats.js';
-import { isTime, type Unit, type V2Plan, type V2Request, type V2Response } from './request.js';
+import {
+  isRevenueMetric,
+  isTime,
+  type RevenueMetric,
+  type Unit,
+  type V2Plan,
+  type V2Request,
+  type V2Response,
+} from './request.js';
 
 const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
 
@@ -32,13 +41,31 @@ function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal:
   }
 }
 
+/** Revenue answers of a request with revenue metrics (v2/revenue.ts). */
+export interface V2Revenue {
+  /** A row's revenue; null for a goal without a currency (or goals in several). */
+  of: (r: ResultRow) => Revenue | null;
+  /** Completions left out for their currency, over every revenue figure answered. */
+  skipped: number;
+}
+
+const revenueValue = (m: RevenueMetric, rev: Revenue | null): number | null => (rev === null ? null : rev[m]);
+
 /** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
-export function shapeV2(req: V2Request, plan: V2Plan, rows: readonly ResultRow[], conversionTotal?: number): V2Response {
+export function shapeV2(
+  req: V2Request,
+  plan: V2Plan,
+  rows: readonly ResultRow[],
+  conversionTotal?: number,
+  revenue?: V2Revenue,
+): V2Response {
   const { limit, offset } = req.pagination;
   const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
   const grouped = plan.dimensions.length > 0;
   const results = page.map((r) => ({
-    metrics: req.metrics.map((m) => metricValue(m, r, grouped, conversionTotal)),
+    metrics: req.metrics.map((m) =>
+      isRevenueMetric(m) ? revenueValue(m, revenue?.of(r) ?? null) : metricValue(m, r, grouped, conversionTotal),
+    ),
     dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
   }));
 
@@ -51,6 +78,7 @@ export function shapeV2(req: V2Request, plan: V2Plan, rows: readonly ResultRow[]
     meta.time_labels = unit === 'week' ? labels.map((l) => weekLabel(l, plan.period)) : labels;
   }
   if (req.include.total_rows) meta.total_rows = rows.length;
+  if (revenue) meta.revenue_skipped = revenue.skipped;
 
   const include = Object.fromEntries(Object.entries(req.include).filter(([, v]) => v));
   return {
