@@ -32,6 +32,7 @@ import { trackerRoutes } from './http/routes/tracker.js';
 import { requestProtocol } from './http/security.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
+import { shieldRules } from './ingest/guards/shields.js';
 import { Metrics } from './metrics.js';
 import { derivedTables } from './query/derived-tables.js';
 import { GoalStore } from './sites/goals.js';
@@ -101,6 +102,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
         sessions: store.sessions,
         siteAllowlist: config.site_ids.length > 0 ? new Set(config.site_ids) : null,
         isRegisteredSite: (id) => sites.has(id),
+        shields: (id) => shieldRules(sites.get(id)?.shields),
         metrics: m,
       },
       store,

@@ -22,6 +22,7 @@ const site = z
     timezone: siteFields.timezone.optional(),
     rate_limit: siteFields.rateLimit.optional(),
     signing_secret: siteFields.signingSecret.optional(),
+    shields: siteFields.shields.optional(),
   })
   .transform(
     (s): SiteInput => ({
@@ -30,6 +31,7 @@ const site = z
       timezone: s.timezone,
       rateLimit: s.rate_limit,
       signingSecret: s.signing_secret,
+      shields: s.shields,
     }),
   );
 const sites = z.array(site).superRefine((list, ctx) => {

@@ -44,6 +44,10 @@ export const DROP_REASONS = [
   'too_large',
   'future_timestamp',
   'engagement',
+  'shield_ip',
+  'shield_country',
+  'shield_page',
+  'shield_hostname',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

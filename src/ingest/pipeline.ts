@@ -15,7 +15,8 @@ import { channel, referrerInfo } from './enrich/referrer.js';
 import { type PageUrl, parsePageUrl } from './enrich/url.js';
 import { parseUserAgent } from './enrich/user-agent.js';
 import { userKey, visitorId } from './enrich/visitor-id.js';
-import { Drop } from './event.js';
+import { Drop, type DropReason } from './event.js';
+import type { ShieldRules } from './guards/shields.js';
 import type { ValidatedEvent } from './validate.js';
 
 export interface PipelineDeps {
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   siteAllowlist: ReadonlySet<string> | null;
   /** Sites registered in the site registry (or the config file); accepted even outside the allowlist. */
   isRegisteredSite?: (id: string) => boolean;
+  /** The site's compiled shields (src/ingest/guards/shields.ts); null or absent = none. */
+  shields?: (siteId: string) => ShieldRules | null;
   metrics: Metrics;
 }
 
@@ -45,6 +48,8 @@ interface Work {
   readonly batch: boolean;
   /** Every column from the start, so that the steps fill one object of a fixed shape. */
   row: StoredRow;
+  /** Per site of the event (same order), the shield that removes its row; null until one does. */
+  shielded: (DropReason | null)[] | null;
 }
 
 /**
@@ -174,6 +179,32 @@ const putGeo: Step = (w, deps) => {
   return undefined;
 };
 
+/**
+ * A shield belongs to one site: of an event for several sites only the shielded sites' rows
+ * go (each counted); the event is dropped when no row is left.
+ */
+const applyShields: Step = (w, deps) => {
+  const rulesOf = deps.shields;
+  if (rulesOf === undefined) return undefined;
+  const ids = w.event.siteIds;
+  const r = w.row;
+  let kept = ids.length;
+  for (let i = 0; i < ids.length; i++) {
+    const reason = rulesOf(ids[i] as string)?.verdict({
+      ip: w.ip,
+      country: r.country_code,
+      pathname: r.pathname,
+      hostname: r.hostname,
+    });
+    if (!reason) continue;
+    w.shielded ??= ids.map(() => null);
+    w.shielded[i] = reason;
+    kept--;
+  }
+  const first = w.shielded?.[0];
+  return kept === 0 && first ? new Drop(first, `excluded by the shields of site ${ids[0]}`) : undefined;
+};
+
 const putProps: Step = (w) => {
   const props = w.event.props;
   w.row.props = props && Object.keys(props).length > 0 ? JSON.stringify(props) : null;
@@ -189,6 +220,7 @@ export const STEPS: readonly (readonly [string, Step])[] = [
   ['put_page', putPage],
   ['put_user_agent', putUserAgent],
   ['put_geo', putGeo],
+  ['apply_shields', applyShields],
   ['put_props', putProps],
 ];
 
@@ -202,16 +234,22 @@ export function processEvent(event: ValidatedEvent, origin: Origin, deps: Pipeli
     at,
     batch: origin.batch === true,
     row: blankRow(at),
+    shielded: null,
   };
   for (const [, step] of STEPS) {
     const drop = step(w, deps);
     if (drop) {
-      deps.metrics.drop(drop.reason);
+      // Every site's row shielded: one count per row, under each site's own reason.
+      if (w.shielded?.every((r) => r !== null)) for (const reason of w.shielded) deps.metrics.drop(reason as DropReason);
+      else deps.metrics.drop(drop.reason);
       return drop;
     }
   }
   const day = utcDate(at);
-  return event.siteIds.map((siteId, i) => {
+  const shielded = w.shielded;
+  if (shielded) for (const reason of shielded) if (reason) deps.metrics.drop(reason);
+  const siteIds = shielded ? event.siteIds.filter((_, i) => shielded[i] === null) : event.siteIds;
+  return siteIds.map((siteId, i) => {
     // One row per site: the first is the row the steps filled, the others copies of it.
     const row = i === 0 ? w.row : { ...w.row };
     row.site_id = siteId;

@@ -54,6 +54,7 @@ async function failure(fn: () => unknown): Promise<{ status: number; message: st
   throw new Error('expected a failure');
 }
 
+const NONE = { ips: [], countries: [], pages: [], hostnames: [] };
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('normalizeOrigin', () => {
@@ -113,7 +114,15 @@ describe('SiteRegistry', () => {
   it('creates sites with defaults and normalized fields, and reads them synchronously', async () => {
     const { registry } = await fresh();
     const a = await registry.create({ id: 'a.com' });
-    expect(a).toEqual({ id: 'a.com', origins: [], timezone: null, rateLimit: null, signingSecret: null, createdAt: a.createdAt });
+    expect(a).toEqual({
+      id: 'a.com',
+      origins: [],
+      timezone: null,
+      rateLimit: null,
+      signingSecret: null,
+      shields: NONE,
+      createdAt: a.createdAt,
+    });
     expect(a.createdAt).toMatch(ISO);
     const b = await registry.create({
       id: 'b.example.org',
@@ -128,6 +137,7 @@ describe('SiteRegistry', () => {
       timezone: 'Europe/Berlin',
       rateLimit: 50,
       signingSecret: 'sixteen-chars-xx',
+      shields: NONE,
       createdAt: b.createdAt,
     });
     expect(registry.get('b.example.org')).toEqual(b);
@@ -224,6 +234,32 @@ describe('SiteRegistry', () => {
     expect(registry.get('a.com')?.rateLimit).toBe(10);
   });
 
+  it('sets shields normalized, keeps them when a patch leaves them out, clears them with null', async () => {
+    const { registry } = await fresh();
+    const a = await registry.create({ id: 'a.com', shields: { countries: ['xx'], hostnames: ['WWW.a.com', '*.a.com'] } });
+    expect(a.shields).toEqual({ ips: [], countries: ['XX'], pages: [], hostnames: ['a.com', '*.a.com'] });
+    const b = await registry.update('a.com', { rateLimit: 5 });
+    expect(b.shields).toBe(a.shields);
+    const c = await registry.update('a.com', { shields: { ips: ['2001:DB8::/32', '192.0.2.1'], pages: ['/admin/*'] } });
+    expect(c.shields).toEqual({ ips: ['2001:db8::/32', '192.0.2.1'], countries: [], pages: ['/admin/*'], hostnames: [] });
+    expect((await registry.update('a.com', { shields: null })).shields).toEqual(NONE);
+    expect((await registry.update('a.com', { shields: { pages: ['/x'] } })).shields.pages).toEqual(['/x']);
+    expect((await registry.update('a.com', { shields: {} })).shields).toEqual(NONE);
+  });
+
+  it.each([
+    [{ ips: ['192.0.2.1', '192.0.2.0/33'] }, 'shields.ips[1]: not an IP address or CIDR'],
+    [{ countries: ['DEU'] }, 'shields.countries[0]: not a 2-letter country code'],
+    [{ pages: ['admin'] }, 'shields.pages[0]: not a path pattern starting with / (at most 500 characters)'],
+    [{ hostnames: ['a.com', 'a b.com'] }, 'shields.hostnames[1]: not a hostname like example.com or *.example.com'],
+    [{ ip: [] }, 'shields.ip: unknown field'],
+  ])('refuses shields %j (400) and keeps the stored ones', async (shields, message) => {
+    const { registry } = await fresh();
+    await registry.create({ id: 'a.com', shields: { countries: ['XX'] } });
+    expect(await failure(() => registry.update('a.com', { shields: shields as never }))).toEqual({ status: 400, message });
+    expect(registry.get('a.com')?.shields.countries).toEqual(['XX']);
+  });
+
   it('removes a site with its share links', async () => {
     const { registry } = await fresh();
     await registry.create({ id: 'a.com' });
@@ -297,7 +333,7 @@ describe('SiteRegistry', () => {
     });
     const b = await registry.create({ id: 'b.com' });
     await registry.create({ id: 'gone.com' });
-    await registry.update('b.com', { rateLimit: 3 });
+    await registry.update('b.com', { rateLimit: 3, shields: { ips: ['203.0.113.0/24'], hostnames: ['*.b.com'] } });
     const kept = await registry.createShareLink('a.com', 'public');
     const revoked = await registry.createShareLink('a.com');
     await registry.revokeShareLink('a.com', revoked.id);
@@ -306,7 +342,10 @@ describe('SiteRegistry', () => {
     closeDb(db);
 
     const again = await SiteRegistry.open(await openDb(dir));
-    expect(again.list()).toEqual([a, { ...b, rateLimit: 3 }]);
+    expect(again.list()).toEqual([
+      a,
+      { ...b, rateLimit: 3, shields: { ips: ['203.0.113.0/24'], countries: [], pages: [], hostnames: ['*.b.com'] } },
+    ]);
     expect(again.siteForShareToken(kept.token)).toBe('a.com');
     expect(again.siteForShareToken(revoked.token)).toBeUndefined();
     expect(again.siteForShareToken(orphan.token)).toBeUndefined();
@@ -363,6 +402,7 @@ describe('applyConfiguredSites', () => {
     await applyConfiguredSites(registry, [
       { id: 'a.com', rateLimit: 99, origins: ['https://www.a.com'] },
       { id: 'b.com', timezone: 'Asia/Tokyo' },
+      { id: 'c.com', shields: { pages: ['/admin/*'] } },
     ]);
     expect(registry.get('a.com')).toEqual({ ...existing, rateLimit: 99, origins: ['https://www.a.com'] });
     const b = registry.get('b.com');
@@ -372,10 +412,13 @@ describe('applyConfiguredSites', () => {
       timezone: 'Asia/Tokyo',
       rateLimit: null,
       signingSecret: null,
+      shields: NONE,
       createdAt: b?.createdAt,
     });
     // applying the same file again changes nothing
-    await applyConfiguredSites(registry, [{ id: 'a.com', rateLimit: 99 }, { id: 'b.com' }]);
-    expect(registry.list()).toEqual([{ ...existing, rateLimit: 99, origins: ['https://www.a.com'] }, b]);
+    const c = registry.get('c.com');
+    expect(c?.shields).toEqual({ ...NONE, pages: ['/admin/*'] });
+    await applyConfiguredSites(registry, [{ id: 'a.com', rateLimit: 99 }, { id: 'b.com' }, { id: 'c.com' }]);
+    expect(registry.list()).toEqual([{ ...existing, rateLimit: 99, origins: ['https://www.a.com'] }, b, c]);
   });
 });

@@ -8,8 +8,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, invalidInput, notFound } from '../errors.js';
+import { fieldPath } from '../field-path.js';
 import { SITE_ID, SITE_ID_MAX } from '../site-id.js';
 import type { MetadataDb } from '../storage/metadata.js';
+import { NO_SHIELDS, parseStoredShields, type Shields, shieldsField, storedShields } from './shields.js';
 
 export interface Site {
   /** The site id (domain), SITE_ID of src/site-id.ts. */
@@ -22,6 +24,8 @@ export interface Site {
   rateLimit: number | null;
   /** When set, POST /api/events for this site must carry `X-Mallard-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`. */
   signingSecret: string | null;
+  /** Traffic the site excludes (src/sites/shields.ts); NO_SHIELDS when none. */
+  shields: Shields;
   /** ISO 8601. */
   createdAt: string;
 }
@@ -32,6 +36,13 @@ export interface SiteInput {
   timezone?: string | null;
   rateLimit?: number | null;
   signingSecret?: string | null;
+  /** Validated by shieldsField; missing lists are empty. */
+  shields?: {
+    ips?: readonly string[];
+    countries?: readonly string[];
+    pages?: readonly string[];
+    hostnames?: readonly string[];
+  } | null;
 }
 
 export interface ShareLink {
@@ -116,6 +127,7 @@ export const siteFields = {
     .max(RATE_LIMIT_MAX, `must be from 1 to ${RATE_LIMIT_MAX}`),
   signingSecret: z.string().min(16, 'at least 16 characters').max(256, 'at most 256 characters'),
   label: z.string().trim().max(LABEL_MAX, `at most ${LABEL_MAX} characters`),
+  shields: shieldsField,
 };
 
 /** Validates one field; 400 naming it otherwise. */
@@ -123,8 +135,10 @@ function check<T>(schema: z.ZodType<T, unknown>, value: unknown, field: string):
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const at = field + (issue?.path ?? []).map((p) => `[${String(p)}]`).join('');
-  throw invalidInput(`${at}: ${issue?.message ?? 'invalid'}`);
+  if (issue?.code === 'unrecognized_keys') {
+    throw invalidInput(`${fieldPath([field, ...issue.path, issue.keys[0] ?? ''])}: unknown field`);
+  }
+  throw invalidInput(`${fieldPath([field, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`);
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -148,7 +162,7 @@ export class SiteRegistry {
   static async open(db: MetadataDb): Promise<SiteRegistry> {
     const registry = new SiteRegistry(db);
     const sites = await db.all<Record<string, unknown>>(
-      'SELECT id, origins, timezone, rate_limit, signing_secret, created_at FROM sites ORDER BY id',
+      'SELECT id, origins, timezone, rate_limit, signing_secret, shields, created_at FROM sites ORDER BY id',
     );
     for (const r of sites) {
       registry.sites.set(
@@ -159,6 +173,7 @@ export class SiteRegistry {
           timezone: (r.timezone as string | null) ?? null,
           rateLimit: r.rate_limit === null || r.rate_limit === undefined ? null : Number(r.rate_limit),
           signingSecret: (r.signing_secret as string | null) ?? null,
+          shields: parseStoredShields(r.shields),
           createdAt: iso(r.created_at),
         }),
       );
@@ -201,13 +216,22 @@ export class SiteRegistry {
       timezone: input.timezone == null ? null : check(siteFields.timezone, input.timezone, 'timezone'),
       rateLimit: input.rateLimit == null ? null : check(siteFields.rateLimit, input.rateLimit, 'rateLimit'),
       signingSecret: input.signingSecret == null ? null : check(siteFields.signingSecret, input.signingSecret, 'signingSecret'),
+      shields: input.shields == null ? NO_SHIELDS : check(siteFields.shields, input.shields, 'shields'),
       createdAt: new Date().toISOString(),
     };
     return this.exclusive(async () => {
       if (this.sites.has(id)) throw conflict(`site ${id} already exists`);
       await this.db.run(
-        'INSERT INTO sites (id, origins, timezone, rate_limit, signing_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMP)',
-        [site.id, JSON.stringify(site.origins), site.timezone, site.rateLimit, site.signingSecret, site.createdAt],
+        'INSERT INTO sites (id, origins, timezone, rate_limit, signing_secret, shields, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP)',
+        [
+          site.id,
+          JSON.stringify(site.origins),
+          site.timezone,
+          site.rateLimit,
+          site.signingSecret,
+          storedShields(site.shields),
+          site.createdAt,
+        ],
       );
       const stored = freeze(site);
       this.sites.set(id, stored);
@@ -233,17 +257,17 @@ export class SiteRegistry {
       changes.signingSecret =
         patch.signingSecret === null ? null : check(siteFields.signingSecret, patch.signingSecret, 'signingSecret');
     }
+    if (patch.shields !== undefined) {
+      changes.shields = patch.shields === null ? NO_SHIELDS : check(siteFields.shields, patch.shields, 'shields');
+    }
     return this.exclusive(async () => {
       const current = this.sites.get(id);
       if (!current) throw notFound(`no site ${id}`);
       const next: Site = { ...current, ...changes };
-      await this.db.run('UPDATE sites SET origins = $2, timezone = $3, rate_limit = $4, signing_secret = $5 WHERE id = $1', [
-        id,
-        JSON.stringify(next.origins),
-        next.timezone,
-        next.rateLimit,
-        next.signingSecret,
-      ]);
+      await this.db.run(
+        'UPDATE sites SET origins = $2, timezone = $3, rate_limit = $4, signing_secret = $5, shields = $6 WHERE id = $1',
+        [id, JSON.stringify(next.origins), next.timezone, next.rateLimit, next.signingSecret, storedShields(next.shields)],
+      );
       const stored = freeze(next);
       this.sites.set(id, stored);
       return stored;
@@ -346,6 +370,7 @@ export async function applyConfiguredSites(registry: SiteRegistry, configured: r
     if (input.timezone !== undefined) patch.timezone = input.timezone;
     if (input.rateLimit !== undefined) patch.rateLimit = input.rateLimit;
     if (input.signingSecret !== undefined) patch.signingSecret = input.signingSecret;
+    if (input.shields !== undefined) patch.shields = input.shields;
     if (Object.keys(patch).length > 0) await registry.update(input.id, patch);
   }
 }

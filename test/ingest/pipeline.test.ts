@@ -4,9 +4,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GeoLookup } from '../../src/ingest/enrich/geo.js';
 import { Drop } from '../../src/ingest/event.js';
+import { type ShieldRules, shieldRules } from '../../src/ingest/guards/shields.js';
 import { type PipelineDeps, processEvent } from '../../src/ingest/pipeline.js';
 import { ValidationError, validateEvent } from '../../src/ingest/validate.js';
 import { Metrics } from '../../src/metrics.js';
+import { shieldsField } from '../../src/sites/shields.js';
 import type { StoredRow } from '../../src/storage/columns.js';
 import { Sessionizer } from '../../src/storage/sessionizer.js';
 
@@ -136,6 +138,69 @@ describe('processEvent', () => {
       siteAllowlist: new Set(['a.com']),
     });
     expect((r as Drop).reason).toBe('unknown_site');
+  });
+});
+
+describe('apply_shields', () => {
+  /** a.com shields 8.8.8.8, b.com the US (8.8.8.8 is US in the bundled database), c.com nothing. */
+  const RULES: Record<string, ShieldRules | null> = {
+    'a.com': shieldRules(shieldsField.parse({ ips: ['8.8.8.0/24'] })),
+    'b.com': shieldRules(shieldsField.parse({ countries: ['us'] })),
+    'c.com': null,
+    'd.com': shieldRules(shieldsField.parse({ pages: ['/admin/*'], hostnames: ['d.com'] })),
+  };
+
+  const shielded = () => {
+    const metrics = new Metrics(() => 0);
+    return { metrics, d: { ...deps, metrics, shields: (id: string) => RULES[id] ?? null } };
+  };
+
+  const dropCounts = async (metrics: Metrics) =>
+    Object.fromEntries(
+      (await metrics.dropped.get()).values.filter((v) => v.value > 0).map((v) => [String(v.labels.reason), v.value]),
+    );
+
+  it('drops only the shielded sites of a multi-site event, counting each dropped row', async () => {
+    const { metrics, d } = shielded();
+    const out = rows(run({ d: 'a.com,c.com,b.com', n: 'pageview', u: 'https://a.com/' }, CHROME, '8.8.8.8', d));
+    expect(out.map((r) => r.site_id)).toEqual(['c.com']);
+    expect(out[0]).toMatchObject({ pathname: '/', country_code: 'US', browser: 'Chrome' });
+    expect(await dropCounts(metrics)).toEqual({ shield_ip: 1, shield_country: 1 });
+  });
+
+  it('drops the event when every site shields it, one count per row', async () => {
+    const { metrics, d } = shielded();
+    const r = run({ d: 'a.com,b.com', n: 'pageview', u: 'https://a.com/' }, CHROME, '8.8.8.8', d);
+    expect(r).toBeInstanceOf(Drop);
+    expect((r as Drop).reason).toBe('shield_ip');
+    expect(await dropCounts(metrics)).toEqual({ shield_ip: 1, shield_country: 1 });
+  });
+
+  it('keeps what no shield matches', async () => {
+    const { metrics, d } = shielded();
+    // 1.1.1.1 is AU in the bundled database.
+    const out = rows(run({ d: 'a.com,b.com,d.com', n: 'pageview', u: 'https://d.com/home' }, CHROME, '1.1.1.1', d));
+    expect(out.map((r) => [r.site_id, r.country_code])).toEqual([
+      ['a.com', 'AU'],
+      ['b.com', 'AU'],
+      ['d.com', 'AU'],
+    ]);
+    expect(await dropCounts(metrics)).toEqual({});
+  });
+
+  it('shields pages and foreign hostnames', async () => {
+    const { metrics, d } = shielded();
+    const page = run({ d: 'd.com', n: 'pageview', u: 'https://d.com/admin/x' }, CHROME, '1.1.1.1', d);
+    const host = run({ d: 'd.com', n: 'pageview', u: 'https://copy.net/' }, CHROME, '1.1.1.1', d);
+    expect([(page as Drop).reason, (host as Drop).reason]).toEqual(['shield_page', 'shield_hostname']);
+    expect(await dropCounts(metrics)).toEqual({ shield_page: 1, shield_hostname: 1 });
+  });
+
+  it('a bot is dropped as a bot before any shield', async () => {
+    const { metrics, d } = shielded();
+    const r = run({ d: 'a.com,b.com', n: 'pageview', u: 'https://a.com/' }, '', '8.8.8.8', d);
+    expect((r as Drop).reason).toBe('bot');
+    expect(await dropCounts(metrics)).toEqual({ bot: 1 });
   });
 });
 

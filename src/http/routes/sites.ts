@@ -23,6 +23,7 @@ const settable = {
   timezone: siteFields.timezone.nullable().optional(),
   rate_limit: siteFields.rateLimit.nullable().optional(),
   signing_secret: siteFields.signingSecret.nullable().optional(),
+  shields: siteFields.shields.nullable().optional(),
 };
 const createBody = z.strictObject({ id: siteFields.id, ...settable });
 const patchBody = z.strictObject(settable);
@@ -36,6 +37,7 @@ const siteJson = (s: Site) => ({
   timezone: s.timezone,
   rate_limit: s.rateLimit,
   signing_secret_set: s.signingSecret !== null,
+  shields: s.shields,
   created_at: s.createdAt,
 });
 
@@ -78,6 +80,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
       timezone: body.timezone,
       rateLimit: body.rate_limit,
       signingSecret: body.signing_secret,
+      shields: body.shields,
     });
     return reply.code(201).send(siteJson(site));
   });
@@ -94,6 +97,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
       timezone: body.timezone,
       rateLimit: body.rate_limit,
       signingSecret: body.signing_secret,
+      shields: body.shields,
     });
     return siteJson(site);
   });

@@ -11,9 +11,10 @@
  * databases still answer for them, wrongly), and a bad IP never throws.
  */
 import { createRequire } from 'node:module';
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
+import { ipv4Number, normalizeIp } from './ip.js';
 
 export interface GeoInfo {
   countryCode: string | null;
@@ -48,20 +49,6 @@ const NON_PUBLIC_V4 = (
   ] as const
 ).map(([net, prefix]) => ({ top: ipv4Number(net) >>> (32 - prefix), shift: 32 - prefix }));
 
-/** A dotted-quad IPv4 address (already validated) as an unsigned 32-bit number. */
-function ipv4Number(ip: string): number {
-  let n = 0;
-  let part = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      n = n * 256 + part;
-      part = 0;
-    } else part = part * 10 + (c - 48);
-  }
-  return n * 256 + part;
-}
-
 const nonPublicV4 = (ip: string) => {
   const n = ipv4Number(ip);
   return NON_PUBLIC_V4.some((r) => n >>> r.shift === r.top);
@@ -77,24 +64,6 @@ for (const [net, prefix] of [
   ['ff00::', 8],
 ] as const)
   NON_PUBLIC_V6.addSubnet(net, prefix, 'ipv6');
-
-/** Trims, drops `[]` and a zone id, and turns an IPv4-mapped IPv6 address into IPv4. */
-function normalizeIp(raw: string): { ip: string; family: 4 | 6 } | null {
-  let ip = raw.trim();
-  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  const zone = ip.indexOf('%');
-  if (zone >= 0) ip = ip.slice(0, zone);
-  const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (dotted?.[1] !== undefined) ip = dotted[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
-  if (hex?.[1] !== undefined && hex[2] !== undefined) {
-    const hi = Number.parseInt(hex[1], 16);
-    const lo = Number.parseInt(hex[2], 16);
-    ip = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
-  const family = isIP(ip);
-  return family === 4 || family === 6 ? { ip, family } : null;
-}
 
 function field(o: unknown, key: string): unknown {
   return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined;
