@@ -53,6 +53,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, ['--config', file])).toThrow('unknown config key "prot"');
   });
 
+  it('reads shields of [[sites]], normalized, and names a bad entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mm-cfg-'));
+    const file = join(dir, 'm.toml');
+    writeFileSync(file, '[[sites]]\nid = "a.com"\nshields = { countries = ["de"], hostnames = ["WWW.a.com"] }\n');
+    expect(loadConfig({}, ['--config', file]).sites[0]?.shields).toEqual({
+      ips: [],
+      countries: ['DE'],
+      pages: [],
+      hostnames: ['a.com'],
+    });
+    writeFileSync(file, '[[sites]]\nid = "a.com"\n[sites.shields]\nips = ["10.0.0.0/8", "10.0.0.0/40"]\n');
+    expect(() => loadConfig({}, ['--config', file])).toThrow(
+      'invalid config value for sites[0].shields.ips[1]: not an IP address or CIDR',
+    );
+    writeFileSync(file, '[[sites]]\nid = "a.com"\nshields = { ip = [] }\n');
+    expect(() => loadConfig({}, ['--config', file])).toThrow('invalid config value for sites[0].shields: unknown key "ip"');
+  });
+
   it('documents every key in the example file', async () => {
     const { readFileSync } = await import('node:fs');
     const example = readFileSync(join(import.meta.dirname, '../mallard-metrics.toml.example'), 'utf8');

@@ -53,6 +53,8 @@ export interface Site {
   rate_limit?: number | null;
   /** The secret itself is never returned. */
   signing_secret_set?: boolean;
+  /** Traffic the site excludes (set over the API; docs/API.md "Shields"). */
+  shields?: { ips: string[]; countries: string[]; pages: string[]; hostnames: string[] };
   created_at?: string;
 }
 

@@ -183,6 +183,7 @@ describe('dashboard settings and tools in Chromium', () => {
       timezone: 'Asia/Tokyo',
       rate_limit: 250,
       signing_secret_set: false,
+      shields: { ips: [], countries: [], pages: [], hostnames: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
@@ -206,6 +207,7 @@ describe('dashboard settings and tools in Chromium', () => {
       timezone: 'Asia/Tokyo',
       rate_limit: 250,
       signing_secret_set: true,
+      shields: { ips: [], countries: [], pages: [], hostnames: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     await shoot(page, 'desktop-site-options');
@@ -254,6 +256,7 @@ describe('dashboard settings and tools in Chromium', () => {
       timezone: null,
       rate_limit: null,
       signing_secret_set: false,
+      shields: { ips: [], countries: [], pages: [], hostnames: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     const free = await sendBatch(server.url, adminKey, body2);

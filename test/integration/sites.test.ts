@@ -36,8 +36,11 @@ interface SiteJson {
   timezone: string | null;
   rate_limit: number | null;
   signing_secret_set: boolean;
+  shields: { ips: string[]; countries: string[]; pages: string[]; hostnames: string[] };
   created_at: string;
 }
+
+const NO_SHIELDS = { ips: [], countries: [], pages: [], hostnames: [] };
 
 let server: RunningServer;
 let dataDir: string;
@@ -130,6 +133,7 @@ describe('/api/sites', () => {
         timezone: 'Europe/Berlin',
         rate_limit: 500,
         signing_secret_set: false,
+        shields: NO_SHIELDS,
         created_at: expect.stringMatching(ISO),
       },
     ]);
@@ -153,6 +157,7 @@ describe('/api/sites', () => {
       timezone: 'UTC',
       rate_limit: 20,
       signing_secret_set: true,
+      shields: NO_SHIELDS,
       created_at: createdAt,
     };
     expect(created.json).toEqual(full);

@@ -45,6 +45,28 @@ describe('IP shields', () => {
     expect(verdict({ ips: ['2001:db8::1/128'] }, { ip: '2001:db8::2' })).toBe(null);
   });
 
+  it('cuts IPv6 prefixes inside a hex digit exactly', () => {
+    // 2001:db8:8000::/33 covers 2001:db8:8000:: … 2001:db8:ffff:ffff:…; /126 four addresses.
+    const ips = ['2001:db8:8000::/33', '2001:db8:1::4/126', '::/0'];
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:8000::' })).toBe('shield_ip');
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff' })).toBe('shield_ip');
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:7fff:ffff:ffff:ffff:ffff:ffff' })).toBe(null);
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db9::' })).toBe(null);
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:1::3' })).toBe(null);
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:1::4' })).toBe('shield_ip');
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:1::7' })).toBe('shield_ip');
+    expect(verdict({ ips: ips.slice(0, 2) }, { ip: '2001:db8:1::8' })).toBe(null);
+    expect(verdict({ ips: [ips[2] as string] }, { ip: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' })).toBe('shield_ip');
+    expect(verdict({ ips: [ips[2] as string] }, { ip: '::' })).toBe('shield_ip');
+    expect(verdict({ ips: [ips[2] as string] }, { ip: '192.0.2.1' })).toBe(null);
+  });
+
+  it('reads zone ids and embedded IPv4 of IPv6 clients', () => {
+    expect(verdict({ ips: ['fe80::/10'] }, { ip: 'fe80::1%eth0' })).toBe('shield_ip');
+    expect(verdict({ ips: ['64:ff9b::/96'] }, { ip: '64:ff9b::192.0.2.1' })).toBe('shield_ip');
+    expect(verdict({ ips: ['192.0.2.0/24'] }, { ip: '64:ff9b::192.0.2.1' })).toBe(null);
+  });
+
   it('takes a CIDR written with host bits set as its network', () => {
     expect(verdict({ ips: ['192.0.2.77/30'] }, { ip: '192.0.2.76' })).toBe('shield_ip');
     expect(verdict({ ips: ['192.0.2.77/30'] }, { ip: '192.0.2.79' })).toBe('shield_ip');

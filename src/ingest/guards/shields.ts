@@ -2,13 +2,13 @@
  * A site's shields compiled for the ingest hot path: asked once per event and site, so the
  * lists are turned into lookups once per version of the site (the registry replaces a
  * site's frozen shields object on every change; compiled rules are cached by that object).
- * IPv4 rules become sorted, merged integer ranges searched by bisection — a BlockList check
- * allocates a socket address per call (see enrich/geo.ts) — and IPv6 rules a BlockList.
- * The IP is only compared, never kept.
+ * IP rules become sorted, merged ranges searched by bisection: IPv4 as integers, IPv6 as
+ * 8 groups read without allocating (a BlockList check parses the address into a new socket
+ * address at every call, microseconds for IPv6). The IP is only compared, never kept.
  */
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import type { Shields } from '../../sites/shields.js';
-import { ipv4Number, normalizeIp } from '../enrich/ip.js';
+import { ipv4Number, normalizeIp, parseIpv6 } from '../enrich/ip.js';
 
 export type ShieldReason = 'shield_ip' | 'shield_country' | 'shield_page' | 'shield_hostname';
 
@@ -57,12 +57,79 @@ class V4Ranges {
   }
 }
 
+/** `a[ai..ai+8)` compared with the address `b` (8 groups each): <0, 0 or >0. */
+function compare6(a: Uint16Array, ai: number, b: Uint16Array): number {
+  for (let k = 0; k < 8; k++) {
+    const d = (a[ai + k] as number) - (b[k] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** IPv6 ranges, each start and end 8 groups in one flat array, sorted by start. */
+class V6Ranges {
+  private readonly starts: Uint16Array;
+  private readonly ends: Uint16Array;
+
+  constructor(ranges: [Uint16Array, Uint16Array][]) {
+    ranges.sort((a, b) => compare6(a[0], 0, b[0]));
+    const merged: [Uint16Array, Uint16Array][] = [];
+    for (const [s, e] of ranges) {
+      const last = merged[merged.length - 1];
+      if (last && compare6(s, 0, last[1]) <= 0) {
+        if (compare6(e, 0, last[1]) > 0) last[1] = e;
+      } else merged.push([s, e]);
+    }
+    this.starts = new Uint16Array(merged.length * 8);
+    this.ends = new Uint16Array(merged.length * 8);
+    merged.forEach(([s, e], i) => {
+      this.starts.set(s, i * 8);
+      this.ends.set(e, i * 8);
+    });
+  }
+
+  get size(): number {
+    return this.starts.length / 8;
+  }
+
+  has(addr: Uint16Array): boolean {
+    let lo = 0;
+    let hi = this.size - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare6(this.starts, mid * 8, addr) <= 0) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found >= 0 && compare6(this.ends, found * 8, addr) >= 0;
+  }
+}
+
 /** The range a validated IPv4 rule covers (address = /32). */
 function v4Range(addr: string, bits: number): [number, number] {
   const size = 2 ** (32 - bits);
   const start = Math.floor(ipv4Number(addr) / size) * size;
   return [start, start + size - 1];
 }
+
+/** The range a validated IPv6 rule covers (address = /128). */
+function v6Range(addr: string, bits: number): [Uint16Array, Uint16Array] {
+  const start = new Uint16Array(8);
+  parseIpv6(addr, start);
+  const end = new Uint16Array(8);
+  for (let k = 0; k < 8; k++) {
+    const keep = Math.min(16, Math.max(0, bits - 16 * k)); // leading bits of this group in the prefix
+    const mask = keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff;
+    start[k] = (start[k] as number) & mask;
+    end[k] = (start[k] as number) | (~mask & 0xffff);
+  }
+  return [start, end];
+}
+
+/** The client address being matched: one per process, the pipeline runs one event at a time. */
+const scratch6 = new Uint16Array(8);
 
 /**
  * `*` matches any run of characters (`/` too), everything else itself. Greedy with a return
@@ -92,7 +159,7 @@ export function wildcardMatch(pattern: string, text: string): boolean {
 
 export class ShieldRules {
   private readonly v4: V4Ranges;
-  private readonly v6: BlockList | null;
+  private readonly v6: V6Ranges;
   private readonly countries: ReadonlySet<string>;
   private readonly exactPages: ReadonlySet<string>;
   /** Patterns whose only `*` is the last character, without it. */
@@ -104,8 +171,8 @@ export class ShieldRules {
   private readonly hostSuffixes: readonly string[];
 
   constructor(shields: Shields) {
-    const ranges: [number, number][] = [];
-    let v6: BlockList | null = null;
+    const v4: [number, number][] = [];
+    const v6: [Uint16Array, Uint16Array][] = [];
     for (const rule of shields.ips) {
       const [text = '', prefix] = rule.split('/');
       let addr = text;
@@ -116,15 +183,11 @@ export class ShieldRules {
         addr = norm.ip;
         bits = bits === undefined ? undefined : bits - 96;
       }
-      if (isIP(addr) === 4) ranges.push(v4Range(addr, bits ?? 32));
-      else {
-        v6 ??= new BlockList();
-        if (bits === undefined) v6.addAddress(addr, 'ipv6');
-        else v6.addSubnet(addr, bits, 'ipv6');
-      }
+      if (isIP(addr) === 4) v4.push(v4Range(addr, bits ?? 32));
+      else v6.push(v6Range(addr, bits ?? 128));
     }
-    this.v4 = new V4Ranges(ranges);
-    this.v6 = v6;
+    this.v4 = new V4Ranges(v4);
+    this.v6 = new V6Ranges(v6);
     this.countries = new Set(shields.countries);
     const exact = new Set<string>();
     const prefixes: string[] = [];
@@ -153,12 +216,15 @@ export class ShieldRules {
   }
 
   private ipShielded(ip: string): boolean {
-    if (ip === '') return false; // imports carry no address
+    if (ip === '' || this.v4.size + this.v6.size === 0) return false; // imports carry no address
     if (!ip.includes(':')) return this.v4.size > 0 && this.v4.has(ipv4Number(ip));
-    const norm = normalizeIp(ip);
-    if (norm === null) return false;
-    if (norm.family === 4) return this.v4.size > 0 && this.v4.has(ipv4Number(norm.ip));
-    return this.v6?.check(norm.ip, 'ipv6') === true;
+    const a = scratch6;
+    if (!parseIpv6(ip, a)) return false;
+    if (a[0] === 0 && a[1] === 0 && a[2] === 0 && a[3] === 0 && a[4] === 0 && a[5] === 0xffff) {
+      // IPv4-mapped (::ffff:192.0.2.1, ::ffff:c000:201) is matched as IPv4.
+      return this.v4.size > 0 && this.v4.has((a[6] as number) * 65536 + (a[7] as number));
+    }
+    return this.v6.size > 0 && this.v6.has(a);
   }
 
   private pageShielded(path: string): boolean {
