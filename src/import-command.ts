@@ -1,6 +1,6 @@
 /**
  * The `import` command (main.ts dispatches; ingest/import/ does the work): `import <file>
- * --site <id> [--format ndjson|csv|parquet]`. The server must be stopped: the command opens
+ * --site <id> [--format ndjson|csv|parquet|umami]`. The server must be stopped: the command opens
  * the data directory itself, which is what lets a resumed import know exactly which of its
  * events are stored (importer.ts). On ClickHouse too: the events go through the data
  * directory's write-ahead log and are shipped from it as the server ships ingested ones.
@@ -22,7 +22,7 @@ import { isSiteId } from './site-id.js';
 import { SiteRegistry } from './sites/registry.js';
 import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 
-const FORMATS: readonly ImportFormat[] = ['ndjson', 'csv', 'parquet'];
+const FORMATS: readonly ImportFormat[] = ['ndjson', 'csv', 'parquet', 'umami'];
 
 /**
  * Rows an import lets the log collect before a flush writes them, at least (flush_count if

@@ -160,7 +160,16 @@ const putPage: Step = (w) => {
 };
 
 const putUserAgent: Step = (w) => {
-  const ua = parseUserAgent(w.userAgent);
+  const known = w.event.known;
+  const ua = known
+    ? {
+        browser: known.browser,
+        browserVersion: known.browserVersion,
+        os: known.os,
+        osVersion: known.osVersion,
+        uaDevice: known.device,
+      }
+    : parseUserAgent(w.userAgent);
   const r = w.row;
   r.browser = ua.browser;
   r.browser_version = ua.browserVersion;
@@ -172,7 +181,7 @@ const putUserAgent: Step = (w) => {
 };
 
 const putGeo: Step = (w, deps) => {
-  const geo = deps.geo.lookup(w.ip);
+  const geo = w.event.known ?? deps.geo.lookup(w.ip);
   w.row.country_code = geo.countryCode;
   w.row.region = geo.region;
   w.row.city = geo.city;
@@ -253,7 +262,10 @@ export function processEvent(event: ValidatedEvent, origin: Origin, deps: Pipeli
     // One row per site: the first is the row the steps filled, the others copies of it.
     const row = i === 0 ? w.row : { ...w.row };
     row.site_id = siteId;
-    row.visitor_id = visitorId(deps.secret, day, siteId, w.ip, w.userAgent);
+    row.visitor_id =
+      event.known === undefined
+        ? visitorId(deps.secret, day, siteId, w.ip, w.userAgent)
+        : visitorId(deps.secret, day, siteId, event.known.visitor, '');
     row.user_key = event.userId === null ? null : userKey(deps.secret, siteId, event.userId);
     row.session_id = deps.sessions.assign(row.user_key ?? row.visitor_id, at.getTime(), now);
     return row;

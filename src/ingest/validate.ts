@@ -110,6 +110,24 @@ const eventSchema = z
   })
   .passthrough();
 
+/**
+ * Visitor attributes an import already has (another product's export, which parsed them and
+ * kept no IP or User-Agent): used instead of deriving them. Never set from an HTTP request.
+ */
+export interface KnownAttributes {
+  /** Stands for the IP and User-Agent in the visitor hash (hashed with the day's salt, never stored). */
+  visitor: string;
+  browser: string | null;
+  browserVersion: string | null;
+  os: string | null;
+  osVersion: string | null;
+  /** Desktop, Laptop, Mobile or Tablet; the screen width decides when the event has one. */
+  device: string | null;
+  countryCode: string | null;
+  region: string | null;
+  city: string | null;
+}
+
 /** The validated request, before enrichment; one per site named in `d`. */
 export interface ValidatedEvent {
   siteIds: string[];
@@ -125,6 +143,8 @@ export interface ValidatedEvent {
   ip: string | null;
   userAgent: string | null;
   userId: string | null;
+  /** Imports only (KnownAttributes). */
+  known?: KnownAttributes;
 }
 
 type ParsedEvent = z.output<typeof eventSchema>;

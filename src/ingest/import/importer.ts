@@ -19,6 +19,7 @@ import { type PipelineDeps, processEvent } from '../pipeline.js';
 import { type ValidatedEvent, ValidationError, validateEvent } from '../validate.js';
 import { type Checkpoint, checkpointPath, fileIdentity, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { type ImportFormat, openRecords } from './records.js';
+import { KnownRecord } from './umami.js';
 
 /** Records per batch: what the batch endpoint takes in one request. */
 export const IMPORT_BATCH = 10_000;
@@ -68,7 +69,7 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
     writeCheckpoint(cpPath, cp);
   }
   const start = cp;
-  const source = await openRecords(opts.path, opts.format);
+  const source = await openRecords(opts.path, opts.format, opts.site);
   try {
     const records = source.records(cp.records)[Symbol.asyncIterator]();
     // Rows already stored are made again only to be compared.
@@ -111,7 +112,9 @@ function outcomeOf(site: string, pipeline: PipelineDeps): (input: unknown) => Ou
     if (input instanceof Error || typeof input !== 'object' || input === null) return { reason: 'invalid' };
     let event: ValidatedEvent;
     try {
-      event = validateEvent({ ...input, d: site }, { batch: true });
+      if (input instanceof KnownRecord)
+        event = { ...validateEvent({ ...input.event, d: site }, { batch: true }), known: input.known };
+      else event = validateEvent({ ...input, d: site }, { batch: true });
     } catch (err) {
       if (err instanceof ValidationError) return { reason: err.reason };
       throw err;

@@ -1,7 +1,8 @@
 /**
  * The records of a file to import, in the file's order, as the objects `POST /api/events`
  * takes (docs/IMPORT.md): NDJSON, plain or gzip, read line by line; CSV and Parquet read
- * by the engine, which streams both. A record the file cannot give (a malformed line) is
+ * by the engine, which streams both; Umami's `website_event` CSV as records with known
+ * visitor attributes (umami.ts). A record the file cannot give (a malformed line) is
  * an `Error`, so that it counts as rejected without stopping the import.
  */
 import { createReadStream, statSync } from 'node:fs';
@@ -10,8 +11,9 @@ import { createGunzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { invalidInput } from '../../errors.js';
 import { literal } from '../../storage/duckdb/database.js';
+import { UMAMI_COLUMNS, umamiRecord } from './umami.js';
 
-export type ImportFormat = 'ndjson' | 'csv' | 'parquet';
+export type ImportFormat = 'ndjson' | 'csv' | 'parquet' | 'umami';
 
 const EXTENSIONS: [RegExp, ImportFormat][] = [
   [/\.(ndjson|jsonl)(\.gz)?$/i, 'ndjson'],
@@ -32,8 +34,19 @@ export interface RecordSource {
   close(): void;
 }
 
-export async function openRecords(path: string, format: ImportFormat): Promise<RecordSource> {
-  return format === 'ndjson' ? ndjsonRecords(path) : engineRecords(path, format);
+/** `site`: the site the events are stored for (an Umami row without a hostname is on it). */
+export async function openRecords(path: string, format: ImportFormat, site: string): Promise<RecordSource> {
+  if (format === 'ndjson') return ndjsonRecords(path);
+  if (format === 'umami') {
+    const records = await engineRecords(path, 'csv', (row) => umamiRecord(row, site));
+    const missing = UMAMI_COLUMNS.filter((c) => !records.columns.includes(c));
+    if (missing.length > 0) {
+      records.close();
+      throw invalidInput(`${path} is not an Umami website_event export: it lacks the columns ${missing.join(', ')}`);
+    }
+    return records;
+  }
+  return engineRecords(path, format, (row) => eventOfRow(row, format));
 }
 
 function ndjsonRecords(path: string): RecordSource {
@@ -72,21 +85,28 @@ const ALIASES: Record<string, string> = {
  * CSV (every value as text, as written) and Parquet (typed) through an engine of the
  * command's own: a row becomes the event object its column names describe.
  */
-async function engineRecords(path: string, format: Exclude<ImportFormat, 'ndjson'>): Promise<RecordSource> {
+async function engineRecords(
+  path: string,
+  format: 'csv' | 'parquet',
+  recordOf: (row: Record<string, unknown>) => unknown,
+): Promise<RecordSource & { columns: string[] }> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const c = await instance.connect();
   const from =
     format === 'csv' ? `read_csv(${literal(path)}, header = true, all_varchar = true)` : `read_parquet(${literal(path)})`;
   let total = 0;
   let done = 0;
+  let columns: string[] = [];
   try {
     total = Number((await c.runAndReadAll(`SELECT count(*) AS n FROM ${from}`)).getRowObjectsJS()[0]?.n ?? 0);
+    columns = (await c.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJS().map((r) => String(r.column_name));
   } catch (err) {
     c.closeSync();
     instance.closeSync();
     throw invalidInput(`${path} cannot be read as ${format}: ${(err as Error).message.split('\n')[0]}`);
   }
   return {
+    columns,
     async *records(skip) {
       done = skip;
       // One thread and the engine's default insertion order: the same order at every run.
@@ -94,7 +114,7 @@ async function engineRecords(path: string, format: Exclude<ImportFormat, 'ndjson
       for await (const rows of result.yieldRowObjectJs()) {
         for (const row of rows) {
           done++;
-          yield eventOfRow(row, format);
+          yield recordOf(row);
         }
       }
     },
