@@ -26,6 +26,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { propertyKeysRoutes } from './http/routes/property-keys.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
+import { segmentRoutes } from './http/routes/segments.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { trackerRoutes } from './http/routes/tracker.js';
@@ -37,6 +38,7 @@ import { Metrics } from './metrics.js';
 import { derivedTables } from './query/derived-tables.js';
 import { GoalStore } from './sites/goals.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
+import { Segments } from './sites/segments.js';
 import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 import { createBackup } from './storage/duckdb/backup.js';
 import { DuckDbEventStore } from './storage/duckdb/event-store.js';
@@ -90,6 +92,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   const sites = await SiteRegistry.open(store.db);
   await applyConfiguredSites(sites, config.sites);
   const goals = await GoalStore.open(store.db);
+  const segments = new Segments(store.db);
   const guard = new AuthGuard(sessions, keys, sites);
   const geo = await GeoLookup.open(config.geoip_db);
 
@@ -116,15 +119,15 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   );
   const timezoneOf = (id: string) => sites.get(id)?.timezone ?? null;
   const goalsOf = (id: string) => goals.list(id);
-  await server.register(async (scope) => statsRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
-  await server.register(async (scope) => propertyKeysRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
-  await server.register(async (scope) =>
-    behavioralRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf, sessionTimeoutSecs: config.session_timeout }),
-  );
-  await server.register(async (scope) => queryV2Routes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
-  await server.register(async (scope) => exportRoutes(scope, { store, guard, metrics: m, timezoneOf, goalsOf }));
+  const statsDeps = { store, guard, metrics: m, timezoneOf, goalsOf, segments };
+  await server.register(async (scope) => statsRoutes(scope, statsDeps));
+  await server.register(async (scope) => propertyKeysRoutes(scope, statsDeps));
+  await server.register(async (scope) => behavioralRoutes(scope, { ...statsDeps, sessionTimeoutSecs: config.session_timeout }));
+  await server.register(async (scope) => queryV2Routes(scope, statsDeps));
+  await server.register(async (scope) => exportRoutes(scope, statsDeps));
   await server.register(async (scope) => siteRoutes(scope, { registry: sites, guard, onRemoved: (id) => goals.forgetSite(id) }));
   await server.register(async (scope) => goalRoutes(scope, { registry: sites, goals, guard }));
+  await server.register(async (scope) => segmentRoutes(scope, { segments, sites, guard }));
   const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
   await server.register(async (scope) =>
     authRoutes(scope, {

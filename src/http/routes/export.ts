@@ -1,6 +1,7 @@
 /**
  * GET /api/stats/export: daily aggregates (default) or raw events (`kind=events`) of one
- * site and period as CSV, JSON (raw events: NDJSON) or Parquet, as a download.
+ * site and period, with the filters and `segment` of every stats route, as CSV, JSON (raw
+ * events: NDJSON) or Parquet, as a download.
  *
  * Raw events are never held whole in memory: CSV/NDJSON are written chunk by chunk from
  * DuckDB's streaming result under the store's read lock, waiting for the client to take
@@ -38,16 +39,16 @@ import {
   exportFileName,
   requireEventLevelFilters,
 } from '../../query/export.js';
-import { parseFiltersParam } from '../../query/filters.js';
 import type { Goal } from '../../query/goals.js';
 import { type Period, resolveSitePeriod } from '../../query/period.js';
+import type { SegmentLookup } from '../../query/request-filters.js';
 import { render, type Sql } from '../../query/sql.js';
 import { type Scope, withAllResolved } from '../../query/stats.js';
 import type { EventStore } from '../../storage/storage.js';
 import { DAY_MS } from '../../utc-days.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, HttpError } from '../errors.js';
-import { goalScope, siteParam } from './stats.js';
+import { goalScope, siteParam, statsFilters } from './stats.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -61,6 +62,8 @@ export interface ExportRouteDeps {
   timezoneOf?: (siteId: string) => string | null;
   /** The site's configured goals, for `event:goal` filters. */
   goalsOf?: (siteId: string) => readonly Goal[];
+  /** The sites' saved segments, for `segment=<id>`. */
+  segments: SegmentLookup;
 }
 
 /** Daily aggregates cover at most this many days (as the timeseries caps its buckets). */
@@ -209,7 +212,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
     const format = oneOf(q.format, EXPORT_FORMATS, 'csv', 'format');
     const kind = oneOf(q.kind, EXPORT_KINDS, 'aggregates', 'kind');
-    const { filters } = goalScope(deps, siteId, parseFiltersParam(q.filters));
+    const { filters } = goalScope(deps, siteId, await statsFilters(deps, siteId, q));
     if (kind === 'events') requireEventLevelFilters(filters);
     let period: Period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));

@@ -1,10 +1,12 @@
 /**
  * POST /api/v2/query — Plausible's Stats API v2 (src/query/v2/), on the same builder and
  * with the same auth as GET /api/stats/* (scope `read`, key site restriction; cookie or key).
+ * A body field `segment` names a saved segment of the site, and-ed with the body's filters.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import type { Goal } from '../../query/goals.js';
+import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import { runStats } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
@@ -27,6 +29,8 @@ export interface QueryV2RouteDeps {
   timezoneOf?: (siteId: string) => string | null;
   /** The site's configured goals (none: every custom event is a goal). */
   goalsOf?: (siteId: string) => readonly Goal[];
+  /** The sites' saved segments, for the body's `segment`. */
+  segments: SegmentLookup;
 }
 
 export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps): Promise<void> {
@@ -39,7 +43,8 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
     const body = jsonBody(req);
     const siteId = siteIdParam(body.site_id);
     await deps.guard.require(req, 'read', siteId);
-    const parsed = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null);
+    const segment = await segmentFilters(deps.segments, siteId, body.segment);
+    const parsed = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null, segment);
     const { filters, goals } = goalScope(deps, siteId, parsed.filters);
     const request = { ...parsed, filters };
     const end = deps.metrics.querySeconds.startTimer({ endpoint: 'v2_query' });

@@ -1,12 +1,13 @@
 /**
- * GET /api/stats/*: common parameters (site, period, filters) validated here once; the
- * answers are built by src/query.
+ * GET /api/stats/*: common parameters (site, period, filters, segment) validated here once;
+ * the answers are built by src/query.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { type Filter, parseFiltersParam } from '../../query/filters.js';
 import { type Goal, resolveGoals } from '../../query/goals.js';
 import { type Interval, type Period, resolveSitePeriod } from '../../query/period.js';
+import { andFilters, type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import {
   breakdown,
   breakdownDimensions,
@@ -34,6 +35,8 @@ export interface StatsRouteDeps {
   timezoneOf?: (siteId: string) => string | null;
   /** The site's configured goals (none: every custom event is a goal). */
   goalsOf?: (siteId: string) => readonly Goal[];
+  /** The sites' saved segments, for `segment=<id>`. */
+  segments: SegmentLookup;
 }
 
 /**
@@ -71,6 +74,12 @@ const previousPeriod = (p: Period): Period => {
   return { ...p, from: new Date(p.from.getTime() - span), to: p.from };
 };
 
+/** A GET request's filters: its `segment`'s and-ed with its own `filters` (query/request-filters.ts). */
+export async function statsFilters(deps: Pick<StatsRouteDeps, 'segments'>, siteId: string, q: Query): Promise<Filter[]> {
+  const own = parseFiltersParam(q.filters);
+  return andFilters(await segmentFilters(deps.segments, siteId, q.segment), own);
+}
+
 /** Runs a query function and reports the plans its statements used (`X-Mallard-Plan`: rollup, events). */
 export async function withPlanHeader<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T> {
   const { result, plans } = await tracePlans(fn);
@@ -80,7 +89,7 @@ export async function withPlanHeader<T>(reply: FastifyReply, fn: () => Promise<T
 
 /**
  * Wraps a stats endpoint: authorizes, resolves the common parameters (site, period,
- * filters) once, refuses repeated parameters, and times the query.
+ * filters and segment) once, refuses repeated parameters, and times the query.
  */
 export const statsHandler =
   (deps: StatsRouteDeps) =>
@@ -91,8 +100,9 @@ export const statsHandler =
     await deps.guard.require(req, 'read', siteId);
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
     let period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
+    const filters = await statsFilters(deps, siteId, q);
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
-    const scope: Scope = { siteId, period, ...goalScope(deps, siteId, parseFiltersParam(q.filters)) };
+    const scope: Scope = { siteId, period, ...goalScope(deps, siteId, filters) };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
       return await withPlanHeader(reply, () => fn(scope, q, req.params as Query));

@@ -17,6 +17,7 @@ import { METRICS, type Metric, type StatsQuery } from '../builder.js';
 import { dimension, PROPS_PREFIX } from '../dimensions.js';
 import { type Filter, parseFilters } from '../filters.js';
 import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
+import { andFilters } from '../request-filters.js';
 
 export const DATE_RANGES = ['day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all'] as const;
 export const MAX_LIMIT = 10_000;
@@ -43,9 +44,12 @@ export interface V2Request {
   period: Period;
   /** As requested: `time` is resolved against the final range by `planV2`. */
   dimensions: string[];
+  /** The segment's filters and-ed with the body's own. */
   filters: Filter[];
   /** The filters as sent, for the echo. */
   rawFilters: unknown[];
+  /** The segment id as sent, for the echo. */
+  segment?: string;
   orderBy: OrderEntry[] | undefined;
   include: { total_rows: boolean; imports: boolean; time_labels: boolean };
   pagination: { limit: number; offset: number };
@@ -70,6 +74,7 @@ export interface V2Response {
     metrics: V2Metric[];
     date_range: [string, string];
     filters: unknown[];
+    segment?: string;
     dimensions: string[];
     order_by: OrderEntry[];
     include: Partial<V2Request['include']>;
@@ -107,6 +112,8 @@ const bodySchema = z.strictObject({
   date: z.string({ error: 'expected YYYY-MM-DD' }).optional(),
   dimensions: z.array(z.string({ error: 'must be a string' }), list('dimension names')).optional(),
   filters: z.unknown().optional(),
+  /** Resolved by the route (query/request-filters.ts); its filters come in as `segment` of parseV2Body. */
+  segment: z.string({ error: 'must be a segment id (a string)' }).optional(),
   order_by: z
     .array(
       z.tuple([z.string({ error: ORDER_ENTRY }), z.enum(['asc', 'desc'], { error: ORDER_ENTRY })], { error: ORDER_ENTRY }),
@@ -164,9 +171,17 @@ function shapeError(error: z.ZodError): never {
 // ---------------------------------------------------------------------------------------
 // Validation
 
-/** Validates a v2 body (already parsed JSON); throws a 400 naming the first bad field. */
-/** `tz`: the site's time zone, for date ranges and time buckets (UTC when null). */
-export function parseV2Body(body: unknown, now = new Date(), tz: string | null = null): V2Request {
+/**
+ * Validates a v2 body (already parsed JSON); throws a 400 naming the first bad field.
+ * `tz`: the site's time zone, for date ranges and time buckets (UTC when null); `segment`:
+ * the filters of the body's `segment`, already resolved, held to the same rules as its own.
+ */
+export function parseV2Body(
+  body: unknown,
+  now = new Date(),
+  tz: string | null = null,
+  segment: readonly Filter[] = [],
+): V2Request {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('body: expected a JSON object');
   const siteId = siteIdParam((body as Record<string, unknown>).site_id);
   const parsed = bodySchema.safeParse(body);
@@ -193,8 +208,10 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
   }
 
   const rawFilters = b.filters === undefined || b.filters === null ? [] : b.filters;
-  const filters = parseFilters(rawFilters);
-  checkFilters(filters, metrics);
+  const own = parseFilters(rawFilters);
+  checkFilters(own, metrics, 'filters');
+  checkFilters(segment, metrics, 'segment');
+  const filters = andFilters(segment, own);
   checkMetrics(metrics, dimensions, filters);
 
   const orderBy = b.order_by?.map(([key, dir], i): OrderEntry => {
@@ -219,6 +236,7 @@ export function parseV2Body(body: unknown, now = new Date(), tz: string | null =
     dimensions,
     filters,
     rawFilters: rawFilters as unknown[],
+    ...(b.segment === undefined ? {} : { segment: b.segment }),
     orderBy,
     include,
     pagination: { limit: b.pagination?.limit ?? MAX_LIMIT, offset: b.pagination?.offset ?? 0 },
@@ -247,7 +265,7 @@ function parseDateRange(range: unknown, date: string | undefined, now: Date): Pe
 }
 
 /** Plausible's placement rules: goal and hostname filters at the top level only, goals by is/contains. */
-function checkFilters(filters: readonly Filter[], metrics: readonly V2Metric[]): void {
+function checkFilters(filters: readonly Filter[], metrics: readonly V2Metric[], param: string): void {
   const walk = (f: Filter, at: string, depth: number): void => {
     if (f.kind === 'not') {
       walk(f.child, at, depth + 1);
@@ -267,7 +285,7 @@ function checkFilters(filters: readonly Filter[], metrics: readonly V2Metric[]):
     }
   };
   filters.forEach((f, i) => {
-    walk(f, `filters[${i}]`, 0);
+    walk(f, `${param}[${i}]`, 0);
   });
 }
 

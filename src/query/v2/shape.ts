@@ -89,6 +89,7 @@ export function shapeV2(
       metrics: req.metrics,
       date_range: [iso(plan.period.from), iso(new Date(plan.period.to.getTime() - 1000))],
       filters: req.rawFilters,
+      ...(req.segment === undefined ? {} : { segment: req.segment }),
       dimensions: plan.dimensions,
       order_by: plan.orderBy,
       include,

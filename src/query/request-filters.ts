@@ -1,0 +1,27 @@
+/**
+ * The one place a stats request's filters are resolved: the saved segment it names with
+ * `segment` (always the request's own site's: another site's id is unknown here), and-ed
+ * with the filters it sends itself. Every stats route, export and POST /api/v2/query come
+ * through here, so a segment means the same everywhere.
+ */
+import { invalidInput, notFound } from '../errors.js';
+import { isSegmentId } from '../sites/segments.js';
+import { type Filter, parseFilters } from './filters.js';
+
+/** The saved filters of a site's segment; undefined when the site has no such segment. */
+export interface SegmentLookup {
+  get(siteId: string, id: string): Promise<{ filters: unknown[] } | undefined>;
+}
+
+/** The filters of the segment `param` names (none when it is absent); 400/404 naming `segment`. */
+export async function segmentFilters(segments: SegmentLookup, siteId: string, param: unknown): Promise<Filter[]> {
+  if (param === undefined || param === null || param === '') return [];
+  if (!isSegmentId(param)) throw invalidInput('segment: not a valid segment id');
+  const segment = await segments.get(siteId, param);
+  if (!segment) throw notFound(`segment: no segment ${param} on site ${siteId}`);
+  // Checked when saved; parsed again because the parser, not the stored text, is the contract.
+  return parseFilters(segment.filters, 'segment');
+}
+
+/** A segment's filters and the request's own, all of which must hold (the top level of a filter list is and-ed). */
+export const andFilters = (segment: readonly Filter[], own: readonly Filter[]): Filter[] => [...segment, ...own];
