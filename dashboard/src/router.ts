@@ -1,7 +1,7 @@
 /**
  * Client-side routes and URL state. The path names the view (`/sites/<id>/behavior`,
  * `/share/<token>`), the query string holds what is being looked at (period, comparison,
- * interval, filters), so any view can be bookmarked or shared and the back button undoes
+ * interval, filters, saved segment), so any view can be bookmarked or shared and the back button undoes
  * a change. Navigation is history.pushState plus a notification; popstate re-reads.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -22,6 +22,8 @@ export interface DashQuery extends PeriodChoice {
   compare: boolean;
   interval?: Interval;
   filters: Filter[];
+  /** A saved segment's id (`segment=<id>` of the API), and-ed with `filters`. */
+  segment?: string;
 }
 
 export interface Location {
@@ -30,6 +32,8 @@ export interface Location {
 }
 
 const TABS: readonly Tab[] = ['overview', 'behavior', 'settings'];
+/** Segment ids are UUIDs; anything else in the URL is dropped rather than sent. */
+const SEGMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function parseView(pathname: string): View {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -51,6 +55,7 @@ export function parseQuery(search: string): DashQuery {
   const from = q.get('from') ?? undefined;
   const to = q.get('to') ?? undefined;
   const custom = period === 'custom' && isDate(from) && isDate(to);
+  const segment = q.get('segment') ?? '';
   return {
     period: PERIODS.some((p) => p.id === period) && (period !== 'custom' || custom) ? period : DEFAULT_PERIOD,
     from: custom ? from : undefined,
@@ -58,6 +63,7 @@ export function parseQuery(search: string): DashQuery {
     compare: q.get('compare') === 'previous_period',
     interval: interval && INTERVALS.includes(interval) ? interval : undefined,
     filters: parseFilters(q.get('filters')),
+    segment: SEGMENT_ID.test(segment) ? segment : undefined,
   };
 }
 
@@ -87,6 +93,7 @@ export function queryString(q: DashQuery): string {
   if (q.interval) s.set('interval', q.interval);
   const filters = encodeFilters(q.filters);
   if (filters) s.set('filters', filters);
+  if (q.segment) s.set('segment', q.segment);
   const text = s.toString();
   return text ? `?${text}` : '';
 }

@@ -132,3 +132,10 @@ export interface Sequence {
   conversion_rate: number;
   sequence_count: number;
 }
+
+/** A saved filter set of a site (`/api/sites/:id/segments`). */
+export interface Segment {
+  id: string;
+  name: string;
+  filters: unknown[][];
+}

@@ -54,6 +54,11 @@ describe('URL query state', () => {
       `?filters=${encodeURIComponent('[["is","event:page",["/pricing"]]]')}`,
       { filters: [['is', 'event:page', ['/pricing']]] },
     ],
+    [
+      'a segment with filters',
+      `?filters=${encodeURIComponent('[["is","visit:country",["US"]]]')}&segment=0b9f6c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e`,
+      { filters: [['is', 'visit:country', ['US']]], segment: '0b9f6c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e' },
+    ],
   ])('%s round-trips', (_name, search, query) => {
     const parsed = parseQuery(search);
     expect(parsed).toEqual({ ...base, ...query });
@@ -67,6 +72,7 @@ describe('URL query state', () => {
     ['an unknown interval', '?interval=minute'],
     ['malformed filters', '?filters=[["is"'],
     ['filters that are no list', '?filters={"a":1}'],
+    ['a segment id that is no id', '?segment=../keys'],
   ])('falls back to the defaults for %s', (_name, search) => {
     expect(parseQuery(search)).toEqual(base);
   });

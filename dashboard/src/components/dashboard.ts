@@ -1,7 +1,8 @@
 /**
  * One site's dashboard (signed in, or read-only through a share link): the controls bar,
- * then the Overview (top stats, chart, breakdown panels) or the Behavior tab. Every panel
- * loads its own data, so all requests start together and run in parallel.
+ * the saved segment and the filter chips, then the Overview (top stats, chart, breakdown
+ * panels) or the Behavior tab. Every panel loads its own data, so all requests start
+ * together and run in parallel.
  */
 import type { Params } from '../api.js';
 import { encodeFilters } from '../filters.js';
@@ -12,10 +13,16 @@ import { Behavior } from './behavior.js';
 import { BreakdownPanel, GOALS, PANELS, PropsPanel } from './breakdown.js';
 import { Chart } from './chart.js';
 import { CompareToggle, ExportLink, FilterChips, PeriodPicker, Realtime } from './controls.js';
+import { SegmentPicker } from './segments.js';
 import { TopStats } from './top-stats.js';
 
 export function Dashboard({ siteId, view, query }: { siteId: string; view: View; query: DashQuery }) {
-  const params: Params = { site_id: siteId, ...periodParams(query), filters: encodeFilters(query.filters) };
+  const params: Params = {
+    site_id: siteId,
+    ...periodParams(query),
+    filters: encodeFilters(query.filters),
+    segment: query.segment,
+  };
   const tab = view.page === 'site' || view.page === 'share' ? view.tab : 'overview';
   return html`<div class="dashboard">
     <div class="controls">
@@ -25,7 +32,10 @@ export function Dashboard({ siteId, view, query }: { siteId: string; view: View;
       <${Realtime} siteId=${siteId} />
       <${ExportLink} params=${params} />
     </div>
-    <${FilterChips} view=${view} query=${query} />
+    <div class="filter-bar">
+      <${SegmentPicker} siteId=${siteId} view=${view} query=${query} />
+      <${FilterChips} view=${view} query=${query} />
+    </div>
     ${
       tab === 'behavior'
         ? html`<${Behavior} params=${params} />`

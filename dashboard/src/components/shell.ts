@@ -30,8 +30,8 @@ function SitePicker({ sites, current, view, loc }: { sites: Site[]; current: str
   const tab = view.page === 'site' ? view.tab : 'overview';
   const change = (e: Event) => {
     const site = (e.target as HTMLSelectElement).value;
-    // Filters rarely make sense on another site; the period does.
-    navigate(href({ page: 'site', site, tab }, { ...loc.query, filters: [] }));
+    // Filters rarely make sense on another site, and segments belong to one; the period does.
+    navigate(href({ page: 'site', site, tab }, { ...loc.query, filters: [], segment: undefined }));
   };
   const ids = sites.some((s) => s.id === current) ? sites.map((s) => s.id) : [current, ...sites.map((s) => s.id)];
   return html`<label class="site-picker">
