@@ -185,11 +185,11 @@ export const EVENT_NUMERIC_COLUMNS: readonly boolean[] = EXPORT_EVENT_COLUMNS.ma
  * Raw events can be filtered only by what each event row carries (`event:*` dimensions);
  * a visit attribute needs the visit, so it is refused with a 400 naming it.
  */
-export function requireEventLevelFilters(filters: readonly Filter[]): void {
+export function requireEventLevelFilters(filters: readonly Filter[], param = 'filters'): void {
   for (const d of filterDimensions(filters)) {
     if (d.level !== 'event') {
       throw invalidInput(
-        `filters: "${d.name}" is a visit dimension and cannot filter raw events (kind=events); use event:* dimensions or kind=aggregates`,
+        `${param}: "${d.name}" is a visit dimension and cannot filter raw events (kind=events); use event:* dimensions or kind=aggregates`,
       );
     }
   }

@@ -212,8 +212,8 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     for (const [k, v] of Object.entries(q)) if (typeof v !== 'string') throw badRequest(`${k}: given more than once`);
     const format = oneOf(q.format, EXPORT_FORMATS, 'csv', 'format');
     const kind = oneOf(q.kind, EXPORT_KINDS, 'aggregates', 'kind');
-    const { filters } = goalScope(deps, siteId, await statsFilters(deps, siteId, q));
-    if (kind === 'events') requireEventLevelFilters(filters);
+    const check = kind === 'events' ? requireEventLevelFilters : undefined;
+    const { filters } = goalScope(deps, siteId, await statsFilters(deps, siteId, q, check));
     let period: Period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
 

@@ -74,10 +74,21 @@ const previousPeriod = (p: Period): Period => {
   return { ...p, from: new Date(p.from.getTime() - span), to: p.from };
 };
 
-/** A GET request's filters: its `segment`'s and-ed with its own `filters` (query/request-filters.ts). */
-export async function statsFilters(deps: Pick<StatsRouteDeps, 'segments'>, siteId: string, q: Query): Promise<Filter[]> {
+/**
+ * A GET request's filters: its `segment`'s and-ed with its own `filters` (query/request-filters.ts).
+ * `check` sees each part with the parameter it came from, so a rule of one endpoint names it.
+ */
+export async function statsFilters(
+  deps: Pick<StatsRouteDeps, 'segments'>,
+  siteId: string,
+  q: Query,
+  check?: (filters: readonly Filter[], param: 'filters' | 'segment') => void,
+): Promise<Filter[]> {
   const own = parseFiltersParam(q.filters);
-  return andFilters(await segmentFilters(deps.segments, siteId, q.segment), own);
+  check?.(own, 'filters');
+  const segment = await segmentFilters(deps.segments, siteId, q.segment);
+  check?.(segment, 'segment');
+  return andFilters(segment, own);
 }
 
 /** Runs a query function and reports the plans its statements used (`X-Mallard-Plan`: rollup, events). */
