@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixtureServer, fixture, launchBrowser, Recorder, trackerTag } from '../helpers/browser.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { sentEvent, sentPageview, storedEvents, trackerAttrs } from '../helpers/tracker-kit.js';
 import { stats } from '../integration/support.js';
 
 let server: RunningServer;
@@ -29,7 +30,7 @@ afterAll(async () => {
 
 const open = () => Recorder.open(browser);
 const script = (variant = '') => `${server.url}/tracking/script${variant}.js`;
-const base = (domain: string) => ({ 'data-domain': domain, 'data-allow-automation': true as const });
+const base = trackerAttrs;
 
 /**
  * Serves tags.html at `path` (and /pricing beside it) with the given tracker tag, a blank
@@ -44,9 +45,8 @@ function tagsPage(host: string, path: string, tag: string): string {
 }
 const partnerUrl = () => `${fx.origin('partner.test')}/landing`;
 
-/** The body the tracker sends (viewport 1280 wide, no referrer unless given). */
-const event = (n: string, u: string, d: string, extra: Record<string, unknown> = {}) => ({ n, u, d, r: null, w: 1280, ...extra });
-const pageview = (u: string, d: string, extra: Record<string, unknown> = {}) => event('pageview', u, d, extra);
+const event = sentEvent;
+const pageview = sentPageview;
 
 interface GoalRow {
   value: string;
@@ -61,15 +61,8 @@ async function goalCounts(site: string): Promise<Record<string, number>> {
 }
 
 /** `[name, pathname, props]` of the stored custom events (raw export), oldest first. */
-async function storedEvents(site: string): Promise<[unknown, unknown, unknown][]> {
-  const res = await fetch(`${server.url}/api/stats/export?site_id=${site}&period=7d&kind=events&format=json`, {
-    headers: { authorization: `Bearer ${key}` },
-  });
-  expect(res.status).toBe(200);
-  return (await res.text())
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
+async function storedCustom(site: string): Promise<[unknown, unknown, unknown][]> {
+  return (await storedEvents(server.url, key, site))
     .filter((e) => e.event_name !== 'pageview')
     .map((e) => [e.event_name, e.pathname, JSON.parse(e.props as string)]);
 }
@@ -121,7 +114,7 @@ describe('tagged-events and form-submissions in Chromium', () => {
         'Pricing Click': 1,
         'Newsletter Signup': 1,
       });
-      expect(await storedEvents('tags.test')).toEqual([
+      expect(await storedCustom('tags.test')).toEqual([
         ['Signup Click', '/', { plan: 'pro yearly' }],
         ['Play Video', '/', { source: 'hero' }],
         ['Docs Click', '/', { url: `${o}/docs` }],
@@ -199,7 +192,7 @@ describe('tagged-events and form-submissions in Chromium', () => {
       ]);
       expect(await r.quiet()).toHaveLength(4);
       expect(await goalCounts('forms.test')).toEqual({ 'Form: Submission': 3 });
-      expect((await storedEvents('forms.test')).map((e) => e[2])).toEqual([
+      expect((await storedCustom('forms.test')).map((e) => e[2])).toEqual([
         { path: '/contact' },
         { path: '/contact' },
         { path: '/contact' },

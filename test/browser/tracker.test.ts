@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, FixtureServer, fixture, launchBrowser, Recorder, trackerTag } from '../helpers/browser.js';
 import { createKey, freePort, login, type RunningServer, startServer } from '../helpers/server.js';
+import { sentEvent, sentPageview, storedEvents, trackerAttrs } from '../helpers/tracker-kit.js';
 import { stats } from '../integration/support.js';
 
 let server: RunningServer;
@@ -44,22 +45,13 @@ const ignoredCall = (page: Page) =>
 
 const script = (variant = '') => `${server.url}/tracking/script${variant}.js`;
 const api = () => `${server.url}/api/event`;
-/** Attributes every fixture needs: Chromium under Playwright is an automated browser. */
-const base = (domain: string) => ({ 'data-domain': domain, 'data-allow-automation': true as const });
+const base = trackerAttrs;
 /** Serves page.html with the given tracker tag; returns its URL. */
 const shopPage = (host: string, path: string, tag: string, outbound = 'http://partner.test/') =>
   fx.page(host, path, fixture('page.html', { TRACKER: tag, OUTBOUND: outbound }));
 
-/** The body the tracker sends for a page view (viewport 1280 wide, no referrer). */
-const pageview = (u: string, d: string, extra: Record<string, unknown> = {}) => ({
-  n: 'pageview',
-  u,
-  d,
-  r: null,
-  w: 1280,
-  ...extra,
-});
-const event = (n: string, u: string, d: string, extra: Record<string, unknown> = {}) => ({ n, u, d, r: null, w: 1280, ...extra });
+const pageview = sentPageview;
+const event = sentEvent;
 
 interface Row {
   value: string;
@@ -103,17 +95,7 @@ async function propValues(site: string, prop: string): Promise<Record<string, nu
   return Object.fromEntries(rows.map((r) => [r.value, [r.visitors, r.visits, r.pageviews]]));
 }
 
-/** The stored events (raw export), oldest first. */
-async function storedEvents(site: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${server.url}/api/stats/export?site_id=${site}&period=7d&kind=events&format=json`, {
-    headers: { authorization: `Bearer ${key}` },
-  });
-  expect(res.status).toBe(200);
-  return (await res.text())
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+const storedOf = (site: string) => storedEvents(server.url, key, site);
 
 describe('tracking script in Chromium', () => {
   it('sends one page view on load as text/plain with Plausible fields, and stores nothing in the browser', async () => {
@@ -290,7 +272,7 @@ describe('tracking script in Chromium', () => {
       expect(await propValues('events.test', 'plan')).toEqual({ pro: [1, 1, 0], '(none)': [1, 1, 1] });
       expect(await mainStats('events.test')).toEqual({ visitors: 1, visits: 1, pageviews: 1, events: 2, bounce_rate: 0 });
       // Revenue is not in the stats API yet; the raw export shows it arrived intact.
-      const stored = (await storedEvents('events.test')).find((e) => e.event_name === 'Purchase');
+      const stored = (await storedOf('events.test')).find((e) => e.event_name === 'Purchase');
       expect(stored).toMatchObject({
         pathname: '/checkout',
         props: JSON.stringify({ plan: 'pro', seats: '3', trial: 'false' }),
@@ -670,7 +652,7 @@ describe('tracking script in Chromium', () => {
       expect(await pageviews('plausible.test')).toEqual({ '/': 1, '/pricing': 1 });
       expect(await goals('plausible.test')).toEqual([{ value: 'Signup', visitors: 1, events: 1, conversion_rate: 100 }]);
       expect(await propValues('plausible.test', 'plan')).toEqual({ pro: [1, 1, 0], '(none)': [1, 1, 2] });
-      const stored = (await storedEvents('plausible.test')).find((e) => e.event_name === 'Signup');
+      const stored = (await storedOf('plausible.test')).find((e) => e.event_name === 'Signup');
       expect(stored).toMatchObject({ revenue_amount: '19.9000', revenue_currency: 'USD' });
     } finally {
       await r.close();
