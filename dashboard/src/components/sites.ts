@@ -1,7 +1,7 @@
 /**
  * Site management: the list with "add a site", and one site's settings (tracking snippet,
  * allowed origins, time zone and rate limit, the signing secret of server-side batches,
- * goals (goals.ts), share links, removal).
+ * goals (goals.ts), shields (shields.ts), share links, removal).
  */
 import { useState } from 'preact/hooks';
 import { del, errorText, patch, post } from '../api.js';
@@ -11,6 +11,7 @@ import { href, linkClick, navigate } from '../router.js';
 import type { ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
 import { Goals } from './goals.js';
+import { ShieldsCard } from './shields.js';
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
 
 export const snippet = (site: string) =>
@@ -354,6 +355,7 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
     <${SiteOptions} key=${site.id} site=${site} onChange=${onChange} />
     <${SigningSecret} key=${site.id} site=${site} onChange=${onChange} />
     <${Goals} key=${site.id} site=${site.id} />
+    <${ShieldsCard} key=${site.id} site=${site} onChange=${onChange} />
     <${ShareLinks} key=${site.id} site=${site.id} />
     <${RemoveSite} site=${site.id} onChange=${onChange} />
   </div>`;
