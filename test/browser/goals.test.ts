@@ -12,7 +12,8 @@
  * Goals "Sign up" (event Signup, EUR) and "Visit /blog/*": Sign up 2 · 2 · 50 %, Visit /blog/*
  * V1 V2 2 · 2 · 50 % (ties by name). Filtered to Visit /blog/*: visitors V1 V2 (2).
  * The Signups carry 10 and 2.50 EUR: the Goals panel's revenue column shows €12.50 for Sign up
- * (a dash for the page goal), and no revenue column without revenue goals.
+ * (a dash for the page goal), and no revenue column without revenue goals. A funnel Visit /blog/*
+ * → Sign up: V1 and V2, then V1 (2 → 1).
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -146,6 +147,24 @@ describe('goals in the dashboard', () => {
     await page.locator('[data-panel="goals"] .row', { hasText: 'Visit /blog/*' }).locator('.row-label').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('filters')).toContain('Visit /blog/*');
     await goalRows([['Visit /blog/*', '2', '2', '50%']]);
+  });
+
+  it('the funnel builder takes goals as steps, suggesting their names', async () => {
+    await page.goto(`${server.url}/sites/${SITE}/behavior?${RANGE}`);
+    const funnel = page.locator('[data-section="funnel"]');
+    await expect
+      .poll(() => page.locator('#funnel-goals option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)))
+      .toEqual(['Sign up', 'Visit /blog/*']);
+    for (const [i, goal] of ['Visit /blog/*', 'Sign up'].entries()) {
+      await funnel.locator(`select[name="funnel-kind-${i}"]`).selectOption('goal');
+      await funnel.locator(`input[name="funnel-step-${i}"]`).fill(goal);
+    }
+    await funnel.getByRole('button', { name: 'Show funnel' }).click();
+    // V1 and V2 saw /blog/*; only V1 signed up after it (V3 signed up without the blog).
+    await expect
+      .poll(() => funnel.locator('.funnel-step .funnel-visitors').allTextContents(), { timeout: 10_000 })
+      .toEqual(['2', '1']);
+    expect(await funnel.locator('.funnel-step').first().textContent()).toContain('Goal: Visit /blog/*');
   });
 
   it('removing the goals brings every custom event back', async () => {

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import type { Params } from '../api.js';
 import { count, decimal, duration, fractionPercent, percent } from '../format.js';
 import { html } from '../html.js';
-import type { BreakdownRow, Sequence, Sessions as SessionsAnswer } from '../types.js';
+import type { BreakdownRow, Goal, Sequence, Sessions as SessionsAnswer } from '../types.js';
 import { useApi } from '../use-api.js';
 import { Flow } from './flow.js';
 import { Funnel } from './funnel.js';
@@ -94,11 +94,18 @@ function SequenceCheck({ params }: { params: Params }) {
 export function Behavior({ params }: { params: Params }) {
   const pages = useApi<BreakdownRow[]>('/api/stats/breakdown/pages', { ...params, limit: 50 });
   const events = useApi<BreakdownRow[]>('/api/stats/breakdown/events', { ...params, limit: 50 });
+  const goals = useApi<Goal[]>(`/api/sites/${encodeURIComponent(String(params.site_id))}/goals`);
+  const configured = goals.data ?? [];
   const pageNames = (pages.data ?? []).map((r) => r.value);
-  const eventNames = (events.data ?? []).map((r) => r.value);
+  // With configured goals the Goals panel names goals, not events: the goals' events are suggested instead.
+  const eventNames =
+    configured.length > 0
+      ? configured.flatMap((g) => (g.event_name === null ? [] : [g.event_name]))
+      : (events.data ?? []).map((r) => r.value);
+  const goalNames = configured.map((g) => g.display_name);
   return html`<div class="behavior">
-    <${Suggestions} id="funnel" pages=${pageNames} events=${eventNames} />
-    <${Suggestions} id="sequence" pages=${pageNames} events=${eventNames} />
+    <${Suggestions} id="funnel" pages=${pageNames} events=${eventNames} goals=${goalNames} />
+    <${Suggestions} id="sequence" pages=${pageNames} events=${eventNames} goals=${goalNames} />
     <${Sessions} params=${params} />
     <${Funnel} params=${params} />
     <div class="behavior-col">

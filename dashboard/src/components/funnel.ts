@@ -37,9 +37,15 @@ export function toggleMode(modes: readonly FunnelMode[], mode: FunnelMode, on: b
   return MODES.map((m) => m.id).filter((id) => next.includes(id));
 }
 
-/** The API's step label ("page:/pricing", "event:Signup") as people read it. */
+/** The API's step label ("page:/pricing", "event:Signup", "goal:Sign up") as people read it. */
 const stepName = (label: string) =>
-  label.startsWith('page:') ? label.slice(5) : label.startsWith('event:') ? `Event: ${label.slice(6)}` : label;
+  label.startsWith('page:')
+    ? label.slice(5)
+    : label.startsWith('event:')
+      ? `Event: ${label.slice(6)}`
+      : label.startsWith('goal:')
+        ? `Goal: ${label.slice(5)}`
+        : label;
 
 export function Funnel({ params }: { params: Params }) {
   const [steps, setSteps] = useState<Step[]>([

@@ -1,13 +1,21 @@
 /**
  * The step list of the funnel builder and the sequence check: each step a page path
- * (`*` matches anything) or a custom event name, with suggestions from the site's data.
+ * (`*` matches anything), a custom event name or a configured goal, with suggestions from
+ * the site's data.
  */
 import { html } from '../html.js';
 
 export interface Step {
-  kind: 'page' | 'event';
+  kind: 'page' | 'event' | 'goal';
   value: string;
 }
+
+const PLACEHOLDER: Record<Step['kind'], string> = {
+  page: '/path (use * as a wildcard)',
+  event: 'Event name, e.g. Signup',
+  goal: 'Goal name',
+};
+const LIST: Record<Step['kind'], string> = { page: 'pages', event: 'events', goal: 'goals' };
 
 /** The API's `steps`: comma-separated, or a JSON list when a value holds a comma. */
 export function stepsParam(steps: Step[]): string {
@@ -17,12 +25,15 @@ export function stepsParam(steps: Step[]): string {
 
 export const stepsReady = (steps: Step[]) => steps.every((s) => s.value.trim() !== '');
 
-export const stepLabel = (s: Step) => (s.kind === 'page' ? s.value : `Event: ${s.value}`);
+export const stepLabel = (s: Step) => (s.kind === 'page' ? s.value : `${s.kind === 'event' ? 'Event' : 'Goal'}: ${s.value}`);
 
-/** `<datalist>`s of page paths and event names, referenced by the step inputs. */
-export function Suggestions({ id, pages, events }: { id: string; pages: string[]; events: string[] }) {
-  return html`<datalist id=${`${id}-pages`}>${pages.map((p) => html`<option key=${p} value=${p}></option>`)}</datalist>
-    <datalist id=${`${id}-events`}>${events.map((e) => html`<option key=${e} value=${e}></option>`)}</datalist>`;
+const options = (values: string[]) => values.map((v) => html`<option key=${v} value=${v}></option>`);
+
+/** `<datalist>`s of page paths, event names and goal names, referenced by the step inputs. */
+export function Suggestions({ id, pages, events, goals }: { id: string; pages: string[]; events: string[]; goals: string[] }) {
+  return html`<datalist id=${`${id}-pages`}>${options(pages)}</datalist>
+    <datalist id=${`${id}-events`}>${options(events)}</datalist>
+    <datalist id=${`${id}-goals`}>${options(goals)}</datalist>`;
 }
 
 export function StepsEditor({
@@ -48,11 +59,12 @@ export function StepsEditor({
               onChange=${(e: Event) => set(i, { kind: (e.target as HTMLSelectElement).value as Step['kind'] })}>
               <option value="page">Page</option>
               <option value="event">Event</option>
+              <option value="goal">Goal</option>
             </select>
           </label>
           <label class="grow"><span class="visually-hidden">Step ${i + 1}</span>
-            <input name=${`${id}-step-${i}`} value=${s.value} list=${`${id}-${s.kind === 'page' ? 'pages' : 'events'}`}
-              placeholder=${s.kind === 'page' ? '/path (use * as a wildcard)' : 'Event name, e.g. Signup'} spellcheck="false"
+            <input name=${`${id}-step-${i}`} value=${s.value} list=${`${id}-${LIST[s.kind]}`}
+              placeholder=${PLACEHOLDER[s.kind]} spellcheck="false"
               onInput=${(e: Event) => set(i, { value: (e.target as HTMLInputElement).value })} />
           </label>
           <button type="button" class="icon" aria-label=${`Remove step ${i + 1}`} disabled=${steps.length <= min}
