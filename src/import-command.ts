@@ -112,6 +112,11 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
     await store.close();
   }
   process.stdout.write(`${summary(file, site, result, (performance.now() - started) / 1000)}\n`);
+  // The first rejected records one by one, so a bad file can be fixed where it is wrong.
+  for (const e of result.errors) process.stdout.write(`  record ${e.record.toLocaleString('en-US')}: ${e.error}\n`);
+  const more = Object.values(result.rejected).reduce((a, b) => a + b, 0) - result.errors.length;
+  if (result.errors.length > 0 && more > 0 && !result.alreadyDone)
+    process.stdout.write(`  … and ${more.toLocaleString('en-US')} more\n`);
 }
 
 /**

@@ -74,7 +74,13 @@ describe('import --format umami', () => {
     };
     const run = await cli(['import', file, '--site', SITE, '--format', 'umami'], env);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^imported 7 events of ${file} into ${SITE} in .*; 2 rejected \\(invalid: 2\\)\\n$`));
+    const [summary, ...errors] = run.stdout.trimEnd().split('\n');
+    expect(summary).toMatch(new RegExp(`^imported 7 events of ${file} into ${SITE} in .*; 2 rejected \\(invalid: 2\\)$`));
+    // Each bad row named by its number in the file (the header is not one) and its problem.
+    expect(errors).toEqual([
+      '  record 7: event_type: 3 is not 1 (page view) or 2 (custom event)',
+      '  record 8: created_at: not a time',
+    ]);
 
     const server = await startServer({ dataDir, env: { MALLARD_SECRET: env.MALLARD_SECRET } });
     running.push(server);

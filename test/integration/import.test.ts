@@ -208,11 +208,18 @@ describe('mallard-metrics import', () => {
     const run = await cli(['import', file, '--site', 'shop.example'], await importEnv(dataDir, await freePort()));
     expectProgressOnly(run.stderr, 1_000_000);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(
+    const [summary, ...reported] = run.stdout.trimEnd().split('\n');
+    expect(summary).toMatch(
       new RegExp(
-        `^imported ${n(g.truth.events)} events of ${file} into shop\\.example in [\\d.]+ s \\([\\d,]+ records/s\\); ${n(total(g.truth))} rejected \\(${rejectedText(g.truth)}\\)\\n$`,
+        `^imported ${n(g.truth.events)} events of ${file} into shop\\.example in [\\d.]+ s \\([\\d,]+ records/s\\); ${n(total(g.truth))} rejected \\(${rejectedText(g.truth)}\\)$`,
       ),
     );
+    // The first 20 rejected records one by one, each with its reason's message; the rest counted.
+    expect(reported).toHaveLength(21);
+    for (const line of reported.slice(0, 20)) {
+      expect(line).toMatch(/^ {2}record [\d,]+: (malformed JSON|bot user agent|timestamp: required in an import)$/);
+    }
+    expect(reported[20]).toBe(`  … and ${n(total(g.truth) - 20)} more`);
     // When the command ends, its events are past the log: in Parquet files, or every one in ClickHouse.
     if (TEST_STORAGE === 'clickhouse') expect(await flushedEvents(dataDir)).toBe(g.truth.events);
     else expect(await flushedEvents(dataDir)).toBeGreaterThan(0);

@@ -40,7 +40,18 @@ export interface ImportResult extends Checkpoint {
   resumedAt: number;
   /** The import had finished before: nothing was done. */
   alreadyDone: boolean;
+  /** The first rejected records of this run (at most MAX_REPORTED), each with why. */
+  errors: RejectedRecord[];
 }
+
+/** A rejected record: its number in the file (from 1; CSV's header row is not one) and why. */
+export interface RejectedRecord {
+  record: number;
+  error: string;
+}
+
+/** The rejected records an import reports one by one; the rest only count by reason. */
+export const MAX_REPORTED = 20;
 
 /** What an import needs of the store (the DuckDB one has it). */
 export interface Store {
@@ -51,14 +62,14 @@ export interface Store {
   rowsAfter(seq: bigint): Promise<{ site_id: string; timestamp: Date; event_name: string; pathname: string }[]>;
 }
 
-/** An event, or why it is not stored (a drop reason). */
-type Outcome = StoredRow[] | { reason: string };
+/** An event, or why it is not stored (a drop reason, and the message naming the problem). */
+type Outcome = StoredRow[] | { reason: string; error: string };
 
 export async function importFile(opts: ImportOptions, store: Store, pipeline: PipelineDeps): Promise<ImportResult> {
   const cpPath = checkpointPath(opts.dataDir, opts.path, opts.site);
   const file = fileIdentity(opts.path);
   let cp = readCheckpoint(cpPath);
-  if (cp?.done) return { ...cp, resumedAt: cp.records, alreadyDone: true };
+  if (cp?.done) return { ...cp, resumedAt: cp.records, alreadyDone: true, errors: [] };
   if (cp && (cp.file.size !== file.size || cp.file.mtimeMs !== file.mtimeMs)) {
     throw invalidInput(
       `${opts.path} changed since its import into ${opts.site} was interrupted at record ${cp.records}; resuming would store other events than the ones left out. Put the original file back to resume`,
@@ -69,6 +80,7 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
     writeCheckpoint(cpPath, cp);
   }
   const start = cp;
+  const errors: RejectedRecord[] = [];
   const source = await openRecords(opts.path, opts.format, opts.site);
   try {
     const records = source.records(cp.records)[Symbol.asyncIterator]();
@@ -88,8 +100,10 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
         const next = await records.next();
         if (next.done) break;
         const o = outcome(next.value);
-        if ('reason' in o) rejected[o.reason] = (rejected[o.reason] ?? 0) + 1;
-        else rows.push(...o);
+        if ('reason' in o) {
+          rejected[o.reason] = (rejected[o.reason] ?? 0) + 1;
+          if (errors.length < MAX_REPORTED) errors.push({ record: cp.records + n + 1, error: o.error });
+        } else rows.push(...o);
       }
       if (n === 0) break;
       if (rows.length > 0) await store.append(rows, { live: false });
@@ -100,7 +114,7 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
     }
     cp = { ...cp, done: true };
     writeCheckpoint(cpPath, cp);
-    return { ...cp, resumedAt: start.records, alreadyDone: false };
+    return { ...cp, resumedAt: start.records, alreadyDone: false, errors };
   } finally {
     source.close();
   }
@@ -109,19 +123,20 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
 /** What becomes of a record: validated as a batch event of `site`, then through the pipeline. */
 function outcomeOf(site: string, pipeline: PipelineDeps): (input: unknown) => Outcome {
   return (input) => {
-    if (input instanceof Error || typeof input !== 'object' || input === null) return { reason: 'invalid' };
+    if (input instanceof Error) return { reason: 'invalid', error: input.message };
+    if (typeof input !== 'object' || input === null) return { reason: 'invalid', error: 'not an event object' };
     let event: ValidatedEvent;
     try {
       if (input instanceof KnownRecord)
         event = { ...validateEvent({ ...input.event, d: site }, { batch: true }), known: input.known };
       else event = validateEvent({ ...input, d: site }, { batch: true });
     } catch (err) {
-      if (err instanceof ValidationError) return { reason: err.reason };
+      if (err instanceof ValidationError) return { reason: err.reason, error: err.message };
       throw err;
     }
-    if (event.timestamp === null) return { reason: 'invalid' }; // history needs its times
+    if (event.timestamp === null) return { reason: 'invalid', error: 'timestamp: required in an import' }; // history needs its times
     const result = processEvent(event, { ip: '', userAgent: '', batch: true }, pipeline);
-    return result instanceof Drop ? { reason: result.reason } : result;
+    return result instanceof Drop ? { reason: result.reason, error: result.message } : result;
   };
 }
 

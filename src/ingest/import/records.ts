@@ -62,7 +62,7 @@ function ndjsonRecords(path: string): RecordSource {
         try {
           yield JSON.parse(s);
         } catch {
-          yield new Error(`line ${line}: malformed JSON`);
+          yield new Error('malformed JSON');
         }
       }
     },
