@@ -29,6 +29,7 @@ const ON_CLICKHOUSE = [
   'test/integration/rollups.test.ts',
   'test/integration/rollup-equivalence.test.ts',
   'test/integration/disk-full.test.ts',
+  'test/integration/realtime.test.ts',
   'test/browser/dashboard.test.ts',
   'test/browser/tracker.test.ts',
   'test/browser/dashboard-settings.test.ts',

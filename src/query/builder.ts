@@ -406,7 +406,8 @@ function visitGrain(q: StatsQuery, restrictions: number): boolean {
  * month (visits never cross a UTC midnight). Grouping visit rows by their start is then
  * the same as grouping their events.
  */
-const wholeVisitBucket = (q: StatsQuery, d: Dimension) => d.unit !== undefined && d.unit !== 'hour' && !q.period.timezone;
+const wholeVisitBucket = (q: StatsQuery, d: Dimension) =>
+  (d.unit === 'day' || d.unit === 'week' || d.unit === 'month') && !q.period.timezone;
 
 /**
  * The visitor ids of visit rows, one row per visit and visitor: `s_visitor`, or every id of

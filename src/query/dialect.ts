@@ -8,7 +8,7 @@
 import type { SqlValue } from '../storage/storage.js';
 import type { Sql } from './sql.js';
 
-export type TimeUnit = 'hour' | 'day' | 'week' | 'month';
+export type TimeUnit = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
 /** The frame a window needs for `Dialect.neighbour` (standard SQL, the same in every engine). */
 export const WHOLE_PARTITION = 'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING';
@@ -40,7 +40,7 @@ export interface Dialect {
   /** Epoch milliseconds of a timestamp, as an integer (NULL for NULL). */
   epochMs(expr: string): string;
   /** Whole periods from one bucket start to another (both already truncated to `unit`). */
-  periodsBetween(unit: Exclude<TimeUnit, 'hour'>, from: string, to: string): string;
+  periodsBetween(unit: Exclude<TimeUnit, 'minute' | 'hour'>, from: string, to: string): string;
   /** The stored UTC `timestamp` as a time zone's wall-clock time (a bound zone name; UTC when absent). */
   localTime(tz: string | undefined): Sql;
   /** `subject LIKE pattern` where `\\` escapes `%`, `_` and itself in the pattern. */

@@ -5,6 +5,7 @@
  * Plausible; time dimensions bucket the event time (and a visit's start, for visit
  * metrics). Expressions are server-authored; a property key is a bound parameter.
  */
+import type { TimeUnit } from './dialect.js';
 import { fragment, type Sql, spelled, sql } from './sql.js';
 
 export type Level = 'event' | 'visit' | 'time';
@@ -17,7 +18,7 @@ export interface Dimension {
   /** For visit dimensions: how `v_<alias>` is computed from the visit's events. */
   readonly visitColumn?: VisitColumn;
   /** For time dimensions: the truncation unit. */
-  readonly unit?: 'hour' | 'day' | 'week' | 'month';
+  readonly unit?: TimeUnit;
   /**
    * For an event dimension whose breakdown counts other rows than a filter on it keeps: the
    * dimension that groups what the filter keeps (rollup sets of a one-value filter, planner.ts).
@@ -42,7 +43,7 @@ const visitOf = (name: string, visitColumn: VisitColumn): Dimension => ({
 });
 /** An attribute of the visit's first event. */
 const visit = (name: string, alias: string, firstRow: string) => visitOf(name, { alias, firstRow });
-const time = (unit: 'hour' | 'day' | 'week' | 'month'): Dimension => ({
+const time = (unit: TimeUnit): Dimension => ({
   name: `time:${unit}`,
   level: 'time',
   expr: spelled((d) => d.truncate(unit, 'local_ts')),
@@ -119,6 +120,15 @@ function propDimension(key: string): Dimension {
     expr: sql`coalesce(${spelled((d) => d.jsonText('props', key))}, ${NONE})`,
   };
 }
+
+/**
+ * Minute buckets, for realtime's timeseries only: not a v2 name (Plausible's API has none),
+ * so no filter, breakdown or v2 query can ask for it.
+ */
+const MINUTE = time('minute');
+
+/** The time dimension of a timeseries interval. */
+export const timeDimension = (unit: TimeUnit): Dimension => (unit === 'minute' ? MINUTE : (BY_NAME.get(`time:${unit}`) as Dimension));
 
 /** Looks a dimension up by v2 name; undefined when unknown. */
 export function dimension(name: string): Dimension | undefined {

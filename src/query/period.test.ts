@@ -3,7 +3,7 @@
  * changes and half-hour offsets. Expected instants worked out from the zones' offsets.
  */
 import { describe, expect, it } from 'vitest';
-import { fromWallClock, resolveSitePeriod, wallClock } from './period.js';
+import { fromWallClock, resolvePeriod, resolveSitePeriod, timeseriesInterval, wallClock } from './period.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -58,9 +58,45 @@ describe('resolveSitePeriod', () => {
     expect([iso(p.from), iso(p.to)]).toEqual([from, to]);
   });
 
-  it('realtime is the last five minutes whatever the zone', () => {
-    const p = resolveSitePeriod({ period: 'realtime' }, 'Asia/Kolkata', NOW);
-    expect(p.to.getTime() - p.from.getTime()).toBe(5 * 60_000 + 1);
-    expect(p.timezone).toBeUndefined();
+  it('realtime is the same 30 whole minutes whatever the zone; only its labels follow the zone', () => {
+    const at = new Date('2026-03-08T03:30:42.500Z');
+    const p = resolveSitePeriod({ period: 'realtime' }, 'Asia/Kolkata', at);
+    expect([iso(p.from), iso(p.to), p.interval, p.timezone]).toEqual([
+      '2026-03-08T03:01:00.000Z',
+      '2026-03-08T03:31:00.000Z',
+      'minute',
+      'Asia/Kolkata',
+    ]);
+    const utc = resolveSitePeriod({ period: 'realtime' }, null, at);
+    expect([iso(utc.from), iso(utc.to), utc.timezone]).toEqual([
+      '2026-03-08T03:01:00.000Z',
+      '2026-03-08T03:31:00.000Z',
+      undefined,
+    ]);
+  });
+
+  it('realtime on a whole minute starts 29 minutes before it', () => {
+    const p = resolvePeriod({ period: 'realtime' }, new Date('2026-03-08T00:00:00.000Z'));
+    expect([iso(p.from), iso(p.to)]).toEqual(['2026-03-07T23:31:00.000Z', '2026-03-08T00:01:00.000Z']);
+  });
+});
+
+describe('timeseriesInterval', () => {
+  const realtime = resolvePeriod({ period: 'realtime' }, new Date('2026-01-10T12:00:30Z'));
+  const day = resolvePeriod({ period: 'day', date: '2026-01-10' });
+  it.each([
+    ['realtime defaults to minutes', realtime, undefined, 'minute'],
+    ['realtime takes minute', realtime, 'minute', 'minute'],
+    ['a day defaults to hours', day, undefined, 'hour'],
+    ['a day takes days', day, 'day', 'day'],
+  ])('%s', (_name, period, requested, expected) => {
+    expect(timeseriesInterval(period, requested)).toBe(expected);
+  });
+  it.each([
+    [realtime, 'hour', 'interval: period=realtime has only minute buckets'],
+    [day, 'minute', 'interval: minute is for period=realtime only'],
+    [day, 'second', 'interval: must be one of minute, hour, day, week, month'],
+  ])('refuses %#', (period, requested, message) => {
+    expect(() => timeseriesInterval(period, requested)).toThrow(message);
   });
 });

@@ -31,6 +31,25 @@ export function parseDate(value: string, param: string): Date {
   return d;
 }
 
+/** Realtime's minute buckets (docs/DATA.md §10): the current minute and the 29 before it. */
+export const REALTIME_MINUTES = 30;
+const MINUTE_MS = 60_000;
+/** "Visitors now" (`/api/stats/realtime`): anyone with an event in the last 5 minutes. */
+export const CURRENT_VISITORS_MS = 5 * MINUTE_MS;
+
+/** Where "visitors now" counts from. */
+export const currentVisitorsSince = (now: Date): Date => new Date(now.getTime() - CURRENT_VISITORS_MS);
+
+/**
+ * The realtime window: whole minutes, so that its 30 one-minute buckets are all whole and
+ * the same on every engine; it ends with the current minute (events sent up to 5 minutes
+ * ahead count once their minute comes).
+ */
+function realtimeWindow(now: Date): { from: Date; to: Date } {
+  const minute = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+  return { from: new Date(minute - (REALTIME_MINUTES - 1) * MINUTE_MS), to: new Date(minute + MINUTE_MS) };
+}
+
 const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 const addDays = (d: Date, n: number) => new Date(d.getTime() + n * DAY_MS);
 const monthStart = (d: Date, offset = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
@@ -55,7 +74,7 @@ export function resolvePeriod(
   const anchor = q.date !== undefined ? parseDate(q.date, 'date') : today;
   switch (name) {
     case 'realtime':
-      return { name, from: new Date(now.getTime() - 5 * 60_000), to: new Date(now.getTime() + 1), interval: 'minute' };
+      return { name, ...realtimeWindow(now), interval: 'minute' };
     case 'day':
       return { name, from: anchor, to: addDays(anchor, 1), interval: 'hour' };
     case 'today':
@@ -120,14 +139,16 @@ export function fromWallClock(wall: Date, tz: string): Date {
 
 /**
  * `resolvePeriod` in a site's time zone: "today", months and custom dates start at the
- * site's local midnight. Realtime is the same instant everywhere.
+ * site's local midnight. Realtime is the same instants everywhere; only its minute labels
+ * are the site's wall clock, as hour labels are (every zone's offset is whole minutes).
  */
 export function resolveSitePeriod(
   q: Parameters<typeof resolvePeriod>[0],
   tz: string | null | undefined,
   now = new Date(),
 ): Period {
-  if (!tz || tz === 'UTC' || q.period === 'realtime') return resolvePeriod(q, now);
+  if (!tz || tz === 'UTC') return resolvePeriod(q, now);
+  if (q.period === 'realtime') return { ...resolvePeriod(q, now), timezone: tz };
   return inTimeZone(resolvePeriod(q, wallClock(now, tz)), tz);
 }
 
@@ -149,6 +170,20 @@ export function startAllAt(period: Period, firstEvent: Date | null): Period {
   if (!firstEvent || firstEvent >= lastDayStart) return { ...period, from: lastDayStart };
   const from = tz ? fromWallClock(startOfDay(wallClock(firstEvent, tz)), tz) : startOfDay(firstEvent);
   return { ...period, from };
+}
+
+const INTERVALS: readonly Interval[] = ['minute', 'hour', 'day', 'week', 'month'];
+
+/**
+ * The timeseries interval of a request: the one asked for, or the period's default. Minute
+ * buckets belong to realtime alone (30 of them), and realtime has no other.
+ */
+export function timeseriesInterval(period: Period, requested: string | undefined): Interval {
+  if (requested === undefined) return period.interval;
+  if (!(INTERVALS as readonly string[]).includes(requested)) throw invalidInput(`interval: must be one of ${INTERVALS.join(', ')}`);
+  if (period.name === 'realtime' && requested !== 'minute') throw invalidInput('interval: period=realtime has only minute buckets');
+  if (period.name !== 'realtime' && requested === 'minute') throw invalidInput('interval: minute is for period=realtime only');
+  return requested as Interval;
 }
 
 /** Timestamp literal for binding: DuckDB TIMESTAMP text in UTC. */

@@ -91,7 +91,8 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if (!one || !own) return undefined;
   const { dim, value } = one;
   const picked = (set: RollupSet, column: number) => ({ set, pick: { column, value, totals: own.key } });
-  if (!q.customEventsOnly && q.dimensions.every((d) => d.unit !== undefined && d.unit !== 'hour')) return picked(own, 0);
+  if (!q.customEventsOnly && q.dimensions.every((d) => d.unit === 'day' || d.unit === 'week' || d.unit === 'month'))
+    return picked(own, 0);
   const [only] = q.dimensions;
   if (q.dimensions.length !== 1 || !only) return undefined;
   if (!q.customEventsOnly && only.name === dim.name) {

@@ -1,6 +1,7 @@
 /**
  * Runs a built stats query and returns plain rows: dimension values as strings (time
- * buckets as `YYYY-MM-DD` or `YYYY-MM-DD HH:00:00`), metrics as unrounded numbers.
+ * buckets as `YYYY-MM-DD`, `YYYY-MM-DD HH:00:00` or, for minutes, `YYYY-MM-DD HH:MM:00`),
+ * metrics as unrounded numbers.
  * Endpoints round and shape them for their own contract.
  */
 import { DomainError, invalidInput } from '../errors.js';
@@ -30,6 +31,7 @@ const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
 export function formatBucket(d: Date, unit: string | undefined): string {
   const iso = d.toISOString();
+  if (unit === 'minute') return `${iso.slice(0, 10)} ${iso.slice(11, 16)}:00`;
   return unit === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00:00` : iso.slice(0, 10);
 }
 

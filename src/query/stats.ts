@@ -5,12 +5,12 @@
 import type { QueryRunner } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
 import type { Metric } from './builder.js';
-import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX } from './dimensions.js';
+import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { type Goal, goalFilter } from './goals.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
-import { startAllAt, timeParam, wallClock } from './period.js';
+import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
 import { revenueOf } from './revenue.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
@@ -59,7 +59,8 @@ export interface TimeBucket {
 }
 
 /** The start of the bucket holding a (wall-clock) time, as date_trunc gives it (weeks start Monday). */
-export function bucketStart(f: Date, unit: Exclude<Interval, 'minute'>): Date {
+export function bucketStart(f: Date, unit: Interval): Date {
+  if (unit === 'minute') return new Date(Math.floor(f.getTime() / 60_000) * 60_000);
   if (unit === 'hour') return new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate(), f.getUTCHours()));
   if (unit === 'month') return new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), 1));
   const day = new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth(), f.getUTCDate()));
@@ -67,7 +68,7 @@ export function bucketStart(f: Date, unit: Exclude<Interval, 'minute'>): Date {
 }
 
 /** Bucket starts from the period's start to its end, as date_trunc would give them. */
-export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date[] {
+export function buckets(period: Period, unit: Interval): Date[] {
   const out: Date[] = [];
   // Buckets are wall-clock times of the site's zone, as the SQL truncates them.
   const f = period.timezone ? wallClock(period.from, period.timezone) : period.from;
@@ -76,7 +77,7 @@ export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date
   while (t < end) {
     out.push(t);
     if (unit === 'month') t = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
-    else t = new Date(t.getTime() + { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS }[unit]);
+    else t = new Date(t.getTime() + { minute: 60_000, hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS }[unit]);
   }
   return out;
 }
@@ -85,10 +86,10 @@ export function buckets(period: Period, unit: Exclude<Interval, 'minute'>): Date
 export async function bucketRows(
   q: QueryRunner,
   s: Scope,
-  unit: Exclude<Interval, 'minute'>,
+  unit: Interval,
   metrics: readonly Metric[] = ALL,
 ): Promise<{ date: string; row: ResultRow | undefined }[]> {
-  const dim = dimension(`time:${unit}`) as Dimension;
+  const dim = timeDimension(unit);
   const rows = await runStats(q, { ...s, metrics, dimensions: [dim] });
   const byBucket = new Map(rows.map((r) => [r.dimensions[0], r]));
   return buckets(s.period, unit).map((b) => {
@@ -97,7 +98,7 @@ export async function bucketRows(
   });
 }
 
-export async function timeseries(q: QueryRunner, s: Scope, unit: Exclude<Interval, 'minute'>): Promise<TimeBucket[]> {
+export async function timeseries(q: QueryRunner, s: Scope, unit: Interval): Promise<TimeBucket[]> {
   return (await bucketRows(q, s, unit)).map(({ date, row: r }) => ({
     date,
     visitors: r?.visitors ?? 0,
@@ -232,8 +233,9 @@ async function goalRows(
   return rows.slice(paging.offset, paging.offset + paging.limit);
 }
 
+/** "Visitors now": distinct visitors with an event since `currentVisitorsSince` (period.ts). */
 export async function realtimeVisitors(q: QueryRunner, siteId: string, now = new Date()): Promise<number> {
-  const since = new Date(now.getTime() - 5 * 60_000);
+  const since = currentVisitorsSince(now);
   const { text, params } = render(
     sql`SELECT count(DISTINCT visitor_id) AS visitors FROM ${raw(q.eventsFor(siteId, since, new Date(now.getTime() + 1)))} e
         WHERE site_id = ${siteId} AND timestamp >= ${timeParam(since)}`,

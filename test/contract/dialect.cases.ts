@@ -76,6 +76,7 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
 
   describe('truncate (weeks start on Monday)', () => {
     const cases: [TimeUnit, string][] = [
+      ['minute', '2026-01-07T10:30:00.000Z'],
       ['hour', '2026-01-07T10:00:00.000Z'],
       ['day', '2026-01-07T00:00:00.000Z'],
       ['week', '2026-01-05T00:00:00.000Z'],
@@ -204,7 +205,7 @@ export function dialectContract(open: (rows: readonly EventFixture[]) => Promise
       expect(Number(await value(fragment(d.epochMs('timestamp')), row1))).toBe(Date.UTC(2026, 0, 7, 10, 30, 15, 250));
       expect(Number(await value(fragment(d.epochMs('timestamp')), sql`seq = 3`))).toBe(Date.UTC(2026, 0, 7, 11, 45, 0, 999));
     });
-    const between: [Exclude<TimeUnit, 'hour'>, string, string, number][] = [
+    const between: [Exclude<TimeUnit, 'minute' | 'hour'>, string, string, number][] = [
       ['day', '2026-01-01', '2026-01-31', 30],
       ['week', '2026-01-05', '2026-01-26', 3],
       ['week', '2026-01-05', '2026-01-05', 0],

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import { type Filter, parseFiltersParam } from '../../query/filters.js';
 import { type Goal, resolveGoals } from '../../query/goals.js';
-import { type Interval, type Period, resolveSitePeriod } from '../../query/period.js';
+import { type Period, resolveSitePeriod, timeseriesInterval } from '../../query/period.js';
 import { andFilters, type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import {
   breakdown,
@@ -53,10 +53,8 @@ export function goalScope(
   return configured.length === 0 ? { filters: resolved.filters } : { filters: resolved.filters, goals: resolved.shown };
 }
 
-const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
-type Unit = (typeof INTERVALS)[number];
 const MAX_BUCKETS = 5000;
-const BUCKET_MS = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS } as const;
+const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS } as const;
 
 export const siteParam = (q: Query): string => siteIdParam(q.site_id);
 
@@ -147,14 +145,13 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
   app.get(
     '/api/stats/timeseries',
     handle('timeseries', async (scope, q) => {
-      const unit = (q.interval ?? (scope.period.interval === 'minute' ? 'hour' : scope.period.interval)) as Interval;
-      if (!(INTERVALS as readonly string[]).includes(unit)) throw badRequest(`interval: must be one of ${INTERVALS.join(', ')}`);
+      const unit = timeseriesInterval(scope.period, q.interval);
       return deps.store.read(async (r) => {
         const period = scope.period;
-        if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit as Unit] > MAX_BUCKETS) {
+        if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit] > MAX_BUCKETS) {
           throw badRequest(`interval: ${unit} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         }
-        return timeseries(r, { ...scope, period }, unit as Unit);
+        return timeseries(r, { ...scope, period }, unit);
       });
     }),
   );

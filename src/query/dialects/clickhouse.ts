@@ -48,8 +48,10 @@ export interface ClickHouseFeatures {
 export const clickhouseDialect = (features: ClickHouseFeatures): Dialect => ({
   placeholder: (index, value) => `{p${index}:${typeOf(value)}}`,
   truncate: (unit, expr) =>
-    unit === 'hour'
-      ? `toStartOfHour(${expr})`
+    unit === 'minute'
+      ? `toStartOfMinute(${expr})`
+      : unit === 'hour'
+        ? `toStartOfHour(${expr})`
       : unit === 'day'
         ? `toStartOfDay(${expr})`
         : `toDateTime(${unit === 'week' ? `toMonday(${expr})` : `toStartOfMonth(${expr})`}, 'UTC')`,
