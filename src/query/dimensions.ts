@@ -128,7 +128,8 @@ function propDimension(key: string): Dimension {
 const MINUTE = time('minute');
 
 /** The time dimension of a timeseries interval. */
-export const timeDimension = (unit: TimeUnit): Dimension => (unit === 'minute' ? MINUTE : (BY_NAME.get(`time:${unit}`) as Dimension));
+export const timeDimension = (unit: TimeUnit): Dimension =>
+  unit === 'minute' ? MINUTE : (BY_NAME.get(`time:${unit}`) as Dimension);
 
 /** Looks a dimension up by v2 name; undefined when unknown. */
 export function dimension(name: string): Dimension | undefined {

@@ -180,8 +180,10 @@ const INTERVALS: readonly Interval[] = ['minute', 'hour', 'day', 'week', 'month'
  */
 export function timeseriesInterval(period: Period, requested: string | undefined): Interval {
   if (requested === undefined) return period.interval;
-  if (!(INTERVALS as readonly string[]).includes(requested)) throw invalidInput(`interval: must be one of ${INTERVALS.join(', ')}`);
-  if (period.name === 'realtime' && requested !== 'minute') throw invalidInput('interval: period=realtime has only minute buckets');
+  if (!(INTERVALS as readonly string[]).includes(requested))
+    throw invalidInput(`interval: must be one of ${INTERVALS.join(', ')}`);
+  if (period.name === 'realtime' && requested !== 'minute')
+    throw invalidInput('interval: period=realtime has only minute buckets');
   if (period.name !== 'realtime' && requested === 'minute') throw invalidInput('interval: minute is for period=realtime only');
   return requested as Interval;
 }

@@ -634,7 +634,10 @@ function checkOk(endpoint: string, body: unknown, query: URLSearchParams) {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThanOrEqual(5001);
     for (const r of rows) {
-      expect(r.date).toMatch(/^\d{4}-\d{2}-\d{2}( \d{2}:00:00)?$/);
+      // Minute labels (HH:MM:00) for period=realtime only.
+      expect(r.date).toMatch(
+        query.get('period') === 'realtime' ? /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:00$/ : /^\d{4}-\d{2}-\d{2}( \d{2}:00:00)?$/,
+      );
       expect(r.visitors).toBeLessThanOrEqual(A_MAX.visitors);
       expect(r.visits).toBeLessThanOrEqual(A_MAX.visits);
       expect(r.pageviews).toBeLessThanOrEqual(A_MAX.pageviews);

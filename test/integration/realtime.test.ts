@@ -24,7 +24,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCityMmdb } from '../helpers/geo-fixture.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { GOOGLE, HN, V1, V2, V3, V4, V5 } from './fixture.js';
+import { batchEvent, type Ev, GOOGLE, HN, V1, V2, V3, V4, V5 } from './fixture.js';
 import { bucket, loadBatch, removeScratchDirs, row, scratchDir, statsUrl } from './support.js';
 
 const MINUTE = 60_000;
@@ -65,16 +65,15 @@ async function scenario(attempt: number): Promise<Run | null> {
     body: JSON.stringify({ id: kolkata, timezone: 'Asia/Kolkata' }),
   });
   expect(created.status, await created.text()).toBe(201);
-  const events = (d: string) =>
-    [
-      { ...V5, t: at(31, 30), path: '/gone', r: GOOGLE },
-      { ...V1, t: at(29, 30), path: '/pricing', r: GOOGLE },
-      { ...V2, t: at(10, 30), path: '/' },
-      { ...V2, t: at(10, 42), path: '/blog' },
-      { ...V3, t: at(2, 30), path: '/', r: HN },
-      { ...V4, t: at(2, 30), path: '/pricing' },
-    ].map((e) => ({ d, n: 'pageview', u: `https://${d}${e.path}`, r: e.r, w: e.w, timestamp: e.t, ip: e.ip, user_agent: e.ua }));
-  await loadBatch(server.url, key, [...events(utc), ...events(kolkata)]);
+  const events: Ev[] = [
+    { ...V5, t: at(31, 30), path: '/gone', r: GOOGLE },
+    { ...V1, t: at(29, 30), path: '/pricing', r: GOOGLE },
+    { ...V2, t: at(10, 30), path: '/' },
+    { ...V2, t: at(10, 42), path: '/blog' },
+    { ...V3, t: at(2, 30), path: '/', r: HN },
+    { ...V4, t: at(2, 30), path: '/pricing' },
+  ];
+  await loadBatch(server.url, key, [...events.map((e) => batchEvent(utc, e)), ...events.map((e) => batchEvent(kolkata, e))]);
 
   const rt = { period: 'realtime' };
   const got: Record<string, Got> = {

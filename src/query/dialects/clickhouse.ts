@@ -52,9 +52,9 @@ export const clickhouseDialect = (features: ClickHouseFeatures): Dialect => ({
       ? `toStartOfMinute(${expr})`
       : unit === 'hour'
         ? `toStartOfHour(${expr})`
-      : unit === 'day'
-        ? `toStartOfDay(${expr})`
-        : `toDateTime(${unit === 'week' ? `toMonday(${expr})` : `toStartOfMonth(${expr})`}, 'UTC')`,
+        : unit === 'day'
+          ? `toStartOfDay(${expr})`
+          : `toDateTime(${unit === 'week' ? `toMonday(${expr})` : `toStartOfMonth(${expr})`}, 'UTC')`,
   spanMs: () => '(toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp)))',
   firstByTime: (expr, where) => byTime('argMin', expr, where),
   lastByTime: (expr, where) => byTime('argMax', expr, where),
