@@ -1,13 +1,15 @@
 /**
  * Periods the picker offers, how each becomes API parameters, and which chart intervals
- * make sense for it. Dates are UTC, as the server's.
+ * make sense for it. Dates are UTC, as the server's. Realtime is the server's last 30
+ * minutes in minute buckets, refreshed while it is on screen (use-api.ts).
  */
 import type { Params } from './api.js';
 
-export type PeriodId = 'today' | '7d' | '30d' | 'month' | '6mo' | '12mo' | 'all' | 'custom';
-export type Interval = 'hour' | 'day' | 'week' | 'month';
+export type PeriodId = 'realtime' | 'today' | '7d' | '30d' | 'month' | '6mo' | '12mo' | 'all' | 'custom';
+export type Interval = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
 export const PERIODS: readonly { id: PeriodId; label: string }[] = [
+  { id: 'realtime', label: 'Realtime' },
   { id: 'today', label: 'Today' },
   { id: '7d', label: 'Last 7 days' },
   { id: '30d', label: 'Last 30 days' },
@@ -19,7 +21,14 @@ export const PERIODS: readonly { id: PeriodId; label: string }[] = [
 ];
 
 export const DEFAULT_PERIOD: PeriodId = '30d';
-export const INTERVALS: readonly Interval[] = ['hour', 'day', 'week', 'month'];
+export const INTERVALS: readonly Interval[] = ['minute', 'hour', 'day', 'week', 'month'];
+
+/**
+ * How often a realtime view asks again: Plausible-like liveness without a request storm
+ * (about ten small queries of the last 30 minutes per refresh). Nothing is asked while the
+ * tab is hidden; coming back asks at once.
+ */
+export const REALTIME_REFRESH_MS = 5_000;
 
 export interface PeriodChoice {
   period: PeriodId;
@@ -71,16 +80,19 @@ function spanDays(p: PeriodChoice): number {
   }
 }
 
-/** The chart intervals that give a readable number of points. */
+/** The chart intervals that give a readable number of points (realtime: its 30 minutes). */
 export function intervalsFor(p: PeriodChoice): Interval[] {
+  if (p.period === 'realtime') return ['minute'];
   const days = spanDays(p);
   return INTERVALS.filter((i) => {
+    if (i === 'minute') return false;
     const points = i === 'hour' ? days * 24 : i === 'day' ? days : i === 'week' ? days / 7 : days / 30;
     return points > 1 && points <= 400 && !(i === 'hour' && days > 7);
   });
 }
 
 export function defaultInterval(p: PeriodChoice): Interval {
+  if (p.period === 'realtime') return 'minute';
   const days = spanDays(p);
   if (days <= 1) return 'hour';
   if (days <= 92) return 'day';

@@ -56,12 +56,15 @@ export function parseQuery(search: string): DashQuery {
   const to = q.get('to') ?? undefined;
   const custom = period === 'custom' && isDate(from) && isDate(to);
   const segment = q.get('segment') ?? '';
+  const chosen = PERIODS.some((p) => p.id === period) && (period !== 'custom' || custom) ? period : DEFAULT_PERIOD;
   return {
-    period: PERIODS.some((p) => p.id === period) && (period !== 'custom' || custom) ? period : DEFAULT_PERIOD,
+    period: chosen,
     from: custom ? from : undefined,
     to: custom ? to : undefined,
     compare: q.get('compare') === 'previous_period',
-    interval: interval && INTERVALS.includes(interval) ? interval : undefined,
+    // Minutes are realtime's, and only its.
+    interval:
+      interval && INTERVALS.includes(interval) && (interval === 'minute') === (chosen === 'realtime') ? interval : undefined,
     filters: parseFilters(q.get('filters')),
     segment: SEGMENT_ID.test(segment) ? segment : undefined,
   };

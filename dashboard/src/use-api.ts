@@ -2,8 +2,14 @@
  * `useApi(path, params)`: loads JSON when the path or parameters change. While a new
  * answer is on its way the previous data stays on screen (no flash, no layout jump);
  * an answer that arrives after a newer request started is dropped.
+ *
+ * Polling (`pollMs`, or the `LiveRefresh` of the view around it: realtime's panels) asks
+ * again only while the tab is visible: a hidden tab asks nothing, and coming back asks at
+ * once, then on the timer again. A poll waits for the previous answer (a slow server gets
+ * no pile of requests) and is quiet: it does not mark the panel as loading.
  */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useCallback, useContext, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorText, get, type Params } from './api.js';
 
 export interface Loaded<T> {
@@ -13,13 +19,20 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-export function useApi<T>(path: string | null, params: Params = {}, pollMs = 0): Loaded<T> {
+/** How often the panels inside ask again (ms; 0: never). */
+export const LiveRefresh = createContext(0);
+
+export function useApi<T>(path: string | null, params: Params = {}, pollMs?: number): Loaded<T> {
+  const inherited = useContext(LiveRefresh);
+  const every = pollMs ?? inherited;
   const key = path === null ? null : `${path}?${JSON.stringify(params)}`;
   const [state, setState] = useState<{ data?: T; error: string | null; loading: boolean }>({
     error: null,
     loading: key !== null,
   });
   const latest = useRef(0);
+  const busy = useRef(false);
+  const quiet = useRef(false);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
@@ -28,24 +41,51 @@ export function useApi<T>(path: string | null, params: Params = {}, pollMs = 0):
   useLayoutEffect(() => {
     if (path === null) return;
     const id = ++latest.current;
-    setState((s) => ({ ...s, loading: true }));
+    busy.current = true;
+    if (!quiet.current) setState((s) => ({ ...s, loading: true }));
+    quiet.current = false;
+    const done = () => {
+      if (id === latest.current) busy.current = false;
+    };
     get<T>(path, params).then(
       (data) => {
         if (id === latest.current) setState({ data, error: null, loading: false });
+        done();
       },
       (err: unknown) => {
         if (id === latest.current) setState((s) => ({ data: s.data, error: errorText(err), loading: false }));
+        done();
       },
     );
   }, [key, tick]);
 
   useEffect(() => {
-    if (!pollMs || path === null) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, pollMs);
-    return () => clearInterval(timer);
-  }, [pollMs, path, reload]);
+    if (!every || path === null) return;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const poll = () => {
+      if (busy.current) return;
+      quiet.current = true;
+      reload();
+    };
+    const start = () => {
+      timer ??= setInterval(poll, every);
+    };
+    const stop = () => {
+      clearInterval(timer);
+      timer = undefined;
+    };
+    const onVisibility = () => {
+      if (document.visibilityState !== 'visible') return stop();
+      poll();
+      start();
+    };
+    if (document.visibilityState === 'visible') start();
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      stop();
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, [every, path, reload]);
 
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }

@@ -39,6 +39,8 @@ describe('URL query state', () => {
   it.each<[string, string, Partial<DashQuery>]>([
     ['defaults', '', {}],
     ['a period', '?period=7d', { period: '7d' }],
+    ['realtime', '?period=realtime', { period: 'realtime' }],
+    ['realtime by the minute', '?period=realtime&interval=minute', { period: 'realtime', interval: 'minute' }],
     [
       'a custom range',
       '?period=custom&from=2026-01-10&to=2026-01-12',
@@ -69,7 +71,8 @@ describe('URL query state', () => {
     ['an unknown period', '?period=fortnight'],
     ['a custom range without dates', '?period=custom'],
     ['a custom range with an impossible date', '?period=custom&from=2026-02-31&to=2026-03-01'],
-    ['an unknown interval', '?interval=minute'],
+    ['an unknown interval', '?interval=second'],
+    ['minutes outside realtime', '?interval=minute'],
     ['malformed filters', '?filters=[["is"'],
     ['filters that are no list', '?filters={"a":1}'],
     ['a segment id that is no id', '?segment=../keys'],
@@ -105,6 +108,7 @@ describe('filters', () => {
 
 describe('periods', () => {
   it.each<[PeriodChoice, Record<string, string>, string, string[]]>([
+    [{ period: 'realtime' }, { period: 'realtime' }, 'minute', ['minute']],
     [{ period: 'today' }, { period: 'today' }, 'hour', ['hour']],
     [{ period: '7d' }, { period: '7d' }, 'day', ['hour', 'day']],
     [{ period: '30d' }, { period: '30d' }, 'day', ['day', 'week', 'month']],

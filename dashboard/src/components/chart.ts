@@ -15,18 +15,19 @@ import { useApi } from '../use-api.js';
 import { Empty, ErrorNote } from './ui.js';
 
 const HEIGHT = 240;
-const LABELS: Record<Interval, string> = { hour: 'Hours', day: 'Days', week: 'Weeks', month: 'Months' };
+const LABELS: Record<Interval, string> = { minute: 'Minutes', hour: 'Hours', day: 'Days', week: 'Weeks', month: 'Months' };
 
-/** "2026-01-10" or "2026-01-10 13:00:00" (UTC) → Unix seconds. */
+/** "2026-01-10", "2026-01-10 13:00:00" or "2026-01-10 13:05:00" (the site's clock, shown as UTC) → Unix seconds. */
 export const bucketTime = (date: string) =>
   Date.parse(date.length === 10 ? `${date}T00:00:00Z` : `${date.replace(' ', 'T')}Z`) / 1000;
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
-/** The hovered bucket's name: "20 Nov 2026, 13:00", "Week of 17 Nov 2026", "November 2026". */
+/** The hovered bucket's name: "13:05", "20 Nov 2026, 13:00", "Week of 17 Nov 2026", "November 2026". */
 function bucketName(ts: number, interval: Interval): string {
   const d = new Date(ts * 1000);
   const utc = { timeZone: 'UTC' } as const;
+  if (interval === 'minute') return d.toLocaleTimeString(undefined, { ...utc, hour: '2-digit', minute: '2-digit' });
   if (interval === 'hour')
     return d.toLocaleString(undefined, { ...utc, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   if (interval === 'month') return d.toLocaleDateString(undefined, { ...utc, month: 'long', year: 'numeric' });
@@ -71,10 +72,17 @@ function tooltip(interval: Interval): uPlot.Plugin {
   };
 }
 
+const M = 60;
 const H = 3600;
 const D = 24 * H;
 /** uPlot's own tick steps (seconds; a month is its 30 days), from the bucket size up: no 12-hour ticks on a daily chart. */
 const TICKS = [
+  M,
+  2 * M,
+  5 * M,
+  10 * M,
+  15 * M,
+  30 * M,
   H,
   2 * H,
   3 * H,
@@ -97,7 +105,7 @@ const TICKS = [
   180 * D,
   365 * D,
 ];
-const BUCKET_SECS: Record<Interval, number> = { hour: H, day: D, week: 7 * D, month: 30 * D };
+const BUCKET_SECS: Record<Interval, number> = { minute: M, hour: H, day: D, week: 7 * D, month: 30 * D };
 
 function options(width: number, interval: Interval, points: number): uPlot.Options {
   const text = cssVar('--muted');
@@ -129,33 +137,46 @@ function options(width: number, interval: Interval, points: number): uPlot.Optio
   };
 }
 
+const plotData = (buckets: Bucket[]): uPlot.AlignedData => [
+  buckets.map((b) => bucketTime(b.date)),
+  buckets.map((b) => b.visitors),
+  buckets.map((b) => b.pageviews),
+];
+
+/**
+ * The uPlot chart: made once per interval and bucket count; new numbers of the same shape
+ * (realtime's refreshes) only replace its data, so the chart and its tooltip stay put.
+ */
 function Plot({ buckets, interval }: { buckets: Bucket[]; interval: Interval }) {
   const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef(buckets);
+  latest.current = buckets;
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const data: uPlot.AlignedData = [
-      buckets.map((b) => bucketTime(b.date)),
-      buckets.map((b) => b.visitors),
-      buckets.map((b) => b.pageviews),
-    ];
-    let plot = new uPlot(options(el.clientWidth, interval, buckets.length), data, el);
-    const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: HEIGHT }));
+    const make = () => new uPlot(options(el.clientWidth, interval, latest.current.length), plotData(latest.current), el);
+    plot.current = make();
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: HEIGHT }));
     resize.observe(el);
     // A switch to or from dark mode repaints with the other palette.
     const scheme = matchMedia('(prefers-color-scheme: dark)');
     const repaint = () => {
-      plot.destroy();
-      plot = new uPlot(options(el.clientWidth, interval, buckets.length), data, el);
+      plot.current?.destroy();
+      plot.current = make();
     };
     scheme.addEventListener('change', repaint);
     return () => {
       scheme.removeEventListener('change', repaint);
       resize.disconnect();
-      plot.destroy();
+      plot.current?.destroy();
+      plot.current = null;
     };
-  }, [buckets, interval]);
-  return html`<div class="plot" ref=${box} role="img" aria-label="Visitors and pageviews over time"></div>`;
+  }, [interval, buckets.length]);
+  useEffect(() => {
+    plot.current?.setData(plotData(buckets));
+  }, [buckets]);
+  return html`<div class="plot" ref=${box} role="img" aria-label="Visitors and pageviews over time" data-points=${buckets.length}></div>`;
 }
 
 export function Chart({ params, view, query }: { params: Params; view: View; query: DashQuery }) {
@@ -166,7 +187,7 @@ export function Chart({ params, view, query }: { params: Params; view: View; que
 
   return html`<section class=${`card chart-card${ts.loading && ts.data ? ' stale' : ''}`} aria-labelledby="chart-title" aria-busy=${ts.loading}>
     <div class="card-head">
-      <h2 id="chart-title">Visitors and pageviews</h2>
+      <h2 id="chart-title">Visitors and pageviews${query.period === 'realtime' ? ', last 30 minutes' : ''}</h2>
       <p class="legend" aria-hidden="true"><span class="key visitors">Visitors</span><span class="key pageviews">Pageviews</span></p>
       <div class="segmented" role="group" aria-label="Interval">
         ${choices.map(

@@ -69,13 +69,21 @@ export function CompareToggle({ view, query }: { view: View; query: DashQuery })
 /** After the panels: a browser has six connections per server, and the panels need them first. */
 const REALTIME_DELAY_MS = 1000;
 
-export function Realtime({ siteId }: { siteId: string }) {
+/** How often "current visitors" asks again outside realtime mode (there, with every panel). */
+const CURRENT_VISITORS_REFRESH_MS = 30_000;
+
+/** "Current visitors"; `refreshMs` (realtime mode) asks as often as the panels do. */
+export function Realtime({ siteId, refreshMs = 0 }: { siteId: string; refreshMs?: number }) {
   const [due, setDue] = useState(false);
   useEffect(() => {
     const timer = setTimeout(() => setDue(true), REALTIME_DELAY_MS);
     return () => clearTimeout(timer);
   }, []);
-  const rt = useApi<{ visitors: number }>(due ? '/api/stats/realtime' : null, { site_id: siteId }, 30_000);
+  const rt = useApi<{ visitors: number }>(
+    due ? '/api/stats/realtime' : null,
+    { site_id: siteId },
+    refreshMs || CURRENT_VISITORS_REFRESH_MS,
+  );
   const n = rt.data?.visitors;
   return html`<p class="realtime" title="Visitors in the last 5 minutes" aria-live="polite">
     <span class=${`pulse${n ? ' live' : ''}`} aria-hidden="true"></span>
