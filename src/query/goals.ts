@@ -14,6 +14,7 @@ export type { Goal };
 
 const NAME = dimension('event:name') as Dimension;
 const PAGE = dimension('event:page') as Dimension;
+const EVENT_GOAL = dimension('event:goal') as Dimension;
 
 const is = (dim: Dimension, value: string): Filter => ({ kind: 'match', op: 'is', dim, values: [value], caseSensitive: true });
 
@@ -24,9 +25,13 @@ export const pagePatternRegex = (path: string): string =>
     .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, (c) => `\\${c}`))
     .join('.*')}$`;
 
-/** The rows that complete a goal: its custom event, or a page view on a matching path. */
+/**
+ * The rows that complete a goal: its custom event, or a page view on a matching path. An event
+ * goal is written on `event:goal` (the event name, as for a site without goals), so the plans
+ * that answer a one-goal filter from rollups answer it here too.
+ */
 export function goalFilter(goal: Goal): Filter {
-  if (goal.eventName !== null) return { ...is(NAME, goal.eventName), goal: goal.displayName };
+  if (goal.eventName !== null) return { ...is(EVENT_GOAL, goal.eventName), goal: goal.displayName };
   const path = goal.pagePath ?? '';
   const page: Filter = path.includes('*')
     ? { kind: 'match', op: 'matches', dim: PAGE, values: [pagePatternRegex(path)], caseSensitive: true }

@@ -7,6 +7,7 @@ import { DAY_MS } from '../utc-days.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
+import { goalCounts } from './goal-counts.js';
 import { type Goal, goalFilter } from './goals.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
@@ -201,8 +202,8 @@ export async function breakdown(
 /**
  * The Goals panel of a site with configured goals: each goal's visitors and completions under
  * the request's other filters, over all visitors of the segment (docs/METRICS.md, "Goals").
- * One count per goal — a page view can complete several page goals, so goals are not groups
- * of one GROUP BY — then ordered (most visitors first) and paged here.
+ * Goals are not the groups of one GROUP BY (a page view can complete several page goals):
+ * they are counted by goal-counts.ts, then ordered (most visitors first) and paged here.
  */
 async function goalRows(
   q: QueryRunner,
@@ -214,19 +215,18 @@ async function goalRows(
   const [total] = await runStats(q, { ...s, metrics: ['visitors'], dimensions: [], filters: withoutGoalFilters(s.filters) });
   // The goal filters chose the goals shown; each row counts its own goal only.
   const others = s.filters.filter((f) => f.goal === undefined);
+  const counts = await goalCounts(q, s, others, goals);
   const rows: GoalRow[] = [];
   for (const goal of goals) {
-    const filters = [...others, goalFilter(goal)];
-    const [r] = await runStats(q, { ...s, metrics: ['visitors', 'events'], dimensions: [], filters });
-    const visitors = r?.visitors ?? 0;
+    const { visitors, events } = counts.get(goal.id) ?? { visitors: 0, events: 0 };
     // As in Plausible, a goal nobody completed has no row.
     if (visitors === 0) continue;
     rows.push({
       value: goal.displayName,
       visitors,
-      events: r?.events ?? 0,
+      events,
       conversion_rate: rounded.conversion_rate(share(visitors, total?.visitors ?? 0)),
-      ...(goal.currency === null ? {} : await revenueOf(q, { ...s, filters }, goal.currency)),
+      ...(goal.currency === null ? {} : await revenueOf(q, { ...s, filters: [...others, goalFilter(goal)] }, goal.currency)),
     });
   }
   rows.sort((a, b) => b.visitors - a.visitors || b.events - a.events || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
