@@ -8,9 +8,21 @@
 
 import type { Goal } from '../../sites/goals.js';
 import type { QueryRunner } from '../../storage/storage.js';
+import { goalCounts } from '../goal-counts.js';
 import { goalFilter } from '../goals.js';
 import { type ResultRow, runStats } from '../run.js';
 import type { OrderEntry, V2Plan } from './request.js';
+
+const NO_COUNTS: Omit<ResultRow, 'dimensions'> = {
+  visitors: 0,
+  pageviews: 0,
+  events: 0,
+  visits: 0,
+  bounce_rate: 0,
+  visit_duration: 0,
+  views_per_visit: 0,
+  percentage: 0,
+};
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -31,6 +43,9 @@ function compareBy(order: readonly OrderEntry[], dimensions: readonly string[]) 
   };
 }
 
+/** Metrics a goal's counts answer alone (conversion_rate is its visitors over a total counted apart). */
+const COUNTED: ReadonlySet<string> = new Set(['visitors', 'events', 'conversion_rate']);
+
 export async function goalRows(q: QueryRunner, plan: V2Plan, goals: readonly Goal[]): Promise<ResultRow[]> {
   const at = plan.dimensions.indexOf('event:goal');
   const { limit, offset, customEventsOnly: _, ...query } = plan.query;
@@ -38,7 +53,17 @@ export async function goalRows(q: QueryRunner, plan: V2Plan, goals: readonly Goa
   // The goal filters chose the goals shown; each goal's rows count that goal only.
   const others = query.filters.filter((f) => f.goal === undefined);
   const rows: ResultRow[] = [];
-  for (const goal of goals) {
+  const counted = dimensions.length === 0 && query.metrics.every((m) => COUNTED.has(m));
+  if (counted) {
+    // The Goals panel's question: counted as the panel counts it (goal-counts.ts).
+    const counts = await goalCounts(q, query, others, goals);
+    for (const goal of goals) {
+      const c = counts.get(goal.id);
+      if (!c || (c.visitors === 0 && c.events === 0)) continue;
+      rows.push({ ...NO_COUNTS, dimensions: [goal.displayName], visitors: c.visitors, events: c.events });
+    }
+  }
+  for (const goal of counted ? [] : goals) {
     const part = await runStats(q, { ...query, dimensions, filters: [...others, goalFilter(goal)], orderBy: undefined });
     // As in Plausible, a goal nobody completed has no row.
     for (const r of part) {
