@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const ON_CLICKHOUSE = [
   'test/integration/stats.test.ts',
+  'test/integration/compare.test.ts',
   'test/integration/filters.test.ts',
   'test/integration/query-v2.test.ts',
   'test/integration/property-keys.test.ts',

@@ -100,3 +100,20 @@ export const rounded = {
   percentage: (x: number) => round(x, 1),
   conversion_rate: (x: number) => round(x, 1),
 } as const;
+
+/**
+ * Rates whose change is a difference in points rather than a percent change (Plausible): a
+ * bounce rate from 40% to 50% changed by 10 points, not by 25%. The factor turns the rate into
+ * percent (bounce_rate is a fraction 0..1; the others are 0..100 already).
+ */
+const IN_POINTS: Readonly<Record<string, number>> = { bounce_rate: 100, percentage: 1, conversion_rate: 1 };
+
+/**
+ * The change of one answer field against the comparison (docs/METRICS.md, "Change"): percent
+ * for counts and averages, points for rates, to one decimal; null when the previous value is 0.
+ */
+export function change(field: string, current: number, previous: number): number | null {
+  if (previous === 0) return null;
+  const points = IN_POINTS[field];
+  return round(points !== undefined ? (current - previous) * points : ((current - previous) / previous) * 100, 1);
+}

@@ -193,3 +193,57 @@ export { timestampText as tsParam } from '../utc-days.js';
 
 /** A time as a bound timestamp parameter, compared with stored times in any engine. */
 export const timeParam = (d: Date): Sql => spelled((dialect) => dialect.timestamp(sql`${timestampText(d)}`));
+
+export const COMPARISONS = ['previous_period', 'year_over_year', 'custom'] as const;
+export type ComparisonMode = (typeof COMPARISONS)[number];
+
+/**
+ * The period a comparison is made against (docs/API.md, "Comparison"), or undefined when the
+ * request asks for none: `previous_period` — as many days, ending where the period starts;
+ * `year_over_year` — the same dates a year earlier (Feb 29 → Feb 28); `custom` —
+ * `compare_start_date`..`compare_end_date`, inclusive. Dates are the site's calendar days,
+ * as the period's are; the comparison keeps the period's default interval.
+ */
+export function resolveComparison(
+  q: { compare?: string; compare_start_date?: string; compare_end_date?: string },
+  period: Period,
+): Period | undefined {
+  const dates = q.compare_start_date !== undefined || q.compare_end_date !== undefined;
+  if (q.compare === undefined && !dates) return undefined;
+  if (q.compare !== undefined && !(COMPARISONS as readonly string[]).includes(q.compare)) {
+    throw invalidInput(`compare: must be one of ${COMPARISONS.join(', ')}`);
+  }
+  if (period.name === 'realtime') throw invalidInput('compare: not available with period=realtime');
+  const mode = (q.compare ?? 'custom') as ComparisonMode;
+  if (dates && mode !== 'custom')
+    throw invalidInput(`compare: compare_start_date/compare_end_date go with compare=custom, not ${mode}`);
+  const tz = period.timezone;
+  // Calendar arithmetic on the site's wall-clock dates, moved back to instants at the end.
+  const wall = (d: Date) => (tz ? wallClock(d, tz) : d);
+  const at = (from: Date, to: Date): Period => ({
+    ...inTimeZone({ ...period, name: 'custom', from, to }, tz),
+    interval: period.interval,
+  });
+  if (mode === 'custom') {
+    if (q.compare_start_date === undefined) throw invalidInput('compare_start_date: required with compare=custom');
+    if (q.compare_end_date === undefined) throw invalidInput('compare_end_date: required with compare=custom');
+    const from = parseDate(q.compare_start_date, 'compare_start_date');
+    const last = parseDate(q.compare_end_date, 'compare_end_date');
+    if (last < from) throw invalidInput('compare_end_date: before compare_start_date');
+    return at(from, addDays(last, 1));
+  }
+  const from = startOfDay(wall(period.from));
+  const to = startOfDay(wall(period.to));
+  if (mode === 'previous_period') {
+    const days = Math.round((to.getTime() - from.getTime()) / DAY_MS);
+    return at(addDays(from, -days), from);
+  }
+  return at(yearEarlier(from), addDays(yearEarlier(addDays(to, -1)), 1));
+}
+
+/** The same calendar date a year earlier; Feb 29 becomes Feb 28. */
+export function yearEarlier(d: Date): Date {
+  const y = d.getUTCFullYear() - 1;
+  const lastOfMonth = new Date(Date.UTC(y, d.getUTCMonth() + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, d.getUTCMonth(), Math.min(d.getUTCDate(), lastOfMonth)));
+}

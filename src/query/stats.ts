@@ -157,6 +157,15 @@ export interface GoalRow {
   revenue_skipped?: number;
 }
 
+/** Which rows of a breakdown: a page of them, or those with these dimension values (a comparison's). */
+export type RowPick = { limit: number; offset: number } | { only: readonly (readonly string[])[] };
+
+/** A breakdown row with the dimension values it stands for (a value may name two, `Chrome 120.0`). */
+export interface Keyed<T> {
+  key: readonly string[];
+  row: T;
+}
+
 export async function breakdown(
   q: QueryRunner,
   s: Scope,
@@ -164,38 +173,84 @@ export async function breakdown(
   limit: number,
   page: number,
 ): Promise<BreakdownRow[] | GoalRow[]> {
+  const rows = await breakdownRows(q, s, name, { limit, offset: (page - 1) * limit });
+  return rows.map((r) => r.row) as BreakdownRow[] | GoalRow[];
+}
+
+/**
+ * The rows of a breakdown. With `only`, the query keeps just those values (an `is` filter per
+ * dimension, whose every value then groups exactly as unfiltered), and the share metrics divide
+ * by a total counted apart with the scope's own filters, so they are those of the unrestricted rows.
+ */
+export async function breakdownRows(
+  q: QueryRunner,
+  s: Scope,
+  name: string,
+  pick: RowPick,
+): Promise<Keyed<BreakdownRow | GoalRow>[]> {
   const dims = breakdownDimensions(name) ?? [];
-  const paging = { limit, offset: (page - 1) * limit };
-  const value = (r: ResultRow) => r.dimensions.join(' ');
-  if (name === 'events' && s.goals !== undefined) return goalRows(q, s, s.goals, paging);
-  if (name === 'events') {
-    const segment = withoutGoalFilters(s.filters);
+  if (name === 'events' && s.goals !== undefined) {
+    // Configured goals: those named by the keys (a comparison's), or a page of them all.
+    const only = 'only' in pick ? new Set(pick.only.map((k) => k[0])) : undefined;
+    const goals = only ? s.goals.filter((g) => only.has(g.displayName)) : s.goals;
+    const rows = await goalRows(q, s, goals, 'only' in pick ? { limit: goals.length, offset: 0 } : pick);
+    return rows.map((row) => ({ key: [row.value], row }));
+  }
+  const goals = name === 'events';
+  // A goal's rate is over all visitors of the segment, not only those the goal filter keeps.
+  const segment = goals ? withoutGoalFilters(s.filters) : s.filters;
+  let scope: Scope = s;
+  let paging = {};
+  let total: number | undefined;
+  if ('only' in pick) {
+    if (pick.only.length === 0) return [];
+    const restriction: Filter[] = dims.map((dim, i) => ({
+      kind: 'match',
+      op: 'is',
+      dim,
+      values: [...new Set(pick.only.map((k) => k[i] ?? ''))],
+      caseSensitive: true,
+    }));
+    scope = { ...s, filters: [...s.filters, ...restriction] };
+    const [all] = await runStats(q, { ...s, filters: segment, metrics: ['visitors'], dimensions: [] });
+    total = all?.visitors ?? 0;
+  } else {
+    paging = pick;
+  }
+  const shareOf = (r: ResultRow) => (total === undefined ? r.percentage : share(r.visitors, total));
+  if (goals) {
     const rows = await runStats(q, {
-      ...s,
-      metrics: ['visitors', 'events', 'conversion_rate'],
+      ...scope,
+      metrics: total === undefined ? ['visitors', 'events', 'conversion_rate'] : ['visitors', 'events'],
       dimensions: dims,
       customEventsOnly: true,
-      // A goal's rate is over all visitors of the segment, not only those the goal filter keeps
-      // (the same set when no filter is a goal's: then the builder counts it in the same pass).
-      totalFilters: segment.length === s.filters.length ? undefined : segment,
+      // The same set when no filter is a goal's: then the builder counts it in the same pass.
+      totalFilters: total !== undefined || segment.length === s.filters.length ? undefined : segment,
       ...paging,
     });
     return rows.map((r) => ({
-      value: value(r),
-      visitors: r.visitors,
-      events: r.events,
-      conversion_rate: rounded.conversion_rate(r.percentage),
+      key: r.dimensions,
+      row: {
+        value: r.dimensions.join(' '),
+        visitors: r.visitors,
+        events: r.events,
+        conversion_rate: rounded.conversion_rate(shareOf(r)),
+      },
     }));
   }
-  const rows = await runStats(q, { ...s, metrics: [...ALL, 'percentage'], dimensions: dims, ...paging });
+  const metrics: Metric[] = total === undefined ? [...ALL, 'percentage'] : ALL;
+  const rows = await runStats(q, { ...scope, metrics, dimensions: dims, ...paging });
   return rows.map((r) => ({
-    value: value(r),
-    visitors: r.visitors,
-    visits: r.visits,
-    pageviews: r.pageviews,
-    bounce_rate: rounded.bounce_rate(r.bounce_rate),
-    visit_duration: rounded.visit_duration(r.visit_duration),
-    percentage: rounded.percentage(r.percentage),
+    key: r.dimensions,
+    row: {
+      value: r.dimensions.join(' '),
+      visitors: r.visitors,
+      visits: r.visits,
+      pageviews: r.pageviews,
+      bounce_rate: rounded.bounce_rate(r.bounce_rate),
+      visit_duration: rounded.visit_duration(r.visit_duration),
+      percentage: rounded.percentage(shareOf(r)),
+    },
   }));
 }
 

@@ -819,7 +819,7 @@ const FILTERED: Case[] = [
     },
   ],
   [
-    // US on D2 (V5, V8) against US on D1 (V1, V3): bounce 0 vs 0.5, duration 330 vs 210 (+57.1 %).
+    // US on D2 (V5, V8) against US on D1 (V1, V3): bounce 0 vs 0.5 (−50 points), duration 330 vs 210 (+57.1 %).
     'main, compare=previous_period with visit:country is US',
     'main',
     { ...D2, compare: 'previous_period', ...f(is('visit:country', 'US')) },
@@ -831,7 +831,7 @@ const FILTERED: Case[] = [
         visits: 0,
         total_pageviews: 0,
         views_per_visit: 0,
-        bounce_rate: -100,
+        bounce_rate: -50,
         avg_visit_duration_secs: 57.1,
         events: 0,
       },

@@ -85,7 +85,7 @@ const FIXTURE_CASES: Case[] = [
         visits: 0,
         total_pageviews: -14.3,
         views_per_visit: -14.3,
-        bounce_rate: 100,
+        bounce_rate: 25, // points: 50 % against 25 %
         avg_visit_duration_secs: 6.8,
         events: 0,
       },

@@ -4,14 +4,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
+import { compareBreakdown, compareMain, compareTimeseries } from '../../query/compare.js';
 import { type Filter, parseFiltersParam } from '../../query/filters.js';
 import { type Goal, resolveGoals } from '../../query/goals.js';
-import { type Period, resolveSitePeriod, timeseriesInterval } from '../../query/period.js';
+import { resolveComparison, resolveSitePeriod, timeseriesInterval } from '../../query/period.js';
 import { andFilters, type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import {
   breakdown,
   breakdownDimensions,
-  type MainStats,
   mainStats,
   realtimeVisitors,
   type Scope,
@@ -67,11 +67,6 @@ export function intParam(q: Query, name: string, def: number, min: number, max: 
   return Number(v);
 }
 
-const previousPeriod = (p: Period): Period => {
-  const span = p.to.getTime() - p.from.getTime();
-  return { ...p, from: new Date(p.from.getTime() - span), to: p.from };
-};
-
 /**
  * A GET request's filters: its `segment`'s and-ed with its own `filters` (query/request-filters.ts).
  * `check` sees each part with the parameter it came from, so a rule of one endpoint names it.
@@ -126,19 +121,8 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
   app.get(
     '/api/stats/main',
     handle('main', async (scope, q) => {
-      if (q.compare !== undefined && q.compare !== 'previous_period') throw badRequest('compare: must be previous_period');
-      return deps.store.read(async (r) => {
-        const current = await mainStats(r, scope);
-        if (q.compare === undefined) return current;
-        const previous = await mainStats(r, { ...scope, period: previousPeriod(scope.period) });
-        const change = Object.fromEntries(
-          (Object.keys(current) as (keyof MainStats)[]).map((k) => [
-            k,
-            previous[k] === 0 ? null : Math.round(((current[k] - previous[k]) / previous[k]) * 1000) / 10,
-          ]),
-        );
-        return { ...current, previous, change };
-      });
+      const against = resolveComparison(q, scope.period);
+      return deps.store.read((r) => (against ? compareMain(r, scope, against) : mainStats(r, scope)));
     }),
   );
 
@@ -146,13 +130,13 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
     '/api/stats/timeseries',
     handle('timeseries', async (scope, q) => {
       const unit = timeseriesInterval(scope.period, q.interval);
-      return deps.store.read(async (r) => {
-        const period = scope.period;
+      const against = resolveComparison(q, scope.period);
+      for (const period of against ? [scope.period, against] : [scope.period]) {
         if ((period.to.getTime() - period.from.getTime()) / BUCKET_MS[unit] > MAX_BUCKETS) {
           throw badRequest(`interval: ${unit} would give more than ${MAX_BUCKETS} buckets; choose a longer one`);
         }
-        return timeseries(r, { ...scope, period }, unit);
-      });
+      }
+      return deps.store.read((r) => (against ? compareTimeseries(r, scope, unit, against) : timeseries(r, scope, unit)));
     }),
   );
 
@@ -163,7 +147,10 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
       if (!breakdownDimensions(name)) throw notFound(`unknown breakdown dimension "${name.slice(0, 60)}"`);
       const limit = intParam(q, 'limit', 100, 1, 1000);
       const page = intParam(q, 'page', 1, 1, 100_000);
-      return deps.store.read((r) => breakdown(r, scope, name, limit, page));
+      const against = resolveComparison(q, scope.period);
+      return deps.store.read<unknown[]>((r) =>
+        against ? compareBreakdown(r, scope, name, limit, page, against) : breakdown(r, scope, name, limit, page),
+      );
     }),
   );
 

@@ -1,0 +1,364 @@
+/**
+ * Comparison (`compare=previous_period|year_over_year|custom`) on main, timeseries and
+ * breakdowns, over events sent through POST /api/events, checked from the hot tier and again
+ * after a restart has built the days' rollups and visits (the planner then answers from them).
+ * Every expected number below is worked out by hand from the fixture.
+ *
+ * Fixture, site compare.test (UTC). Period P = 2024-02-28..29 (Feb 29 of a leap year):
+ *   A  V1 02-28 10:00 pv /, 10:05 pv /pricing, 10:06 signup   Google, 3 events, 360 s
+ *   B  V2 02-28 12:00 pv /                                     direct, bounce
+ *   C  V3 02-29 09:00 pv /blog                                 Hacker News, bounce
+ *   D  V4 02-29 15:00 pv /, 15:10 pv /new-page                 direct, 600 s
+ *   → 4 visitors, 4 visits, 6 pageviews, 7 events, bounce 0.5, duration 960/4 = 240 s
+ * Previous period PP = 02-26..27:
+ *   E  V1 02-26 10:00 pv /                                     Google, bounce
+ *   F  V2 02-26 11:00 pv /, 11:20 pv /pricing                  direct, 1200 s
+ *   G  V5 02-27 09:00 pv /old-page                             direct, bounce
+ *   H  V3 02-27 10:00 pv /pricing, 10:01 signup                Hacker News, 60 s
+ *   I  V4 02-27 20:00 pv /pricing                              direct, bounce
+ *   → 5 visitors, 5 visits, 6 pageviews, 7 events, bounce 3/5 = 0.6, duration 1260/5 = 252 s
+ * A year earlier (Feb 29 → Feb 28, so the year-over-year period is 2023-02-28 alone):
+ *   J  V1 2023-02-28 10:00 pv /, 10:02 pv /blog               Google, 120 s
+ *   K  V2 2023-03-01 08:00 pv /                                direct, bounce (outside it)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { batchEvent, type Ev, GOOGLE, HN, V1, V2, V3, V4, V5 } from './fixture.js';
+import { bucket, loadBatch, main, removeScratchDirs, row, scratchDir, stats, statsUrl } from './support.js';
+
+const SITE = 'compare.test';
+
+const EVENTS: Ev[] = [
+  { ...V1, t: '2024-02-28T10:00:00Z', path: '/', r: GOOGLE },
+  { ...V1, t: '2024-02-28T10:05:00Z', path: '/pricing', r: GOOGLE },
+  { ...V1, t: '2024-02-28T10:06:00Z', path: '/pricing', r: GOOGLE, n: 'signup' },
+  { ...V2, t: '2024-02-28T12:00:00Z', path: '/' },
+  { ...V3, t: '2024-02-29T09:00:00Z', path: '/blog', r: HN },
+  { ...V4, t: '2024-02-29T15:00:00Z', path: '/' },
+  { ...V4, t: '2024-02-29T15:10:00Z', path: '/new-page' },
+  { ...V1, t: '2024-02-26T10:00:00Z', path: '/', r: GOOGLE },
+  { ...V2, t: '2024-02-26T11:00:00Z', path: '/' },
+  { ...V2, t: '2024-02-26T11:20:00Z', path: '/pricing' },
+  { ...V5, t: '2024-02-27T09:00:00Z', path: '/old-page' },
+  { ...V3, t: '2024-02-27T10:00:00Z', path: '/pricing', r: HN },
+  { ...V3, t: '2024-02-27T10:01:00Z', path: '/pricing', r: HN, n: 'signup' },
+  { ...V4, t: '2024-02-27T20:00:00Z', path: '/pricing' },
+  { ...V1, t: '2023-02-28T10:00:00Z', path: '/', r: GOOGLE },
+  { ...V1, t: '2023-02-28T10:02:00Z', path: '/blog', r: GOOGLE },
+  { ...V2, t: '2023-03-01T08:00:00Z', path: '/' },
+];
+
+const P = { start_date: '2024-02-28', end_date: '2024-02-29' };
+const PREV = { ...P, compare: 'previous_period' };
+const YOY = { ...P, compare: 'year_over_year' };
+
+const CURRENT = main(4, 4, 6, 1.5, 0.5, 240, 7);
+const MAIN_KEYS = [
+  'unique_visitors',
+  'visits',
+  'total_pageviews',
+  'views_per_visit',
+  'bounce_rate',
+  'avg_visit_duration_secs',
+  'events',
+];
+const mainChange = (...values: (number | null)[]) => Object.fromEntries(MAIN_KEYS.map((k, i) => [k, values[i]]));
+const ROW_KEYS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration', 'percentage'];
+const bucketChange = (...values: (number | null)[]) => Object.fromEntries(ROW_KEYS.slice(0, 5).map((k, i) => [k, values[i]]));
+const rowChange = (...values: (number | null)[]) => Object.fromEntries(ROW_KEYS.map((k, i) => [k, values[i]]));
+const NO_ROW = { visitors: 0, visits: 0, pageviews: 0, bounce_rate: 0, visit_duration: 0, percentage: 0 };
+const prev = (r: ReturnType<typeof row>) => {
+  const { value: _, ...rest } = r;
+  return rest;
+};
+
+type Case = [string, string, Record<string, string | number>, unknown];
+const CASES: Case[] = [
+  [
+    // Visitors 4 vs 5 (−20 %), views per visit 1.5 vs 1.2 (+25 %), bounce 50 % vs 60 % (−10 points), 240 vs 252 s (−4.8 %).
+    'main, previous_period',
+    'main',
+    PREV,
+    { ...CURRENT, previous: main(5, 5, 6, 1.2, 0.6, 252, 7), change: mainChange(-20, -20, 0, 25, -10, -4.8, 0) },
+  ],
+  [
+    // Only J: 2023-03-01 (K) is not the day after Feb 29 a year earlier. Bounce rate was 0: change null.
+    'main, year_over_year (Feb 29 → Feb 28)',
+    'main',
+    YOY,
+    { ...CURRENT, previous: main(1, 1, 2, 2, 0, 120, 2), change: mainChange(300, 300, 200, -25, null, 100, 250) },
+  ],
+  [
+    'main, year_over_year of the day Feb 29 is Feb 28',
+    'main',
+    { period: 'day', date: '2024-02-29', compare: 'year_over_year' },
+    {
+      ...main(2, 2, 3, 1.5, 0.5, 300, 3),
+      previous: main(1, 1, 2, 2, 0, 120, 2),
+      change: mainChange(100, 100, 50, -25, null, 150, 50),
+    },
+  ],
+  [
+    // J and K: 2 visitors, 3 pageviews, bounce 0.5, (120 + 0) / 2 = 60 s.
+    'main, custom comparison dates',
+    'main',
+    { ...P, compare: 'custom', compare_start_date: '2023-02-28', compare_end_date: '2023-03-01' },
+    { ...CURRENT, previous: main(2, 2, 3, 1.5, 0.5, 60, 3), change: mainChange(100, 100, 100, 0, 0, 300, 133.3) },
+  ],
+  [
+    'main, custom comparison dates without compare=custom',
+    'main',
+    { ...P, compare_start_date: '2023-02-28', compare_end_date: '2023-03-01' },
+    { ...CURRENT, previous: main(2, 2, 3, 1.5, 0.5, 60, 3), change: mainChange(100, 100, 100, 0, 0, 300, 133.3) },
+  ],
+  [
+    // 02-28 beside 02-26, 02-29 beside 02-27 (V5, V3, V4: bounce 2/3, 60/3 = 20 s).
+    'timeseries by day, previous_period',
+    'timeseries',
+    { ...PREV, interval: 'day' },
+    [
+      {
+        ...bucket('2024-02-28', 2, 2, 3, 0.5, 180),
+        previous: bucket('2024-02-26', 2, 2, 3, 0.5, 600),
+        change: bucketChange(0, 0, 0, 0, -70),
+      },
+      {
+        ...bucket('2024-02-29', 2, 2, 3, 0.5, 300),
+        previous: bucket('2024-02-27', 3, 3, 3, 0.6667, 20),
+        change: bucketChange(-33.3, -33.3, 0, -16.7, 1400),
+      },
+    ],
+  ],
+  [
+    // The comparison has one day: the second bucket has nothing beside it.
+    'timeseries by day, year_over_year (one bucket fewer)',
+    'timeseries',
+    { ...YOY, interval: 'day' },
+    [
+      {
+        ...bucket('2024-02-28', 2, 2, 3, 0.5, 180),
+        previous: bucket('2023-02-28', 1, 1, 2, 0, 120),
+        change: bucketChange(100, 100, 50, null, 50),
+      },
+      { ...bucket('2024-02-29', 2, 2, 3, 0.5, 300), previous: null, change: bucketChange(null, null, null, null, null) },
+    ],
+  ],
+  [
+    // Direct: B, D against F, G, I; Google: A against E; Hacker News: C against H.
+    'sources, previous_period',
+    'breakdown/sources',
+    PREV,
+    [
+      {
+        ...row('Direct / None', 2, 2, 3, 0.5, 300, 50),
+        previous: prev(row('', 3, 3, 4, 0.6667, 400, 60)),
+        change: rowChange(-33.3, -33.3, -25, -16.7, -25, -10),
+      },
+      {
+        ...row('Google', 1, 1, 2, 0, 360, 25),
+        previous: prev(row('', 1, 1, 1, 1, 0, 20)),
+        change: rowChange(0, 0, 100, -100, null, 5),
+      },
+      {
+        ...row('Hacker News', 1, 1, 1, 1, 0, 25),
+        previous: prev(row('', 1, 1, 1, 0, 60, 20)),
+        change: rowChange(0, 0, 0, null, -100, 5),
+      },
+    ],
+  ],
+  [
+    'sources, previous_period, second page of one',
+    'breakdown/sources',
+    { ...PREV, limit: 1, page: 2 },
+    [
+      {
+        ...row('Google', 1, 1, 2, 0, 360, 25),
+        previous: prev(row('', 1, 1, 1, 1, 0, 20)),
+        change: rowChange(0, 0, 100, -100, null, 5),
+      },
+    ],
+  ],
+  [
+    // /blog and /new-page have no page views in PP: zeros, changes null; /old-page is not shown.
+    'pages, previous_period',
+    'breakdown/pages',
+    PREV,
+    [
+      {
+        ...row('/', 3, 3, 3, 0.3333, 320, 75),
+        previous: prev(row('', 2, 2, 2, 0.5, 600, 40)),
+        change: rowChange(50, 50, 50, -16.7, -46.7, 35),
+      },
+      { ...row('/blog', 1, 1, 1, 1, 0, 25), previous: NO_ROW, change: rowChange(null, null, null, null, null, null) },
+      { ...row('/new-page', 1, 1, 1, 0, 600, 25), previous: NO_ROW, change: rowChange(null, null, null, null, null, null) },
+      {
+        ...row('/pricing', 1, 1, 1, 0, 360, 25),
+        previous: prev(row('', 3, 3, 3, 0.3333, 420, 60)),
+        change: rowChange(-66.7, -66.7, -66.7, -33.3, -14.3, -35),
+      },
+    ],
+  ],
+  [
+    'pages, year_over_year, first page of two',
+    'breakdown/pages',
+    { ...YOY, limit: 2 },
+    [
+      {
+        ...row('/', 3, 3, 3, 0.3333, 320, 75),
+        previous: prev(row('', 1, 1, 1, 0, 120, 100)),
+        change: rowChange(200, 200, 200, null, 166.7, -25),
+      },
+      {
+        ...row('/blog', 1, 1, 1, 1, 0, 25),
+        previous: prev(row('', 1, 1, 1, 0, 120, 100)),
+        change: rowChange(0, 0, 0, null, -100, -75),
+      },
+    ],
+  ],
+  [
+    // Conversion rate 1 of 4 visitors against 1 of 5: +5 points.
+    'goals, previous_period',
+    'breakdown/events',
+    PREV,
+    [
+      {
+        value: 'signup',
+        visitors: 1,
+        events: 1,
+        conversion_rate: 25,
+        previous: { visitors: 1, events: 1, conversion_rate: 20 },
+        change: { visitors: 0, events: 0, conversion_rate: 5 },
+      },
+    ],
+  ],
+  [
+    'goals, year_over_year: none a year earlier',
+    'breakdown/events',
+    YOY,
+    [
+      {
+        value: 'signup',
+        visitors: 1,
+        events: 1,
+        conversion_rate: 25,
+        previous: { visitors: 0, events: 0, conversion_rate: 0 },
+        change: { visitors: null, events: null, conversion_rate: null },
+      },
+    ],
+  ],
+];
+
+const BAD: [string, string, Record<string, string>, RegExp][] = [
+  [
+    'an unknown compare value',
+    'main',
+    { ...P, compare: 'last_year' },
+    /^compare: must be one of previous_period, year_over_year, custom$/,
+  ],
+  [
+    'compare with period=realtime',
+    'main',
+    { period: 'realtime', compare: 'previous_period' },
+    /^compare: not available with period=realtime$/,
+  ],
+  ['compare=custom without dates', 'timeseries', { ...P, compare: 'custom' }, /^compare_start_date: required/],
+  ['a start date without an end date', 'main', { ...P, compare_start_date: '2024-01-01' }, /^compare_end_date: required/],
+  ['an end date without a start date', 'main', { ...P, compare_end_date: '2024-01-01' }, /^compare_start_date: required/],
+  [
+    'reversed comparison dates',
+    'breakdown/pages',
+    { ...P, compare_start_date: '2024-01-05', compare_end_date: '2024-01-01' },
+    /^compare_end_date: before compare_start_date$/,
+  ],
+  [
+    'a date that does not exist',
+    'main',
+    { ...P, compare_start_date: '2023-02-29', compare_end_date: '2023-03-01' },
+    /^compare_start_date: not a real date$/,
+  ],
+  [
+    'a malformed date',
+    'main',
+    { ...P, compare_start_date: '2023-2-1', compare_end_date: '2023-03-01' },
+    /^compare_start_date: expected YYYY-MM-DD$/,
+  ],
+  [
+    'comparison dates with another mode',
+    'breakdown/sources',
+    { ...YOY, compare_start_date: '2023-02-28', compare_end_date: '2023-03-01' },
+    /^compare: /,
+  ],
+];
+
+let server: RunningServer;
+let dataDir: string;
+let readKey: string;
+
+const start = async () => {
+  server = await startServer({ dataDir, env: { MALLARD_FLUSH_INTERVAL: '86400' } });
+};
+
+async function derivedPending(): Promise<number> {
+  const health = (await (await fetch(`${server.url}/health/detailed`)).json()) as { storage: { derived_pending: number } };
+  return health.storage.derived_pending;
+}
+
+const ask = (endpoint: string, params: Record<string, string | number>) =>
+  stats(server.url, readKey, endpoint, { site_id: SITE, ...params });
+
+beforeAll(async () => {
+  dataDir = scratchDir('compare');
+  await start();
+  const cookie = await login(server.url);
+  readKey = await createKey(server.url, cookie, 'read');
+  const ingestKey = await createKey(server.url, cookie, 'ingest');
+  await loadBatch(
+    server.url,
+    ingestKey,
+    EVENTS.map((e) => batchEvent(SITE, e)),
+  );
+});
+
+afterAll(async () => {
+  await server?.stop('SIGTERM');
+  removeScratchDirs();
+});
+
+describe('from the hot tier', () => {
+  it.each(CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params)).toEqual(expected);
+  });
+
+  it.each(BAD)('400 for %s', async (_name, endpoint, params, error) => {
+    const res = await fetch(statsUrl(server.url, endpoint, { site_id: SITE, ...params }), {
+      headers: { authorization: `Bearer ${readKey}` },
+    });
+    const body = (await res.json()) as { error: string };
+    expect(res.status, body.error).toBe(400);
+    expect(body.error).toMatch(error);
+  });
+});
+
+describe('after a restart, with the days built into rollups and visits', () => {
+  beforeAll(async () => {
+    expect(await server.stop('SIGTERM')).toBe(0);
+    await start();
+    // A bound on the wait, not a speed check: a ClickHouse build of a day runs ~50 statements.
+    for (let i = 0; (await derivedPending()) > 0; i++) {
+      if (i > 1200) throw new Error('the days were not built');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  it.each(CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await ask(endpoint, params)).toEqual(expected);
+  });
+
+  it('main and its comparison are read from the derived tables', async () => {
+    const res = await fetch(statsUrl(server.url, 'main', { site_id: SITE, ...PREV }), {
+      headers: { authorization: `Bearer ${readKey}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-mallard-plan')?.split(',')).toEqual(['rollup', 'rollup']);
+  });
+});
