@@ -32,6 +32,7 @@ const ON_CLICKHOUSE = [
   'test/integration/disk-full.test.ts',
   'test/integration/realtime.test.ts',
   'test/browser/dashboard.test.ts',
+  'test/browser/dashboard-compare.test.ts',
   'test/browser/tracker.test.ts',
   'test/browser/dashboard-settings.test.ts',
 ];

@@ -18,8 +18,12 @@ export type View =
   | { page: 'share'; token: string; tab: Tab }
   | { page: 'missing' };
 
+/** What the numbers are compared with (docs/API.md, "Comparison"); null: nothing. */
+export const COMPARISONS = ['previous_period', 'year_over_year'] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
 export interface DashQuery extends PeriodChoice {
-  compare: boolean;
+  compare: Comparison | null;
   interval?: Interval;
   filters: Filter[];
   /** A saved segment's id (`segment=<id>` of the API), and-ed with `filters`. */
@@ -61,7 +65,11 @@ export function parseQuery(search: string): DashQuery {
     period: chosen,
     from: custom ? from : undefined,
     to: custom ? to : undefined,
-    compare: q.get('compare') === 'previous_period',
+    // Realtime has no comparison.
+    compare:
+      chosen !== 'realtime' && (COMPARISONS as readonly string[]).includes(q.get('compare') ?? '')
+        ? (q.get('compare') as Comparison)
+        : null,
     // Minutes are realtime's, and only its.
     interval:
       interval && INTERVALS.includes(interval) && (interval === 'minute') === (chosen === 'realtime') ? interval : undefined,
@@ -92,7 +100,7 @@ export function queryString(q: DashQuery): string {
     s.set('from', q.from);
     s.set('to', q.to);
   }
-  if (q.compare) s.set('compare', 'previous_period');
+  if (q.compare) s.set('compare', q.compare);
   if (q.interval) s.set('interval', q.interval);
   const filters = encodeFilters(q.filters);
   if (filters) s.set('filters', filters);

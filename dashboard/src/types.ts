@@ -22,6 +22,9 @@ export interface Bucket {
   pageviews: number;
   bounce_rate: number;
   visit_duration: number;
+  /** When comparing: the comparison's bucket at the same position (null past its end). */
+  previous?: Bucket | null;
+  change?: Partial<Record<keyof Bucket, number | null>>;
 }
 
 export interface BreakdownRow {
@@ -39,6 +42,14 @@ export interface BreakdownRow {
   currency?: string;
   total_revenue?: number;
   average_revenue?: number | null;
+  /** When comparing: the same value's numbers in the comparison, and the changes. */
+  previous?: Omit<BreakdownRow, 'value' | 'previous' | 'change'>;
+  change?: Partial<
+    Record<
+      'visitors' | 'visits' | 'pageviews' | 'bounce_rate' | 'visit_duration' | 'percentage' | 'events' | 'conversion_rate',
+      number | null
+    >
+  >;
 }
 
 export interface AuthStatus {

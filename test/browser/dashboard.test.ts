@@ -434,7 +434,7 @@ describe('dashboard in Chromium', () => {
       ['/pricing', '2', '2'],
     ]);
 
-    await page.getByLabel('Compare to previous period').check();
+    await page.locator('select[name="compare"]').selectOption('previous_period');
     expect(path()).toBe(`/sites/${SITE}?period=7d&compare=previous_period`);
     const change = (stat: string) =>
       page.$eval(`[data-stat="${stat}"] .change`, (e) => [
@@ -445,7 +445,8 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => change('unique_visitors'), { timeout: 10_000 }).toEqual(['down', '20%']);
     expect(await change('total_pageviews')).toEqual(['down', '37.5%']);
     await shoot(page, 'desktop-overview-compare');
-    await page.getByLabel('Compare to previous period').uncheck();
+    await page.locator('select[name="compare"]').selectOption('');
+    expect(path()).toBe(`/sites/${SITE}?period=7d`);
 
     await page.locator('select[name="period"]').selectOption('custom');
     await page.locator('input[name="from"]').fill(PAST_DAY);

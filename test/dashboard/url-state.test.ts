@@ -35,7 +35,7 @@ describe('views', () => {
 });
 
 describe('URL query state', () => {
-  const base: DashQuery = { period: '30d', from: undefined, to: undefined, compare: false, interval: undefined, filters: [] };
+  const base: DashQuery = { period: '30d', from: undefined, to: undefined, compare: null, interval: undefined, filters: [] };
   it.each<[string, string, Partial<DashQuery>]>([
     ['defaults', '', {}],
     ['a period', '?period=7d', { period: '7d' }],
@@ -49,8 +49,9 @@ describe('URL query state', () => {
     [
       'comparison and interval',
       '?period=12mo&compare=previous_period&interval=week',
-      { period: '12mo', compare: true, interval: 'week' },
+      { period: '12mo', compare: 'previous_period', interval: 'week' },
     ],
+    ['year over year', '?period=month&compare=year_over_year', { period: 'month', compare: 'year_over_year' }],
     [
       'filters',
       `?filters=${encodeURIComponent('[["is","event:page",["/pricing"]]]')}`,

@@ -4,49 +4,15 @@
  * after a restart has built the days' rollups and visits (the planner then answers from them).
  * Every expected number below is worked out by hand from the fixture.
  *
- * Fixture, site compare.test (UTC). Period P = 2024-02-28..29 (Feb 29 of a leap year):
- *   A  V1 02-28 10:00 pv /, 10:05 pv /pricing, 10:06 signup   Google, 3 events, 360 s
- *   B  V2 02-28 12:00 pv /                                     direct, bounce
- *   C  V3 02-29 09:00 pv /blog                                 Hacker News, bounce
- *   D  V4 02-29 15:00 pv /, 15:10 pv /new-page                 direct, 600 s
- *   → 4 visitors, 4 visits, 6 pageviews, 7 events, bounce 0.5, duration 960/4 = 240 s
- * Previous period PP = 02-26..27:
- *   E  V1 02-26 10:00 pv /                                     Google, bounce
- *   F  V2 02-26 11:00 pv /, 11:20 pv /pricing                  direct, 1200 s
- *   G  V5 02-27 09:00 pv /old-page                             direct, bounce
- *   H  V3 02-27 10:00 pv /pricing, 10:01 signup                Hacker News, 60 s
- *   I  V4 02-27 20:00 pv /pricing                              direct, bounce
- *   → 5 visitors, 5 visits, 6 pageviews, 7 events, bounce 3/5 = 0.6, duration 1260/5 = 252 s
- * A year earlier (Feb 29 → Feb 28, so the year-over-year period is 2023-02-28 alone):
- *   J  V1 2023-02-28 10:00 pv /, 10:02 pv /blog               Google, 120 s
- *   K  V2 2023-03-01 08:00 pv /                                direct, bounce (outside it)
+ * The fixture and its numbers: compare-fixture.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { batchEvent, type Ev, GOOGLE, HN, V1, V2, V3, V4, V5 } from './fixture.js';
+import { COMPARE_EVENTS as EVENTS } from './compare-fixture.js';
+import { batchEvent } from './fixture.js';
 import { bucket, loadBatch, main, removeScratchDirs, row, scratchDir, stats, statsUrl } from './support.js';
 
 const SITE = 'compare.test';
-
-const EVENTS: Ev[] = [
-  { ...V1, t: '2024-02-28T10:00:00Z', path: '/', r: GOOGLE },
-  { ...V1, t: '2024-02-28T10:05:00Z', path: '/pricing', r: GOOGLE },
-  { ...V1, t: '2024-02-28T10:06:00Z', path: '/pricing', r: GOOGLE, n: 'signup' },
-  { ...V2, t: '2024-02-28T12:00:00Z', path: '/' },
-  { ...V3, t: '2024-02-29T09:00:00Z', path: '/blog', r: HN },
-  { ...V4, t: '2024-02-29T15:00:00Z', path: '/' },
-  { ...V4, t: '2024-02-29T15:10:00Z', path: '/new-page' },
-  { ...V1, t: '2024-02-26T10:00:00Z', path: '/', r: GOOGLE },
-  { ...V2, t: '2024-02-26T11:00:00Z', path: '/' },
-  { ...V2, t: '2024-02-26T11:20:00Z', path: '/pricing' },
-  { ...V5, t: '2024-02-27T09:00:00Z', path: '/old-page' },
-  { ...V3, t: '2024-02-27T10:00:00Z', path: '/pricing', r: HN },
-  { ...V3, t: '2024-02-27T10:01:00Z', path: '/pricing', r: HN, n: 'signup' },
-  { ...V4, t: '2024-02-27T20:00:00Z', path: '/pricing' },
-  { ...V1, t: '2023-02-28T10:00:00Z', path: '/', r: GOOGLE },
-  { ...V1, t: '2023-02-28T10:02:00Z', path: '/blog', r: GOOGLE },
-  { ...V2, t: '2023-03-01T08:00:00Z', path: '/' },
-];
 
 const P = { start_date: '2024-02-28', end_date: '2024-02-29' };
 const PREV = { ...P, compare: 'previous_period' };

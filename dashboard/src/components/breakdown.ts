@@ -1,7 +1,8 @@
 /**
  * Breakdown panels (pages, sources, locations, devices, goals, custom properties), each
  * with tabs. A row is a button: clicking it filters the whole dashboard by that value
- * (the panel's dimension, Plausible v2 names). Ten rows are shown in a box of fixed
+ * (the panel's dimension, Plausible v2 names); when comparing, each shows the change of
+ * its visitors against the same value in the comparison. Ten rows are shown in a box of fixed
  * height; "Show more" loads up to 100. The properties panel first lists the keys seen in
  * the period (GET /api/stats/property-keys); picking one shows its values.
  */
@@ -13,6 +14,7 @@ import { html } from '../html.js';
 import { type DashQuery, setQuery, type View } from '../router.js';
 import type { BreakdownRow } from '../types.js';
 import { useApi } from '../use-api.js';
+import { Change } from './top-stats.js';
 import { Empty, ErrorNote, Skeleton } from './ui.js';
 
 type Column = 'pageviews' | 'percentage' | 'events' | 'conversion_rate';
@@ -110,7 +112,11 @@ function cell(row: BreakdownRow, c: Column): string {
 function Rows({ def, params, view, query }: { def: TabDef; params: Params; view: View; query: DashQuery }) {
   const [more, setMore] = useState(false);
   const limit = more ? 100 : ROWS;
-  const rows = useApi<BreakdownRow[]>(`/api/stats/breakdown/${def.path}`, { ...params, limit: limit + 1 });
+  const rows = useApi<BreakdownRow[]>(`/api/stats/breakdown/${def.path}`, {
+    ...params,
+    limit: limit + 1,
+    compare: query.compare ?? undefined,
+  });
   const list = rows.data?.slice(0, limit);
   // Revenue goals bring a column of their own (each row in its goal's currency).
   const revenue = list?.some((r) => r.currency !== undefined) === true;
@@ -131,6 +137,7 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
     <div class="row-head" aria-hidden="true">
       <span>${def.name}</span><span>Visitors</span>${def.columns.map((c) => html`<span key=${c}>${HEADERS[c]}</span>`)}
       ${revenue && html`<span>Revenue</span>`}
+      ${query.compare && html`<span>Change</span>`}
     </div>
     ${rows.error && html`<${ErrorNote} message=${rows.error} retry=${rows.reload} />`}
     ${!rows.data && !rows.error && html`<${Skeleton} rows=${5} />`}
@@ -152,6 +159,13 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
                 revenue &&
                 html`<span class="num" data-col="revenue" title=${r.average_revenue == null ? '' : `average ${money(r.average_revenue, r.currency ?? '')}`}>
                   ${r.currency === undefined ? '–' : money(r.total_revenue ?? 0, r.currency)}</span>`
+              }
+              ${
+                query.compare &&
+                r.change &&
+                html`<span class="num" data-col="change">
+                  <${Change} change=${r.change.visitors} previous=${`${count(r.previous?.visitors ?? 0)} visitors`} />
+                </span>`
               }
             </button>
           </li>`;

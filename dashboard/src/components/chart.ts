@@ -1,5 +1,7 @@
 /**
- * Visitors and page views over time (uPlot), with the interval picker. The chart box has
+ * Visitors and page views over time (uPlot), with the interval picker; when comparing, the
+ * comparison's visitors as a dimmed dotted line, bucket i of the comparison drawn at bucket i
+ * of the period (as the API pairs them). The chart box has
  * a fixed height so nothing moves when the data arrives; colours come from the CSS custom
  * properties, so it follows light and dark mode.
  */
@@ -35,8 +37,11 @@ function bucketName(ts: number, interval: Interval): string {
   return interval === 'week' ? `Week of ${date}` : date;
 }
 
+/** The dates of the comparison's buckets beside the period's (null past its end), as they are now; null: no comparison. */
+type PreviousDates = (() => readonly (string | null)[]) | null;
+
 /** A tooltip in uPlot's overlay that follows the cursor (built with DOM calls: no HTML strings). */
-function tooltip(interval: Interval): uPlot.Plugin {
+function tooltip(interval: Interval, previousDates: PreviousDates): uPlot.Plugin {
   const tip = document.createElement('div');
   tip.className = 'chart-tip';
   tip.hidden = true;
@@ -49,6 +54,7 @@ function tooltip(interval: Interval): uPlot.Plugin {
   const when = line('when');
   const visitors = line('key visitors');
   const pageviews = line('key pageviews');
+  const previous = previousDates ? line('key previous') : null;
   return {
     hooks: {
       init: (u) => {
@@ -65,6 +71,12 @@ function tooltip(interval: Interval): uPlot.Plugin {
         when.textContent = bucketName(u.data[0][i] ?? 0, interval);
         visitors.textContent = `Visitors ${count(u.data[1]?.[i] ?? 0)}`;
         pageviews.textContent = `Pageviews ${count(u.data[2]?.[i] ?? 0)}`;
+        if (previous) {
+          const date = previousDates?.()[i];
+          previous.textContent = date
+            ? `Visitors ${count(u.data[3]?.[i] ?? 0)} on ${bucketName(bucketTime(date), interval)}`
+            : 'No comparison bucket';
+        }
         const half = tip.offsetWidth / 2;
         tip.style.left = `${Math.min(Math.max(left, half), u.over.clientWidth - half)}px`;
       },
@@ -107,7 +119,7 @@ const TICKS = [
 ];
 const BUCKET_SECS: Record<Interval, number> = { minute: M, hour: H, day: D, week: 7 * D, month: 30 * D };
 
-function options(width: number, interval: Interval, points: number): uPlot.Options {
+function options(width: number, interval: Interval, points: number, compared: PreviousDates): uPlot.Options {
   const text = cssVar('--muted');
   const grid = cssVar('--grid');
   const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
@@ -117,13 +129,26 @@ function options(width: number, interval: Interval, points: number): uPlot.Optio
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     cursor: { y: false, drag: { x: false, y: false }, points: { size: 7 } },
     legend: { show: false },
-    plugins: [tooltip(interval)],
+    plugins: [tooltip(interval, compared)],
     scales: { y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
     series: [
       {},
       // Markers only when there are few points; the cursor marks the hovered one.
       { label: 'Visitors', stroke: cssVar('--accent'), fill: cssVar('--accent-fill'), width: 2, points: { show: points <= 14 } },
       { label: 'Pageviews', stroke: cssVar('--accent-2'), width: 2, dash: [5, 4], points: { show: points <= 14 } },
+      ...(compared
+        ? [
+            {
+              label: 'Visitors (comparison)',
+              // The visitors' colour, dimmed and dotted.
+              stroke: cssVar('--accent'),
+              alpha: 0.45,
+              width: 2,
+              dash: [2, 3],
+              points: { show: false },
+            },
+          ]
+        : []),
     ],
     axes: [
       { ...axis, space: 60, incrs: TICKS.filter((t) => t >= BUCKET_SECS[interval]) },
@@ -137,25 +162,30 @@ function options(width: number, interval: Interval, points: number): uPlot.Optio
   };
 }
 
-const plotData = (buckets: Bucket[]): uPlot.AlignedData => [
+const plotData = (buckets: Bucket[], compared: boolean): uPlot.AlignedData => [
   buckets.map((b) => bucketTime(b.date)),
   buckets.map((b) => b.visitors),
   buckets.map((b) => b.pageviews),
+  ...(compared ? [buckets.map((b) => (b.previous ? b.previous.visitors : null))] : []),
 ];
 
 /**
  * The uPlot chart: made once per interval and bucket count; new numbers of the same shape
  * (realtime's refreshes) only replace its data, so the chart and its tooltip stay put.
  */
-function Plot({ buckets, interval }: { buckets: Bucket[]; interval: Interval }) {
+function Plot({ buckets, interval, compare }: { buckets: Bucket[]; interval: Interval; compare: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(buckets);
   latest.current = buckets;
+  const compared = compare && buckets.some((b) => b.previous !== undefined);
+  const series = ['Visitors', 'Pageviews', ...(compared ? ['Visitors (comparison)'] : [])];
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const make = () => new uPlot(options(el.clientWidth, interval, latest.current.length), plotData(latest.current), el);
+    const dates: PreviousDates = compared ? () => latest.current.map((b) => b.previous?.date ?? null) : null;
+    const make = () =>
+      new uPlot(options(el.clientWidth, interval, latest.current.length, dates), plotData(latest.current, compared), el);
     plot.current = make();
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: HEIGHT }));
     resize.observe(el);
@@ -172,23 +202,26 @@ function Plot({ buckets, interval }: { buckets: Bucket[]; interval: Interval }) 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [interval, buckets.length]);
+  }, [interval, buckets.length, compared]);
   useEffect(() => {
-    plot.current?.setData(plotData(buckets));
+    plot.current?.setData(plotData(buckets, compared));
   }, [buckets]);
-  return html`<div class="plot" ref=${box} role="img" aria-label="Visitors and pageviews over time" data-points=${buckets.length}></div>`;
+  return html`<div class="plot" ref=${box} role="img" aria-label=${`${series.join(', ')} over time`}
+    data-points=${buckets.length} data-series=${series.join(',')}></div>`;
 }
 
 export function Chart({ params, view, query }: { params: Params; view: View; query: DashQuery }) {
   const choices = intervalsFor(query);
   const interval = query.interval && choices.includes(query.interval) ? query.interval : defaultInterval(query);
-  const ts = useApi<Bucket[]>('/api/stats/timeseries', { ...params, interval });
+  const ts = useApi<Bucket[]>('/api/stats/timeseries', { ...params, interval, compare: query.compare ?? undefined });
   const empty = ts.data?.every((b) => b.visitors === 0 && b.pageviews === 0);
 
   return html`<section class=${`card chart-card${ts.loading && ts.data ? ' stale' : ''}`} aria-labelledby="chart-title" aria-busy=${ts.loading}>
     <div class="card-head">
       <h2 id="chart-title">Visitors and pageviews${query.period === 'realtime' ? ', last 30 minutes' : ''}</h2>
-      <p class="legend" aria-hidden="true"><span class="key visitors">Visitors</span><span class="key pageviews">Pageviews</span></p>
+      <p class="legend" aria-hidden="true"><span class="key visitors">Visitors</span><span class="key pageviews">Pageviews</span>${
+        query.compare && html`<span class="key previous">Visitors (comparison)</span>`
+      }</p>
       <div class="segmented" role="group" aria-label="Interval">
         ${choices.map(
           (i) => html`<button type="button" key=${i} aria-pressed=${i === interval}
@@ -198,7 +231,7 @@ export function Chart({ params, view, query }: { params: Params; view: View; que
     </div>
     <div class="chart-box">
       ${ts.error && html`<${ErrorNote} message=${ts.error} retry=${ts.reload} />`}
-      ${!ts.error && ts.data && (empty ? html`<${Empty}>No visitors in this period yet.<//>` : html`<${Plot} buckets=${ts.data} interval=${interval} />`)}
+      ${!ts.error && ts.data && (empty ? html`<${Empty}>No visitors in this period yet.<//>` : html`<${Plot} buckets=${ts.data} interval=${interval} compare=${query.compare !== null} />`)}
     </div>
   </section>`;
 }

@@ -1,5 +1,5 @@
 /**
- * The bar above the data: period picker (with a custom range), comparison toggle, realtime
+ * The bar above the data: period picker (with a custom range), comparison picker, realtime
  * visitors, CSV export, and the active filters as removable chips.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -8,7 +8,7 @@ import { type Filter, filterLabel } from '../filters.js';
 import { count } from '../format.js';
 import { html } from '../html.js';
 import { addDays, isDate, PERIODS, type PeriodId, todayUtc } from '../period.js';
-import { type DashQuery, setQuery, type View } from '../router.js';
+import { COMPARISONS, type Comparison, type DashQuery, setQuery, type View } from '../router.js';
 import { useApi } from '../use-api.js';
 
 export function PeriodPicker({ view, query }: { view: View; query: DashQuery }) {
@@ -58,11 +58,23 @@ export function PeriodPicker({ view, query }: { view: View; query: DashQuery }) 
   </div>`;
 }
 
+const COMPARE_LABELS: Record<Comparison, string> = {
+  previous_period: 'Previous period',
+  year_over_year: 'Year over year',
+};
+
+/** Off, the previous period, or the same dates a year earlier: top stats, chart and rows then show the change. */
 export function CompareToggle({ view, query }: { view: View; query: DashQuery }) {
-  return html`<label class="toggle">
-    <input type="checkbox" name="compare" checked=${query.compare}
-      onChange=${(e: Event) => setQuery(view, { ...query, compare: (e.target as HTMLInputElement).checked })} />
-    Compare to previous period
+  const choose = (e: Event) => {
+    const v = (e.target as HTMLSelectElement).value;
+    setQuery(view, { ...query, compare: (COMPARISONS as readonly string[]).includes(v) ? (v as Comparison) : null });
+  };
+  return html`<label class="compare">
+    <span class="visually-hidden">Compare</span>
+    <select name="compare" value=${query.compare ?? ''} onChange=${choose}>
+      <option value="">No comparison</option>
+      ${COMPARISONS.map((c) => html`<option key=${c} value=${c}>Compare: ${COMPARE_LABELS[c]}</option>`)}
+    </select>
   </label>`;
 }
 

@@ -28,7 +28,7 @@ export function Dashboard({ siteId, view, query }: { siteId: string; view: View;
   const tab = view.page === 'site' || view.page === 'share' ? view.tab : 'overview';
   const realtime = query.period === 'realtime';
   // Comparing 30 minutes with the 30 before says little; Plausible offers none either.
-  const compare = query.compare && !realtime;
+  const compare = realtime ? null : query.compare;
   // Realtime's numbers ask again by themselves; the controls' lists (segments) do not.
   const live = realtime && tab === 'overview' ? REALTIME_REFRESH_MS : 0;
   return html`<div class="dashboard">

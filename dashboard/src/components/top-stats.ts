@@ -1,7 +1,8 @@
-/** The six headline numbers, each with its change against the previous period when comparing. */
+/** The six headline numbers, each with its change against the comparison period when comparing. */
 import type { Params } from '../api.js';
 import { count, decimal, duration, fractionPercent } from '../format.js';
 import { html } from '../html.js';
+import type { Comparison } from '../router.js';
 import type { MainAnswer, MainStats } from '../types.js';
 import { useApi } from '../use-api.js';
 import { ErrorNote } from './ui.js';
@@ -15,29 +16,32 @@ const STATS: readonly { key: keyof MainStats; label: string; format: (n: number)
   { key: 'avg_visit_duration_secs', label: 'Visit duration', format: duration },
 ];
 
-function Change({
+/** A change as an arrow and a number: percent, or points for a rate (`unit`); null: nothing to compare with. */
+export function Change({
   change,
   lowerIsBetter,
   previous,
+  unit = '%',
 }: {
   change: number | null | undefined;
   lowerIsBetter?: boolean;
   previous: string;
+  unit?: string;
 }) {
   if (change === undefined) return null;
-  if (change === null) return html`<span class="change" title=${`Previous period: ${previous}`}>new</span>`;
+  if (change === null) return html`<span class="change" title=${`Compared with: ${previous}`}>new</span>`;
   const dir = change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
   const good = change === 0 ? '' : change > 0 !== Boolean(lowerIsBetter) ? ' good' : ' bad';
   const arrow = dir === 'up' ? '↑' : dir === 'down' ? '↓' : '→';
-  const text = `${Math.abs(change).toLocaleString(undefined, { maximumFractionDigits: 1 })}%`;
-  return html`<span class=${`change ${dir}${good}`} title=${`Previous period: ${previous}`}>
+  const text = `${Math.abs(change).toLocaleString(undefined, { maximumFractionDigits: 1 })}${unit}`;
+  return html`<span class=${`change ${dir}${good}`} title=${`Compared with: ${previous}`}>
     <span aria-hidden="true">${arrow}</span>
     <span class="visually-hidden">${dir === 'up' ? 'up' : dir === 'down' ? 'down' : 'unchanged'} </span><span class="change-value">${text}</span>
   </span>`;
 }
 
-export function TopStats({ params, compare }: { params: Params; compare: boolean }) {
-  const main = useApi<MainAnswer>('/api/stats/main', { ...params, compare: compare ? 'previous_period' : undefined });
+export function TopStats({ params, compare }: { params: Params; compare: Comparison | null }) {
+  const main = useApi<MainAnswer>('/api/stats/main', { ...params, compare: compare ?? undefined });
   const d = main.data;
   return html`<section class=${`card top-stats${main.loading && d ? ' stale' : ''}`} aria-label="Top stats" aria-busy=${main.loading}>
     ${main.error && html`<${ErrorNote} message=${main.error} retry=${main.reload} />`}
@@ -53,6 +57,7 @@ export function TopStats({ params, compare }: { params: Params; compare: boolean
               html`<${Change}
                 change=${d.change[s.key]}
                 lowerIsBetter=${s.lowerIsBetter}
+                unit=${s.key === 'bounce_rate' ? ' pts' : '%'}
                 previous=${d.previous ? s.format(d.previous[s.key]) : '–'}
               />`
             }
