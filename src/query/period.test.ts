@@ -3,7 +3,15 @@
  * changes and half-hour offsets. Expected instants worked out from the zones' offsets.
  */
 import { describe, expect, it } from 'vitest';
-import { fromWallClock, resolvePeriod, resolveSitePeriod, timeseriesInterval, wallClock } from './period.js';
+import {
+  fromWallClock,
+  resolveComparison,
+  resolvePeriod,
+  resolveSitePeriod,
+  timeseriesInterval,
+  wallClock,
+  yearEarlier,
+} from './period.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -98,5 +106,131 @@ describe('timeseriesInterval', () => {
     [day, 'second', 'interval: must be one of minute, hour, day, week, month'],
   ])('refuses %#', (period, requested, message) => {
     expect(() => timeseriesInterval(period, requested)).toThrow(message);
+  });
+});
+
+describe('resolveComparison', () => {
+  const NOW = new Date('2026-12-06T12:00:00Z');
+  it.each([
+    ['previous_period of a day', { period: 'day', date: '2024-03-01' }, null, 'previous_period', '2024-02-29', '2024-03-01'],
+    [
+      'previous_period of March: its 31 days before',
+      { period: 'month', date: '2024-03-10' },
+      null,
+      'previous_period',
+      '2024-01-30',
+      '2024-03-01',
+    ],
+    [
+      'previous_period of a custom range',
+      { start_date: '2024-02-28', end_date: '2024-02-29' },
+      null,
+      'previous_period',
+      '2024-02-26',
+      '2024-02-28',
+    ],
+    [
+      'year_over_year of Feb 29: Feb 28',
+      { period: 'day', date: '2024-02-29' },
+      null,
+      'year_over_year',
+      '2023-02-28',
+      '2023-03-01',
+    ],
+    [
+      'year_over_year of a range ending Feb 29',
+      { start_date: '2024-02-28', end_date: '2024-02-29' },
+      null,
+      'year_over_year',
+      '2023-02-28',
+      '2023-03-01',
+    ],
+    [
+      'year_over_year of a leap February',
+      { period: 'month', date: '2024-02-10' },
+      null,
+      'year_over_year',
+      '2023-02-01',
+      '2023-03-01',
+    ],
+    [
+      'year_over_year of March 2025 (from a common year)',
+      { period: 'month', date: '2025-03-10' },
+      null,
+      'year_over_year',
+      '2024-03-01',
+      '2024-04-01',
+    ],
+  ])('%s', (_name, q, tz, compare, from, to) => {
+    const period = resolveSitePeriod(q, tz, NOW);
+    const c = resolveComparison({ compare }, period);
+    expect([iso(c?.from ?? new Date(0)), iso(c?.to ?? new Date(0))]).toEqual([`${from}T00:00:00.000Z`, `${to}T00:00:00.000Z`]);
+    expect(c?.interval).toBe(period.interval);
+  });
+
+  it('in a time zone: local midnights, across the spring-forward day (Berlin, 2024-03-31)', () => {
+    const period = resolveSitePeriod({ period: 'day', date: '2024-04-01' }, 'Europe/Berlin', NOW);
+    expect(iso(period.from)).toBe('2024-03-31T22:00:00.000Z');
+    const c = resolveComparison({ compare: 'previous_period' }, period);
+    // 03-31 starts at 00:00 CET (23:00Z the day before) and is 23 hours long.
+    expect([iso(c?.from ?? new Date(0)), iso(c?.to ?? new Date(0)), c?.timezone]).toEqual([
+      '2024-03-30T23:00:00.000Z',
+      '2024-03-31T22:00:00.000Z',
+      'Europe/Berlin',
+    ]);
+  });
+
+  it('custom dates, with or without compare=custom; none asked: undefined', () => {
+    const period = resolveSitePeriod({ period: 'day', date: '2024-02-29' }, null, NOW);
+    const dates = { compare_start_date: '2023-01-01', compare_end_date: '2023-01-31' };
+    for (const q of [dates, { ...dates, compare: 'custom' }]) {
+      const c = resolveComparison(q, period);
+      expect([iso(c?.from ?? new Date(0)), iso(c?.to ?? new Date(0))]).toEqual([
+        '2023-01-01T00:00:00.000Z',
+        '2023-02-01T00:00:00.000Z',
+      ]);
+    }
+    expect(resolveComparison({}, period)).toBeUndefined();
+  });
+
+  it.each([
+    ['an unknown mode', { compare: 'yesterday' }, 'compare: must be one of previous_period, year_over_year, custom'],
+    ['custom without dates', { compare: 'custom' }, 'compare_start_date: required with compare=custom'],
+    ['a start without an end', { compare_start_date: '2024-01-01' }, 'compare_end_date: required with compare=custom'],
+    [
+      'reversed dates',
+      { compare_start_date: '2024-01-02', compare_end_date: '2024-01-01' },
+      'compare_end_date: before compare_start_date',
+    ],
+    [
+      'dates with another mode',
+      { compare: 'previous_period', compare_start_date: '2024-01-01', compare_end_date: '2024-01-02' },
+      'compare: compare_start_date/compare_end_date go with compare=custom, not previous_period',
+    ],
+  ])('refuses %s', (_name, q, message) => {
+    const period = resolveSitePeriod({ period: 'day', date: '2024-02-29' }, null, NOW);
+    expect(() => resolveComparison(q, period)).toThrow(message);
+  });
+
+  it('refuses a comparison of realtime', () => {
+    expect(() => resolveComparison({ compare: 'previous_period' }, resolveSitePeriod({ period: 'realtime' }, null, NOW))).toThrow(
+      'compare: not available with period=realtime',
+    );
+  });
+});
+
+describe('yearEarlier', () => {
+  it.each([
+    ['2024-02-29', '2023-02-28'],
+    ['2024-02-28', '2023-02-28'],
+    ['2024-03-01', '2023-03-01'],
+    ['2025-02-28', '2024-02-28'],
+    ['2024-12-31', '2023-12-31'],
+  ])('%s → %s', (d, expected) => {
+    expect(
+      yearEarlier(new Date(`${d}T00:00:00Z`))
+        .toISOString()
+        .slice(0, 10),
+    ).toBe(expected);
   });
 });
