@@ -7,6 +7,7 @@
  * The fixture and its numbers: compare-fixture.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BREAKDOWNS } from '../../src/query/dimensions.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { COMPARE_EVENTS as EVENTS } from './compare-fixture.js';
 import { batchEvent } from './fixture.js';
@@ -269,8 +270,8 @@ async function derivedPending(): Promise<number> {
   return health.storage.derived_pending;
 }
 
-const ask = (endpoint: string, params: Record<string, string | number>) =>
-  stats(server.url, readKey, endpoint, { site_id: SITE, ...params });
+const ask = <T = unknown>(endpoint: string, params: Record<string, string | number>) =>
+  stats<T>(server.url, readKey, endpoint, { site_id: SITE, ...params });
 
 beforeAll(async () => {
   dataDir = scratchDir('compare');
@@ -295,6 +296,10 @@ describe('from the hot tier', () => {
     expect(await ask(endpoint, params)).toEqual(expected);
   });
 
+  it.each(NAMES)('breakdown/%s: previous is the comparison period’s own row', async (name) => {
+    expect(await previousEqualsItsOwnBreakdown(name)).toBeGreaterThan(0);
+  });
+
   it.each(BAD)('400 for %s', async (_name, endpoint, params, error) => {
     const res = await fetch(statsUrl(server.url, endpoint, { site_id: SITE, ...params }), {
       headers: { authorization: `Bearer ${readKey}` },
@@ -304,6 +309,22 @@ describe('from the hot tier', () => {
     expect(body.error).toMatch(error);
   });
 });
+
+/**
+ * Every breakdown, cross-checked: each row's `previous` is the row of the same value in the
+ * comparison period's own breakdown (asked without comparison), or zeros where it has none.
+ */
+const NAMES = [...Object.keys(BREAKDOWNS), 'props/plan'];
+async function previousEqualsItsOwnBreakdown(name: string): Promise<number> {
+  const compared = await ask<{ value: string; previous: Record<string, number> }[]>(`breakdown/${name}`, PREV);
+  const own = await ask<{ value: string }[]>(`breakdown/${name}`, { start_date: '2024-02-26', end_date: '2024-02-27' });
+  const byValue = new Map(own.map(({ value, ...rest }) => [value, rest]));
+  for (const r of compared) {
+    const zeros = Object.fromEntries(Object.keys(r.previous).map((k) => [k, 0]));
+    expect(r.previous, `${name} ${r.value}`).toEqual(byValue.get(r.value) ?? zeros);
+  }
+  return compared.filter((r) => byValue.has(r.value)).length;
+}
 
 describe('after a restart, with the days built into rollups and visits', () => {
   beforeAll(async () => {
@@ -318,6 +339,11 @@ describe('after a restart, with the days built into rollups and visits', () => {
 
   it.each(CASES)('%s', async (_name, endpoint, params, expected) => {
     expect(await ask(endpoint, params)).toEqual(expected);
+  });
+
+  it.each(NAMES)('breakdown/%s: previous is the comparison period’s own row', async (name) => {
+    // Every breakdown of the fixture shares at least one value with the period before.
+    expect(await previousEqualsItsOwnBreakdown(name)).toBeGreaterThan(0);
   });
 
   it('main and its comparison are read from the derived tables', async () => {

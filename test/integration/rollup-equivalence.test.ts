@@ -175,6 +175,31 @@ function requests(
         params: { ...p, limit: '3', page: '2' },
       });
     }
+    // Comparisons: the comparison period goes through the same planner (its days derived or not).
+    for (const p of [periods[2], periods[3]] as Record<string, string>[]) {
+      const at = `${site} ${JSON.stringify(p)}`;
+      for (const compare of ['previous_period', 'year_over_year']) {
+        const c = { ...p, compare };
+        out.push({ label: `main ${compare} ${at}`, get: 'main', site, params: c });
+        out.push({ label: `timeseries day ${compare} ${at}`, get: 'timeseries', site, params: { ...c, interval: 'day' } });
+      }
+      const c = { ...p, compare: 'previous_period' };
+      for (const name of [...Object.keys(BREAKDOWNS), 'props/plan']) {
+        out.push({ label: `breakdown ${name} previous_period ${at}`, get: `breakdown/${name}`, site, params: c });
+      }
+      out.push({
+        label: `breakdown pages limit 3 page 2 previous_period ${at}`,
+        get: 'breakdown/pages',
+        site,
+        params: { ...c, limit: '3', page: '2' },
+      });
+      for (const filters of [FILTERS[0], ONE_PAGE]) {
+        const f = { ...c, filters: JSON.stringify(filters) };
+        for (const get of ['main', 'breakdown/pages', 'breakdown/sources', 'breakdown/events']) {
+          out.push({ label: `${get} previous_period ${at} ${f.filters}`, get, site, params: f });
+        }
+      }
+    }
     // Each key of a day with more keys than its rollup holds: the keys left out are scanned on that day.
     for (const key of site === SITE ? MANY_KEYS : []) {
       const p = periods[0] as Record<string, string>;
