@@ -14,6 +14,8 @@ import { batchEvent } from './fixture.js';
 import { bucket, loadBatch, main, removeScratchDirs, row, scratchDir, stats, statsUrl } from './support.js';
 
 const SITE = 'compare.test';
+/** The same events on a site with configured goals: "Sign up" (event signup), "Pricing page" (page views of /pricing). */
+const GOALS_SITE = 'compare-goals.test';
 
 const P = { start_date: '2024-02-28', end_date: '2024-02-29' };
 const PREV = { ...P, compare: 'previous_period' };
@@ -215,6 +217,64 @@ const CASES: Case[] = [
   ],
 ];
 
+/**
+ * Configured goals: Sign up A against H (1 of 4 visitors vs 1 of 5); Pricing page A against F,
+ * H, I (1 vs 3 page views and visitors, 25 % vs 60 %). A year earlier: neither.
+ */
+const GOAL_CASES: Case[] = [
+  [
+    'configured goals, previous_period',
+    'breakdown/events',
+    PREV,
+    [
+      {
+        value: 'Pricing page',
+        visitors: 1,
+        events: 1,
+        conversion_rate: 25,
+        previous: { visitors: 3, events: 3, conversion_rate: 60 },
+        change: { visitors: -66.7, events: -66.7, conversion_rate: -35 },
+      },
+      {
+        value: 'Sign up',
+        visitors: 1,
+        events: 1,
+        conversion_rate: 25,
+        previous: { visitors: 1, events: 1, conversion_rate: 20 },
+        change: { visitors: 0, events: 0, conversion_rate: 5 },
+      },
+    ],
+  ],
+  [
+    'configured goals, previous_period, second page of one',
+    'breakdown/events',
+    { ...PREV, limit: 1, page: 2 },
+    [
+      {
+        value: 'Sign up',
+        visitors: 1,
+        events: 1,
+        conversion_rate: 25,
+        previous: { visitors: 1, events: 1, conversion_rate: 20 },
+        change: { visitors: 0, events: 0, conversion_rate: 5 },
+      },
+    ],
+  ],
+  [
+    'configured goals, year_over_year: neither a year earlier',
+    'breakdown/events',
+    YOY,
+    ['Pricing page', 'Sign up'].map((value) => ({
+      value,
+      visitors: 1,
+      events: 1,
+      conversion_rate: 25,
+      previous: { visitors: 0, events: 0, conversion_rate: 0 },
+      change: { visitors: null, events: null, conversion_rate: null },
+    })),
+  ],
+];
+
 const BAD: [string, string, Record<string, string>, RegExp][] = [
   [
     'an unknown compare value',
@@ -278,12 +338,22 @@ beforeAll(async () => {
   await start();
   const cookie = await login(server.url);
   readKey = await createKey(server.url, cookie, 'read');
-  const ingestKey = await createKey(server.url, cookie, 'ingest');
-  await loadBatch(
-    server.url,
-    ingestKey,
-    EVENTS.map((e) => batchEvent(SITE, e)),
-  );
+  const admin = await createKey(server.url, cookie, 'admin');
+  const post = async (path: string, body: object) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.text()).toBe(201);
+  };
+  await post('/api/sites', { id: GOALS_SITE });
+  await post(`/api/sites/${GOALS_SITE}/goals`, { event_name: 'signup', display_name: 'Sign up' });
+  await post(`/api/sites/${GOALS_SITE}/goals`, { page_path: '/pricing', display_name: 'Pricing page' });
+  await loadBatch(server.url, admin, [
+    ...EVENTS.map((e) => batchEvent(SITE, e)),
+    ...EVENTS.map((e) => batchEvent(GOALS_SITE, e)),
+  ]);
 });
 
 afterAll(async () => {
@@ -298,6 +368,10 @@ describe('from the hot tier', () => {
 
   it.each(NAMES)('breakdown/%s: previous is the comparison period’s own row', async (name) => {
     expect(await previousEqualsItsOwnBreakdown(name)).toBeGreaterThan(0);
+  });
+
+  it.each(GOAL_CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await stats(server.url, readKey, endpoint, { site_id: GOALS_SITE, ...params })).toEqual(expected);
   });
 
   it.each(BAD)('400 for %s', async (_name, endpoint, params, error) => {
@@ -344,6 +418,10 @@ describe('after a restart, with the days built into rollups and visits', () => {
   it.each(NAMES)('breakdown/%s: previous is the comparison period’s own row', async (name) => {
     // Every breakdown of the fixture shares at least one value with the period before.
     expect(await previousEqualsItsOwnBreakdown(name)).toBeGreaterThan(0);
+  });
+
+  it.each(GOAL_CASES)('%s', async (_name, endpoint, params, expected) => {
+    expect(await stats(server.url, readKey, endpoint, { site_id: GOALS_SITE, ...params })).toEqual(expected);
   });
 
   it('main and its comparison are read from the derived tables', async () => {
