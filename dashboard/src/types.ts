@@ -11,8 +11,12 @@ export interface MainStats {
 }
 
 export interface MainAnswer extends MainStats {
-  previous?: MainStats;
-  change?: Partial<Record<keyof MainStats, number | null>>;
+  /** Filtered to revenue goals of one currency: their revenue in it. */
+  currency?: string;
+  total_revenue?: number;
+  average_revenue?: number | null;
+  previous?: MainStats & { total_revenue?: number; average_revenue?: number | null };
+  change?: Partial<Record<keyof MainStats | 'total_revenue' | 'average_revenue', number | null>>;
 }
 
 export interface Bucket {

@@ -12,7 +12,7 @@ import { type Goal, goalFilter } from './goals.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
-import { revenueOf } from './revenue.js';
+import { type Revenue, revenueOf } from './revenue.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -37,8 +37,9 @@ export interface MainStats {
   events: number;
 }
 
-export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats> {
+export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats & Partial<Revenue>> {
   const [r] = await runStats(q, { ...s, metrics: ALL, dimensions: [] });
+  const currency = goalFilterCurrency(s);
   return {
     unique_visitors: r?.visitors ?? 0,
     visits: r?.visits ?? 0,
@@ -47,7 +48,17 @@ export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats> {
     bounce_rate: rounded.bounce_rate(r?.bounce_rate ?? 0),
     avg_visit_duration_secs: rounded.visit_duration(r?.visit_duration ?? 0),
     events: r?.events ?? 0,
+    // Filtered to revenue goals of one currency, the headline numbers include their revenue (as Plausible's).
+    ...(currency === undefined ? {} : await revenueOf(q, s, currency)),
   };
+}
+
+/** The currency of the goals a request's goal filter keeps, when it has one and they share one. */
+function goalFilterCurrency(s: Scope): string | undefined {
+  if (s.goals === undefined || s.goals.length === 0 || !s.filters.some((f) => f.goal !== undefined)) return undefined;
+  const currencies = new Set(s.goals.map((g) => g.currency));
+  const [only] = currencies;
+  return currencies.size === 1 && typeof only === 'string' ? only : undefined;
 }
 
 export interface TimeBucket {

@@ -12,7 +12,8 @@
  * Goals "Sign up" (event Signup, EUR) and "Visit /blog/*": Sign up 2 · 2 · 50 %, Visit /blog/*
  * V1 V2 2 · 2 · 50 % (ties by name). Filtered to Visit /blog/*: visitors V1 V2 (2).
  * The Signups carry 10 and 2.50 EUR: the Goals panel's revenue column shows €12.50 for Sign up
- * (a dash for the page goal), and no revenue column without revenue goals. A funnel Visit /blog/*
+ * (a dash for the page goal), and no revenue column without revenue goals; filtered to Sign up,
+ * the top stats add Total revenue €12.50 and Average revenue €6.25. A funnel Visit /blog/*
  * → Sign up: V1 and V2, then V1 (2 → 1).
  */
 import { mkdirSync } from 'node:fs';
@@ -147,6 +148,15 @@ describe('goals in the dashboard', () => {
     await page.locator('[data-panel="goals"] .row', { hasText: 'Visit /blog/*' }).locator('.row-label').click();
     await expect.poll(() => new URL(page.url()).searchParams.get('filters')).toContain('Visit /blog/*');
     await goalRows([['Visit /blog/*', '2', '2', '50%']]);
+  });
+
+  it('filtered to the revenue goal, the top stats show its revenue', async () => {
+    const filters = encodeURIComponent(JSON.stringify([['is', 'event:goal', ['Sign up']]]));
+    await page.goto(`${server.url}/sites/${SITE}?${RANGE}&filters=${filters}`);
+    const stat = (key: string) => page.locator(`[data-stat="${key}"] .stat-value`);
+    await expect.poll(() => stat('total_revenue').textContent()).toBe('€12.50');
+    expect(await stat('average_revenue').textContent()).toBe('€6.25');
+    expect(await page.locator('[data-stat="total_revenue"] dt').textContent()).toBe('Total revenue');
   });
 
   it('the funnel builder takes goals as steps, suggesting their names', async () => {

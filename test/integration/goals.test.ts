@@ -229,6 +229,22 @@ describe('stats with goals', () => {
     expect([m.unique_visitors, m.total_pageviews, m.events]).toEqual([visitors, pageviews, events]);
   });
 
+  it('main stats filtered to revenue goals of one currency carry their revenue', async () => {
+    const m = await stats<Record<string, unknown>>(server.url, reader, 'main', {
+      ...DAY,
+      ...f(['is', 'event:goal', ['Sign up']]),
+    });
+    expect(m).toMatchObject({ unique_visitors: 3, events: 3, ...eur(25, 12.5, 1) });
+    // With a goal that has no currency among them there is no one currency to answer in.
+    const mixed = await stats<Record<string, unknown>>(server.url, reader, 'main', {
+      ...DAY,
+      ...f(['is', 'event:goal', ['Sign up', 'Pricing page']]),
+    });
+    expect(Object.keys(mixed).filter((k) => k.includes('revenue') || k === 'currency')).toEqual([]);
+    const unfiltered = await stats<Record<string, unknown>>(server.url, reader, 'main', DAY);
+    expect(unfiltered.total_revenue).toBeUndefined();
+  });
+
   it('refuses goal filters a name comparison cannot answer', async () => {
     const res = await fetch(statsUrl(server.url, 'main', { ...DAY, ...f(['matches', 'event:goal', ['^S']]) }), {
       headers: { authorization: `Bearer ${reader}` },

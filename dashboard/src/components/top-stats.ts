@@ -1,6 +1,6 @@
 /** The six headline numbers, each with its change against the comparison period when comparing. */
 import type { Params } from '../api.js';
-import { count, decimal, duration, fractionPercent } from '../format.js';
+import { count, decimal, duration, fractionPercent, money } from '../format.js';
 import { html } from '../html.js';
 import type { Comparison } from '../router.js';
 import type { MainAnswer, MainStats } from '../types.js';
@@ -40,6 +40,24 @@ export function Change({
   </span>`;
 }
 
+const REVENUE = [
+  { key: 'total_revenue', label: 'Total revenue' },
+  { key: 'average_revenue', label: 'Average revenue' },
+] as const;
+
+/** A revenue headline, shown when the filters keep revenue goals of one currency. */
+function RevenueStat({ def, d, compare }: { def: (typeof REVENUE)[number]; d: MainAnswer; compare: Comparison | null }) {
+  const currency = d.currency ?? '';
+  const shown = (v: number | null | undefined) => (v == null ? '–' : money(v, currency));
+  return html`<div class="stat" data-stat=${def.key}>
+    <dt>${def.label}</dt>
+    <dd>
+      <span class="stat-value">${shown(d[def.key])}</span>
+      ${compare && d.change && html`<${Change} change=${d.change[def.key]} previous=${shown(d.previous?.[def.key])} />`}
+    </dd>
+  </div>`;
+}
+
 export function TopStats({ params, compare }: { params: Params; compare: Comparison | null }) {
   const main = useApi<MainAnswer>('/api/stats/main', { ...params, compare: compare ?? undefined });
   const d = main.data;
@@ -64,6 +82,7 @@ export function TopStats({ params, compare }: { params: Params; compare: Compari
           </dd>
         </div>`,
       )}
+      ${d?.currency !== undefined && REVENUE.map((r) => html`<${RevenueStat} key=${r.key} def=${r} d=${d} compare=${compare} />`)}
     </dl>
   </section>`;
 }
