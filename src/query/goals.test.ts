@@ -70,6 +70,11 @@ describe('resolveGoals', () => {
     expect(filters[1]).toEqual(match('visit:browser', 'is', ['Chrome']));
   });
 
+  it('leaves what it resolved alone when asked again', () => {
+    const once = resolveGoals([match('event:goal', 'is', ['Sign up'])], [SIGNUP, BLOG]);
+    expect(resolveGoals(once.filters, [SIGNUP, BLOG])).toEqual({ filters: once.filters, shown: [SIGNUP, BLOG] });
+  });
+
   it('refuses operators a name comparison cannot answer', () => {
     expect(() => resolveGoals([match('event:goal', 'matches', ['^S'])], [SIGNUP])).toThrow(
       'filters: event:goal can only be filtered with is or contains',

@@ -75,8 +75,11 @@ export interface ResolvedGoals {
 export function resolveGoals(filters: readonly Filter[], goals: readonly Goal[]): ResolvedGoals {
   if (goals.length === 0) return { filters: [...filters], shown: goals };
   let shown = goals;
-  for (const f of filters) if (f.kind === 'match' && f.dim.name === 'event:goal') shown = selectedGoals(f, shown);
+  // A condition a goal filter became (`goal` set) is resolved already: resolving stays idempotent.
+  for (const f of filters)
+    if (f.kind === 'match' && f.dim.name === 'event:goal' && f.goal === undefined) shown = selectedGoals(f, shown);
   const resolve = (f: Filter): Filter => {
+    if (f.goal !== undefined) return f;
     if (f.kind === 'not') return { ...f, child: resolve(f.child) };
     if (f.kind !== 'match') return { ...f, children: f.children.map(resolve) };
     if (f.dim.name !== 'event:goal') return f;
