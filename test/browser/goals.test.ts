@@ -17,10 +17,11 @@
  * → Sign up: V1 and V2, then V1 (2 → 1).
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_ARTIFACTS, launchBrowser, shoot } from '../helpers/browser.js';
-import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { DASHBOARD_ARTIFACTS, shoot } from '../helpers/browser.js';
+import type { RunningServer } from '../helpers/server.js';
+import { openSitePage, type SitePage } from '../helpers/site-page.js';
 import { loadBatch, UA } from '../integration/support.js';
 
 const SITE = 'goals-ui.test';
@@ -28,10 +29,10 @@ const DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
 const RANGE = `period=custom&from=${DAY}&to=${DAY}`;
 
 let server: RunningServer;
-let browser: Browser;
+let ui: SitePage;
 let page: Page;
 let adminKey = '';
-const problems: string[] = [];
+let problems: string[] = [];
 
 const panelRows = () =>
   page.$$eval('[data-panel="goals"] .rows .row', (rows) =>
@@ -46,14 +47,9 @@ async function goalsOfSite(): Promise<unknown> {
 
 beforeAll(async () => {
   mkdirSync(DASHBOARD_ARTIFACTS, { recursive: true });
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  adminKey = await createKey(server.url, await login(server.url), 'admin');
-  const created = await fetch(`${server.url}/api/sites`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: SITE }),
-  });
-  expect(created.status).toBe(201);
+  // The refused goal below is the one failed request this test provokes (a 400).
+  ui = await openSitePage(SITE, 400);
+  ({ server, page, adminKey, problems } = ui);
   const at = (secs: number) => new Date(Date.parse(`${DAY}T10:00:00Z`) + secs * 1000).toISOString();
   const ev = (ip: string, secs: number, path: string, n = 'pageview', amount?: string) => ({
     d: SITE,
@@ -75,25 +71,15 @@ beforeAll(async () => {
     ev('10.2.0.3', 60, '/', 'Signup', '2.5'),
     ev('10.2.0.4', 0, '/about'),
   ]);
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on('console', (msg) => {
-    // The refused goal below is the one failed request this test provokes.
-    if (msg.type() === 'error' && !/status of 400/.test(msg.text())) problems.push(msg.text());
-  });
-  page.on('pageerror', (err) => problems.push(err.message));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await ui?.close();
 });
 
 describe('goals in the dashboard', () => {
   it('before any goal, the Goals panel counts every custom event', async () => {
-    await page.goto(server.url);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: SITE, exact: true }).waitFor();
+    await ui.signIn();
     await page.goto(`${server.url}/sites/${SITE}?${RANGE}`);
     await goalRows([
       ['Signup', '2', '2', '50%'],

@@ -5,19 +5,19 @@
  * case, `www.` dropped); then traffic on a shielded page is not counted — the Pages panel shows
  * only the page that is not shielded.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.js';
-import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import type { RunningServer } from '../helpers/server.js';
+import { openSitePage, type SitePage } from '../helpers/site-page.js';
 import { sendEvent } from '../integration/support.js';
 
 const SITE = 'shields-ui.test';
 
 let server: RunningServer;
-let browser: Browser;
+let ui: SitePage;
 let page: Page;
 let adminKey = '';
-const problems: string[] = [];
+let problems: string[] = [];
 
 async function shieldsOfSite(): Promise<unknown> {
   const res = await fetch(`${server.url}/api/sites/${SITE}`, { headers: { authorization: `Bearer ${adminKey}` } });
@@ -25,33 +25,18 @@ async function shieldsOfSite(): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  adminKey = await createKey(server.url, await login(server.url), 'admin');
-  const created = await fetch(`${server.url}/api/sites`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: SITE }),
-  });
-  expect(created.status).toBe(201);
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  page.on('console', (msg) => {
-    // The refused save below is the one failed request this test provokes.
-    if (msg.type() === 'error' && !/status of 400/.test(msg.text())) problems.push(msg.text());
-  });
-  page.on('pageerror', (err) => problems.push(err.message));
+  // The refused save below is the one failed request this test provokes (a 400).
+  ui = await openSitePage(SITE, 400);
+  ({ server, page, adminKey, problems } = ui);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await ui?.close();
 });
 
 describe('shields in the dashboard', () => {
   it('refuses a bad entry, saves good ones as the server normalizes them', async () => {
-    await page.goto(server.url);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: SITE, exact: true }).waitFor();
+    await ui.signIn();
     await page.goto(`${server.url}/sites/${SITE}/settings`);
     const card = page.locator('section[aria-labelledby="shields-title"]');
     const box = (name: string) => card.locator(`textarea[name="shield-${name}"]`);
