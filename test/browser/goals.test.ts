@@ -143,6 +143,7 @@ describe('goals in the dashboard', () => {
     await expect.poll(() => stat('total_revenue').textContent()).toBe('€12.50');
     expect(await stat('average_revenue').textContent()).toBe('€6.25');
     expect(await page.locator('[data-stat="total_revenue"] dt').textContent()).toBe('Total revenue');
+    await shoot(page, 'goals-revenue-headline');
   });
 
   it('the funnel builder takes goals as steps, suggesting their names', async () => {
