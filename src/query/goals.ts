@@ -93,3 +93,10 @@ export function resolveGoals(filters: readonly Filter[], goals: readonly Goal[])
   };
   return { filters: filters.map(resolve), shown };
 }
+
+/** The one currency every given goal counts revenue in; undefined when there are none, or any lacks it or differs. */
+export function sharedCurrency(goals: readonly Goal[]): string | undefined {
+  const currencies = new Set(goals.map((g) => g.currency));
+  const [only] = currencies;
+  return currencies.size === 1 && typeof only === 'string' ? only : undefined;
+}

@@ -8,7 +8,7 @@ import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } from './dimensions.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { goalCounts } from './goal-counts.js';
-import { type Goal, goalFilter } from './goals.js';
+import { type Goal, goalFilter, sharedCurrency } from './goals.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
@@ -55,10 +55,8 @@ export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats & P
 
 /** The currency of the goals a request's goal filter keeps, when it has one and they share one. */
 function goalFilterCurrency(s: Scope): string | undefined {
-  if (s.goals === undefined || s.goals.length === 0 || !s.filters.some((f) => f.goal !== undefined)) return undefined;
-  const currencies = new Set(s.goals.map((g) => g.currency));
-  const [only] = currencies;
-  return currencies.size === 1 && typeof only === 'string' ? only : undefined;
+  if (s.goals === undefined || !s.filters.some((f) => f.goal !== undefined)) return undefined;
+  return sharedCurrency(s.goals);
 }
 
 export interface TimeBucket {

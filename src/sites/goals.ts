@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, invalidInput, notFound } from '../errors.js';
+import { checkField as check } from '../field-path.js';
 import type { MetadataDb } from '../storage/metadata.js';
+import { WriteQueue } from './write-queue.js';
 
 export interface Goal {
   id: string;
@@ -59,13 +61,6 @@ export const goalFields = {
     .pipe(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like EUR')),
 };
 
-/** Validates one field; 400 naming it otherwise. */
-function check<T>(schema: z.ZodType<T, unknown>, value: unknown, field: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  throw invalidInput(`${field}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-}
-
 /** What a goal is called when no display name is given (as Plausible names them). */
 export const defaultDisplayName = (g: Pick<Goal, 'eventName' | 'pagePath'>): string => g.eventName ?? `Visit ${g.pagePath ?? ''}`;
 
@@ -75,7 +70,7 @@ const NONE: readonly Goal[] = Object.freeze([]);
 export class GoalStore {
   /** site id → its goals, oldest first */
   private readonly bySite = new Map<string, readonly Goal[]>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new WriteQueue();
 
   private constructor(private readonly db: MetadataDb) {}
 
@@ -119,7 +114,7 @@ export class GoalStore {
       input.displayName == null
         ? defaultDisplayName({ eventName, pagePath })
         : check(goalFields.displayName, input.displayName, 'display_name');
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       const goals = this.list(siteId);
       if (goals.length >= MAX_GOALS_PER_SITE) throw invalidInput(`goals: a site has at most ${MAX_GOALS_PER_SITE}`);
       if (goals.some((g) => g.displayName === displayName)) throw conflict(`goal "${displayName}" already exists`);
@@ -150,7 +145,7 @@ export class GoalStore {
 
   /** Removes one of the site's goals; 404 when the site has no such goal. */
   remove(siteId: string, goalId: string): Promise<void> {
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       if (!this.list(siteId).some((g) => g.id === goalId)) throw notFound('no such goal');
       await this.db.run('DELETE FROM goals WHERE id = $1 AND site_id = $2', [goalId, siteId]);
       this.bySite.set(
@@ -167,12 +162,5 @@ export class GoalStore {
 
   private put(goal: Goal): void {
     this.bySite.set(goal.siteId, Object.freeze([...this.list(goal.siteId), Object.freeze(goal)]));
-  }
-
-  /** Writes one at a time, so memory follows the database in order. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }

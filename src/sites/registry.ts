@@ -8,10 +8,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, invalidInput, notFound } from '../errors.js';
-import { fieldPath } from '../field-path.js';
+import { checkField as check } from '../field-path.js';
 import { SITE_ID, SITE_ID_MAX } from '../site-id.js';
 import type { MetadataDb } from '../storage/metadata.js';
 import { NO_SHIELDS, parseStoredShields, type Shields, shieldsField, storedShields } from './shields.js';
+import { WriteQueue } from './write-queue.js';
 
 export interface Site {
   /** The site id (domain), SITE_ID of src/site-id.ts. */
@@ -130,17 +131,6 @@ export const siteFields = {
   shields: shieldsField,
 };
 
-/** Validates one field; 400 naming it otherwise. */
-function check<T>(schema: z.ZodType<T, unknown>, value: unknown, field: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    throw invalidInput(`${fieldPath([field, ...issue.path, issue.keys[0] ?? ''])}: unknown field`);
-  }
-  throw invalidInput(`${fieldPath([field, ...(issue?.path ?? [])])}: ${issue?.message ?? 'invalid'}`);
-}
-
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : String(d));
 const freeze = (s: Site): Site => Object.freeze({ ...s, origins: Object.freeze([...s.origins]) as string[] });
@@ -154,7 +144,7 @@ export class SiteRegistry {
   private readonly sites = new Map<string, Site>();
   /** token hash → link */
   private readonly links = new Map<string, StoredLink>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new WriteQueue();
 
   private constructor(private readonly db: MetadataDb) {}
 
@@ -219,7 +209,7 @@ export class SiteRegistry {
       shields: input.shields == null ? NO_SHIELDS : check(siteFields.shields, input.shields, 'shields'),
       createdAt: new Date().toISOString(),
     };
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       if (this.sites.has(id)) throw conflict(`site ${id} already exists`);
       await this.db.run(
         'INSERT INTO sites (id, origins, timezone, rate_limit, signing_secret, shields, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP)',
@@ -260,7 +250,7 @@ export class SiteRegistry {
     if (patch.shields !== undefined) {
       changes.shields = patch.shields === null ? NO_SHIELDS : check(siteFields.shields, patch.shields, 'shields');
     }
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       const current = this.sites.get(id);
       if (!current) throw notFound(`no site ${id}`);
       const next: Site = { ...current, ...changes };
@@ -276,7 +266,7 @@ export class SiteRegistry {
 
   /** Removes a site with its share links, goals and segments (not its events); false when there was none. */
   remove(id: string): Promise<boolean> {
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       if (!this.sites.has(id)) return false;
       await this.transaction([
         ['DELETE FROM share_links WHERE site_id = $1', [id]],
@@ -296,7 +286,7 @@ export class SiteRegistry {
     label?: string,
   ): Promise<{ id: string; token: string; label: string | null; createdAt: string }> {
     const text = label === undefined ? '' : check(siteFields.label, label, 'label');
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       if (!this.sites.has(siteId)) throw notFound(`no site ${siteId}`);
       const token = randomBytes(32).toString('base64url');
       const link: StoredLink = {
@@ -328,7 +318,7 @@ export class SiteRegistry {
 
   /** False when the site has no such link. */
   revokeShareLink(siteId: string, linkId: string): Promise<boolean> {
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       const entry = [...this.links.values()].find((l) => l.id === linkId && l.siteId === siteId);
       if (!entry) return false;
       await this.db.run('DELETE FROM share_links WHERE id = $1', [linkId]);
@@ -341,13 +331,6 @@ export class SiteRegistry {
   siteForShareToken(token: string): string | undefined {
     if (!SHARE_TOKEN.test(token)) return undefined;
     return this.links.get(digest(token))?.siteId;
-  }
-
-  /** Runs writes one at a time, so the in-memory state follows the database in order. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private transaction(statements: [string, (string | null)[]][]): Promise<void> {

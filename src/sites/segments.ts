@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { conflict, invalidInput } from '../errors.js';
 import { parseFilters } from '../query/filters.js';
 import type { MetadataDb } from '../storage/metadata.js';
+import { WriteQueue } from './write-queue.js';
 
 export interface Segment {
   id: string;
@@ -56,7 +57,7 @@ const fromRow = (r: Record<string, unknown>): Segment => ({
 });
 
 export class Segments {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new WriteQueue();
 
   constructor(private readonly db: MetadataDb) {}
 
@@ -85,7 +86,7 @@ export class Segments {
   /** Saves a segment; 400 naming a bad field, 409 for a name the site already uses or a full site. */
   async create(siteId: string, input: { name: unknown; filters: unknown }): Promise<Segment> {
     const segment: Segment = { id: randomUUID(), name: checkName(input.name), filters: checkFilters(input.filters) };
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       const existing = await this.list(siteId);
       if (existing.some((s) => nameKey(s.name) === nameKey(segment.name))) {
         throw conflict(`name: the site already has a segment named "${segment.name}"`);
@@ -106,17 +107,10 @@ export class Segments {
 
   /** False when the site has no such segment. */
   remove(siteId: string, id: string): Promise<boolean> {
-    return this.exclusive(async () => {
+    return this.writes.run(async () => {
       if (!(await this.get(siteId, id))) return false;
       await this.db.run('DELETE FROM segments WHERE site_id = $1 AND id = $2', [siteId, id]);
       return true;
     });
-  }
-
-  /** Writes one at a time, so the name and count checks see every earlier write. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }

@@ -93,9 +93,14 @@ function SequenceCheck({ params }: { params: Params }) {
 
 export function Behavior({ params }: { params: Params }) {
   const pages = useApi<BreakdownRow[]>('/api/stats/breakdown/pages', { ...params, limit: 50 });
-  const events = useApi<BreakdownRow[]>('/api/stats/breakdown/events', { ...params, limit: 50 });
   const goals = useApi<Goal[]>(`/api/sites/${encodeURIComponent(String(params.site_id))}/goals`);
   const configured = goals.data ?? [];
+  // Event names are asked for only without configured goals (then the Goals panel's rows are events).
+  const withoutGoals = goals.data?.length === 0 || goals.error !== null;
+  const events = useApi<BreakdownRow[]>(withoutGoals ? '/api/stats/breakdown/events' : null, {
+    ...params,
+    limit: 50,
+  });
   const pageNames = (pages.data ?? []).map((r) => r.value);
   // With configured goals the Goals panel names goals, not events: the goals' events are suggested instead.
   const eventNames =

@@ -48,7 +48,7 @@ import type { EventStore } from '../../storage/storage.js';
 import { DAY_MS } from '../../utc-days.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, HttpError } from '../errors.js';
-import { goalScope, siteParam, statsFilters } from './stats.js';
+import { siteParam, statsFilters } from './stats.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -213,7 +213,7 @@ export async function exportRoutes(app: FastifyInstance, deps: ExportRouteDeps):
     const format = oneOf(q.format, EXPORT_FORMATS, 'csv', 'format');
     const kind = oneOf(q.kind, EXPORT_KINDS, 'aggregates', 'kind');
     const check = kind === 'events' ? requireEventLevelFilters : undefined;
-    const { filters } = goalScope(deps, siteId, await statsFilters(deps, siteId, q, check));
+    const { filters } = await statsFilters(deps, siteId, q, check);
     let period: Period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
 

@@ -68,20 +68,21 @@ export function intParam(q: Query, name: string, def: number, min: number, max: 
 }
 
 /**
- * A GET request's filters: its `segment`'s and-ed with its own `filters` (query/request-filters.ts).
- * `check` sees each part with the parameter it came from, so a rule of one endpoint names it.
+ * A GET request's filters: its `segment`'s and-ed with its own `filters` (query/request-filters.ts),
+ * with `event:goal` resolved against the site's goals (goalScope). `check` sees each part with
+ * the parameter it came from, so a rule of one endpoint names it.
  */
 export async function statsFilters(
-  deps: Pick<StatsRouteDeps, 'segments'>,
+  deps: Pick<StatsRouteDeps, 'segments' | 'goalsOf'>,
   siteId: string,
   q: Query,
   check?: (filters: readonly Filter[], param: 'filters' | 'segment') => void,
-): Promise<Filter[]> {
+): Promise<{ filters: Filter[]; goals?: readonly Goal[] }> {
   const own = parseFiltersParam(q.filters);
   check?.(own, 'filters');
   const segment = await segmentFilters(deps.segments, siteId, q.segment);
   check?.(segment, 'segment');
-  return andFilters(segment, own);
+  return goalScope(deps, siteId, andFilters(segment, own));
 }
 
 /** Runs a query function and reports the plans its statements used (`X-Mallard-Plan`: rollup, events). */
@@ -106,7 +107,7 @@ export const statsHandler =
     let period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     const filters = await statsFilters(deps, siteId, q);
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
-    const scope: Scope = { siteId, period, ...goalScope(deps, siteId, filters) };
+    const scope: Scope = { siteId, period, ...filters };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
       return await withPlanHeader(reply, () => fn(scope, q, req.params as Query));

@@ -4,7 +4,7 @@
  * (Plausible answers null when they do not). Goals without a currency answer null.
  */
 import type { QueryRunner } from '../../storage/storage.js';
-import { type Goal, goalFilter } from '../goals.js';
+import { type Goal, goalFilter, sharedCurrency } from '../goals.js';
 import { type Revenue, revenueOf } from '../revenue.js';
 import type { ResultRow } from '../run.js';
 import type { V2Plan } from './request.js';
@@ -26,9 +26,8 @@ export async function v2Revenue(
   const at = plan.dimensions.indexOf('event:goal');
   if (at < 0) {
     // Without a goal dimension the goal filters chose the goals (goals.ts resolveGoals).
-    const currencies = new Set((goals ?? []).map((g) => g.currency));
-    const [currency] = currencies;
-    const single = currencies.size === 1 && typeof currency === 'string' ? await measure(query.filters, currency) : null;
+    const currency = sharedCurrency(goals ?? []);
+    const single = currency === undefined ? null : await measure(query.filters, currency);
     return { of: () => single, skipped };
   }
   const byGoal = new Map<string, Revenue | null>();
