@@ -5,10 +5,12 @@
  * scope (`scopedEvents`, as the behavioral analyses): rollups and visit rows keep no amounts.
  */
 import type { QueryRunner } from '../storage/storage.js';
-import { scopedEvents } from './builder.js';
+import { dimAlias, scopedEvents } from './builder.js';
+import type { Dimension } from './dimensions.js';
 import { round } from './metrics.js';
+import { formatBucket } from './run.js';
 import { withScopeSource } from './scope-source.js';
-import { join, render, sql } from './sql.js';
+import { fragment, join, render, sql } from './sql.js';
 import type { Scope } from './stats.js';
 
 export interface Revenue {
@@ -21,29 +23,70 @@ export interface Revenue {
   revenue_skipped: number;
 }
 
+type RevenueScope = Pick<Scope, 'siteId' | 'period' | 'filters'>;
+
 /** The revenue of the events the scope's filters keep (a goal's filter among them), in `currency`. */
-export async function revenueOf(
+export async function revenueOf(q: QueryRunner, scope: RevenueScope, currency: string): Promise<Revenue> {
+  return (await revenueBy(q, scope, currency, [])).of([]);
+}
+
+/** Revenue by dimension values: a group's, or none's (nothing paid, nothing skipped). */
+export interface RevenueGroups {
+  of(key: readonly string[]): Revenue;
+}
+
+/**
+ * The revenue of the events in scope grouped by `dims` (a breakdown's or a v2 request's),
+ * keyed by the dimension values as the stats rows spell them (run.ts), so each row finds its own.
+ */
+export async function revenueBy(
   q: QueryRunner,
-  scope: Pick<Scope, 'siteId' | 'period' | 'filters'>,
+  scope: RevenueScope,
   currency: string,
-): Promise<Revenue> {
-  return withScopeSource(q, scope, async (src) => {
-    const paid = sql`revenue_amount IS NOT NULL AND revenue_currency = ${currency}`;
-    const statement = sql`WITH ${join(scopedEvents(src, scope), ', ')}
-      SELECT CAST(sum(revenue_amount) FILTER (WHERE ${paid}) AS DOUBLE) AS total,
-             count(*) FILTER (WHERE ${paid}) AS paid,
-             count(*) FILTER (WHERE revenue_amount IS NOT NULL AND revenue_currency <> ${currency}) AS skipped
-      FROM scoped`;
-    const { text, params } = render(statement, q.dialect);
-    const [row] = await q.all<Record<string, unknown>>(text, params);
-    const total = Number(row?.total ?? 0);
-    const paidCount = Number(row?.paid ?? 0);
-    return {
-      currency,
-      // Amounts have 4 decimals (storage/columns.ts REVENUE_SCALE): rounding drops float noise only.
-      total_revenue: round(total, 4),
-      average_revenue: paidCount === 0 ? null : round(total / paidCount, 2),
-      revenue_skipped: Number(row?.skipped ?? 0),
-    };
-  });
+  dims: readonly Dimension[],
+): Promise<RevenueGroups> {
+  const groups = await withScopeSource(
+    q,
+    scope,
+    async (src) => {
+      const paid = sql`revenue_amount IS NOT NULL AND revenue_currency = ${currency}`;
+      const keys = dims.map((d, i) => sql`${d.expr} AS ${fragment(dimAlias(i))}`);
+      const statement = sql`WITH ${join(scopedEvents(src, scope, { carry: dims }), ', ')}
+        SELECT ${join([...keys, sql``], ', ')}CAST(sum(revenue_amount) FILTER (WHERE ${paid}) AS DOUBLE) AS total,
+               count(*) FILTER (WHERE ${paid}) AS paid,
+               count(*) FILTER (WHERE revenue_amount IS NOT NULL AND revenue_currency <> ${currency}) AS skipped
+        FROM scoped${
+          dims.length > 0
+            ? sql` GROUP BY ${join(
+                dims.map((_, i) => fragment(dimAlias(i))),
+                ', ',
+              )}`
+            : sql``
+        }`;
+      const { text, params } = render(statement, q.dialect);
+      return q.all<Record<string, unknown>>(text, params);
+    },
+    dims,
+  );
+  const byKey = new Map<string, Revenue>();
+  for (const row of groups) {
+    const key = dims.map((d, i) => {
+      const v = row[dimAlias(i)];
+      return v instanceof Date ? formatBucket(v, d.unit) : String(v);
+    });
+    byKey.set(keyOf(key), revenue(currency, Number(row.total ?? 0), Number(row.paid ?? 0), Number(row.skipped ?? 0)));
+  }
+  return { of: (key) => byKey.get(keyOf(key)) ?? revenue(currency, 0, 0, 0) };
+}
+
+const keyOf = (values: readonly string[]) => JSON.stringify(values);
+
+function revenue(currency: string, total: number, paid: number, skipped: number): Revenue {
+  return {
+    currency,
+    // Amounts have 4 decimals (storage/columns.ts REVENUE_SCALE): rounding drops float noise only.
+    total_revenue: round(total, 4),
+    average_revenue: paid === 0 ? null : round(total / paid, 2),
+    revenue_skipped: skipped,
+  };
 }

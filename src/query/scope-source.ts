@@ -1,21 +1,28 @@
 /**
  * Where a query that starts from `scopedEvents` (the behavioral analyses) reads its scope.
  * A filter on a visit attribute keeps whole visits, so every event needs its visit's
- * attributes: over the whole UTC days with current derived tables they come from the
- * stored visit rows (one narrow column read), and only the rest of the period groups its
- * visits from events. Without such a filter, or without derived days, events alone. The
- * plan (`X-Mallard-Plan`) is `visits` or `events` accordingly.
+ * attributes (as does grouping by a visit dimension, `carry`): over the whole UTC days
+ * with current derived tables they come from the stored visit rows (one narrow column
+ * read), and only the rest of the period groups its visits from events. Without such a
+ * filter, or without derived days, events alone. The plan (`X-Mallard-Plan`) is `visits`
+ * or `events` accordingly.
  */
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import type { Sources } from './builder.js';
+import type { Dimension } from './dimensions.js';
 import { filterDimensions } from './filters.js';
 import { splitPeriod } from './planner.js';
 import type { Scope } from './stats.js';
 import { notePlan } from './trace.js';
 
-export async function withScopeSource<T>(q: QueryRunner, scope: Scope, fn: (src: Sources) => Promise<T>): Promise<T> {
+export async function withScopeSource<T>(
+  q: QueryRunner,
+  scope: Scope,
+  fn: (src: Sources) => Promise<T>,
+  carry: readonly Dimension[] = [],
+): Promise<T> {
   const events = q.eventsFor(scope.siteId, scope.period.from, scope.period.to);
-  const visitFilter = filterDimensions(scope.filters).some((d) => d.visitColumn !== undefined);
+  const visitFilter = [...filterDimensions(scope.filters), ...carry].some((d) => d.visitColumn !== undefined);
   const from = (src: Sources) => {
     notePlan(src.visits ? 'visits' : 'events');
     return fn(src);

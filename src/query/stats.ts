@@ -12,7 +12,7 @@ import { type Goal, goalFilter, sharedCurrency } from './goals.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
-import { type Revenue, revenueOf } from './revenue.js';
+import { type Revenue, revenueBy, revenueOf } from './revenue.js';
 import { formatBucket, type ResultRow, runStats } from './run.js';
 import { raw, render, sql } from './sql.js';
 
@@ -144,7 +144,7 @@ export function breakdownDimensions(name: string): Dimension[] | undefined {
   return BREAKDOWNS[name]?.map((n) => dimension(n) as Dimension);
 }
 
-export interface BreakdownRow {
+export interface BreakdownRow extends Partial<Revenue> {
   value: string;
   visitors: number;
   visits: number;
@@ -249,6 +249,9 @@ export async function breakdownRows(
   }
   const metrics: Metric[] = total === undefined ? [...ALL, 'percentage'] : ALL;
   const rows = await runStats(q, { ...scope, metrics, dimensions: dims, ...paging });
+  // Filtered to revenue goals of one currency, each row carries its revenue (as in Plausible).
+  const currency = goalFilterCurrency(s);
+  const revenue = currency === undefined || rows.length === 0 ? undefined : await revenueBy(q, scope, currency, dims);
   return rows.map((r) => ({
     key: r.dimensions,
     row: {
@@ -259,6 +262,7 @@ export async function breakdownRows(
       bounce_rate: rounded.bounce_rate(r.bounce_rate),
       visit_duration: rounded.visit_duration(r.visit_duration),
       percentage: rounded.percentage(shareOf(r)),
+      ...revenue?.of(r.dimensions),
     },
   }));
 }

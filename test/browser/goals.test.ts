@@ -13,7 +13,8 @@
  * V1 V2 2 · 2 · 50 % (ties by name). Filtered to Visit /blog/*: visitors V1 V2 (2).
  * The Signups carry 10 and 2.50 EUR: the Goals panel's revenue column shows €12.50 for Sign up
  * (a dash for the page goal), and no revenue column without revenue goals; filtered to Sign up,
- * the top stats add Total revenue €12.50 and Average revenue €6.25. A funnel Visit /blog/*
+ * the top stats add Total revenue €12.50 and Average revenue €6.25, and the Sources panel a
+ * Revenue column (Direct / None: €12.50). A funnel Visit /blog/*
  * → Sign up: V1 and V2, then V1 (2 → 1).
  */
 import { mkdirSync } from 'node:fs';
@@ -143,6 +144,13 @@ describe('goals in the dashboard', () => {
     await expect.poll(() => stat('total_revenue').textContent()).toBe('€12.50');
     expect(await stat('average_revenue').textContent()).toBe('€6.25');
     expect(await page.locator('[data-stat="total_revenue"] dt').textContent()).toBe('Total revenue');
+    // Every other panel so filtered carries the revenue of its rows: both Signups came direct.
+    const sources = () =>
+      page.$$eval('[data-panel="sources"] .rows .row', (rows) =>
+        rows.map((r) => [...r.querySelectorAll('.row-label, .num')].map((c) => c.textContent?.trim() ?? '')),
+      );
+    await expect.poll(sources).toEqual([['Direct / None', '2', '100%', '€12.50']]);
+    expect(await page.locator('[data-panel="sources"] .row-head span').allTextContents()).toContain('Revenue');
     await shoot(page, 'goals-revenue-headline');
   });
 

@@ -303,16 +303,74 @@ describe('stats with goals', () => {
     expect(mixed.body).toMatchObject({ results: [{ dimensions: [], metrics: [4, null, null] }], meta: { revenue_skipped: 0 } });
   });
 
+  it('v2 answers revenue by other dimensions, with and without the goal dimension', async () => {
+    const body = {
+      site_id: SITE,
+      date_range: ['2026-03-10', '2026-03-10'],
+      metrics: ['visitors', 'total_revenue', 'average_revenue'],
+    };
+    // Sign up by browser: A Chrome paid 10 USD (skipped), C Safari 19.99 EUR, F Firefox 5.01 EUR.
+    const byBrowser = await call('POST', '/api/v2/query', reader, {
+      ...body,
+      dimensions: ['visit:browser'],
+      filters: [['is', 'event:goal', ['Sign up']]],
+    });
+    expect(byBrowser.body).toMatchObject({
+      results: [
+        { dimensions: ['Chrome'], metrics: [1, 0, null] },
+        { dimensions: ['Firefox'], metrics: [1, 5.01, 5.01] },
+        { dimensions: ['Safari'], metrics: [1, 19.99, 19.99] },
+      ],
+      meta: { revenue_skipped: 1 },
+    });
+    // By goal and browser: the page goals have no currency (null); rows 2..4 of 6 by goal, then browser.
+    const byBoth = await call('POST', '/api/v2/query', reader, {
+      ...body,
+      dimensions: ['event:goal', 'visit:browser'],
+      order_by: [['event:goal', 'asc']],
+      pagination: { limit: 3, offset: 2 },
+    });
+    expect(byBoth.body).toMatchObject({
+      results: [
+        { dimensions: ['Sign up', 'Chrome'], metrics: [1, 0, null] },
+        { dimensions: ['Sign up', 'Firefox'], metrics: [1, 5.01, 5.01] },
+        { dimensions: ['Sign up', 'Safari'], metrics: [1, 19.99, 19.99] },
+      ],
+      meta: { revenue_skipped: 1 },
+    });
+    // By day: both EUR amounts fall on 2026-03-10.
+    const byDay = await call('POST', '/api/v2/query', reader, {
+      ...body,
+      dimensions: ['time:day'],
+      filters: [['is', 'event:goal', ['Sign up']]],
+    });
+    expect(byDay.body).toMatchObject({ results: [{ dimensions: ['2026-03-10'], metrics: [3, 25, 12.5] }] });
+  });
+
+  it('breakdowns filtered to a revenue goal carry each row its revenue', async () => {
+    const rows = await stats<Record<string, unknown>[]>(server.url, reader, 'breakdown/browsers', {
+      ...DAY,
+      ...f(['is', 'event:goal', ['Sign up']]),
+    });
+    expect(rows.map((r) => [r.value, r.visitors, r.currency, r.total_revenue, r.average_revenue, r.revenue_skipped])).toEqual([
+      ['Chrome', 1, 'EUR', 0, null, 1],
+      ['Firefox', 1, 'EUR', 5.01, 5.01, 0],
+      ['Safari', 1, 'EUR', 19.99, 19.99, 0],
+    ]);
+    // A goal without a currency among the filter's goals: no revenue fields.
+    const mixed = await stats<Record<string, unknown>[]>(server.url, reader, 'breakdown/browsers', {
+      ...DAY,
+      ...f(['is', 'event:goal', ['Sign up', 'Pricing page']]),
+    });
+    expect(mixed.length).toBeGreaterThan(0);
+    expect(mixed.flatMap((r) => Object.keys(r).filter((k) => k.includes('revenue') || k === 'currency'))).toEqual([]);
+  });
+
   it.each<[string, Record<string, unknown>, string]>([
     [
       'without a goal',
       { metrics: ['total_revenue'] },
       'metrics: total_revenue can only be queried with an event:goal filter or dimension',
-    ],
-    [
-      'by another dimension',
-      { metrics: ['average_revenue'], dimensions: ['event:goal', 'visit:browser'] },
-      'metrics: average_revenue can only be grouped by event:goal',
     ],
     [
       'ordered by revenue',

@@ -298,10 +298,6 @@ function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[
       throw invalidInput(`metrics: ${m} can only be queried with an event:goal filter or dimension`);
     }
   }
-  const revenue = metrics.find(isRevenueMetric);
-  if (revenue && dimensions.some((d) => d !== 'event:goal')) {
-    throw invalidInput(`metrics: ${revenue} can only be grouped by event:goal`);
-  }
   if (metrics.includes('views_per_visit')) {
     if (filtered('event:page')) throw invalidInput('metrics: views_per_visit cannot be queried with a filter on event:page');
     if (dimensions.length > 0) throw invalidInput('metrics: views_per_visit cannot be queried with dimensions');
