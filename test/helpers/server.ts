@@ -31,13 +31,17 @@ export async function freePort(): Promise<number> {
 
 export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'mallard-test-'));
 
-/** Starts the server and waits until /health answers; `args` follow `serve` (e.g. `--config`, file). */
+/**
+ * Starts the server and waits until /health answers; `args` follow `serve` (e.g. `--config`,
+ * file); `entry`: another build's main.js (a production install's) instead of this checkout's.
+ */
 export async function startServer(
-  opts: { dataDir?: string; env?: Record<string, string>; args?: string[] } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; entry?: string } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(import.meta.dirname, '../../dist/main.js'), 'serve', ...(opts.args ?? [])], {
+  const entry = opts.entry ?? join(import.meta.dirname, '../../dist/main.js');
+  const proc = spawn(process.execPath, [entry, 'serve', ...(opts.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? '',
       MALLARD_HOST: '127.0.0.1',
