@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { UA } from '../helpers/user-agents.js';
 
-export { UA } from '../helpers/user-agents.js';
+export { UA };
 
 export interface Answer<T = unknown> {
   status: number;
