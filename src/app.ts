@@ -26,6 +26,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { propertyKeysRoutes } from './http/routes/property-keys.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
+import { reportRoutes } from './http/routes/reports.js';
 import { segmentRoutes } from './http/routes/segments.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { statsRoutes } from './http/routes/stats.js';
@@ -35,6 +36,10 @@ import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { shieldRules } from './ingest/guards/shields.js';
 import { Metrics } from './metrics.js';
+import { Ledger } from './notify/ledger.js';
+import { smtpMailer } from './notify/mailer.js';
+import { Notifier } from './notify/scheduler.js';
+import { Subscriptions } from './notify/subscriptions.js';
 import { derivedTables } from './query/derived-tables.js';
 import { GoalStore } from './sites/goals.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
@@ -93,6 +98,19 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await applyConfiguredSites(sites, config.sites);
   const goals = await GoalStore.open(store.db);
   const segments = new Segments(store.db);
+  const subscriptions = await Subscriptions.open(store.db);
+  // Reports and alerts need an SMTP server; without one they are kept but never sent.
+  const notifier = config.smtp_url
+    ? new Notifier({
+        read: (fn) => store.read(fn),
+        subscriptions,
+        ledger: new Ledger(store.db),
+        mailer: smtpMailer(config.smtp_url, config.smtp_from),
+        timezoneOf: (id) => (sites.has(id) ? (sites.get(id)?.timezone ?? null) : undefined),
+        metrics: m,
+        log,
+      })
+    : undefined;
   const guard = new AuthGuard(sessions, keys, sites);
   const geo = await GeoLookup.open(config.geoip_db);
 
@@ -125,7 +143,10 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) => behavioralRoutes(scope, { ...statsDeps, sessionTimeoutSecs: config.session_timeout }));
   await server.register(async (scope) => queryV2Routes(scope, statsDeps));
   await server.register(async (scope) => exportRoutes(scope, statsDeps));
-  await server.register(async (scope) => siteRoutes(scope, { registry: sites, guard, onRemoved: (id) => goals.forgetSite(id) }));
+  await server.register(async (scope) =>
+    siteRoutes(scope, { registry: sites, subscriptions, guard, onRemoved: (id) => goals.forgetSite(id) }),
+  );
+  await server.register(async (scope) => reportRoutes(scope, { registry: sites, guard, notifier }));
   await server.register(async (scope) => goalRoutes(scope, { registry: sites, goals, guard }));
   await server.register(async (scope) => segmentRoutes(scope, { segments, sites, guard }));
   const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
@@ -175,6 +196,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
 
   const url = await server.listen({ host: config.host, port: config.port });
   log.info({ url, data_dir: config.data_dir }, 'mallard metrics listening');
+  notifier?.start(config.notify_interval * 1000);
 
   return {
     server,
@@ -182,6 +204,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
     url,
     async close() {
       clearInterval(timer);
+      await notifier?.stop();
       // A connection busy at the signal would stay open for keep-alive (65 s) after its
       // answer and hold up the final flush: close each one as soon as it is idle.
       const sweep = setInterval(() => server.server.closeIdleConnections(), 50);

@@ -103,6 +103,14 @@ const schema = z.object({
   /** How far the JavaScript heap grows past what a full collection kept before the next one, in %; 0 = V8's own choice. */
   js_heap_growth_percent: int(0, 300).default(20),
   wal_fsync: bool.default(true),
+  /** SMTP server for reports and alerts (smtp://user:pass@host:587, smtps://… for TLS at once); none: no e-mail. */
+  smtp_url: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  smtp_from: z.string().min(3).default('Mallard Metrics <mallard@localhost>'),
+  /** Seconds between the scheduler's looks at what reports and alerts are due. */
+  notify_interval: int(1, 86_400).default(300),
   sites: sites.default([]),
 });
 

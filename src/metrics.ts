@@ -57,6 +57,24 @@ export class Metrics {
     buckets: WORK_SECONDS,
     registers: [this.registry],
   });
+  /** E-mail (src/notify): rounds of the scheduler, messages sent and failed, by kind. */
+  readonly notifyRounds = new Counter({
+    name: 'mallard_notify_rounds_total',
+    help: 'Rounds of the report and alert scheduler',
+    registers: [this.registry],
+  });
+  readonly notifySent = new Counter({
+    name: 'mallard_notifications_sent_total',
+    help: 'Reports and alerts sent, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly notifyFailed = new Counter({
+    name: 'mallard_notification_failures_total',
+    help: 'Reports and alerts that could not be sent (retried at the next round), by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly bufferSize: Gauge;
   readonly quarantined: Gauge;
 

@@ -264,7 +264,7 @@ export class SiteRegistry {
     });
   }
 
-  /** Removes a site with its share links, goals and segments (not its events); false when there was none. */
+  /** Removes a site with its share links, goals, segments and e-mail settings (not its events); false when there was none. */
   remove(id: string): Promise<boolean> {
     return this.writes.run(async () => {
       if (!this.sites.has(id)) return false;
@@ -272,6 +272,8 @@ export class SiteRegistry {
         ['DELETE FROM share_links WHERE site_id = $1', [id]],
         ['DELETE FROM goals WHERE site_id = $1', [id]],
         ['DELETE FROM segments WHERE site_id = $1', [id]],
+        ['DELETE FROM notifications WHERE site_id = $1', [id]],
+        ['DELETE FROM notifications_sent WHERE site_id = $1', [id]],
         ['DELETE FROM sites WHERE id = $1', [id]],
       ]);
       this.sites.delete(id);

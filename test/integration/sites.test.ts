@@ -37,10 +37,14 @@ interface SiteJson {
   rate_limit: number | null;
   signing_secret_set: boolean;
   shields: { ips: string[]; countries: string[]; pages: string[]; hostnames: string[] };
+  reports: { weekly: string[]; monthly: string[] };
+  alerts: { spike_visitors: number | null; drop_visitors: number | null; emails: string[] };
   created_at: string;
 }
 
 const NO_SHIELDS = { ips: [], countries: [], pages: [], hostnames: [] };
+/** A site's e-mail settings when none are set (reports.test.ts tests them). */
+const NO_MAIL = { reports: { weekly: [], monthly: [] }, alerts: { spike_visitors: null, drop_visitors: null, emails: [] } };
 
 let server: RunningServer;
 let dataDir: string;
@@ -134,6 +138,7 @@ describe('/api/sites', () => {
         rate_limit: 500,
         signing_secret_set: false,
         shields: NO_SHIELDS,
+        ...NO_MAIL,
         created_at: expect.stringMatching(ISO),
       },
     ]);
@@ -158,6 +163,7 @@ describe('/api/sites', () => {
       rate_limit: 20,
       signing_secret_set: true,
       shields: NO_SHIELDS,
+      ...NO_MAIL,
       created_at: createdAt,
     };
     expect(created.json).toEqual(full);

@@ -33,7 +33,8 @@ async function get(path: string): Promise<unknown> {
   return res.json();
 }
 
-const main = (params: Record<string, string> = {}) => stats<Record<string, number>>(server.url, key, 'main', { ...RANGE, ...params });
+const main = (params: Record<string, string> = {}) =>
+  stats<Record<string, number>>(server.url, key, 'main', { ...RANGE, ...params });
 
 beforeAll(async () => {
   const dataDir = scratchDir('upgrade');

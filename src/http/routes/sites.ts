@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { type Alerts, alertsField, NO_ALERTS, NO_REPORTS, type Reports, reportsField } from '../../notify/settings.js';
+import type { Subscription, Subscriptions } from '../../notify/subscriptions.js';
 import { siteIdParam } from '../../site-id.js';
 import { type Site, type SiteRegistry, siteFields } from '../../sites/registry.js';
 import { type AuthGuard, type Caller, siteAllowed } from '../auth-guard.js';
@@ -13,6 +15,8 @@ import { badRequest, forbidden, notFound } from '../errors.js';
 
 export interface SiteRouteDeps {
   registry: SiteRegistry;
+  /** Each site's reports and alerts (src/notify), set and shown with the site's other settings. */
+  subscriptions: Subscriptions;
   guard: AuthGuard;
   /** Told after a site is removed, so what is kept in memory per site (its goals) goes too. */
   onRemoved?: (id: string) => void;
@@ -24,6 +28,8 @@ const settable = {
   rate_limit: siteFields.rateLimit.nullable().optional(),
   signing_secret: siteFields.signingSecret.nullable().optional(),
   shields: siteFields.shields.nullable().optional(),
+  reports: reportsField.nullable().optional(),
+  alerts: alertsField.nullable().optional(),
 };
 const createBody = z.strictObject({ id: siteFields.id, ...settable });
 const patchBody = z.strictObject(settable);
@@ -31,18 +37,27 @@ const shareBody = z.strictObject({ label: siteFields.label.nullable().optional()
 
 const LINK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const siteJson = (s: Site) => ({
-  id: s.id,
-  origins: s.origins,
-  timezone: s.timezone,
-  rate_limit: s.rateLimit,
-  signing_secret_set: s.signingSecret !== null,
-  shields: s.shields,
-  created_at: s.createdAt,
-});
-
 export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Promise<void> {
-  const { registry, guard } = deps;
+  const { registry, guard, subscriptions } = deps;
+
+  const siteJson = (s: Site) => ({
+    id: s.id,
+    origins: s.origins,
+    timezone: s.timezone,
+    rate_limit: s.rateLimit,
+    signing_secret_set: s.signingSecret !== null,
+    shields: s.shields,
+    ...subscriptions.get(s.id),
+    created_at: s.createdAt,
+  });
+
+  /** Stores the reports and alerts a body sets (null: none), after the site's other fields. */
+  const subscribe = async (id: string, body: { reports?: Reports | null; alerts?: Alerts | null }) => {
+    const change: Partial<Subscription> = {};
+    if (body.reports !== undefined) change.reports = body.reports ?? NO_REPORTS;
+    if (body.alerts !== undefined) change.alerts = body.alerts ?? NO_ALERTS;
+    if (Object.keys(change).length > 0) await subscriptions.set(id, change);
+  };
 
   const mayManage = (caller: Caller, id: string) => {
     if (!siteAllowed(caller, id)) throw forbidden('this API key may not access this site');
@@ -82,6 +97,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
       signingSecret: body.signing_secret,
       shields: body.shields,
     });
+    await subscribe(site.id, body);
     return reply.code(201).send(siteJson(site));
   });
 
@@ -99,12 +115,14 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
       signingSecret: body.signing_secret,
       shields: body.shields,
     });
+    await subscribe(id, body);
     return siteJson(site);
   });
 
   app.delete('/api/sites/:id', async (req, reply) => {
     const id = await siteParam(req);
     if (!(await registry.remove(id))) throw notFound(`no site ${id}`);
+    subscriptions.forget(id);
     deps.onRemoved?.(id);
     return reply.code(204).send();
   });

@@ -32,6 +32,13 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, name VARCHAR NOT NULL, filters VARCHAR NOT NULL,
        created_at TIMESTAMP NOT NULL)`,
   ],
+  // 4: e-mail reports and traffic alerts per site (JSON objects), and the ledger of what was sent
+  [
+    'CREATE TABLE notifications (site_id VARCHAR PRIMARY KEY, reports VARCHAR NOT NULL, alerts VARCHAR NOT NULL)',
+    `CREATE TABLE notifications_sent (
+       site_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, period VARCHAR NOT NULL, sent_at TIMESTAMP NOT NULL,
+       PRIMARY KEY (site_id, kind, period))`,
+  ],
 ];
 
 export async function migrate(conn: DuckDBConnection): Promise<number> {
