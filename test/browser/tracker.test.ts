@@ -570,20 +570,15 @@ describe('tracking script in Chromium', () => {
     }
   });
 
-  it('falls back to sendBeacon without fetch, and takes the site id from the host without data-domain', async () => {
+  it('takes the site id from the host without data-domain', async () => {
     const r = await open();
     try {
-      // Before any page script: a browser without fetch.
-      await r.context.addInitScript(() => {
-        delete (window as Partial<Window>).fetch;
-      });
-      const url = shopPage('beacon.test', '/old-browser', trackerTag(script(), { 'data-allow-automation': true }));
+      const url = shopPage('hostid.test', '/no-domain', trackerTag(script(), { 'data-allow-automation': true }));
       await r.page.goto(url);
-      expect(await r.waitForSent(1)).toEqual([pageview(url, 'beacon.test')]);
-      expect(r.sent[0]?.contentType).toBe('text/plain;charset=UTF-8');
+      expect(await r.waitForSent(1)).toEqual([pageview(url, 'hostid.test')]);
       expect(r.sent[0]?.url).toBe(api());
       expect(await r.statuses()).toEqual([202]);
-      expect(await pageviews('beacon.test')).toEqual({ '/old-browser': 1 });
+      expect(await pageviews('hostid.test')).toEqual({ '/no-domain': 1 });
     } finally {
       await r.close();
     }

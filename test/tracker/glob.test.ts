@@ -40,6 +40,14 @@ describe('path globs', () => {
     expect(matches('/(x)+', '/(x)+')).toBe(true);
     expect(matches('/(x)+', '/xx')).toBe(false);
     expect(matches('/a?b', '/ab')).toBe(false);
+    // Characters that are not special in a regular expression are escaped too, harmlessly.
+    expect(matches('/50%-off/caf\u00e9', '/50%-off/caf\u00e9')).toBe(true);
+    expect(matches('/a-b/*', '/a-b/c')).toBe(true);
+    expect(matches('/a-b/*', '/ab/c')).toBe(false);
+  });
+
+  it('answers undefined without a list (the caller decides what a missing list means)', () => {
+    expect(matchesAny(null, '/')).toBeUndefined();
   });
 
   it('matches hash-mode paths, whose fragment is part of the path', () => {

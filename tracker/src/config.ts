@@ -5,13 +5,14 @@
 const script = document.currentScript as HTMLScriptElement;
 
 /** `data-<name>` of the script tag, or null. */
-export const attr = (name: string): string | null => script.getAttribute(`data-${name}`);
+// biome-ignore lint/style/useTemplate: 3 bytes smaller gzipped, and the default script has a byte budget
+export const attr = (name: string): string | null => script.getAttribute('data-' + name);
 
 /** Site id(s); several comma-separated ones go in one request, as Plausible does. */
 export const domain = attr('domain') || location.hostname;
 
 /** Ingestion endpoint: `data-api` (a proxy path), else the origin that served this script. */
-export const api = attr('api') || `${new URL(script.src).origin}/api/event`;
+export const api = attr('api') || new URL('/api/event', script.src);
 
 /** Hash-based routing: the `hash` variant, or `data-hash` on the default script. */
 export const hashMode = FEATURE_HASH || attr('hash') !== null;

@@ -7,10 +7,11 @@ export const globToRegExp = (glob: string): RegExp =>
   new RegExp(
     `^${glob
       .trim()
-      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      // Every other character is literal (`\-`, `\é`: identity escapes outside unicode mode).
+      .replace(/[^\w*]/g, '\\$&')
       .replace(/\*\*?/g, (stars) => (stars[1] ? '.*' : '[^/]*'))}/?$`,
   );
 
-/** True when `path` matches one of the comma-separated patterns. */
-export const matchesAny = (patterns: string, path: string): boolean =>
-  patterns.split(',').some((glob) => globToRegExp(glob).test(path));
+/** Whether `path` matches one of the comma-separated patterns; undefined without patterns. */
+export const matchesAny = (patterns: string | null, path: string): boolean | undefined =>
+  patterns?.split(',').some((glob) => globToRegExp(glob).test(path));

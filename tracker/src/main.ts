@@ -10,10 +10,10 @@ import { autoPageviews } from './pageviews.js';
 import { trackTagged } from './tags.js';
 import { track } from './track.js';
 
-const queued = window.mallard?.q ?? [];
+const queued = window.mallard?.q;
 window.mallard = track;
 if (!FEATURE_MANUAL) autoPageviews(track);
 if (FEATURE_OUTBOUND_LINKS || FEATURE_FILE_DOWNLOADS) trackLinks(track);
 if (FEATURE_TAGGED_EVENTS) trackTagged(track);
 if (FEATURE_FORM_SUBMISSIONS) trackForms(track);
-for (const args of queued) track(...args);
+queued?.map((args) => track(...args));

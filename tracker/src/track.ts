@@ -12,10 +12,9 @@ const include = attr('include');
 const exclude = attr('exclude');
 
 /** `data-include` / `data-exclude` apply to page views only, as in Plausible. */
-const excluded = (): boolean => {
-  const path = currentPath();
-  return (include !== null && !matchesAny(include, path)) || (exclude !== null && matchesAny(exclude, path));
-};
+const excluded = (path = currentPath()): boolean | undefined =>
+  // Without data-include every path is included.
+  !(matchesAny(include, path) ?? true) || matchesAny(exclude, path);
 
 export function track(name: string, options: TrackOptions = {}): void {
   if (ignored() || (name === 'pageview' && excluded())) {
