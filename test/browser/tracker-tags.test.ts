@@ -28,7 +28,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const open = () => Recorder.open(browser);
+/** The clock stands still: no engaged time, so no `engagement` events (tracker.test.ts). */
+const open = () => Recorder.open(browser, { fixedTime: Date.now() });
 const script = (variant = '') => `${server.url}/tracking/script${variant}.js`;
 const base = trackerAttrs;
 

@@ -33,8 +33,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A new context per test; closed by the test's `finally`. */
-const open = () => Recorder.open(browser);
+/**
+ * A new context per test; closed by the test's `finally`. Its clock stands still: no time is
+ * engaged, so the tracker sends no `engagement` events and each test sees only the events
+ * it causes (tracker-engagement.test.ts moves the clock).
+ */
+const open = () => Recorder.open(browser, { fixedTime: Date.now() });
 
 /**
  * Calls `mallard('Signup')` and returns what its callback got: 'no result' when the

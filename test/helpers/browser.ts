@@ -95,11 +95,16 @@ export class Recorder {
     });
   }
 
-  static async open(browser: Browser, opts: { userAgent?: string } = {}): Promise<Recorder> {
+  /**
+   * `fixedTime`: the pages' `Date.now()` stands still at that time (timers still run) until
+   * the test moves it with `context.clock.setFixedTime`.
+   */
+  static async open(browser: Browser, opts: { userAgent?: string; fixedTime?: number } = {}): Promise<Recorder> {
     const context = await browser.newContext({
       userAgent: opts.userAgent ?? UA.chromeWindows,
       viewport: { width: 1280, height: 800 },
     });
+    if (opts.fixedTime !== undefined) await context.clock.setFixedTime(opts.fixedTime);
     return new Recorder(context, await context.newPage());
   }
 
@@ -154,6 +159,12 @@ interface Served {
 export class FixtureServer {
   private readonly routes = new Map<string, Served>();
   private readonly proxies = new Map<string, string>();
+  /**
+   * The bodies POSTed through the proxies, in arrival order, with the status the target
+   * answered. Unlike the Recorder, this also sees what a page sends as it unloads (Playwright
+   * does not report those requests).
+   */
+  readonly proxied: { body: Record<string, unknown>; status: number }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -199,14 +210,16 @@ export class FixtureServer {
     if (target && req.method === 'POST') {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks);
       const answer = await fetch(target, {
         method: 'POST',
         headers: {
           'content-type': req.headers['content-type'] ?? 'text/plain',
           'user-agent': req.headers['user-agent'] ?? '',
         },
-        body: Buffer.concat(chunks),
+        body,
       });
+      this.proxied.push({ body: JSON.parse(body.toString('utf8')) as Record<string, unknown>, status: answer.status });
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
       res.end(Buffer.from(await answer.arrayBuffer()));
       return;
@@ -227,6 +240,18 @@ export class FixtureServer {
     // No cache-control: \`no-store\` would keep pages out of the back/forward cache.
     res.writeHead(served.status, { 'content-type': served.type, ...served.headers });
     res.end(served.body);
+  }
+
+  /** Waits until `n` bodies went through the proxies; returns them in arrival order. */
+  async waitForProxied(n: number, timeoutMs = 5000): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.proxied.length < n) {
+      if (Date.now() > deadline) {
+        throw new Error(`expected ${n} proxied requests, saw ${this.proxied.length}: ${JSON.stringify(this.proxied)}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.proxied.map((p) => p.body);
   }
 
   close(): Promise<void> {

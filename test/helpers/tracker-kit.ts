@@ -18,6 +18,16 @@ export const sentEvent = (n: string, u: string, d: string, extra: Record<string,
 /** The body the tracker sends for a page view. */
 export const sentPageview = (u: string, d: string, extra: Record<string, unknown> = {}) => sentEvent('pageview', u, d, extra);
 
+/**
+ * The body the tracker sends for the engagement of a page view: the page view's own body
+ * (`extra`: its `p`, `h`) with the deepest scroll `sd` (%) and the engaged time `e` (ms).
+ */
+export const sentEngagement = (u: string, d: string, sd: number, e: number, extra: Record<string, unknown> = {}) => ({
+  ...sentEvent('engagement', u, d, extra),
+  sd,
+  e,
+});
+
 /** Attributes every fixture needs: Chromium under Playwright is an automated browser. */
 export const trackerAttrs = (domain: string) => ({ 'data-domain': domain, 'data-allow-automation': true as const });
 

@@ -89,6 +89,9 @@ describe('tracker build output', () => {
     expect(text('script.form-submissions.tagged-events.js')).toContain('Form: Submission');
     // Outbound links skip tagged links only when tagged-events is built in too.
     expect(text('script.outbound-links.js')).not.toContain('-event-');
+    // Engagement is no extension: the default script and the manual variant report it too.
+    expect(main).toContain('"engagement"');
+    expect(text('script.manual.js')).toContain('"engagement"');
     // The manual variant has no automatic page views (no history patching at all).
     expect(main).toContain('pushState');
     expect(text('script.manual.js')).not.toContain('pushState');
