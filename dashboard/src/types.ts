@@ -70,6 +70,9 @@ export interface Site {
   signing_secret_set?: boolean;
   /** Traffic the site excludes (set over the API; docs/API.md "Shields"). */
   shields?: { ips: string[]; countries: string[]; pages: string[]; hostnames: string[] };
+  /** E-mail reports and traffic alerts (docs/API.md "Reports and alerts"). */
+  reports?: { weekly: string[]; monthly: string[] };
+  alerts?: { spike_visitors: number | null; drop_visitors: number | null; emails: string[] };
   created_at?: string;
 }
 

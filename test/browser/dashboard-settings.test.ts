@@ -184,6 +184,8 @@ describe('dashboard settings and tools in Chromium', () => {
       rate_limit: 250,
       signing_secret_set: false,
       shields: { ips: [], countries: [], pages: [], hostnames: [] },
+      reports: { weekly: [], monthly: [] },
+      alerts: { spike_visitors: null, drop_visitors: null, emails: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
@@ -208,6 +210,8 @@ describe('dashboard settings and tools in Chromium', () => {
       rate_limit: 250,
       signing_secret_set: true,
       shields: { ips: [], countries: [], pages: [], hostnames: [] },
+      reports: { weekly: [], monthly: [] },
+      alerts: { spike_visitors: null, drop_visitors: null, emails: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     await shoot(page, 'desktop-site-options');
@@ -257,6 +261,8 @@ describe('dashboard settings and tools in Chromium', () => {
       rate_limit: null,
       signing_secret_set: false,
       shields: { ips: [], countries: [], pages: [], hostnames: [] },
+      reports: { weekly: [], monthly: [] },
+      alerts: { spike_visitors: null, drop_visitors: null, emails: [] },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     const free = await sendBatch(server.url, adminKey, body2);

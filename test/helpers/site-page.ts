@@ -19,8 +19,8 @@ export interface SitePage {
   close(): Promise<void>;
 }
 
-export async function openSitePage(site: string, provoked: number): Promise<SitePage> {
-  const [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+export async function openSitePage(site: string, provoked: number, env?: Record<string, string>): Promise<SitePage> {
+  const [server, browser] = await Promise.all([startServer({ env }), launchBrowser()]);
   const adminKey = await createKey(server.url, await login(server.url), 'admin');
   const created = await fetch(`${server.url}/api/sites`, {
     method: 'POST',

@@ -12,17 +12,14 @@
  * (P: 1, +200%), bounce rate 50% (P: 100%, −50 pts), visit duration 30s (P: 0s: "new");
  * top pages / 2 visitors, /pricing 1; top sources Direct / None 1, Google 1.
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Mailbox, REFUSED, startMailbox } from '../helpers/mailbox.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { loadBatch, removeScratchDirs, scratchDir, UA } from './support.js';
 
 const SITE = 'reports.test';
 const DAY = 86_400_000;
-const REFUSED = 'refused@example.com';
 
 const today = new Date(Math.floor(Date.now() / DAY) * DAY);
 const thisMonday = new Date(today.getTime() - ((today.getUTCDay() + 6) % 7) * DAY);
@@ -31,15 +28,13 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 const at = (monday: Date, hhmm: string) => `${day(new Date(monday.getTime() + DAY))}T${hhmm}:00Z`;
 const W = { start: day(weekStart), end: day(new Date(thisMonday.getTime() - DAY)) };
 
-const mails: ParsedMail[] = [];
-let smtp: SMTPServer;
-let smtpPort = 0;
+let mailbox: Mailbox;
 let server: RunningServer;
 let admin = '';
 const dataDir = scratchDir('reports');
 
 const env = () => ({
-  MALLARD_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+  MALLARD_SMTP_URL: mailbox.url,
   MALLARD_SMTP_FROM: 'Mallard <m@example.com>',
   MALLARD_NOTIFY_INTERVAL: '1',
 });
@@ -66,31 +61,10 @@ async function twoRounds(): Promise<void> {
   await expect.poll(rounds, { timeout: 15_000 }).toBeGreaterThanOrEqual(start + 2);
 }
 
-const to = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : [m.to]).flatMap((a) => a?.value.map((v) => v.address) ?? []);
-const sentTo = (address: string) => mails.filter((m) => to(m).includes(address));
+const sentTo = (address: string) => mailbox.sentTo(address);
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address === REFUSED) callback(new Error('550 mailbox unavailable'));
-      else callback();
-    },
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (m) => {
-          mails.push(m);
-          callback();
-        },
-        (err: Error) => callback(err),
-      );
-    },
-  });
-  smtp.listen(0, '127.0.0.1');
-  await once(smtp.server, 'listening');
-  smtpPort = (smtp.server.address() as AddressInfo).port;
+  mailbox = await startMailbox();
   server = await startServer({ dataDir, env: env() });
   admin = await createKey(server.url, await login(server.url), 'admin');
   expect((await call('POST', '/api/sites', { id: SITE })).status).toBe(201);
@@ -113,7 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await mailbox?.close();
   removeScratchDirs();
 });
 

@@ -11,6 +11,7 @@ import { href, linkClick, navigate } from '../router.js';
 import type { ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
 import { Goals } from './goals.js';
+import { ReportsCard } from './reports.js';
 import { ShieldsCard } from './shields.js';
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
 
@@ -356,6 +357,7 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
     <${SigningSecret} key=${site.id} site=${site} onChange=${onChange} />
     <${Goals} key=${site.id} site=${site.id} />
     <${ShieldsCard} key=${site.id} site=${site} onChange=${onChange} />
+    <${ReportsCard} key=${site.id} site=${site} onChange=${onChange} />
     <${ShareLinks} key=${site.id} site=${site.id} />
     <${RemoveSite} site=${site.id} onChange=${onChange} />
   </div>`;
