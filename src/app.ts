@@ -23,6 +23,7 @@ import { dashboardRoutes } from './http/routes/dashboard.js';
 import { exportRoutes } from './http/routes/export.js';
 import { goalRoutes } from './http/routes/goals.js';
 import { healthRoutes } from './http/routes/health.js';
+import { importUploadRoutes } from './http/routes/import-upload.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { propertyKeysRoutes } from './http/routes/property-keys.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
@@ -34,6 +35,7 @@ import { trackerRoutes } from './http/routes/tracker.js';
 import { requestProtocol } from './http/security.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
+import { ImportJobs } from './ingest/import/upload-jobs.js';
 import { shieldRules } from './ingest/guards/shields.js';
 import { Metrics } from './metrics.js';
 import { Ledger } from './notify/ledger.js';
@@ -114,11 +116,13 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   const guard = new AuthGuard(sessions, keys, sites);
   const geo = await GeoLookup.open(config.geoip_db);
 
+  const secret = await serverSecret(config.secret, settings);
+
   const server = createServer(log, m, { trustedProxies: proxies });
   await server.register(async (scope) =>
     ingestRoutes(scope, {
       pipeline: {
-        secret: await serverSecret(config.secret, settings),
+        secret,
         geo,
         sessions: store.sessions,
         siteAllowlist: config.site_ids.length > 0 ? new Set(config.site_ids) : null,
@@ -149,6 +153,16 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) => reportRoutes(scope, { registry: sites, guard, notifier }));
   await server.register(async (scope) => goalRoutes(scope, { registry: sites, goals, guard }));
   await server.register(async (scope) => segmentRoutes(scope, { segments, sites, guard }));
+  // Imports from the dashboard go through this server's store (its log), as POST /api/events does.
+  const importJobs = new ImportJobs({
+    store,
+    pipeline: { secret, geo, sessions: store.sessions, siteAllowlist: null, metrics: m },
+    dataDir: config.data_dir,
+    log,
+  });
+  await server.register(async (scope) =>
+    importUploadRoutes(scope, { jobs: importJobs, registry: sites, guard, maxBytes: config.max_import_bytes }),
+  );
   const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
   await server.register(async (scope) =>
     authRoutes(scope, {
@@ -213,6 +227,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
       } finally {
         clearInterval(sweep);
       }
+      await importJobs.close(); // a running import stops after its batch, before the store closes
       await store.close();
       log.info('shut down cleanly');
     },

@@ -86,6 +86,8 @@ const schema = z.object({
   clickhouse_password: z.string().optional(),
   max_body_bytes: int(512, 1_048_576).default(8192),
   max_batch_bytes: int(1024, 256 * 1_048_576).default(16 * 1_048_576),
+  /** The largest file an upload from the dashboard takes (POST /api/sites/:id/imports/upload), in bytes. */
+  max_import_bytes: int(1024, 64 * 1024 * 1_048_576).default(512 * 1_048_576),
   /** POST /api/event: events per second per client IP (burst twice that, at least 1); 0 = off. */
   ip_rate_limit: z.coerce.number().min(0).max(1_000_000).default(0),
   /** Sign-in lockout: after this many failed passwords from one address within login_lockout_secs, 429. */

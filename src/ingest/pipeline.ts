@@ -29,7 +29,8 @@ export interface PipelineDeps {
   isRegisteredSite?: (id: string) => boolean;
   /** The site's compiled shields (src/ingest/guards/shields.ts); null or absent = none. */
   shields?: (siteId: string) => ShieldRules | null;
-  metrics: Metrics;
+  /** Where drops are counted (an upload's checking pass counts none: the import pass counts them). */
+  metrics: Pick<Metrics, 'drop'>;
 }
 
 /** Where the request came from; for batches each event may override ip and user agent. */

@@ -11,6 +11,7 @@ import { Drop } from '../../ingest/event.js';
 import { IngestGuards, RateLimited, type SiteLookup } from '../../ingest/guards/guards.js';
 import { SIGNATURE_HEADER } from '../../ingest/guards/signature.js';
 import { type Origin, type PipelineDeps, processEvent } from '../../ingest/pipeline.js';
+import type { Metrics } from '../../metrics.js';
 import { parseBody, type ValidatedEvent, ValidationError, validateEvent } from '../../ingest/validate.js';
 import type { StoredRow } from '../../storage/columns.js';
 import type { EventStore } from '../../storage/storage.js';
@@ -27,7 +28,7 @@ export const MAX_BATCH_EVENTS = 10_000;
 const SLICE_EVENTS = 500;
 
 export interface IngestRouteDeps {
-  pipeline: PipelineDeps;
+  pipeline: PipelineDeps & { metrics: Metrics };
   store: EventStore;
   guard: AuthGuard;
   clientIp: (req: FastifyRequest) => string;

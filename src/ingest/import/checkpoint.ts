@@ -45,11 +45,16 @@ export function readCheckpoint(path: string): Checkpoint | null {
 }
 
 export function writeCheckpoint(path: string, cp: Checkpoint): void {
+  writeJsonDurably(path, cp);
+}
+
+/** `value` as JSON at `path`, replaced whole and made durable (the checkpoints; an upload's record: uploaded.ts). */
+export function writeJsonDurably(path: string, value: unknown): void {
   mkdirSync(join(path, '..'), { recursive: true });
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify(cp));
+    writeSync(fd, JSON.stringify(value));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

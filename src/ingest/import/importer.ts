@@ -63,7 +63,7 @@ export interface Store {
 }
 
 /** An event, or why it is not stored (a drop reason, and the message naming the problem). */
-type Outcome = StoredRow[] | { reason: string; error: string };
+export type Outcome = StoredRow[] | { reason: string; error: string };
 
 export async function importFile(opts: ImportOptions, store: Store, pipeline: PipelineDeps): Promise<ImportResult> {
   const cpPath = checkpointPath(opts.dataDir, opts.path, opts.site);
@@ -120,8 +120,11 @@ export async function importFile(opts: ImportOptions, store: Store, pipeline: Pi
   }
 }
 
-/** What becomes of a record: validated as a batch event of `site`, then through the pipeline. */
-function outcomeOf(site: string, pipeline: PipelineDeps): (input: unknown) => Outcome {
+/**
+ * What becomes of a record: validated as a batch event of `site`, then through the pipeline
+ * (also what an upload from the dashboard checks its file with: upload-job.ts).
+ */
+export function outcomeOf(site: string, pipeline: PipelineDeps): (input: unknown) => Outcome {
   return (input) => {
     if (input instanceof Error) return { reason: 'invalid', error: input.message };
     if (typeof input !== 'object' || input === null) return { reason: 'invalid', error: 'not an event object' };

@@ -31,8 +31,17 @@ export interface RecordSource {
   records(skip: number): AsyncIterable<unknown>;
   /** How much of the file has been read, 0 to 1 (for the progress bar). */
   fraction(): number;
+  /**
+   * The line of the file the last record came from (from 1), where it is not simply its
+   * number: blank NDJSON lines are not records. Absent: CSV (the record's number + 1, the
+   * header; a quoted cell over several lines is not counted) and Parquet (no lines).
+   */
+  line?(): number;
   close(): void;
 }
+
+/** The columns a batch event needs in an import, each under one of its names (CSV, Parquet). */
+const BATCH_COLUMNS: readonly (readonly string[])[] = [['n', 'name'], ['u', 'url'], ['timestamp']];
 
 /** `site`: the site the events are stored for (an Umami row without a hostname is on it). */
 export async function openRecords(path: string, format: ImportFormat, site: string): Promise<RecordSource> {
@@ -46,17 +55,28 @@ export async function openRecords(path: string, format: ImportFormat, site: stri
     }
     return records;
   }
-  return engineRecords(path, format, (row) => eventOfRow(row, format));
+  const records = await engineRecords(path, format, (row) => eventOfRow(row, format));
+  // Without these every record would be rejected: the file is refused whole, naming what it lacks.
+  const missing = BATCH_COLUMNS.filter((names) => !names.some((c) => records.columns.includes(c)));
+  if (missing.length > 0) {
+    records.close();
+    throw invalidInput(
+      `${path} has no column ${missing.map((names) => names.join(' or ')).join(', no column ')} in its header (docs/IMPORT.md, "Formats")`,
+    );
+  }
+  return records;
 }
 
 function ndjsonRecords(path: string): RecordSource {
   const size = statSync(path).size;
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   const text = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  let at = 0;
   return {
     async *records(skip) {
       let line = 0;
       for await (const s of createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY })) {
+        at++;
         if (s.trim() === '') continue; // blank lines are not records (nor counted)
         if (++line <= skip) continue;
         try {
@@ -67,6 +87,7 @@ function ndjsonRecords(path: string): RecordSource {
       }
     },
     fraction: () => (size === 0 ? 1 : file.bytesRead / size),
+    line: () => at,
     close: () => file.destroy(),
   };
 }
