@@ -1,0 +1,307 @@
+/**
+ * Imports uploaded to the running server (POST /api/sites/:id/imports/upload, then the job's
+ * progress): files written here by hand, every number below counted from them.
+ *
+ * Umami (umami-upload.test): the rows of import-umami.test.ts — page views 6, events 7,
+ * visitors 4, visits 5; rows 7 and 8 are bad (lines 8 and 9 of the file, after the header).
+ *
+ * NDJSON (ndjson-upload.test), 2026-10-01, line by line:
+ *   1 A (Chrome, 198.51.100.1) / 10:00 · 2 A /pricing 10:01 · 3 blank · 4 not JSON ·
+ *   5 B (Firefox, 198.51.100.2) / 11:00 · 6 Googlebot / (bot) · 7 no timestamp · 8 A signup 10:02
+ * Records 7 (the blank line is none), accepted 4, rejected invalid 2 (lines 4, 7), bot 1 (line 6).
+ * Page views 3, events 4, visitors 2 (A, B), visits 2.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { stats, UA } from './support.js';
+
+const MAX = 64 * 1024;
+const UMAMI = 'umami-upload.test';
+const NDJSON = 'ndjson-upload.test';
+const BROKEN = 'broken-upload.test';
+const SLOW = 'slow-upload.test';
+
+const HEADER =
+  'website_id,session_id,visit_id,event_id,hostname,browser,os,device,screen,language,country,subdivision1,subdivision2,city,url_path,url_query,referrer_path,referrer_query,referrer_domain,page_title,event_type,event_name,tag,created_at';
+const W = '9a8b7c6d-0000-4000-8000-000000000001';
+const s1 = `6f1c1b5e-2a8f-4f5e-9a59-1d2c3b4a5f61,,,${UMAMI},chrome,Windows 10,desktop,1920x1080,en-US,US,US-CA,,San Francisco`;
+const s2 = `0b7e2d44-93c1-4b0f-8e6a-7c5d4e3f2a12,,,${UMAMI},ios,iOS,mobile,390x844,de-DE,DE,DE-BE,,Berlin`;
+const s3 = `c3d2e1f0-1a2b-4c3d-8e9f-0a1b2c3d4e53,,,${UMAMI},firefox,Linux,laptop,1366x768,fr-FR,FR,,,`;
+const UMAMI_CSV = `${[
+  HEADER,
+  `${W},${s1},/,,,,google.com,Home,1,,,2026-11-02 10:00:00`,
+  `${W},${s1},/pricing,utm_source=news,,,,Pricing,1,,,2026-11-02 10:05:00`,
+  `${W},${s1},/pricing,,,,,Pricing,2,signup,,2026-11-02 10:06:00`,
+  `${W},${s2},/blog/a,,/item,id=1,news.ycombinator.com,A,1,,,2026-11-02 11:00:00`,
+  `${W},${s3},/,,,,,Home,1,,,2026-11-02 12:00:00`,
+  `${W},${s3},/,,,,,Home,1,,,2026-11-02 12:45:00`,
+  `${W},${s3},/,,,,,Home,3,,,2026-11-02 12:46:00`,
+  `${W},${s3},/,,,,,Home,1,,,yesterday`,
+  `${W},${s2},/,,,,,Home,1,,,2026-11-03 09:00:00`,
+].join('\n')}\n`;
+
+const event = (path: string, time: string | null, ip: string, ua: string, n = 'pageview') =>
+  JSON.stringify({
+    n,
+    u: `https://${NDJSON}${path}`,
+    ...(time ? { timestamp: `2026-10-01T${time}:00Z` } : {}),
+    ip,
+    user_agent: ua,
+  });
+const NDJSON_FILE = `${[
+  event('/', '10:00', '198.51.100.1', UA.chromeWindows),
+  event('/pricing', '10:01', '198.51.100.1', UA.chromeWindows),
+  '',
+  '{"n": "pageview", "u":',
+  event('/', '11:00', '198.51.100.2', UA.firefoxLinux),
+  event('/', '11:30', '198.51.100.3', UA.googlebot),
+  event('/x', null, '198.51.100.1', UA.chromeWindows),
+  event('/pricing', '10:02', '198.51.100.1', UA.chromeWindows, 'signup'),
+].join('\n')}\n`;
+
+interface Job {
+  state: string;
+  records_read: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  errors: { line: number; error: string }[];
+  bytes_total: number;
+  bytes_done: number;
+  imported: number;
+  error: string | null;
+}
+
+let server: RunningServer;
+let admin = '';
+let reader = '';
+let share = '';
+
+const uploadUrl = (site: string, format: string) => `${server.url}/api/sites/${site}/imports/upload?format=${format}`;
+
+async function upload(site: string, format: string, body: BodyInit, headers: Record<string, string> = {}) {
+  const res = await fetch(uploadUrl(site, format), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/octet-stream', ...headers },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as { job_id?: string; error?: string } };
+}
+
+async function job(site: string, id: string): Promise<{ status: number; body: Job }> {
+  const res = await fetch(`${server.url}/api/sites/${site}/imports/jobs/${id}`, { headers: { authorization: `Bearer ${admin}` } });
+  return { status: res.status, body: (await res.json()) as Job };
+}
+
+/** Polls the job until it has finished (done or failed). */
+async function finished(site: string, id: string): Promise<Job> {
+  for (;;) {
+    const { body } = await job(site, id);
+    if (body.state === 'done' || body.state === 'failed') return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const main = (site: string, start: string, end: string) =>
+  stats<Record<string, number>>(server.url, admin, 'main', { site_id: site, start_date: start, end_date: end });
+
+beforeAll(async () => {
+  server = await startServer({ env: { MALLARD_MAX_IMPORT_BYTES: String(MAX) } });
+  const cookie = await login(server.url);
+  admin = await createKey(server.url, cookie, 'admin');
+  reader = await createKey(server.url, cookie, 'read');
+  for (const id of [UMAMI, NDJSON, BROKEN, SLOW]) {
+    const res = await fetch(`${server.url}/api/sites`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
+    expect(res.status).toBe(201);
+  }
+  const link = await fetch(`${server.url}/api/sites/${UMAMI}/shares`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  share = ((await link.json()) as { token: string }).token;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('imports uploaded to the running server', () => {
+  it("stores an Umami export, names its bad lines, and refuses the same file again", async () => {
+    const sent = await upload(UMAMI, 'umami', UMAMI_CSV);
+    expect(sent.status).toBe(202);
+    const id = sent.body.job_id ?? '';
+    const bytes = Buffer.byteLength(UMAMI_CSV);
+    expect(await finished(UMAMI, id)).toEqual({
+      job_id: id,
+      site_id: UMAMI,
+      format: 'umami',
+      state: 'done',
+      records_read: 9,
+      accepted: 7,
+      rejected: { invalid: 2 },
+      errors: [
+        { line: 8, error: 'event_type: 3 is not 1 (page view) or 2 (custom event)' },
+        { line: 9, error: 'created_at: not a time' },
+      ],
+      bytes_total: bytes,
+      bytes_done: bytes,
+      imported: 7,
+      error: null,
+    });
+    const counted = { total_pageviews: 6, events: 7, unique_visitors: 4, visits: 5 };
+    expect(await main(UMAMI, '2026-11-02', '2026-11-03')).toMatchObject(counted);
+
+    const again = await upload(UMAMI, 'umami', UMAMI_CSV);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatch(
+      new RegExp(`^this file was imported into ${UMAMI} on \\d{4}-\\d\\d-\\d\\d \\(7 events\\); importing it again would count them twice$`),
+    );
+    expect(await main(UMAMI, '2026-11-02', '2026-11-03')).toMatchObject(counted);
+  });
+
+  it('stores an NDJSON file (gzip too) and names each rejected line', async () => {
+    const sent = await upload(NDJSON, 'ndjson', NDJSON_FILE);
+    expect(sent.status).toBe(202);
+    const done = await finished(NDJSON, sent.body.job_id ?? '');
+    expect(done).toMatchObject({ state: 'done', records_read: 7, accepted: 4, imported: 4, rejected: { invalid: 2, bot: 1 } });
+    expect(done.errors.map((e) => e.line)).toEqual([4, 6, 7]);
+    expect(done.errors[0]?.error).toBe('malformed JSON');
+    expect(done.errors[2]?.error).toBe('timestamp: required in an import');
+    expect(await main(NDJSON, '2026-10-01', '2026-10-01')).toMatchObject({
+      total_pageviews: 3,
+      events: 4,
+      unique_visitors: 2,
+      visits: 2,
+    });
+  });
+
+  it('fails a file that cannot be read, storing none of its events', async () => {
+    // 200 good events, then the gzip stream cut in half: the first events read fine.
+    const lines = Array.from({ length: 200 }, (_, i) => event(`/p${i}`, '09:00', `198.51.100.${i % 250}`, UA.chromeWindows));
+    const whole = gzipSync(`${lines.join('\n')}\n`.replaceAll(NDJSON, BROKEN));
+    const cut = await upload(BROKEN, 'ndjson', whole.subarray(0, Math.floor(whole.length / 2)));
+    expect(cut.status).toBe(202);
+    const failed = await finished(BROKEN, cut.body.job_id ?? '');
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toMatch(/^the file cannot be read after record \d+: unexpected end of file$/);
+    expect(failed.imported).toBe(0);
+
+    // Not an Umami export: refused whole, naming the columns it lacks.
+    const notUmami = await upload(BROKEN, 'umami', 'a,b\n1,2\n');
+    const refused = await finished(BROKEN, notUmami.body.job_id ?? '');
+    expect(refused).toMatchObject({ state: 'failed', records_read: 0, accepted: 0, imported: 0 });
+    expect(refused.error).toBe(
+      'the file is not an Umami website_event export: it lacks the columns session_id, url_path, event_type, created_at',
+    );
+    // A CSV without the columns an event needs.
+    const noColumns = await upload(BROKEN, 'csv', 'page,when\n/,2026-10-01\n');
+    expect((await finished(BROKEN, noColumns.body.job_id ?? '')).error).toBe(
+      'the file has no column n or name, no column u or url, no column timestamp in its header (docs/IMPORT.md, "Formats")',
+    );
+
+    expect(await main(BROKEN, '2026-10-01', '2026-10-01')).toMatchObject({ total_pageviews: 0, events: 0 });
+    // The uploads are removed once their jobs end.
+    expect(readdirSync(join(server.dataDir, 'imports', 'uploads'))).toEqual([]);
+  });
+
+  it('refuses a file over max_import_bytes (413), whether its size is declared or not', async () => {
+    const big = 'x'.repeat(MAX + 1);
+    expect(await upload(NDJSON, 'ndjson', big)).toEqual({
+      status: 413,
+      body: { error: `body: the file is larger than ${MAX} bytes (max_import_bytes)` },
+    });
+    // Sent in chunks without a length: counted as it arrives.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 5; i++) c.enqueue(new TextEncoder().encode('y'.repeat(MAX / 4)));
+        c.close();
+      },
+    });
+    const res = await fetch(uploadUrl(NDJSON, 'ndjson'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/octet-stream' },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(readdirSync(join(server.dataDir, 'imports', 'uploads'))).toEqual([]);
+  });
+
+  it('names a bad format (400), and an unknown site or another site\'s job (404)', async () => {
+    expect(await upload(NDJSON, 'xml', NDJSON_FILE)).toEqual({
+      status: 400,
+      body: { error: 'format: must be one of umami, ndjson, csv, parquet' },
+    });
+    expect((await upload(NDJSON, '', NDJSON_FILE)).status).toBe(400);
+    expect(await upload('unregistered.test', 'ndjson', NDJSON_FILE)).toEqual({
+      status: 404,
+      body: { error: 'no site unregistered.test' },
+    });
+    expect(await upload(NDJSON, 'ndjson', '')).toEqual({
+      status: 400,
+      body: { error: 'body: empty; send the file as the request body' },
+    });
+
+    const sent = await upload(BROKEN, 'ndjson', '{"n": 1}\n');
+    const id = sent.body.job_id ?? '';
+    await finished(BROKEN, id);
+    expect(await job(NDJSON, id)).toEqual({ status: 404, body: { error: `no import job ${id} for ${NDJSON}` } });
+    expect((await job(BROKEN, id)).status).toBe(200);
+    expect((await job(BROKEN, 'not-a-job')).status).toBe(400);
+  });
+
+  it('runs one import per site at a time (409)', async () => {
+    // The first upload is held open: its site stays taken until its body ends.
+    let push: (s: string) => void = () => {};
+    let end: () => void = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        push = (s) => c.enqueue(new TextEncoder().encode(s));
+        end = () => c.close();
+      },
+    });
+    const slow = fetch(uploadUrl(SLOW, 'ndjson'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    push(`${event('/', '10:00', '198.51.100.1', UA.chromeWindows).replaceAll(NDJSON, SLOW)}\n`);
+    // Its first bytes are on the server's disk: the site is taken.
+    const uploads = join(server.dataDir, 'imports', 'uploads');
+    await expect.poll(() => readdirSync(uploads).filter((f) => statSync(join(uploads, f)).size > 0).length).toBe(1);
+
+    expect(await upload(SLOW, 'ndjson', NDJSON_FILE)).toEqual({
+      status: 409,
+      body: { error: `an import into ${SLOW} is already running; wait for it to finish` },
+    });
+    // Another site is free.
+    expect((await upload(NDJSON, 'ndjson', '{"n": 1}\n')).status).toBe(202);
+
+    end();
+    const res = await slow;
+    expect(res.status).toBe(202);
+    const { job_id } = (await res.json()) as { job_id: string };
+    expect(await finished(SLOW, job_id)).toMatchObject({ state: 'done', accepted: 1, imported: 1 });
+  });
+
+  it('lets only admins upload: not a read key (403), a share link (403) or no one (401)', async () => {
+    const attempt = async (headers: Record<string, string>, query = '') => {
+      const res = await fetch(`${uploadUrl(UMAMI, 'umami')}${query}`, { method: 'POST', headers, body: UMAMI_CSV });
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await attempt({ authorization: `Bearer ${reader}` })).toEqual({
+      status: 403,
+      body: { error: 'this API key\'s scope "read" does not allow this' },
+    });
+    expect(await attempt({}, `&auth=${share}`)).toEqual({ status: 403, body: { error: 'a share link only allows reading stats' } });
+    expect(await attempt({})).toEqual({ status: 401, body: { error: 'not signed in' } });
+  });
+});
