@@ -21,6 +21,7 @@ const ON_CLICKHOUSE = [
   'test/integration/timezone.test.ts',
   'test/integration/security.test.ts',
   'test/integration/sites.test.ts',
+  'test/integration/import-upload.test.ts',
   'test/integration/goals.test.ts',
   'test/integration/segments.test.ts',
   'test/integration/fuzz.test.ts',

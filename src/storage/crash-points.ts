@@ -33,6 +33,8 @@ export const CRASH_POINTS = [
   'derived.rollup-renamed',
   /** An import's batch is in the log; the checkpoint that says so is not written yet (ingest/import). */
   'import.appended',
+  /** An upload's batch is in the log; the record of the upload's stored events does not count it yet (ingest/import/upload-jobs.ts). */
+  'import.upload-appended',
   /** ClickHouse: an insert of a shipment is accepted; its log segment is not yet deleted. */
   'clickhouse.inserted',
   /** ClickHouse: a day's visit rows and some of its rollup rows are inserted under a new build; the build is not recorded yet. */

@@ -11,7 +11,7 @@
  * Records 7 (the blank line is none), accepted 4, rejected invalid 2 (lines 4, 7), bot 1 (line 6).
  * Page views 3, events 4, visitors 2 (A, B), visits 2.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  if (server) rmSync(server.dataDir, { recursive: true, force: true });
 });
 
 describe('imports uploaded to the running server', () => {
@@ -303,5 +304,48 @@ describe('imports uploaded to the running server', () => {
     });
     expect(await attempt({}, `&auth=${share}`)).toEqual({ status: 403, body: { error: 'a share link only allows reading stats' } });
     expect(await attempt({})).toEqual({ status: 401, body: { error: 'not signed in' } });
+  });
+});
+
+describe('an upload cut short by kill -9', () => {
+  it('keeps the events stored before the kill and refuses the same file afterwards', async () => {
+    const site = 'killed-upload.test';
+    // 15,000 page views of one visitor on 2026-09-01, a second apart: the first batch is 10,000.
+    const start = Date.parse('2026-09-01T00:00:00Z');
+    const lines = Array.from({ length: 15_000 }, (_, i) =>
+      JSON.stringify({ n: 'pageview', u: `https://${site}/p`, timestamp: start + i * 1000, ip: '198.51.100.9', user_agent: UA.chromeWindows }),
+    );
+    const file = `${lines.join('\n')}\n`;
+    const dying = await startServer({ env: { NODE_ENV: 'test', MALLARD_CRASH_AT: 'import.upload-appended:1' } });
+    const exited = new Promise((resolve) => dying.proc.once('exit', (_code, signal) => resolve(signal)));
+    const key = await createKey(dying.url, await login(dying.url), 'admin');
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    expect((await fetch(`${dying.url}/api/sites`, { method: 'POST', headers, body: JSON.stringify({ id: site }) })).status).toBe(201);
+    const sent = await fetch(`${dying.url}/api/sites/${site}/imports/upload?format=ndjson`, { method: 'POST', headers, body: file });
+    expect(sent.status).toBe(202);
+    expect(await exited).toBe('SIGKILL');
+
+    const again = await startServer({ dataDir: dying.dataDir });
+    try {
+      // The first batch was in the log when the process died: it is kept, the rest is not stored.
+      const counted = await stats<Record<string, number>>(again.url, key, 'main', {
+        site_id: site,
+        start_date: '2026-09-01',
+        end_date: '2026-09-01',
+      });
+      expect(counted).toMatchObject({ total_pageviews: 10_000, unique_visitors: 1 });
+      const res = await fetch(`${again.url}/api/sites/${site}/imports/upload?format=ndjson`, { method: 'POST', headers, body: file });
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: string }).error).toMatch(
+        new RegExp(
+          `^an import of this file into ${site} \\(\\d{4}-\\d\\d-\\d\\d\\) stopped after 0 or 10000 of its events were stored; importing it again would count those twice \\(docs/IMPORT.md, "From the dashboard"\\)$`,
+        ),
+      );
+      // The upload the killed server held is gone.
+      expect(readdirSync(join(again.dataDir, 'imports', 'uploads'))).toEqual([]);
+    } finally {
+      await again.stop();
+      rmSync(again.dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,11 +16,12 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { conflict, DomainError, notFound } from '../../errors.js';
 import type { StoredRow } from '../../storage/columns.js';
+import { crashPoint } from '../../storage/crash-points.js';
 import type { AppendOptions } from '../../storage/storage.js';
 import type { PipelineDeps } from '../pipeline.js';
 import { IMPORT_BATCH, MAX_REPORTED, outcomeOf } from './importer.js';
 import { type ImportFormat, openRecords, type RecordSource } from './records.js';
-import { UploadedFiles } from './uploaded.js';
+import { type UploadedFile, UploadedFiles } from './uploaded.js';
 
 export type JobState = 'reading' | 'validating' | 'importing' | 'done' | 'failed';
 
@@ -89,7 +90,6 @@ export class ImportJobs {
     this.uploadDir = join(deps.dataDir, 'imports', 'uploads');
     // Uploads a stopped server was holding are of no use: their jobs are gone.
     rmSync(this.uploadDir, { recursive: true, force: true });
-    mkdirSync(this.uploadDir, { recursive: true });
     this.uploaded = new UploadedFiles(join(deps.dataDir, 'imports', 'uploaded'));
   }
 
@@ -110,6 +110,7 @@ export class ImportJobs {
 
   /** A fresh path in the data directory for an upload's bytes. */
   tempPath(): string {
+    mkdirSync(this.uploadDir, { recursive: true }); // made by the first upload: a data directory without one has none
     return join(this.uploadDir, `${randomUUID()}.upload`);
   }
 
@@ -126,7 +127,7 @@ export class ImportJobs {
       throw conflict(
         before.state === 'done'
           ? `this file was imported into ${slot.site} on ${when} (${before.imported} events); importing it again would count them twice`
-          : `an import of this file into ${slot.site} (${when}) stopped after ${before.imported} of its events were stored; importing it again would count those twice (docs/IMPORT.md, "From the dashboard")`,
+          : `an import of this file into ${slot.site} (${when}) stopped after ${stored(before)} of its events were stored; importing it again would count those twice (docs/IMPORT.md, "From the dashboard")`,
       );
     }
     const job: ImportJob = {
@@ -238,11 +239,14 @@ export class ImportJobs {
 
   /** The import pass: the same records again, their events appended a batch at a time. */
   private async store(job: ImportJob, sha256: string, source: RecordSource): Promise<void> {
-    const record = { site: job.site, sha256, state: 'importing' as const, imported: 0, started_at: new Date().toISOString() };
+    const record = { site: job.site, sha256, state: 'importing' as const, started_at: new Date().toISOString() };
     try {
       const records = source.records(0)[Symbol.asyncIterator]();
       for (let done = false; !done; ) {
-        if (this.stopping) throw new Stopping();
+        if (this.stopping) {
+          if (job.imported > 0) this.uploaded.put({ ...record, imported: job.imported, appending: 0 });
+          throw new Stopping();
+        }
         const outcome = this.outcome(job.site, this.deps.pipeline.metrics);
         const rows: StoredRow[] = [];
         for (let n = 0; n < IMPORT_BATCH; n++) {
@@ -256,15 +260,15 @@ export class ImportJobs {
           if (!('reason' in o)) rows.push(...o);
         }
         if (rows.length === 0) continue;
-        // Remembered before the first append: a kill between the two must not let the file in again.
-        if (job.imported === 0) this.uploaded.put(record);
+        // Written before each append: after a kill, the record says how many events may be stored.
+        this.uploaded.put({ ...record, imported: job.imported, appending: rows.length });
         await this.deps.store.append(rows, { live: false });
+        crashPoint('import.upload-appended');
         job.imported += rows.length;
         job.bytesDone = Math.round(source.fraction() * job.bytesTotal);
-        this.uploaded.put({ ...record, imported: job.imported });
       }
       job.bytesDone = job.bytesTotal;
-      if (job.imported > 0) this.uploaded.put({ ...record, state: 'done', imported: job.imported });
+      if (job.imported > 0) this.uploaded.put({ ...record, state: 'done', imported: job.imported, appending: 0 });
     } finally {
       source.close();
     }
@@ -275,6 +279,9 @@ export class ImportJobs {
     return outcomeOf(site, { ...pipeline, metrics, sessions: pipeline.sessions.forBatch() });
   }
 }
+
+/** How many of an interrupted upload's events are stored: the batch being appended at a kill may be, or not. */
+const stored = (f: UploadedFile) => (f.appending > 0 ? `${f.imported} or ${f.imported + f.appending}` : String(f.imported));
 
 /** The file cannot be read as its format: the job fails with this message, nothing stored. */
 class Unreadable extends Error {}

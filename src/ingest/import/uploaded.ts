@@ -16,6 +16,8 @@ export interface UploadedFile {
   state: 'importing' | 'done';
   /** Events stored so far (made durable by the store before this was written). */
   imported: number;
+  /** Events of the batch being appended when this was written: stored or not, after a kill. */
+  appending: number;
   /** When the import began (ISO 8601). */
   started_at: string;
 }
