@@ -92,23 +92,52 @@ export async function request<T>(method: string, path: string, opts: { params?: 
   } catch {
     throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
   }
-  const text = await res.text();
+  return answered<T>(path, res.status, await res.text(), res.headers.get('retry-after'));
+}
+
+/** An answer's JSON, or the ApiError explaining a failed one (a 401 also signs the app out). */
+function answered<T>(path: string, status: number, text: string, retryAfter: string | null): T {
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
   }
-  if (!res.ok) {
+  if (status < 200 || status > 299) {
     const message = (json as { error?: unknown } | undefined)?.error;
-    const err = new ApiError(
-      res.status,
-      explain(res.status, typeof message === 'string' ? message : undefined, res.headers.get('retry-after')),
-    );
-    if (res.status === 401 && !shareToken && path !== '/api/auth/login') onUnauthorized?.();
+    const err = new ApiError(status, explain(status, typeof message === 'string' ? message : undefined, retryAfter));
+    if (status === 401 && !shareToken && path !== '/api/auth/login') onUnauthorized?.();
     throw err;
   }
   return json as T;
+}
+
+/**
+ * POSTs a file as the request body, telling how many of its bytes are sent: XMLHttpRequest,
+ * because fetch reports no upload progress.
+ */
+export function upload<T>(
+  path: string,
+  params: Params,
+  file: Blob,
+  onProgress: (sent: number, total: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', apiUrl(path, params));
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onerror = () => reject(new ApiError(0, 'Cannot reach the server. Check your connection and try again.'));
+    xhr.onload = () => {
+      try {
+        resolve(answered<T>(path, xhr.status, xhr.responseText, xhr.getResponseHeader('retry-after')));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    xhr.send(file);
+  });
 }
 
 export const get = <T>(path: string, params?: Params) => request<T>('GET', path, { params });

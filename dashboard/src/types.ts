@@ -157,3 +157,17 @@ export interface Segment {
   name: string;
   filters: unknown[][];
 }
+
+/** An import uploaded from the dashboard (GET /api/sites/{id}/imports/jobs/{jobId}). */
+export interface ImportJob {
+  job_id: string;
+  state: 'reading' | 'validating' | 'importing' | 'done' | 'failed';
+  records_read: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  errors: { line: number; error: string }[];
+  bytes_total: number;
+  bytes_done: number;
+  imported: number;
+  error: string | null;
+}

@@ -91,7 +91,9 @@ async function upload(site: string, format: string, body: BodyInit, headers: Rec
 }
 
 async function job(site: string, id: string): Promise<{ status: number; body: Job }> {
-  const res = await fetch(`${server.url}/api/sites/${site}/imports/jobs/${id}`, { headers: { authorization: `Bearer ${admin}` } });
+  const res = await fetch(`${server.url}/api/sites/${site}/imports/jobs/${id}`, {
+    headers: { authorization: `Bearer ${admin}` },
+  });
   return { status: res.status, body: (await res.json()) as Job };
 }
 
@@ -134,7 +136,7 @@ afterAll(async () => {
 });
 
 describe('imports uploaded to the running server', () => {
-  it("stores an Umami export, names its bad lines, and refuses the same file again", async () => {
+  it('stores an Umami export, names its bad lines, and refuses the same file again', async () => {
     const sent = await upload(UMAMI, 'umami', UMAMI_CSV);
     expect(sent.status).toBe(202);
     const id = sent.body.job_id ?? '';
@@ -162,7 +164,9 @@ describe('imports uploaded to the running server', () => {
     const again = await upload(UMAMI, 'umami', UMAMI_CSV);
     expect(again.status).toBe(409);
     expect(again.body.error).toMatch(
-      new RegExp(`^this file was imported into ${UMAMI} on \\d{4}-\\d\\d-\\d\\d \\(7 events\\); importing it again would count them twice$`),
+      new RegExp(
+        `^this file was imported into ${UMAMI} on \\d{4}-\\d\\d-\\d\\d \\(7 events\\); importing it again would count them twice$`,
+      ),
     );
     expect(await main(UMAMI, '2026-11-02', '2026-11-03')).toMatchObject(counted);
   });
@@ -235,7 +239,7 @@ describe('imports uploaded to the running server', () => {
     expect(readdirSync(join(server.dataDir, 'imports', 'uploads'))).toEqual([]);
   });
 
-  it('names a bad format (400), and an unknown site or another site\'s job (404)', async () => {
+  it("names a bad format (400), and an unknown site or another site's job (404)", async () => {
     expect(await upload(NDJSON, 'xml', NDJSON_FILE)).toEqual({
       status: 400,
       body: { error: 'format: must be one of umami, ndjson, csv, parquet' },
@@ -302,7 +306,10 @@ describe('imports uploaded to the running server', () => {
       status: 403,
       body: { error: 'this API key\'s scope "read" does not allow this' },
     });
-    expect(await attempt({}, `&auth=${share}`)).toEqual({ status: 403, body: { error: 'a share link only allows reading stats' } });
+    expect(await attempt({}, `&auth=${share}`)).toEqual({
+      status: 403,
+      body: { error: 'a share link only allows reading stats' },
+    });
     expect(await attempt({})).toEqual({ status: 401, body: { error: 'not signed in' } });
   });
 });
@@ -313,15 +320,27 @@ describe('an upload cut short by kill -9', () => {
     // 15,000 page views of one visitor on 2026-09-01, a second apart: the first batch is 10,000.
     const start = Date.parse('2026-09-01T00:00:00Z');
     const lines = Array.from({ length: 15_000 }, (_, i) =>
-      JSON.stringify({ n: 'pageview', u: `https://${site}/p`, timestamp: start + i * 1000, ip: '198.51.100.9', user_agent: UA.chromeWindows }),
+      JSON.stringify({
+        n: 'pageview',
+        u: `https://${site}/p`,
+        timestamp: start + i * 1000,
+        ip: '198.51.100.9',
+        user_agent: UA.chromeWindows,
+      }),
     );
     const file = `${lines.join('\n')}\n`;
     const dying = await startServer({ env: { NODE_ENV: 'test', MALLARD_CRASH_AT: 'import.upload-appended:1' } });
     const exited = new Promise((resolve) => dying.proc.once('exit', (_code, signal) => resolve(signal)));
     const key = await createKey(dying.url, await login(dying.url), 'admin');
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    expect((await fetch(`${dying.url}/api/sites`, { method: 'POST', headers, body: JSON.stringify({ id: site }) })).status).toBe(201);
-    const sent = await fetch(`${dying.url}/api/sites/${site}/imports/upload?format=ndjson`, { method: 'POST', headers, body: file });
+    expect((await fetch(`${dying.url}/api/sites`, { method: 'POST', headers, body: JSON.stringify({ id: site }) })).status).toBe(
+      201,
+    );
+    const sent = await fetch(`${dying.url}/api/sites/${site}/imports/upload?format=ndjson`, {
+      method: 'POST',
+      headers,
+      body: file,
+    });
     expect(sent.status).toBe(202);
     expect(await exited).toBe('SIGKILL');
 
@@ -334,7 +353,11 @@ describe('an upload cut short by kill -9', () => {
         end_date: '2026-09-01',
       });
       expect(counted).toMatchObject({ total_pageviews: 10_000, unique_visitors: 1 });
-      const res = await fetch(`${again.url}/api/sites/${site}/imports/upload?format=ndjson`, { method: 'POST', headers, body: file });
+      const res = await fetch(`${again.url}/api/sites/${site}/imports/upload?format=ndjson`, {
+        method: 'POST',
+        headers,
+        body: file,
+      });
       expect(res.status).toBe(409);
       expect(((await res.json()) as { error: string }).error).toMatch(
         new RegExp(

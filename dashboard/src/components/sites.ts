@@ -11,6 +11,7 @@ import { href, linkClick, navigate } from '../router.js';
 import type { ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
 import { Goals } from './goals.js';
+import { ImportHistory } from './import-upload.js';
 import { ReportsCard } from './reports.js';
 import { ShieldsCard } from './shields.js';
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
@@ -358,6 +359,7 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
     <${Goals} key=${site.id} site=${site.id} />
     <${ShieldsCard} key=${site.id} site=${site} onChange=${onChange} />
     <${ReportsCard} key=${site.id} site=${site} onChange=${onChange} />
+    <${ImportHistory} key=${site.id} site=${site.id} />
     <${ShareLinks} key=${site.id} site=${site.id} />
     <${RemoveSite} site=${site.id} onChange=${onChange} />
   </div>`;

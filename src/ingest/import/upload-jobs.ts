@@ -202,7 +202,8 @@ export class ImportJobs {
     } catch (err) {
       job.state = 'failed';
       if (err instanceof Unreadable) job.error = err.message;
-      else if (err instanceof Stopping) job.error = `the server stopped after ${job.imported} of ${job.accepted} events were stored`;
+      else if (err instanceof Stopping)
+        job.error = `the server stopped after ${job.imported} of ${job.accepted} events were stored`;
       else if (err instanceof DomainError) job.error = readable(err);
       else {
         this.deps.log.error({ err, site: job.site, job: job.id }, 'import failed');
