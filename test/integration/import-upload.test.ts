@@ -11,12 +11,14 @@
  * Records 7 (the blank line is none), accepted 4, rejected invalid 2 (lines 4, 7), bot 1 (line 6).
  * Page views 3, events 4, visitors 2 (A, B), visits 2.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { literal } from '../../src/storage/duckdb/database.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { stats, UA } from './support.js';
+import { removeScratchDirs, scratchDir, stats, UA } from './support.js';
 
 const MAX = 64 * 1024;
 const UMAMI = 'umami-upload.test';
@@ -114,7 +116,7 @@ beforeAll(async () => {
   const cookie = await login(server.url);
   admin = await createKey(server.url, cookie, 'admin');
   reader = await createKey(server.url, cookie, 'read');
-  for (const id of [UMAMI, NDJSON, BROKEN, SLOW]) {
+  for (const id of [UMAMI, NDJSON, BROKEN, SLOW, 'gzip-upload.test', 'csv-upload.test', 'parquet-upload.test']) {
     const res = await fetch(`${server.url}/api/sites`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
@@ -133,6 +135,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   if (server) rmSync(server.dataDir, { recursive: true, force: true });
+  removeScratchDirs();
 });
 
 describe('imports uploaded to the running server', () => {
@@ -185,6 +188,56 @@ describe('imports uploaded to the running server', () => {
       unique_visitors: 2,
       visits: 2,
     });
+  });
+
+  it('stores gzip NDJSON, CSV and Parquet files the same way', async () => {
+    const counted = { total_pageviews: 3, events: 4, unique_visitors: 2, visits: 2 };
+    const gz = 'gzip-upload.test';
+    const sent = await upload(gz, 'ndjson', gzipSync(NDJSON_FILE.replaceAll(NDJSON, gz)));
+    expect(await finished(gz, sent.body.job_id ?? '')).toMatchObject({ state: 'done', accepted: 4, imported: 4 });
+    expect(await main(gz, '2026-10-01', '2026-10-01')).toMatchObject(counted);
+
+    // The NDJSON file's good events as CSV rows, and one without a time (line 5, row 4).
+    const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+    const csvOf = (site: string) =>
+      `${[
+        'name,url,timestamp,ip,user_agent',
+        `pageview,https://${site}/,2026-10-01T10:00:00Z,198.51.100.1,${q(UA.chromeWindows)}`,
+        `pageview,https://${site}/pricing,2026-10-01T10:01:00Z,198.51.100.1,${q(UA.chromeWindows)}`,
+        `pageview,https://${site}/,2026-10-01T11:00:00Z,198.51.100.2,${q(UA.firefoxLinux)}`,
+        `pageview,https://${site}/x,,198.51.100.1,${q(UA.chromeWindows)}`,
+        `signup,https://${site}/pricing,2026-10-01T10:02:00Z,198.51.100.1,${q(UA.chromeWindows)}`,
+      ].join('\n')}\n`;
+    const csvSite = 'csv-upload.test';
+    const csv = await upload(csvSite, 'csv', csvOf(csvSite));
+    expect(await finished(csvSite, csv.body.job_id ?? '')).toMatchObject({
+      state: 'done',
+      records_read: 5,
+      accepted: 4,
+      rejected: { invalid: 1 },
+      errors: [{ line: 5, error: 'timestamp: required in an import' }],
+    });
+    expect(await main(csvSite, '2026-10-01', '2026-10-01')).toMatchObject(counted);
+
+    const parquetSite = 'parquet-upload.test';
+    const dir = scratchDir('import-upload');
+    const csvPath = join(dir, 'events.csv');
+    const parquetPath = join(dir, 'events.parquet');
+    writeFileSync(csvPath, csvOf(parquetSite));
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run(`COPY (SELECT name, url, timezone('UTC', "timestamp"::TIMESTAMPTZ) AS "timestamp", ip, user_agent
+      FROM read_csv(${literal(csvPath)}, header = true, all_varchar = true)) TO ${literal(parquetPath)} (FORMAT parquet)`);
+    c.closeSync();
+    db.closeSync();
+    const parquet = await upload(parquetSite, 'parquet', readFileSync(parquetPath));
+    expect(await finished(parquetSite, parquet.body.job_id ?? '')).toMatchObject({
+      state: 'done',
+      records_read: 5,
+      accepted: 4,
+      errors: [{ line: 4, error: 'timestamp: required in an import' }],
+    });
+    expect(await main(parquetSite, '2026-10-01', '2026-10-01')).toMatchObject(counted);
   });
 
   it('fails a file that cannot be read, storing none of its events', async () => {
