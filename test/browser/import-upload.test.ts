@@ -60,11 +60,11 @@ describe('import history in the dashboard', () => {
     const bar = card.getByRole('progressbar', { name: 'Import progress' });
     await card.locator('progress[data-state="done"]').waitFor();
     expect(await bar.evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([1, 1]);
-    expect(await card.locator('.import-progress').innerText()).toContain('Done.');
-    expect(await card.locator('p.ok[role="status"]').innerText()).toBe(
+    expect(await card.locator('.import-progress').textContent()).toContain('Done.');
+    expect(await card.locator('p.ok[role="status"]').textContent()).toBe(
       'Imported 3 events from 4 records; 1 rejected (invalid: 1).',
     );
-    expect(await card.locator('.import-errors li').allInnerTexts()).toEqual([
+    expect(await card.locator('.import-errors li').allTextContents()).toEqual([
       'Line 5: event_type: 3 is not 1 (page view) or 2 (custom event)',
     ]);
     await card.scrollIntoViewIfNeeded();

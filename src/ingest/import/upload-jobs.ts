@@ -228,7 +228,7 @@ export class ImportJobs {
         await nextTurn();
       }
       // A fresh visit memory per batch, as the import pass (and importer.ts) draws visits.
-      if (job.recordsRead % IMPORT_BATCH === 0) outcome = this.outcome(job.site, UNCOUNTED);
+      if (job.recordsRead > 1 && (job.recordsRead - 1) % IMPORT_BATCH === 0) outcome = this.outcome(job.site, UNCOUNTED);
       const o = outcome(record);
       if ('reason' in o) {
         job.rejected[o.reason] = (job.rejected[o.reason] ?? 0) + 1;
