@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * CLI entry: `mallard-metrics serve | backup <dir> | restore <dir> [--force] | import <file>
- * --site <id>`, each with `[--config path]` (usage in cli.ts).
+ * CLI entry: `mallard-metrics serve | backup | restore | import | export | keys`, each with
+ * `[--config path]` (usage in cli/args.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { startApp } from './app.js';
-import { backupCommand, CliError, restoreCommand, USAGE } from './cli.js';
+import { CliError, USAGE } from './cli/args.js';
+import { backupCommand, restoreCommand } from './cli/backup.js';
+import { exportCommand } from './cli/export.js';
+import { keysCommand } from './cli/keys.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DomainError, StartupError } from './errors.js';
 import { importCommand } from './import-command.js';
@@ -34,7 +37,13 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-const COMMANDS = { backup: backupCommand, restore: restoreCommand, import: importCommand };
+const COMMANDS = {
+  backup: backupCommand,
+  restore: restoreCommand,
+  import: importCommand,
+  export: exportCommand,
+  keys: keysCommand,
+};
 
 /** Runs a command other than `serve`: one line on stdout when done, one on stderr when not (exit 1, or 2 for usage). */
 async function runCommand(command: keyof typeof COMMANDS): Promise<void> {
