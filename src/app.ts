@@ -24,6 +24,7 @@ import { exportRoutes } from './http/routes/export.js';
 import { goalRoutes } from './http/routes/goals.js';
 import { healthRoutes } from './http/routes/health.js';
 import { importUploadRoutes } from './http/routes/import-upload.js';
+import { importRoutes } from './http/routes/imports.js';
 import { ingestRoutes } from './http/routes/ingest.js';
 import { propertyKeysRoutes } from './http/routes/property-keys.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
@@ -44,6 +45,7 @@ import { Notifier } from './notify/scheduler.js';
 import { Subscriptions } from './notify/subscriptions.js';
 import { derivedTables } from './query/derived-tables.js';
 import { GoalStore } from './sites/goals.js';
+import { SiteImports } from './sites/imports.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
 import { Segments } from './sites/segments.js';
 import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
@@ -113,6 +115,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
         log,
       })
     : undefined;
+  const imports = new SiteImports(store.db);
   const guard = new AuthGuard(sessions, keys, sites);
   const geo = await GeoLookup.open(config.geoip_db);
 
@@ -141,7 +144,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   );
   const timezoneOf = (id: string) => sites.get(id)?.timezone ?? null;
   const goalsOf = (id: string) => goals.list(id);
-  const statsDeps = { store, guard, metrics: m, timezoneOf, goalsOf, segments };
+  const statsDeps = { store, guard, metrics: m, timezoneOf, goalsOf, segments, imported: imports };
   await server.register(async (scope) => statsRoutes(scope, statsDeps));
   await server.register(async (scope) => propertyKeysRoutes(scope, statsDeps));
   await server.register(async (scope) => behavioralRoutes(scope, { ...statsDeps, sessionTimeoutSecs: config.session_timeout }));
@@ -163,6 +166,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) =>
     importUploadRoutes(scope, { jobs: importJobs, registry: sites, guard, maxBytes: config.max_import_bytes }),
   );
+  await server.register(async (scope) => importRoutes(scope, { imports, sites, guard }));
   const lockout = new LoginLockout({ maxFailures: config.login_max_failures, windowSecs: config.login_lockout_secs });
   await server.register(async (scope) =>
     authRoutes(scope, {

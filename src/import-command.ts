@@ -1,6 +1,8 @@
 /**
  * The `import` command (main.ts dispatches; ingest/import/ does the work): `import <file>
- * --site <id> [--format ndjson|csv|parquet|umami]`. The server must be stopped: the command opens
+ * --site <id> [--format ndjson|csv|parquet|umami|plausible]`. A Plausible export (a `.zip`)
+ * is not events but daily aggregates: it is stored whole or not at all in the metadata
+ * database (ingest/import/plausible.ts), with one line saying what it held. The server must be stopped: the command opens
  * the data directory itself, which is what lets a resumed import know exactly which of its
  * events are stored (importer.ts). On ClickHouse too: the events go through the data
  * directory's write-ahead log and are shipped from it as the server ships ingested ones.
@@ -18,13 +20,15 @@ import { serverAt, serverUrl } from './cli/server.js';
 import type { Config } from './config.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { type ImportResult, importFile } from './ingest/import/importer.js';
+import { importPlausibleExport } from './ingest/import/plausible.js';
 import { formatOf, type ImportFormat } from './ingest/import/records.js';
 import { Metrics } from './metrics.js';
 import { isSiteId } from './site-id.js';
 import { SiteRegistry } from './sites/registry.js';
 import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
 
-const FORMATS: readonly ImportFormat[] = ['ndjson', 'csv', 'parquet', 'umami'];
+type CommandFormat = ImportFormat | 'plausible';
+const FORMATS: readonly CommandFormat[] = ['ndjson', 'csv', 'parquet', 'umami', 'plausible'];
 
 /**
  * Rows an import lets the log collect before a flush writes them, at least (flush_count if
@@ -33,7 +37,7 @@ const FORMATS: readonly ImportFormat[] = ['ndjson', 'csv', 'parquet', 'umami'];
  */
 const IMPORT_FLUSH_ROWS = 100_000;
 
-function parseImportArgs(argv: readonly string[]): { file: string; site: string; format: ImportFormat } {
+function parseImportArgs(argv: readonly string[]): { file: string; site: string; format: CommandFormat } {
   const { positional, values } = parseArgs(argv, false, ['--site', '--format']);
   const site = values.get('--site');
   const format = values.get('--format');
@@ -41,15 +45,15 @@ function parseImportArgs(argv: readonly string[]): { file: string; site: string;
   const file = resolve(positional[0] ?? '');
   if (!site) throw usageError('import needs --site <id>: the site the events are stored for');
   if (!isSiteId(site)) throw usageError(`--site: "${site}" is not a site id (a domain such as example.com)`);
-  const chosen = format ?? formatOf(file);
-  if (!chosen || !FORMATS.includes(chosen as ImportFormat)) {
+  const chosen = format ?? (/\.zip$/i.test(file) ? 'plausible' : formatOf(file));
+  if (!chosen || !FORMATS.includes(chosen as CommandFormat)) {
     throw usageError(
       format
         ? `--format: "${format}" is not one of ${FORMATS.join(', ')}`
-        : `cannot tell the format of ${file} from its name (.ndjson, .jsonl, .csv, .parquet, or .gz of the first three): give --format`,
+        : `cannot tell the format of ${file} from its name (.ndjson, .jsonl, .csv, .parquet, or .gz of the first three; .zip): give --format`,
     );
   }
-  return { file, site, format: chosen as ImportFormat };
+  return { file, site, format: chosen as CommandFormat };
 }
 
 export async function importCommand(argv: readonly string[], config: Config): Promise<void> {
@@ -62,6 +66,7 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
     );
   }
   mkdirSync(config.data_dir, { recursive: true }); // a first import may come before the first start
+  if (format === 'plausible') return plausibleImport(file, site, config, url);
   const store = await openEventStore(config, url, 'import', Math.max(config.flush_count, IMPORT_FLUSH_ROWS));
   let result: ImportResult;
   const started = performance.now();
@@ -119,6 +124,22 @@ export async function importCommand(argv: readonly string[], config: Config): Pr
   const more = Object.values(result.rejected).reduce((a, b) => a + b, 0) - result.errors.length;
   if (result.errors.length > 0 && more > 0 && !result.alreadyDone)
     process.stdout.write(`  … and ${more.toLocaleString('en-US')} more\n`);
+}
+
+/** A Plausible export into the site's imported data: nothing stored unless all of it is. */
+async function plausibleImport(file: string, site: string, config: Config, url: string | null): Promise<void> {
+  const store = await openEventStore(config, url, 'import', 0);
+  try {
+    const sites = await SiteRegistry.open(store.db);
+    if (!sites.has(site)) throw new CliError(`${site} is not registered: register it first (imported data belongs to a site)`);
+    const r = await importPlausibleExport(file, site, store.db);
+    const tables = Object.entries(r.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`);
+    process.stdout.write(
+      `imported ${file} into ${site} as import ${r.import_id}: ${r.start_date} – ${r.end_date}, rows: ${tables.join(', ')}\n`,
+    );
+  } finally {
+    await store.close();
+  }
 }
 
 /**

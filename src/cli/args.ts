@@ -17,7 +17,8 @@ export const USAGE = `usage: mallard-metrics <command> [--config file]
                            store the events of <file> (.ndjson, .jsonl, either .gz; .csv; .parquet;
                            docs/IMPORT.md) for site <id>, with the server stopped; an interrupted
                            import goes on where it stopped when run again, and a finished one is
-                           not imported twice
+                           not imported twice; a Plausible export (.zip, or --format plausible) is
+                           stored as the site's imported data, all of it or nothing
   export --site <id> [--period 30d | --from YYYY-MM-DD --to YYYY-MM-DD] [--kind aggregates|events]
          [--format csv|json|parquet] [--out file]
                            write the site's daily numbers or raw events of the period (default: the

@@ -9,6 +9,7 @@ import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } fr
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { goalCounts } from './goal-counts.js';
 import { type Goal, goalFilter, sharedCurrency } from './goals.js';
+import { type ImportsScope, importedGoalCounts, importsApply, runWithImports } from './imported.js';
 import { rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
@@ -23,6 +24,8 @@ export interface Scope {
   filters: readonly Filter[];
   /** The goals the Goals panel shows; undefined when the site has none configured (every custom event is a goal). */
   goals?: readonly Goal[];
+  /** The site's imported data, when the request may include it (imported.ts). */
+  imports?: ImportsScope;
 }
 
 const ALL: Metric[] = ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration'];
@@ -38,7 +41,7 @@ export interface MainStats {
 }
 
 export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats & Partial<Revenue>> {
-  const [r] = await runStats(q, { ...s, metrics: ALL, dimensions: [] });
+  const [r] = await runWithImports(q, { ...s, metrics: ALL, dimensions: [] }, s.imports);
   const currency = goalFilterCurrency(s);
   return {
     unique_visitors: r?.visitors ?? 0,
@@ -100,7 +103,7 @@ export async function bucketRows(
   metrics: readonly Metric[] = ALL,
 ): Promise<{ date: string; row: ResultRow | undefined }[]> {
   const dim = timeDimension(unit);
-  const rows = await runStats(q, { ...s, metrics, dimensions: [dim] });
+  const rows = await runWithImports(q, { ...s, metrics, dimensions: [dim] }, s.imports);
   const byBucket = new Map(rows.map((r) => [r.dimensions[0], r]));
   return buckets(s.period, unit).map((b) => {
     const date = formatBucket(b, unit);
@@ -213,6 +216,13 @@ export async function breakdownRows(
   let total: number | undefined;
   if ('only' in pick) {
     if (pick.only.length === 0) return [];
+    const unrestricted = { ...s, metrics: ['visitors'] as Metric[], dimensions: dims, customEventsOnly: goals };
+    if (await importsApply(s.imports, unrestricted)) {
+      // An imported value is not something the engine can filter: the merged rows, then those asked for.
+      const keys = new Set(pick.only.map((k) => JSON.stringify(k)));
+      const all = await breakdownRows(q, s, name, { limit: Number.MAX_SAFE_INTEGER, offset: 0 });
+      return all.filter((r) => keys.has(JSON.stringify(r.key)));
+    }
     const restriction: Filter[] = dims.map((dim, i) => ({
       kind: 'match',
       op: 'is',
@@ -228,15 +238,19 @@ export async function breakdownRows(
   }
   const shareOf = (r: ResultRow) => (total === undefined ? r.percentage : share(r.visitors, total));
   if (goals) {
-    const rows = await runStats(q, {
-      ...scope,
-      metrics: total === undefined ? ['visitors', 'events', 'conversion_rate'] : ['visitors', 'events'],
-      dimensions: dims,
-      customEventsOnly: true,
-      // The same set when no filter is a goal's: then the builder counts it in the same pass.
-      totalFilters: total !== undefined || segment.length === s.filters.length ? undefined : segment,
-      ...paging,
-    });
+    const rows = await runWithImports(
+      q,
+      {
+        ...scope,
+        metrics: total === undefined ? ['visitors', 'events', 'conversion_rate'] : ['visitors', 'events'],
+        dimensions: dims,
+        customEventsOnly: true,
+        // The same set when no filter is a goal's: then the builder counts it in the same pass.
+        totalFilters: total !== undefined || segment.length === s.filters.length ? undefined : segment,
+        ...paging,
+      },
+      s.imports,
+    );
     return rows.map((r) => ({
       key: r.dimensions,
       row: {
@@ -248,7 +262,7 @@ export async function breakdownRows(
     }));
   }
   const metrics: Metric[] = total === undefined ? [...ALL, 'percentage'] : ALL;
-  const rows = await runStats(q, { ...scope, metrics, dimensions: dims, ...paging });
+  const rows = await runWithImports(q, { ...scope, metrics, dimensions: dims, ...paging }, s.imports);
   // Filtered to revenue goals of one currency, each row carries its revenue (as in Plausible).
   const currency = goalFilterCurrency(s);
   const revenue = currency === undefined || rows.length === 0 ? undefined : await revenueBy(q, scope, currency, dims);
@@ -280,13 +294,27 @@ async function goalRows(
   paging: { limit: number; offset: number },
 ): Promise<GoalRow[]> {
   if (goals.length === 0) return [];
-  const [total] = await runStats(q, { ...s, metrics: ['visitors'], dimensions: [], filters: withoutGoalFilters(s.filters) });
+  const [total] = await runWithImports(
+    q,
+    { ...s, metrics: ['visitors'], dimensions: [], filters: withoutGoalFilters(s.filters) },
+    s.imports,
+  );
   // The goal filters chose the goals shown; each row counts its own goal only.
   const others = s.filters.filter((f) => f.goal === undefined);
   const counts = await goalCounts(q, s, others, goals);
+  const panel = {
+    ...s,
+    metrics: ['visitors'] as Metric[],
+    dimensions: breakdownDimensions('events') ?? [],
+    customEventsOnly: true,
+  };
+  const imported = await importedGoalCounts(s.imports, panel, goals);
   const rows: GoalRow[] = [];
   for (const goal of goals) {
-    const { visitors, events } = counts.get(goal.id) ?? { visitors: 0, events: 0 };
+    const own = counts.get(goal.id) ?? { visitors: 0, events: 0 };
+    const more = imported?.get(goal.id) ?? { visitors: 0, events: 0 };
+    const visitors = own.visitors + more.visitors;
+    const events = own.events + more.events;
     // As in Plausible, a goal nobody completed has no row.
     if (visitors === 0) continue;
     rows.push({

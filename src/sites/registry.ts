@@ -11,6 +11,7 @@ import { conflict, invalidInput, notFound } from '../errors.js';
 import { checkField as check } from '../field-path.js';
 import { SITE_ID, SITE_ID_MAX } from '../site-id.js';
 import type { MetadataDb } from '../storage/metadata.js';
+import { removeSiteImports } from './imports.js';
 import { NO_SHIELDS, parseStoredShields, type Shields, shieldsField, storedShields } from './shields.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -264,7 +265,7 @@ export class SiteRegistry {
     });
   }
 
-  /** Removes a site with its share links, goals, segments and e-mail settings (not its events); false when there was none. */
+  /** Removes a site with its share links, goals, segments, e-mail settings and imports (not its events); false when there was none. */
   remove(id: string): Promise<boolean> {
     return this.writes.run(async () => {
       if (!this.sites.has(id)) return false;
@@ -274,6 +275,7 @@ export class SiteRegistry {
         ['DELETE FROM segments WHERE site_id = $1', [id]],
         ['DELETE FROM notifications WHERE site_id = $1', [id]],
         ['DELETE FROM notifications_sent WHERE site_id = $1', [id]],
+        ...removeSiteImports(id),
         ['DELETE FROM sites WHERE id = $1', [id]],
       ]);
       this.sites.delete(id);

@@ -6,8 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import type { Goal } from '../../query/goals.js';
+import { type ImportedReader, type ImportsScope, runWithImports } from '../../query/imported.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
-import { runStats } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
@@ -31,6 +31,8 @@ export interface QueryV2RouteDeps {
   goalsOf?: (siteId: string) => readonly Goal[];
   /** The sites' saved segments, for the body's `segment`. */
   segments: SegmentLookup;
+  /** The sites' imported data, merged when `include.imports` is true (query/imported.ts). */
+  imported?: ImportedReader;
 }
 
 export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps): Promise<void> {
@@ -47,6 +49,8 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
     const parsed = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null, segment);
     const { filters, goals } = goalScope(deps, siteId, parsed.filters);
     const request = { ...parsed, filters };
+    const imports: ImportsScope | undefined =
+      deps.imported && request.include.imports ? { reader: deps.imported, wanted: true } : undefined;
     const end = deps.metrics.querySeconds.startTimer({ endpoint: 'v2_query' });
     try {
       return await withPlanHeader(reply, () =>
@@ -56,10 +60,10 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
           const rows =
             goals !== undefined && plan.dimensions.includes('event:goal')
               ? await goalRows(r, plan, goals)
-              : await runStats(r, plan.query);
-          const total = plan.totalQuery ? ((await runStats(r, plan.totalQuery))[0]?.visitors ?? 0) : undefined;
+              : await runWithImports(r, plan.query, imports);
+          const total = plan.totalQuery ? ((await runWithImports(r, plan.totalQuery, imports))[0]?.visitors ?? 0) : undefined;
           const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals) : undefined;
-          return shapeV2(request, plan, rows, total, revenue);
+          return shapeV2(request, plan, rows, total, revenue, imports?.outcome);
         }),
       );
     } finally {

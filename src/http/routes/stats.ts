@@ -7,6 +7,7 @@ import type { Metrics } from '../../metrics.js';
 import { compareBreakdown, compareMain, compareTimeseries } from '../../query/compare.js';
 import { type Filter, parseFiltersParam } from '../../query/filters.js';
 import { type Goal, resolveGoals } from '../../query/goals.js';
+import type { ImportedReader, ImportsOutcome, ImportsScope } from '../../query/imported.js';
 import { resolveComparison, resolveSitePeriod, timeseriesInterval } from '../../query/period.js';
 import { andFilters, type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import {
@@ -37,6 +38,25 @@ export interface StatsRouteDeps {
   goalsOf?: (siteId: string) => readonly Goal[];
   /** The sites' saved segments, for `segment=<id>`. */
   segments: SegmentLookup;
+  /** The sites' imported data (sites/imports.ts); absent: answers from events only. */
+  imported?: ImportedReader;
+}
+
+/** `with_imported`: whether imported data may be included (default true, as Plausible's dashboard). */
+export function withImportedParam(q: Query): boolean {
+  const v = q.with_imported;
+  if (v === undefined || v === 'true') return true;
+  if (v === 'false') return false;
+  throw badRequest('with_imported: must be true or false');
+}
+
+/**
+ * What an answer says about imported data (docs/API.md, "Imported data"): nothing for a site
+ * without imports, else whether they were included, or why not.
+ */
+export function importsNote(imports: ImportsScope | undefined): ImportsOutcome | undefined {
+  const o = imports?.outcome;
+  return o === undefined || o.skip_reason === 'no_imported_data' ? undefined : o;
 }
 
 /**
@@ -107,10 +127,16 @@ export const statsHandler =
     let period = resolveSitePeriod(q, deps.timezoneOf?.(siteId));
     const filters = await statsFilters(deps, siteId, q);
     if (period.name === 'all') period = await deps.store.read((r) => withAllResolved(r, siteId, period));
-    const scope: Scope = { siteId, period, ...filters };
+    const wanted = withImportedParam(q);
+    const imports = deps.imported ? { reader: deps.imported, wanted } : undefined;
+    const scope: Scope = { siteId, period, ...filters, ...(imports ? { imports } : {}) };
     const end = deps.metrics.querySeconds.startTimer({ endpoint });
     try {
-      return await withPlanHeader(reply, () => fn(scope, q, req.params as Query));
+      const answer = await withPlanHeader(reply, () => fn(scope, q, req.params as Query));
+      const note = importsNote(scope.imports);
+      if (note)
+        reply.header('x-mallard-imports', note.included ? 'included' : `skipped; reason=${note.skip_reason ?? 'not_requested'}`);
+      return answer;
     } finally {
       end();
     }
@@ -123,7 +149,9 @@ export async function statsRoutes(app: FastifyInstance, deps: StatsRouteDeps): P
     '/api/stats/main',
     handle('main', async (scope, q) => {
       const against = resolveComparison(q, scope.period);
-      return deps.store.read((r) => (against ? compareMain(r, scope, against) : mainStats(r, scope)));
+      const answer = await deps.store.read((r) => (against ? compareMain(r, scope, against) : mainStats(r, scope)));
+      const imports = importsNote(scope.imports);
+      return imports ? { ...answer, imports } : answer;
     }),
   );
 

@@ -68,7 +68,14 @@ export interface V2Plan {
 
 export interface V2Response {
   results: { metrics: (number | null)[]; dimensions: string[] }[];
-  meta: { imports_included?: boolean; time_labels?: string[]; total_rows?: number; revenue_skipped?: number };
+  meta: {
+    imports_included?: boolean;
+    imports_skip_reason?: string;
+    imports_warning?: string;
+    time_labels?: string[];
+    total_rows?: number;
+    revenue_skipped?: number;
+  };
   query: {
     site_id: string;
     metrics: V2Metric[];

@@ -1,5 +1,6 @@
 /** POST /api/v2/query, step 3 of 3: the builder's rows → Plausible's answer. */
 import type { Metric } from '../builder.js';
+import type { ImportsOutcome } from '../imported.js';
 import { round, rounded, share } from '../metrics.js';
 import { type Period, wallClock } from '../period.js';
 import type { Revenue } from '../revenue.js';
@@ -58,6 +59,7 @@ export function shapeV2(
   rows: readonly ResultRow[],
   conversionTotal?: number,
   revenue?: V2Revenue,
+  imports?: ImportsOutcome,
 ): V2Response {
   const { limit, offset } = req.pagination;
   const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
@@ -70,7 +72,14 @@ export function shapeV2(
   }));
 
   const meta: V2Response['meta'] = {};
-  if (req.include.imports) meta.imports_included = false;
+  if (req.include.imports) {
+    meta.imports_included = imports?.included ?? false;
+    // As Plausible: a site without imports gets no reason, one whose imports this query cannot use does.
+    if (imports && !imports.included && imports.skip_reason && imports.skip_reason !== 'no_imported_data') {
+      meta.imports_skip_reason = imports.skip_reason;
+      if (imports.warning) meta.imports_warning = imports.warning;
+    }
+  }
   const timeDim = plan.dimensions.find(isTime);
   if (req.include.time_labels && timeDim) {
     const unit = timeDim.slice('time:'.length) as Unit;
