@@ -28,6 +28,7 @@ const ON_CLICKHOUSE = [
   'test/integration/privacy.test.ts',
   'test/integration/import.test.ts',
   'test/integration/import-umami.test.ts',
+  'test/integration/import-plausible.test.ts',
   'test/integration/rollups.test.ts',
   'test/integration/rollup-equivalence.test.ts',
   'test/integration/disk-full.test.ts',

@@ -51,12 +51,12 @@ export function withImportedParam(q: Query): boolean {
 }
 
 /**
- * What an answer says about imported data (docs/API.md, "Imported data"): nothing for a site
- * without imports, else whether they were included, or why not.
+ * What an answer says about imported data (docs/API.md, "Imported data"): nothing when no
+ * import has a day in the period, else whether they were included, or why not.
  */
 export function importsNote(imports: ImportsScope | undefined): ImportsOutcome | undefined {
   const o = imports?.outcome;
-  return o === undefined || o.skip_reason === 'no_imported_data' ? undefined : o;
+  return o === undefined || o.imports.length === 0 ? undefined : o;
 }
 
 /**

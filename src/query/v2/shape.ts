@@ -74,10 +74,10 @@ export function shapeV2(
   const meta: V2Response['meta'] = {};
   if (req.include.imports) {
     meta.imports_included = imports?.included ?? false;
-    // As Plausible: a site without imports gets no reason, one whose imports this query cannot use does.
-    if (imports && !imports.included && imports.skip_reason && imports.skip_reason !== 'no_imported_data') {
+    // As Plausible: a reason and a warning only when there are imported days this query cannot use.
+    if (imports && !imports.included && imports.warning && imports.imports.length > 0) {
       meta.imports_skip_reason = imports.skip_reason;
-      if (imports.warning) meta.imports_warning = imports.warning;
+      meta.imports_warning = imports.warning;
     }
   }
   const timeDim = plan.dimensions.find(isTime);

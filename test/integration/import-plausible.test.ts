@@ -1,0 +1,350 @@
+/**
+ * A Plausible CE export imported with the built CLI (`import export.zip --site …`), then the real
+ * server answering with native and imported numbers together. The zip is written here, and
+ * every expected number is the sum of the two, worked out by hand below.
+ *
+ * Native events (site plausible-import.test, 2024-01-02 UTC):
+ *   A Chrome/Windows  10:00 pageview / from google.com · 10:01 pageview /pricing · 10:02 Signup
+ *   B Firefox/Linux   11:00 pageview /pricing (direct)
+ *   → visitors 2, visits 2, page views 3, events 4, bounces 1 (B), duration 120 s (A).
+ *
+ * Imported (files for 2024-01-01 – 2024-01-31):
+ *   visitors  01-01: 10 visitors, 30 page views, 4 bounces, 12 visits, 600 s
+ *             01-02:  5 visitors,  8 page views, 2 bounces,  6 visits, 300 s
+ *   sources   01-01 Google 4 visitors 5 visits 10 pv 250 s 1 bounce · 01-01 (direct) 5/5/12/100 s/3
+ *             01-02 Twitter 2/2/3/60 s/1 · 01-02 Google 3/4/5/240 s/1
+ *   pages     01-01 / 7 visitors 20 pv · 01-02 /blog 3 visitors 4 pv
+ *   browsers  01-01 Chrome 6 · 01-02 Safari 4
+ *   custom_events 01-01 Signup 3 visitors 4 events · Outbound Link: Click 2 / 2
+ *
+ * 2024-01-01 – 2024-01-03, merged: visitors 2 + 15 = 17, visits 2 + 18 = 20, page views 3 + 38
+ * = 41, events 4 + 38 (imported page views) + 6 (imported custom events) = 48, bounce rate
+ * (1 + 6) / 20 = 0.35, duration (120 + 900) / 20 = 51 s, views per visit 41 / 20 = 2.05.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { strToU8, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageEnv } from '../helpers/backends.js';
+import { ADMIN_PASSWORD, createKey, freePort, login, type RunningServer, startServer } from '../helpers/server.js';
+import { bucket, cli, loadBatch, main, removeScratchDirs, row, scratchDir, stats, statsUrl, UA } from './support.js';
+
+const SITE = 'plausible-import.test';
+const OTHER = 'plausible-other.test';
+const RANGE = { site_id: SITE, start_date: '2024-01-01', end_date: '2024-01-03' };
+const SECRET = 'test-secret-0123456789abcdef';
+const NAME = (table: string) => `imported_${table}_20240101_20240131.csv`;
+
+const FILES: Record<string, string> = {
+  [NAME('visitors')]: ['date,visitors,pageviews,bounces,visits,visit_duration', '2024-01-01,10,30,4,12,600', '2024-01-02,5,8,2,6,300'].join('\n'),
+  [NAME('sources')]: [
+    'date,source,referrer,utm_source,utm_medium,utm_campaign,utm_content,utm_term,pageviews,visitors,visits,visit_duration,bounces',
+    '2024-01-01,Google,,,,,,,10,4,5,250,1',
+    '2024-01-01,,,,,,,,12,5,5,100,3',
+    '2024-01-02,Twitter,,,,,,,3,2,2,60,1',
+    '2024-01-02,Google,,,,,,,5,3,4,240,1',
+  ].join('\n'),
+  [NAME('pages')]: [
+    'date,hostname,page,visits,visitors,pageviews,scroll_depth,pageleave_visitors',
+    `2024-01-01,${SITE},/,8,7,20,,`,
+    `2024-01-02,${SITE},/blog,3,3,4,50,2`,
+  ].join('\n'),
+  [NAME('browsers')]: [
+    'date,browser,browser_version,visitors,visits,visit_duration,bounces,pageviews',
+    '2024-01-01,Chrome,120.0,6,7,350,2,20',
+    '2024-01-02,Safari,17.2,4,5,200,2,10',
+  ].join('\n'),
+  [NAME('custom_events')]: [
+    'date,name,link_url,path,visitors,events',
+    '2024-01-01,Signup,,,3,4',
+    '2024-01-01,Outbound Link: Click,https://x.example/,,2,2',
+  ].join('\n'),
+};
+
+const zipOf = (files: Record<string, string>) =>
+  zipSync(Object.fromEntries(Object.entries(files).map(([n, t]) => [n, strToU8(t)])));
+
+let dir: string;
+let dataDir: string;
+let server: RunningServer | undefined;
+let admin: string;
+let reader: string;
+let otherAdmin: string;
+let importId: string;
+let otherImportId: string;
+
+const who = {
+  A: { ip: '203.0.113.1', user_agent: UA.chromeWindows },
+  B: { ip: '198.51.100.2', user_agent: UA.firefoxLinux },
+};
+const ev = (w: keyof typeof who, time: string, n: string, path: string, r?: string) => ({
+  d: SITE,
+  n,
+  u: `https://${SITE}${path}`,
+  ...(r ? { r } : {}),
+  timestamp: `2024-01-02T${time}:00Z`,
+  ...who[w],
+});
+
+/** `import <zip> --site <site>` with the built CLI on the test's data directory (no server running). */
+async function importZip(name: string, files: Record<string, string>, site = SITE) {
+  const file = join(dir, name);
+  writeFileSync(file, zipOf(files));
+  const env = {
+    MALLARD_DATA_DIR: dataDir,
+    MALLARD_HOST: '127.0.0.1',
+    MALLARD_PORT: String(await freePort()),
+    MALLARD_SECRET: SECRET,
+    ...(await storageEnv(dataDir)),
+  };
+  return { file, run: await cli(['import', file, '--site', site], env) };
+}
+
+async function call(method: string, path: string, key: string, body?: unknown) {
+  const res = await fetch(`${server?.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: res.headers };
+}
+
+const get = <T>(endpoint: string, params: Record<string, string> = {}) =>
+  stats<T>(server?.url ?? '', reader, endpoint, { ...RANGE, ...params });
+const values = async (dim: string, params: Record<string, string> = {}) =>
+  (await get<{ value: string; visitors: number; pageviews?: number; events?: number }[]>(`breakdown/${dim}`, params)).map(
+    (r) => [r.value, r.visitors, r.pageviews ?? r.events],
+  );
+const v2 = async (body: Record<string, unknown>) => {
+  const r = await call('POST', '/api/v2/query', reader, { site_id: SITE, date_range: ['2024-01-01', '2024-01-03'], ...body });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body as { results: { metrics: number[]; dimensions: string[] }[]; meta: Record<string, unknown> };
+};
+const IMPORTS = [{ source: 'plausible', start_date: '2024-01-01', end_date: '2024-01-31' }];
+const MERGED_MAIN = main(17, 20, 41, 2.05, 0.35, 51, 48);
+
+beforeAll(async () => {
+  dir = scratchDir('import-plausible');
+  dataDir = join(dir, 'data');
+  const first = await startServer({ dataDir });
+  const cookie = await login(first.url, ADMIN_PASSWORD);
+  admin = await createKey(first.url, cookie, 'admin');
+  reader = await createKey(first.url, cookie, 'read');
+  otherAdmin = await createKey(first.url, cookie, 'admin', [OTHER]);
+  for (const id of [SITE, OTHER]) {
+    const res = await fetch(`${first.url}/api/sites`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
+    expect(res.status).toBe(201);
+  }
+  await loadBatch(first.url, admin, [
+    ev('A', '10:00', 'pageview', '/', 'https://www.google.com/'),
+    ev('A', '10:01', 'pageview', '/pricing'),
+    ev('A', '10:02', 'Signup', '/pricing'),
+    ev('B', '11:00', 'pageview', '/pricing'),
+  ]);
+  expect(await first.stop()).toBe(0);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  removeScratchDirs();
+});
+
+describe('import export.zip --site (a Plausible export)', () => {
+  it('refuses a bad line and stores nothing of the export, naming the file, line and column', async () => {
+    const bad = { ...FILES, [NAME('pages')]: `${FILES[NAME('pages')]}\n2024-01-03,${SITE},/x,1,1,many,,` };
+    const { run } = await importZip('bad.zip', bad);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${NAME('pages')} line 4: pageviews: not a non-negative integer`);
+    const notZip = await importZip('plain.zip', {});
+    expect(notZip.run.code).toBe(1);
+    expect(notZip.run.stderr).toContain('plain.zip: holds no Plausible export files');
+  });
+
+  it('stores the export and says what it held', async () => {
+    const { file, run } = await importZip('export.zip', FILES);
+    expect(run.code, run.stderr).toBe(0);
+    const m = /^imported (.+) into (.+) as import ([0-9a-f-]{36}): 2024-01-01 – 2024-01-31, rows: (.*)$/.exec(run.stdout.trim());
+    expect(m?.slice(1, 3)).toEqual([file, SITE]);
+    expect(m?.[4]).toBe('visitors 2, sources 4, pages 2, browsers 2, custom_events 2');
+    importId = m?.[3] ?? '';
+  });
+
+  it('refuses an export whose dates overlap an import of the site', async () => {
+    const { run } = await importZip('again.zip', { [NAME('visitors')]: FILES[NAME('visitors')] ?? '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the import's dates 2024-01-01 – 2024-01-31 overlap import ${importId}`);
+  });
+
+  it('imports for another site too', async () => {
+    const { run } = await importZip('other.zip', { [NAME('visitors')]: FILES[NAME('visitors')] ?? '' }, OTHER);
+    expect(run.code, run.stderr).toBe(0);
+    otherImportId = /as import ([0-9a-f-]{36})/.exec(run.stdout)?.[1] ?? '';
+    server = await startServer({ dataDir });
+  });
+});
+
+describe('GET /api/sites/:id/imports', () => {
+  it('lists the site imports to a reader', async () => {
+    const r = await call('GET', `/api/sites/${SITE}/imports`, reader);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual([
+      {
+        id: importId,
+        source: 'plausible',
+        start_date: '2024-01-01',
+        end_date: '2024-01-31',
+        created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+        file_count: 5,
+        row_count: 12,
+      },
+    ]);
+  });
+
+  it('keeps a site to its own imports and admins', async () => {
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/${otherImportId}`, admin)).status).toBe(404);
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/${importId}`, reader)).status).toBe(403);
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/${importId}`, otherAdmin)).status).toBe(403);
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/nope`, admin)).body).toEqual({ error: 'importId: not a valid import id' });
+    expect((await call('GET', '/api/sites/unknown.test/imports', admin)).status).toBe(404);
+  });
+});
+
+describe('stats with imported data', () => {
+  it('main stats add the imported days to the native ones, and say so', async () => {
+    const r = await fetch(statsUrl(server?.url ?? '', 'main', RANGE), { headers: { authorization: `Bearer ${reader}` } });
+    expect(r.headers.get('x-mallard-imports')).toBe('included');
+    expect(await r.json()).toEqual({ ...MERGED_MAIN, imports: { included: true, imports: IMPORTS } });
+  });
+
+  it('with_imported=false answers from events alone', async () => {
+    expect(await get('main', { with_imported: 'false' })).toEqual({
+      ...main(2, 2, 3, 1.5, 0.5, 60, 4),
+      imports: { included: false, imports: IMPORTS },
+    });
+  });
+
+  it('a filter leaves imported data out, with the reason', async () => {
+    const filters = JSON.stringify([['is', 'visit:source', ['Google']]]);
+    expect(await get('main', { filters })).toEqual({
+      ...main(1, 1, 2, 2, 0, 120, 3),
+      imports: {
+        included: false,
+        skip_reason: 'unsupported_query',
+        warning: 'Imported data is not included: it cannot be filtered, or has no table for this breakdown',
+        imports: IMPORTS,
+      },
+    });
+  });
+
+  it('a period without imported days has no note', async () => {
+    expect(await get('main', { start_date: '2024-03-01', end_date: '2024-03-02' })).toEqual(main(0, 0, 0, 0, 0, 0, 0));
+  });
+
+  it('timeseries: day buckets sum both; the month bucket holds all of it', async () => {
+    // 01-02: native 2 visitors, 2 visits, 3 pv, 1 bounce, 120 s + imported 5, 6, 8, 2, 300 s.
+    expect(await get('timeseries', { interval: 'day' })).toEqual([
+      bucket('2024-01-01', 10, 12, 30, 0.3333, 50),
+      bucket('2024-01-02', 7, 8, 11, 0.375, 53),
+      bucket('2024-01-03'),
+    ]);
+    expect(await get('timeseries', { interval: 'month' })).toEqual([bucket('2024-01-01', 17, 20, 41, 0.35, 51)]);
+  });
+
+  it('hour buckets have no imported data, and the header says why', async () => {
+    const r = await fetch(statsUrl(server?.url ?? '', 'timeseries', { ...RANGE, interval: 'hour' }), {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    expect(r.headers.get('x-mallard-imports')).toBe('skipped; reason=unsupported_interval');
+  });
+
+  it('sources: same source summed, sorted and paged after merging', async () => {
+    // Google: 1 + 4 + 3 visitors, 1 + 5 + 4 visits, 2 + 10 + 5 pv, 0 + 1 + 1 bounces, 120 + 250 + 240 s.
+    // Direct / None: 1 + 5, 1 + 5, 1 + 12, 1 + 3, 0 + 100 s. Twitter: 2, 2, 3, 1, 60 s. Shares of 17.
+    expect(await get('breakdown/sources')).toEqual([
+      row('Google', 8, 10, 17, 0.2, 61, 47.1),
+      row('Direct / None', 6, 6, 13, 0.6667, 17, 35.3),
+      row('Twitter', 2, 2, 3, 0.5, 30, 11.8),
+    ]);
+    // Natively Direct / None comes first (a tie, by name): Google's imported visitors put it ahead.
+    expect(await values('sources', { limit: '1' })).toEqual([['Google', 8, 17]]);
+    expect(await values('sources', { limit: '1', page: '2' })).toEqual([['Direct / None', 6, 13]]);
+  });
+
+  it('pages, browsers and the Goals panel', async () => {
+    expect(await values('pages')).toEqual([
+      ['/', 8, 21],
+      ['/blog', 3, 4],
+      ['/pricing', 2, 2],
+    ]);
+    expect(await values('browsers')).toEqual([
+      ['Chrome', 7, 22],
+      ['Safari', 4, 10],
+      ['Firefox', 1, 1],
+    ]);
+    // Signup: 1 + 3 visitors, 1 + 4 events; conversion over 17 visitors.
+    expect(await get('breakdown/events')).toEqual([
+      { value: 'Signup', visitors: 4, events: 5, conversion_rate: 23.5 },
+      { value: 'Outbound Link: Click', visitors: 2, events: 2, conversion_rate: 11.8 },
+    ]);
+  });
+
+  it('comparison includes the previous period’s imported days', async () => {
+    // 2024-01-04 – 06 against 01-01 – 03: nothing now, everything before.
+    const r = await get<{ previous: Record<string, number> }>('main', {
+      start_date: '2024-01-04',
+      end_date: '2024-01-06',
+      compare: 'previous_period',
+    });
+    expect(r.previous).toEqual(MERGED_MAIN);
+  });
+});
+
+describe('POST /api/v2/query include.imports', () => {
+  it('merges imported rows when asked, and says so', async () => {
+    const body = { metrics: ['visitors', 'pageviews', 'bounce_rate'], dimensions: ['visit:source'], include: { imports: true } };
+    const r = await v2(body);
+    expect(r.results).toEqual([
+      { metrics: [8, 17, 20], dimensions: ['Google'] },
+      { metrics: [6, 13, 67], dimensions: ['Direct / None'] },
+      { metrics: [2, 3, 50], dimensions: ['Twitter'] },
+    ]);
+    expect(r.meta).toEqual({ imports_included: true });
+    const total = await v2({ metrics: ['visitors', 'visits', 'events'], include: { imports: true } });
+    expect(total.results).toEqual([{ metrics: [17, 20, 48], dimensions: [] }]);
+  });
+
+  it('leaves them out by default, and with a filter says why', async () => {
+    expect((await v2({ metrics: ['visitors'] })).results).toEqual([{ metrics: [2], dimensions: [] }]);
+    const filtered = await v2({
+      metrics: ['visitors'],
+      filters: [['is', 'visit:browser', ['Chrome']]],
+      include: { imports: true },
+    });
+    expect(filtered.results).toEqual([{ metrics: [1], dimensions: [] }]);
+    expect(filtered.meta).toEqual({
+      imports_included: false,
+      imports_skip_reason: 'unsupported_query',
+      imports_warning: 'Imported data is not included: it cannot be filtered, or has no table for this breakdown',
+    });
+  });
+});
+
+describe('DELETE /api/sites/:id/imports/:importId', () => {
+  it('removes the import: the stats are the native ones again', async () => {
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/${importId}`, admin)).status).toBe(204);
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/${importId}`, admin)).status).toBe(404);
+    expect((await call('GET', `/api/sites/${SITE}/imports`, reader)).body).toEqual([]);
+    expect(await get('main')).toEqual(main(2, 2, 3, 1.5, 0.5, 60, 4));
+  });
+
+  it('removing a site removes its imports', async () => {
+    expect((await call('DELETE', `/api/sites/${OTHER}`, admin)).status).toBe(204);
+    expect((await call('POST', '/api/sites', admin, { id: OTHER })).status).toBe(201);
+    expect((await call('GET', `/api/sites/${OTHER}/imports`, admin)).body).toEqual([]);
+  });
+});
