@@ -384,6 +384,7 @@ describe('SiteRegistry', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
     expect(await db.all('SELECT value FROM settings')).toEqual([{ value: 'v' }]);
   });

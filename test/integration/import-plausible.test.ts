@@ -36,7 +36,11 @@ const SECRET = 'test-secret-0123456789abcdef';
 const NAME = (table: string) => `imported_${table}_20240101_20240131.csv`;
 
 const FILES: Record<string, string> = {
-  [NAME('visitors')]: ['date,visitors,pageviews,bounces,visits,visit_duration', '2024-01-01,10,30,4,12,600', '2024-01-02,5,8,2,6,300'].join('\n'),
+  [NAME('visitors')]: [
+    'date,visitors,pageviews,bounces,visits,visit_duration',
+    '2024-01-01,10,30,4,12,600',
+    '2024-01-02,5,8,2,6,300',
+  ].join('\n'),
   [NAME('sources')]: [
     'date,source,referrer,utm_source,utm_medium,utm_campaign,utm_content,utm_term,pageviews,visitors,visits,visit_duration,bounces',
     '2024-01-01,Google,,,,,,,10,4,5,250,1',
@@ -113,9 +117,11 @@ async function call(method: string, path: string, key: string, body?: unknown) {
 const get = <T>(endpoint: string, params: Record<string, string> = {}) =>
   stats<T>(server?.url ?? '', reader, endpoint, { ...RANGE, ...params });
 const values = async (dim: string, params: Record<string, string> = {}) =>
-  (await get<{ value: string; visitors: number; pageviews?: number; events?: number }[]>(`breakdown/${dim}`, params)).map(
-    (r) => [r.value, r.visitors, r.pageviews ?? r.events],
-  );
+  (await get<{ value: string; visitors: number; pageviews?: number; events?: number }[]>(`breakdown/${dim}`, params)).map((r) => [
+    r.value,
+    r.visitors,
+    r.pageviews ?? r.events,
+  ]);
 const v2 = async (body: Record<string, unknown>) => {
   const r = await call('POST', '/api/v2/query', reader, { site_id: SITE, date_range: ['2024-01-01', '2024-01-03'], ...body });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -209,7 +215,9 @@ describe('GET /api/sites/:id/imports', () => {
     expect((await call('DELETE', `/api/sites/${SITE}/imports/${otherImportId}`, admin)).status).toBe(404);
     expect((await call('DELETE', `/api/sites/${SITE}/imports/${importId}`, reader)).status).toBe(403);
     expect((await call('DELETE', `/api/sites/${SITE}/imports/${importId}`, otherAdmin)).status).toBe(403);
-    expect((await call('DELETE', `/api/sites/${SITE}/imports/nope`, admin)).body).toEqual({ error: 'importId: not a valid import id' });
+    expect((await call('DELETE', `/api/sites/${SITE}/imports/nope`, admin)).body).toEqual({
+      error: 'importId: not a valid import id',
+    });
     expect((await call('GET', '/api/sites/unknown.test/imports', admin)).status).toBe(404);
   });
 });
