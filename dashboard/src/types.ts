@@ -10,7 +10,27 @@ export interface MainStats {
   events: number;
 }
 
+/** An import of a site's data (GET /api/sites/:id/imports). */
+export interface SiteImport {
+  id: string;
+  source: string;
+  start_date: string;
+  end_date: string;
+  created_at: string;
+  file_count: number;
+  row_count: number;
+}
+
+/** What the main stats say about imported data: included, or why not (absent: none in the period). */
+export interface ImportsNote {
+  included: boolean;
+  skip_reason?: string;
+  warning?: string;
+  imports: { source: string; start_date: string; end_date: string }[];
+}
+
 export interface MainAnswer extends MainStats {
+  imports?: ImportsNote;
   /** Filtered to revenue goals of one currency: their revenue in it. */
   currency?: string;
   total_revenue?: number;

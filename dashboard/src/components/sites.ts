@@ -12,6 +12,7 @@ import type { ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
 import { Goals } from './goals.js';
 import { ImportHistory } from './import-upload.js';
+import { Imports } from './imports.js';
 import { ReportsCard } from './reports.js';
 import { ShieldsCard } from './shields.js';
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
@@ -357,6 +358,7 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
     <${SiteOptions} key=${site.id} site=${site} onChange=${onChange} />
     <${SigningSecret} key=${site.id} site=${site} onChange=${onChange} />
     <${Goals} key=${site.id} site=${site.id} />
+    <${Imports} key=${site.id} site=${site.id} />
     <${ShieldsCard} key=${site.id} site=${site} onChange=${onChange} />
     <${ReportsCard} key=${site.id} site=${site} onChange=${onChange} />
     <${ImportHistory} key=${site.id} site=${site.id} />

@@ -3,8 +3,9 @@ import type { Params } from '../api.js';
 import { count, decimal, duration, fractionPercent, money } from '../format.js';
 import { html } from '../html.js';
 import type { Comparison } from '../router.js';
-import type { MainAnswer, MainStats } from '../types.js';
+import type { ImportsNote, MainAnswer, MainStats } from '../types.js';
 import { useApi } from '../use-api.js';
+import { importSource } from './imports.js';
 import { ErrorNote } from './ui.js';
 
 const STATS: readonly { key: keyof MainStats; label: string; format: (n: number) => string; lowerIsBetter?: boolean }[] = [
@@ -84,5 +85,13 @@ export function TopStats({ params, compare }: { params: Params; compare: Compari
       )}
       ${d?.currency !== undefined && REVENUE.map((r) => html`<${RevenueStat} key=${r.key} def=${r} d=${d} compare=${compare} />`)}
     </dl>
+    ${d?.imports && html`<${ImportsLine} note=${d.imports} />`}
   </section>`;
+}
+
+/** Whether the numbers include imported data (which), or why they leave it out. */
+function ImportsLine({ note }: { note: ImportsNote }) {
+  if (!note.included) return note.warning ? html`<p class="imports-note muted small">${note.warning}.</p>` : null;
+  const which = note.imports.map((i) => `${importSource(i.source)}, ${i.start_date} – ${i.end_date}`).join('; ');
+  return html`<p class="imports-note muted small">Includes imported data (${which})</p>`;
 }
