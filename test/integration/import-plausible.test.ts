@@ -16,6 +16,8 @@
  *   pages     01-01 / 7 visitors 20 pv · 01-02 /blog 3 visitors 4 pv
  *   browsers  01-01 Chrome 6 · 01-02 Safari 4
  *   custom_events 01-01 Signup 3 visitors 4 events · Outbound Link: Click 2 / 2
+ *   entry_pages 01-01 / 7 visitors 8 entrances 400 s 3 bounces
+ *   locations 01-02 EE, EE-37 (city 588409: a GeoNames id) 4 visitors
  *
  * 2024-01-01 – 2024-01-03, merged: visitors 2 + 15 = 17, visits 2 + 18 = 20, page views 3 + 38
  * = 41, events 4 + 38 (imported page views) + 6 (imported custom events) = 48, bounce rate
@@ -63,6 +65,14 @@ const FILES: Record<string, string> = {
     '2024-01-01,Signup,,,3,4',
     '2024-01-01,Outbound Link: Click,https://x.example/,,2,2',
   ].join('\n'),
+  [NAME('entry_pages')]: [
+    'date,entry_page,visitors,entrances,visit_duration,bounces,pageviews',
+    '2024-01-01,/,7,8,400,3,20',
+  ].join('\n'),
+  [NAME('locations')]: [
+    'date,country,region,city,visitors,visits,visit_duration,bounces,pageviews',
+    '2024-01-02,EE,EE-37,588409,4,4,100,2,6',
+  ].join('\n'),
 };
 
 const zipOf = (files: Record<string, string>) =>
@@ -78,8 +88,8 @@ let importId: string;
 let otherImportId: string;
 
 const who = {
-  A: { ip: '203.0.113.1', user_agent: UA.chromeWindows },
-  B: { ip: '198.51.100.2', user_agent: UA.firefoxLinux },
+  A: { ip: '10.9.0.1', user_agent: UA.chromeWindows },
+  B: { ip: '10.9.0.2', user_agent: UA.firefoxLinux },
 };
 const ev = (w: keyof typeof who, time: string, n: string, path: string, r?: string) => ({
   d: SITE,
@@ -176,7 +186,7 @@ describe('import export.zip --site (a Plausible export)', () => {
     expect(run.code, run.stderr).toBe(0);
     const m = /^imported (.+) into (.+) as import ([0-9a-f-]{36}): 2024-01-01 – 2024-01-31, rows: (.*)$/.exec(run.stdout.trim());
     expect(m?.slice(1, 3)).toEqual([file, SITE]);
-    expect(m?.[4]).toBe('visitors 2, sources 4, pages 2, browsers 2, custom_events 2');
+    expect(m?.[4]).toBe('visitors 2, sources 4, pages 2, browsers 2, custom_events 2, entry_pages 1, locations 1');
     importId = m?.[3] ?? '';
   });
 
@@ -205,8 +215,8 @@ describe('GET /api/sites/:id/imports', () => {
         start_date: '2024-01-01',
         end_date: '2024-01-31',
         created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
-        file_count: 5,
-        row_count: 12,
+        file_count: 7,
+        row_count: 14,
       },
     ]);
   });
@@ -298,6 +308,34 @@ describe('stats with imported data', () => {
     expect(await get('breakdown/events')).toEqual([
       { value: 'Signup', visitors: 4, events: 5, conversion_rate: 23.5 },
       { value: 'Outbound Link: Click', visitors: 2, events: 2, conversion_rate: 11.8 },
+    ]);
+  });
+
+  it('entry pages count entrances as visits; countries and regions merge, cities stay the site’s own', async () => {
+    // Entry page /: A (1 visit, 120 s) + 7 visitors, 8 entrances, 3 bounces, 400 s → 3 / 9, 520 / 9 s.
+    const entry =
+      await get<{ value: string; visitors: number; visits: number; bounce_rate: number; visit_duration: number }[]>(
+        'breakdown/entry-pages',
+      );
+    expect(entry.map((r) => [r.value, r.visitors, r.visits, r.bounce_rate, r.visit_duration])).toEqual([
+      ['/', 8, 9, 0.3333, 58],
+      ['/pricing', 1, 1, 1, 0],
+    ]);
+    // Private addresses have no location: the site's own visitors are (not set).
+    expect((await values('countries')).map((r) => r.slice(0, 2))).toEqual([
+      ['EE', 4],
+      ['(not set)', 2],
+    ]);
+    expect((await values('regions')).map((r) => r.slice(0, 2))).toEqual([
+      ['EE-37', 4],
+      ['(not set)', 2],
+    ]);
+    const cities = await fetch(statsUrl(server?.url ?? '', 'breakdown/cities', RANGE), {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    expect(cities.headers.get('x-mallard-imports')).toBe('skipped; reason=unsupported_query');
+    expect(((await cities.json()) as { value: string; visitors: number }[]).map((r) => [r.value, r.visitors])).toEqual([
+      ['(not set)', 2],
     ]);
   });
 
