@@ -347,6 +347,18 @@ describe('stats with imported data', () => {
       compare: 'previous_period',
     });
     expect(r.previous).toEqual(MERGED_MAIN);
+    // Sources of 01-02 – 03 (Google 1 + 3, Twitter 2, Direct / None 1) beside 2023-12-31 – 01-01
+    // (imported only: Google 4, Direct / None 5, no Twitter).
+    const sources = await get<{ value: string; visitors: number; previous: { visitors: number } }[]>('breakdown/sources', {
+      start_date: '2024-01-02',
+      end_date: '2024-01-03',
+      compare: 'previous_period',
+    });
+    expect(sources.map((s) => [s.value, s.visitors, s.previous.visitors])).toEqual([
+      ['Google', 4, 4],
+      ['Twitter', 2, 0],
+      ['Direct / None', 1, 5],
+    ]);
   });
 });
 
