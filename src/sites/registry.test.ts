@@ -385,6 +385,7 @@ describe('SiteRegistry', () => {
       { version: 2 },
       { version: 3 },
       { version: 4 },
+      { version: 5 },
     ]);
     expect(await db.all('SELECT value FROM settings')).toEqual([{ value: 'v' }]);
   });
