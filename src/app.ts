@@ -161,6 +161,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
     store,
     pipeline: { secret, geo, sessions: store.sessions, siteAllowlist: null, metrics: m },
     dataDir: config.data_dir,
+    imports,
     log,
   });
   await server.register(async (scope) =>

@@ -10,11 +10,16 @@
  *   5 B (Firefox, 198.51.100.2) / 11:00 · 6 Googlebot / (bot) · 7 no timestamp · 8 A signup 10:02
  * Records 7 (the blank line is none), accepted 4, rejected invalid 2 (lines 4, 7), bot 1 (line 6).
  * Page views 3, events 4, visitors 2 (A, B), visits 2.
+ *
+ * Plausible (plausible-upload.test): a zip of one imported_visitors file, two days of 2024-01 —
+ * visitors 5 + 3, page views 12 + 4, visits 6 + 3 (2 rows); the site has no events of its own.
+ * A second zip with a bad number is refused with its file, line and column, nothing stored.
  */
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal } from '../../src/storage/duckdb/database.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
@@ -25,6 +30,10 @@ const UMAMI = 'umami-upload.test';
 const NDJSON = 'ndjson-upload.test';
 const BROKEN = 'broken-upload.test';
 const SLOW = 'slow-upload.test';
+const PLAUSIBLE = 'plausible-upload.test';
+const VISITORS_CSV = 'imported_visitors_20240101_20240102.csv';
+const plausibleZip = (rows: string[]) =>
+  zipSync({ [VISITORS_CSV]: strToU8(['date,visitors,pageviews,bounces,visits,visit_duration', ...rows].join('\n')) });
 
 const HEADER =
   'website_id,session_id,visit_id,event_id,hostname,browser,os,device,screen,language,country,subdivision1,subdivision2,city,url_path,url_query,referrer_path,referrer_query,referrer_domain,page_title,event_type,event_name,tag,created_at';
@@ -116,7 +125,7 @@ beforeAll(async () => {
   const cookie = await login(server.url);
   admin = await createKey(server.url, cookie, 'admin');
   reader = await createKey(server.url, cookie, 'read');
-  for (const id of [UMAMI, NDJSON, BROKEN, SLOW, 'gzip-upload.test', 'csv-upload.test', 'parquet-upload.test']) {
+  for (const id of [UMAMI, NDJSON, BROKEN, SLOW, 'gzip-upload.test', 'csv-upload.test', 'parquet-upload.test', PLAUSIBLE]) {
     const res = await fetch(`${server.url}/api/sites`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
@@ -240,6 +249,27 @@ describe('imports uploaded to the running server', () => {
     expect(await main(parquetSite, '2026-10-01', '2026-10-01')).toMatchObject(counted);
   });
 
+  it("stores a Plausible export as the site's imported data, all of it or nothing", async () => {
+    const bad = await upload(PLAUSIBLE, 'plausible', plausibleZip(['2024-01-01,5,12,2,6,300', '2024-01-02,3,four,1,3,90']));
+    expect(bad.status).toBe(202);
+    const failed = await finished(PLAUSIBLE, bad.body.job_id ?? '');
+    expect([failed.state, failed.imported, failed.error]).toEqual([
+      'failed',
+      0,
+      `${VISITORS_CSV} line 3: pageviews: not a non-negative integer`,
+    ]);
+    expect(await main(PLAUSIBLE, '2024-01-01', '2024-01-02')).toMatchObject({ unique_visitors: 0, total_pageviews: 0 });
+
+    const good = await upload(PLAUSIBLE, 'plausible', plausibleZip(['2024-01-01,5,12,2,6,300', '2024-01-02,3,4,1,3,90']));
+    const done = await finished(PLAUSIBLE, good.body.job_id ?? '');
+    expect([done.state, done.records_read, done.imported, done.error]).toEqual(['done', 2, 2, null]);
+    expect(await main(PLAUSIBLE, '2024-01-01', '2024-01-02')).toMatchObject({
+      unique_visitors: 8,
+      visits: 9,
+      total_pageviews: 16,
+    });
+  });
+
   it('fails a file that cannot be read, storing none of its events', async () => {
     // 200 good events, then the gzip stream cut in half: the first events read fine.
     const lines = Array.from({ length: 200 }, (_, i) => event(`/p${i}`, '09:00', `198.51.100.${i % 250}`, UA.chromeWindows));
@@ -295,7 +325,7 @@ describe('imports uploaded to the running server', () => {
   it("names a bad format (400), and an unknown site or another site's job (404)", async () => {
     expect(await upload(NDJSON, 'xml', NDJSON_FILE)).toEqual({
       status: 400,
-      body: { error: 'format: must be one of umami, ndjson, csv, parquet' },
+      body: { error: 'format: must be one of umami, ndjson, csv, parquet, plausible' },
     });
     expect((await upload(NDJSON, '', NDJSON_FILE)).status).toBe(400);
     expect(await upload('unregistered.test', 'ndjson', NDJSON_FILE)).toEqual({

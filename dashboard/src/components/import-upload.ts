@@ -10,8 +10,9 @@ import { html } from '../html.js';
 import type { ImportJob } from '../types.js';
 import { ErrorNote } from './ui.js';
 
-/** The formats the server takes (`format=`); another (Plausible's export) is one more entry. */
+/** The formats the server takes (`format=`). */
 const FORMATS = [
+  { id: 'plausible', label: 'Plausible export (.zip)', accept: '.zip' },
   { id: 'umami', label: 'Umami CSV (website_event)', accept: '.csv,.gz' },
   { id: 'ndjson', label: 'NDJSON', accept: '.ndjson,.jsonl,.gz' },
   { id: 'csv', label: 'CSV', accept: '.csv,.gz' },
@@ -140,6 +141,11 @@ export function ImportHistory({ site }: { site: string }) {
           onChange=${(e: Event) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
       </label>
       ${format === 'umami' && html`<p class="hint">The <code>website_event</code> table of Umami's data export.</p>`}
+      ${
+        format === 'plausible' &&
+        html`<p class="hint">The zip of <code>imported_*.csv</code> files Plausible exports: kept as imported data, merged
+          into the dashboard for the dates it covers.</p>`
+      }
       <div><button type="submit" class="secondary" disabled=${!file || running}>Upload and import</button></div>
     </form>
     ${

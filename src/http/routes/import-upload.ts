@@ -9,8 +9,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ImportFormat } from '../../ingest/import/records.js';
-import type { ImportJob, ImportJobs, ReceivedFile } from '../../ingest/import/upload-jobs.js';
+import type { ImportJob, ImportJobs, ReceivedFile, UploadFormat } from '../../ingest/import/upload-jobs.js';
 import { siteIdParam } from '../../site-id.js';
 import type { SiteRegistry } from '../../sites/registry.js';
 import type { AuthGuard } from '../auth-guard.js';
@@ -26,10 +25,10 @@ export interface ImportUploadRouteDeps {
 }
 
 /**
- * The formats an upload takes. A new one (Plausible's export) needs a name here, a branch
- * in upload-jobs.ts and an option in the dashboard's card (components/imports.ts).
+ * The formats an upload takes. A new one needs a name here, a branch in upload-jobs.ts and
+ * an option in the dashboard's card (components/import-upload.ts).
  */
-const FORMATS: readonly ImportFormat[] = ['umami', 'ndjson', 'csv', 'parquet'];
+const FORMATS: readonly UploadFormat[] = ['umami', 'ndjson', 'csv', 'parquet', 'plausible'];
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const tooLarge = (max: number) => new HttpError(413, `body: the file is larger than ${max} bytes (max_import_bytes)`);
@@ -65,14 +64,14 @@ export async function importUploadRoutes(app: FastifyInstance, deps: ImportUploa
 
   app.post('/api/sites/:id/imports/upload', async (req, reply) => {
     let slot: ReturnType<ImportJobs['claim']>;
-    let format: ImportFormat;
+    let format: UploadFormat;
     try {
       const site = await siteOf(req);
       const asked = (req.query as { format?: unknown }).format;
-      if (typeof asked !== 'string' || !FORMATS.includes(asked as ImportFormat)) {
+      if (typeof asked !== 'string' || !FORMATS.includes(asked as UploadFormat)) {
         throw badRequest(`format: must be one of ${FORMATS.join(', ')}`);
       }
-      format = asked as ImportFormat;
+      format = asked as UploadFormat;
       if (Number(req.headers['content-length']) > maxBytes) throw tooLarge(maxBytes);
       slot = jobs.claim(site);
     } catch (err) {

@@ -11,24 +11,29 @@
  * twice.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { conflict, DomainError, notFound } from '../../errors.js';
+import type { SiteImports } from '../../sites/imports.js';
 import type { StoredRow } from '../../storage/columns.js';
 import { crashPoint } from '../../storage/crash-points.js';
 import type { AppendOptions } from '../../storage/storage.js';
 import type { PipelineDeps } from '../pipeline.js';
 import { IMPORT_BATCH, MAX_REPORTED, outcomeOf } from './importer.js';
+import { importPlausibleExport } from './plausible.js';
 import { type ImportFormat, openRecords, type RecordSource } from './records.js';
 import { type UploadedFile, UploadedFiles } from './uploaded.js';
 
 export type JobState = 'reading' | 'validating' | 'importing' | 'done' | 'failed';
 
+/** What an upload can be: a file of events, or Plausible's export (imported aggregates, plausible.ts). */
+export type UploadFormat = ImportFormat | 'plausible';
+
 export interface ImportJob {
   readonly id: string;
   readonly site: string;
-  readonly format: ImportFormat;
+  readonly format: UploadFormat;
   state: JobState;
   /** Records read by the checking pass. */
   recordsRead: number;
@@ -66,6 +71,8 @@ export interface ImportJobsDeps {
   /** The server's pipeline; shields and the allowlist are not applied, as by the `import` command. */
   pipeline: PipelineDeps;
   dataDir: string;
+  /** Where a Plausible export's aggregates go. */
+  imports: SiteImports;
   log: { error(obj: object, msg: string): void };
 }
 
@@ -118,7 +125,7 @@ export class ImportJobs {
    * Starts importing a received file for the slot's site (the job owns the slot and the
    * file from here). A conflict, and the file removed, when the site has had it before.
    */
-  start(slot: Slot, format: ImportFormat, file: ReceivedFile): ImportJob {
+  start(slot: Slot, format: UploadFormat, file: ReceivedFile): ImportJob {
     const before = this.uploaded.get(slot.site, file.sha256);
     if (before) {
       rmSync(file.path, { force: true });
@@ -173,16 +180,22 @@ export class ImportJobs {
 
   private async run(job: ImportJob, file: ReceivedFile, slot: Slot): Promise<void> {
     // The engine and the NDJSON reader tell compression by the name.
-    const path = `${file.path.replace(/\.upload$/, '')}.${job.format === 'parquet' ? 'parquet' : job.format === 'ndjson' ? 'ndjson' : 'csv'}${file.gzip ? '.gz' : ''}`;
+    const extension = { parquet: 'parquet', ndjson: 'ndjson', plausible: 'zip', umami: 'csv', csv: 'csv' }[job.format];
+    const path = `${file.path.replace(/\.upload$/, '')}.${extension}${file.gzip ? '.gz' : ''}`;
     const readable = (err: unknown) => {
       const message = (err as Error).message.split('\n')[0] ?? '';
       return message.replaceAll(path, 'the file');
     };
     try {
       renameSync(file.path, path);
+      if (job.format === 'plausible') {
+        await this.aggregates(job, path);
+        return;
+      }
+      const format = job.format;
       let source: RecordSource;
       try {
-        source = await openRecords(path, job.format, job.site);
+        source = await openRecords(path, format, job.site);
       } catch (err) {
         throw new Unreadable(readable(err));
       }
@@ -197,7 +210,7 @@ export class ImportJobs {
       }
       job.state = 'importing';
       job.bytesDone = 0;
-      await this.store(job, file.sha256, await openRecords(path, job.format, job.site));
+      await this.store(job, file.sha256, await openRecords(path, format, job.site));
       job.state = 'done';
     } catch (err) {
       job.state = 'failed';
@@ -214,6 +227,18 @@ export class ImportJobs {
       rmSync(file.path, { force: true });
       slot.release();
     }
+  }
+
+  /**
+   * Plausible's export: its rows are checked whole, then stored in one transaction (plausible.ts),
+   * so a bad line fails the job with nothing stored, and there is no checking pass to show.
+   */
+  private async aggregates(job: ImportJob, path: string): Promise<void> {
+    job.state = 'importing';
+    // As bytes, so that errors name "the upload", not the temporary file.
+    const result = await importPlausibleExport(readFileSync(path), job.site, this.deps.imports);
+    const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
+    Object.assign(job, { recordsRead: rows, accepted: rows, imported: rows, bytesDone: job.bytesTotal, state: 'done' });
   }
 
   /** The checking pass: every record through validation and the pipeline, nothing stored. */
