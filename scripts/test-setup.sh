@@ -6,6 +6,8 @@ need=()
 perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null || need+=(libmaxmind-db-writer-perl)
 # Headless Chromium for the tracker's browser tests (test/browser), driven by playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# curl: the README's first steps are run as written (test/docs/readme.test.ts).
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-setup: missing Debian packages: ${need[*]} (run as root or install them)" >&2
