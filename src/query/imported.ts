@@ -48,13 +48,7 @@ const WARNINGS: Partial<Record<SkipReason, string>> = {
 };
 
 /** Imported counts of one dimension value. `partVisits`: the visits whose bounces and durations are known. */
-interface Part {
-  visitors: number;
-  visits: number;
-  pageviews: number;
-  events: number;
-  bounces: number;
-  durationMs: number;
+interface Part extends Counts {
   partVisits: number;
 }
 

@@ -19,33 +19,14 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { UMAMI_SESSIONS, umamiCsv } from '../fixtures/umami.js';
 import { storageEnv } from '../helpers/backends.js';
 import { createKey, freePort, login, type RunningServer, startServer } from '../helpers/server.js';
 import { cli, removeScratchDirs, scratchDir, stats } from './support.js';
 
 const SITE = 'umami.example';
 const RANGE = { site_id: SITE, start_date: '2026-11-02', end_date: '2026-11-03' };
-const S1 = '6f1c1b5e-2a8f-4f5e-9a59-1d2c3b4a5f61';
-const S2 = '0b7e2d44-93c1-4b0f-8e6a-7c5d4e3f2a12';
-const S3 = 'c3d2e1f0-1a2b-4c3d-8e9f-0a1b2c3d4e53';
-
-const HEADER =
-  'website_id,session_id,visit_id,event_id,hostname,browser,os,device,screen,language,country,subdivision1,subdivision2,city,url_path,url_query,referrer_path,referrer_query,referrer_domain,page_title,event_type,event_name,tag,created_at';
-const W = '9a8b7c6d-0000-4000-8000-000000000001';
-const s1 = `${S1},,,umami.example,chrome,Windows 10,desktop,1920x1080,en-US,US,US-CA,,San Francisco`;
-const s2 = `${S2},,,umami.example,ios,iOS,mobile,390x844,de-DE,DE,DE-BE,,Berlin`;
-const s3 = `${S3},,,umami.example,firefox,Linux,laptop,1366x768,fr-FR,FR,,,`;
-const ROWS = [
-  `${W},${s1},/,,,,google.com,Home,1,,,2026-11-02 10:00:00`,
-  `${W},${s1},/pricing,utm_source=news,,,,Pricing,1,,,2026-11-02 10:05:00`,
-  `${W},${s1},/pricing,,,,,Pricing,2,signup,,2026-11-02 10:06:00`,
-  `${W},${s2},/blog/a,,/item,id=1,news.ycombinator.com,A,1,,,2026-11-02 11:00:00`,
-  `${W},${s3},/,,,,,Home,1,,,2026-11-02 12:00:00`,
-  `${W},${s3},/,,,,,Home,1,,,2026-11-02 12:45:00`,
-  `${W},${s3},/,,,,,Home,3,,,2026-11-02 12:46:00`,
-  `${W},${s3},/,,,,,Home,1,,,yesterday`,
-  `${W},${s2},/,,,,,Home,1,,,2026-11-03 09:00:00`,
-];
+const [S1, S2, S3] = UMAMI_SESSIONS;
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -63,7 +44,7 @@ describe('import --format umami', () => {
   it("stores Umami's raw events with their visitors' browsers, systems, devices and places", async () => {
     const dir = scratchDir('import-umami');
     const file = join(dir, 'website_event.csv');
-    writeFileSync(file, `${HEADER}\n${ROWS.join('\n')}\n`);
+    writeFileSync(file, umamiCsv(SITE));
     const dataDir = join(dir, 'data');
     const env = {
       MALLARD_DATA_DIR: dataDir,

@@ -22,6 +22,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal } from '../../src/storage/duckdb/database.js';
+import { umamiCsv } from '../fixtures/umami.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { removeScratchDirs, scratchDir, stats, UA } from './support.js';
 
@@ -35,24 +36,7 @@ const VISITORS_CSV = 'imported_visitors_20240101_20240102.csv';
 const plausibleZip = (rows: string[]) =>
   zipSync({ [VISITORS_CSV]: strToU8(['date,visitors,pageviews,bounces,visits,visit_duration', ...rows].join('\n')) });
 
-const HEADER =
-  'website_id,session_id,visit_id,event_id,hostname,browser,os,device,screen,language,country,subdivision1,subdivision2,city,url_path,url_query,referrer_path,referrer_query,referrer_domain,page_title,event_type,event_name,tag,created_at';
-const W = '9a8b7c6d-0000-4000-8000-000000000001';
-const s1 = `6f1c1b5e-2a8f-4f5e-9a59-1d2c3b4a5f61,,,${UMAMI},chrome,Windows 10,desktop,1920x1080,en-US,US,US-CA,,San Francisco`;
-const s2 = `0b7e2d44-93c1-4b0f-8e6a-7c5d4e3f2a12,,,${UMAMI},ios,iOS,mobile,390x844,de-DE,DE,DE-BE,,Berlin`;
-const s3 = `c3d2e1f0-1a2b-4c3d-8e9f-0a1b2c3d4e53,,,${UMAMI},firefox,Linux,laptop,1366x768,fr-FR,FR,,,`;
-const UMAMI_CSV = `${[
-  HEADER,
-  `${W},${s1},/,,,,google.com,Home,1,,,2026-11-02 10:00:00`,
-  `${W},${s1},/pricing,utm_source=news,,,,Pricing,1,,,2026-11-02 10:05:00`,
-  `${W},${s1},/pricing,,,,,Pricing,2,signup,,2026-11-02 10:06:00`,
-  `${W},${s2},/blog/a,,/item,id=1,news.ycombinator.com,A,1,,,2026-11-02 11:00:00`,
-  `${W},${s3},/,,,,,Home,1,,,2026-11-02 12:00:00`,
-  `${W},${s3},/,,,,,Home,1,,,2026-11-02 12:45:00`,
-  `${W},${s3},/,,,,,Home,3,,,2026-11-02 12:46:00`,
-  `${W},${s3},/,,,,,Home,1,,,yesterday`,
-  `${W},${s2},/,,,,,Home,1,,,2026-11-03 09:00:00`,
-].join('\n')}\n`;
+const UMAMI_CSV = umamiCsv(UMAMI);
 
 const event = (path: string, time: string | null, ip: string, ua: string, n = 'pageview') =>
   JSON.stringify({
