@@ -7,11 +7,13 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.js';
+import { Invitations } from './auth/invitations.js';
 import { LoginLockout } from './auth/lockout.js';
 import { AdminPassword } from './auth/password.js';
 import { serverSecret } from './auth/secret.js';
 import { SessionStore } from './auth/sessions.js';
 import { Settings } from './auth/settings.js';
+import { Users } from './auth/users.js';
 import { type Config, clickhouseConnection } from './config.js';
 import { conflict } from './errors.js';
 import { AuthGuard } from './http/auth-guard.js';
@@ -33,7 +35,8 @@ import { segmentRoutes } from './http/routes/segments.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { trackerRoutes } from './http/routes/tracker.js';
-import { requestProtocol } from './http/security.js';
+import { userRoutes } from './http/routes/users.js';
+import { requestProtocol, serverOrigin } from './http/security.js';
 import { createServer } from './http/server.js';
 import { GeoLookup } from './ingest/enrich/geo.js';
 import { shieldRules } from './ingest/guards/shields.js';
@@ -46,6 +49,7 @@ import { Subscriptions } from './notify/subscriptions.js';
 import { derivedTables } from './query/derived-tables.js';
 import { GoalStore } from './sites/goals.js';
 import { SiteImports } from './sites/imports.js';
+import { Members } from './sites/members.js';
 import { applyConfiguredSites, SiteRegistry } from './sites/registry.js';
 import { Segments } from './sites/segments.js';
 import { ClickHouseEventStore } from './storage/clickhouse/event-store.js';
@@ -94,7 +98,10 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   const m = metrics;
 
   const settings = new Settings(store.db);
-  const password = new AdminPassword(settings);
+  const users = await Users.open(store.db);
+  const members = await Members.open(store.db);
+  const invitations = new Invitations(store.db, config.invitation_ttl_secs * 1000);
+  const password = new AdminPassword(users);
   if (config.admin_password) await password.set(config.admin_password);
   const keys = new ApiKeys(store.db);
   const sessions = new SessionStore();
@@ -103,20 +110,21 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   const goals = await GoalStore.open(store.db);
   const segments = new Segments(store.db);
   const subscriptions = await Subscriptions.open(store.db);
-  // Reports and alerts need an SMTP server; without one they are kept but never sent.
-  const notifier = config.smtp_url
+  // Reports, alerts and invitation e-mails need an SMTP server; without one they are kept but never sent.
+  const mailer = config.smtp_url ? smtpMailer(config.smtp_url, config.smtp_from) : undefined;
+  const notifier = mailer
     ? new Notifier({
         read: (fn) => store.read(fn),
         subscriptions,
         ledger: new Ledger(store.db),
-        mailer: smtpMailer(config.smtp_url, config.smtp_from),
+        mailer,
         timezoneOf: (id) => (sites.has(id) ? (sites.get(id)?.timezone ?? null) : undefined),
         metrics: m,
         log,
       })
     : undefined;
   const imports = new SiteImports(store.db);
-  const guard = new AuthGuard(sessions, keys, sites);
+  const guard = new AuthGuard({ sessions, keys, shares: sites, users, members });
   const geo = await GeoLookup.open(config.geoip_db);
 
   const secret = await serverSecret(config.secret, settings);
@@ -151,7 +159,19 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) => queryV2Routes(scope, statsDeps));
   await server.register(async (scope) => exportRoutes(scope, statsDeps));
   await server.register(async (scope) =>
-    siteRoutes(scope, { registry: sites, subscriptions, guard, onRemoved: (id) => goals.forgetSite(id) }),
+    siteRoutes(scope, { registry: sites, subscriptions, guard, members, onRemoved: (id) => goals.forgetSite(id) }),
+  );
+  await server.register(async (scope) =>
+    userRoutes(scope, {
+      users,
+      members,
+      invitations,
+      sessions,
+      registry: sites,
+      guard,
+      mailer,
+      origin: (req) => serverOrigin(req, proxies),
+    }),
   );
   await server.register(async (scope) => reportRoutes(scope, { registry: sites, guard, notifier }));
   await server.register(async (scope) => goalRoutes(scope, { registry: sites, goals, guard }));
@@ -172,9 +192,13 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) =>
     authRoutes(scope, {
       password,
+      users,
+      members,
+      invitations,
       sessions,
       keys,
       guard,
+      siteIds: () => sites.list().map((s) => s.id),
       lockout,
       clientIp: (req) => clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies),
       isHttps: (req) => requestProtocol(req, proxies) === 'https',

@@ -93,6 +93,8 @@ const schema = z.object({
   /** Sign-in lockout: after this many failed passwords from one address within login_lockout_secs, 429. */
   login_max_failures: int(1, 1000).default(5),
   login_lockout_secs: int(1, 86_400).default(900),
+  /** How long an invitation link stays usable, in seconds (7 days); 0 makes links that are expired at once (tests). */
+  invitation_ttl_secs: int(0, 365 * 86_400).default(7 * 86_400),
   compact_min_files: int(2, 10_000).default(8),
   /** Keep per-day visits and rollups next to the events (false: every query scans events). */
   rollups: bool.default(true),

@@ -1,32 +1,38 @@
 /**
- * The admin password, hashed with Argon2id. MALLARD_ADMIN_PASSWORD, when set, replaces
- * the stored hash at start-up; otherwise the first-run setup chooses it. The presented
- * password is never compared directly: argon2's `verify` recomputes the hash and compares
- * the digests in constant time.
+ * Password hashing (Argon2id) and the admin password of first-run setup, which is the
+ * super-admin's (auth/users.ts). MALLARD_ADMIN_PASSWORD, when set, replaces its hash at
+ * start-up; otherwise the first-run setup chooses it. A presented password is never compared
+ * directly: argon2's `verify` recomputes the hash and compares the digests in constant time.
  */
 import { hash, verify } from '@node-rs/argon2';
-import type { Settings } from './settings.js';
+import type { Users } from './users.js';
 
-const KEY = 'admin_password_hash';
+/** An Argon2id hash of `password` (the library's default algorithm). */
+export const hashPassword = (password: string): Promise<string> => hash(password);
+
+/** Whether `password` matches `stored`; false for a missing or malformed hash. */
+export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
+  if (!stored) return false;
+  try {
+    return await verify(stored, password);
+  } catch {
+    return false;
+  }
+}
 
 export class AdminPassword {
-  constructor(private readonly settings: Settings) {}
+  constructor(private readonly users: Users) {}
 
   async isSet(): Promise<boolean> {
-    return (await this.settings.get(KEY)) !== null;
+    return this.users.superAdmin() !== undefined;
   }
 
   async set(password: string): Promise<void> {
-    await this.settings.set(KEY, await hash(password)); // library default is Argon2id
+    await this.users.setSuperAdminPassword(password);
   }
 
   async check(password: string): Promise<boolean> {
-    const stored = await this.settings.get(KEY);
-    if (!stored) return false;
-    try {
-      return await verify(stored, password);
-    } catch {
-      return false;
-    }
+    const admin = this.users.superAdmin();
+    return admin !== undefined && this.users.checkPassword(admin.id, password);
   }
 }

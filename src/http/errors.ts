@@ -5,7 +5,7 @@
  */
 import type { DomainError, ErrorKind } from '../errors.js';
 
-const STATUS: Record<ErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unavailable: 503 };
+const STATUS: Record<ErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, gone: 410, unavailable: 503 };
 
 /** The status code answering a domain error. */
 export const httpStatus = (err: DomainError): number => STATUS[err.kind];

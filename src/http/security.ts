@@ -27,7 +27,7 @@ export interface SecurityOptions {
 /** Routes meant for other origins: browser ingestion (CORS `*`) and server-side batches. */
 const INGESTION_ROUTES: ReadonlySet<string> = new Set(['/api/event', '/api/events']);
 /** Routes that sign in without a session: checked for `Origin` only when one is sent. */
-const SIGN_IN_ROUTES: ReadonlySet<string> = new Set(['/api/auth/login', '/api/auth/setup']);
+const SIGN_IN_ROUTES: ReadonlySet<string> = new Set(['/api/auth/login', '/api/auth/setup', '/api/invitations/:token/accept']);
 const STATE_CHANGING: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const CONTENT_SECURITY_POLICY =

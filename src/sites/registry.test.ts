@@ -386,6 +386,7 @@ describe('SiteRegistry', () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 6 },
     ]);
     expect(await db.all('SELECT value FROM settings')).toEqual([{ value: 'v' }]);
   });

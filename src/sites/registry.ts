@@ -276,6 +276,8 @@ export class SiteRegistry {
         ['DELETE FROM notifications WHERE site_id = $1', [id]],
         ['DELETE FROM notifications_sent WHERE site_id = $1', [id]],
         ...removeSiteImports(id),
+        ['DELETE FROM site_members WHERE site_id = $1', [id]],
+        ['DELETE FROM invitations WHERE site_id = $1', [id]],
         ['DELETE FROM sites WHERE id = $1', [id]],
       ]);
       this.sites.delete(id);

@@ -1,23 +1,33 @@
 /**
- * Sign-in for the dashboard (first-run setup, login, logout, status, password change) and
- * API key management. Password checks go through the per-address lockout (auth/lockout.ts);
- * the same-origin (CSRF) rule for these routes lives in ../security.ts.
+ * Sign-in for the dashboard (first-run setup, login with the super-admin's password alone or
+ * any user's e-mail and password, accepting an invitation, logout, status, password change)
+ * and API key management. Password checks go through the per-address lockout
+ * (auth/lockout.ts); the same-origin (CSRF) rule for these routes lives in ../security.ts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type ApiKeys, SCOPES } from '../../auth/api-keys.js';
+import type { Invitations } from '../../auth/invitations.js';
 import type { LoginLockout } from '../../auth/lockout.js';
 import type { AdminPassword } from '../../auth/password.js';
+import { higherRole } from '../../auth/roles.js';
 import { SESSION_COOKIE, type SessionStore } from '../../auth/sessions.js';
+import { emailField, newPasswordField, type User, type Users } from '../../auth/users.js';
 import { SITE_ID } from '../../site-id.js';
-import { type AuthGuard, readCookie } from '../auth-guard.js';
+import type { Members } from '../../sites/members.js';
+import { type AuthGuard, type Caller, readCookie } from '../auth-guard.js';
 import { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors.js';
 
 export interface AuthRouteDeps {
   password: AdminPassword;
+  users: Users;
+  members: Members;
+  invitations: Invitations;
   sessions: SessionStore;
   keys: ApiKeys;
   guard: AuthGuard;
+  /** Every site's id, for the caller's roles (GET /api/auth/me). */
+  siteIds: () => string[];
   lockout: LoginLockout;
   /** The client address the lockout counts under (held in memory only, never logged). */
   clientIp: (req: FastifyRequest) => string;
@@ -25,9 +35,13 @@ export interface AuthRouteDeps {
   isHttps?: (req: FastifyRequest) => boolean;
 }
 
-const newPassword = z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters');
+const newPassword = newPasswordField;
+const presented = z.string().max(256, 'at most 256 characters');
 const passwordBody = z.object({ password: newPassword });
-const changeBody = z.object({ current_password: z.string().max(256, 'at most 256 characters'), new_password: newPassword });
+const loginBody = z.object({ email: emailField.optional(), password: presented });
+const acceptBody = z.object({ password: presented });
+const changeBody = z.object({ current_password: presented, new_password: newPassword });
+const INVITATION_TOKEN = /^[A-Za-z0-9_-]{1,100}$/;
 const keyBody = z.object({
   name: z.string().trim().min(1, 'required').max(100, 'at most 100 characters'),
   scope: z.enum(SCOPES),
@@ -39,6 +53,16 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   throw badRequest(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Whose keys a caller sees: undefined (every key) for the super-admin, else the user's own. */
+const ownKeysOnly = (caller: Caller): string | undefined =>
+  caller.kind === 'share' || caller.user.superAdmin ? undefined : caller.user.id;
+
+function invitationToken(req: FastifyRequest): string {
+  const { token } = req.params as { token: string };
+  if (!INVITATION_TOKEN.test(token)) throw notFound('no such invitation: the link is wrong, or the site it was for was removed');
+  return token;
 }
 
 export interface AuthStatus {
@@ -72,12 +96,16 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
    * for the right password). The attempt counts as a failure before the check and is
    * cleared on success, so parallel guesses cannot outrun the limit.
    */
-  const checkPassword = async (ip: string, password: string): Promise<boolean> => {
+  const checkPassword = async (ip: string, password: string, userId?: string): Promise<boolean> => {
     refuseWhileLockedOut(ip); // no await between this check and fail(): parallel attempts see each other
     deps.lockout.fail(ip);
-    const ok = await deps.password.check(password);
+    const ok = await deps.users.checkPassword(userId, password);
     if (ok) deps.lockout.succeed(ip);
     return ok;
+  };
+  const signIn = (req: FastifyRequest, reply: FastifyReply, user: User) => {
+    const s = deps.sessions.create(Date.now(), user.id);
+    setSessionCookie(req, reply, s.token, s.maxAgeSecs);
   };
 
   app.get('/api/auth/status', (req) => authStatus(deps, req));
@@ -86,19 +114,72 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     const { password } = parse(passwordBody, req.body);
     if (await deps.password.isSet()) throw conflict('the admin password is already set');
     await deps.password.set(password);
-    const s = deps.sessions.create();
-    setSessionCookie(req, reply, s.token, s.maxAgeSecs);
+    const admin = deps.users.superAdmin();
+    if (admin) signIn(req, reply, admin);
     return reply.code(201).send({ authenticated: true });
   });
 
+  // `{password}` alone is the super-admin's sign-in (as before users existed); with `email`, any user's.
   app.post('/api/auth/login', async (req, reply) => {
     const ip = deps.clientIp(req);
-    const { password } = parse(z.object({ password: z.string().max(256, 'at most 256 characters') }), req.body ?? {});
+    const { email, password } = parse(loginBody, req.body ?? {});
     if (!(await deps.password.isSet())) throw new HttpError(409, 'set up the admin password first');
-    if (!(await checkPassword(ip, password))) throw unauthorized('wrong password');
-    const s = deps.sessions.create();
-    setSessionCookie(req, reply, s.token, s.maxAgeSecs);
+    const user = email === undefined ? deps.users.superAdmin() : deps.users.byEmail(email);
+    if (!(await checkPassword(ip, password, user?.id)) || !user) {
+      throw unauthorized(email === undefined ? 'wrong password' : 'wrong e-mail address or password');
+    }
+    signIn(req, reply, user);
     return { authenticated: true };
+  });
+
+  /** Who is signed in, and their role on each site (the super-admin: owner of every site). */
+  app.get('/api/auth/me', async (req) => {
+    const caller = await deps.guard.caller(req);
+    if (caller === null || caller.kind === 'share') throw unauthorized();
+    const { user } = caller;
+    const sites = deps
+      .siteIds()
+      .map((id) => ({ site_id: id, role: deps.guard.roleOn(caller, id) }))
+      .filter((s) => s.role !== undefined);
+    return { id: user.id, email: user.email, super_admin: user.superAdmin, sites };
+  });
+
+  // What the accept page shows: the site, the address and whether that address has an account.
+  app.get('/api/invitations/:token', async (req) => {
+    const invitation = await deps.invitations.peek(invitationToken(req));
+    return {
+      site_id: invitation.siteId,
+      email: invitation.email,
+      role: invitation.role,
+      expires_at: invitation.expiresAt,
+      existing_user: deps.users.byEmail(invitation.email) !== undefined,
+    };
+  });
+
+  /**
+   * Accepting an invitation signs in: a new address gets an account with the password given
+   * (at least 8 characters), an existing user must give their own (under the lockout). The
+   * role is added (an invitation does not demote a member).
+   */
+  app.post('/api/invitations/:token/accept', async (req, reply) => {
+    const token = invitationToken(req);
+    const { password } = parse(acceptBody, req.body ?? {});
+    const pending = await deps.invitations.peek(token);
+    let user = deps.users.byEmail(pending.email);
+    if (user) {
+      if (!(await checkPassword(deps.clientIp(req), password, user.id))) {
+        throw unauthorized(`password: wrong password for ${pending.email}`);
+      }
+    } else {
+      parse(passwordBody, { password });
+    }
+    const invitation = await deps.invitations.claim(token);
+    user ??= deps.users.byEmail(invitation.email) ?? (await deps.users.create(invitation.email, password));
+    const held = deps.members.roleOf(invitation.siteId, user.id);
+    const role = held === undefined ? invitation.role : higherRole(held, invitation.role);
+    await deps.members.set(invitation.siteId, user.id, role);
+    signIn(req, reply, user);
+    return { authenticated: true, site_id: invitation.siteId, role };
   });
 
   // Changing the password needs the signed-in session (not a key) and the current password;
@@ -109,9 +190,11 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     if (caller.kind !== 'session') throw unauthorized('changing the password needs a signed-in session, not an API key');
     const ip = deps.clientIp(req);
     const body = parse(changeBody, req.body);
-    if (!(await checkPassword(ip, body.current_password))) throw forbidden('current_password: wrong password');
-    await deps.password.set(body.new_password);
-    const ended = deps.sessions.endAllExcept(readCookie(req, SESSION_COOKIE));
+    if (!(await checkPassword(ip, body.current_password, caller.user.id))) {
+      throw forbidden('current_password: wrong password');
+    }
+    await deps.users.setPassword(caller.user.id, body.new_password);
+    const ended = deps.sessions.endAllExcept(readCookie(req, SESSION_COOKIE), caller.user.id);
     return { password_changed: true, other_sessions_ended: ended };
   });
 
@@ -121,22 +204,29 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return { authenticated: false };
   });
 
+  // A key is its creator's (a key's creator: the key's user): a key for every site is the
+  // super-admin's to make, one for some sites needs `admin` on each. Others see and revoke
+  // only their own keys.
   app.post('/api/keys', async (req, reply) => {
-    await deps.guard.require(req, 'admin');
+    const caller = await deps.guard.require(req, 'admin');
     const body = parse(keyBody, req.body);
-    const { key, info } = await deps.keys.create(body.name, body.scope, body.sites ?? null);
+    const sites = body.sites ?? null;
+    if (sites === null) deps.guard.check(caller, 'super');
+    for (const site of sites ?? []) deps.guard.check(caller, 'admin', site);
+    const owner = caller.kind === 'share' ? null : caller.user.id;
+    const { key, info } = await deps.keys.create(body.name, body.scope, sites, owner);
     return reply.code(201).send({ ...info, key });
   });
 
   app.get('/api/keys', async (req) => {
-    await deps.guard.require(req, 'admin');
-    return deps.keys.list();
+    const caller = await deps.guard.require(req, 'admin');
+    return deps.keys.list(ownKeysOnly(caller));
   });
 
   app.delete('/api/keys/:id', async (req, reply) => {
-    await deps.guard.require(req, 'admin');
+    const caller = await deps.guard.require(req, 'admin');
     const { id } = req.params as { id: string };
-    if (!(await deps.keys.revoke(id))) throw notFound('no such key');
+    if (!(await deps.keys.revoke(id, ownKeysOnly(caller)))) throw notFound('no such key');
     return reply.code(204).send();
   });
 }

@@ -2,8 +2,8 @@
  * POST /api/admin/backup {dir}: the server copies its events, derived tables and metadata
  * database to `dir` (storage/duckdb/backup.ts). The metadata database can only be open in
  * one process, so `mallard-metrics backup` asks the running server instead of reading the
- * files itself. Admin only: an admin session, or an admin key for every site (a backup
- * holds all sites, keys and settings).
+ * files itself. The super-admin only: their session, or their admin key for every site (a
+ * backup holds all sites, users, keys and settings).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ export async function backupRoutes(app: FastifyInstance, deps: BackupRouteDeps):
     if (caller.kind === 'key' && caller.key.sites !== null) {
       throw forbidden('a backup holds every site: it needs an admin key that is not limited to sites');
     }
+    deps.guard.check(caller, 'super');
     const r = body.safeParse(req.body);
     if (!r.success) {
       const issue = r.error.issues[0];

@@ -45,7 +45,7 @@ interface Manifest {
 export const DEFAULT_DASHBOARD_DIR = join(dirname(DEFAULT_TRACKER_DIR), 'dashboard');
 
 /** Paths the client-side router owns: each answers index.html. */
-export const APP_ROUTES = ['/', '/keys', '/account', '/sites', '/sites/*', '/share/*'] as const;
+export const APP_ROUTES = ['/', '/keys', '/account', '/users', '/sites', '/sites/*', '/share/*', '/invitations/*'] as const;
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const TYPES: Record<string, string> = {

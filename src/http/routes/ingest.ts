@@ -15,7 +15,7 @@ import { parseBody, type ValidatedEvent, ValidationError, validateEvent } from '
 import type { Metrics } from '../../metrics.js';
 import type { StoredRow } from '../../storage/columns.js';
 import type { EventStore } from '../../storage/storage.js';
-import { type AuthGuard, siteAllowed } from '../auth-guard.js';
+import type { AuthGuard } from '../auth-guard.js';
 import { badRequest, conflict, HttpError, unauthorized } from '../errors.js';
 
 export const MAX_BATCH_EVENTS = 10_000;
@@ -136,7 +136,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
           errors.push({ index, error: event.message });
           continue;
         }
-        const denied = event.siteIds.find((s) => !siteAllowed(caller, s));
+        const denied = event.siteIds.find((s) => !deps.guard.allows(caller, 'ingest', s));
         if (denied) {
           errors.push({ index, error: `d: this API key may not write to ${denied}` });
           continue;

@@ -10,9 +10,9 @@ import type { Notifier } from '../../notify/scheduler.js';
 import { MAX_RECIPIENTS } from '../../notify/settings.js';
 import { siteIdParam } from '../../site-id.js';
 import type { SiteRegistry } from '../../sites/registry.js';
-import { type AuthGuard, siteAllowed } from '../auth-guard.js';
+import type { AuthGuard } from '../auth-guard.js';
 import { parseBody } from '../body.js';
-import { conflict, forbidden, notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 
 const testBody = z.strictObject({
   to: z
@@ -28,7 +28,7 @@ export async function reportRoutes(
   app.post('/api/sites/:id/reports/test', async (req, reply) => {
     const caller = await deps.guard.require(req, 'admin');
     const id = siteIdParam((req.params as { id?: string }).id, 'id');
-    if (!siteAllowed(caller, id)) throw forbidden('this API key may not access this site');
+    deps.guard.check(caller, 'admin', id);
     const body = parseBody(testBody, req.body);
     if (!deps.registry.has(id)) throw notFound(`no site ${id}`);
     if (!deps.notifier) throw conflict('no SMTP server is configured (MALLARD_SMTP_URL)');

@@ -1,23 +1,29 @@
 /**
- * Site administration (/api/sites) and share links (/api/sites/:id/shares). Admin only:
- * an admin session, or an admin key — one restricted to sites manages (and lists) only
- * those. Signing secrets and share tokens are never returned after creation.
+ * Site administration (/api/sites) and share links (/api/sites/:id/shares). A site's
+ * settings and share links need `admin` on it, its removal `owner` (roles: auth/roles.ts,
+ * enforced by the guard); the list shows the sites the caller has a role on (a key limited
+ * to sites: those). Whoever creates a site becomes its owner. Signing secrets and share
+ * tokens are never returned after creation.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Need } from '../../auth/roles.js';
 import { type Alerts, alertsField, NO_ALERTS, NO_REPORTS, type Reports, reportsField } from '../../notify/settings.js';
 import type { Subscription, Subscriptions } from '../../notify/subscriptions.js';
 import { siteIdParam } from '../../site-id.js';
+import type { Members } from '../../sites/members.js';
 import { type Site, type SiteRegistry, siteFields } from '../../sites/registry.js';
-import { type AuthGuard, type Caller, siteAllowed } from '../auth-guard.js';
+import type { AuthGuard } from '../auth-guard.js';
 import { parseBody } from '../body.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 
 export interface SiteRouteDeps {
   registry: SiteRegistry;
   /** Each site's reports and alerts (src/notify), set and shown with the site's other settings. */
   subscriptions: Subscriptions;
   guard: AuthGuard;
+  /** Who holds which role: the creator of a site becomes its owner. */
+  members: Members;
   /** Told after a site is removed, so what is kept in memory per site (its goals) goes too. */
   onRemoved?: (id: string) => void;
 }
@@ -59,15 +65,11 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
     if (Object.keys(change).length > 0) await subscriptions.set(id, change);
   };
 
-  const mayManage = (caller: Caller, id: string) => {
-    if (!siteAllowed(caller, id)) throw forbidden('this API key may not access this site');
-  };
-
-  /** The `:id` of the path: admin caller (401/403), valid id (400), the caller's site (403). */
-  const siteParam = async (req: FastifyRequest): Promise<string> => {
+  /** The `:id` of the path: a caller allowed `need` on it (401/403), a valid id (400). */
+  const siteParam = async (req: FastifyRequest, need: Need = 'admin'): Promise<string> => {
     const caller = await guard.require(req, 'admin');
     const id = siteIdParam((req.params as { id?: string }).id, 'id');
-    mayManage(caller, id);
+    guard.check(caller, need, id);
     return id;
   };
 
@@ -81,14 +83,14 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
     const caller = await guard.require(req, 'admin');
     return registry
       .list()
-      .filter((s) => siteAllowed(caller, s.id))
+      .filter((s) => guard.allows(caller, 'read', s.id))
       .map(siteJson);
   });
 
   app.post('/api/sites', async (req, reply) => {
     const caller = await guard.require(req, 'admin');
     const body = parseBody(createBody, req.body);
-    mayManage(caller, body.id);
+    guard.checkNewSite(caller, body.id);
     const site = await registry.create({
       id: body.id,
       origins: body.origins,
@@ -97,6 +99,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
       signingSecret: body.signing_secret,
       shields: body.shields,
     });
+    if (caller.kind !== 'share' && !caller.user.superAdmin) await deps.members.set(site.id, caller.user.id, 'owner');
     await subscribe(site.id, body);
     return reply.code(201).send(siteJson(site));
   });
@@ -120,9 +123,10 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
   });
 
   app.delete('/api/sites/:id', async (req, reply) => {
-    const id = await siteParam(req);
+    const id = await siteParam(req, 'owner');
     if (!(await registry.remove(id))) throw notFound(`no site ${id}`);
     subscriptions.forget(id);
+    deps.members.forgetSite(id);
     deps.onRemoved?.(id);
     return reply.code(204).send();
   });

@@ -78,6 +78,22 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        name VARCHAR NOT NULL, link_url VARCHAR NOT NULL, path VARCHAR NOT NULL, visitors BIGINT NOT NULL,
        events BIGINT NOT NULL)`,
   ],
+  // 6: users (the admin password becomes the super-admin's), their roles per site, invitations
+  // (token SHA-256 only) and the user each API key belongs to (NULL: the super-admin)
+  [
+    `CREATE TABLE users (
+       id VARCHAR PRIMARY KEY, email VARCHAR, password_hash VARCHAR NOT NULL, super_admin BOOLEAN NOT NULL,
+       created_at TIMESTAMP NOT NULL)`,
+    `INSERT INTO users SELECT 'super-admin', NULL, value, TRUE, now() FROM settings WHERE key = 'admin_password_hash'`,
+    "DELETE FROM settings WHERE key = 'admin_password_hash'",
+    `CREATE TABLE site_members (
+       site_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, role VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+       PRIMARY KEY (site_id, user_id))`,
+    `CREATE TABLE invitations (
+       token_hash VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, email VARCHAR NOT NULL, role VARCHAR NOT NULL,
+       created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, used_at TIMESTAMP)`,
+    'ALTER TABLE api_keys ADD COLUMN user_id VARCHAR',
+  ],
 ];
 
 export async function migrate(conn: DuckDBConnection): Promise<number> {
