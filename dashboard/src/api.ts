@@ -62,6 +62,8 @@ function explain(status: number, serverMessage: string | undefined, retryAfter: 
   if (plain) return plain;
   if (status === 401) {
     if (serverMessage === 'wrong password') return 'Wrong password.';
+    if (serverMessage === 'wrong e-mail address or password') return 'Wrong e-mail address or password.';
+    if (serverMessage?.startsWith('password: wrong password')) return 'Wrong password for this account.';
     return shareToken ? 'This share link is invalid or has been revoked.' : 'You are signed out. Sign in again.';
   }
   if (status === 403) return serverMessage ? `Not allowed: ${serverMessage}.` : 'You are not allowed to do this.';
@@ -106,7 +108,9 @@ function answered<T>(path: string, status: number, text: string, retryAfter: str
   if (status < 200 || status > 299) {
     const message = (json as { error?: unknown } | undefined)?.error;
     const err = new ApiError(status, explain(status, typeof message === 'string' ? message : undefined, retryAfter));
-    if (status === 401 && !shareToken && path !== '/api/auth/login') onUnauthorized?.();
+    // A wrong password while signing in (or accepting an invitation) is not a lost session.
+    const signingIn = path === '/api/auth/login' || path.startsWith('/api/invitations/');
+    if (status === 401 && !shareToken && !signingIn) onUnauthorized?.();
     throw err;
   }
   return json as T;

@@ -14,6 +14,8 @@ export type View =
   | { page: 'sites' }
   | { page: 'keys' }
   | { page: 'account' }
+  | { page: 'users' }
+  | { page: 'invitation'; token: string }
   | { page: 'site'; site: string; tab: Tab }
   | { page: 'share'; token: string; tab: Tab }
   | { page: 'missing' };
@@ -45,6 +47,8 @@ export function parseView(pathname: string): View {
   if (parts.length === 0 || (first === 'sites' && parts.length === 1)) return { page: 'sites' };
   if (first === 'keys' && parts.length === 1) return { page: 'keys' };
   if (first === 'account' && parts.length === 1) return { page: 'account' };
+  if (first === 'users' && parts.length === 1) return { page: 'users' };
+  if (first === 'invitations' && id && parts.length === 2) return { page: 'invitation', token: id };
   if ((first === 'sites' || first === 'share') && id && extra === undefined && TABS.includes(tab as Tab)) {
     if (first === 'share' && tab === 'settings') return { page: 'missing' };
     return first === 'sites' ? { page: 'site', site: id, tab: tab as Tab } : { page: 'share', token: id, tab: tab as Tab };
@@ -84,6 +88,10 @@ export function viewPath(view: View): string {
       return '/keys';
     case 'account':
       return '/account';
+    case 'users':
+      return '/users';
+    case 'invitation':
+      return `/invitations/${encodeURIComponent(view.token)}`;
     case 'site':
       return `/sites/${encodeURIComponent(view.site)}${view.tab === 'overview' ? '' : `/${view.tab}`}`;
     case 'share':

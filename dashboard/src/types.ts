@@ -81,6 +81,40 @@ export interface AuthStatus {
   authenticated: boolean;
 }
 
+export type Role = 'viewer' | 'admin' | 'owner';
+
+/** GET /api/auth/me: who is signed in and their role on each site (the super-admin owns every site). */
+export interface Me {
+  id: string;
+  email: string | null;
+  super_admin: boolean;
+  sites: { site_id: string; role: Role }[];
+}
+
+export interface User {
+  id: string;
+  email: string | null;
+  super_admin: boolean;
+  created_at: string;
+}
+
+export interface Member {
+  user_id: string;
+  email: string | null;
+  role: Role;
+  site_id: string;
+  created_at: string;
+}
+
+/** GET /api/invitations/{token}. */
+export interface InvitationInfo {
+  site_id: string;
+  email: string;
+  role: Role;
+  expires_at: string;
+  existing_user: boolean;
+}
+
 export interface Site {
   id: string;
   origins: string[];

@@ -1,7 +1,7 @@
 /**
- * The root: a share link shows its read-only dashboard; otherwise the server says whether
- * the admin password must be chosen first (setup), whether we are signed in (login), and
- * then the signed-in shell takes over. The page arrives with that status in it, so a
+ * The root: a share link shows its read-only dashboard, an invitation link its accept page;
+ * otherwise the server says whether the admin password must be chosen first (setup), whether
+ * we are signed in (login), and then the signed-in shell takes over. The page arrives with that status in it, so a
  * signed-in overview asks for its numbers at once.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -10,6 +10,7 @@ import { html } from '../html.js';
 import { useLocation } from '../router.js';
 import type { AuthStatus } from '../types.js';
 import { Login, Setup } from './auth.js';
+import { InvitationPage } from './invitation.js';
 import { SharedDashboard } from './shared.js';
 import { Shell } from './shell.js';
 import { ErrorNote, Loading } from './ui.js';
@@ -17,6 +18,7 @@ import { ErrorNote, Loading } from './ui.js';
 export function App() {
   const loc = useLocation();
   if (loc.view.page === 'share') return html`<${SharedDashboard} loc=${loc} token=${loc.view.token} />`;
+  if (loc.view.page === 'invitation') return html`<${InvitationPage} token=${loc.view.token} />`;
   return html`<${Admin} />`;
 }
 

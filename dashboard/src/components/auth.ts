@@ -1,10 +1,13 @@
-/** First-run setup (choose the admin password) and sign-in. */
+/**
+ * First-run setup (choose the admin password) and sign-in: e-mail and password, or the
+ * admin password alone (the super-admin of setup). `Card` frames the invitation page too.
+ */
 import { useState } from 'preact/hooks';
 import { errorText, post } from '../api.js';
 import { html } from '../html.js';
 import { ErrorNote } from './ui.js';
 
-function Card({ title, intro, children }: { title: string; intro: string; children: unknown }) {
+export function Card({ title, intro, children }: { title: string; intro: string; children: unknown }) {
   return html`<main class="auth-screen">
     <div class="auth-card">
       <p class="brand"><img src=${brandIcon()} alt="" width="28" height="28" /> Mallard Metrics</p>
@@ -60,6 +63,7 @@ export function Setup({ onDone }: { onDone: () => void }) {
 }
 
 export function Login({ onDone, notice }: { onDone: () => void; notice?: string | null }) {
+  const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -68,17 +72,22 @@ export function Login({ onDone, notice }: { onDone: () => void; notice?: string 
     setBusy(true);
     setError(null);
     try {
-      await post('/api/auth/login', { password });
+      await post('/api/auth/login', email.trim() ? { email: email.trim(), password } : { password });
       onDone();
     } catch (err) {
       setError(errorText(err));
       setBusy(false);
     }
   };
-  return html`<${Card} title="Sign in" intro=${notice ?? 'Enter the admin password to open the dashboard.'}>
+  return html`<${Card} title="Sign in" intro=${notice ?? 'Enter your e-mail address and password to open the dashboard.'}>
     <form class="stack" onSubmit=${submit}>
+      <label>E-mail
+        <input type="email" name="email" autocomplete="username" maxlength="254" autofocus
+          value=${email} onInput=${(e: Event) => setEmail((e.target as HTMLInputElement).value)} />
+      </label>
+      <p class="hint">Leave it empty to sign in with the admin password.</p>
       <label>Password
-        <input type="password" name="password" autocomplete="current-password" required autofocus
+        <input type="password" name="password" autocomplete="current-password" required
           value=${password} onInput=${(e: Event) => setPassword((e.target as HTMLInputElement).value)} />
       </label>
       ${error && html`<${ErrorNote} message=${error} />`}

@@ -13,11 +13,13 @@ const SCOPES = [
   { id: 'admin', label: 'Admin — everything' },
 ] as const;
 
-export function KeysPage({ sites }: { sites: Site[] }) {
+/** `sites`: those the user may make keys for; `allSites`: whether a key for every site is theirs to make (the super-admin's). */
+export function KeysPage({ sites, allSites = true }: { sites: Site[]; allSites?: boolean }) {
   const keys = useApi<ApiKey[]>('/api/keys');
   const [name, setName] = useState('');
   const [scope, setScope] = useState<string>('read');
   const [site, setSite] = useState('');
+  const chosen = allSites ? site : site || (sites[0]?.id ?? '');
   const [created, setCreated] = useState<ApiKey | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -25,7 +27,7 @@ export function KeysPage({ sites }: { sites: Site[] }) {
     e.preventDefault();
     setError(null);
     try {
-      const key = await post<ApiKey>('/api/keys', { name: name.trim(), scope, sites: site ? [site] : undefined });
+      const key = await post<ApiKey>('/api/keys', { name: name.trim(), scope, sites: chosen ? [chosen] : undefined });
       setCreated(key);
       setName('');
       keys.reload();
@@ -59,8 +61,8 @@ export function KeysPage({ sites }: { sites: Site[] }) {
           </select>
         </label>
         <label>Sites
-          <select name="site" value=${site} onChange=${(e: Event) => setSite((e.target as HTMLSelectElement).value)}>
-            <option value="">All sites</option>
+          <select name="site" value=${chosen} onChange=${(e: Event) => setSite((e.target as HTMLSelectElement).value)}>
+            ${allSites && html`<option value="">All sites</option>`}
             ${sites.map((s) => html`<option key=${s.id} value=${s.id}>${s.id} only</option>`)}
           </select>
         </label>

@@ -1,13 +1,14 @@
 /**
- * The signed-in frame: header (brand, site picker, navigation — sites, API keys, account —,
- * sign out) and the page the URL names. The sites list is loaded once here and refreshed
- * after a change.
+ * The signed-in frame: header (brand, site picker, navigation — sites, API keys, users for
+ * the super-admin, account —, sign out) and the page the URL names. The sites list and who
+ * is signed in (with their role per site) are loaded once here; the sites list is refreshed
+ * after a change. A viewer gets no Settings tab: the server would refuse every change.
  */
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { errorText, post } from '../api.js';
 import { html } from '../html.js';
 import { href, type Location, linkClick, navigate, type Tab, type View } from '../router.js';
-import type { Site } from '../types.js';
+import type { Me, Role, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
 import { AccountPage } from './account.js';
 import { brandIcon } from './auth.js';
@@ -15,6 +16,7 @@ import { Dashboard } from './dashboard.js';
 import { KeysPage } from './keys.js';
 import { SiteSettings, SitesPage } from './sites.js';
 import { ErrorNote, Loading } from './ui.js';
+import { UsersPage } from './users.js';
 
 export function Header({ children, home = '/' }: { children?: unknown; home?: string }) {
   return html`<header class="topbar">
@@ -44,6 +46,9 @@ function SitePicker({ sites, current, view, loc }: { sites: Site[]; current: str
 
 export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => void }) {
   const sites = useApi<Site[]>('/api/sites');
+  const me = useApi<Me>('/api/auth/me');
+  // Asked again when the sites list changes: creating a site makes its creator the owner.
+  useEffect(() => me.reload(), [sites.data]);
   const { view } = loc;
   // The same element while only the sites list changes: its arrival, in the middle of the
   // overview's loading, rendered every panel again for the sake of the site picker (every
@@ -69,27 +74,31 @@ export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => 
       <nav class="topnav" aria-label="Main">
         ${nav('/', 'Sites', view.page === 'sites')}
         ${nav('/keys', 'API keys', view.page === 'keys')}
+        ${me.data?.super_admin && nav('/users', 'Users', view.page === 'users')}
         ${nav('/account', 'Account', view.page === 'account')}
         <button type="button" class="secondary small" onClick=${signOut}>Sign out</button>
       </nav>
     <//>
-    <main class="content">${page(loc, sites, dashboard)}</main>
+    <main class="content">${page(loc, sites, me.data, dashboard)}</main>
   </div>`;
 }
 
-function page(loc: Location, sites: Loaded<Site[]>, dashboard: unknown) {
+function page(loc: Location, sites: Loaded<Site[]>, me: Me | undefined, dashboard: unknown) {
   const { view } = loc;
+  const roleOn = (site: string): Role | undefined => me?.sites.find((s) => s.site_id === site)?.role;
   switch (view.page) {
     case 'sites':
       return html`<${SitesPage} sites=${sites} />`;
     case 'keys':
-      return html`<${KeysPage} sites=${sites.data ?? []} />`;
+      return html`<${KeysPage} sites=${(sites.data ?? []).filter((s) => roleOn(s.id) !== 'viewer')} allSites=${me?.super_admin === true} />`;
+    case 'users':
+      return me?.super_admin ? html`<${UsersPage} me=${me} />` : html`<${Loading} />`;
     case 'account':
       return html`<${AccountPage} />`;
     case 'site': {
       if (sites.error && !sites.data) return html`<${ErrorNote} message=${sites.error} retry=${sites.reload} />`;
       // The overview needs only the site's id: it loads alongside the sites list, not after it.
-      if (!sites.data && view.tab === 'settings') return html`<${Loading} />`;
+      if ((!sites.data || !me) && view.tab === 'settings') return html`<${Loading} />`;
       const site = sites.data?.find((s) => s.id === view.site);
       if (sites.data && !site) {
         return html`<section class="card narrow">
@@ -97,8 +106,21 @@ function page(loc: Location, sites: Loaded<Site[]>, dashboard: unknown) {
           <p>It may have been removed. <a href="/" onClick=${linkClick}>See all sites</a>.</p>
         </section>`;
       }
-      return html`<${SiteTabs} view=${view} loc=${loc} />
-        ${view.tab === 'settings' && site ? html`<${SiteSettings} site=${site} onChange=${sites.reload} />` : dashboard}`;
+      const role = roleOn(view.site);
+      const tabs: Tab[] = role === 'viewer' ? ['overview', 'behavior'] : ['overview', 'behavior', 'settings'];
+      if (view.tab === 'settings' && site && me && role === 'viewer') {
+        return html`<${SiteTabs} view=${view} loc=${loc} tabs=${tabs} />
+          <section class="card narrow">
+            <h1>Settings of ${site.id}</h1>
+            <p>You are a viewer of ${site.id}: you can see its stats, but not change its settings. Ask an owner for another role.</p>
+          </section>`;
+      }
+      return html`<${SiteTabs} view=${view} loc=${loc} tabs=${tabs} />
+        ${
+          view.tab === 'settings' && site && me
+            ? html`<${SiteSettings} site=${site} me=${me} role=${role ?? 'viewer'} onChange=${sites.reload} />`
+            : dashboard
+        }`;
     }
     default:
       return html`<section class="card narrow">

@@ -8,7 +8,7 @@ import { del, errorText, patch, post } from '../api.js';
 import { dateTime } from '../format.js';
 import { html } from '../html.js';
 import { href, linkClick, navigate } from '../router.js';
-import type { ShareLink, Site } from '../types.js';
+import type { Me, Role, ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
 import { Goals } from './goals.js';
 import { ImportHistory } from './import-upload.js';
@@ -16,6 +16,7 @@ import { Imports } from './imports.js';
 import { ReportsCard } from './reports.js';
 import { ShieldsCard } from './shields.js';
 import { ConfirmButton, CopyButton, Empty, ErrorNote, Loading } from './ui.js';
+import { MembersCard } from './users.js';
 
 export const snippet = (site: string) =>
   `<script defer data-domain="${site}" src="${location.origin}/tracking/script.js"></script>`;
@@ -351,7 +352,8 @@ function RemoveSite({ site, onChange }: { site: string; onChange: () => void }) 
   </section>`;
 }
 
-export function SiteSettings({ site, onChange }: { site: Site; onChange: () => void }) {
+/** The settings an admin of the site changes; its owners also manage its members and may remove it. */
+export function SiteSettings({ site, me, role, onChange }: { site: Site; me: Me; role: Role; onChange: () => void }) {
   return html`<div class="page-grid">
     <${Snippet} site=${site.id} />
     <${Origins} key=${site.id} site=${site} onChange=${onChange} />
@@ -363,6 +365,7 @@ export function SiteSettings({ site, onChange }: { site: Site; onChange: () => v
     <${ReportsCard} key=${site.id} site=${site} onChange=${onChange} />
     <${ImportHistory} key=${site.id} site=${site.id} />
     <${ShareLinks} key=${site.id} site=${site.id} />
-    <${RemoveSite} site=${site.id} onChange=${onChange} />
+    ${role === 'owner' && html`<${MembersCard} key=${site.id} site=${site.id} me=${me} />`}
+    ${role === 'owner' && html`<${RemoveSite} site=${site.id} onChange=${onChange} />`}
   </div>`;
 }
