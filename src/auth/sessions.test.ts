@@ -36,4 +36,16 @@ describe('SessionStore', () => {
     expect(store.endAllExcept(undefined)).toBe(1);
     expect(store.valid(b)).toBe(false);
   });
+
+  it("knows whose session it is, and endAllExcept(token, user) ends only that user's others", () => {
+    const store = new SessionStore();
+    const [a1, a2] = [store.create(0, 'alice').token, store.create(0, 'alice').token];
+    const b = store.create(0, 'bob').token;
+    const admin = store.create(0).token;
+    expect([store.userOf(a1, 1), store.userOf(b, 1), store.userOf(admin, 1)]).toEqual(['alice', 'bob', 'super-admin']);
+    expect(store.endAllExcept(a1, 'alice')).toBe(1);
+    expect([a1, a2, b, admin].map((t) => store.valid(t, 1))).toEqual([true, false, true, true]);
+    expect(store.endAllExcept(undefined, 'bob')).toBe(1);
+    expect([a1, b, admin].map((t) => store.valid(t, 1))).toEqual([true, false, true]);
+  });
 });

@@ -5,9 +5,11 @@
  * made while the viewer was still an admin —, a share link of A) may do what on site A and
  * on site B (which only the super-admin holds), with exact status codes. Invitations: a new
  * address gets an account, an existing user gives their own password, a link is single-use
- * and expires (a second server whose links expire at once: invitation_ttl_secs = 0).
+ * and expires (a second server whose links expire at once: invitation_ttl_secs = 0, and
+ * which e-mails its links to a real SMTP server on loopback).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSED, startMailbox } from '../helpers/mailbox.js';
 import { login, type RunningServer, startServer } from '../helpers/server.js';
 import { type Answer, removeScratchDirs, scratchDir } from './support.js';
 
@@ -388,28 +390,46 @@ describe('invitations', () => {
     expect([ok.status, ok.json]).toEqual([200, { authenticated: true, site_id: A, role: 'admin' }]);
   });
 
-  it('refuses an expired link', async () => {
-    const expiring = await startServer({ dataDir: scratchDir('roles-expiry'), env: { MALLARD_INVITATION_TTL_SECS: '0' } });
+  it('e-mails the link when SMTP is configured, and refuses an expired link', async () => {
+    const mailbox = await startMailbox();
+    const expiring = await startServer({
+      dataDir: scratchDir('roles-expiry'),
+      env: { MALLARD_INVITATION_TTL_SECS: '0', MALLARD_SMTP_URL: mailbox.url },
+    });
     try {
       const cookie = await login(expiring.url);
-      expect((await api('POST', '/api/sites', { cookie }, { id: A }, expiring.url)).status).toBe(201);
-      const made = await api<{ url: string; expires_at: string }>(
-        'POST',
-        `/api/sites/${A}/invitations`,
-        { cookie },
-        { email: 'late@roles.test', role: 'viewer' },
-        expiring.url,
-      );
+      const as = { cookie };
+      expect((await api('POST', '/api/sites', as, { id: A }, expiring.url)).status).toBe(201);
+      const invite = (email: string) =>
+        api<{ url: string; expires_at: string; emailed: boolean }>(
+          'POST',
+          `/api/sites/${A}/invitations`,
+          as,
+          { email, role: 'viewer' },
+          expiring.url,
+        );
+      const made = await invite('late@roles.test');
+      expect(made.json?.emailed).toBe(true);
+      const [mail, ...more] = mailbox.sentTo('late@roles.test');
+      expect(more).toEqual([]);
+      expect(mail?.subject).toBe(`You are invited to ${A} on Mallard Metrics`);
+      expect(mail?.text).toContain(`${expiring.url}${made.json?.url}`);
+      // A refused message does not stop the invitation: the owner still gets the link.
+      const refused = await invite(REFUSED);
+      expect([refused.status, refused.json?.emailed]).toEqual([201, false]);
+      expect(refused.json?.url).toMatch(/^\/invitations\/[A-Za-z0-9_-]{43}$/);
+
       const token = made.json?.url.split('/').pop();
       const res = await api('POST', `/api/invitations/${token}/accept`, {}, { password: PASSWORD }, expiring.url);
       expect([res.status, res.json]).toEqual([
         410,
         { error: `this invitation expired at ${made.json?.expires_at}; ask for a new one` },
       ]);
-      const users = await api<unknown[]>('GET', '/api/users', { cookie }, undefined, expiring.url);
+      const users = await api<unknown[]>('GET', '/api/users', as, undefined, expiring.url);
       expect(users.json).toHaveLength(1); // no account was made
     } finally {
       await expiring.stop();
+      await mailbox.close();
     }
   });
 });
