@@ -1,6 +1,6 @@
 /**
- * The Account page: change the admin password (current + new + repeat). The server ends
- * every other session; this one stays signed in. Wrong current passwords count towards the
+ * The Account page: change your password (current + new + repeat). The server ends your
+ * other sessions; this one stays signed in. Wrong current passwords count towards the
  * sign-in lockout, whose wait the error names.
  */
 import { useState } from 'preact/hooks';
@@ -50,7 +50,7 @@ export function AccountPage() {
   return html`<div class="page-grid">
     <section class="card" aria-labelledby="password-title">
       <h1 id="password-title">Change password</h1>
-      <p class="muted">The admin password opens this dashboard. Changing it signs out every other browser.</p>
+      <p class="muted">Your password opens this dashboard. Changing it signs you out in every other browser.</p>
       <form class="stack" onSubmit=${submit}>
         <label>Current password
           <input type="password" name="current-password" autocomplete="current-password" required
@@ -76,7 +76,7 @@ export function AccountPage() {
         <li>A sign-in lasts 7 days in this browser. Restarting the server signs everyone out.</li>
         <li>After several wrong passwords from one address (5 within 15 minutes by default) signing in and password
           changes from it are paused for a while.</li>
-        <li>If the server is started with <code>MALLARD_ADMIN_PASSWORD</code>, its next start sets that password again.</li>
+        <li>If the server is started with <code>MALLARD_ADMIN_PASSWORD</code>, its next start sets the admin password again.</li>
         <li>Scripts and servers use <a href="/keys" onClick=${linkClick}>API keys</a>, which a password change leaves working.</li>
       </ul>
     </section>
