@@ -33,6 +33,7 @@ const ON_CLICKHOUSE = [
   'test/integration/rollup-equivalence.test.ts',
   'test/integration/disk-full.test.ts',
   'test/integration/realtime.test.ts',
+  'test/integration/engagement.test.ts',
   'test/browser/dashboard.test.ts',
   'test/browser/dashboard-compare.test.ts',
   'test/browser/tracker.test.ts',

@@ -59,6 +59,9 @@ export interface BreakdownRow {
   bounce_rate?: number;
   visit_duration?: number;
   percentage?: number;
+  /** Pages only: seconds and percent, null where no visitor reported them. */
+  time_on_page?: number | null;
+  scroll_depth?: number | null;
   /** Goals only. */
   events?: number;
   conversion_rate?: number;

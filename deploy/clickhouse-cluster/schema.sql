@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS mallard.events_local ON CLUSTER mallard (
   revenue_amount Nullable(Decimal(18, 4)),
   revenue_currency Nullable(String),
   seq UInt64,
+  engaged_ms Nullable(Int32),
+  scroll_depth Nullable(Int32),
   node_id String,
   PROJECTION day_counts (SELECT site_id, toDate(timestamp), count() GROUP BY site_id, toDate(timestamp))
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/mallard/events_local', '{replica}')
@@ -109,4 +111,4 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id);
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4);
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5);

@@ -33,6 +33,9 @@ export interface EventRow {
   props: string | null; // JSON object text
   revenue_amount: string | null;
   revenue_currency: string | null;
+  /** Engagement rows only (event_name `engagement`): engaged time in ms and scroll depth in % (0..100). */
+  engaged_ms: number | null;
+  scroll_depth: number | null;
 }
 
 export const DROP_REASONS = [

@@ -4,7 +4,7 @@
  * the event names; the IP, full User-Agent and user id end here.
  */
 import type { Metrics } from '../metrics.js';
-import type { StoredRow } from '../storage/columns.js';
+import { ENGAGEMENT, type StoredRow } from '../storage/columns.js';
 import type { Sessionizer } from '../storage/sessionizer.js';
 import { utcDate } from '../utc-days.js';
 import { isBot } from './enrich/bots.js';
@@ -88,6 +88,8 @@ const blankRow = (at: Date): StoredRow => ({
   revenue_amount: null,
   revenue_currency: null,
   seq: 0n,
+  engaged_ms: null,
+  scroll_depth: null,
 });
 
 type Step = (w: Work, deps: PipelineDeps) => Drop | undefined;
@@ -100,12 +102,14 @@ const checkSites: Step = (w, deps) => {
 };
 
 /**
- * Plausible's scripts report time on page and scroll depth as `n: "engagement"` events.
- * There are no engagement metrics yet, and stored as a custom event one would count as a
- * goal and turn every bounce into a two-event visit; so they are accepted and not stored.
+ * Plausible's scripts report time on page and scroll depth as `n: "engagement"` events with
+ * `e` and `sd`. They are stored as engagement rows (columns.ts), which no count reads; one
+ * carrying neither has nothing to report and is dropped.
  */
-const skipEngagement: Step = (w) =>
-  w.event.name === 'engagement' ? new Drop('engagement', 'engagement events are not stored') : undefined;
+const checkEngagement: Step = (w) =>
+  w.event.name === ENGAGEMENT && (w.event.engagedMs ?? null) === null && (w.event.scrollDepth ?? null) === null
+    ? new Drop('engagement', 'engagement event without e or sd')
+    : undefined;
 
 const filterBots: Step = (w) => {
   if (w.batch && w.userAgent === '') return undefined;
@@ -215,6 +219,14 @@ const applyShields: Step = (w, deps) => {
   return kept === 0 && first ? new Drop(first, `excluded by the shields of site ${ids[0]}`) : undefined;
 };
 
+/** An engagement row carries its measures (`e`, `sd`); on other events they are not stored. */
+const putEngagement: Step = (w) => {
+  if (w.event.name !== ENGAGEMENT) return undefined;
+  w.row.engaged_ms = w.event.engagedMs ?? null;
+  w.row.scroll_depth = w.event.scrollDepth ?? null;
+  return undefined;
+};
+
 const putProps: Step = (w) => {
   const props = w.event.props;
   w.row.props = props && Object.keys(props).length > 0 ? JSON.stringify(props) : null;
@@ -225,13 +237,14 @@ const putProps: Step = (w) => {
 
 export const STEPS: readonly (readonly [string, Step])[] = [
   ['check_sites', checkSites],
-  ['skip_engagement', skipEngagement],
+  ['check_engagement', checkEngagement],
   ['filter_bots', filterBots],
   ['put_page', putPage],
   ['put_user_agent', putUserAgent],
   ['put_geo', putGeo],
   ['apply_shields', applyShields],
   ['put_props', putProps],
+  ['put_engagement', putEngagement],
 ];
 
 /** Runs every step; returns the rows to store (one per site) or the reason to drop. */
@@ -268,7 +281,12 @@ export function processEvent(event: ValidatedEvent, origin: Origin, deps: Pipeli
         ? visitorId(deps.secret, day, siteId, w.ip, w.userAgent)
         : visitorId(deps.secret, day, siteId, event.known.visitor, '');
     row.user_key = event.userId === null ? null : userKey(deps.secret, siteId, event.userId);
-    row.session_id = deps.sessions.assign(row.user_key ?? row.visitor_id, at.getTime(), now);
+    const identity = row.user_key ?? row.visitor_id;
+    // An engagement row reports on a visit; it neither starts nor extends one.
+    row.session_id =
+      row.event_name === ENGAGEMENT
+        ? deps.sessions.peek(identity, at.getTime())
+        : deps.sessions.assign(identity, at.getTime(), now);
     return row;
   });
 }

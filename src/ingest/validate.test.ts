@@ -40,6 +40,8 @@ const FIELDS: Record<string, readonly unknown[]> = {
   props: [{ a: 'b' }],
   m: [{ a: 1.25 }],
   h: [0, 1, 2, true, false, '1'],
+  sd: [0, 55, 100, 101, -1, 2.5, '50'],
+  e: [0, 1234, LIMITS.engagedMs + 1, -1, 0.5, '1000'],
   timestamp: ['2026-01-02T03:04:05Z', '2026-01-02', text(40), text(41), 1_700_000_000_000, Number.NaN],
   ip: ['81.2.69.160', '::1', text(45), text(46)],
   user_agent: ['Mozilla/5.0', text(LIMITS.userAgent), text(LIMITS.userAgent + 1)],
@@ -89,6 +91,18 @@ describe('the validator fast path', () => {
     };
     expect(parsedFast(pageview)).toEqual(pageview);
     expect(parsedFast(batch)).toEqual({ ...batch, p: { plan: 'pro' } });
+  });
+
+  it('reads the engagement fields: sd 0..100, e ≥ 0 capped at 30 minutes, 400 naming the field otherwise', () => {
+    const ev = (extra: Record<string, unknown>) =>
+      validateEvent({ d: 'a.com', n: 'engagement', u: 'https://a.com/', ...extra }, { batch: false });
+    expect(ev({ sd: 100, e: 0 })).toMatchObject({ scrollDepth: 100, engagedMs: 0 });
+    expect(ev({})).toMatchObject({ scrollDepth: null, engagedMs: null });
+    expect(ev({ e: 45 * 60_000 })).toMatchObject({ engagedMs: 30 * 60_000 });
+    expect(() => ev({ sd: 101 })).toThrow(/^sd: /);
+    expect(() => ev({ sd: '5' })).toThrow(/^sd: /);
+    expect(() => ev({ e: -1 })).toThrow(/^e: /);
+    expect(() => ev({ e: 1.5 })).toThrow(/^e: /);
   });
 
   it('reads ISO times as before: no zone is UTC, a space may stand for T, impossible dates are refused', () => {

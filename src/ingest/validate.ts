@@ -21,6 +21,8 @@ export const LIMITS = {
   userAgent: 1024,
   userId: 256,
   futureMs: 5 * 60_000,
+  /** An engagement event's `e` (engaged ms) above this is taken as this: a tab left open, not reading. */
+  engagedMs: 30 * 60_000,
 } as const;
 
 /** A 400 naming the offending field. */
@@ -102,6 +104,9 @@ const eventSchema = z
       .union([z.literal(0), z.literal(1), z.boolean()])
       .nullable()
       .optional(),
+    // Engagement events (Plausible's script): scroll depth in % and engaged time in ms.
+    sd: z.number().int().min(0).max(100).nullable().optional(),
+    e: z.number().int().min(0).nullable().optional(),
     // server-side batch only
     timestamp: z.union([z.string().max(40), z.number().finite()]).optional(),
     ip: str(45).optional(),
@@ -139,6 +144,9 @@ export interface ValidatedEvent {
   revenueAmount: string | null;
   revenueCurrency: string | null;
   hashMode: boolean;
+  /** `sd` and `e` (capped at LIMITS.engagedMs); stored on engagement events only. */
+  scrollDepth?: number | null;
+  engagedMs?: number | null;
   timestamp: Date | null;
   ip: string | null;
   userAgent: string | null;
@@ -192,6 +200,10 @@ export function parsedFast(input: Record<string, unknown>): ParsedEvent | null {
       }
     } else if (key === 'h') {
       if (!(v === 0 || v === 1 || v === true || v === false || v === null)) return null;
+    } else if (key === 'sd') {
+      if (v !== null && !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100)) return null;
+    } else if (key === 'e') {
+      if (v !== null && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) return null;
     } else if (key === 'timestamp') {
       if (!((typeof v === 'string' && v.length <= 40) || (typeof v === 'number' && Number.isFinite(v)))) return null;
     } else if (key === 'revenue' || key === '$' || key === 'ra' || key === 'rc') {
@@ -295,6 +307,8 @@ export function validateEvent(input: unknown, opts: { batch: boolean; now?: numb
     revenueAmount: amountText,
     revenueCurrency: currencyText,
     hashMode: e.h === 1 || e.h === true,
+    scrollDepth: e.sd ?? null,
+    engagedMs: e.e === undefined || e.e === null ? null : Math.min(e.e, LIMITS.engagedMs),
     timestamp,
     ip: e.ip ?? null,
     userAgent: e.user_agent ?? null,

@@ -173,8 +173,11 @@ export function aggregatesSelect(rows: readonly DailyAggregate[]): Sql {
 // ---------------------------------------------------------------------------------------
 // Raw events
 
-/** The storage columns an export carries: all but the internal ingest sequence number. */
-export const EXPORT_EVENT_COLUMNS = EVENT_COLUMNS.filter((c) => c.name !== 'seq');
+/**
+ * The storage columns an export carries: all but the internal ingest sequence number and the
+ * engagement columns. The export holds events, which engagement rows are not (docs/API.md).
+ */
+export const EXPORT_EVENT_COLUMNS = EVENT_COLUMNS.filter((c) => c.name !== 'seq' && !c.engagement);
 export const EVENT_COLUMN_NAMES: readonly string[] = EXPORT_EVENT_COLUMNS.map((c) => c.name);
 /** Columns holding numbers we produce (ids, width, revenue): not formula-guarded in CSV. */
 export const EVENT_NUMERIC_COLUMNS: readonly boolean[] = EXPORT_EVENT_COLUMNS.map(

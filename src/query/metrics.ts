@@ -87,6 +87,38 @@ export function ratios(c: Counts): Ratios {
   };
 }
 
+/**
+ * Engagement metrics (docs/METRICS.md, "Engagement"), read from engagement rows rather than
+ * counted from events. Each visitor of a page contributes once: the sum of their engaged time
+ * there, the maximum of their scroll depth there.
+ */
+export const ENGAGEMENT_METRICS = ['time_on_page', 'scroll_depth'] as const;
+export type EngagementMetric = (typeof ENGAGEMENT_METRICS)[number];
+export const isEngagementMetric = (m: string): m is EngagementMetric => (ENGAGEMENT_METRICS as readonly string[]).includes(m);
+
+/** The additive parts of the engagement metrics of a group (page), over its (visitor, page) pairs. */
+export interface EngagementParts {
+  /** Pairs that reported engaged time, and the sum of their summed engaged milliseconds. */
+  timeVisitors: number;
+  timeMs: number;
+  /** Pairs that reported a scroll depth, and the sum of their maximum depths (%). */
+  scrollVisitors: number;
+  scrollSum: number;
+}
+
+export type EngagementValues = Record<EngagementMetric, number | null>;
+
+/**
+ * The one place the engagement metrics are computed and rounded: time on page in whole seconds
+ * (as Plausible), scroll depth in whole percent; null where no visitor reported one.
+ */
+export function engagementValues(p: EngagementParts | undefined): EngagementValues {
+  return {
+    time_on_page: p && p.timeVisitors > 0 ? Math.round(p.timeMs / 1000 / p.timeVisitors) : null,
+    scroll_depth: p && p.scrollVisitors > 0 ? Math.round(p.scrollSum / p.scrollVisitors) : null,
+  };
+}
+
 /** Share of a total in percent (0 when the total is 0). */
 export const share = (part: number, total: number) => (total === 0 ? 0 : (part * 100) / total);
 

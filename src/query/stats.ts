@@ -6,11 +6,12 @@ import type { QueryRunner } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } from './dimensions.js';
+import { engagementParts } from './engagement.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { goalCounts } from './goal-counts.js';
 import { type Goal, goalFilter, sharedCurrency } from './goals.js';
 import { type ImportsScope, importedGoalCounts, importsApply, runWithImports } from './imported.js';
-import { rounded, share } from './metrics.js';
+import { engagementValues, rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
 import { type Revenue, revenueBy, revenueOf } from './revenue.js';
@@ -155,6 +156,12 @@ export interface BreakdownRow extends Partial<Revenue> {
   bounce_rate: number;
   visit_duration: number;
   percentage: number;
+  /**
+   * The pages breakdown only, when a page of the answer has engagement (engagement.ts): seconds
+   * and percent, null where no visitor of the page reported them.
+   */
+  time_on_page?: number | null;
+  scroll_depth?: number | null;
 }
 
 export interface GoalRow {
@@ -266,6 +273,11 @@ export async function breakdownRows(
   // Filtered to revenue goals of one currency, each row carries its revenue (as in Plausible).
   const currency = goalFilterCurrency(s);
   const revenue = currency === undefined || rows.length === 0 ? undefined : await revenueBy(q, scope, currency, dims);
+  // Pages also show how long their visitors stayed and how far they scrolled (one more statement,
+  // for the rows shown), when any of them has engagement: a site whose script sends none keeps its answer.
+  const found =
+    name === 'pages' ? await engagementParts(q, s, { byPage: true, pages: rows.map((r) => r.dimensions[0] ?? '') }) : null;
+  const engagement = found && found.size > 0 ? found : null;
   return rows.map((r) => ({
     key: r.dimensions,
     row: {
@@ -277,6 +289,7 @@ export async function breakdownRows(
       visit_duration: rounded.visit_duration(r.visit_duration),
       percentage: rounded.percentage(shareOf(r)),
       ...revenue?.of(r.dimensions),
+      ...(engagement ? engagementValues(engagement.get(r.dimensions[0] ?? '')) : {}),
     },
   }));
 }

@@ -10,6 +10,11 @@ export interface Column {
   readonly name: keyof EventRow | 'seq';
   readonly sqlType: string;
   readonly kind: Kind;
+  /**
+   * Added after the first release: log lines and Parquet files written before lack it (read
+   * as NULL), and it is set only on engagement rows (docs/DATA.md §3).
+   */
+  readonly engagement?: true;
 }
 
 const col = (name: Column['name'], sqlType: string, kind: Kind): Column => ({ name, sqlType, kind });
@@ -46,9 +51,24 @@ export const EVENT_COLUMNS: readonly Column[] = [
   col('revenue_amount', `DECIMAL(18,${REVENUE_SCALE})`, 'decimal'),
   col('revenue_currency', 'VARCHAR', 'text'),
   col('seq', 'UBIGINT', 'u64'),
+  // Last, so that a log line of an older release is this list minus its tail (decodeRow).
+  { ...col('engaged_ms', 'INTEGER', 'int'), engagement: true },
+  { ...col('scroll_depth', 'UTINYINT', 'int'), engagement: true },
 ];
 
 export const COLUMN_NAMES = EVENT_COLUMNS.map((c) => c.name);
+
+/** The name of the rows that carry engagement (time on page, scroll depth) instead of counting as events. */
+export const ENGAGEMENT = 'engagement';
+
+/** The columns of the engagement rows only: every other row has them NULL, and files of older releases lack them. */
+export const ENGAGEMENT_COLUMNS = EVENT_COLUMNS.filter((c) => c.engagement);
+
+/** The columns every row and every file has: what the counted-events relations read. */
+export const BASE_COLUMNS = EVENT_COLUMNS.filter((c) => !c.engagement);
+
+/** How many values a log line of the release before the engagement columns holds. */
+export const OLD_LINE_LENGTH = BASE_COLUMNS.length;
 
 /** A row as it travels through the log and the hot table. */
 export type StoredRow = EventRow & { seq: bigint };
@@ -75,11 +95,14 @@ export function encodeRow(row: StoredRow): string {
 /** Inverse of encodeRow; throws on a malformed line (a torn write at the log's end). */
 export function decodeRow(line: string): StoredRow {
   const values: unknown = JSON.parse(line);
-  if (!Array.isArray(values) || values.length !== EVENT_COLUMNS.length) throw new Error('malformed log row');
+  if (!Array.isArray(values) || (values.length !== EVENT_COLUMNS.length && values.length !== OLD_LINE_LENGTH)) {
+    throw new Error('malformed log row');
+  }
   const row: Record<string, unknown> = {};
   EVENT_COLUMNS.forEach((c, i) => {
     const v = values[i];
-    if (v === null) row[c.name] = null;
+    // A line of an older release ends before the engagement columns.
+    if (v === null || v === undefined) row[c.name] = null;
     else if (c.kind === 'u64') row[c.name] = BigInt(v as string);
     else if (c.kind === 'time') row[c.name] = new Date(v as number);
     else row[c.name] = v;

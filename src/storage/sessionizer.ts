@@ -31,6 +31,17 @@ export class Sessionizer {
   }
 
   /**
+   * The visit an event at `at` would join, without joining it: an engagement row belongs to
+   * the visit it reports on but never starts or extends one. Outside any visit, the id a visit
+   * starting there would have.
+   */
+  peek(identity: bigint, at: number): bigint {
+    const v = this.visits.get(identity);
+    if (v && at <= v.last + this.timeoutMs && at >= v.start - this.timeoutMs && sameUtcDay(at, v.start)) return v.id;
+    return identity ^ BigInt(at);
+  }
+
+  /**
    * An empty sessionizer with the same timeout, for the rows of one batch: their visits are
    * recomputed at the flush anyway (with the identities' rows on disk), so they need ids that
    * agree within the batch, not a place in this one's memory (a batch import over 30 days

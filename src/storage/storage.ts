@@ -12,7 +12,7 @@ export type SqlValue = string | number | bigint | boolean | null;
 export interface QueryRunner {
   /** The SQL spellings of the engine that runs the statements (placeholders included). */
   readonly dialect: Dialect;
-  /** SQL text naming every stored event, usable as `FROM ${events}`. */
+  /** SQL text naming every stored event (engagement rows aside), usable as `FROM ${events}`. */
   readonly events: string;
   /**
    * The stored events of one site, as `events` but opening only that site's files: exactly
@@ -21,6 +21,12 @@ export interface QueryRunner {
    * relation of every site's events could never answer for another site.
    */
   eventsFor(siteId: string, from?: Date, to?: Date): string;
+  /**
+   * The site's engagement rows (event name `engagement`, time on page and scroll depth) as
+   * `eventsFor` scopes them, with every event column and `engaged_ms`, `scroll_depth`, but no
+   * visit ids to rely on. `events` and `eventsFor` never hold them: they are not events.
+   */
+  engagementFor(siteId: string, from?: Date, to?: Date): string;
   /**
    * Runs `fn` with a view of the site's derived tables (visits, rollups; see
    * docs/ARCHITECTURE.md, "Derived tier") for [from, to), which stay in place until `fn`

@@ -646,7 +646,7 @@ describe('tracking script in Chromium', () => {
       expect(sent[1]).toMatchObject({ d: 'plausible.test', p: { plan: 'pro' }, $: { amount: 19.9, currency: 'USD' } });
       expect(r.sent.every((s) => s.contentType === 'text/plain')).toBe(true);
       expect(await r.statuses()).toEqual([202, 202, 202, 202]);
-      // Engagement reports are accepted and not stored: no "engagement" goal, no extra event in the visit.
+      // Engagement reports are stored apart: no "engagement" goal, no extra event in the visit.
       expect(await mainStats('plausible.test')).toEqual({ visitors: 1, visits: 1, pageviews: 2, events: 3, bounce_rate: 0 });
       expect(await pageviews('plausible.test')).toEqual({ '/': 1, '/pricing': 1 });
       expect(await goals('plausible.test')).toEqual([{ value: 'Signup', visitors: 1, events: 1, conversion_rate: 100 }]);

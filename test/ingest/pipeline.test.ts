@@ -132,6 +132,34 @@ describe('processEvent', () => {
     expect((r as Drop).reason).toBe(reason);
   });
 
+  it('stores an engagement event with its e and sd, in the visit it falls in, which it neither starts nor extends', () => {
+    const at = (body: Record<string, unknown>, now: string, ip: string) =>
+      rows(
+        processEvent(
+          validateEvent({ d: 'a.com', u: 'https://a.com/x', ...body }, { batch: false }),
+          { ip, userAgent: CHROME },
+          deps,
+          Date.parse(now),
+        ),
+      )[0] as StoredRow;
+    const view = at({ n: 'pageview' }, '2026-03-02T10:00:00Z', '5.6.7.8');
+    const inside = at({ n: 'engagement', e: 9000, sd: 70 }, '2026-03-02T10:20:00Z', '5.6.7.8');
+    expect(inside).toMatchObject({ event_name: 'engagement', engaged_ms: 9000, scroll_depth: 70, session_id: view.session_id });
+    // 35 minutes after the page view: within the timeout of 10:20, had that extended the visit; it did not.
+    const later = at({ n: 'pageview' }, '2026-03-02T10:35:00Z', '5.6.7.8');
+    expect(later.session_id).not.toBe(view.session_id);
+    // Alone, an engagement row gets the id a visit starting there would have, and none starts.
+    const alone = at({ n: 'engagement', e: 1000 }, '2026-03-02T11:30:00Z', '9.9.9.9');
+    const next = at({ n: 'pageview' }, '2026-03-02T11:40:00Z', '9.9.9.9');
+    expect(next.session_id).not.toBe(alone.session_id);
+    expect(at({ n: 'pageview', e: 5, sd: 5 }, '2026-03-02T12:00:00Z', '5.6.7.8')).toMatchObject({
+      engaged_ms: null,
+      scroll_depth: null,
+    });
+    const empty = run({ d: 'a.com', n: 'engagement', u: 'https://a.com/' });
+    expect((empty as Drop).reason).toBe('engagement');
+  });
+
   it('drops sites outside the allowlist', () => {
     const r = run({ d: 'evil.com', n: 'pageview', u: 'https://evil.com/' }, CHROME, '8.8.8.8', {
       ...deps,

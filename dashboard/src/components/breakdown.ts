@@ -9,7 +9,7 @@
 import { useState } from 'preact/hooks';
 import type { Params } from '../api.js';
 import { type Filter, simple, valueLabel, withFilter } from '../filters.js';
-import { count, money, percent } from '../format.js';
+import { count, duration, money, percent } from '../format.js';
 import { html } from '../html.js';
 import { type DashQuery, setQuery, type View } from '../router.js';
 import type { BreakdownRow } from '../types.js';
@@ -17,7 +17,7 @@ import { useApi } from '../use-api.js';
 import { Change } from './top-stats.js';
 import { Empty, ErrorNote, Skeleton } from './ui.js';
 
-type Column = 'pageviews' | 'percentage' | 'events' | 'conversion_rate';
+type Column = 'pageviews' | 'percentage' | 'events' | 'conversion_rate' | 'time_on_page' | 'scroll_depth';
 
 export interface TabDef {
   id: string;
@@ -29,6 +29,8 @@ export interface TabDef {
   /** Column header of the values. */
   name: string;
   columns: Column[];
+  /** Columns shown only when some row has a value in them (engagement: sites whose script reports it). */
+  optional?: Column[];
   /** Filters for a row value, when one value names two dimensions ("Chrome 120.0"). */
   filters?: (value: string) => [dim: string, value: string][];
 }
@@ -58,7 +60,7 @@ export const PANELS: readonly { id: string; title: string; tabs: TabDef[] }[] = 
     id: 'pages',
     title: 'Pages',
     tabs: [
-      tab('pages', 'Top pages', 'event:page', 'Page', ['pageviews']),
+      { ...tab('pages', 'Top pages', 'event:page', 'Page', ['pageviews']), optional: ['time_on_page', 'scroll_depth'] },
       tab('entry-pages', 'Entry pages', 'visit:entry_page', 'Entry page'),
       tab('exit-pages', 'Exit pages', 'visit:exit_page', 'Exit page'),
     ],
@@ -99,12 +101,21 @@ export const PANELS: readonly { id: string; title: string; tabs: TabDef[] }[] = 
 
 export const GOALS: TabDef = tab('events', 'Goals', 'event:goal', 'Goal', ['events', 'conversion_rate']);
 
-const HEADERS: Record<Column, string> = { pageviews: 'Pageviews', percentage: '%', events: 'Events', conversion_rate: 'CR' };
+const HEADERS: Record<Column, string> = {
+  pageviews: 'Pageviews',
+  percentage: '%',
+  events: 'Events',
+  conversion_rate: 'CR',
+  time_on_page: 'Time on page',
+  scroll_depth: 'Scroll depth',
+};
 const ROWS = 10;
 
 function cell(row: BreakdownRow, c: Column): string {
   const v = row[c];
-  if (v === undefined) return '–';
+  if (v === undefined || v === null) return '–';
+  if (c === 'time_on_page') return duration(v);
+  if (c === 'scroll_depth') return `${v}%`;
   return c === 'percentage' || c === 'conversion_rate' ? percent(v) : count(v);
 }
 
@@ -121,6 +132,7 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
   // Revenue goals bring a column of their own (each row in its goal's currency).
   const revenue = list?.some((r) => r.currency !== undefined) === true;
   const max = Math.max(1, ...(list ?? []).map((r) => r.visitors));
+  const columns = [...def.columns, ...(def.optional ?? []).filter((c) => list?.some((r) => r[c] !== undefined && r[c] !== null))];
 
   const filter = (value: string) => {
     let filters: Filter[] = query.filters;
@@ -135,7 +147,7 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
 
   return html`<div class=${`rows-box${more ? ' expanded' : ''}${rows.loading && rows.data ? ' stale' : ''}`} aria-busy=${rows.loading}>
     <div class="row-head" aria-hidden="true">
-      <span>${def.name}</span><span>Visitors</span>${def.columns.map((c) => html`<span key=${c}>${HEADERS[c]}</span>`)}
+      <span>${def.name}</span><span>Visitors</span>${columns.map((c) => html`<span key=${c}>${HEADERS[c]}</span>`)}
       ${revenue && html`<span>Revenue</span>`}
       ${query.compare && html`<span>Change</span>`}
     </div>
@@ -154,7 +166,7 @@ function Rows({ def, params, view, query }: { def: TabDef; params: Params; view:
               <span class="bar" style=${{ width: `${(r.visitors / max) * 100}%` }}></span>
               <span class="row-label">${label}</span>
               <span class="num" data-col="visitors">${count(r.visitors)}</span>
-              ${def.columns.map((c) => html`<span class="num" key=${c} data-col=${c}>${cell(r, c)}</span>`)}
+              ${columns.map((c) => html`<span class="num" key=${c} data-col=${c}>${cell(r, c)}</span>`)}
               ${
                 revenue &&
                 html`<span class="num" data-col="revenue" title=${r.average_revenue == null ? '' : `average ${money(r.average_revenue, r.currency ?? '')}`}>

@@ -7,8 +7,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import type { Goal } from '../../query/goals.js';
 import { type ImportedReader, type ImportsScope, runWithImports } from '../../query/imported.js';
+import { isEngagementMetric } from '../../query/metrics.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import { withAllResolved } from '../../query/stats.js';
+import { v2Engagement } from '../../query/v2/engagement.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
 import { isRevenueMetric, parseV2Body } from '../../query/v2/request.js';
@@ -63,7 +65,8 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
               : await runWithImports(r, plan.query, imports);
           const total = plan.totalQuery ? ((await runWithImports(r, plan.totalQuery, imports))[0]?.visitors ?? 0) : undefined;
           const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals) : undefined;
-          return shapeV2(request, plan, rows, total, revenue, imports?.outcome);
+          const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
+          return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement);
         }),
       );
     } finally {

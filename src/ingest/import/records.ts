@@ -162,8 +162,8 @@ function jsonValue(key: string, value: unknown): unknown {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'string') return value;
-  // Written as text in CSV (or a VARCHAR column): numbers, epoch milliseconds and the props object.
-  if (key === 'w' && /^\d+$/.test(value)) return Number(value);
+  // Written as text in CSV (or a VARCHAR column): numbers (width, engagement), epoch milliseconds and the props object.
+  if ((key === 'w' || key === 'e' || key === 'sd') && /^\d+$/.test(value)) return Number(value);
   if (key === 'timestamp' && /^\d+$/.test(value)) return Number(value);
   if ((key === 'p' || key === 'm' || key === '$' || key === 'revenue') && value.startsWith('{')) {
     try {

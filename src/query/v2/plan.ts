@@ -4,6 +4,7 @@ import { DAY_MS } from '../../utc-days.js';
 import type { Metric, StatsQuery } from '../builder.js';
 import { type Dimension, dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
+import { isEngagementMetric } from '../metrics.js';
 import type { Period } from '../period.js';
 import { isRevenueMetric, isTime, MAX_TIME_LABELS, type OrderEntry, type Unit, type V2Plan, type V2Request } from './request.js';
 
@@ -24,8 +25,8 @@ export function planV2(req: V2Request, period: Period): V2Plan {
   const resolve = (name: string) => (name === 'time' ? time : name);
   const dimensions = req.dimensions.map(resolve);
   const timeDim = dimensions.find(isTime);
-  // Revenue metrics are answered apart (revenue.ts); the builder counts the others, or visitors.
-  const counted = req.metrics.filter((m): m is Metric => !isRevenueMetric(m));
+  // Revenue and engagement metrics are answered apart (revenue.ts, engagement.ts); the builder counts the others, or visitors.
+  const counted = req.metrics.filter((m): m is Metric => !isRevenueMetric(m) && !isEngagementMetric(m));
   const metrics: Metric[] = counted.length > 0 ? counted : ['visitors'];
   const first = metrics[0] as Metric;
   const orderBy: OrderEntry[] = req.orderBy

@@ -16,6 +16,7 @@ import { siteIdParam } from '../../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from '../builder.js';
 import { dimension, PROPS_PREFIX } from '../dimensions.js';
 import { type Filter, parseFilters } from '../filters.js';
+import { ENGAGEMENT_METRICS, type EngagementMetric, isEngagementMetric } from '../metrics.js';
 import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
 import { andFilters } from '../request-filters.js';
 
@@ -92,8 +93,8 @@ export interface V2Response {
 /** Metrics of revenue goals (revenue.ts), answered beside the builder's metrics. */
 export const REVENUE_METRICS = ['total_revenue', 'average_revenue'] as const;
 export type RevenueMetric = (typeof REVENUE_METRICS)[number];
-export type V2Metric = Metric | RevenueMetric;
-const V2_METRICS = [...METRICS, ...REVENUE_METRICS] as const;
+export type V2Metric = Metric | RevenueMetric | EngagementMetric;
+const V2_METRICS = [...METRICS, ...REVENUE_METRICS, ...ENGAGEMENT_METRICS] as const;
 export const isRevenueMetric = (m: string): m is RevenueMetric => (REVENUE_METRICS as readonly string[]).includes(m);
 
 // ---------------------------------------------------------------------------------------
@@ -225,7 +226,8 @@ export function parseV2Body(
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
       throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
-    if (isRevenueMetric(key)) throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
+    if (isRevenueMetric(key) || isEngagementMetric(key))
+      throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
     return [key, dir];
   });
 
@@ -304,6 +306,15 @@ function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[
     if (metrics.includes(m) && !dimensions.includes('event:goal') && !goalFilter) {
       throw invalidInput(`metrics: ${m} can only be queried with an event:goal filter or dimension`);
     }
+  }
+  // Engagement is per page (engagement.ts): by page, or for the pages a filter picks.
+  const engagement = metrics.find(isEngagementMetric);
+  if (engagement) {
+    if (!dimensions.includes('event:page') && !filtered('event:page')) {
+      throw invalidInput(`metrics: ${engagement} can only be queried with an event:page filter or dimension`);
+    }
+    if (dimensions.some((d) => d !== 'event:page'))
+      throw invalidInput(`metrics: ${engagement} can only be grouped by event:page`);
   }
   if (metrics.includes('views_per_visit')) {
     if (filtered('event:page')) throw invalidInput('metrics: views_per_visit cannot be queried with a filter on event:page');

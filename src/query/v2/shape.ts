@@ -1,7 +1,7 @@
 /** POST /api/v2/query, step 3 of 3: the builder's rows → Plausible's answer. */
 import type { Metric } from '../builder.js';
 import type { ImportsOutcome } from '../imported.js';
-import { round, rounded, share } from '../metrics.js';
+import { type EngagementValues, isEngagementMetric, round, rounded, share } from '../metrics.js';
 import { type Period, wallClock } from '../period.js';
 import type { Revenue } from '../revenue.js';
 import { formatBucket, type ResultRow } from '../run.js';
@@ -52,6 +52,9 @@ export interface V2Revenue {
 
 const revenueValue = (m: RevenueMetric, rev: Revenue | null): number | null => (rev === null ? null : rev[m]);
 
+/** A row's engagement metrics (v2/engagement.ts). */
+export type V2Engagement = (r: ResultRow) => EngagementValues;
+
 /** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
 export function shapeV2(
   req: V2Request,
@@ -60,13 +63,18 @@ export function shapeV2(
   conversionTotal?: number,
   revenue?: V2Revenue,
   imports?: ImportsOutcome,
+  engagement?: V2Engagement,
 ): V2Response {
   const { limit, offset } = req.pagination;
   const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
   const grouped = plan.dimensions.length > 0;
   const results = page.map((r) => ({
     metrics: req.metrics.map((m) =>
-      isRevenueMetric(m) ? revenueValue(m, revenue?.of(r) ?? null) : metricValue(m, r, grouped, conversionTotal),
+      isRevenueMetric(m)
+        ? revenueValue(m, revenue?.of(r) ?? null)
+        : isEngagementMetric(m)
+          ? (engagement?.(r)[m] ?? null)
+          : metricValue(m, r, grouped, conversionTotal),
     ),
     dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
   }));

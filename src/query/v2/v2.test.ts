@@ -22,7 +22,12 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
     ['no metrics', { ...BASE, metrics: undefined }, 'metrics: required'],
     ['metrics: string', { ...BASE, metrics: 'visitors' }, 'metrics: must be a list of metrics'],
     ['metrics: empty', { ...BASE, metrics: [] }, 'metrics: must name at least one metric'],
-    ['metrics: unknown', { ...BASE, metrics: ['visitors', 'scroll_depth'] }, 'metrics[1]: unknown metric "scroll_depth"'],
+    ['metrics: unknown', { ...BASE, metrics: ['visitors', 'bounces'] }, 'metrics[1]: unknown metric "bounces"'],
+    [
+      'metrics: scroll_depth without event:page',
+      { ...BASE, metrics: ['visitors', 'scroll_depth'] },
+      'metrics: scroll_depth can only be queried with an event:page filter or dimension',
+    ],
     ['metrics: twice', { ...BASE, metrics: ['visitors', 'visitors'] }, 'metrics: "visitors" given twice'],
     ['no date_range', { ...BASE, date_range: undefined }, 'date_range: required'],
     ['date_range: unknown name', { ...BASE, date_range: 'today' }, 'date_range: must be one of day, 7d, 30d'],

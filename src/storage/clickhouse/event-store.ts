@@ -24,7 +24,7 @@ import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { readSegment, WriteAheadLog } from '../wal.js';
 import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';
-import { chTime, siteEvents } from './literals.js';
+import { COUNTED_ROWS, chTime, siteEvents } from './literals.js';
 import { ClickHouseRollups } from './rollups.js';
 import { migrate, toInsertRow } from './schema.js';
 import { withVisits } from './visits.js';
@@ -253,8 +253,9 @@ export class ClickHouseEventStore implements EventStore {
     const timeoutMs = this.opts.sessionTimeoutSecs * 1000;
     return {
       dialect: this.dialect,
-      events: 'events',
+      events: `(SELECT * FROM events WHERE ${COUNTED_ROWS})`,
       eventsFor: (siteId, from, to) => withVisits(siteEvents(siteId, from, to), timeoutMs),
+      engagementFor: (siteId, from, to) => `(${siteEvents(siteId, from, to, true)})`,
       derived: rollups ? async (siteId, from, to, fn) => fn(await rollups.view(siteId, from, to)) : undefined,
       all: (sql, params) => conn.all(sql, params),
       writeParquet: (sql, params, path) => conn.toParquetFile(sql, params, path),

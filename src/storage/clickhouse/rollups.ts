@@ -6,7 +6,7 @@
  *
  * A build copies the day's events, with their visits drawn (visits.ts), into a scratch
  * table of its own, sums that into rollup rows under a fresh `build_id`, and records the
- * build in `derived_builds` with the number of events it copied. A day is current while its
+ * build in `derived_builds` with the number of rows the day held. A day is current while its
  * event count still equals its latest build's: an event shipped later (by this node or any
  * other, in any order) makes the counts differ, the day is scanned from events again, and
  * the node that shipped it builds the day anew once it has been quiet for `quietMs`.
@@ -263,10 +263,12 @@ export class ClickHouseRollups {
     const scratch = `${this.scratchPrefix}${buildId}`;
     let counted = 0n;
     try {
+      // The build is current while the day holds this many rows (engagement rows included, as
+      // the day counts count them), counted before the copy: a row arriving in between is in
+      // the build and not in the count, which only makes the day built once more.
+      counted = await this.eventsOn(siteId, day);
       await this.conn.command(`CREATE TABLE ${scratch} ENGINE = MergeTree ORDER BY tuple()
         AS SELECT * FROM ${withVisits(dayEvents(siteId, day), this.opts.sessionTimeoutMs)}`);
-      const [copied] = await this.conn.all<{ n: bigint }>(`SELECT count() AS n FROM ${scratch}`);
-      counted = BigInt(copied?.n ?? 0);
       const visitRows = serverText(this.tables.visits(scratch), this.dialect);
       await this.conn.command(`INSERT INTO visits (site_id, day, build_id, ${VISIT_ROW_COLUMNS})
         SELECT ${chString(siteId)}, toDate(${chString(day)}), ${buildId}, ${VISIT_ROW_COLUMNS} FROM (${visitRows})`);

@@ -6,7 +6,7 @@
 
 import { VISIT_ATTRIBUTE_ALIASES } from '../../query/builder.js';
 import { timestampText } from '../../utc-days.js';
-import { EVENT_COLUMNS, REVENUE_SCALE, type StoredRow } from '../columns.js';
+import { ENGAGEMENT_COLUMNS, EVENT_COLUMNS, REVENUE_SCALE, type StoredRow } from '../columns.js';
 import type { ClickHouseConnection } from './connection.js';
 
 const TYPES = {
@@ -158,6 +158,14 @@ ORDER BY (site_id, day, build_id)`,
     statements: [
       `ALTER TABLE events ADD PROJECTION IF NOT EXISTS ${DAY_COUNTS_PROJECTION}`,
       'ALTER TABLE events MATERIALIZE PROJECTION day_counts',
+    ],
+  },
+  {
+    // Engagement rows' time on page and scroll depth (columns.ts `engagement`): NULL on every
+    // other row, and on the rows stored before. Version 1 creates them already on a new database.
+    version: 5,
+    statements: [
+      `ALTER TABLE events ${ENGAGEMENT_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c.name} Nullable(${TYPES[c.kind]})`).join(', ')}`,
     ],
   },
 ];

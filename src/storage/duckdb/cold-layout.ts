@@ -9,11 +9,29 @@
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { timestampText, wholeDayIn } from '../../utc-days.js';
-import { COLUMN_NAMES } from '../columns.js';
+import { BASE_COLUMNS, COLUMN_NAMES, ENGAGEMENT, ENGAGEMENT_COLUMNS } from '../columns.js';
 import { HOT_TABLE, literal } from './database.js';
 
 /** Columns written to Parquet: site_id and date live in the directory names. */
 export const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
+
+/** The columns every Parquet file has, whichever release wrote it (columns.ts `engagement`). */
+const BASE_FILE_COLUMNS = BASE_COLUMNS.map((c) => c.name)
+  .filter((c) => c !== 'site_id')
+  .join(', ');
+
+/** Rows that count as events (page views, custom events): every row but the engagement rows. */
+export const COUNTED_ROWS = `event_name <> '${ENGAGEMENT}'`;
+
+/** A typed relation of no rows with only the engagement columns (see `withEveryColumn`). */
+const NO_ENGAGEMENT = `(SELECT ${ENGAGEMENT_COLUMNS.map((c) => `NULL::${c.sqlType} AS ${c.name}`).join(', ')} WHERE false)`;
+
+/**
+ * A read of Parquet files with every event column, the engagement columns NULL in files
+ * written before they existed: `read_parquet(…, union_by_name = true)` fills a column only
+ * some files lack, and refuses (a binder error) one that every file lacks.
+ */
+export const withEveryColumn = (read: string) => `(SELECT * FROM ${NO_ENGAGEMENT} UNION ALL BY NAME SELECT * FROM ${read})`;
 
 export interface ColdFile {
   name: string;
@@ -114,11 +132,17 @@ export function partitionBytes(p: Partition): number {
   return p.files.reduce((n, f) => n + statSync(join(p.dir, f.name)).size, 0);
 }
 
-/** The events of a partition's files as a relation with every event column. */
+const partitionRead = (p: Partition) =>
+  `read_parquet([${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+
+/** The counted events of a partition's files (no engagement rows), without the engagement columns: what visits and rollups are built from. */
 export function partitionEvents(p: Partition): string {
-  const files = `[${p.files.map((f) => literal(join(p.dir, f.name))).join(', ')}]`;
-  return `(SELECT ${FILE_COLUMNS}, ${literal(p.siteId)} AS site_id
-    FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false))`;
+  return `(SELECT ${BASE_FILE_COLUMNS}, ${literal(p.siteId)} AS site_id FROM ${partitionRead(p)} WHERE ${COUNTED_ROWS})`;
+}
+
+/** Every row of a partition's files with every column (a partition rewritten whole). */
+export function partitionRows(p: Partition): string {
+  return `(SELECT ${FILE_COLUMNS}, ${literal(p.siteId)} AS site_id FROM ${withEveryColumn(partitionRead(p))})`;
 }
 
 /**
@@ -126,8 +150,8 @@ export function partitionEvents(p: Partition): string {
  * from the directory names: one reader for a flush's thirty days instead of thirty, each
  * holding buffers of its own.
  */
-export function partitionsColumns(parts: readonly Partition[], columns: string): string {
-  return `(SELECT ${columns}, site_id, date AS _date FROM ${readWithDirNames(parts)})`;
+export function partitionsColumns(parts: readonly Partition[], columns: string, where = 'true'): string {
+  return `(SELECT ${columns}, site_id, date AS _date FROM ${readWithDirNames(parts)} WHERE ${where})`;
 }
 
 /** A read of the partitions' files whose `site_id` and `date` columns come from the directory names. */
@@ -137,25 +161,44 @@ function readWithDirNames(parts: readonly Partition[]): string {
     hive_types = {'site_id': VARCHAR, 'date': DATE})`;
 }
 
-const QUERY_COLUMNS = COLUMN_NAMES.join(', ');
+const QUERY_COLUMNS = BASE_COLUMNS.map((c) => c.name).join(', ');
+
+/**
+ * Which rows a relation of stored rows holds: the counted events (what every stats query
+ * reads), the engagement rows with their columns, or every row (without the engagement columns).
+ */
+export type RowKind = 'counted' | 'engagement' | 'all';
 
 /**
  * The hot rows ∪ the given partitions' files, with the same columns (site and date from the
  * directory names); with a scope, exactly the site's events in [from, to). Only the files
  * of days the range cuts and the hot rows are filtered by time: a day inside the range is
  * all in it, and evaluating the condition on each of its rows costs a quarter of a scan.
+ * Engagement rows are left out unless asked for (`kind`); only their relation has their
+ * columns, which files of older releases lack (`withEveryColumn`).
  */
-export function eventsRelation(parts: readonly Partition[], scope?: { siteId: string; from?: Date; to?: Date }): string {
+export function eventsRelation(
+  parts: readonly Partition[],
+  scope?: { siteId: string; from?: Date; to?: Date },
+  kind: RowKind = 'counted',
+): string {
   const ts = (d: Date) => `TIMESTAMP ${literal(timestampText(d))}`;
   const inRange = [
     ...(scope?.from ? [`timestamp >= ${ts(scope.from)}`] : []),
     ...(scope?.to ? [`timestamp < ${ts(scope.to)}`] : []),
   ];
-  const where = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
-  const hot = `SELECT ${QUERY_COLUMNS} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
+  const rows = kind === 'counted' ? [COUNTED_ROWS] : kind === 'engagement' ? [`event_name = '${ENGAGEMENT}'`] : [];
+  const where = (conds: readonly string[]) => {
+    const all = [...rows, ...conds];
+    return all.length > 0 ? ` WHERE ${all.join(' AND ')}` : '';
+  };
+  const columns = kind === 'engagement' ? COLUMN_NAMES.join(', ') : QUERY_COLUMNS;
+  const hot = `SELECT ${columns} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
   const whole = (p: Partition) => wholeDayIn(p.date, scope?.from, scope?.to);
+  const files = (ps: readonly Partition[]) =>
+    kind === 'engagement' ? withEveryColumn(readWithDirNames(ps)) : readWithDirNames(ps);
   const read = (ps: readonly Partition[], conds: readonly string[]) =>
-    ps.some((p) => p.files.length > 0) ? [`SELECT ${QUERY_COLUMNS} FROM ${readWithDirNames(ps)}${where(conds)}`] : [];
+    ps.some((p) => p.files.length > 0) ? [`SELECT ${columns} FROM ${files(ps)}${where(conds)}`] : [];
   const cut = parts.filter((p) => !whole(p));
   return `(${[...read(parts.filter(whole), []), ...read(cut, inRange), hot].join(' UNION ALL ')})`;
 }

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type ColdFile, FILE_COLUMNS, type Partition } from './cold-layout.js';
+import { type ColdFile, FILE_COLUMNS, type Partition, withEveryColumn } from './cold-layout.js';
 import { literal } from './database.js';
 import { type PlannedFile, writePartitionFile } from './flush-writer.js';
 
@@ -32,7 +32,8 @@ export function writeCompactedFile(c: DuckDBConnection, p: Partition, run: reado
     p,
     id,
     from,
-    `SELECT ${FILE_COLUMNS} FROM read_parquet(${files}, union_by_name = true, hive_partitioning = false) ORDER BY timestamp`,
+    // Files of older releases lack the engagement columns: NULL in the merged file.
+    `SELECT ${FILE_COLUMNS} FROM ${withEveryColumn(`read_parquet(${files}, union_by_name = true, hive_partitioning = false)`)} ORDER BY timestamp`,
     [],
   );
 }

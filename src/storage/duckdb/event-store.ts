@@ -24,7 +24,15 @@ import { RwLock } from '../rw-lock.js';
 import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { WriteAheadLog } from '../wal.js';
-import { coveredRowsSql, maxId, type Partition, partitionBytes, partitionKey, scanPartitions } from './cold-layout.js';
+import {
+  coveredRowsSql,
+  eventsRelation,
+  maxId,
+  type Partition,
+  partitionBytes,
+  partitionKey,
+  scanPartitions,
+} from './cold-layout.js';
 import { filesOf, setAsideAfter } from './damaged-files.js';
 import { Database, type EngineLimits, HOT_TABLE, refusedForMemory } from './database.js';
 import { scanDerived } from './derived-layout.js';
@@ -197,8 +205,10 @@ export class DuckDbEventStore implements EventStore {
 
   /** Every stored row after `seq`, in order (what a resumed import checks against its file: ingest/import). */
   async rowsAfter(seq: bigint): Promise<{ site_id: string; timestamp: Date; event_name: string; pathname: string }[]> {
+    // Every row, engagement rows included: an import stores those too.
+    const all = () => eventsRelation([...this.parts.partitions.values()], undefined, 'all');
     return this.read((q) =>
-      q.all(`SELECT site_id, timestamp, event_name, pathname FROM ${q.events} WHERE seq > $1 ORDER BY seq`, [seq]),
+      q.all(`SELECT site_id, timestamp, event_name, pathname FROM ${all()} WHERE seq > $1 ORDER BY seq`, [seq]),
     );
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { ClosedSegments } from '../wal.js';
 import {
+  COUNTED_ROWS,
   coveredRowsSql,
   FILE_COLUMNS,
   FLUSH_STAGING,
@@ -17,8 +18,8 @@ import {
   maxId,
   type Partition,
   partitionDir,
-  partitionEvents,
   partitionKey,
+  partitionRows,
   partitionsColumns,
 } from './cold-layout.js';
 import { literal } from './database.js';
@@ -116,7 +117,7 @@ export async function writeFlushFiles(
     }
     // A late event re-draws visits already on disk: the partition is rewritten as one file.
     const rows = `(SELECT * EXCLUDE (_date) FROM flush_batch WHERE ${inPartition(p)})`;
-    const source = `(SELECT * FROM ${partitionEvents(p)} UNION ALL BY NAME SELECT * FROM ${rows})`;
+    const source = `(SELECT * FROM ${partitionRows(p)} UNION ALL BY NAME SELECT * FROM ${rows})`;
     copies.push(copySql(`${withVisits(source)} ORDER BY e.timestamp`, file.tmp));
   }
   // Every partition that only gains a file gets it from one partitioned write, which the
@@ -154,7 +155,8 @@ export async function writeFlushFiles(
  * extends or bridges it); any other stays a run more than the timeout away from every row
  * of the flush, so it stays as it is. Reading every prior row of the flush's identities
  * instead made each flush of a batch import cost as much as the data already on disk.
- * Only the few columns visits depend on are read. Leaves the result in `part_visits`;
+ * Only the few columns visits depend on are read. Engagement rows take no part (they neither
+ * start nor extend a visit) and keep the visit id ingest gave them. Leaves the result in `part_visits`;
  * returns the partitions (keys) in which a visit already on disk changed.
  */
 async function redrawVisits(c: DuckDBConnection, checked: readonly Partition[], timeoutMs: number): Promise<Set<string>> {
@@ -163,14 +165,15 @@ async function redrawVisits(c: DuckDBConnection, checked: readonly Partition[], 
   const statements = [
     `CREATE OR REPLACE TEMP TABLE flush_new AS
       SELECT ${VISIT_COLUMNS}, site_id, _date, coalesce(user_key, visitor_id) AS _ident, epoch_ms(timestamp) AS _at
-      FROM flush_batch SEMI JOIN (SELECT * FROM (VALUES ${values}) t(site_id, _date)) USING (site_id, _date)`,
+      FROM flush_batch SEMI JOIN (SELECT * FROM (VALUES ${values}) t(site_id, _date)) USING (site_id, _date)
+      WHERE ${COUNTED_ROWS}`,
   ];
   let prior = '';
   const stored = checked.filter((p) => p.files.length > 0);
   if (stored.length > 0) {
     // The stored rows of the flush's identities, then of their visits within the timeout of a new row.
     statements.push(`CREATE OR REPLACE TEMP TABLE flush_stored AS
-      SELECT * FROM (SELECT *, coalesce(user_key, visitor_id) AS _ident FROM ${partitionsColumns(stored, VISIT_COLUMNS)})
+      SELECT * FROM (SELECT *, coalesce(user_key, visitor_id) AS _ident FROM ${partitionsColumns(stored, VISIT_COLUMNS, COUNTED_ROWS)})
       SEMI JOIN flush_new USING (site_id, _date, _ident)`);
     prior = `UNION ALL SELECT ${VISIT_COLUMNS}, site_id, _date, true AS _prior FROM flush_stored SEMI JOIN (
         SELECT v.site_id, v._date, v._ident, v.session_id FROM (

@@ -100,6 +100,8 @@ export class StoreReads {
           return eventsRelation(touch([...partitions.values()]));
         },
         eventsFor: (siteId, from, to) => eventsRelation(touch(partitions.ofSite(siteId, from, to)), { siteId, from, to }),
+        engagementFor: (siteId, from, to) =>
+          eventsRelation(touch(partitions.ofSite(siteId, from, to)), { siteId, from, to }, 'engagement'),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.limit(() => db.all<R>(sql, params as DuckDBValue[])),
         writeParquet: async (sql, params, path) => {
           await this.limit(() =>

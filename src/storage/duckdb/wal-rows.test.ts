@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect, it } from 'vitest';
 import { storedRow } from '../../../test/helpers/stored-row.js';
-import { EVENT_COLUMNS, encodeRow, type StoredRow } from '../columns.js';
+import { decodeRow, EVENT_COLUMNS, encodeRow, OLD_LINE_LENGTH, type StoredRow } from '../columns.js';
 import { walRowsSql } from './wal-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mallard-wal-rows-'));
@@ -40,6 +40,9 @@ const rows: StoredRow[] = [
     revenue_amount: '-12.3400',
     revenue_currency: 'EUR',
     screen_width: 0,
+    event_name: 'engagement',
+    engaged_ms: 12_345,
+    scroll_depth: 100,
     timestamp: new Date('1999-12-31T23:59:59.999Z'),
   },
 ];
@@ -63,4 +66,20 @@ it('reads every column of every line back as written, and skips a torn last line
     );
   expect(read[0]).toEqual(asRead(rows[0] as StoredRow));
   expect(read[1]).toEqual(asRead(rows[1] as StoredRow));
+});
+
+it('reads a line of the release before the engagement columns (two values fewer) with them NULL, in SQL and in JavaScript', async () => {
+  const old = JSON.stringify((JSON.parse(encodeRow({ ...base, seq: 7n })) as unknown[]).slice(0, OLD_LINE_LENGTH));
+  expect(OLD_LINE_LENGTH).toBe(EVENT_COLUMNS.length - 2);
+  const path = join(dir, '0000000002.log');
+  writeFileSync(path, `${old}\n`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  const read = (await c.runAndReadAll(`SELECT * FROM ${walRowsSql([path])}`)).getRowObjectsJS();
+  c.closeSync();
+  instance.closeSync();
+  expect(read).toHaveLength(1);
+  expect(read[0]).toMatchObject({ seq: 7n, country_code: 'DE', engaged_ms: null, scroll_depth: null });
+  expect(decodeRow(old)).toEqual({ ...base, seq: 7n, engaged_ms: null, scroll_depth: null });
+  expect(() => decodeRow(JSON.stringify([1, 2, 3]))).toThrow('malformed log row');
 });

@@ -1,0 +1,305 @@
+/**
+ * Engagement events (time on page `e`, scroll depth `sd`; docs/METRICS.md, "Engagement"): stored
+ * apart from the events, they give each page its `time_on_page` and `scroll_depth` and change no
+ * count. Two sites get the same fixture (fixture.ts); one also gets the engagement events below,
+ * each placed where, counted as an event, it would change an answer: after a visit's last event
+ * (longer visit), between two visits less than the timeout apart (one visit instead of two),
+ * after a bounce (no bounce), on a day the visitor has no page view (one more visitor). Every
+ * answer but the engagement fields must be the same for both sites, before a flush and after.
+ *
+ * Engagement by page over 2026-01-10 … 12, worked out by hand (visitor ids change daily, so
+ * V1 on the 10th and V1 on the 11th are two visitors):
+ *   /              V1@10 30 s 40 %, V2@10 10 s 100 %, V3@10 5 s (no sd), V1@11 20 s 90 %, V2@11 1 s 10 %
+ *                  → (30+10+5+20+1)/5 = 13.2 → 13 s; (40+100+90+10)/4 = 60 %
+ *   /pricing       V1@10 12 s + 8 s = 20 s, max(80, 60) = 80 %; V5@12 60 s 50 %
+ *                  → (20+60)/2 = 40 s; (80+50)/2 = 65 %
+ *   /blog/post-1   V2@12 45 s 70 %                           → 45 s, 70 %
+ *   /docs          V4@11 25 % (no e)                         → null, 25 %
+ *   /blog          none                                      → null, null
+ * With the filter visit:browser is Chrome (V1 only): / (30+20)/2 = 25 s, (40+90)/2 = 65 %;
+ * /pricing 20 s, 80 %.
+ */
+import { readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRow, OLD_LINE_LENGTH } from '../../src/storage/columns.js';
+import { TEST_STORAGE } from '../helpers/backends.js';
+import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
+import { storedRow } from '../helpers/stored-row.js';
+import { batchEvent, EVENTS, type Ev, PAGES, V1, V2, V3, V4, V5 } from './fixture.js';
+import { listFiles, loadBatch, main, removeScratchDirs, sendBatch, sendEvent, stats, UA } from './support.js';
+
+const ENG = 'eng.test';
+const PLAIN = 'plain.test';
+const RANGE = { start_date: '2026-01-10', end_date: '2026-01-12' };
+
+const engagement = (site: string, e: Ev, ms: number | null, sd: number | null) => ({
+  ...batchEvent(site, { ...e, n: 'engagement' }),
+  ...(ms === null ? {} : { e: ms }),
+  ...(sd === null ? {} : { sd }),
+});
+
+const ENGAGEMENT = [
+  engagement(ENG, { ...V1, t: '2026-01-10T10:09:00Z', path: '/' }, 30_000, 40),
+  engagement(ENG, { ...V1, t: '2026-01-10T10:20:00Z', path: '/pricing' }, 12_000, 80),
+  engagement(ENG, { ...V1, t: '2026-01-10T10:25:00Z', path: '/pricing' }, 8_000, 60),
+  // Between V2's visits of 10:30 and 11:01: as an event it would join them into one.
+  engagement(ENG, { ...V2, t: '2026-01-10T10:35:00Z', path: '/' }, 10_000, 100),
+  engagement(ENG, { ...V3, t: '2026-01-10T23:40:00Z', path: '/' }, 5_000, null),
+  // V2 has no page view on the 11th: as an event it would be an eighth visitor.
+  engagement(ENG, { ...V2, t: '2026-01-11T05:00:00Z', path: '/' }, 1_000, 10),
+  // After V1's bounce of the 11th and V5's of the 12th: as events they would end the bounces.
+  engagement(ENG, { ...V1, t: '2026-01-11T09:05:00Z', path: '/' }, 20_000, 90),
+  engagement(ENG, { ...V4, t: '2026-01-11T14:50:00Z', path: '/docs' }, null, 25),
+  engagement(ENG, { ...V5, t: '2026-01-12T08:20:00Z', path: '/pricing' }, 60_000, 50),
+  engagement(ENG, { ...V2, t: '2026-01-12T12:20:00Z', path: '/blog/post-1' }, 45_000, 70),
+];
+
+const BY_PAGE: Record<string, { time_on_page: number | null; scroll_depth: number | null }> = {
+  '/': { time_on_page: 13, scroll_depth: 60 },
+  '/pricing': { time_on_page: 40, scroll_depth: 65 },
+  '/blog/post-1': { time_on_page: 45, scroll_depth: 70 },
+  '/docs': { time_on_page: null, scroll_depth: 25 },
+  '/blog': { time_on_page: null, scroll_depth: null },
+};
+
+let server: RunningServer;
+let readKey: string;
+let ingestKey: string;
+
+const ask = (site: string, endpoint: string, params: Record<string, string> = RANGE) =>
+  stats(server.url, readKey, endpoint, { site_id: site, ...params });
+
+async function v2(body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${server.url}/api/v2/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${readKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ date_range: ['2026-01-10', '2026-01-12'], ...body }),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  const cookie = await login(server.url);
+  readKey = await createKey(server.url, cookie, 'read');
+  ingestKey = await createKey(server.url, cookie, 'ingest');
+  for (const site of [ENG, PLAIN]) {
+    await loadBatch(
+      server.url,
+      ingestKey,
+      EVENTS.map((e) => batchEvent(site, e)),
+    );
+  }
+  await loadBatch(server.url, ingestKey, ENGAGEMENT);
+});
+
+afterAll(async () => {
+  await server?.stop('SIGTERM');
+  removeScratchDirs();
+});
+
+/** Every assertion on the two sites, run before and after the flush. */
+function sameAnswers(): void {
+  it('main stats, timeseries and every panel but the pages are those of the site without engagement', async () => {
+    expect(await ask(ENG, 'main')).toEqual(main(7, 8, 13, 1.63, 0.375, 806, 16));
+    expect(await ask(PLAIN, 'main')).toEqual(main(7, 8, 13, 1.63, 0.375, 806, 16));
+    for (const endpoint of ['timeseries', 'breakdown/sources', 'breakdown/entry-pages', 'breakdown/exit-pages']) {
+      expect(await ask(ENG, endpoint), endpoint).toEqual(await ask(PLAIN, endpoint));
+    }
+    const goals = await ask(ENG, 'breakdown/events');
+    expect(goals).toEqual(await ask(PLAIN, 'breakdown/events'));
+    expect((goals as { value: string }[]).map((g) => g.value)).not.toContain('engagement');
+  });
+
+  it('the pages breakdown gives each page its time on page and scroll depth', async () => {
+    expect(await ask(ENG, 'breakdown/pages')).toEqual(PAGES.map((r) => ({ ...r, ...BY_PAGE[r.value] })));
+    // A site without engagement keeps the answer it had before engagement existed.
+    expect(await ask(PLAIN, 'breakdown/pages')).toEqual(PAGES);
+  });
+
+  it('a filter on a visit attribute keeps the engagement of the visitors it keeps', async () => {
+    const chrome = await ask(ENG, 'breakdown/pages', {
+      ...RANGE,
+      filters: JSON.stringify([['is', 'visit:browser', ['Chrome']]]),
+    });
+    const byValue = new Map((chrome as { value: string; time_on_page: number; scroll_depth: number }[]).map((r) => [r.value, r]));
+    expect(byValue.get('/')).toMatchObject({ visitors: 2, time_on_page: 25, scroll_depth: 65 });
+    expect(byValue.get('/pricing')).toMatchObject({ visitors: 1, time_on_page: 20, scroll_depth: 80 });
+  });
+
+  it('v2: time_on_page and scroll_depth by event:page, and for the pages a filter picks', async () => {
+    const byPage = await v2({ site_id: ENG, metrics: ['visitors', 'time_on_page', 'scroll_depth'], dimensions: ['event:page'] });
+    expect(byPage.status).toBe(200);
+    expect((byPage.json as { results: unknown[] }).results).toEqual([
+      { metrics: [5, 13, 60], dimensions: ['/'] },
+      { metrics: [3, null, null], dimensions: ['/blog'] },
+      { metrics: [2, 45, 70], dimensions: ['/blog/post-1'] },
+      { metrics: [2, 40, 65], dimensions: ['/pricing'] },
+      { metrics: [1, null, 25], dimensions: ['/docs'] },
+    ]);
+    const onePage = await v2({
+      site_id: ENG,
+      metrics: ['visitors', 'time_on_page', 'scroll_depth'],
+      filters: [['is', 'event:page', ['/pricing']]],
+    });
+    expect((onePage.json as { results: unknown[] }).results).toEqual([{ metrics: [2, 40, 65], dimensions: [] }]);
+  });
+}
+
+describe('before a flush (hot tier, or the write-ahead log on ClickHouse)', sameAnswers);
+
+describe('after a flush (Parquet, or ClickHouse)', () => {
+  beforeAll(async () => {
+    await server.stop('SIGTERM');
+    server = await startServer({ dataDir: server.dataDir });
+  });
+  sameAnswers();
+});
+
+describe('ingest and query validation', () => {
+  it('sd and e must be integers in range: 400 naming the field', async () => {
+    const base = { d: ENG, n: 'engagement', u: `https://${ENG}/` };
+    for (const [body, field] of [
+      [{ ...base, sd: '50' }, 'sd: '],
+      [{ ...base, sd: 101 }, 'sd: '],
+      [{ ...base, sd: 5.5 }, 'sd: '],
+      [{ ...base, e: -1 }, 'e: '],
+      [{ ...base, e: 'long' }, 'e: '],
+    ] as const) {
+      const res = await sendEvent(server.url, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((res.json as { error: string }).error.startsWith(field), res.text).toBe(true);
+    }
+    const batch = await sendBatch(server.url, ingestKey, [{ ...base, sd: -3 }]);
+    expect(batch.json?.errors[0]?.error.startsWith('sd: ')).toBe(true);
+  });
+
+  it('an engagement event without e and sd is accepted and dropped; a live one creates no visitor', async () => {
+    const live = 'live.eng.test';
+    expect(
+      (await sendEvent(server.url, { d: live, n: 'engagement', u: `https://${live}/` }, { ua: UA.firefoxLinux })).status,
+    ).toBe(202);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^mallard_events_dropped_total\{reason="engagement"\} 1$/m);
+    const sent = await sendEvent(
+      server.url,
+      { d: live, n: 'engagement', u: `https://${live}/`, e: 4000, sd: 30 },
+      { ua: UA.firefoxLinux },
+    );
+    expect(sent.status).toBe(202);
+    expect(await stats(server.url, readKey, 'realtime', { site_id: live })).toEqual({ visitors: 0 });
+    expect(await stats(server.url, readKey, 'main', { site_id: live, period: 'day' })).toEqual(main(0, 0, 0, 0, 0, 0, 0));
+  });
+
+  it('v2: the engagement metrics need event:page, and results are not ordered by them', async () => {
+    const noPage = await v2({ site_id: ENG, metrics: ['time_on_page'] });
+    expect(noPage).toEqual({
+      status: 400,
+      json: { error: 'metrics: time_on_page can only be queried with an event:page filter or dimension' },
+    });
+    const other = await v2({ site_id: ENG, metrics: ['scroll_depth'], dimensions: ['event:page', 'visit:browser'] });
+    expect(other).toEqual({ status: 400, json: { error: 'metrics: scroll_depth can only be grouped by event:page' } });
+    const ordered = await v2({
+      site_id: ENG,
+      metrics: ['scroll_depth'],
+      dimensions: ['event:page'],
+      order_by: [['scroll_depth', 'desc']],
+    });
+    expect(ordered).toEqual({ status: 400, json: { error: 'order_by[0]: results cannot be ordered by scroll_depth' } });
+  });
+});
+
+/**
+ * A data directory of the release before the engagement columns: a Parquet file and a log
+ * line without them. Both still read, engagement rows added later land beside them, and the
+ * partition holding old and new files compacts into one.
+ */
+describe.skipIf(TEST_STORAGE === 'clickhouse')('a data directory written before the engagement columns', () => {
+  const OLD = 'old.test';
+  const ENV = { MALLARD_COMPACT_MIN_FILES: '2' };
+  const period = { start_date: '2026-02-01', end_date: '2026-02-02' };
+  let old: RunningServer;
+  let key: string;
+
+  afterAll(async () => {
+    await old?.stop('SIGTERM');
+  });
+
+  beforeAll(async () => {
+    old = await startServer({ env: ENV });
+    const cookie = await login(old.url);
+    key = await createKey(old.url, cookie, 'admin');
+    await loadBatch(old.url, key, [
+      batchEvent(OLD, { ...V1, t: '2026-02-01T10:00:00Z', path: '/a' }),
+      batchEvent(OLD, { ...V2, t: '2026-02-01T11:00:00Z', path: '/a' }),
+    ]);
+    await old.stop('SIGTERM');
+    // The file as the release before wrote it: without the engagement columns.
+    const files = listFiles(join(old.dataDir, 'events')).filter((f) => f.endsWith('.parquet'));
+    expect(files).toHaveLength(1);
+    const file = files[0] as string;
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    await c.run(
+      `COPY (SELECT * EXCLUDE (engaged_ms, scroll_depth) FROM read_parquet('${file}')) TO '${file}.old' (FORMAT parquet)`,
+    );
+    const columns = (await c.runAndReadAll(`SELECT name FROM parquet_schema('${file}.old')`))
+      .getRowObjectsJS()
+      .map((r) => r.name);
+    expect(columns).not.toContain('engaged_ms');
+    c.closeSync();
+    instance.closeSync();
+    renameSync(`${file}.old`, file);
+    // A log line of the release before: two values fewer.
+    const line = (
+      JSON.parse(
+        encodeRow(
+          storedRow({
+            site_id: OLD,
+            visitor_id: 77n,
+            session_id: 77n,
+            timestamp: new Date('2026-02-02T09:00:00Z'),
+            pathname: '/b',
+            seq: 5000n,
+          }),
+        ),
+      ) as unknown[]
+    ).slice(0, OLD_LINE_LENGTH);
+    writeFileSync(join(old.dataDir, 'wal', '9000000000.log'), `${JSON.stringify(line)}\n`);
+    old = await startServer({ dataDir: old.dataDir, env: ENV });
+  });
+
+  const ask = (endpoint: string) => stats(old.url, key, endpoint, { site_id: OLD, ...period });
+
+  it('reads the old file and the old log line, and adds engagement beside them, before and after a flush and compaction', async () => {
+    expect(await ask('main')).toEqual(main(3, 3, 3, 1, 1, 0, 3));
+    const pages = (eng: { time_on_page: number | null; scroll_depth: number | null }) => [
+      { value: '/a', visitors: 2, visits: 2, pageviews: 2, bounce_rate: 1, visit_duration: 0, percentage: 66.7, ...eng },
+      {
+        value: '/b',
+        visitors: 1,
+        visits: 1,
+        pageviews: 1,
+        bounce_rate: 1,
+        visit_duration: 0,
+        percentage: 33.3,
+        time_on_page: null,
+        scroll_depth: null,
+      },
+    ];
+    expect(await ask('breakdown/pages')).toEqual(
+      pages({ time_on_page: null, scroll_depth: null }).map(({ time_on_page: _, scroll_depth: __, ...r }) => r),
+    );
+    await loadBatch(old.url, key, [engagement(OLD, { ...V1, t: '2026-02-01T10:05:00Z', path: '/a' }, 15_000, 55)]);
+    expect(await ask('breakdown/pages')).toEqual(pages({ time_on_page: 15, scroll_depth: 55 }));
+    await old.stop('SIGTERM');
+    old = await startServer({ dataDir: old.dataDir, env: ENV });
+    const day = readdirSync(join(old.dataDir, 'events', `site_id=${OLD}`, 'date=2026-02-01'));
+    expect(day).toHaveLength(1);
+    expect(day[0]).toMatch(/^\d{20}\.c\d{20}\.parquet$/);
+    expect(await ask('main')).toEqual(main(3, 3, 3, 1, 1, 0, 3));
+    expect(await ask('breakdown/pages')).toEqual(pages({ time_on_page: 15, scroll_depth: 55 }));
+  });
+});
