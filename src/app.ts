@@ -13,6 +13,7 @@ import { AdminPassword } from './auth/password.js';
 import { serverSecret } from './auth/secret.js';
 import { SessionStore } from './auth/sessions.js';
 import { Settings } from './auth/settings.js';
+import { TwoFactor } from './auth/totp.js';
 import { Users } from './auth/users.js';
 import { type Config, clickhouseConnection } from './config.js';
 import { conflict } from './errors.js';
@@ -197,6 +198,7 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
       invitations,
       sessions,
       keys,
+      twoFactor: new TwoFactor(store.db),
       guard,
       siteIds: () => sites.list().map((s) => s.id),
       lockout,

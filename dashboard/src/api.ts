@@ -56,6 +56,9 @@ const PLAIN: Record<string, string> = {
   'new_password: at most 256 characters': 'The new password can have at most 256 characters.',
 };
 
+/** What a sign-in answers when the account has two-factor sign-in and no code was given. */
+export const CODE_NEEDED = 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.';
+
 /** The sentence shown for a failed answer. */
 function explain(status: number, serverMessage: string | undefined, retryAfter: string | null): string {
   const plain = serverMessage === undefined ? undefined : PLAIN[serverMessage];
@@ -64,6 +67,9 @@ function explain(status: number, serverMessage: string | undefined, retryAfter: 
     if (serverMessage === 'wrong password') return 'Wrong password.';
     if (serverMessage === 'wrong e-mail address or password') return 'Wrong e-mail address or password.';
     if (serverMessage?.startsWith('password: wrong password')) return 'Wrong password for this account.';
+    if (serverMessage === 'totp required') return CODE_NEEDED;
+    if (serverMessage === 'totp: wrong code')
+      return 'Wrong code: use the current code of your authenticator app, or an unused recovery code.';
     return shareToken ? 'This share link is invalid or has been revoked.' : 'You are signed out. Sign in again.';
   }
   if (status === 403) return serverMessage ? `Not allowed: ${serverMessage}.` : 'You are not allowed to do this.';

@@ -150,6 +150,8 @@ export class Users {
       await this.db.transaction([
         ['DELETE FROM site_members WHERE user_id = $1', [id]],
         ['DELETE FROM api_keys WHERE user_id = $1', [id]],
+        ['DELETE FROM user_totp WHERE user_id = $1', [id]],
+        ['DELETE FROM recovery_codes WHERE user_id = $1', [id]],
         ['DELETE FROM users WHERE id = $1', [id]],
       ]);
       this.users.delete(id);

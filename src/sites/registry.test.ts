@@ -387,6 +387,7 @@ describe('SiteRegistry', () => {
       { version: 4 },
       { version: 5 },
       { version: 6 },
+      { version: 7 },
     ]);
     expect(await db.all('SELECT value FROM settings')).toEqual([{ value: 'v' }]);
   });

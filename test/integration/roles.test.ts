@@ -194,12 +194,14 @@ describe('who may do what (role × route × site)', () => {
       id: ids.viewer,
       email: 'viewer@roles.test',
       super_admin: false,
+      totp_enabled: false,
       sites: [{ site_id: A, role: 'viewer' }],
     });
     expect((await api('GET', '/api/auth/me', auth.super)).json).toEqual({
       id: 'super-admin',
       email: null,
       super_admin: true,
+      totp_enabled: false,
       sites: [
         { site_id: A, role: 'owner' },
         { site_id: B, role: 'owner' },

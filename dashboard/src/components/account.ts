@@ -1,5 +1,6 @@
 /**
- * The Account page: change your password (current + new + repeat). The server ends your
+ * The Account page: change your password (current + new + repeat), and two-factor sign-in
+ * (two-factor.ts). The server ends your
  * other sessions; this one stays signed in. Wrong current passwords count towards the
  * sign-in lockout, whose wait the error names.
  */
@@ -7,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { errorText, post } from '../api.js';
 import { html } from '../html.js';
 import { linkClick } from '../router.js';
+import { TwoFactorCard } from './two-factor.js';
 import { ErrorNote } from './ui.js';
 
 const value = (e: Event) => (e.target as HTMLInputElement).value;
@@ -70,6 +72,7 @@ export function AccountPage() {
         <div><button type="submit" disabled=${busy}>${busy ? 'Changing…' : 'Change password'}</button></div>
       </form>
     </section>
+    <${TwoFactorCard} />
     <section class="card" aria-labelledby="signing-in-title">
       <h2 id="signing-in-title">About signing in</h2>
       <ul class="notes">

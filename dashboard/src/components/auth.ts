@@ -3,7 +3,7 @@
  * admin password alone (the super-admin of setup). `Card` frames the invitation page too.
  */
 import { useState } from 'preact/hooks';
-import { errorText, post } from '../api.js';
+import { ApiError, CODE_NEEDED, errorText, post } from '../api.js';
 import { html } from '../html.js';
 import { ErrorNote } from './ui.js';
 
@@ -65,6 +65,8 @@ export function Setup({ onDone }: { onDone: () => void }) {
 export function Login({ onDone, notice }: { onDone: () => void; notice?: string | null }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // Asked for once the server says the account needs a second factor.
+  const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -72,10 +74,12 @@ export function Login({ onDone, notice }: { onDone: () => void; notice?: string 
     setBusy(true);
     setError(null);
     try {
-      await post('/api/auth/login', email.trim() ? { email: email.trim(), password } : { password });
+      const totp = code?.trim() ? { totp: code.trim() } : {};
+      await post('/api/auth/login', email.trim() ? { email: email.trim(), password, ...totp } : { password, ...totp });
       onDone();
     } catch (err) {
-      setError(errorText(err));
+      if (err instanceof ApiError && err.message === CODE_NEEDED && code === null) setCode('');
+      else setError(errorText(err));
       setBusy(false);
     }
   };
@@ -90,6 +94,14 @@ export function Login({ onDone, notice }: { onDone: () => void; notice?: string 
         <input type="password" name="password" autocomplete="current-password" required
           value=${password} onInput=${(e: Event) => setPassword((e.target as HTMLInputElement).value)} />
       </label>
+      ${
+        code !== null &&
+        html`<label>Authentication code
+          <input name="totp" autocomplete="one-time-code" inputmode="numeric" maxlength="64" required autofocus
+            value=${code} onInput=${(e: Event) => setCode((e.target as HTMLInputElement).value)} />
+        </label>
+        <p class="hint">${CODE_NEEDED}</p>`
+      }
       ${error && html`<${ErrorNote} message=${error} />`}
       <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
     </form>

@@ -12,6 +12,7 @@ import type { LoginLockout } from '../../auth/lockout.js';
 import type { AdminPassword } from '../../auth/password.js';
 import { higherRole } from '../../auth/roles.js';
 import { SESSION_COOKIE, type SessionStore } from '../../auth/sessions.js';
+import type { TwoFactor } from '../../auth/totp.js';
 import { emailField, newPasswordField, type User, type Users } from '../../auth/users.js';
 import { SITE_ID } from '../../site-id.js';
 import type { Members } from '../../sites/members.js';
@@ -25,6 +26,8 @@ export interface AuthRouteDeps {
   invitations: Invitations;
   sessions: SessionStore;
   keys: ApiKeys;
+  /** Two-factor sign-in (auth/totp.ts): a user who enabled it signs in with a code too. */
+  twoFactor: TwoFactor;
   guard: AuthGuard;
   /** Every site's id, for the caller's roles (GET /api/auth/me). */
   siteIds: () => string[];
@@ -38,8 +41,9 @@ export interface AuthRouteDeps {
 const newPassword = newPasswordField;
 const presented = z.string().max(256, 'at most 256 characters');
 const passwordBody = z.object({ password: newPassword });
-const loginBody = z.object({ email: emailField.optional(), password: presented });
-const acceptBody = z.object({ password: presented });
+const code = z.string().max(64, 'at most 64 characters');
+const loginBody = z.object({ email: emailField.optional(), password: presented, totp: code.optional() });
+const acceptBody = z.object({ password: presented, totp: code.optional() });
 const changeBody = z.object({ current_password: presented, new_password: newPassword });
 const INVITATION_TOKEN = /^[A-Za-z0-9_-]{1,100}$/;
 const keyBody = z.object({
@@ -103,6 +107,22 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     if (ok) deps.lockout.succeed(ip);
     return ok;
   };
+  /**
+   * Password and, for a user with two-factor sign-in, a code (or recovery code), under the
+   * lockout: the attempt counts as a failure until both passed, so a known password does not
+   * buy unlimited code guesses. 401 `totp required` when the code is missing.
+   */
+  const checkBoth = async (ip: string, password: string, user: User | undefined, totp: string | undefined) => {
+    refuseWhileLockedOut(ip); // no await between this check and fail(): parallel attempts see each other
+    deps.lockout.fail(ip);
+    if (!(await deps.users.checkPassword(user?.id, password)) || !user) return 'password';
+    if (await deps.twoFactor.enabled(user.id)) {
+      if (totp === undefined || totp.trim() === '') return 'totp required';
+      if (!(await deps.twoFactor.verify(user.id, totp))) return 'totp';
+    }
+    deps.lockout.succeed(ip);
+    return 'ok';
+  };
   const signIn = (req: FastifyRequest, reply: FastifyReply, user: User) => {
     const s = deps.sessions.create(Date.now(), user.id);
     setSessionCookie(req, reply, s.token, s.maxAgeSecs);
@@ -122,12 +142,13 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   // `{password}` alone is the super-admin's sign-in (as before users existed); with `email`, any user's.
   app.post('/api/auth/login', async (req, reply) => {
     const ip = deps.clientIp(req);
-    const { email, password } = parse(loginBody, req.body ?? {});
+    const { email, password, totp } = parse(loginBody, req.body ?? {});
     if (!(await deps.password.isSet())) throw new HttpError(409, 'set up the admin password first');
     const user = email === undefined ? deps.users.superAdmin() : deps.users.byEmail(email);
-    if (!(await checkPassword(ip, password, user?.id)) || !user) {
-      throw unauthorized(email === undefined ? 'wrong password' : 'wrong e-mail address or password');
-    }
+    const outcome = await checkBoth(ip, password, user, totp);
+    if (outcome === 'password') throw unauthorized(email === undefined ? 'wrong password' : 'wrong e-mail address or password');
+    if (outcome === 'totp required') throw unauthorized('totp required');
+    if (outcome === 'totp' || !user) throw unauthorized('totp: wrong code');
     signIn(req, reply, user);
     return { authenticated: true };
   });
@@ -141,7 +162,8 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       .siteIds()
       .map((id) => ({ site_id: id, role: deps.guard.roleOn(caller, id) }))
       .filter((s) => s.role !== undefined);
-    return { id: user.id, email: user.email, super_admin: user.superAdmin, sites };
+    const totp = await deps.twoFactor.enabled(user.id);
+    return { id: user.id, email: user.email, super_admin: user.superAdmin, totp_enabled: totp, sites };
   });
 
   // What the accept page shows: the site, the address and whether that address has an account.
@@ -163,13 +185,14 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
    */
   app.post('/api/invitations/:token/accept', async (req, reply) => {
     const token = invitationToken(req);
-    const { password } = parse(acceptBody, req.body ?? {});
+    const { password, totp } = parse(acceptBody, req.body ?? {});
     const pending = await deps.invitations.peek(token);
     let user = deps.users.byEmail(pending.email);
     if (user) {
-      if (!(await checkPassword(deps.clientIp(req), password, user.id))) {
-        throw unauthorized(`password: wrong password for ${pending.email}`);
-      }
+      const outcome = await checkBoth(deps.clientIp(req), password, user, totp);
+      if (outcome === 'password') throw unauthorized(`password: wrong password for ${pending.email}`);
+      if (outcome === 'totp required') throw unauthorized('totp required');
+      if (outcome === 'totp') throw unauthorized('totp: wrong code');
     } else {
       parse(passwordBody, { password });
     }
@@ -202,6 +225,34 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     deps.sessions.end(readCookie(req, SESSION_COOKIE));
     reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
     return { authenticated: false };
+  });
+
+  // Two-factor sign-in for the signed-in user (a session, not a key): a secret, enabled by a code from it.
+  const sessionUser = async (req: FastifyRequest): Promise<User> => {
+    const caller = await deps.guard.caller(req);
+    if (caller === null) throw unauthorized();
+    if (caller.kind !== 'session') throw unauthorized('two-factor sign-in is set up in a signed-in session, not with an API key');
+    return caller.user;
+  };
+
+  app.post('/api/auth/totp/setup', async (req) => {
+    const user = await sessionUser(req);
+    return deps.twoFactor.setup(user.id, user.email ?? 'admin');
+  });
+
+  app.post('/api/auth/totp/enable', async (req) => {
+    const user = await sessionUser(req);
+    const body = parse(z.object({ code }), req.body);
+    return { recovery_codes: await deps.twoFactor.enable(user.id, body.code) };
+  });
+
+  // Turning it off needs the password again (under the lockout): a session left open must not be enough.
+  app.post('/api/auth/totp/disable', async (req) => {
+    const user = await sessionUser(req);
+    const body = parse(z.object({ password: presented }), req.body);
+    if (!(await checkPassword(deps.clientIp(req), body.password, user.id))) throw forbidden('password: wrong password');
+    await deps.twoFactor.disable(user.id);
+    return { totp_enabled: false };
   });
 
   // A key is its creator's (a key's creator: the key's user): a key for every site is the

@@ -94,6 +94,15 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, used_at TIMESTAMP)`,
     'ALTER TABLE api_keys ADD COLUMN user_id VARCHAR',
   ],
+  // 7: two-factor sign-in: a user's TOTP secret (pending until enabled) and the SHA-256 of
+  // their single-use recovery codes
+  [
+    `CREATE TABLE user_totp (
+       user_id VARCHAR PRIMARY KEY, secret VARCHAR NOT NULL, enabled BOOLEAN NOT NULL, last_step BIGINT,
+       created_at TIMESTAMP NOT NULL)`,
+    `CREATE TABLE recovery_codes (
+       user_id VARCHAR NOT NULL, code_hash VARCHAR NOT NULL, used_at TIMESTAMP, PRIMARY KEY (user_id, code_hash))`,
+  ],
 ];
 
 export async function migrate(conn: DuckDBConnection): Promise<number> {
