@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CLI entry: `mallard-metrics serve | backup | restore | import | export | keys`, each with
+ * CLI entry: `mallard-metrics serve | backup | restore | import | export | keys | users`, each with
  * `[--config path]` (usage in cli/args.ts).
  */
 import { setFlagsFromString } from 'node:v8';
@@ -9,6 +9,7 @@ import { CliError, USAGE } from './cli/args.js';
 import { backupCommand, restoreCommand } from './cli/backup.js';
 import { exportCommand } from './cli/export.js';
 import { keysCommand } from './cli/keys.js';
+import { usersCommand } from './cli/users.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DomainError, StartupError } from './errors.js';
 import { importCommand } from './import-command.js';
@@ -43,6 +44,7 @@ const COMMANDS = {
   import: importCommand,
   export: exportCommand,
   keys: keysCommand,
+  users: usersCommand,
 };
 
 /** Runs a command other than `serve`: one line on stdout when done, one on stderr when not (exit 1, or 2 for usage). */

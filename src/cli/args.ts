@@ -25,9 +25,11 @@ export const USAGE = `usage: mallard-metrics <command> [--config file]
                            last 30 days' daily numbers as CSV) to <file> or stdout, asked of the
                            running server (docs/API.md, "Export") with an admin credential as backup
   keys list | keys create <name> --scope read|ingest|admin [--sites a.com,b.com] | keys revoke <id>
-                           list, create (the key is printed once) or revoke API keys: through the
-                           running server with an admin credential, or in the data directory when
-                           no server runs
+                           list, create (the key is printed once) or revoke API keys, through the
+                           running server with an admin credential (as backup)
+  users list | users create <email> | users remove <id>
+                           list, create (the password is read from standard input) or remove
+                           dashboard users, through the running server as the super-admin
 `;
 
 export class CliError extends Error {

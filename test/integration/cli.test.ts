@@ -1,11 +1,12 @@
 /**
- * The `keys` and `export` commands against a running server (they ask it over HTTP with
+ * The `keys`, `users` and `export` commands against a running server (they ask it over HTTP with
  * MALLARD_ADMIN_PASSWORD), and the command list of `--help`.
  *
  * Events of cli.test on 2026-03-10 (UTC): A views / at 10:00 and /pricing at 10:01; B views
  * / at 11:00. By hand: visitors 2, visits 2, page views 3, views per visit 1.5, bounce rate
  * 0.5 (B's one event), visit duration 30 s (A 60, B 0), events 3.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +95,48 @@ describe('keys', () => {
   });
 });
 
+/** The CLI with `input` on its standard input. */
+function cliWithInput(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [join(import.meta.dirname, '../../dist/main.js'), ...args], {
+    env: { PATH: process.env.PATH ?? '', MALLARD_LOG_LEVEL: 'warn', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  proc.stdin.end(input);
+  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('users', () => {
+  it('creates a user with the password from standard input, lists and removes them', async () => {
+    const created = await cliWithInput(['users', 'create', 'Ana@CLI.test'], 'a long password\n');
+    expect(created.code, created.stderr).toBe(0);
+    const [id, email] = created.stdout.trim().split(/\s+/);
+    expect(email).toBe('ana@cli.test');
+    // The password given on standard input signs Ana in.
+    const signIn = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ana@cli.test', password: 'a long password' }),
+    });
+    expect(signIn.status).toBe(200);
+    const listed = await cli(['users', 'list'], env);
+    expect(listed.stdout.split('\n').filter(Boolean)).toEqual(['super-admin  (no e-mail)  super-admin', `${id}  ana@cli.test`]);
+    const removed = await cli(['users', 'remove', id ?? ''], env);
+    expect([removed.code, removed.stdout]).toEqual([0, `user ${id} removed\n`]);
+    const short = await cliWithInput(['users', 'create', 'bo@cli.test'], 'short\n');
+    expect([short.code, short.stderr]).toEqual([
+      1,
+      'mallard-metrics: creating the user failed: password: at least 8 characters\n',
+    ]);
+  });
+});
+
 describe('export', () => {
   it("writes the period's daily numbers as CSV to stdout", async () => {
     const r = await cli(['export', '--site', SITE, '--from', '2026-03-10', '--to', '2026-03-10'], env);
@@ -151,6 +194,6 @@ describe('--help', () => {
       .split('\n')
       .filter((l) => /^ {2}[a-z]/.test(l))
       .map((l) => l.trim().split(/\s+/)[0]);
-    expect([r.code, [...new Set(commands)]]).toEqual([0, ['serve', 'backup', 'restore', 'import', 'export', 'keys']]);
+    expect([r.code, [...new Set(commands)]]).toEqual([0, ['serve', 'backup', 'restore', 'import', 'export', 'keys', 'users']]);
   });
 });
