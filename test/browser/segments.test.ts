@@ -19,7 +19,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_ARTIFACTS, launchBrowser, shoot } from '../helpers/browser.js';
+import { DASHBOARD_ARTIFACTS, launchBrowser, shoot, watchProblems } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { loadBatch, UA } from '../integration/support.js';
 
@@ -53,13 +53,7 @@ let adminKey = '';
 let segmentId = '';
 const problems: string[] = [];
 
-function watch(p: Page): Page {
-  p.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  return p;
-}
+const watch = (p: Page) => watchProblems(p, problems);
 
 /** The six top stats as shown. */
 function topStats(p: Page) {

@@ -10,7 +10,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, shoot } from '../helpers/browser.js';
+import { launchBrowser, shoot, watchProblems } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { loadBatch, UA } from '../integration/support.js';
 
@@ -27,13 +27,7 @@ let adminKey = '';
 let invitation = '';
 const problems: string[] = [];
 
-function watch(p: Page): Page {
-  p.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  return p;
-}
+const watch = (p: Page) => watchProblems(p, problems);
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${server.url}${path}`, {

@@ -37,6 +37,15 @@ export async function shootPhone(p: Page, name: string): Promise<void> {
   await p.setViewportSize({ width: 1280, height: 800 });
 }
 
+/** Collects the page's console errors and uncaught exceptions into `problems`; returns the page. */
+export function watchProblems(p: Page, problems: string[]): Page {
+  p.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  return p;
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED, startMailbox } from '../helpers/mailbox.js';
 import { login, type RunningServer, startServer } from '../helpers/server.js';
-import { type Answer, removeScratchDirs, scratchDir } from './support.js';
+import { type Answer, answer, removeScratchDirs, scratchDir } from './support.js';
 
 const A = 'a.test';
 const B = 'b.test';
@@ -33,15 +33,9 @@ async function api<T = unknown>(method: string, path: string, auth: Auth = {}, b
   if (auth.key) headers.authorization = `Bearer ${auth.key}`;
   if (auth.share) headers['x-mallard-share'] = auth.share;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: T | undefined;
-  try {
-    json = text ? (JSON.parse(text) as T) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, contentType: res.headers.get('content-type') };
+  return answer<T>(
+    await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+  );
 }
 
 async function signIn(email: string, password = PASSWORD, base = url): Promise<string> {

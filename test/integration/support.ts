@@ -18,7 +18,8 @@ export interface Answer<T = unknown> {
   contentType: string | null;
 }
 
-async function answer<T>(res: Response): Promise<Answer<T>> {
+/** A response read as text and, when it is JSON, parsed. */
+export async function answer<T>(res: Response): Promise<Answer<T>> {
   const text = await res.text();
   let json: T | undefined;
   try {
