@@ -209,8 +209,11 @@ describe('dashboard in Chromium', () => {
     const tag = trackerTag(`${server.url}/tracking/script.js`, { 'data-domain': SITE, 'data-allow-automation': true });
     const home = fx.page(SITE, '/', fixture('page.html', { TRACKER: tag, OUTBOUND: 'http://partner.test/' }));
     const pricing = fx.page(SITE, '/pricing', fixture('page.html', { TRACKER: tag, OUTBOUND: 'http://partner.test/' }));
+    // The pages' clocks stand still: no time is engaged, so the script sends no engagement
+    // events and the Top pages rows are the counts alone (engagement: tracker-engagement.test.ts
+    // for what the script sends, engagement.test.ts for the panel's columns).
     const visit = async (userAgent: string, start: string, clickThrough: boolean) => {
-      const r = await Recorder.open(browser, { userAgent });
+      const r = await Recorder.open(browser, { userAgent, fixedTime: Date.now() });
       try {
         await r.page.goto(start);
         await r.waitForSent(1);
