@@ -34,6 +34,9 @@ export function engagementFilterable(filters: readonly Filter[]): boolean {
   return !filters.some(goal) && filterDimensions(filters).every(answerable);
 }
 
+/** Pages named in the statement at most; more are grouped all and picked after. */
+const MAX_LISTED_PAGES = 100;
+
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
 /**
@@ -53,12 +56,15 @@ export async function engagementParts(
     d.visitColumn && 'firstRow' in d.visitColumn ? [`${d.visitColumn.firstRow} AS v_${d.visitColumn.alias}`] : [],
   );
   const rows = `(SELECT *${visitColumns.map((c) => `, ${c}`).join('')} FROM ${q.engagementFor(s.siteId, s.period.from, s.period.to)} e)`;
-  const pages = opts.pages
-    ? sql` AND pathname IN (${join(
-        opts.pages.map((p) => sql`${p}`),
-        ', ',
-      )})`
-    : sql``;
+  // A long list of pages is not sent as parameters (ClickHouse takes them in the URL, which
+  // has a limit): then every page is grouped and the caller reads the ones it asked for.
+  const pages =
+    opts.pages && opts.pages.length <= MAX_LISTED_PAGES
+      ? sql` AND pathname IN (${join(
+          opts.pages.map((p) => sql`${p}`),
+          ', ',
+        )})`
+      : sql``;
   const [page, groupBy] = opts.byPage ? [sql`pathname`, sql` GROUP BY pathname`] : [sql`''`, sql``];
   const { text, params } = render(
     sql`SELECT ${page} AS page, count(ms) AS time_visitors, coalesce(sum(ms), 0) AS time_ms,

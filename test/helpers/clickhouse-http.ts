@@ -107,7 +107,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-const server = createServer(async (req, res) => {
+// A ClickHouse server takes a request line of up to http_max_uri_size (1 MiB by default) —
+// query parameters travel in the URL — where Node's own default is 16 KiB: take what it takes.
+const server = createServer({ maxHeaderSize: 1_048_576 }, async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/ping') {
     res.end('Ok.\n');
