@@ -107,7 +107,8 @@ describe('users, members and invitations in Chromium', () => {
     await expect
       .poll(() => guest.locator('[data-stat="unique_visitors"] .stat-value').textContent(), { timeout: 10_000 })
       .toBe('2');
-    expect(await guest.locator('nav.tabs a').allTextContents()).toEqual(['Overview', 'Behavior']);
+    // The tabs follow the caller's roles (GET /api/auth/me), which may answer after the stats.
+    await expect.poll(() => guest.locator('nav.tabs a').allTextContents()).toEqual(['Overview', 'Behavior']);
     expect(await guest.locator('nav.topnav a').allTextContents()).toEqual(['Sites', 'API keys', 'Account']);
     await shoot(guest, 'viewer-dashboard');
 
