@@ -9,8 +9,7 @@ import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.js';
 import { CliError, parseArgs, usageError } from './args.js';
-import { serverFor } from './keys.js';
-import { asAdmin } from './server.js';
+import { asAdmin, serverFor } from './server.js';
 
 export async function exportCommand(argv: readonly string[], config: Config): Promise<void> {
   const options = ['--site', '--period', '--from', '--to', '--kind', '--format', '--out'];

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { CliError, parseArgs, usageError } from './args.js';
-import { asAdmin, call, errorOf, runningServer } from './server.js';
+import { asAdmin, call, errorOf, serverFor } from './server.js';
 
 interface KeyInfo {
   id: string;
@@ -15,15 +15,6 @@ interface KeyInfo {
   sites: string[] | null;
   created_at: string;
   last_used_at: string | null;
-}
-
-/** The running server's address, or what to do when none runs. */
-export async function serverFor(config: Config, command: string): Promise<string> {
-  const url = await runningServer(config);
-  if (url === null) {
-    throw new CliError(`no server answers at the configured address: start it (mallard-metrics serve); the ${command} asks it`);
-  }
-  return url;
 }
 
 export async function keysCommand(argv: readonly string[], config: Config): Promise<void> {

@@ -112,3 +112,12 @@ export async function runningServer(config: Config): Promise<string | null> {
   if (server === 'other') throw new CliError(`${url} answers, but not as a Mallard Metrics server (GET /health)`);
   return server === 'mallard' ? url : null;
 }
+
+/** The running server's address, or what to do when none runs. */
+export async function serverFor(config: Config, command: string): Promise<string> {
+  const url = await runningServer(config);
+  if (url === null) {
+    throw new CliError(`no server answers at the configured address: start it (mallard-metrics serve); the ${command} asks it`);
+  }
+  return url;
+}

@@ -7,8 +7,7 @@
  */
 import type { Config } from '../config.js';
 import { CliError, parseArgs, usageError } from './args.js';
-import { serverFor } from './keys.js';
-import { asAdmin, call, errorOf } from './server.js';
+import { asAdmin, call, errorOf, serverFor } from './server.js';
 
 interface UserInfo {
   id: string;
