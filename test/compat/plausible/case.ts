@@ -74,9 +74,15 @@ export type Expected = { status: 200; results: unknown[]; meta?: Record<string, 
  * - `same`: ours equals `expect` (asserted);
  * - `differs`: a documented, deliberate difference — `ours` is asserted, `why` names the row
  *   of docs/PLAUSIBLE-COMPAT.md that explains it;
- * - `pending`: the feature is missing here; `why` says which. Not run, listed in the report.
+ * - `pending`: the feature is missing here; `why` says which. Not run, listed in the report;
+ * - `fails`: a difference not yet mended nor documented; `why` names it. Run as a test that
+ *   must fail (`it.fails`), so mending it turns the case red until its verdict says `same`.
  */
-export type Verdict = { kind: 'same' } | { kind: 'differs'; ours: Expected; why: string } | { kind: 'pending'; why: string };
+export type Verdict =
+  | { kind: 'same' }
+  | { kind: 'differs'; ours: Expected; why: string }
+  | { kind: 'pending'; why: string }
+  | { kind: 'fails'; why: string };
 
 export interface PortedCase {
   source: Source;
