@@ -12,7 +12,7 @@
  *          V2 Firefox/Linux w=1280 direct:   10:30 pv /  (bounce); 11:01 pv /blog, 11:11 pv /blog/post-1  600 s
  *          V3 Safari/iPhone w=390 from HN:   23:00 pv /blog, 23:30 pv /                                  1800 s
  *          → 3 visitors, 4 visits, 7 pageviews, 8 events, 1 bounce of 4 = 0.25, (720+0+600+1800)/4 = 780 s
- *   01-11  V1 from Google: 09:00 pv / (bounce); V4 Safari/macOS w=800 newsletter: 14:00 pv /,
+ *   01-11  V1 from Google: 09:00 pv / (bounce); V4 Safari/Mac w=800 newsletter: 14:00 pv /,
  *          14:20 download /docs, 14:40 pv /docs (2400 s)
  *          → 2 visitors, 2 visits, 3 pageviews, 4 events, bounce 0.5, 1200 s
  *   01-12  V5 Edge/Win direct: 08:00 pv /pricing (bounce); V2 from Google: 12:00 pv /blog,

@@ -22,7 +22,7 @@
  *   A       203.0.113.1   Chrome 120.0 / Windows 10          1920 → Desktop
  *   B       198.51.100.2  Firefox 121.0 / GNU/Linux (none)   1280 → Laptop
  *   C       203.0.113.3   Safari 17.2 / iOS 17.2             390  → Mobile
- *   D       198.51.100.4  Safari 17.2 / macOS 10.15.7        800  → Tablet
+ *   D       198.51.100.4  Safari 17.2 / Mac 10.15             800  → Tablet
  *   E       192.0.2.5     Microsoft Edge 120.0 / Windows 10  none → Desktop (from the UA)
  *
  *   2026-03-02 (D1)
@@ -312,7 +312,7 @@ const UNFILTERED: Case[] = [
       row('Windows', 3, 3, 5, 0, 560, 37.5),
       row('GNU/Linux', 2, 2, 3, 0.5, 300, 25),
       row('iOS', 2, 2, 3, 0.5, 300, 25),
-      row('macOS', 1, 1, 2, 0, 600, 12.5),
+      row('Mac', 1, 1, 2, 0, 600, 12.5),
     ],
   ],
   [
@@ -323,7 +323,7 @@ const UNFILTERED: Case[] = [
       row('Windows 10', 3, 3, 5, 0, 560, 37.5),
       row('GNU/Linux (not set)', 2, 2, 3, 0.5, 300, 25),
       row('iOS 17.2', 2, 2, 3, 0.5, 300, 25),
-      row('macOS 10.15.7', 1, 1, 2, 0, 600, 12.5),
+      row('Mac 10.15', 1, 1, 2, 0, 600, 12.5),
     ],
   ],
   [
@@ -562,12 +562,12 @@ const FILTERED: Case[] = [
     [row('US', 2, 2, 0, 0, 240, 100)],
   ],
   [
-    // Kept: e9 (D, macOS) and e13 (E, Windows) — the Download on /docs is no page view but
-    // matches too; it is D's and changes nothing.
+    // Kept: e9 (D, Mac) and e13 (E, Windows) — the Download on /docs is no page view but
+    // matches too; it is D's and changes nothing. Equal counts are ordered by name.
     'os filtered by event:page is /docs',
     'breakdown/os',
     { ...R, ...f(is('event:page', '/docs')) },
-    [row('Windows', 1, 1, 1, 0, 1200, 50), row('macOS', 1, 1, 1, 0, 600, 50)],
+    [row('Mac', 1, 1, 1, 0, 600, 50), row('Windows', 1, 1, 1, 0, 1200, 50)],
   ],
   [
     // Kept: e14 only; V6 counts whole (2 events, 1200 s) though one page view was kept.

@@ -13,7 +13,7 @@
  *     01-10 23:00 pv /blog, 23:30 pv /                                           visit A4: 1800 s
  *   V1 again on 01-11 (a new visitor: new day), from Google
  *     01-11 09:00 pv /                                                           visit A5: bounce
- *   V4 Safari/macOS, utm_source=newsletter
+ *   V4 Safari/Mac, utm_source=newsletter
  *     01-11 14:00 pv /, 14:20 download /docs {file: guide.pdf}, 14:40 pv /docs   visit A6: 2400 s
  *   V5 Edge/Windows, direct
  *     01-12 08:00 pv /pricing                                                    visit A7: bounce

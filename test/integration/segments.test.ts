@@ -15,7 +15,7 @@
  *   P3      203.0.113.3    Safari / iOS (Mobile)         04-01 12:00 /blog                      (bounce)
  *   P4      192.0.2.5      Edge / Windows (Desktop)      04-02 09:00 /, 09:20 /docs
  *   P5      203.0.113.7    Firefox / Linux (Laptop)      04-02 15:00 /pricing                   (bounce)
- *   P6      203.0.113.9    Safari / macOS (Tablet)       04-02 13:00 /, 13:04 /blog, 13:10 /pricing
+ *   P6      203.0.113.9    Safari / Mac (Tablet)         04-02 13:00 /, 13:04 /blog, 13:10 /pricing
  *
  * One visit each. Segment "US" = [["is","visit:country",["US"]]]: P1, P3, P5, P6 →
  * 4 visitors, 4 visits, 2+1+1+3 = 7 page views, 3+1+1+3 = 8 events, bounces P3 and P5 = 0.5,

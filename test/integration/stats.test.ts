@@ -14,7 +14,7 @@
  *     01-10 23:00 pv /blog, 23:30 pv / (exactly 1800 s)             visit A4: 2 events, 1800 s
  *   V1 again on 01-11 (a new visitor: new day), from Google
  *     01-11 09:00 pv /                                              visit A5: bounce
- *   V4 198.51.100.40 Safari/macOS w=800, utm_source=newsletter&utm_medium=email
+ *   V4 198.51.100.40 Safari/Mac w=800, utm_source=newsletter&utm_medium=email
  *     01-11 14:00 pv /, 14:20 download /docs, 14:40 pv /docs        visit A6: 3 events, 2400 s
  *   V5 203.0.113.50 Edge/Windows, no width, direct
  *     01-12 08:00 pv /pricing                                       visit A7: bounce

@@ -8,9 +8,9 @@ const cases: Array<[string, string, UserAgentInfo]> = [
     { browser: 'Chrome', browserVersion: '120.0', os: 'Windows', osVersion: '10', uaDevice: 'Desktop' },
   ],
   [
-    'Safari on macOS',
+    'Safari on a Mac',
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15',
-    { browser: 'Safari', browserVersion: '17.2', os: 'macOS', osVersion: '10.15.7', uaDevice: 'Desktop' },
+    { browser: 'Safari', browserVersion: '17.2', os: 'Mac', osVersion: '10.15', uaDevice: 'Desktop' },
   ],
   [
     'Mobile Safari on iPhone',
@@ -40,6 +40,11 @@ const cases: Array<[string, string, UserAgentInfo]> = [
   [
     'Firefox on Ubuntu',
     'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+    { browser: 'Firefox', browserVersion: '121.0', os: 'Ubuntu', osVersion: null, uaDevice: 'Desktop' },
+  ],
+  [
+    'Firefox on Linux',
+    'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
     { browser: 'Firefox', browserVersion: '121.0', os: 'GNU/Linux', osVersion: null, uaDevice: 'Desktop' },
   ],
   [
@@ -70,7 +75,7 @@ const cases: Array<[string, string, UserAgentInfo]> = [
   [
     'Chrome OS',
     'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-    { browser: 'Chrome', browserVersion: '120.0', os: 'Chrome OS', osVersion: '14541.0.0', uaDevice: 'Desktop' },
+    { browser: 'Chrome', browserVersion: '120.0', os: 'Chrome OS', osVersion: '14541.0', uaDevice: 'Desktop' },
   ],
   [
     'Internet Explorer 11',

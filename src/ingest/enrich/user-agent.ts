@@ -3,7 +3,7 @@
  *
  * Why it exists: the full User-Agent is never stored (docs/DATA.md §1), so the few
  * dimensions the dashboard shows are extracted at ingest. Names are normalized the
- * way Plausible shows them ("Mobile Safari" → "Safari", "Mac OS" → "macOS", …) so
+ * way Plausible shows them ("Mobile Safari" → "Safari", "Mac OS" → "Mac", …) so
  * that one browser is one row in a breakdown. Parsing is slow compared to the rest
  * of the pipeline and real traffic repeats a few hundred UAs, so results are
  * memoized in a bounded cache.
@@ -42,37 +42,29 @@ const BROWSER_NAMES: ReadonlyMap<string, string> = new Map([
   ['GSA', 'Google App'],
 ]);
 
-const LINUX_DISTROS = [
-  'Linux',
-  'Ubuntu',
-  'Kubuntu',
-  'Debian',
-  'Fedora',
-  'Arch',
-  'Mint',
-  'Gentoo',
-  'CentOS',
-  'RedHat',
-  'SUSE',
-  'openSUSE',
-  'Manjaro',
-  'Slackware',
-  'Mageia',
-  'Mandriva',
-  'Linpus',
-  'Zenwalk',
-  'PCLinuxOS',
-  'VectorLinux',
-  'elementary OS',
-  'Deepin',
-  'GNU',
-];
-
-/** ua-parser-js OS names → the name shown in the dashboard. Others pass through. */
+/**
+ * ua-parser-js OS names → the name shown in the dashboard. Others pass through. The names
+ * are the ones Plausible reports (its parser names an OS `Mac`, `GNU/Linux`, `Ubuntu`, …),
+ * so a Plausible filter such as `["is", "visit:os", ["Mac"]]` means the same here, and
+ * imported Plausible data lines up with our own rows (docs/DATA.md §6).
+ */
 const OS_NAMES: ReadonlyMap<string, string> = new Map([
-  ['Mac OS', 'macOS'],
+  ['Mac OS', 'Mac'],
   ['Chromium OS', 'Chrome OS'],
-  ...LINUX_DISTROS.map((d): [string, string] => [d, 'GNU/Linux']),
+  ['Linux', 'GNU/Linux'],
+  ['GNU', 'GNU/Linux'],
+  ['Linpus', 'GNU/Linux'],
+  ['Manjaro', 'GNU/Linux'],
+  ['elementary OS', 'GNU/Linux'],
+  ['Arch', 'Arch Linux'],
+  ['RedHat', 'Red Hat'],
+  ['openSUSE', 'SUSE'],
+  ['BlackBerry', 'BlackBerry OS'],
+  ['Symbian', 'Symbian OS'],
+  ['KAIOS', 'KaiOS'],
+  ['Sailfish', 'Sailfish OS'],
+  ['Haiku', 'Haiku OS'],
+  ['Android-x86', 'Android'],
 ]);
 
 const EMPTY: UserAgentInfo = Object.freeze({
@@ -95,14 +87,20 @@ export function majorMinor(version: string | undefined): string | null {
   return `${m[1]}.${m[2] ?? '0'}`;
 }
 
+/** "10.15.7" → "10.15", "10" → "10", "XP" → "XP": the first two dot-separated parts, unpadded. */
+function majorMinorAsIs(version: string | undefined): string | null {
+  const v = blankToNull(version);
+  return v === null ? null : v.split('.').slice(0, 2).join('.');
+}
+
 function parse(ua: string): UserAgentInfo {
   const r = new UAParser(ua).getResult();
   const rawBrowser = blankToNull(r.browser.name);
   const browser = rawBrowser === null ? null : (BROWSER_NAMES.get(rawBrowser) ?? rawBrowser);
   const rawOs = blankToNull(r.os.name);
   const os = rawOs === null ? null : (OS_NAMES.get(rawOs) ?? rawOs);
-  // A distro's own version (e.g. Ubuntu "22.04") is meaningless next to "GNU/Linux".
-  const osVersion = os === 'GNU/Linux' ? null : blankToNull(r.os.version);
+  // Plain "Linux" carries no version worth showing; the others keep major.minor, as Plausible does.
+  const osVersion = os === 'GNU/Linux' ? null : majorMinorAsIs(r.os.version);
   const type = r.device.type;
   const uaDevice = type === 'mobile' ? 'Mobile' : type === 'tablet' ? 'Tablet' : 'Desktop';
   return Object.freeze({

@@ -47,7 +47,7 @@ const BROWSERS: Readonly<Record<string, string>> = {
 function os(name: string): [string, string | null] {
   const windows = /^Windows (.+)$/.exec(name);
   if (windows) return ['Windows', windows[1] ?? null];
-  const fixed: Record<string, string> = { 'Mac OS': 'macOS', 'Android OS': 'Android', Linux: 'GNU/Linux', 'Open BSD': 'OpenBSD' };
+  const fixed: Record<string, string> = { 'Mac OS': 'Mac', 'Android OS': 'Android', Linux: 'GNU/Linux', 'Open BSD': 'OpenBSD' };
   return [fixed[name] ?? name, null];
 }
 
