@@ -33,6 +33,7 @@ import { propertyKeysRoutes } from './http/routes/property-keys.js';
 import { queryV2Routes } from './http/routes/query-v2.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { segmentRoutes } from './http/routes/segments.js';
+import { siteActivityRoutes } from './http/routes/site-activity.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { trackerRoutes } from './http/routes/tracker.js';
@@ -161,6 +162,9 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) => exportRoutes(scope, statsDeps));
   await server.register(async (scope) =>
     siteRoutes(scope, { registry: sites, subscriptions, guard, members, onRemoved: (id) => goals.forgetSite(id) }),
+  );
+  await server.register(async (scope) =>
+    siteActivityRoutes(scope, { store, registry: sites, guard, allowlist: config.site_ids }),
   );
   await server.register(async (scope) =>
     userRoutes(scope, {

@@ -22,6 +22,11 @@ export interface QueryRunner {
    */
   eventsFor(siteId: string, from?: Date, to?: Date): string;
   /**
+   * The stored events of several sites, opening only their files, for counts and times
+   * across sites (site-activity.ts): as `events`, its visit ids are not to be relied on.
+   */
+  eventsOf(siteIds: readonly string[]): string;
+  /**
    * The site's engagement rows (event name `engagement`, time on page and scroll depth) as
    * `eventsFor` scopes them, with every event column and `engaged_ms`, `scroll_depth`, but no
    * visit ids to rely on. `events` and `eventsFor` never hold them: they are not events.
@@ -134,6 +139,12 @@ export interface EventStore {
     build: (q: Pick<QueryRunner, 'dialect' | 'events' | 'eventsFor'>) => { text: string; params: readonly SqlValue[] },
     onRows: (rows: readonly (readonly unknown[])[]) => Promise<void>,
   ): Promise<number>;
+  /**
+   * The ids of the sites with stored rows, found without reading a single event (the cold
+   * tier's directories and the hot tier's index; ClickHouse's sorting key). May name a site
+   * whose rows are all engagement rows, or were deleted a moment ago: count with `eventsOf`.
+   */
+  siteIds(): Promise<string[]>;
   flush(): Promise<FlushResult>;
   /** A timer's flush: skipped (null) while backing off after a failed one; never throws. */
   scheduledFlush(): Promise<FlushResult | null>;

@@ -3,7 +3,7 @@
  * in-process (event-store-*.test.ts) against its real engine: rows appended are read back
  * exactly once, by site and range, through `read` and `stream`, across flushes, a clean
  * restart and a restart that replays the write-ahead log; the runner's dialect is the one
- * its engine speaks. Expected values come from the rows the test appends.
+ * its engine speaks; the sites with stored rows are named and their events counted. Expected values come from the rows the test appends.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { raw, render, sql } from '../../src/query/sql.js';
 import type { StoredRow } from '../../src/storage/columns.js';
+import { siteActivity } from '../../src/storage/site-activity.js';
 import type { EventStore, QueryRunner } from '../../src/storage/storage.js';
 import { storedRow } from '../helpers/stored-row.js';
 
@@ -93,6 +94,43 @@ export function eventStoreContract(name: string, open: OpenStore): void {
         const next = [storedRow({ site_id: 'b.test', visitor_id: 6n, session_id: 6n, timestamp: at(12, 6), seq: 0n })];
         await store.append(next);
         expect(next[0]?.seq).toBe(7n);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('names its sites and counts the chosen ones, flushed and not, engagement rows left out', async () => {
+      const { dir, shared } = fresh();
+      const store = await open(dir, shared);
+      try {
+        await store.append(rows());
+        await store.flush();
+        // After the flush: one more event of a.test (the hot tier, on DuckDB) and a site with only an engagement row.
+        await store.append([
+          storedRow({ site_id: 'a.test', visitor_id: 5n, session_id: 5n, timestamp: at(13, 8), seq: 0n, pathname: '/z' }),
+          storedRow({
+            site_id: 'c.test',
+            visitor_id: 6n,
+            session_id: 6n,
+            timestamp: at(13, 9),
+            seq: 0n,
+            event_name: 'engagement',
+            engaged_ms: 4000,
+            scroll_depth: 50,
+          }),
+        ]);
+        expect(await store.siteIds()).toEqual(['a.test', 'b.test', 'c.test']);
+        const all = () => true;
+        // a.test: 4 events + 1 after the flush, the last 2026-01-13 08:00; b.test: 1 at 2026-01-11 01:00.
+        expect(await siteActivity(store, all, 10)).toEqual([
+          { siteId: 'a.test', events: 5, lastSeen: at(13, 8) },
+          { siteId: 'b.test', events: 1, lastSeen: at(11, 1) },
+        ]);
+        expect(await siteActivity(store, all, 1)).toEqual([{ siteId: 'a.test', events: 5, lastSeen: at(13, 8) }]);
+        expect(await siteActivity(store, (id) => id !== 'a.test', 10)).toEqual([
+          { siteId: 'b.test', events: 1, lastSeen: at(11, 1) },
+        ]);
+        expect(await siteActivity(store, () => false, 10)).toEqual([]);
       } finally {
         await store.close();
       }

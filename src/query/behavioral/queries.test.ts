@@ -79,6 +79,7 @@ beforeAll(async () => {
       const ts = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
       return `(SELECT * FROM ev WHERE site_id = '${siteId}'${from ? ` AND timestamp >= ${ts(from)}` : ''}${to ? ` AND timestamp < ${ts(to)}` : ''})`;
     },
+    eventsOf: () => 'ev',
     engagementFor: () => '(SELECT * FROM ev WHERE false)',
     all: async <T>(sql: string, params: readonly unknown[]) => {
       const conn = await instance.connect();

@@ -24,7 +24,7 @@ import { Sessionizer } from '../sessionizer.js';
 import type { AppendOptions, DerivedTables, EventStore, FlushResult, QueryRunner, SqlValue, StorageHealth } from '../storage.js';
 import { readSegment, WriteAheadLog } from '../wal.js';
 import { ClickHouseConnection, type ClickHouseOptions } from './connection.js';
-import { COUNTED_ROWS, chTime, siteEvents } from './literals.js';
+import { COUNTED_ROWS, chString, chTime, siteEvents } from './literals.js';
 import { ClickHouseRollups } from './rollups.js';
 import { migrate, toInsertRow } from './schema.js';
 import { withVisits } from './visits.js';
@@ -255,12 +255,26 @@ export class ClickHouseEventStore implements EventStore {
       dialect: this.dialect,
       events: `(SELECT * FROM events WHERE ${COUNTED_ROWS})`,
       eventsFor: (siteId, from, to) => withVisits(siteEvents(siteId, from, to), timeoutMs),
+      eventsOf: (siteIds) =>
+        `(SELECT * FROM events WHERE site_id IN (${siteIds.map(chString).join(', ') || 'NULL'}) AND ${COUNTED_ROWS})`,
       engagementFor: (siteId, from, to) => `(${siteEvents(siteId, from, to, true)})`,
       derived: rollups ? async (siteId, from, to, fn) => fn(await rollups.view(siteId, from, to)) : undefined,
       all: (sql, params) => conn.all(sql, params),
       writeParquet: (sql, params, path) => conn.toParquetFile(sql, params, path),
       stream: (sql, params, onRows) => conn.stream(sql, params, onRows),
     };
+  }
+
+  /**
+   * See EventStore.siteIds: the sites of the sorting key's first column, answered from the
+   * `day_counts` projection (schema.ts) rather than the events; the log is shipped first.
+   */
+  siteIds(): Promise<string[]> {
+    return this.read(async (q) =>
+      (await q.all<{ site_id: string }>('SELECT site_id FROM events GROUP BY site_id ORDER BY site_id', [])).map(
+        (r) => r.site_id,
+      ),
+    );
   }
 
   /** Events in the log, not yet in ClickHouse (the ship backlog). */

@@ -303,6 +303,11 @@ export class DuckDbEventStore implements EventStore {
     return this.reads.stream(build, onRows);
   }
 
+  /** See EventStore.siteIds: the partition index and the hot tier's, no SQL. */
+  async siteIds(): Promise<string[]> {
+    return [...new Set([...this.parts.partitions.sites(), ...this.parts.hot.sites()])].sort();
+  }
+
   flush(): Promise<FlushResult> {
     // Strictly one at a time, in the order asked: two flushes running together would both
     // take the hot rows up to their own rotation and write the same events twice. (Waiting

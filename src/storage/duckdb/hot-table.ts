@@ -101,6 +101,11 @@ export class HotTable {
     }
   }
 
+  /** The sites with rows in the hot tier (see `days`: at worst one whose rows retention just deleted). */
+  sites(): string[] {
+    return [...this.days.keys()];
+  }
+
   /** The UTC days (`YYYY-MM-DD`) on which the site has rows in the hot tier (see `days`). */
   daysOf(siteId: string): string[] {
     return [...(this.days.get(siteId)?.keys() ?? [])].map((d) => utcDate(new Date(d * DAY_MS)));

@@ -45,6 +45,11 @@ export class PartitionIndex {
     return this.bySite.get(siteId)?.get(date);
   }
 
+  /** The sites with at least one partition. */
+  sites(): string[] {
+    return [...this.bySite].filter(([, dates]) => dates.size > 0).map(([site]) => site);
+  }
+
   /** The site's partitions whose day lies in [from, to) (all of them without a range). */
   ofSite(siteId: string, from?: Date, to?: Date): Partition[] {
     const dates = this.bySite.get(siteId);

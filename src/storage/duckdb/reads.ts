@@ -100,6 +100,11 @@ export class StoreReads {
           return eventsRelation(touch([...partitions.values()]));
         },
         eventsFor: (siteId, from, to) => eventsRelation(touch(partitions.ofSite(siteId, from, to)), { siteId, from, to }),
+        eventsOf: (siteIds) => {
+          const parts = touch(siteIds.flatMap((id) => partitions.ofSite(id)));
+          // The hot tier holds every site's rows: only these sites' are kept.
+          return `(SELECT * FROM ${eventsRelation(parts)} WHERE site_id IN (${siteIds.map(literal).join(', ') || 'NULL'}))`;
+        },
         engagementFor: (siteId, from, to) =>
           eventsRelation(touch(partitions.ofSite(siteId, from, to)), { siteId, from, to }, 'engagement'),
         all: <R>(sql: string, params: readonly SqlValue[]) => this.limit(() => db.all<R>(sql, params as DuckDBValue[])),
