@@ -34,6 +34,7 @@ const ON_CLICKHOUSE = [
   'test/integration/disk-full.test.ts',
   'test/integration/realtime.test.ts',
   'test/integration/engagement.test.ts',
+  'test/integration/unregistered-sites.test.ts',
   'test/browser/dashboard.test.ts',
   'test/browser/dashboard-compare.test.ts',
   'test/browser/tracker.test.ts',

@@ -118,6 +118,13 @@ export interface InvitationInfo {
   existing_user: boolean;
 }
 
+/** GET /api/unregistered-sites: a site that has stored events but is not registered. */
+export interface UnregisteredSite {
+  id: string;
+  events: number;
+  last_seen: string;
+}
+
 export interface Site {
   id: string;
   origins: string[];

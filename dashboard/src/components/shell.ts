@@ -16,7 +16,9 @@ import { Dashboard } from './dashboard.js';
 import { KeysPage } from './keys.js';
 import { SiteSettings, SitesPage } from './sites.js';
 import { ErrorNote, Loading } from './ui.js';
+import { UnregisteredSites } from './unregistered-sites.js';
 import { UsersPage } from './users.js';
+import { WaitForFirstEvent } from './waiting.js';
 
 export function Header({ children, home = '/' }: { children?: unknown; home?: string }) {
   return html`<header class="topbar">
@@ -54,7 +56,12 @@ export function Shell({ loc, onSignedOut }: { loc: Location; onSignedOut: () => 
   // overview's loading, rendered every panel again for the sake of the site picker (every
   // panel loaded at 10M events, 15 loads each: median 535–564 → 420–458 ms).
   const dashboard = useMemo(
-    () => (view.page === 'site' ? html`<${Dashboard} siteId=${view.site} view=${view} query=${loc.query} />` : null),
+    () =>
+      view.page === 'site'
+        ? html`<${WaitForFirstEvent} key=${view.site} siteId=${view.site}>
+            <${Dashboard} siteId=${view.site} view=${view} query=${loc.query} />
+          <//>`
+        : null,
     [loc],
   );
   const signOut = async () => {
@@ -88,7 +95,9 @@ function page(loc: Location, sites: Loaded<Site[]>, me: Me | undefined, dashboar
   const roleOn = (site: string): Role | undefined => me?.sites.find((s) => s.site_id === site)?.role;
   switch (view.page) {
     case 'sites':
-      return html`<${SitesPage} sites=${sites} />`;
+      return html`<${SitesPage} sites=${sites}>
+        ${me?.super_admin && html`<${UnregisteredSites} onRegistered=${sites.reload} />`}
+      <//>`;
     case 'keys':
       return html`<${KeysPage} sites=${(sites.data ?? []).filter((s) => roleOn(s.id) !== 'viewer')} allSites=${me?.super_admin === true} />`;
     case 'users':

@@ -3,6 +3,7 @@
  * allowed origins, time zone and rate limit, the signing secret of server-side batches,
  * goals (goals.ts), shields (shields.ts), share links, removal).
  */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { del, errorText, patch, post } from '../api.js';
 import { dateTime } from '../format.js';
@@ -38,7 +39,8 @@ const originLines = (text: string) =>
 
 const inputValue = (e: Event) => (e.target as HTMLInputElement | HTMLTextAreaElement).value;
 
-export function SitesPage({ sites }: { sites: Loaded<Site[]> }) {
+/** `children`: shown under the list (the sites that receive events unregistered, for the super-admin). */
+export function SitesPage({ sites, children }: { sites: Loaded<Site[]>; children?: ComponentChildren }) {
   const [domain, setDomain] = useState('');
   const [origins, setOrigins] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -81,6 +83,7 @@ export function SitesPage({ sites }: { sites: Loaded<Site[]> }) {
           )}
         </ul>`
       }
+      ${children}
     </section>
     <section class="card" aria-labelledby="add-site-title">
       <h2 id="add-site-title">Add a site</h2>
