@@ -6,6 +6,7 @@
  *   198.51.100.0/24 → DE / Berlin / Berlin
  *   192.0.2.0/24    → FR (country only, no region or city)
  *   2001:db8::/32   → JP / Tokyo / Tokyo
+ *   198.18.N.0/24   → the places Plausible's ported tests name (test/compat/plausible/translate.ts, GEO)
  * IPv4 is also reachable as IPv4-mapped IPv6 (::ffff:203.0.113.1).
  */
 import { execFileSync } from 'node:child_process';
