@@ -81,7 +81,8 @@ export interface OsRow extends Marked {
 export const OPERATING_SYSTEMS: readonly OsRow[] = [
   { value: 'Mac', platform: 'Macintosh; Intel Mac OS X 10_15_7', fails: 'os-names' },
   { value: 'Windows', platform: 'Windows NT 10.0; Win64; x64' },
-  { value: 'Linux', platform: 'X11; Linux x86_64', fails: 'os-names' },
+  // Plausible's fixtures say "Linux"; its ingestion (UAInspector) names it "GNU/Linux", as we do.
+  { value: 'Linux', platform: 'X11; Linux x86_64', fails: 'fixture-names' },
   { value: 'Mac', version: '14', platform: 'Macintosh; Intel Mac OS X 14', fails: 'os-names' },
   // A User-Agent cannot tell Windows 11 from 10 (both send "Windows NT 10.0").
   { value: 'Windows', version: '11', platform: 'Windows NT 10.0; Win64; x64', fails: 'ua-unproducible' },
@@ -311,6 +312,8 @@ export function translate(events: readonly PlausibleEvent[], siteId: string, now
     }
     if (e.engagement_time !== undefined) out.e = e.engagement_time;
     if (e.scroll_depth !== undefined) out.sd = e.scroll_depth;
+    // Plausible's engagement row without either field holds 0 ms; we refuse one with neither.
+    if (e.name === 'engagement' && out.e === undefined && out.sd === undefined) out.e = 0;
     return out;
   });
 }
