@@ -79,14 +79,14 @@ export interface OsRow extends Marked {
 
 // biome-ignore format: one row per line reads best
 export const OPERATING_SYSTEMS: readonly OsRow[] = [
-  { value: 'Mac', platform: 'Macintosh; Intel Mac OS X 10_15_7', fails: 'os-names' },
+  { value: 'Mac', platform: 'Macintosh; Intel Mac OS X 10_15_7' },
   { value: 'Windows', platform: 'Windows NT 10.0; Win64; x64' },
   // Plausible's fixtures say "Linux"; its ingestion (UAInspector) names it "GNU/Linux", as we do.
   { value: 'Linux', platform: 'X11; Linux x86_64', fails: 'fixture-names' },
-  { value: 'Mac', version: '14', platform: 'Macintosh; Intel Mac OS X 14', fails: 'os-names' },
+  { value: 'Mac', version: '14', platform: 'Macintosh; Intel Mac OS X 14' },
   // A User-Agent cannot tell Windows 11 from 10 (both send "Windows NT 10.0").
   { value: 'Windows', version: '11', platform: 'Windows NT 10.0; Win64; x64', fails: 'ua-unproducible' },
-  // A version comes with its system in a User-Agent: these answer macOS, not (not set).
+  // A version comes with its system in a User-Agent: these answer Mac, not (not set).
   { value: '', version: '14', platform: 'Macintosh; Intel Mac OS X 14', fails: 'ua-unproducible' },
   { value: '', version: '10.5', platform: 'Macintosh; Intel Mac OS X 10_5', fails: 'ua-unproducible' },
 ];

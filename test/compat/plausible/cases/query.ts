@@ -52,7 +52,7 @@ const SIMPLE_BREAKDOWNS: [string, keyof Fields, string, string, string, Verdict]
   ['visit:utm_campaign', 'utm_campaign', 'ads', 'profile', '(not set)', SAME],
   ['visit:utm_content', 'utm_content', 'Content1', 'blog2', '(not set)', SAME],
   ['visit:utm_term', 'utm_term', 'Term1', 'favicon', '(not set)', SAME],
-  ['visit:os', 'operating_system', 'Mac', 'Windows', '(not set)', fails('os-names')],
+  ['visit:os', 'operating_system', 'Mac', 'Windows', '(not set)', SAME],
   ['visit:browser', 'browser', 'Chrome', 'Safari', '(not set)', SAME],
   ['visit:device', 'screen_size', 'Mobile', 'Desktop', '(not set)', SAME],
 ];
@@ -314,7 +314,7 @@ export const QUERY_CASES: PortedCase[] = [
     fixture: { events: twoVisits({ operating_system: 'Mac' }) },
     query: { date_range: 'all', metrics: FOUR_METRICS, filters: [['is', 'visit:os', ['Mac']]] },
     expect: ok([row([], [2, 1, 0, 1500])]),
-    verdict: fails('os-names'),
+    verdict: SAME,
   },
   {
     source: src('aggregation with filters › can filter by operating system version'),
@@ -983,7 +983,7 @@ export const QUERY_CASES: PortedCase[] = [
     },
     query: { metrics: ['visitors'], date_range: 'all', dimensions: ['visit:os', 'visit:os_version'] },
     expect: ok([row(['Mac', '14'], [3]), row(['Windows', '11'], [2]), row(['(not set)', '14'], [1])]),
-    verdict: fails('os-names+ua-unproducible'),
+    verdict: fails('ua-unproducible'),
   },
   {
     source: src('breakdown by visit:browser and visit:browser_version'),
@@ -1028,7 +1028,7 @@ export const QUERY_CASES: PortedCase[] = [
       row(['Windows', 'Chrome'], [1]),
       row(['Linux', 'Firefox'], [2]),
     ]),
-    verdict: fails('os-names+fixture-names'),
+    verdict: fails('fixture-names'),
   },
   {
     source: src('breakdown by event:page'),
