@@ -59,11 +59,45 @@ export type PlausibleGoal =
   | { event_name: string; currency?: string; display_name?: string }
   | { page_path: string; display_name?: string };
 
+/** The tables of a Plausible CE export, as the `imported_<table>` factories name them. */
+export type PlausibleImportedTable =
+  | 'visitors'
+  | 'sources'
+  | 'pages'
+  | 'entry_pages'
+  | 'exit_pages'
+  | 'locations'
+  | 'devices'
+  | 'browsers'
+  | 'operating_systems'
+  | 'custom_events';
+
+/**
+ * A Plausible `build(:imported_<table>, …)` row, with the fields as written: `table` without
+ * the `imported_` prefix, `date` as `YYYY-MM-DD` (absent: the factory's today). The factory's
+ * defaults for the fields left out are applied by translate-imported.ts.
+ */
+export interface PlausibleImportedRow {
+  table: PlausibleImportedTable;
+  date?: string;
+  [field: string]: string | number | undefined;
+}
+
+/** The site import the rows belong to (`insert(:site_import, …)` / `:create_site_import`). */
+export interface PlausibleSiteImport {
+  /** `YYYY-MM-DD`, or `today-<n>` for the source's `Date.add(Date.utc_today(), -n)`. Absent: the factory's 2005-01-01 and today. */
+  start_date?: string;
+  end_date?: string;
+  rows: PlausibleImportedRow[];
+}
+
 export interface Fixture {
   events: PlausibleEvent[];
   goals?: PlausibleGoal[];
   /** The site's IANA zone when the source sets one (default UTC). */
   timezone?: string;
+  /** Imported data (a Plausible CE export), uploaded as the export's CSV tables (translate-imported.ts). */
+  imported?: PlausibleSiteImport;
 }
 
 /** What the source asserts: the whole answer's `results` (and `meta` where asserted), or an error. */
