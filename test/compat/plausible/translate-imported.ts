@@ -113,7 +113,8 @@ export function exportFiles(imp: PlausibleSiteImport, today: string): Record<str
   const byTable = new Map<PlausibleImportedTable, Record<string, Value>[]>();
   for (const row of imp.rows) {
     const out = exportRow(row, today);
-    if (out.date < start || out.date > end) continue;
+    const date = String(out.date);
+    if (date < start || date > end) continue;
     byTable.set(row.table, [...(byTable.get(row.table) ?? []), out]);
   }
   const compact = (d: string) => d.replaceAll('-', '');
@@ -156,7 +157,7 @@ export async function uploadImported(
   const sent = await fetch(`${sites}/imports/upload?format=plausible`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/octet-stream' },
-    body: zip,
+    body: Buffer.from(zip),
   });
   const { job_id: id, error } = (await sent.json()) as { job_id?: string; error?: string };
   if (sent.status !== 202 || id === undefined) throw new Error(`import upload: ${sent.status} ${error}`);
