@@ -24,8 +24,9 @@ export const derivedTables: DerivedTables = {
   // 5: and of each with the goals. 6: and the property keys per value of each. 7: and the
   // sets of a one-page filter, rows sorted by set and value. 8: and each's pages. 9: visits
   // carry each identity's page views in order (`s_path`, identity-paths.ts). 10: and the values
-  // of the day's most used property keys (property-rows.ts).
-  format: 10,
+  // of the day's most used property keys (property-rows.ts). 11: visits carry their entry and
+  // exit page's hostname.
+  format: 11,
   uncachedPrefix: UNCACHED_PREFIX,
 
   visits: (events) =>

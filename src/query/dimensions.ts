@@ -24,6 +24,12 @@ export interface Dimension {
    * dimension that groups what the filter keeps (rollup sets of a one-value filter, planner.ts).
    */
   readonly asFilter?: Dimension;
+  /**
+   * For a property: the condition that the event has the key. A pattern filter (contains,
+   * matches and their negations) only ever matches events that have it, as in Plausible: a
+   * page view without `plan` is neither "plan contains pro" nor "plan does not contain pro".
+   */
+  readonly present?: Sql;
 }
 
 /**
@@ -87,6 +93,16 @@ const FIXED: readonly Dimension[] = [
     alias: 'exit_page',
     agg: spelled((d) => `coalesce(${d.lastByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`),
   }),
+  // The hostname of the entry and exit page: what an `event:hostname` filter narrows a
+  // visit dimension to (hostname-visits.ts).
+  visitOf('visit:entry_page_hostname', {
+    alias: 'entry_hostname',
+    agg: spelled((d) => notSet(d.firstByTime('hostname', "event_name = 'pageview'"))),
+  }),
+  visitOf('visit:exit_page_hostname', {
+    alias: 'exit_hostname',
+    agg: spelled((d) => notSet(d.lastByTime('hostname', "event_name = 'pageview'"))),
+  }),
   time('hour'),
   time('day'),
   time('week'),
@@ -114,10 +130,12 @@ export const PROPERTY_VALUE_OF_ROW: Dimension = {
 
 /** A custom property as a dimension; the key is validated and bound, never pasted. */
 function propDimension(key: string): Dimension {
+  const value = spelled((d) => d.jsonText('props', key));
   return {
     name: `${PROPS_PREFIX}${key}`,
     level: 'event',
-    expr: sql`coalesce(${spelled((d) => d.jsonText('props', key))}, ${NONE})`,
+    expr: sql`coalesce(${value}, ${NONE})`,
+    present: sql`(${value} IS NOT NULL)`,
   };
 }
 

@@ -145,11 +145,26 @@ function compile(f: Filter): Sql {
   const subject = f.caseSensitive ? f.dim.expr : spelled((d) => d.lower(f.dim.expr));
   const value = (v: string) => (f.caseSensitive ? sql`${v}` : spelled((d) => d.lower(sql`${v}`)));
   const any = (each: (v: string) => Sql) => sql`(${join(f.values.map(each), ' OR ')})`;
+  const pattern = compilePattern(f, subject, value, any);
+  if (pattern === undefined) {
+    return f.op === 'is'
+      ? sql`(${subject} IN (${join(f.values.map(value), ', ')}))`
+      : sql`(${subject} NOT IN (${join(f.values.map(value), ', ')}))`;
+  }
+  return f.dim.present ? sql`(${f.dim.present} AND ${pattern})` : pattern;
+}
+
+/** A contains/matches condition (or its negation); undefined for is/is_not. */
+function compilePattern(
+  f: Extract<Filter, { kind: 'match' }>,
+  subject: Sql,
+  value: (v: string) => Sql,
+  any: (each: (v: string) => Sql) => Sql,
+): Sql | undefined {
   switch (f.op) {
     case 'is':
-      return sql`(${subject} IN (${join(f.values.map(value), ', ')}))`;
     case 'is_not':
-      return sql`(${subject} NOT IN (${join(f.values.map(value), ', ')}))`;
+      return undefined;
     case 'contains':
       return any((v) => spelled((d) => d.contains(subject, value(v))));
     case 'contains_not':

@@ -78,13 +78,27 @@ export interface Ratios {
   views_per_visit: number;
 }
 
-export function ratios(c: Counts): Ratios {
+function ratiosOf(c: Counts): Ratios {
   if (c.visits === 0) return { bounce_rate: 0, visit_duration: 0, views_per_visit: 0 };
   return {
     bounce_rate: c.bounces / c.visits,
     visit_duration: c.durationMs / 1000 / c.visits,
     views_per_visit: c.pageviews / c.visits,
   };
+}
+
+/**
+ * Which ratios are over other visits than the group's own (entry-visits.ts): all three (a
+ * page row: the visits that entered on the page) or only the bounce rate (a page filter).
+ */
+export type RatioScope = 'all' | 'bounce_rate';
+
+/** A group's ratios, over its own counts or, where `entered` says, over the entering visits'. */
+export function ratios(c: Counts, entered?: { counts: Counts; scope: RatioScope }): Ratios {
+  const own = ratiosOf(c);
+  if (!entered) return own;
+  const e = ratiosOf(entered.counts);
+  return entered.scope === 'all' ? e : { ...own, bounce_rate: e.bounce_rate };
 }
 
 /**

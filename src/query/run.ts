@@ -7,8 +7,10 @@
 import { DomainError, invalidInput } from '../errors.js';
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
+import { type CountedRow, countWithEntries } from './entry-visits.js';
 import { type FilterPattern, filterPatterns } from './filters.js';
-import { type Counts, ratios, share } from './metrics.js';
+import { withHostnameVisits } from './hostname-visits.js';
+import { ratios, share } from './metrics.js';
 import { type Plan, planQuery, readsFiles, rollupCandidate, visitsCandidate } from './planner.js';
 import { daysWithoutValues, propertyRollupQuery } from './property-rollup.js';
 import { rollupQuery, rollupSets } from './rollup-query.js';
@@ -83,31 +85,39 @@ async function execute(q: QueryRunner, query: StatsQuery): Promise<Record<string
   return run();
 }
 
-export async function runStats(q: QueryRunner, query: StatsQuery): Promise<ResultRow[]> {
-  await checkPatterns(q, filterPatterns(query.filters));
+/** The query's groups as counts (one plan, one statement). */
+async function countedRows(q: QueryRunner, query: StatsQuery): Promise<CountedRow[]> {
   const rows = await execute(q, query);
-  return rows.map((r) => {
-    const counts: Counts = {
+  return rows.map((r) => ({
+    dimensions: query.dimensions.map((d, i) => {
+      const v = r[dimAlias(i)];
+      return v instanceof Date ? formatBucket(v, d.unit) : String(v);
+    }),
+    counts: {
       visitors: num(r.visitors),
       visits: num(r.visits),
       pageviews: num(r.pageviews),
       events: num(r.events),
       bounces: num(r.bounces),
       durationMs: num(r.duration_ms),
-    };
-    return {
-      dimensions: query.dimensions.map((d, i) => {
-        const v = r[dimAlias(i)];
-        return v instanceof Date ? formatBucket(v, d.unit) : String(v);
-      }),
-      visitors: counts.visitors,
-      pageviews: counts.pageviews,
-      events: counts.events,
-      visits: counts.visits,
-      ...ratios(counts),
-      percentage: share(counts.visitors, num(r.total_visitors)),
-    };
-  });
+    },
+    totalVisitors: num(r.total_visitors),
+  }));
+}
+
+/** The one place a stats query is resolved: its groups, counted, with their metrics. */
+export async function runStats(q: QueryRunner, query: StatsQuery): Promise<ResultRow[]> {
+  await checkPatterns(q, filterPatterns(query.filters));
+  const rows = await countWithEntries(withHostnameVisits(query), (sub) => countedRows(q, sub));
+  return rows.map(({ dimensions, counts, totalVisitors, entered }) => ({
+    dimensions,
+    visitors: counts.visitors,
+    pageviews: counts.pageviews,
+    events: counts.events,
+    visits: counts.visits,
+    ...ratios(counts, entered),
+    percentage: share(counts.visitors, totalVisitors),
+  }));
 }
 
 /** A pattern the engine cannot compile is the caller's mistake: 400, before the query runs. */

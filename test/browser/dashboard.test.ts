@@ -18,7 +18,8 @@
  *   Signup (+120 s); V2 and V4 / → /pricing (+60 s); V3 and V5 / only.
  * Last 30 days: 9 visitors, 9 visits, 13 page views, 13/9 = 1.44 views per visit,
  * bounces B C D V3 V5 = 5/9 = 56 %; pages / 8, /pricing 5; goal Signup 1 visitor, 11.1 %.
- * Filtered to page /pricing: A C V1 V2 V4 = 5 visitors, 5 visits, 5 page views, 1/5 bounce.
+ * Filtered to page /pricing: A C V1 V2 V4 = 5 visitors, 5 visits, 5 page views; the bounce rate is
+ * over the visits that entered on /pricing (docs/METRICS.md): C only, a bounce, 100 %.
  * Last 7 days: 4 visitors, 5 page views, 1.25, 75 %; the 7 days before: 5 and 8 (−20 %, −37.5 %).
  * The day ten days ago: 5 visitors, 8 page views, 1.6, 40 %, duration 240/5 = 48 s; funnel
  * / → /pricing → Signup: 5, 3, 1 (drop-off 2 = 40 %, 2 = 66.7 %).
@@ -337,7 +338,7 @@ describe('dashboard in Chromium', () => {
       visits: '5',
       total_pageviews: '5',
       views_per_visit: '1',
-      bounce_rate: '20%',
+      bounce_rate: '100%',
       avg_visit_duration_secs: expect.stringMatching(/^\d+s$/),
     });
     await rowsOf('pages', [['/pricing', '5', '5']]);
@@ -354,7 +355,7 @@ describe('dashboard in Chromium', () => {
       visits: '5',
       total_pageviews: '5',
       views_per_visit: '1',
-      bounce_rate: '20%',
+      bounce_rate: '100%',
       avg_visit_duration_secs: expect.stringMatching(/^\d+s$/),
     });
 

@@ -159,11 +159,13 @@ const CASES: Case[] = [
         change: rowChange(50, 50, 50, -16.7, -46.7, 35),
       },
       { ...row('/blog', 1, 1, 1, 1, 0, 25), previous: NO_ROW, change: rowChange(null, null, null, null, null, null) },
-      { ...row('/new-page', 1, 1, 1, 0, 600, 25), previous: NO_ROW, change: rowChange(null, null, null, null, null, null) },
+      // Page rows' bounce rate and duration are of the visits that entered there (docs/METRICS.md):
+      // nobody entered on /new-page or /pricing in P; in PP, H (60 s) and I (a bounce) did on /pricing.
+      { ...row('/new-page', 1, 1, 1, 0, 0, 25), previous: NO_ROW, change: rowChange(null, null, null, null, null, null) },
       {
-        ...row('/pricing', 1, 1, 1, 0, 360, 25),
-        previous: prev(row('', 3, 3, 3, 0.3333, 420, 60)),
-        change: rowChange(-66.7, -66.7, -66.7, -33.3, -14.3, -35),
+        ...row('/pricing', 1, 1, 1, 0, 0, 25),
+        previous: prev(row('', 3, 3, 3, 0.5, 30, 60)),
+        change: rowChange(-66.7, -66.7, -66.7, -50, -100, -35),
       },
     ],
   ],
@@ -178,9 +180,10 @@ const CASES: Case[] = [
         change: rowChange(200, 200, 200, null, 166.7, -25),
       },
       {
+        // J entered on / a year earlier, so /blog's previous bounce rate and duration are 0 (no change).
         ...row('/blog', 1, 1, 1, 1, 0, 25),
-        previous: prev(row('', 1, 1, 1, 0, 120, 100)),
-        change: rowChange(0, 0, 0, null, -100, -75),
+        previous: prev(row('', 1, 1, 1, 0, 0, 100)),
+        change: rowChange(0, 0, 0, null, null, -75),
       },
     ],
   ],

@@ -8,7 +8,9 @@
  * page = last page view); an event filter keeps the matching events; visitors = distinct
  * daily visitor ids among the kept events; pageviews/events = kept events; visits,
  * bounce_rate and visit_duration are over the visits containing a kept event, using the
- * whole visit's event count and duration.
+ * whole visit's event count and duration — except that a page row's bounce rate and visit
+ * duration are over the visits that entered on the page, and a page filter's bounce rate over
+ * the visits that entered on a matching page (docs/METRICS.md, "Pages and entry pages").
  * A breakdown's percentage (and a goal's conversion_rate) is its visitors over all visitors
  * of the filtered period. Rows are ordered by visitors desc, then value (bytewise, so
  * "(not set)" < "/" < "A" < "a").
@@ -167,18 +169,22 @@ const UNFILTERED: Case[] = [
   // Only V9 (C's continuation after midnight): one event, a bounce.
   ['main, the day after midnight alone', 'main', D3, main(1, 1, 1, 1, 1, 0, 1)],
   [
-    // Page views only. / = e1 (V1), e7 (V4), e16 (V8): (420+600+600)/3 = 540. /blog = e5 (V2), e15 (V7), e17 (V8).
+    // Page views only. / = e1 (V1), e7 (V4), e16 (V8). /blog = e5 (V2), e15 (V7), e17 (V8).
+    // Bounce rate and visit duration are over the visits that entered on the page
+    // (docs/METRICS.md, "Pages and entry pages"): / ← V1, V4, V8: (420+600+600)/3 = 540;
+    // /blog ← V7 only, a bounce; /docs ← V6 (1200 s); /pricing ← V5 (two events, 60 s);
+    // /docs/install ← none: 0 and 0.
     'pages',
     'breakdown/pages',
     R,
     [
       row('/', 3, 3, 3, 0, 540, 37.5),
-      row('/blog', 3, 3, 3, 0.3333, 400, 37.5),
-      row('/docs', 2, 2, 2, 0, 900, 25),
-      row('/pricing', 2, 2, 2, 0, 240, 25),
+      row('/blog', 3, 3, 3, 1, 0, 37.5),
+      row('/docs', 2, 2, 2, 0, 1200, 25),
+      row('/pricing', 2, 2, 2, 0, 60, 25),
       row('/blog/Hello-World', 1, 1, 1, 0, 600, 12.5),
       row('/blog/hello-world', 1, 1, 1, 1, 0, 12.5),
-      row('/docs/install', 1, 1, 1, 0, 1200, 12.5),
+      row('/docs/install', 1, 1, 1, 0, 0, 12.5),
     ],
   ],
   [
@@ -421,15 +427,16 @@ const FILTERED: Case[] = [
     main(4, 4, 7, 1.75, 0.25, 600, 9),
   ],
   [
-    // DE visits V2, V4, V7 (3 visitors): their page views.
+    // DE visits V2, V4, V7 (3 visitors): their page views. Entered: /blog ← V7 (a bounce),
+    // / ← V4, /blog/Hello-World ← V2; nobody entered on /docs (D came in on /).
     'pages filtered by visit:country is DE',
     'breakdown/pages',
     { ...R, ...f(is('visit:country', 'DE')) },
     [
-      row('/blog', 2, 2, 2, 0.5, 300, 66.7),
+      row('/blog', 2, 2, 2, 1, 0, 66.7),
       row('/', 1, 1, 1, 0, 600, 33.3),
       row('/blog/Hello-World', 1, 1, 1, 0, 600, 33.3),
-      row('/docs', 1, 1, 1, 0, 600, 33.3),
+      row('/docs', 1, 1, 1, 0, 0, 33.3),
     ],
   ],
   [
@@ -583,15 +590,12 @@ const FILTERED: Case[] = [
     [row('docs.filters.test', 1, 1, 1, 0, 1200, 100)],
   ],
   [
-    // Pages containing "blog": e4, e5, e6, e15, e17 (B, C, B', C').
+    // Pages containing "blog": e4, e5, e6, e15, e17 (B, C, B', C'). Entered: /blog ← V7 (a
+    // bounce), /blog/Hello-World ← V2, /blog/hello-world ← V3 (a bounce).
     'pages filtered by event:page contains blog',
     'breakdown/pages',
     { ...R, ...f(['contains', 'event:page', ['blog']]) },
-    [
-      row('/blog', 3, 3, 3, 0.3333, 400, 75),
-      row('/blog/Hello-World', 1, 1, 1, 0, 600, 25),
-      row('/blog/hello-world', 1, 1, 1, 1, 0, 25),
-    ],
+    [row('/blog', 3, 3, 3, 1, 0, 75), row('/blog/Hello-World', 1, 1, 1, 0, 600, 25), row('/blog/hello-world', 1, 1, 1, 1, 0, 25)],
   ],
   // Case-sensitive "hello": e6 only (V3, a bounce).
   ['main, event:page contains hello', 'main', { ...R, ...f(['contains', 'event:page', ['hello']]) }, main(1, 1, 1, 1, 1, 0, 1)],
@@ -622,22 +626,23 @@ const FILTERED: Case[] = [
   ],
   [
     // Everything not under /blog, custom events included: visitors A, D, A', E, C' (5).
+    // Entered: / ← V1, V4, V8; /docs ← V6; /pricing ← V5; /docs/install ← none.
     'pages filtered by event:page matches_not ^/blog',
     'breakdown/pages',
     { ...R, ...f(['matches_not', 'event:page', ['^/blog']]) },
     [
       row('/', 3, 3, 3, 0, 540, 60),
-      row('/docs', 2, 2, 2, 0, 900, 40),
-      row('/pricing', 2, 2, 2, 0, 240, 40),
-      row('/docs/install', 1, 1, 1, 0, 1200, 20),
+      row('/docs', 2, 2, 2, 0, 1200, 40),
+      row('/pricing', 2, 2, 2, 0, 60, 40),
+      row('/docs/install', 1, 1, 1, 0, 0, 20),
     ],
   ],
   [
-    // Kept: e9 (D, V4) and e13 (E, V6), e14 (E, V6).
+    // Kept: e9 (D, V4) and e13 (E, V6), e14 (E, V6). Entered: /docs ← V6; /docs/install ← none.
     'pages filtered by event:page is /docs, /docs/install',
     'breakdown/pages',
     { ...R, ...f(is('event:page', '/docs', '/docs/install')) },
-    [row('/docs', 2, 2, 2, 0, 900, 100), row('/docs/install', 1, 1, 1, 0, 1200, 50)],
+    [row('/docs', 2, 2, 2, 0, 1200, 100), row('/docs/install', 1, 1, 1, 0, 0, 50)],
   ],
   [
     // Kept: the three Signups: e3 (V1 Google), e10 (V4 direct), e12 (V5 Twitter); no page views.

@@ -63,9 +63,13 @@ export const batchEvent = (site: string, e: Ev) => ({
 
 /** The fixture's pages breakdown over its three days (2026-01-10 … 12), worked out by hand. */
 export const PAGES = [
-  row('/', 5, 5, 5, 0.4, 984, 71.4),
+  // Bounce rate and visit duration are over the visits that entered on the page
+  // (docs/METRICS.md, "Pages and entry pages"): / ← A1, A2, A5, A6 (2 bounces of 4,
+  // (720+0+0+2400)/4 = 780); /blog ← A3, A4, A8 ((600+1800+930)/3 = 1110); /pricing ← A7 (a
+  // bounce); nobody entered on /blog/post-1 or /docs.
+  row('/', 5, 5, 5, 0.5, 780, 71.4),
   row('/blog', 3, 3, 3, 0, 1110, 42.9),
-  row('/blog/post-1', 2, 2, 2, 0, 765, 28.6),
-  row('/pricing', 2, 2, 2, 0.5, 360, 28.6),
-  row('/docs', 1, 1, 1, 0, 2400, 14.3),
+  row('/blog/post-1', 2, 2, 2, 0, 0, 28.6),
+  row('/pricing', 2, 2, 2, 1, 0, 28.6),
+  row('/docs', 1, 1, 1, 0, 0, 14.3),
 ];

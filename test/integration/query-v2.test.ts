@@ -87,14 +87,17 @@ const CASES: Case[] = [
     [r([0, 0, 0])],
   ],
   [
-    'event:page (page views), visit metrics over the visits that include the page',
+    // Bounce rate and visit duration are over the visits that entered on the page (as in
+    // Plausible): / ← A1, A2, A5, A6: 2 bounces of 4, (720+0+0+2400)/4 = 780; /blog ← A3, A4,
+    // A8: (600+1800+930)/3 = 1110; /pricing ← A7, a bounce; /blog/post-1 and /docs ← none.
+    'event:page (page views), visit metrics over the visits that entered on the page',
     { metrics: ['visitors', 'pageviews', 'bounce_rate', 'visit_duration', 'percentage'], dimensions: ['event:page'] },
     [
-      r([5, 5, 40, 984, 71.4], ['/']),
+      r([5, 5, 50, 780, 71.4], ['/']),
       r([3, 3, 0, 1110, 42.9], ['/blog']),
-      r([2, 2, 0, 765, 28.6], ['/blog/post-1']),
-      r([2, 2, 50, 360, 28.6], ['/pricing']),
-      r([1, 1, 0, 2400, 14.3], ['/docs']),
+      r([2, 2, 0, 0, 28.6], ['/blog/post-1']),
+      r([2, 2, 100, 0, 28.6], ['/pricing']),
+      r([1, 1, 0, 0, 14.3], ['/docs']),
     ],
     {},
     { dimensions: ['event:page'], order_by: [['visitors', 'desc']] },

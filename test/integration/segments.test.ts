@@ -21,9 +21,9 @@
  * 4 visitors, 4 visits, 2+1+1+3 = 7 page views, 3+1+1+3 = 8 events, bounces P3 and P5 = 0.5,
  * durations 360+0+0+600 → 240 s, 7/4 = 1.75 views per visit.
  * By day: 04-01 P1, P3 → 2, 2, 3 page views, 0.5, 180 s; 04-02 P5, P6 → 2, 2, 4, 0.5, 300 s.
- * Pages (page views only; bounce and duration over the visits with the page, percentage of 4):
- * /pricing P1 P5 P6 → 3, 1/3 bounced, 960/3 = 320 s, 75 %; / P1 P6 → 2, 0, 480 s, 50 %;
- * /blog P3 P6 → 2, 0.5, 300 s, 50 %.
+ * Pages (page views only; bounce and duration over the visits that entered on the page,
+ * percentage of 4): /pricing P1 P5 P6 → 3, entered by P5 (a bounce), 75 %; / P1 P6 → 2, both
+ * entered there, 0, 480 s, 50 %; /blog P3 P6 → 2, entered by P3 (a bounce), 50 %.
  * "US" and-ed with entry page / (visit filter): P1, P6 → 2, 2, 5 page views, 6 events, no bounce,
  * (360+600)/2 = 480 s, 2.5 views per visit.
  * Site other.test has one US page view (P1's address, 04-01 10:00 /elsewhere), never in seg.test's numbers.
@@ -334,9 +334,9 @@ describe('stats with segment=', () => {
       { date: '2026-04-02', visitors: 2, visits: 2, pageviews: 4, bounce_rate: 0.5, visit_duration: 300 },
     ]);
     expect(await ok('breakdown/pages', { ...R, segment: usId })).toEqual([
-      row('/pricing', 3, 3, 3, 0.3333, 320, 75),
+      row('/pricing', 3, 3, 3, 1, 0, 75),
       row('/', 2, 2, 2, 0, 480, 50),
-      row('/blog', 2, 2, 2, 0.5, 300, 50),
+      row('/blog', 2, 2, 2, 1, 0, 50),
     ]);
     // Without the segment, all six: 11 page views, 12 events, bounces P3 P5, (360+600+1200+600)/6 = 460 s.
     expect(await ok('main', R)).toEqual(main(6, 6, 11, 1.83, 0.3333, 460, 12));

@@ -132,7 +132,8 @@ const FIXTURE_CASES: Case[] = [
     'breakdown pages, one day',
     'breakdown/pages',
     { start_date: '2026-01-12', end_date: '2026-01-12' },
-    [row('/blog', 1, 1, 1, 0, 930, 50), row('/blog/post-1', 1, 1, 1, 0, 930, 50), row('/pricing', 1, 1, 1, 1, 0, 50)],
+    // A8 entered on /blog (930 s), A7 on /pricing (a bounce); nobody on /blog/post-1.
+    [row('/blog', 1, 1, 1, 0, 930, 50), row('/blog/post-1', 1, 1, 1, 0, 0, 50), row('/pricing', 1, 1, 1, 1, 0, 50)],
   ],
   [
     'breakdown sources',

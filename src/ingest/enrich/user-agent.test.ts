@@ -88,9 +88,9 @@ const cases: Array<[string, string, UserAgentInfo]> = [
     { browser: 'Yandex Browser', browserVersion: '23.11', os: 'Windows', osVersion: '10', uaDevice: 'Desktop' },
   ],
   [
-    'Brave (major version only)',
+    'Brave (major version only: kept as given, as Plausible does)',
     'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Brave/120',
-    { browser: 'Brave', browserVersion: '120.0', os: 'Windows', osVersion: '10', uaDevice: 'Desktop' },
+    { browser: 'Brave', browserVersion: '120', os: 'Windows', osVersion: '10', uaDevice: 'Desktop' },
   ],
   [
     'UC Browser',
@@ -140,7 +140,7 @@ describe('majorMinor', () => {
   it.each([
     ['120.0.6099.144', '120.0'],
     ['17.2', '17.2'],
-    ['120', '120.0'],
+    ['120', '120'],
     ['14.5.1-gn', '14.5'],
     ['abc', null],
     [undefined, null],

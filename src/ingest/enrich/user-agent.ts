@@ -80,11 +80,14 @@ function blankToNull(s: string | undefined): string | null {
   return t ? t : null;
 }
 
-/** "120.0.6099.144" → "120.0", "120" → "120.0"; null when not numeric. */
+/**
+ * "120.0.6099.144" → "120.0", "120" → "120" (as Plausible keeps it: the first two parts, not
+ * padded); null when not numeric.
+ */
 export function majorMinor(version: string | undefined): string | null {
   const m = version ? /^(\d+)(?:\.(\d+))?/.exec(version.trim()) : null;
   if (!m) return null;
-  return `${m[1]}.${m[2] ?? '0'}`;
+  return m[2] === undefined ? (m[1] ?? null) : `${m[1]}.${m[2]}`;
 }
 
 /** "10.15.7" → "10.15", "10" → "10", "XP" → "XP": the first two dot-separated parts, unpadded. */

@@ -168,6 +168,14 @@ ORDER BY (site_id, day, build_id)`,
       `ALTER TABLE events ${ENGAGEMENT_COLUMNS.map((c) => `ADD COLUMN IF NOT EXISTS ${c.name} Nullable(${TYPES[c.kind]})`).join(', ')}`,
     ],
   },
+  {
+    // Visit rows' entry and exit page hostname (query/dimensions.ts). Rows built before have
+    // none; the derived format (11) makes every day's visits be built again with them.
+    version: 6,
+    statements: [
+      'ALTER TABLE visits ADD COLUMN IF NOT EXISTS v_entry_hostname String AFTER v_exit_page, ADD COLUMN IF NOT EXISTS v_exit_hostname String AFTER v_entry_hostname',
+    ],
+  },
 ];
 
 /** Creates the database and applies the migrations it has not seen, in order. */
