@@ -23,6 +23,7 @@ import { authRoutes, authStatus } from './http/routes/auth.js';
 import { backupRoutes } from './http/routes/backup.js';
 import { behavioralRoutes } from './http/routes/behavioral.js';
 import { dashboardRoutes } from './http/routes/dashboard.js';
+import { demoRoutes } from './http/routes/demo.js';
 import { exportRoutes } from './http/routes/export.js';
 import { goalRoutes } from './http/routes/goals.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -161,7 +162,25 @@ export async function startApp(config: Config, log: Logger, opts: { newMetadata?
   await server.register(async (scope) => queryV2Routes(scope, statsDeps));
   await server.register(async (scope) => exportRoutes(scope, statsDeps));
   await server.register(async (scope) =>
-    siteRoutes(scope, { registry: sites, subscriptions, guard, members, onRemoved: (id) => goals.forgetSite(id) }),
+    siteRoutes(scope, {
+      registry: sites,
+      subscriptions,
+      guard,
+      members,
+      onRemoved: (id) => goals.forgetSite(id),
+      removeEvents: (id) => store.removeSite(id),
+    }),
+  );
+  // The demo's events take the path of a batch of POST /api/events (src/demo/load.ts).
+  await server.register(async (scope) =>
+    demoRoutes(scope, {
+      registry: sites,
+      goals,
+      store,
+      guard,
+      metrics: m,
+      pipeline: { secret, geo, sessions: store.sessions, siteAllowlist: null, metrics: m },
+    }),
   );
   await server.register(async (scope) =>
     siteActivityRoutes(scope, { store, registry: sites, guard, allowlist: config.site_ids }),

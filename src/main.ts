@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * CLI entry: `mallard-metrics serve | backup | restore | import | export | keys | users`, each with
+ * CLI entry: `mallard-metrics serve | backup | restore | import | export | keys | users | demo`, each with
  * `[--config path]` (usage in cli/args.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { startApp } from './app.js';
 import { CliError, USAGE } from './cli/args.js';
 import { backupCommand, restoreCommand } from './cli/backup.js';
+import { demoCommand } from './cli/demo.js';
 import { exportCommand } from './cli/export.js';
 import { keysCommand } from './cli/keys.js';
 import { usersCommand } from './cli/users.js';
@@ -45,6 +46,7 @@ const COMMANDS = {
   export: exportCommand,
   keys: keysCommand,
   users: usersCommand,
+  demo: demoCommand,
 };
 
 /** Runs a command other than `serve`: one line on stdout when done, one on stderr when not (exit 1, or 2 for usage). */

@@ -137,6 +137,8 @@ export interface Site {
   /** E-mail reports and traffic alerts (docs/API.md "Reports and alerts"). */
   reports?: { weekly: string[]; monthly: string[] };
   alerts?: { spike_visitors: number | null; drop_visitors: number | null; emails: string[] };
+  /** Made by `mallard-metrics demo`: generated traffic, not real. */
+  demo?: boolean;
   created_at?: string;
 }
 

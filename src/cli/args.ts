@@ -30,6 +30,9 @@ export const USAGE = `usage: mallard-metrics <command> [--config file]
   users list | users create <email> | users remove <id>
                            list, create (the password is read from standard input) or remove
                            dashboard users, through the running server as the super-admin
+  demo | demo remove       load the demo site demo.example (a month of generated traffic, marked as
+                           demo data; refused when it is already there) or remove it with all its
+                           events, through the running server as the super-admin
 `;
 
 export class CliError extends Error {

@@ -21,7 +21,7 @@ import type { ValidatedEvent } from './validate.js';
 
 export interface PipelineDeps {
   secret: Buffer;
-  geo: GeoLookup;
+  geo: Pick<GeoLookup, 'lookup'>;
   sessions: Sessionizer;
   /** null = any site accepted */
   siteAllowlist: ReadonlySet<string> | null;

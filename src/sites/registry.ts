@@ -28,6 +28,8 @@ export interface Site {
   signingSecret: string | null;
   /** Traffic the site excludes (src/sites/shields.ts); NO_SHIELDS when none. */
   shields: Shields;
+  /** Made by `mallard-metrics demo`: its events are generated, not real traffic (src/demo). */
+  demo: boolean;
   /** ISO 8601. */
   createdAt: string;
 }
@@ -45,6 +47,8 @@ export interface SiteInput {
     pages?: readonly string[];
     hostnames?: readonly string[];
   } | null;
+  /** Set only by the demo loader, never from a request body. */
+  demo?: boolean;
 }
 
 export interface ShareLink {
@@ -153,7 +157,7 @@ export class SiteRegistry {
   static async open(db: MetadataDb): Promise<SiteRegistry> {
     const registry = new SiteRegistry(db);
     const sites = await db.all<Record<string, unknown>>(
-      'SELECT id, origins, timezone, rate_limit, signing_secret, shields, created_at FROM sites ORDER BY id',
+      'SELECT id, origins, timezone, rate_limit, signing_secret, shields, demo, created_at FROM sites ORDER BY id',
     );
     for (const r of sites) {
       registry.sites.set(
@@ -165,6 +169,7 @@ export class SiteRegistry {
           rateLimit: r.rate_limit === null || r.rate_limit === undefined ? null : Number(r.rate_limit),
           signingSecret: (r.signing_secret as string | null) ?? null,
           shields: parseStoredShields(r.shields),
+          demo: r.demo === true,
           createdAt: iso(r.created_at),
         }),
       );
@@ -208,12 +213,13 @@ export class SiteRegistry {
       rateLimit: input.rateLimit == null ? null : check(siteFields.rateLimit, input.rateLimit, 'rateLimit'),
       signingSecret: input.signingSecret == null ? null : check(siteFields.signingSecret, input.signingSecret, 'signingSecret'),
       shields: input.shields == null ? NO_SHIELDS : check(siteFields.shields, input.shields, 'shields'),
+      demo: input.demo === true,
       createdAt: new Date().toISOString(),
     };
     return this.writes.run(async () => {
       if (this.sites.has(id)) throw conflict(`site ${id} already exists`);
       await this.db.run(
-        'INSERT INTO sites (id, origins, timezone, rate_limit, signing_secret, shields, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7::TIMESTAMP)',
+        'INSERT INTO sites (id, origins, timezone, rate_limit, signing_secret, shields, demo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::TIMESTAMP)',
         [
           site.id,
           JSON.stringify(site.origins),
@@ -221,6 +227,7 @@ export class SiteRegistry {
           site.rateLimit,
           site.signingSecret,
           storedShields(site.shields),
+          site.demo,
           site.createdAt,
         ],
       );

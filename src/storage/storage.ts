@@ -146,6 +146,12 @@ export interface EventStore {
    */
   siteIds(): Promise<string[]>;
   flush(): Promise<FlushResult>;
+  /**
+   * Deletes every stored event of the site (engagement rows too) and what is derived from
+   * them (visits, rollups), unflushed events included, so that nothing of it comes back
+   * after a restart. Events that arrive for the site meanwhile may stay.
+   */
+  removeSite(siteId: string): Promise<void>;
   /** A timer's flush: skipped (null) while backing off after a failed one; never throws. */
   scheduledFlush(): Promise<FlushResult | null>;
   health(): Promise<StorageHealth>;

@@ -13,6 +13,7 @@ import { type Loaded, useApi } from '../use-api.js';
 import { AccountPage } from './account.js';
 import { brandIcon } from './auth.js';
 import { Dashboard } from './dashboard.js';
+import { DemoBanner } from './demo.js';
 import { KeysPage } from './keys.js';
 import { SiteSettings, SitesPage } from './sites.js';
 import { ErrorNote, Loading } from './ui.js';
@@ -95,7 +96,7 @@ function page(loc: Location, sites: Loaded<Site[]>, me: Me | undefined, dashboar
   const roleOn = (site: string): Role | undefined => me?.sites.find((s) => s.site_id === site)?.role;
   switch (view.page) {
     case 'sites':
-      return html`<${SitesPage} sites=${sites}>
+      return html`<${SitesPage} sites=${sites} me=${me}>
         ${me?.super_admin && html`<${UnregisteredSites} onRegistered=${sites.reload} />`}
       <//>`;
     case 'keys':
@@ -125,6 +126,7 @@ function page(loc: Location, sites: Loaded<Site[]>, me: Me | undefined, dashboar
           </section>`;
       }
       return html`<${SiteTabs} view=${view} loc=${loc} tabs=${tabs} />
+        ${site?.demo && html`<${DemoBanner} siteId=${site.id} onRemoved=${sites.reload} />`}
         ${
           view.tab === 'settings' && site && me
             ? html`<${SiteSettings} site=${site} me=${me} role=${role ?? 'viewer'} onChange=${sites.reload} />`

@@ -11,6 +11,7 @@ import { html } from '../html.js';
 import { href, linkClick, navigate } from '../router.js';
 import type { Me, Role, ShareLink, Site } from '../types.js';
 import { type Loaded, useApi } from '../use-api.js';
+import { DemoOffer } from './demo.js';
 import { Goals } from './goals.js';
 import { ImportHistory } from './import-upload.js';
 import { Imports } from './imports.js';
@@ -40,7 +41,7 @@ const originLines = (text: string) =>
 const inputValue = (e: Event) => (e.target as HTMLInputElement | HTMLTextAreaElement).value;
 
 /** `children`: shown under the list (the sites that receive events unregistered, for the super-admin). */
-export function SitesPage({ sites, children }: { sites: Loaded<Site[]>; children?: ComponentChildren }) {
+export function SitesPage({ sites, me, children }: { sites: Loaded<Site[]>; me?: Me; children?: ComponentChildren }) {
   const [domain, setDomain] = useState('');
   const [origins, setOrigins] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -69,6 +70,7 @@ export function SitesPage({ sites, children }: { sites: Loaded<Site[]>; children
       ${sites.error && html`<${ErrorNote} message=${sites.error} retry=${sites.reload} />`}
       ${!list && !sites.error && html`<${Loading} />`}
       ${list && list.length === 0 && html`<${Empty}>No sites yet. Add your first site to start counting visitors.<//>`}
+      ${list && list.length === 0 && me?.super_admin && html`<${DemoOffer} onLoaded=${sites.reload} />`}
       ${
         list &&
         list.length > 0 &&
@@ -76,6 +78,7 @@ export function SitesPage({ sites, children }: { sites: Loaded<Site[]>; children
           ${list.map(
             (s) => html`<li key=${s.id}>
               <a class="site-name" href=${href({ page: 'site', site: s.id, tab: 'overview' })} onClick=${linkClick}>${s.id}</a>
+              ${s.demo && html`<span class="demo-tag" title="Generated traffic, not real">demo</span>`}
               <span class="muted small">${s.origins.length > 0 ? s.origins.join(', ') : 'any origin'}</span>
               <a class="small" href=${href({ page: 'site', site: s.id, tab: 'settings' })} onClick=${linkClick}
                 aria-label=${`Settings of ${s.id}`}>Settings</a>

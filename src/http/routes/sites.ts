@@ -26,6 +26,12 @@ export interface SiteRouteDeps {
   members: Members;
   /** Told after a site is removed, so what is kept in memory per site (its goals) goes too. */
   onRemoved?: (id: string) => void;
+  /**
+   * Deletes a site's stored events (EventStore.removeSite). Asked for a demo site only: its
+   * events are generated and worth nothing kept, while a real site's stay (re-adding the site
+   * shows them again).
+   */
+  removeEvents?: (id: string) => Promise<void>;
 }
 
 const settable = {
@@ -54,6 +60,7 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
     signing_secret_set: s.signingSecret !== null,
     shields: s.shields,
     ...subscriptions.get(s.id),
+    demo: s.demo,
     created_at: s.createdAt,
   });
 
@@ -124,6 +131,8 @@ export async function siteRoutes(app: FastifyInstance, deps: SiteRouteDeps): Pro
 
   app.delete('/api/sites/:id', async (req, reply) => {
     const id = await siteParam(req, 'owner');
+    const site = existing(id);
+    if (site.demo) await deps.removeEvents?.(id);
     if (!(await registry.remove(id))) throw notFound(`no site ${id}`);
     subscriptions.forget(id);
     deps.members.forgetSite(id);

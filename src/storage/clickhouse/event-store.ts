@@ -216,6 +216,15 @@ export class ClickHouseEventStore implements EventStore {
     this.opts.log.info({ before: cutoff }, 'retention: deleted events (clickhouse)');
   }
 
+  /** Ships what the log holds (so none of the site's rows is left to ship), then deletes the site's events and rollups. */
+  async removeSite(siteId: string): Promise<void> {
+    await this.flush();
+    // A mutation, not a lightweight DELETE: the table has a projection (schema.ts, day_counts).
+    await this.conn.command('ALTER TABLE events DELETE WHERE site_id = {p1:String} SETTINGS mutations_sync = 1', [siteId]);
+    await this.rollups?.forgetSite(siteId);
+    this.opts.log.info({ site_id: siteId }, "removed the site's events (clickhouse)");
+  }
+
   /** One segment's rows in inserts whose tokens name exactly these rows (the same after a crash). */
   private async insert(segment: StoredRow[]): Promise<void> {
     segment.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));

@@ -303,6 +303,14 @@ export class ClickHouseRollups {
     }
   }
 
+  /** Drops a removed site's rollups and visits, and its builds still due. */
+  async forgetSite(siteId: string): Promise<void> {
+    for (const key of this.due.keys()) if (key.split('\t')[0] === siteId) this.due.delete(key);
+    for (const table of [...BUILT_TABLES, 'derived_builds']) {
+      await this.command(sql`DELETE FROM ${fragment(table)} WHERE site_id = ${siteId}`);
+    }
+  }
+
   /** Rows of builds replaced long enough ago that no query still reads them. */
   private async deleteReplaced(): Promise<void> {
     while (this.replaced.length > 0 && (this.replaced[0]?.at ?? 0) + KEEP_REPLACED_MS <= Date.now()) {

@@ -64,6 +64,8 @@ export class Deriver {
   /** When each queued partition was last changed (0: build at once). */
   private readonly changedAt = new Map<string, number>();
   private running: Promise<void> | null = null;
+  /** The latest build started (settled once it is done). */
+  private building: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -126,6 +128,14 @@ export class Deriver {
         this.running = null;
       });
     }
+  }
+
+  /**
+   * Waits for the build running now, if any, but not for the queue: a removed site's
+   * partitions are never built again, and one being built while they went is done after.
+   */
+  async settled(): Promise<void> {
+    await this.building?.catch(() => undefined);
   }
 
   /** Waits until nothing is queued or being built. */
@@ -194,7 +204,8 @@ export class Deriver {
           break;
         }
         try {
-          await this.build(p);
+          this.building = this.build(p);
+          await this.building;
           this.failed.delete(key);
           break;
         } catch (err) {

@@ -432,6 +432,12 @@ export class DuckDbEventStore implements EventStore {
     return maintenance.applyRetention(this.parts, this.opts.retentionDays, today);
   }
 
+  /** Flushes (so the log keeps none of the site's rows), then deletes the site's partitions. */
+  async removeSite(siteId: string): Promise<void> {
+    await this.flush();
+    await maintenance.removeSite(this.parts, this.eventsDir, join(this.parts.dataDir, 'derived'), siteId);
+  }
+
   /** Re-learns visits still open at start-up, so live traffic continues them after a restart. */
   private async restoreVisits(): Promise<void> {
     const since = new Date(Date.now() - this.opts.sessionTimeoutSecs * 1000);

@@ -1,14 +1,17 @@
 /**
  * The cold tier's upkeep after a flush: merging a partition's run of small files into one
- * (compaction.ts plans and writes it) and deleting the days past the retention period.
+ * (compaction.ts plans and writes it), deleting the days past the retention period, and
+ * deleting a removed site's events.
  */
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DAY_MS, utcDate } from '../../utc-days.js';
 import { crashPoint } from '../crash-points.js';
-import type { Partition } from './cold-layout.js';
+import { type Partition, partitionDir } from './cold-layout.js';
 import { compactionRun, writeCompactedFile } from './compaction.js';
 import { forgetDerived, setAsideAfter } from './damaged-files.js';
 import { HOT_TABLE } from './database.js';
+import { derivedDir } from './derived-layout.js';
 import { returningFreedMemory } from './engine-options.js';
 import type { PlannedFile } from './flush-writer.js';
 import type { StoreParts } from './store-parts.js';
@@ -53,4 +56,27 @@ export async function applyRetention(parts: StoreParts, retentionDays: number, t
     await parts.db.run(`DELETE FROM ${HOT_TABLE} WHERE timestamp < $1::DATE`, [cutoff]);
   });
   return old.length;
+}
+
+/**
+ * Deletes a site's partitions (events and derived files) and its rows still in the hot table.
+ * The caller flushes first, so that the write-ahead log holds none of its rows to replay.
+ */
+export async function removeSite(parts: StoreParts, eventsDir: string, derivedRoot: string, siteId: string): Promise<number> {
+  const ofSite = [...parts.partitions.values()].filter((p) => p.siteId === siteId);
+  await parts.lock.write(async () => {
+    for (const p of ofSite) {
+      rmSync(p.dir, { recursive: true, force: true });
+      parts.partitions.remove(p);
+      await forgetDerived(parts, p);
+    }
+    await parts.db.run(`DELETE FROM ${HOT_TABLE} WHERE site_id = $1`, [siteId]);
+    rmSync(dirname(partitionDir(eventsDir, siteId, '')), { recursive: true, force: true });
+  });
+  // A build of one of its partitions that was running meanwhile wrote into the site's
+  // derived directory after it went; none starts after (its partitions are gone).
+  await parts.deriver?.settled();
+  rmSync(dirname(derivedDir(derivedRoot, siteId, '')), { recursive: true, force: true });
+  parts.log.info({ site_id: siteId, partitions: ofSite.length }, "removed the site's events");
+  return ofSite.length;
 }

@@ -103,6 +103,8 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE recovery_codes (
        user_id VARCHAR NOT NULL, code_hash VARCHAR NOT NULL, used_at TIMESTAMP, PRIMARY KEY (user_id, code_hash))`,
   ],
+  // 8: a site made by `mallard-metrics demo` (generated traffic, not real) is marked as such
+  ['ALTER TABLE sites ADD COLUMN demo BOOLEAN DEFAULT false'],
 ];
 
 export async function migrate(conn: DuckDBConnection): Promise<number> {
