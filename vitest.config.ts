@@ -31,6 +31,7 @@ const ON_CLICKHOUSE = [
   'test/integration/import-plausible.test.ts',
   'test/integration/rollups.test.ts',
   'test/integration/rollup-equivalence.test.ts',
+  'test/integration/demo.test.ts',
   'test/integration/disk-full.test.ts',
   'test/integration/realtime.test.ts',
   'test/integration/engagement.test.ts',

@@ -10,8 +10,8 @@
  * goals with revenue (EUR), a signup funnel (/ → /pricing → Signup → Purchase) that
  * converts, and signed-in users (`user_id`) who come back over days and weeks.
  *
- * Shapes kept simple on purpose: an anonymous visitor makes one visit, a signed-in user at
- * most one a day, and no visit crosses midnight UTC (cookieless ids rotate there).
+ * Shapes kept simple on purpose: an anonymous visitor makes one or two visits, a signed-in
+ * user at most one a day, and no visit crosses midnight UTC (cookieless ids rotate there).
  */
 import type { GeoInfo } from '../ingest/enrich/geo.js';
 
@@ -103,8 +103,9 @@ const DOCS: Source['entries'] = [
   ['/', 1],
 ];
 
+const DIRECT: Source = { entries: HOME };
 const SOURCES: readonly (readonly [Source, number])[] = [
-  [{ entries: HOME }, 26],
+  [DIRECT, 26],
   [{ referrer: 'https://www.google.com/', entries: [...HOME, ...BLOG, ...DOCS] }, 27],
   [{ referrer: 'https://duckduckgo.com/', entries: [...HOME, ...DOCS] }, 6],
   [{ referrer: 'https://www.bing.com/', entries: HOME }, 4],
@@ -267,7 +268,7 @@ const APP_PAGES: readonly (readonly [string, number])[] = [
   ['/docs/api', 2],
 ];
 
-const USERS = 260;
+const USERS = 420;
 
 /** A visit's events, built one after the other from a start time. */
 class Visit {
@@ -320,8 +321,8 @@ const readTime = (rand: Rand, path: string) =>
   path.startsWith('/blog/') ? between(rand, 40, 260) : path.startsWith('/docs') ? between(rand, 30, 200) : between(rand, 5, 70);
 
 /** An anonymous visit: landing page by source, then a walk, with the signup funnel on the way. */
-function anonymousVisit(rand: Rand, start: number, who: Visit['who']): DemoEvent[] {
-  const source = pick(rand, SOURCES);
+function anonymousVisit(rand: Rand, start: number, who: Visit['who'], from?: Source): DemoEvent[] {
+  const source = from ?? pick(rand, SOURCES);
   const visit = new Visit(rand, start, who, source);
   let path = pick(rand, source.entries);
   for (let views = 0; views < 8; views++) {
@@ -397,7 +398,7 @@ export function generateDemo(seed: number, until: number): DemoTraffic {
     ip: newAddress(),
     ...device(),
     firstDay: Math.floor(rand() ** 1.3 * DEMO_DAYS),
-    loyalty: 0.25 + rand() * 0.5,
+    loyalty: 0.35 + rand() * 0.55,
   }));
 
   const first = demoStart(until);
@@ -409,8 +410,14 @@ export function generateDemo(seed: number, until: number): DemoTraffic {
     const dayEvents: DemoEvent[] = [];
     const count = visitorsOn(rand, day, weekday);
     for (let v = 0; v < count; v++) {
-      const start = startAt();
-      dayEvents.push(...anonymousVisit(rand, start, { ip: newAddress(), ...device() }));
+      const who = { ip: newAddress(), ...device() };
+      const visit = anonymousVisit(rand, startAt(), who);
+      dayEvents.push(...visit);
+      // Some come back later the same day, typing the address: a second visit, same visitor.
+      const end = visit[visit.length - 1]?.timestamp ?? midnight;
+      if (end - midnight < 18 * 3_600_000 && rand() < 0.12) {
+        dayEvents.push(...anonymousVisit(rand, end + between(rand, 60, 240) * 60_000, who, DIRECT));
+      }
     }
     for (const u of users) {
       const age = day - u.firstDay;
