@@ -186,6 +186,7 @@ describe('dashboard settings and tools in Chromium', () => {
       shields: { ips: [], countries: [], pages: [], hostnames: [] },
       reports: { weekly: [], monthly: [] },
       alerts: { spike_visitors: null, drop_visitors: null, emails: [] },
+      demo: false,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
@@ -212,6 +213,7 @@ describe('dashboard settings and tools in Chromium', () => {
       shields: { ips: [], countries: [], pages: [], hostnames: [] },
       reports: { weekly: [], monthly: [] },
       alerts: { spike_visitors: null, drop_visitors: null, emails: [] },
+      demo: false,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     await shoot(page, 'desktop-site-options');
@@ -263,6 +265,7 @@ describe('dashboard settings and tools in Chromium', () => {
       shields: { ips: [], countries: [], pages: [], hostnames: [] },
       reports: { weekly: [], monthly: [] },
       alerts: { spike_visitors: null, drop_visitors: null, emails: [] },
+      demo: false,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     const free = await sendBatch(server.url, adminKey, body2);

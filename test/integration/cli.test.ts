@@ -194,6 +194,9 @@ describe('--help', () => {
       .split('\n')
       .filter((l) => /^ {2}[a-z]/.test(l))
       .map((l) => l.trim().split(/\s+/)[0]);
-    expect([r.code, [...new Set(commands)]]).toEqual([0, ['serve', 'backup', 'restore', 'import', 'export', 'keys', 'users']]);
+    expect([r.code, [...new Set(commands)]]).toEqual([
+      0,
+      ['serve', 'backup', 'restore', 'import', 'export', 'keys', 'users', 'demo'],
+    ]);
   });
 });

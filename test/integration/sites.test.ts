@@ -39,6 +39,7 @@ interface SiteJson {
   shields: { ips: string[]; countries: string[]; pages: string[]; hostnames: string[] };
   reports: { weekly: string[]; monthly: string[] };
   alerts: { spike_visitors: number | null; drop_visitors: number | null; emails: string[] };
+  demo: boolean;
   created_at: string;
 }
 
@@ -139,6 +140,7 @@ describe('/api/sites', () => {
         signing_secret_set: false,
         shields: NO_SHIELDS,
         ...NO_MAIL,
+        demo: false,
         created_at: expect.stringMatching(ISO),
       },
     ]);
@@ -164,6 +166,7 @@ describe('/api/sites', () => {
       signing_secret_set: true,
       shields: NO_SHIELDS,
       ...NO_MAIL,
+      demo: false,
       created_at: createdAt,
     };
     expect(created.json).toEqual(full);
