@@ -317,6 +317,9 @@ describe('mallard-metrics demo', () => {
     };
     expect(await stats(server.url, key, 'main', { site_id: SITE, ...range })).toEqual(empty);
     expect((await fetch(`${server.url}/api/sites/${SITE}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(404);
+    // Nothing of it is left to list as a site receiving events unregistered.
+    const unregistered = await fetch(`${server.url}/api/unregistered-sites`, { headers: { authorization: `Bearer ${key}` } });
+    expect(await unregistered.json()).toEqual([]);
     if (process.env.MALLARD_TEST_STORAGE !== 'clickhouse') expect(siteFiles()).toEqual([]);
     const twice = await cli(['demo', 'remove'], env);
     expect([twice.code, twice.stderr]).toEqual([1, `mallard-metrics: there is no demo site (${SITE}) to remove\n`]);

@@ -59,8 +59,9 @@ export async function applyRetention(parts: StoreParts, retentionDays: number, t
 }
 
 /**
- * Deletes a site's partitions (events and derived files) and its rows still in the hot table.
- * The caller flushes first, so that the write-ahead log holds none of its rows to replay.
+ * Deletes a site's partitions (events and derived files). The caller flushes first, so that
+ * neither the hot table nor the write-ahead log holds any of its rows (but those that arrive
+ * meanwhile).
  */
 export async function removeSite(parts: StoreParts, eventsDir: string, derivedRoot: string, siteId: string): Promise<number> {
   const ofSite = [...parts.partitions.values()].filter((p) => p.siteId === siteId);
@@ -70,7 +71,6 @@ export async function removeSite(parts: StoreParts, eventsDir: string, derivedRo
       parts.partitions.remove(p);
       await forgetDerived(parts, p);
     }
-    await parts.db.run(`DELETE FROM ${HOT_TABLE} WHERE site_id = $1`, [siteId]);
     rmSync(dirname(partitionDir(eventsDir, siteId, '')), { recursive: true, force: true });
   });
   // A build of one of its partitions that was running meanwhile wrote into the site's
