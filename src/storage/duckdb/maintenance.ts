@@ -64,8 +64,11 @@ export async function applyRetention(parts: StoreParts, retentionDays: number, t
  * meanwhile).
  */
 export async function removeSite(parts: StoreParts, eventsDir: string, derivedRoot: string, siteId: string): Promise<number> {
-  const ofSite = [...parts.partitions.values()].filter((p) => p.siteId === siteId);
+  let removed = 0;
   await parts.lock.write(async () => {
+    // Listed under the lock: a flush installs partitions under it too.
+    const ofSite = [...parts.partitions.values()].filter((p) => p.siteId === siteId);
+    removed = ofSite.length;
     for (const p of ofSite) {
       rmSync(p.dir, { recursive: true, force: true });
       parts.partitions.remove(p);
@@ -77,6 +80,6 @@ export async function removeSite(parts: StoreParts, eventsDir: string, derivedRo
   // derived directory after it went; none starts after (its partitions are gone).
   await parts.deriver?.settled();
   rmSync(dirname(derivedDir(derivedRoot, siteId, '')), { recursive: true, force: true });
-  parts.log.info({ site_id: siteId, partitions: ofSite.length }, "removed the site's events");
-  return ofSite.length;
+  parts.log.info({ site_id: siteId, partitions: removed }, "removed the site's events");
+  return removed;
 }
