@@ -5,6 +5,7 @@
  * `forgetSite` drops them here), a removed user's with the user (Users.remove, `forgetUser`).
  */
 import type { Role } from '../auth/roles.js';
+import { conflict } from '../errors.js';
 import type { MetadataDb } from '../storage/metadata.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -42,9 +43,13 @@ export class Members {
     return [...(this.bySite.get(siteId)?.values() ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  /** Gives the user `role` on the site (a member keeps the date they joined). */
+  /**
+   * Gives the user `role` on the site (a member keeps the date they joined). The last owner
+   * cannot be demoted: a site would be left with nobody but the super-admin to manage its members.
+   */
   async set(siteId: string, userId: string, role: Role): Promise<Member> {
     return this.writes.run(async () => {
+      if (role !== 'owner') this.refuseLastOwner(siteId, userId, 'demoted');
       const member: Member = {
         userId,
         role,
@@ -61,10 +66,11 @@ export class Members {
     });
   }
 
-  /** False when the user had no role on the site. */
+  /** False when the user had no role on the site; the last owner cannot be removed (see `set`). */
   async remove(siteId: string, userId: string): Promise<boolean> {
     return this.writes.run(async () => {
       if (!this.bySite.get(siteId)?.has(userId)) return false;
+      this.refuseLastOwner(siteId, userId, 'removed');
       await this.db.run('DELETE FROM site_members WHERE site_id = $1 AND user_id = $2', [siteId, userId]);
       this.bySite.get(siteId)?.delete(userId);
       return true;
@@ -77,6 +83,14 @@ export class Members {
 
   forgetUser(userId: string): void {
     for (const members of this.bySite.values()) members.delete(userId);
+  }
+
+  /** A 409 when the user is the site's only owner (checked inside the write queue, so two changes cannot both pass). */
+  private refuseLastOwner(siteId: string, userId: string, what: 'demoted' | 'removed'): void {
+    const members = this.bySite.get(siteId);
+    if (members?.get(userId)?.role !== 'owner') return;
+    const owners = [...members.values()].filter((m) => m.role === 'owner').length;
+    if (owners === 1) throw conflict(`the last owner of ${siteId} cannot be ${what}: make another member owner first`);
   }
 
   private remember(siteId: string, member: Member): void {

@@ -311,6 +311,33 @@ describe('users', () => {
     });
   });
 
+  it('never leaves a site without an owner: the last one cannot be demoted or removed (409)', async () => {
+    const made = await api('POST', '/api/sites', auth.norole, { id: 'owned.test' });
+    expect(made.status).toBe(201);
+    const members = `/api/sites/owned.test/members`;
+    const demote = await api('PUT', `${members}/${ids.norole}`, auth.super, { role: 'admin' });
+    const refusal = 'the last owner of owned.test cannot be demoted: make another member owner first';
+    expect([demote.status, demote.json]).toEqual([409, { error: refusal }]);
+    const remove = await api('DELETE', `${members}/${ids.norole}`, auth.super);
+    expect([remove.status, remove.json]).toEqual([
+      409,
+      { error: 'the last owner of owned.test cannot be removed: make another member owner first' },
+    ]);
+    // With a second owner, either may go.
+    expect((await api('PUT', `${members}/${ids.target}`, auth.norole, { role: 'owner' })).status).toBe(200);
+    const target = { cookie: await signIn('target@roles.test') };
+    expect((await api('PUT', `${members}/${ids.norole}`, target, { role: 'viewer' })).status).toBe(200);
+    const roles = await api<{ user_id: string; role: string }[]>('GET', members, auth.super);
+    expect(roles.json?.map((m) => [m.user_id, m.role]).sort()).toEqual(
+      [
+        [ids.norole, 'viewer'],
+        [ids.target, 'owner'],
+      ].sort(),
+    );
+    expect((await api('DELETE', `${members}/${ids.target}`, auth.super)).status).toBe(409);
+    expect((await api('DELETE', '/api/sites/owned.test', auth.super)).status).toBe(204);
+  });
+
   it('makes the creator of a site its owner, and removes members and invitations with the site', async () => {
     const made = await api('POST', '/api/sites', auth.norole, { id: 'new.test' });
     expect(made.status, made.text).toBe(201);
