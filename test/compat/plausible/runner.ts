@@ -2,7 +2,8 @@
  * Replays ported cases (case.ts) through our public API: one real server per test file,
  * with the test GeoIP database; per case a site of its own (registered with the fixture's
  * time zone), its goals through the goals API, its events through `POST /api/events`
- * (translate.ts), then `POST /api/v2/query` with the case's body and the site's id.
+ * (translate.ts), its imported rows (if any) uploaded as a Plausible CE export
+ * (translate-imported.ts), then `POST /api/v2/query` with the case's body and the site's id.
  *
  * Verdicts: `same` asserts Plausible's answer, `differs` asserts ours, `pending` is listed as
  * a skipped test named with its reason, `fails` runs as a test that must fail (it asserts
@@ -15,6 +16,7 @@ import { createKey, login, type RunningServer, startServer } from '../../helpers
 import { answer, removeScratchDirs, scratchDir } from '../../integration/support.js';
 import type { Expected, PlausibleGoal, PortedCase } from './case.js';
 import { type IngestEvent, translate } from './translate.js';
+import { uploadImported } from './translate-imported.js';
 
 export interface CompatServer {
   url: string;
@@ -86,10 +88,11 @@ export function assertAnswer(got: Awaited<ReturnType<typeof query>>, want: Expec
   }
 }
 
-/** Runs one case against a fresh site. */
+/** Runs one case against a fresh site; `now`'s date is the imported-row factory's today. */
 export async function runCase(ctx: CompatServer, c: PortedCase, siteId: string, now: Date) {
   await createSite(ctx, siteId, c.fixture.timezone, c.fixture.goals);
   await ingest(ctx, translate(c.fixture.events, siteId, now));
+  if (c.fixture.imported) await uploadImported(ctx.url, ctx.key, siteId, c.fixture.imported, now.toISOString().slice(0, 10));
   const got = await query(ctx, siteId, c.query);
   assertAnswer(got, c.verdict.kind === 'differs' ? c.verdict.ours : c.expect);
 }

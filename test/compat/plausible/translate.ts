@@ -130,6 +130,8 @@ export interface ReferrerRow extends Marked {
 export const REFERRERS: readonly ReferrerRow[] = [
   { value: 'example.com', referrer: 'https://example.com/' },
   { value: 'google.com', referrer: 'https://google.com/' },
+  { value: 'site.com', referrer: 'https://site.com/' },
+  { value: 'site.com/1', referrer: 'https://site.com/1' },
   // Plausible's ingestion stores a referrer without its scheme too ("facebook.com"); only
   // its fixtures write one, which no visit can produce.
   { value: 'https://facebook.com', referrer: 'https://facebook.com/', fails: 'fixture-referrer' },
@@ -163,6 +165,10 @@ export const GEO: readonly GeoRow[] = [
   { country_code: 'EE', subdivision1_code: 'EE-37', city_geoname_id: 588_409, octet: 7, fails: 'geo-ids' },
   { country_code: 'EE', subdivision1_code: 'EE-79', city_geoname_id: 588_335, octet: 8, fails: 'geo-ids' },
   { country_code: 'EE', subdivision1_code: 'EE-50', city_geoname_id: 591_902, octet: 9, fails: 'geo-ids' },
+  { country_code: 'DE', subdivision1_code: 'DE-BE', city_geoname_id: 2_950_159, octet: 13, fails: 'geo-ids' },
+  // The two Londons of query_imported_test.exs, named without their region.
+  { country_code: 'GB', city_geoname_id: 2_643_743, octet: 5, fails: 'geo-ids' },
+  { country_code: 'CA', city_geoname_id: 6_058_560, octet: 6, fails: 'geo-ids' },
   { city_geoname_id: 588_409, octet: 7, fails: 'geo-ids' },
   { city_geoname_id: 689_123, octet: 10, fails: 'geo-ids' },
   { city_geoname_id: 0, octet: null, fails: 'geo-ids' },
