@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StatsQuery } from './builder.js';
 import { type Dimension, dimension } from './dimensions.js';
 import { parseFilters } from './filters.js';
-import { importedSource, periodDays } from './imported.js';
+import { decideImports, importedSource, periodDays } from './imported.js';
 
 const period = {
   name: 'custom' as const,
@@ -46,6 +46,28 @@ describe('importedSource', () => {
 
   it('the realtime period has no imported data', () => {
     expect(decide(query([], { period: { ...period, name: 'realtime' } }))).toBe('unsupported_interval');
+  });
+});
+
+describe('decideImports', () => {
+  // The period is 2024-01-01 – 01-03.
+  const ends = (...days: string[]) => days.map((end_date) => ({ end_date }));
+  const reason = (q: StatsQuery, imports: { end_date: string }[]) => {
+    const s = decideImports(q, imports);
+    return typeof s === 'string' ? s : s.table;
+  };
+
+  it("in Plausible's order: no import, short buckets, a period after the imports, an unanswerable query", () => {
+    const filtered = { filters: parseFilters([['is', 'visit:browser', ['Chrome']]]) };
+    expect(reason(query(['time:hour'], filtered), [])).toBe('no_imported_data');
+    expect(reason(query(['time:hour'], filtered), ends('2023-12-31'))).toBe('unsupported_interval');
+    expect(reason(query([], filtered), ends('2023-12-31', '2023-06-30'))).toBe('out_of_range');
+    expect(reason(query([], filtered), ends('2023-12-31', '2024-01-01'))).toBe('unsupported_query');
+    expect(reason(query(['visit:source']), ends('2024-01-01'))).toBe('sources');
+  });
+
+  it('takes imports in for a period before them (their days simply do not count)', () => {
+    expect(reason(query([]), ends('2024-06-30'))).toBe('visitors');
   });
 });
 

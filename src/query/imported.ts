@@ -60,28 +60,33 @@ interface Source {
   empty: string;
   /** Whether the table has bounces and visit durations. */
   visitParts: boolean;
+  /** Values that say nothing about the dimension, which Plausible leaves out of a breakdown by it. */
+  unknown?: readonly string[];
 }
 
-const VISIT_TABLE = (table: ImportedTable, col: string, empty = NOT_SET): Source => ({
+const VISIT_TABLE = (table: ImportedTable, col: string, empty = NOT_SET, unknown?: readonly string[]): Source => ({
   table,
   cols: [col],
   empty,
   visitParts: true,
+  ...(unknown ? { unknown } : {}),
 });
 
 const BY_DIMENSION: Readonly<Record<string, Source>> = {
   'visit:source': VISIT_TABLE('sources', 'source', 'Direct / None'),
   'visit:referrer': VISIT_TABLE('sources', 'referrer', 'Direct / None'),
-  'visit:utm_source': VISIT_TABLE('sources', 'utm_source'),
-  'visit:utm_medium': VISIT_TABLE('sources', 'utm_medium'),
-  'visit:utm_campaign': VISIT_TABLE('sources', 'utm_campaign'),
-  'visit:utm_content': VISIT_TABLE('sources', 'utm_content'),
-  'visit:utm_term': VISIT_TABLE('sources', 'utm_term'),
+  // An imported row without a tag is a visit that had none: no row of a breakdown by it.
+  'visit:utm_source': VISIT_TABLE('sources', 'utm_source', NOT_SET, ['']),
+  'visit:utm_medium': VISIT_TABLE('sources', 'utm_medium', NOT_SET, ['']),
+  'visit:utm_campaign': VISIT_TABLE('sources', 'utm_campaign', NOT_SET, ['']),
+  'visit:utm_content': VISIT_TABLE('sources', 'utm_content', NOT_SET, ['']),
+  'visit:utm_term': VISIT_TABLE('sources', 'utm_term', NOT_SET, ['']),
   'event:page': { table: 'pages', cols: ['page'], empty: NOT_SET, visitParts: false },
   'visit:entry_page': VISIT_TABLE('entry_pages', 'entry_page'),
   'visit:exit_page': VISIT_TABLE('exit_pages', 'exit_page'),
-  'visit:country': VISIT_TABLE('locations', 'country'),
-  'visit:region': VISIT_TABLE('locations', 'region'),
+  // ZZ is Plausible's unknown country.
+  'visit:country': VISIT_TABLE('locations', 'country', NOT_SET, ['', 'ZZ']),
+  'visit:region': VISIT_TABLE('locations', 'region', NOT_SET, ['']),
   'visit:device': VISIT_TABLE('devices', 'device'),
   'visit:browser': VISIT_TABLE('browsers', 'browser'),
   'visit:browser,visit:browser_version': { ...VISIT_TABLE('browsers', 'browser'), cols: ['browser', 'browser_version'] },
@@ -131,12 +136,16 @@ export function periodDays(period: StatsQuery['period']): { first: string; last:
   return { first: local(period.from), last: local(new Date(period.to.getTime() - 1)) };
 }
 
+/** Whether a query asks for buckets shorter than the imports' days. */
+const tooShort = (query: StatsQuery) =>
+  query.period.name === 'realtime' ||
+  query.dimensions.some((d) => d.level === 'time' && (d.unit === 'hour' || d.unit === 'minute'));
+
 /** Which source answers a query, or why none does (decided on the query alone: tested without a database). */
 export function importedSource(query: StatsQuery): Source | SkipReason {
   if (query.filters.length > 0 || query.ranges !== undefined) return 'unsupported_query';
-  if (query.period.name === 'realtime') return 'unsupported_interval';
+  if (tooShort(query)) return 'unsupported_interval';
   const time = query.dimensions.filter((d) => d.level === 'time');
-  if (time.some((d) => d.unit === 'hour' || d.unit === 'minute')) return 'unsupported_interval';
   if (time.length > 0) return query.dimensions.length === 1 && !query.customEventsOnly ? TOTALS : 'unsupported_query';
   if (query.dimensions.length === 0) return query.customEventsOnly ? 'unsupported_query' : TOTALS;
   const source = BY_DIMENSION[query.dimensions.map((d) => d.name).join(',')];
@@ -146,20 +155,33 @@ export function importedSource(query: StatsQuery): Source | SkipReason {
   return source;
 }
 
-/** Whether a query of the request includes imported data, with the outcome noted for the answer (the first one only). */
-export async function importsApply(imp: ImportsScope | undefined, query: StatsQuery): Promise<Source | undefined> {
+/**
+ * Whether the site's imports answer a query, or why not, in Plausible's order
+ * (`Query.ensure_include_imported`): no import at all; buckets shorter than a day; a period
+ * that starts after the last imported day; a question the imported tables cannot answer. A
+ * period that ends before the first imported day takes imports in (none of them counts).
+ */
+export function decideImports(query: StatsQuery, imports: readonly Pick<SiteImport, 'end_date'>[]): Source | SkipReason {
+  if (imports.length === 0) return 'no_imported_data';
+  if (tooShort(query)) return 'unsupported_interval';
+  const { first } = periodDays(query.period);
+  if (imports.every((i) => i.end_date < first)) return 'out_of_range';
+  return importedSource(query);
+}
+
+/**
+ * Whether a query of the request includes imported data, with the outcome noted for the answer
+ * (the first one only). `merges: false` is a query answered from events alone whatever the
+ * imports (one this module does not merge): they are then left out as `unsupported_query`.
+ */
+export async function importsApply(imp: ImportsScope | undefined, query: StatsQuery, merges = true): Promise<Source | undefined> {
   if (imp === undefined) return undefined;
   imp.list ??= imp.reader.list(query.siteId);
   const { first, last } = periodDays(query.period);
   const all = await imp.list;
   const inPeriod = all.filter((i) => i.start_date <= last && i.end_date >= first);
-  const decided: Source | SkipReason = !imp.wanted
-    ? 'unsupported_query'
-    : all.length === 0
-      ? 'no_imported_data'
-      : inPeriod.length === 0
-        ? 'out_of_range'
-        : importedSource(query);
+  const found = imp.wanted ? decideImports(query, all) : 'unsupported_query';
+  const decided: Source | SkipReason = typeof found !== 'string' && !merges ? 'unsupported_query' : found;
   if (imp.outcome === undefined) {
     const imports = inPeriod.map((i) => ({ source: i.source, start_date: i.start_date, end_date: i.end_date }));
     if (typeof decided !== 'string') imp.outcome = { included: true, imports };
@@ -179,6 +201,20 @@ export async function runWithImports(q: QueryRunner, query: StatsQuery, imp: Imp
   return merged(q, query, imp.reader, source);
 }
 
+/**
+ * runWithImports for a query that completes another one (a conversion rate's denominator):
+ * imports are decided once per question, as Plausible's total query inherits the main query's
+ * `include_imported`, so this one takes them only when `main` did (and it can).
+ */
+export async function runAlong(
+  q: QueryRunner,
+  query: StatsQuery,
+  imp: ImportsScope | undefined,
+  main: boolean,
+): Promise<ResultRow[]> {
+  return main ? runWithImports(q, query, imp) : runStats(q, query);
+}
+
 const key = (values: readonly string[]) => JSON.stringify(values);
 
 /** The imported parts of a period by dimension values (time: by bucket label). */
@@ -194,7 +230,10 @@ async function importedParts(reader: ImportedReader, query: StatsQuery, source: 
     const d = new Date(`${date}T00:00:00Z`);
     return formatBucket(bucketOf(d, time?.unit as 'day' | 'week' | 'month'), time?.unit);
   };
-  for (const r of await reader.sums(query.siteId, source.table, source.cols, first, last, time !== undefined)) {
+  // As Plausible: asked for page views, imported rows without any are left out (custom events aside).
+  const viewed = source.table !== 'custom_events' && query.metrics.some((m) => m === 'pageviews' || m === 'views_per_visit');
+  for (const r of await reader.sums(query.siteId, source.table, source.cols, first, last, time !== undefined, viewed)) {
+    if (!time && source.unknown?.includes(r.values[0] ?? '')) continue;
     const values = time ? [labelOf(r.date)] : r.values.map((v) => (v === '' ? source.empty : v));
     put(values, partOf(source.table, r.counts));
   }

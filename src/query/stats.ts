@@ -10,7 +10,7 @@ import { engagementParts } from './engagement.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { goalCounts } from './goal-counts.js';
 import { type Goal, goalFilter, sharedCurrency } from './goals.js';
-import { type ImportsScope, importedGoalCounts, importsApply, runWithImports } from './imported.js';
+import { type ImportsScope, importedGoalCounts, importsApply, runAlong, runWithImports } from './imported.js';
 import { engagementValues, rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
 import { currentVisitorsSince, startAllAt, timeParam, wallClock } from './period.js';
@@ -307,21 +307,23 @@ async function goalRows(
   paging: { limit: number; offset: number },
 ): Promise<GoalRow[]> {
   if (goals.length === 0) return [];
-  const [total] = await runWithImports(
-    q,
-    { ...s, metrics: ['visitors'], dimensions: [], filters: withoutGoalFilters(s.filters) },
-    s.imports,
-  );
-  // The goal filters chose the goals shown; each row counts its own goal only.
-  const others = s.filters.filter((f) => f.goal === undefined);
-  const counts = await goalCounts(q, s, others, goals);
   const panel = {
     ...s,
     metrics: ['visitors'] as Metric[],
     dimensions: breakdownDimensions('events') ?? [],
     customEventsOnly: true,
   };
+  // Imports are decided on the panel's question; its denominator follows that decision.
   const imported = await importedGoalCounts(s.imports, panel, goals);
+  const [total] = await runAlong(
+    q,
+    { ...s, metrics: ['visitors'], dimensions: [], filters: withoutGoalFilters(s.filters) },
+    s.imports,
+    imported !== undefined,
+  );
+  // The goal filters chose the goals shown; each row counts its own goal only.
+  const others = s.filters.filter((f) => f.goal === undefined);
+  const counts = await goalCounts(q, s, others, goals);
   const rows: GoalRow[] = [];
   for (const goal of goals) {
     const own = counts.get(goal.id) ?? { visitors: 0, events: 0 };

@@ -132,6 +132,7 @@ export class SiteImports {
   /**
    * A table's counts summed per value of `dims` (and per date when `byDate`), over the site's
    * rows dated `from` to `to` (inclusive, YYYY-MM-DD). Columns come from IMPORTED_TABLES only.
+   * `viewed`: only the rows with page views (a table that counts them).
    */
   async sums(
     siteId: string,
@@ -140,16 +141,19 @@ export class SiteImports {
     from: string,
     to: string,
     byDate: boolean,
+    viewed = false,
   ): Promise<{ date?: string; values: string[]; counts: Record<string, number> }[]> {
     const spec = IMPORTED_TABLES[table];
     const known: readonly string[] = spec.dims;
     for (const d of dims) if (!known.includes(d)) throw new Error(`${table} has no dimension ${d}`);
+    const counts: readonly string[] = spec.counts;
+    if (viewed && !counts.includes('pageviews')) throw new Error(`${table} has no pageviews`);
     const keys = [...(byDate ? ["strftime(date, '%Y-%m-%d') AS date"] : []), ...dims.map((d, i) => `${d} AS d${i}`)];
     const groups = [...(byDate ? ['date'] : []), ...dims];
     const sums = spec.counts.map((c) => `sum(${c}) AS ${c}`);
     const rows = await this.db.all<Record<string, unknown>>(
       `SELECT ${[...keys, ...sums].join(', ')} FROM ${storedTable(table)}
-       WHERE site_id = $1 AND date >= $2::DATE AND date <= $3::DATE${groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : ''}`,
+       WHERE site_id = $1 AND date >= $2::DATE AND date <= $3::DATE${viewed ? ' AND pageviews > 0' : ''}${groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : ''}`,
       [siteId, from, to],
     );
     return rows.map((r) => ({

@@ -339,6 +339,11 @@ describe('stats with imported data', () => {
     ]);
   });
 
+  it('UTM breakdowns leave out imported rows without the tag (as Plausible)', async () => {
+    // Every imported source row has an empty utm_source: only the site's own 2 visitors, without one.
+    expect(await values('utm-source')).toEqual([['(not set)', 2, 3]]);
+  });
+
   it('comparison includes the previous period’s imported days', async () => {
     // 2024-01-04 – 06 against 01-01 – 03: nothing now, everything before.
     const r = await get<{ previous: Record<string, number> }>('main', {
@@ -389,6 +394,46 @@ describe('POST /api/v2/query include.imports', () => {
       imports_skip_reason: 'unsupported_query',
       imports_warning: 'Imported data is not included: it cannot be filtered, or has no table for this breakdown',
     });
+  });
+});
+
+describe('imports are decided once per question (the conversion rate follows its rows)', () => {
+  it('v2: a goal filter leaves imports out of the rows and of the conversion rate', async () => {
+    // Signup: A alone (1 visitor, 1 event); the denominator is the site's own 2 visitors, not 2 + 15.
+    const r = await v2({
+      metrics: ['visitors', 'events', 'conversion_rate'],
+      filters: [['is', 'event:goal', ['Signup']]],
+      include: { imports: true },
+    });
+    expect(r.results).toEqual([{ metrics: [1, 1, 50], dimensions: [] }]);
+    expect(r.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
+  });
+
+  it('v2: out_of_range after the import, included (with nothing imported) before it', async () => {
+    const after = await v2({ metrics: ['visitors'], date_range: ['2024-02-01', '2024-02-02'], include: { imports: true } });
+    expect(after.meta).toEqual({ imports_included: false, imports_skip_reason: 'out_of_range' });
+    const before = await v2({ metrics: ['visitors'], date_range: ['2023-12-01', '2023-12-02'], include: { imports: true } });
+    expect(before).toMatchObject({ results: [{ metrics: [0], dimensions: [] }], meta: { imports_included: true } });
+  });
+
+  it('the Goals panel of configured goals: a goal filter leaves imports out of its rows and its denominator', async () => {
+    const goals = `/api/sites/${SITE}/goals`;
+    expect((await call('POST', goals, admin, { event_name: 'Signup' })).status).toBe(201);
+    // Unfiltered: 1 + 3 visitors, 1 + 4 events over 2 + 15 visitors.
+    expect(await get('breakdown/events')).toEqual([{ value: 'Signup', visitors: 4, events: 5, conversion_rate: 23.5 }]);
+    // Filtered to the goal: A alone over the site's own 2 visitors.
+    const filtered = await fetch(
+      statsUrl(server?.url ?? '', 'breakdown/events', { ...RANGE, filters: JSON.stringify([['is', 'event:goal', ['Signup']]]) }),
+      { headers: { authorization: `Bearer ${reader}` } },
+    );
+    expect(filtered.headers.get('x-mallard-imports')).toBe('skipped; reason=unsupported_query');
+    expect(await filtered.json()).toEqual([{ value: 'Signup', visitors: 1, events: 1, conversion_rate: 50 }]);
+    // v2 by goal counts configured goals from events alone, and says so.
+    const byGoal = await v2({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'], include: { imports: true } });
+    expect(byGoal.results).toEqual([{ metrics: [1, 50], dimensions: ['Signup'] }]);
+    expect(byGoal.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
+    const listed = (await call('GET', goals, admin)).body as { id: string }[];
+    for (const g of listed) expect((await call('DELETE', `${goals}/${g.id}`, admin)).status).toBe(204);
   });
 });
 

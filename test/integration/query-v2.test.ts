@@ -385,9 +385,9 @@ describe('from the hot tier', () => {
   it('include.imports is accepted and reports no imports', async () => {
     const res = await query({ metrics: ['visitors'], include: { imports: true } });
     expect(res.status, res.text).toBe(200);
+    expect((res.json as V2Answer).meta).toEqual({ imports_included: false, imports_skip_reason: 'no_imported_data' });
     expect(res.json).toMatchObject({
       results: [r([7])],
-      meta: { imports_included: false },
       query: { include: { imports: true } },
     });
   });

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import type { Goal } from '../../query/goals.js';
-import { type ImportedReader, type ImportsScope, runWithImports } from '../../query/imported.js';
+import { type ImportedReader, type ImportsScope, importsApply, runAlong, runWithImports } from '../../query/imported.js';
 import { isEngagementMetric } from '../../query/metrics.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import { withAllResolved } from '../../query/stats.js';
@@ -59,11 +59,12 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
         deps.store.read(async (r) => {
           const period = await withAllResolved(r, siteId, request.period);
           const plan = planV2(request, period);
-          const rows =
-            goals !== undefined && plan.dimensions.includes('event:goal')
-              ? await goalRows(r, plan, goals)
-              : await runWithImports(r, plan.query, imports);
-          const total = plan.totalQuery ? ((await runWithImports(r, plan.totalQuery, imports))[0]?.visitors ?? 0) : undefined;
+          // Configured goals are counted from events alone (goal-rows.ts): their imports are left out.
+          const byGoals = goals !== undefined && plan.dimensions.includes('event:goal');
+          if (byGoals) await importsApply(imports, plan.query, false);
+          const rows = byGoals ? await goalRows(r, plan, goals) : await runWithImports(r, plan.query, imports);
+          const included = imports?.outcome?.included === true;
+          const total = plan.totalQuery ? ((await runAlong(r, plan.totalQuery, imports, included))[0]?.visitors ?? 0) : undefined;
           const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals) : undefined;
           const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
           return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement);

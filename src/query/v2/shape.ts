@@ -82,10 +82,11 @@ export function shapeV2(
   const meta: V2Response['meta'] = {};
   if (req.include.imports) {
     meta.imports_included = imports?.included ?? false;
-    // As Plausible: a reason and a warning only when there are imported days this query cannot use.
-    if (imports && !imports.included && imports.warning && imports.imports.length > 0) {
+    // As Plausible: every reason for leaving imports out (no_imported_data and out_of_range too);
+    // a warning only for those a site owner could change (the query, the interval).
+    if (imports && !imports.included && imports.skip_reason) {
       meta.imports_skip_reason = imports.skip_reason;
-      meta.imports_warning = imports.warning;
+      if (imports.warning) meta.imports_warning = imports.warning;
     }
   }
   const timeDim = plan.dimensions.find(isTime);

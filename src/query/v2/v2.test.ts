@@ -404,6 +404,32 @@ describe('shapeV2', () => {
     ]);
   });
 
+  it("imports meta as Plausible's: every skip reason, a warning only for the query's or the interval's", () => {
+    const req = parse({ ...BASE, include: { imports: true } });
+    const plan = planV2(req, req.period);
+    const meta = (outcome: Parameters<typeof shapeV2>[5]) => shapeV2(req, plan, [], undefined, undefined, outcome).meta;
+    const span = [{ source: 'plausible', start_date: '2025-01-01', end_date: '2026-01-11' }];
+    expect(meta({ included: true, imports: span })).toEqual({ imports_included: true });
+    expect(meta({ included: false, skip_reason: 'no_imported_data', imports: [] })).toEqual({
+      imports_included: false,
+      imports_skip_reason: 'no_imported_data',
+    });
+    expect(meta({ included: false, skip_reason: 'out_of_range', imports: [] })).toEqual({
+      imports_included: false,
+      imports_skip_reason: 'out_of_range',
+    });
+    expect(meta({ included: false, skip_reason: 'unsupported_interval', warning: 'hours', imports: span })).toEqual({
+      imports_included: false,
+      imports_skip_reason: 'unsupported_interval',
+      imports_warning: 'hours',
+    });
+    // with include.imports false nothing is said, whatever happened
+    const quiet = parse(BASE);
+    expect(shapeV2(quiet, planV2(quiet, quiet.period), [], undefined, undefined, { included: false, imports: [] }).meta).toEqual(
+      {},
+    );
+  });
+
   it('pages in memory under total_rows, labels weeks from the range start, lists time labels', () => {
     const req = parse({
       ...BASE,

@@ -105,7 +105,8 @@ const csvField = (v: Value) => {
 /**
  * The export's files: one CSV per table that has rows, named with the import's dates. Rows dated
  * outside the import are left out: no export holds them, and Plausible reads none of an import
- * whose dates miss the query's.
+ * whose dates miss the query's. An import left without rows is an empty visitors table (its
+ * header): the import still exists with its dates, as the source's `site_import` does.
  */
 export function exportFiles(imp: PlausibleSiteImport, today: string): Record<string, string> {
   const start = resolveDate(imp.start_date ?? '2005-01-01', today);
@@ -118,6 +119,7 @@ export function exportFiles(imp: PlausibleSiteImport, today: string): Record<str
     byTable.set(row.table, [...(byTable.get(row.table) ?? []), out]);
   }
   const compact = (d: string) => d.replaceAll('-', '');
+  if (byTable.size === 0) byTable.set('visitors', []);
   const files: Record<string, string> = {};
   for (const [table, rows] of byTable) {
     const columns = COLUMNS[table];
@@ -127,10 +129,9 @@ export function exportFiles(imp: PlausibleSiteImport, today: string): Record<str
   return files;
 }
 
-/** The export zip, or undefined when no row is left to import (an import needs a file). */
-export function exportZip(imp: PlausibleSiteImport, today: string): Uint8Array | undefined {
+/** The export zip. */
+export function exportZip(imp: PlausibleSiteImport, today: string): Uint8Array {
   const files = exportFiles(imp, today);
-  if (Object.keys(files).length === 0) return undefined;
   return zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])));
 }
 
@@ -141,7 +142,7 @@ interface Job {
 
 /**
  * Uploads the fixture's imported rows as an export into `site` (an admin key) and waits for the
- * import job; throws with the job's error when it fails. Nothing is sent when no row is left.
+ * import job; throws with the job's error when it fails.
  */
 export async function uploadImported(
   baseUrl: string,
@@ -151,7 +152,6 @@ export async function uploadImported(
   today: string,
 ): Promise<void> {
   const zip = exportZip(imp, today);
-  if (zip === undefined) return;
   const auth = { authorization: `Bearer ${adminKey}` };
   const sites = `${baseUrl}/api/sites/${encodeURIComponent(site)}`;
   const sent = await fetch(`${sites}/imports/upload?format=plausible`, {
