@@ -154,6 +154,8 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
   const lastDay: Range = { from: ds.endDate, to: ds.endDate };
   const dayAfter = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const dur = '(epoch_ms(max(timestamp)) - epoch_ms(min(timestamp))) / 1000.0';
+  /** A visit's entry page: its first page view's path. */
+  const ENTRY = "arg_min(pathname, timestamp) FILTER (WHERE event_name = 'pageview')";
   const pv = "count(*) FILTER (WHERE event_name = 'pageview')";
   /**
    * `ev`: the site's events in the range; with a visit-level filter, only the visits whose
@@ -184,10 +186,12 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
      s AS (SELECT session_id, any_value(visitor_id) AS visitor_id, count(*) AS n, ${pv} AS pv, ${dur} AS dur FROM ev GROUP BY session_id)
      SELECT count(DISTINCT visitor_id) AS visitors, count(*) AS visits, sum(pv) AS pageviews, sum(n) AS events,
             avg((n = 1)::INTEGER) AS bounce_rate, avg(dur) AS duration FROM s`;
+    // A page filter's bounce rate is over the visits that entered on the page (docs/METRICS.md).
+    const bounced = f?.column === 'pathname' ? ` FILTER (WHERE entry = ${lit(f.value)})` : '';
     return `WITH ${sc.ctes}, ${fs},
-     s AS (SELECT session_id, count(*) AS n, ${dur} AS dur FROM ev GROUP BY session_id)
+     s AS (SELECT session_id, count(*) AS n, ${dur} AS dur, ${ENTRY} AS entry FROM ev GROUP BY session_id)
      SELECT count(DISTINCT visitor_id) AS visitors, count(*) AS visits, sum(pv) AS pageviews, sum(events) AS events,
-            avg((n = 1)::INTEGER) AS bounce_rate, avg(dur) AS duration FROM fs JOIN s USING (session_id)`;
+            avg((n = 1)::INTEGER)${bounced} AS bounce_rate, avg(dur) AS duration FROM fs JOIN s USING (session_id)`;
   };
 
   // Visits never span a UTC day (visitor ids rotate daily), so per day one per-visit aggregate answers everything.
@@ -237,14 +241,20 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
   const eventBreakdown = (expr: string, pageviewsOnly: boolean) => (f: Filter | null) => {
     const sc = scope(MAIN_SITE, all, f);
     const rows = `${sc.fe} ${pageviewsOnly ? "WHERE event_name = 'pageview'" : ''}`;
+    // A page row's bounce rate and duration are over the visits that entered on it, a page
+    // filter then selecting entry pages (docs/METRICS.md, "Pages and entry pages").
+    const byEntry = expr === 'pathname';
+    const entered = f?.column === 'pathname' ? `WHERE entry = ${lit(f.value)}` : '';
+    const eg = `eg AS (SELECT entry AS value, avg((n = 1)::INTEGER) AS bounce_rate, avg(dur) AS duration FROM s ${entered} GROUP BY 1)`;
     return `WITH ${sc.ctes},
-     s AS (SELECT session_id, count(*) AS n, ${dur} AS dur FROM ev GROUP BY session_id),
+     s AS (SELECT session_id, count(*) AS n, ${dur} AS dur${byEntry ? `, ${ENTRY} AS entry` : ''} FROM ev GROUP BY session_id),
      g AS (SELECT ${expr} AS value, count(DISTINCT visitor_id) AS visitors, ${pv} AS pageviews FROM ${rows} GROUP BY 1),
      vg AS (SELECT value, count(*) AS visits, avg((n = 1)::INTEGER) AS bounce_rate, avg(dur) AS duration
-            FROM (SELECT DISTINCT ${expr} AS value, session_id FROM ${rows}) JOIN s USING (session_id) GROUP BY 1)
-     SELECT value, visitors, visits, pageviews, bounce_rate, duration,
+            FROM (SELECT DISTINCT ${expr} AS value, session_id FROM ${rows}) JOIN s USING (session_id) GROUP BY 1)${byEntry ? `,\n     ${eg}` : ''}
+     SELECT value, visitors, visits, pageviews,
+            ${byEntry ? 'coalesce(eg.bounce_rate, 0) AS bounce_rate, coalesce(eg.duration, 0) AS duration' : 'vg.bounce_rate, vg.duration'},
             visitors * 100.0 / (SELECT count(DISTINCT visitor_id) FROM ${sc.fe}) AS percentage
-     FROM g JOIN vg USING (value) ORDER BY visitors DESC, value LIMIT 100`;
+     FROM g JOIN vg USING (value)${byEntry ? ' LEFT JOIN eg USING (value)' : ''} ORDER BY visitors DESC, value LIMIT 100`;
   };
 
   const goalBreakdown = (expr: string, where: string) => (f: Filter | null) => {

@@ -16,7 +16,7 @@
  * rollups answer — and are joined to the groups by their dimension values here.
  */
 import type { OrderBy, StatsQuery } from './builder.js';
-import { dimension } from './dimensions.js';
+import { dimension, NOT_SET } from './dimensions.js';
 import type { Filter } from './filters.js';
 import { type Counts, type Metric, type RatioScope, ratios } from './metrics.js';
 
@@ -58,9 +58,17 @@ function entryQuery(query: StatsQuery): { query: StatsQuery; scope: RatioScope }
     return { query: { ...plain, metrics, dimensions, filters: query.filters.map(onEntryPages) }, scope: 'all' };
   }
   // Plausible reads the first top-level page filter this way, and only for the bounce rate.
+  // Its entry-page form replaces it: a visit whose first page view matches has an event that
+  // matches (that page view), so the visits are the same and the query reads visit rows only.
+  // A visit without page views entered on no page.
   const first = query.filters.find(isPageFilter);
-  if (!first || !query.metrics.includes('bounce_rate')) return undefined;
-  return { query: { ...plain, metrics, filters: [...query.filters, onEntryPages(first)] }, scope: 'bounce_rate' };
+  if (!first || !query.metrics.includes('bounce_rate') || !ENTRY_PAGE) return undefined;
+  const filters = query.filters.map((f) => (f === first ? onEntryPages(f) : f));
+  // Only a condition "(not set)" could match needs saying so; `is` of real pages cannot, and
+  // a lone one-value filter is what the rollups answer.
+  const cannotMatchNone = first.kind === 'match' && first.op === 'is' && !first.values.includes(NOT_SET);
+  if (!cannotMatchNone) filters.push({ kind: 'match', op: 'is_not', dim: ENTRY_PAGE, values: [NOT_SET], caseSensitive: true });
+  return { query: { ...plain, metrics, filters }, scope: 'bounce_rate' };
 }
 
 /** The groups of `query` with the visits their ratios are over (see the top of this file). */
@@ -72,17 +80,9 @@ export async function countWithEntries(query: StatsQuery, count: Count): Promise
   const inMemory = order.some((o) => RATIO_METRICS.has(o.key));
   const rows = await count(inMemory ? { ...query, limit: undefined, offset: undefined } : query);
   if (rows.length === 0) return rows;
-  const pageAt = query.dimensions.findIndex((d) => d.name === PAGE);
-  let second = entry.query;
-  if (!inMemory && pageAt >= 0 && query.limit !== undefined && ENTRY_PAGE) {
-    // Only the pages shown need their entries.
-    const pages = [...new Set(rows.map((r) => r.dimensions[pageAt] ?? ''))];
-    second = {
-      ...second,
-      filters: [...second.filters, { kind: 'match', op: 'is', dim: ENTRY_PAGE, values: pages, caseSensitive: true }],
-    };
-  }
-  const entered = new Map((await count(second)).map((r) => [key(r.dimensions), r.counts]));
+  // Every group's entries, not only the shown pages': a list of pages as a filter would take
+  // the entry query off the rollups (which answer it whole) onto the visit rows.
+  const entered = new Map((await count(entry.query)).map((r) => [key(r.dimensions), r.counts]));
   const joined = rows.map((r) => ({ ...r, entered: { counts: entered.get(key(r.dimensions)) ?? NONE, scope: entry.scope } }));
   if (!inMemory) return joined;
   const sorted = joined.sort(comparator(query, order));
