@@ -7,10 +7,31 @@
  * again only while the tab is visible: a hidden tab asks nothing, and coming back asks at
  * once, then on the timer again. A poll waits for the previous answer (a slow server gets
  * no pile of requests) and is quiet: it does not mark the panel as loading.
+ *
+ * Two failures are not the panel's to show: a server that cannot be reached (the banner says
+ * so, and the panel asks again by itself once it answers) and a refused parameter of the
+ * page's address (`usePageProblem`: the dashboard shows it once, with the way to fix it).
  */
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { errorText, get, type Params } from './api.js';
+import { ApiError, errorText, get, type Params } from './api.js';
+import { onConnection } from './connection.js';
+
+let refused: { err: ApiError; search: string } | null = null;
+const refusedListeners = new Set<() => void>();
+
+/** The refusal of a parameter of the page's current address (a pasted bad filter), or null. */
+export function usePageProblem(): ApiError | null {
+  const [, setSeen] = useState(0);
+  useEffect(() => {
+    const update = () => setSeen((n) => n + 1);
+    refusedListeners.add(update);
+    return () => {
+      refusedListeners.delete(update);
+    };
+  }, []);
+  return refused?.search === location.search ? refused.err : null;
+}
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -31,6 +52,7 @@ export function useApi<T>(path: string | null, params: Params = {}, pollMs?: num
     loading: key !== null,
   });
   const latest = useRef(0);
+  const away = useRef(false);
   const busy = useRef(false);
   const quiet = useRef(false);
   const [tick, setTick] = useState(0);
@@ -53,11 +75,28 @@ export function useApi<T>(path: string | null, params: Params = {}, pollMs?: num
         done();
       },
       (err: unknown) => {
-        if (id === latest.current) setState((s) => ({ data: s.data, error: errorText(err), loading: false }));
+        const kind = err instanceof ApiError ? err.kind : 'failed';
+        if (id === latest.current) {
+          away.current = kind === 'unreachable';
+          if (kind === 'bad-parameter') {
+            refused = { err: err as ApiError, search: location.search };
+            for (const fn of refusedListeners) fn();
+          }
+          // Unreachable: the data (or skeleton) stays while the banner explains.
+          if (!away.current) setState((s) => ({ data: s.data, error: errorText(err), loading: false }));
+        }
         done();
       },
     );
   }, [key, tick]);
+
+  useEffect(
+    () =>
+      onConnection((down) => {
+        if (!down && away.current) reload();
+      }),
+    [reload],
+  );
 
   useEffect(() => {
     if (!every || path === null) return;

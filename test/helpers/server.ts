@@ -33,13 +33,14 @@ export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'mallard-test-'));
 
 /**
  * Starts the server and waits until /health answers; `args` follow `serve` (e.g. `--config`,
- * file); `entry`: another build's main.js (a production install's) instead of this checkout's.
+ * file); `entry`: another build's main.js (a production install's) instead of this checkout's;
+ * `port`: the one a stopped server had (a browser tab keeps talking to the same address).
  */
 export async function startServer(
-  opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; entry?: string } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; entry?: string; port?: number } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const entry = opts.entry ?? join(import.meta.dirname, '../../dist/main.js');
   const proc = spawn(process.execPath, [entry, 'serve', ...(opts.args ?? [])], {
     env: {

@@ -6,10 +6,12 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, get, onSignedOut } from '../api.js';
+import { SESSION_ENDED } from '../errors.js';
 import { html } from '../html.js';
 import { useLocation } from '../router.js';
 import type { AuthStatus } from '../types.js';
 import { Login, Setup } from './auth.js';
+import { ConnectionBanner } from './errors.js';
 import { InvitationPage } from './invitation.js';
 import { SharedDashboard } from './shared.js';
 import { Shell } from './shell.js';
@@ -17,9 +19,13 @@ import { ErrorNote, Loading } from './ui.js';
 
 export function App() {
   const loc = useLocation();
-  if (loc.view.page === 'share') return html`<${SharedDashboard} loc=${loc} token=${loc.view.token} />`;
-  if (loc.view.page === 'invitation') return html`<${InvitationPage} token=${loc.view.token} />`;
-  return html`<${Admin} />`;
+  const page =
+    loc.view.page === 'share'
+      ? html`<${SharedDashboard} loc=${loc} token=${loc.view.token} />`
+      : loc.view.page === 'invitation'
+        ? html`<${InvitationPage} token=${loc.view.token} />`
+        : html`<${Admin} />`;
+  return html`<${ConnectionBanner} />${page}`;
 }
 
 /** The status the server put in the page (routes/dashboard.ts), or null: ask for it. */
@@ -48,7 +54,7 @@ function Admin() {
     if (!status) check();
     // A 401 anywhere (the session expired) brings the sign-in screen back.
     onSignedOut(() => {
-      setNotice('Your session has ended. Sign in again to continue.');
+      setNotice(SESSION_ENDED);
       setStatus((s) => (s ? { ...s, authenticated: false } : s));
     });
   }, []);

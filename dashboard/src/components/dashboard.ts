@@ -10,11 +10,12 @@ import { encodeFilters } from '../filters.js';
 import { html } from '../html.js';
 import { periodParams, REALTIME_REFRESH_MS } from '../period.js';
 import type { DashQuery, View } from '../router.js';
-import { LiveRefresh } from '../use-api.js';
+import { LiveRefresh, usePageProblem } from '../use-api.js';
 import { Behavior } from './behavior.js';
 import { BreakdownPanel, GOALS, PANELS, PropsPanel } from './breakdown.js';
 import { Chart } from './chart.js';
 import { CompareToggle, ExportLink, FilterChips, PeriodPicker, Realtime } from './controls.js';
+import { PageProblem } from './errors.js';
 import { SegmentPicker } from './segments.js';
 import { TopStats } from './top-stats.js';
 
@@ -31,6 +32,8 @@ export function Dashboard({ siteId, view, query }: { siteId: string; view: View;
   const compare = realtime ? null : query.compare;
   // Realtime's numbers ask again by themselves; the controls' lists (segments) do not.
   const live = realtime && tab === 'overview' ? REALTIME_REFRESH_MS : 0;
+  // A refused filter (a pasted address) is said once, instead of by every panel.
+  const refused = usePageProblem();
   return html`<div class="dashboard">
     <div class="controls">
       <${PeriodPicker} view=${view} query=${query} />
@@ -44,9 +47,11 @@ export function Dashboard({ siteId, view, query }: { siteId: string; view: View;
       <${FilterChips} view=${view} query=${query} />
     </div>
     ${
-      tab === 'behavior'
-        ? html`<${Behavior} params=${params} />`
-        : html`<${LiveRefresh.Provider} value=${live}>
+      refused
+        ? html`<${PageProblem} err=${refused} view=${view} query=${query} />`
+        : tab === 'behavior'
+          ? html`<${Behavior} params=${params} />`
+          : html`<${LiveRefresh.Provider} value=${live}>
           <${TopStats} params=${params} compare=${compare} />
           <${Chart} params=${params} view=${view} query=${query} />
           <div class="panels">

@@ -14,6 +14,7 @@ import { AccountPage } from './account.js';
 import { brandIcon } from './auth.js';
 import { Dashboard } from './dashboard.js';
 import { DemoBanner } from './demo.js';
+import { SiteUnavailable } from './errors.js';
 import { KeysPage } from './keys.js';
 import { SiteSettings, SitesPage } from './sites.js';
 import { ErrorNote, Loading } from './ui.js';
@@ -110,12 +111,7 @@ function page(loc: Location, sites: Loaded<Site[]>, me: Me | undefined, dashboar
       // The overview needs only the site's id: it loads alongside the sites list, not after it.
       if ((!sites.data || !me) && view.tab === 'settings') return html`<${Loading} />`;
       const site = sites.data?.find((s) => s.id === view.site);
-      if (sites.data && !site) {
-        return html`<section class="card narrow">
-          <h1>No site “${view.site}”</h1>
-          <p>It may have been removed. <a href="/" onClick=${linkClick}>See all sites</a>.</p>
-        </section>`;
-      }
+      if (sites.data && !site) return html`<${SiteUnavailable} site=${view.site} me=${me} />`;
       const role = roleOn(view.site);
       const tabs: Tab[] = role === 'viewer' ? ['overview', 'behavior'] : ['overview', 'behavior', 'settings'];
       if (view.tab === 'settings' && site && me && role === 'viewer') {
