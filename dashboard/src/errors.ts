@@ -43,8 +43,8 @@ export const noRole = (site: string) => `Your account has no role on ${site}. As
 export const noSite = (site: string) =>
   `There is no site ${site}. It may have been removed; add it on the Sites page to collect its events.`;
 
-/** The query parameters of a dashboard page's address that the server may refuse. */
-const PAGE_PARAMS = ['filters', 'segment', 'period', 'date', 'from', 'to', 'interval', 'compare'];
+/** The API parameters that come from the page's address (period.ts, router.ts), which the server may refuse. */
+const PAGE_PARAMS = ['filters', 'segment', 'period', 'start_date', 'end_date', 'interval', 'compare'];
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;

@@ -24,7 +24,7 @@ export function ConnectionBanner() {
 }
 
 /** The page's address without the refused parameter, and the button's words for it. */
-function withoutRefused(err: ApiError, query: DashQuery): [string, DashQuery] {
+export function withoutRefused(err: ApiError, query: DashQuery): [string, DashQuery] {
   if (err.param === 'filters') {
     return err.index === undefined
       ? ['Clear the filters', { ...query, filters: [] }]
