@@ -603,7 +603,9 @@ describe('dashboard in Chromium', () => {
       const after = await visitor.newPage();
       await after.goto(shareUrl);
       await after.getByRole('heading', { name: 'This link does not work' }).waitFor();
-      expect(await after.getByRole('alert').textContent()).toBe('This share link is invalid or has been revoked.');
+      expect(await after.getByRole('alert').textContent()).toBe(
+        'This share link is invalid or has been revoked. Ask whoever shared it for a new one.',
+      );
     } finally {
       await visitor.close();
     }
