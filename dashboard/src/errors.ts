@@ -112,10 +112,11 @@ export function explain({ status, message, retryAfter, params = {}, shared }: An
       : 'Too many requests.';
     return fail(`${what} ${later}`, 'rate-limited');
   }
-  if (status >= 500) {
-    const why = message && status === 503 ? `: ${message}` : ` (${status})`;
-    return fail(`The server cannot answer right now${why}. ${later} If it lasts, the server's log says why.`, 'unavailable');
-  }
+  // A 503 says why (storage out of reach, a query over the memory limit) and what to do.
+  if (status === 503 && message)
+    return fail(`The server cannot answer: ${message}.${retryAfter ? ` ${later}` : ''}`, 'unavailable');
+  if (status >= 500)
+    return fail(`The server had a problem (${status}). Try again; if it lasts, its log says why.`, 'unavailable');
   const [, param = '', index, why = ''] = /^(\w+)(?:\[(\d+)\])?: (.+)$/.exec(message ?? '') ?? [];
   if ((status === 400 || status === 404) && PAGE_PARAMS.includes(param) && param in params) {
     const i = index === undefined ? undefined : Number(index);

@@ -32,6 +32,7 @@ const contexts: BrowserContext[] = [];
 const problems: string[] = [];
 /** Refused requests the tests provoke on purpose (5xx are checked one by one); any other console error is a problem. */
 const PROVOKED = /status of (400|401|403|404|429|503)|ERR_CONNECTION_REFUSED/;
+const PROVOKED_5XX = ['{"error":"Service Unavailable"', '{"error":"the query needs more memory than duckdb_memory_limit'];
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${server.url}${path}`, {
@@ -52,10 +53,10 @@ async function freshPage(): Promise<Page> {
   });
   p.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   p.on('response', (r) => {
-    // A stopping server refuses what still reaches it; any other 5xx is a problem.
+    // A stopping server and a starved one refuse on purpose; any other 5xx is a problem.
     if (r.status() >= 500)
       void r.text().then((body) => {
-        if (!body.startsWith('{"error":"Service Unavailable"')) problems.push(`${r.status()} ${r.url()}: ${body}`);
+        if (!PROVOKED_5XX.some((start) => body.startsWith(start))) problems.push(`${r.status()} ${r.url()}: ${body}`);
       });
   });
   return p;
@@ -109,6 +110,9 @@ describe('errors a person can act on, in Chromium', () => {
     await expect.poll(() => banner.textContent()).toBe(`${UNREACHABLE}Retry now`);
     expect(await alerts(page)).toEqual([`${UNREACHABLE}Retry now`]);
     await page.screenshot({ path: '/tmp/errors-unreachable.png', fullPage: true });
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.screenshot({ path: '/tmp/errors-unreachable-phone.png' });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // "Retry now" asks at once; the server is still away, so the banner stays.
     const probe = page.waitForEvent('requestfailed', (r) => new URL(r.url()).pathname === '/health');
@@ -195,6 +199,42 @@ describe('errors a person can act on, in Chromium', () => {
     expect(await page.locator('.chip > span').allTextContents()).toEqual(['Page is /']);
     expect(new URL(page.url()).searchParams.get('filters')).toBe(JSON.stringify([['is', 'event:page', ['/']]]));
     expect(await alerts(page)).toEqual([]);
+  });
+
+  it('says when the storage cannot answer, and what to do', async () => {
+    // A server of its own, on data written by a normal start, restarted with too little
+    // memory for DuckDB to answer a stats query (4 MB: it still starts, with 3 MB it cannot
+    // replay its own WAL): a real 503 from the storage.
+    const first = await startServer();
+    const key = await createKey(first.url, await login(first.url), 'admin');
+    const created = await fetch(`${first.url}/api/sites`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: SITE }),
+    });
+    expect(created.status).toBe(201);
+    await first.stop();
+    const starved = await startServer({ dataDir: first.dataDir, env: { MALLARD_DUCKDB_MEMORY_LIMIT: '4MB' } });
+    try {
+      const page = await freshPage();
+      await page.goto(`${starved.url}/sites/${SITE}`);
+      await signIn(page, '', ADMIN_PASSWORD);
+      const note = page.locator('section.top-stats .error-note');
+      await expect
+        .poll(() => note.textContent())
+        .toBe(
+          'The server cannot answer: the query needs more memory than duckdb_memory_limit allows; narrow the period or filters, or raise the limit.Try again',
+        );
+      await page.screenshot({ path: '/tmp/errors-storage.png', fullPage: true });
+      // "Try again" asks again (and is refused again, the limit being what it is).
+      const [again] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/api/stats/main'),
+        note.getByRole('button', { name: 'Try again' }).click(),
+      ]);
+      expect(again.status()).toBe(503);
+    } finally {
+      await starved.stop();
+    }
   });
 
   // Last: the lockout holds this address (every test's) for 15 minutes.

@@ -119,13 +119,13 @@ describe('explain', () => {
         retryAfter: '10',
       },
       'unavailable',
-      "The server cannot answer right now: ClickHouse is unreachable; events are kept in the write-ahead log meanwhile. Try again in 10 seconds. If it lasts, the server's log says why.",
+      'The server cannot answer: ClickHouse is unreachable; events are kept in the write-ahead log meanwhile. Try again in 10 seconds.',
     ],
     [
       'a fault',
       { status: 500, message: 'internal error', retryAfter: null },
       'unavailable',
-      "The server cannot answer right now (500). Try again in a moment. If it lasts, the server's log says why.",
+      'The server had a problem (500). Try again; if it lasts, its log says why.',
     ],
   ])('%s', (_, answer, kind, text) => {
     const err = explain(answer);
