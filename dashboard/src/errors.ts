@@ -17,15 +17,15 @@ export type ErrorKind =
   | 'failed';
 
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly kind: ErrorKind = 'failed',
-    /** A `bad-parameter`'s query parameter (`filters`, `segment`, …) and, for a filter, its index. */
-    readonly param?: string,
-    readonly index?: number,
-  ) {
+  declare readonly status: number;
+  declare readonly kind: ErrorKind;
+  /** A `bad-parameter`'s query parameter (`filters` or `segment`) and, for one filter, its index. */
+  declare readonly param?: string;
+  declare readonly index?: number;
+  constructor(status: number, message: string, kind: ErrorKind = 'failed', param?: string, index?: number) {
     super(message);
+    // Assigned, not declared as parameter properties: those bring a class-field helper into the bundle.
+    Object.assign(this, { status, kind, param, index });
   }
 }
 
@@ -35,16 +35,18 @@ export const UNREACHABLE = "Can't reach the Mallard Metrics server. Check that i
 /** The banner while every request fails (components/errors.ts), asking again by itself. */
 export const UNREACHABLE_RETRYING = "Can't reach the Mallard Metrics server. Check that it is running; retrying…";
 /** Above the sign-in form when a request was refused for want of a session. */
-export const SESSION_ENDED = 'Your session has ended (it expired or the server restarted). Sign in again to return to this page.';
+export const SESSION_ENDED = 'Your session has ended. Sign in again to return to this page.';
 /** What a sign-in answers when the account has two-factor sign-in and no code was given. */
 export const CODE_NEEDED = 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.';
 
 export const noRole = (site: string) => `Your account has no role on ${site}. Ask an owner of ${site} to invite you.`;
-export const noSite = (site: string) =>
-  `There is no site ${site}. It may have been removed; add it on the Sites page to collect its events.`;
+export const noSite = (site: string) => `There is no site ${site}. It may have been removed.`;
 
-/** The API parameters that come from the page's address (period.ts, router.ts), which the server may refuse. */
-const PAGE_PARAMS = ['filters', 'segment', 'period', 'start_date', 'end_date', 'interval', 'compare'];
+/**
+ * The parameters of the page's address that reach the server as they were pasted (router.ts
+ * checks the period, interval and comparison itself, and drops what it cannot read).
+ */
+const PAGE_PARAMS = ['filters', 'segment'];
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -67,8 +69,6 @@ const PLAIN: Record<string, string> = {
   'wrong e-mail address or password': 'Wrong e-mail address or password.',
   'totp required': CODE_NEEDED,
   'totp: wrong code': 'Wrong code: use the current code of your authenticator app, or an unused recovery code.',
-  'cross-site request refused':
-    'The server refused this request as cross-site. Open the dashboard at the address the server is configured for.',
 };
 
 export interface Answer {
@@ -104,7 +104,7 @@ export function explain({ status, message, retryAfter, params = {}, shared }: An
     const role = /^your role on (.+) \((\w+)\) does not allow this$/.exec(message ?? '');
     if (role)
       return fail(`Your role on ${role[1]} (${role[2]}) does not allow this. Ask an owner for another role.`, 'forbidden');
-    return fail(message ? `Not allowed: ${message}.` : 'You are not allowed to do this.', 'forbidden');
+    return fail(`Not allowed: ${message}.`, 'forbidden');
   }
   if (status === 429) {
     const what = message?.startsWith('too many failed sign-in attempts')

@@ -17,17 +17,16 @@ import { useCallback, useContext, useEffect, useLayoutEffect, useRef, useState }
 import { ApiError, errorText, get, type Params } from './api.js';
 import { onConnection } from './connection.js';
 
-let refused: { err: ApiError; search: string } | null = null;
-const refusedListeners = new Set<() => void>();
+/** Set while a dashboard is on screen (there is one at a time): where refusals go. */
+let onRefused: ((err: ApiError) => void) | undefined;
 
 /** The refusal of a parameter of the page's current address (a pasted bad filter), or null. */
 export function usePageProblem(): ApiError | null {
-  const [, setSeen] = useState(0);
+  const [refused, setRefused] = useState<{ err: ApiError; search: string } | null>(null);
   useEffect(() => {
-    const update = () => setSeen((n) => n + 1);
-    refusedListeners.add(update);
+    onRefused = (err) => setRefused({ err, search: location.search });
     return () => {
-      refusedListeners.delete(update);
+      onRefused = undefined;
     };
   }, []);
   return refused?.search === location.search ? refused.err : null;
@@ -78,10 +77,7 @@ export function useApi<T>(path: string | null, params: Params = {}, pollMs?: num
         const kind = err instanceof ApiError ? err.kind : 'failed';
         if (id === latest.current) {
           away.current = kind === 'unreachable';
-          if (kind === 'bad-parameter') {
-            refused = { err: err as ApiError, search: location.search };
-            for (const fn of refusedListeners) fn();
-          }
+          if (kind === 'bad-parameter') onRefused?.(err as ApiError);
           // Unreachable: the data (or skeleton) stays while the banner explains.
           if (!away.current) setState((s) => ({ data: s.data, error: errorText(err), loading: false }));
         }

@@ -109,7 +109,7 @@ describe('explain', () => {
       'a missing site',
       { status: 404, message: 'no site shop.example', retryAfter: null },
       'not-found',
-      'There is no site shop.example. It may have been removed; add it on the Sites page to collect its events.',
+      'There is no site shop.example. It may have been removed.',
     ],
     [
       'storage out of reach',
@@ -162,12 +162,6 @@ describe('the way out of a refused parameter', () => {
     ['one filter', refused('filters', 1), 'Remove this filter', { ...query, filters: [['is', 'visit:country', ['DE']]] }],
     ['the filters', refused('filters'), 'Clear the filters', { ...query, filters: [] }],
     ['the segment', refused('segment'), 'Remove the segment', { ...query, segment: undefined }],
-    [
-      'the period',
-      refused('start_date'),
-      'Reset the period',
-      { period: '30d', compare: null, filters: query.filters, segment: query.segment },
-    ],
   ])('%s', (_, err, label, fixed) => {
     expect(withoutRefused(err, query)).toEqual([label, fixed]);
   });
