@@ -4,13 +4,14 @@
  * and page, then by page; metrics.ts turns the parts into the metrics.
  *
  * The request's filters apply to the engagement rows as they apply to a page's events where
- * the row carries the value: `event:page` and `event:hostname` on the row itself, and a visit
- * attribute (source, UTM, browser, country, …) as the engagement row's own value, which is that
- * of the page view it reports on. Filters an engagement row cannot answer (entry/exit page,
- * goals, event names, properties) make the metrics unknown: no parts, so null.
+ * the row carries the value: `event:page`, `event:hostname` and custom properties on the row
+ * itself (the script sends an engagement event with its page view's properties, as Plausible's
+ * does), and a visit attribute (source, UTM, browser, country, …) as the engagement row's own
+ * value, which is that of the page view it reports on. Filters an engagement row cannot answer
+ * (entry/exit page, goals, event names) make the metrics unknown: no parts, so null.
  */
 import type { QueryRunner } from '../storage/storage.js';
-import type { Dimension } from './dimensions.js';
+import { type Dimension, PROPS_PREFIX } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import type { EngagementParts } from './metrics.js';
 import type { Period } from './period.js';
@@ -25,7 +26,8 @@ export interface EngagementScope {
 const ON_THE_ROW = new Set(['event:page', 'filter:event:page', 'event:hostname']);
 
 /** Whether a filter on this dimension can be evaluated on an engagement row (see the header). */
-const answerable = (d: Dimension) => ON_THE_ROW.has(d.name) || (d.visitColumn !== undefined && 'firstRow' in d.visitColumn);
+const answerable = (d: Dimension) =>
+  ON_THE_ROW.has(d.name) || d.name.startsWith(PROPS_PREFIX) || (d.visitColumn !== undefined && 'firstRow' in d.visitColumn);
 
 /** Whether the engagement metrics are defined under these filters. */
 export function engagementFilterable(filters: readonly Filter[]): boolean {

@@ -1949,7 +1949,7 @@ export const QUERY_CASES: PortedCase[] = [
       metrics: ['scroll_depth'],
     },
     expect: ok([row([], [60])]),
-    verdict: fails('engagement-props'),
+    verdict: SAME,
   },
   {
     // internal endpoint in the source
