@@ -94,9 +94,27 @@ export function resolveGoals(filters: readonly Filter[], goals: readonly Goal[])
   return { filters: filters.map(resolve), shown };
 }
 
-/** The one currency every given goal counts revenue in; undefined when there are none, or any lacks it or differs. */
+/** The currencies of the revenue goals (goals with a currency) among these, each once, in goal order. */
+export function revenueCurrencies(goals: readonly Goal[]): string[] {
+  return [...new Set(goals.flatMap((g) => (g.currency === null ? [] : [g.currency])))];
+}
+
+/**
+ * The currency the revenue of these goals is answered in: that of the revenue goals among
+ * them when they share one (as Plausible's: a goal without a currency does not stop it);
+ * undefined when none of them is a revenue goal, or they count in several currencies.
+ */
 export function sharedCurrency(goals: readonly Goal[]): string | undefined {
-  const currencies = new Set(goals.map((g) => g.currency));
-  const [only] = currencies;
-  return currencies.size === 1 && typeof only === 'string' ? only : undefined;
+  const currencies = revenueCurrencies(goals);
+  return currencies.length === 1 ? currencies[0] : undefined;
+}
+
+/**
+ * The completions of the revenue goals among these: the events whose amounts count. Only
+ * those, as in Plausible, which keeps revenue on the completions of revenue goals alone (an
+ * amount sent with another event is not revenue). The goals must include a revenue goal.
+ */
+export function revenueCompletions(goals: readonly Goal[]): Filter {
+  const conditions = goals.filter((g) => g.currency !== null).map(goalFilter);
+  return conditions.length === 1 ? (conditions[0] as Filter) : { kind: 'or', children: conditions };
 }

@@ -4,6 +4,7 @@
  * mixed in; they are counted as skipped so an answer can say so. Read from the events in
  * scope (`scopedEvents`, as the behavioral analyses): rollups and visit rows keep no amounts.
  */
+import { REVENUE_SCALE } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
 import { dimAlias, scopedEvents } from './builder.js';
 import type { Dimension } from './dimensions.js';
@@ -30,9 +31,18 @@ export async function revenueOf(q: QueryRunner, scope: RevenueScope, currency: s
   return (await revenueBy(q, scope, currency, [])).of([]);
 }
 
+/** What a group's revenue is made of: the exact sum in stored units (UNITS to the currency unit), and the counts. */
+export interface RevenueSums {
+  currency: string;
+  totalUnits: number;
+  paid: number;
+  skipped: number;
+}
+
 /** Revenue by dimension values: a group's, or none's (nothing paid, nothing skipped). */
 export interface RevenueGroups {
   of(key: readonly string[]): Revenue;
+  sums(key: readonly string[]): RevenueSums;
 }
 
 /**
@@ -68,24 +78,30 @@ export async function revenueBy(
     },
     dims,
   );
-  const byKey = new Map<string, Revenue>();
+  const byKey = new Map<string, RevenueSums>();
   for (const row of groups) {
     const key = dims.map((d, i) => {
       const v = row[dimAlias(i)];
       return v instanceof Date ? formatBucket(v, d.unit) : String(v);
     });
-    byKey.set(keyOf(key), revenue(currency, Number(row.total ?? 0), Number(row.paid ?? 0), Number(row.skipped ?? 0)));
+    // Amounts have 4 decimals: the sum, a double, is that many units up to float noise.
+    const totalUnits = Math.round(Number(row.total ?? 0) * UNITS);
+    byKey.set(keyOf(key), { currency, totalUnits, paid: Number(row.paid ?? 0), skipped: Number(row.skipped ?? 0) });
   }
-  return { of: (key) => byKey.get(keyOf(key)) ?? revenue(currency, 0, 0, 0) };
+  const sums = (key: readonly string[]) => byKey.get(keyOf(key)) ?? { currency, totalUnits: 0, paid: 0, skipped: 0 };
+  return { of: (key) => revenue(sums(key)), sums };
 }
+
+/** Stored amounts per unit of currency (amounts have REVENUE_SCALE decimals). */
+export const UNITS = 10 ** REVENUE_SCALE;
 
 const keyOf = (values: readonly string[]) => JSON.stringify(values);
 
-function revenue(currency: string, total: number, paid: number, skipped: number): Revenue {
+function revenue({ currency, totalUnits, paid, skipped }: RevenueSums): Revenue {
+  const total = totalUnits / UNITS;
   return {
     currency,
-    // Amounts have 4 decimals (storage/columns.ts REVENUE_SCALE): rounding drops float noise only.
-    total_revenue: round(total, 4),
+    total_revenue: total,
     average_revenue: paid === 0 ? null : round(total / paid, 2),
     revenue_skipped: skipped,
   };

@@ -9,7 +9,7 @@ import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } fr
 import { engagementParts } from './engagement.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { goalCounts } from './goal-counts.js';
-import { type Goal, goalFilter, sharedCurrency } from './goals.js';
+import { type Goal, goalFilter, revenueCompletions, sharedCurrency } from './goals.js';
 import { type ImportsScope, importedGoalCounts, importsApply, runAlong, runWithImports } from './imported.js';
 import { engagementValues, rounded, share } from './metrics.js';
 import type { Interval, Period } from './period.js';
@@ -53,15 +53,21 @@ export async function mainStats(q: QueryRunner, s: Scope): Promise<MainStats & P
     avg_visit_duration_secs: rounded.visit_duration(r?.visit_duration ?? 0),
     events: r?.events ?? 0,
     // Filtered to revenue goals of one currency, the headline numbers include their revenue (as Plausible's).
-    ...(currency === undefined ? {} : await revenueOf(q, s, currency)),
+    ...(currency === undefined ? {} : await revenueOf(q, revenueScope(s), currency)),
   };
 }
 
-/** The currency of the goals a request's goal filter keeps, when it has one and they share one. */
+/** The currency of the revenue goals among those a request's goal filter keeps, when it has one and they share one. */
 function goalFilterCurrency(s: Scope): string | undefined {
   if (s.goals === undefined || !s.filters.some((f) => f.goal !== undefined)) return undefined;
   return sharedCurrency(s.goals);
 }
+
+/** A scope whose goal filter keeps a revenue goal, narrowed to the completions of its revenue goals (goals.ts). */
+const revenueScope = <S extends Pick<Scope, 'filters' | 'goals'>>(s: S): S => ({
+  ...s,
+  filters: [...s.filters, revenueCompletions(s.goals ?? [])],
+});
 
 export interface TimeBucket {
   date: string;
@@ -272,7 +278,8 @@ export async function breakdownRows(
   const rows = await runWithImports(q, { ...scope, metrics, dimensions: dims, ...paging }, s.imports);
   // Filtered to revenue goals of one currency, each row carries its revenue (as in Plausible).
   const currency = goalFilterCurrency(s);
-  const revenue = currency === undefined || rows.length === 0 ? undefined : await revenueBy(q, scope, currency, dims);
+  const revenue =
+    currency === undefined || rows.length === 0 ? undefined : await revenueBy(q, revenueScope(scope), currency, dims);
   // Pages also show how long their visitors stayed and how far they scrolled (one more statement,
   // for the rows shown), when any of them has engagement: a site whose script sends none keeps its answer.
   const found =

@@ -74,6 +74,13 @@ const eur = (total_revenue: number, average_revenue: number | null, revenue_skip
   average_revenue,
   revenue_skipped,
 });
+/** A v2 revenue value of the EUR goal "Sign up": Plausible's money object. */
+const euro = (value: number, short: string, long: string) => ({ short, long, value, currency: 'EUR' });
+const EUR_25 = euro(25, '€25.0', '€25.00');
+const EUR_12_5 = euro(12.5, '€12.5', '€12.50');
+const EUR_0 = euro(0, '€0.0', '€0.00');
+const EUR_5_01 = euro(5.01, '€5.0', '€5.01');
+const EUR_19_99 = euro(19.99, '€20.0', '€19.99');
 const goalsPanel = (params: Record<string, string> = {}) => stats(server.url, reader, 'breakdown/events', { ...DAY, ...params });
 
 async function v2(body: Record<string, unknown>) {
@@ -235,12 +242,14 @@ describe('stats with goals', () => {
       ...f(['is', 'event:goal', ['Sign up']]),
     });
     expect(m).toMatchObject({ unique_visitors: 3, events: 3, ...eur(25, 12.5, 1) });
-    // With a goal that has no currency among them there is no one currency to answer in.
+    // A goal without a currency among them does not stop it (as Plausible's): the revenue goals'
+    // currency, and only their completions' amounts — the same as "Sign up" alone.
     const mixed = await stats<Record<string, unknown>>(server.url, reader, 'main', {
       ...DAY,
       ...f(['is', 'event:goal', ['Sign up', 'Pricing page']]),
     });
-    expect(Object.keys(mixed).filter((k) => k.includes('revenue') || k === 'currency')).toEqual([]);
+    // Visitors: Sign up A C F, Pricing page B C.
+    expect(mixed).toMatchObject({ unique_visitors: 4, ...eur(25, 12.5, 1) });
     const unfiltered = await stats<Record<string, unknown>>(server.url, reader, 'main', DAY);
     expect(unfiltered.total_revenue).toBeUndefined();
   });
@@ -287,20 +296,66 @@ describe('stats with goals', () => {
     expect(byGoal.status).toBe(200);
     expect(byGoal.body).toMatchObject({
       results: [
-        { dimensions: ['Sign up'], metrics: [3, 25, 12.5] },
+        { dimensions: ['Sign up'], metrics: [3, EUR_25, EUR_12_5] },
         { dimensions: ['Pricing page'], metrics: [2, null, null] },
         { dimensions: ['Visit /blog/*'], metrics: [2, null, null] },
       ],
       meta: { revenue_skipped: 1 },
     });
+    expect((byGoal.body as { meta: object }).meta).not.toHaveProperty('metric_warnings');
     const filtered = await call('POST', '/api/v2/query', reader, { ...body, filters: [['is', 'event:goal', ['Sign up']]] });
-    expect(filtered.body).toMatchObject({ results: [{ dimensions: [], metrics: [3, 25, 12.5] }], meta: { revenue_skipped: 1 } });
-    // A revenue goal and one without a currency: no single currency to answer in.
+    expect(filtered.body).toMatchObject({
+      results: [{ dimensions: [], metrics: [3, EUR_25, EUR_12_5] }],
+      meta: { revenue_skipped: 1 },
+    });
+    // A revenue goal and one without a currency: the revenue goal's currency and completions (as Plausible's).
     const mixed = await call('POST', '/api/v2/query', reader, {
       ...body,
       filters: [['is', 'event:goal', ['Sign up', 'Pricing page']]],
     });
-    expect(mixed.body).toMatchObject({ results: [{ dimensions: [], metrics: [4, null, null] }], meta: { revenue_skipped: 0 } });
+    expect(mixed.body).toMatchObject({
+      results: [{ dimensions: [], metrics: [4, EUR_25, EUR_12_5] }],
+      meta: { revenue_skipped: 1 },
+    });
+  });
+
+  it('v2 answers revenue null with a warning when no revenue goal is selected', async () => {
+    const warning = {
+      code: 'no_revenue_goals_matching',
+      warning: 'Revenue metrics are null as there are no matching revenue goals.',
+    };
+    const body = { site_id: SITE, date_range: ['2026-03-10', '2026-03-10'], metrics: ['visitors', 'total_revenue'] };
+    // No goal filter or dimension: all six visitors, no goals selected.
+    const unfiltered = await call('POST', '/api/v2/query', reader, body);
+    expect(unfiltered).toMatchObject({
+      status: 200,
+      body: { results: [{ dimensions: [], metrics: [6, null] }], meta: { metric_warnings: { total_revenue: warning } } },
+    });
+    // Only a page goal (no currency) selected: Visit /blog/* is A and B.
+    const pageGoal = await call('POST', '/api/v2/query', reader, { ...body, filters: [['is', 'event:goal', ['Visit /blog/*']]] });
+    expect(pageGoal.body).toMatchObject({
+      results: [{ dimensions: [], metrics: [2, null] }],
+      meta: { metric_warnings: { total_revenue: warning } },
+    });
+  });
+
+  it('v2 orders by revenue: values ascending, goals without a currency last', async () => {
+    const r = await call('POST', '/api/v2/query', reader, {
+      site_id: SITE,
+      date_range: ['2026-03-10', '2026-03-10'],
+      metrics: ['average_revenue', 'visitors'],
+      dimensions: ['event:goal'],
+      order_by: [['average_revenue', 'asc']],
+      pagination: { limit: 2, offset: 0 },
+    });
+    // Sign up 12.5 EUR first; the two page goals null, tied, by name.
+    expect(r.body).toMatchObject({
+      results: [
+        { dimensions: ['Sign up'], metrics: [EUR_12_5, 3] },
+        { dimensions: ['Pricing page'], metrics: [null, 2] },
+      ],
+      query: { order_by: [['average_revenue', 'asc']] },
+    });
   });
 
   it('v2 answers revenue by other dimensions, with and without the goal dimension', async () => {
@@ -317,9 +372,10 @@ describe('stats with goals', () => {
     });
     expect(byBrowser.body).toMatchObject({
       results: [
-        { dimensions: ['Chrome'], metrics: [1, 0, null] },
-        { dimensions: ['Firefox'], metrics: [1, 5.01, 5.01] },
-        { dimensions: ['Safari'], metrics: [1, 19.99, 19.99] },
+        // Chrome: A's amount was USD, so nothing in EUR: 0, as Plausible's.
+        { dimensions: ['Chrome'], metrics: [1, EUR_0, EUR_0] },
+        { dimensions: ['Firefox'], metrics: [1, EUR_5_01, EUR_5_01] },
+        { dimensions: ['Safari'], metrics: [1, EUR_19_99, EUR_19_99] },
       ],
       meta: { revenue_skipped: 1 },
     });
@@ -332,9 +388,9 @@ describe('stats with goals', () => {
     });
     expect(byBoth.body).toMatchObject({
       results: [
-        { dimensions: ['Sign up', 'Chrome'], metrics: [1, 0, null] },
-        { dimensions: ['Sign up', 'Firefox'], metrics: [1, 5.01, 5.01] },
-        { dimensions: ['Sign up', 'Safari'], metrics: [1, 19.99, 19.99] },
+        { dimensions: ['Sign up', 'Chrome'], metrics: [1, EUR_0, EUR_0] },
+        { dimensions: ['Sign up', 'Firefox'], metrics: [1, EUR_5_01, EUR_5_01] },
+        { dimensions: ['Sign up', 'Safari'], metrics: [1, EUR_19_99, EUR_19_99] },
       ],
       meta: { revenue_skipped: 1 },
     });
@@ -344,7 +400,7 @@ describe('stats with goals', () => {
       dimensions: ['time:day'],
       filters: [['is', 'event:goal', ['Sign up']]],
     });
-    expect(byDay.body).toMatchObject({ results: [{ dimensions: ['2026-03-10'], metrics: [3, 25, 12.5] }] });
+    expect(byDay.body).toMatchObject({ results: [{ dimensions: ['2026-03-10'], metrics: [3, EUR_25, EUR_12_5] }] });
   });
 
   it('breakdowns filtered to a revenue goal carry each row its revenue', async () => {
@@ -357,29 +413,17 @@ describe('stats with goals', () => {
       ['Firefox', 1, 'EUR', 5.01, 5.01, 0],
       ['Safari', 1, 'EUR', 19.99, 19.99, 0],
     ]);
-    // A goal without a currency among the filter's goals: no revenue fields.
+    // A goal without a currency among the filter's goals: the revenue goal's currency, its completions only.
+    // Visitors: Sign up A (Chrome) C (Safari) F (Firefox), Pricing page B (Firefox) C.
     const mixed = await stats<Record<string, unknown>[]>(server.url, reader, 'breakdown/browsers', {
       ...DAY,
       ...f(['is', 'event:goal', ['Sign up', 'Pricing page']]),
     });
-    expect(mixed.length).toBeGreaterThan(0);
-    expect(mixed.flatMap((r) => Object.keys(r).filter((k) => k.includes('revenue') || k === 'currency'))).toEqual([]);
-  });
-
-  it.each<[string, Record<string, unknown>, string]>([
-    [
-      'without a goal',
-      { metrics: ['total_revenue'] },
-      'metrics: total_revenue can only be queried with an event:goal filter or dimension',
-    ],
-    [
-      'ordered by revenue',
-      { metrics: ['total_revenue'], dimensions: ['event:goal'], order_by: [['total_revenue', 'desc']] },
-      'order_by[0]: results cannot be ordered by total_revenue',
-    ],
-  ])('v2 refuses revenue metrics %s', async (_label, body, error) => {
-    const r = await call('POST', '/api/v2/query', reader, { site_id: SITE, date_range: ['2026-03-10', '2026-03-10'], ...body });
-    expect(r).toEqual({ status: 400, body: { error } });
+    expect(mixed.map((r) => [r.value, r.visitors, r.currency, r.total_revenue, r.average_revenue, r.revenue_skipped])).toEqual([
+      ['Firefox', 2, 'EUR', 5.01, 5.01, 0],
+      ['Chrome', 1, 'EUR', 0, null, 1],
+      ['Safari', 1, 'EUR', 19.99, 19.99, 0],
+    ]);
   });
 
   it('funnels take goals as steps', async () => {

@@ -14,7 +14,7 @@ import { v2Engagement } from '../../query/v2/engagement.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
 import { isRevenueMetric, parseV2Body } from '../../query/v2/request.js';
-import { v2Revenue } from '../../query/v2/revenue.js';
+import { orderByRevenue, v2Revenue } from '../../query/v2/revenue.js';
 import { shapeV2 } from '../../query/v2/shape.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
@@ -62,10 +62,12 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
           // Configured goals are counted from events alone (goal-rows.ts): their imports are left out.
           const byGoals = goals !== undefined && plan.dimensions.includes('event:goal');
           if (byGoals) await importsApply(imports, plan.query, false);
-          const rows = byGoals ? await goalRows(r, plan, goals) : await runWithImports(r, plan.query, imports);
+          let rows = byGoals ? await goalRows(r, plan, goals) : await runWithImports(r, plan.query, imports);
           const included = imports?.outcome?.included === true;
           const total = plan.totalQuery ? ((await runAlong(r, plan.totalQuery, imports, included))[0]?.visitors ?? 0) : undefined;
-          const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals) : undefined;
+          const goalFiltered = request.filters.some((f) => f.goal !== undefined);
+          const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals, goalFiltered) : undefined;
+          if (revenue && plan.orderByRevenue) rows = orderByRevenue(rows, plan, revenue);
           const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
           return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement);
         }),

@@ -28,7 +28,8 @@ export function planV2(req: V2Request, period: Period): V2Plan {
   // Revenue and engagement metrics are answered apart (revenue.ts, engagement.ts); the builder counts the others, or visitors.
   const counted = req.metrics.filter((m): m is Metric => !isRevenueMetric(m) && !isEngagementMetric(m));
   const metrics: Metric[] = counted.length > 0 ? counted : ['visitors'];
-  const first = metrics[0] as Metric;
+  // The first metric, as Plausible's default order; an engagement metric cannot order, the first counted one does.
+  const first = req.metrics.find((m) => !isEngagementMetric(m)) ?? (metrics[0] as Metric);
   const orderBy: OrderEntry[] = req.orderBy
     ? req.orderBy.map(([key, dir]): OrderEntry => [resolve(key), dir])
     : timeDim
@@ -37,6 +38,11 @@ export function planV2(req: V2Request, period: Period): V2Plan {
           [first, 'desc'],
         ]
       : [[first, 'desc']];
+  // Revenue is answered after the builder's rows (revenue.ts): the builder orders by the rest, or visitors.
+  const byRevenue = orderBy.some(([key]) => isRevenueMetric(key));
+  const builderOrder = orderBy.filter(([key]) => !isRevenueMetric(key));
+  if (builderOrder.length === 0) builderOrder.push([metrics[0] as Metric, 'desc']);
+  const unpaged = req.include.total_rows || byRevenue;
 
   const query: StatsQuery = {
     siteId: req.siteId,
@@ -44,12 +50,12 @@ export function planV2(req: V2Request, period: Period): V2Plan {
     metrics,
     dimensions: dimensions.map((n) => dimension(n) as Dimension),
     filters: req.filters,
-    orderBy: orderBy.map(([key, dir]) => ({ key, dir })),
+    orderBy: builderOrder.map(([key, dir]) => ({ key, dir })),
     // Goals are custom events; page views are not goals here (there is no goal configuration).
     ...(dimensions.includes('event:goal') ? { customEventsOnly: true } : {}),
-    ...(req.include.total_rows ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
+    ...(unpaged ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
   };
-  const plan: V2Plan = { query, period, dimensions, orderBy };
+  const plan: V2Plan = { query, period, dimensions, orderBy, ...(byRevenue ? { orderByRevenue: true as const } : {}) };
   if (req.metrics.includes('conversion_rate')) {
     plan.totalQuery = {
       siteId: req.siteId,

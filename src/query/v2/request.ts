@@ -19,6 +19,8 @@ import { type Filter, parseFilters } from '../filters.js';
 import { ENGAGEMENT_METRICS, type EngagementMetric, isEngagementMetric } from '../metrics.js';
 import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
 import { andFilters } from '../request-filters.js';
+import type { Money } from './money.js';
+import type { RevenueWarning } from './revenue.js';
 
 export const DATE_RANGES = ['day', '7d', '30d', 'month', '6mo', '12mo', 'year', 'all'] as const;
 export const MAX_LIMIT = 10_000;
@@ -57,8 +59,13 @@ export interface V2Request {
 }
 
 export interface V2Plan {
-  /** The builder query for `results` (unpaged when total_rows is asked for: paged in `shapeV2`). */
+  /** The builder query for `results` (unpaged when total_rows is asked for or `orderByRevenue`: paged in `shapeV2`). */
   query: StatsQuery;
+  /**
+   * Set when the order names a revenue metric: the builder's query is then unpaged, and its rows
+   * are ordered by revenue (revenue.ts orderByRevenue) and paged in `shapeV2`.
+   */
+  orderByRevenue?: true;
   /** The conversion_rate denominator: the same period and filters without goal and property filters. */
   totalQuery?: StatsQuery;
   period: Period;
@@ -68,8 +75,10 @@ export interface V2Plan {
 }
 
 export interface V2Response {
-  results: { metrics: (number | null)[]; dimensions: string[] }[];
+  results: { metrics: (number | Money | null)[]; dimensions: string[] }[];
   meta: {
+    /** Why a revenue metric is null in every row (revenue.ts). */
+    metric_warnings?: Partial<Record<RevenueMetric, RevenueWarning>>;
     imports_included?: boolean;
     imports_skip_reason?: string;
     imports_warning?: string;
@@ -226,8 +235,7 @@ export function parseV2Body(
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
       throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
-    if (isRevenueMetric(key) || isEngagementMetric(key))
-      throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
+    if (isEngagementMetric(key)) throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
     return [key, dir];
   });
 
@@ -302,10 +310,9 @@ function checkFilters(filters: readonly Filter[], metrics: readonly V2Metric[], 
 function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[], filters: readonly Filter[]): void {
   const filtered = (name: string) => filtersOn(filters).includes(name);
   const goalFilter = filters.some((f) => f.kind === 'match' && f.dim.name === 'event:goal');
-  for (const m of ['conversion_rate', ...REVENUE_METRICS] as const) {
-    if (metrics.includes(m) && !dimensions.includes('event:goal') && !goalFilter) {
-      throw invalidInput(`metrics: ${m} can only be queried with an event:goal filter or dimension`);
-    }
+  // Revenue metrics are answered null without one, with a warning (revenue.ts), as Plausible's.
+  if (metrics.includes('conversion_rate') && !dimensions.includes('event:goal') && !goalFilter) {
+    throw invalidInput('metrics: conversion_rate can only be queried with an event:goal filter or dimension');
   }
   // Engagement is per page (engagement.ts): by page, or for the pages a filter picks.
   const engagement = metrics.find(isEngagementMetric);

@@ -1,33 +1,82 @@
 /**
- * Revenue metrics of a v2 request (`total_revenue`, `average_revenue`): by goal under an
- * `event:goal` dimension, or for the goals a goal filter selects when they share one currency
- * (Plausible answers null when they do not), each grouped by the request's other dimensions.
- * Goals without a currency answer null.
+ * Revenue metrics of a v2 request (`total_revenue`, `average_revenue`), as Plausible decides
+ * them (its Goal.Revenue.preload): over the goals the top-level goal filters select (all the
+ * site's goals when there is none), only with an `event:goal` dimension or filter —
+ * - by goal (the dimension): each row in its goal's currency, `null` for a goal without one;
+ * - without the dimension: the revenue goals among the selected ones together, when they
+ *   count in one currency;
+ * - otherwise every value is `null` and `meta.metric_warnings` says why: no revenue goal
+ *   among them (`no_revenue_goals_matching`), or several currencies
+ *   (`no_single_revenue_currency`).
+ * Each grouped by the request's other dimensions; only the completions of revenue goals carry
+ * revenue. Values are money objects (money.ts).
  */
 import type { QueryRunner } from '../../storage/storage.js';
-import { type Goal, goalFilter, sharedCurrency } from '../goals.js';
-import { type RevenueGroups, revenueBy } from '../revenue.js';
+import { type Goal, goalFilter, revenueCompletions, revenueCurrencies } from '../goals.js';
+import { type RevenueGroups, type RevenueSums, revenueBy, UNITS } from '../revenue.js';
 import type { ResultRow } from '../run.js';
-import type { V2Plan } from './request.js';
-import type { V2Revenue } from './shape.js';
+import { decimalString, type Money, money } from './money.js';
+import type { RevenueMetric, V2Plan } from './request.js';
 
+export type RevenueWarningCode = 'no_revenue_goals_matching' | 'no_single_revenue_currency';
+
+const WARNINGS: Record<RevenueWarningCode, string> = {
+  no_revenue_goals_matching: 'Revenue metrics are null as there are no matching revenue goals.',
+  no_single_revenue_currency: 'Revenue metrics are null as there are multiple currencies for the selected event:goals.',
+};
+
+export interface RevenueWarning {
+  code: RevenueWarningCode;
+  warning: string;
+}
+
+/** Revenue answers of a request with revenue metrics. */
+export interface V2Revenue {
+  /** A row's sums; null when the row has no currency to answer in. */
+  of: (r: ResultRow) => RevenueSums | null;
+  /** Why every revenue value is null, when they all are. */
+  warning?: RevenueWarning;
+}
+
+/**
+ * A revenue metric of a row as Plausible answers it: `total_revenue` the exact sum;
+ * `average_revenue` the mean over the completions that carried an amount, cut (not rounded)
+ * to 3 decimals as Plausible's Decimal64(3) does; 0 when nothing was paid.
+ */
+export function revenueValue(m: RevenueMetric, sums: RevenueSums | null): Money | null {
+  if (sums === null) return null;
+  if (m === 'total_revenue') return money(decimalString(sums.totalUnits, Math.log10(UNITS)), sums.currency);
+  const thousandths = sums.paid === 0 ? 0 : Math.trunc(sums.totalUnits / (sums.paid * (UNITS / 1000)));
+  return money(decimalString(thousandths, 3), sums.currency);
+}
+
+const warning = (code: RevenueWarningCode): V2Revenue => ({ of: () => null, warning: { code, warning: WARNINGS[code] } });
+
+/**
+ * `goals`: the configured goals the goal filters select (undefined: the site has none, so no
+ * revenue goal); `goalFiltered`: whether the request has a top-level goal filter.
+ */
 export async function v2Revenue(
   q: QueryRunner,
   plan: V2Plan,
   rows: readonly ResultRow[],
   goals: readonly Goal[] | undefined,
+  goalFiltered: boolean,
 ): Promise<V2Revenue> {
   const query = plan.query;
   const at = plan.dimensions.indexOf('event:goal');
+  if (at < 0 && !goalFiltered) return warning('no_revenue_goals_matching');
+  const currencies = revenueCurrencies(goals ?? []);
+  if (currencies.length === 0) return warning('no_revenue_goals_matching');
+  if (at < 0 && currencies.length > 1) return warning('no_single_revenue_currency');
+
   const dims = query.dimensions.filter((_d, i) => i !== at);
   const measure = (filters: V2Plan['query']['filters'], currency: string) =>
     revenueBy(q, { siteId: query.siteId, period: query.period, filters }, currency, dims);
   let of: V2Revenue['of'];
   if (at < 0) {
-    // Without a goal dimension the goal filters chose the goals (goals.ts resolveGoals).
-    const currency = sharedCurrency(goals ?? []);
-    const groups = currency === undefined ? undefined : await measure(query.filters, currency);
-    of = (r) => groups?.of(r.dimensions) ?? null;
+    const groups = await measure([...query.filters, revenueCompletions(goals ?? [])], currencies[0] as string);
+    of = (r) => groups.sums(r.dimensions);
   } else {
     const byGoal = new Map<string, RevenueGroups | null>();
     const others = query.filters.filter((f) => f.goal === undefined);
@@ -37,7 +86,39 @@ export async function v2Revenue(
       const goal = goals?.find((g) => g.displayName === name);
       byGoal.set(name, goal?.currency ? await measure([...others, goalFilter(goal)], goal.currency) : null);
     }
-    of = (r) => byGoal.get(r.dimensions[at] ?? '')?.of(r.dimensions.filter((_v, i) => i !== at)) ?? null;
+    of = (r) => byGoal.get(r.dimensions[at] ?? '')?.sums(r.dimensions.filter((_v, i) => i !== at)) ?? null;
   }
-  return { of, skipped: rows.reduce((n, r) => n + (of(r)?.revenue_skipped ?? 0), 0) };
+  return { of };
+}
+
+/**
+ * Orders rows by a request's order when it names a revenue metric (plan.ts leaves those to
+ * this): revenue by its value, nulls last; ties keep the builder's order (a stable sort).
+ */
+export function orderByRevenue(rows: ResultRow[], plan: V2Plan, revenue: V2Revenue): ResultRow[] {
+  const order = plan.orderBy;
+  const value = (m: RevenueMetric, r: ResultRow) => revenueValue(m, revenue.of(r))?.value ?? null;
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...rows].sort((a, b) => {
+    for (const [key, dir] of order) {
+      const i = plan.dimensions.indexOf(key);
+      let c: number;
+      if (i >= 0) c = text(a.dimensions[i] ?? '', b.dimensions[i] ?? '');
+      else if (key === 'total_revenue' || key === 'average_revenue') {
+        const [x, y] = [value(key, a), value(key, b)];
+        // As ClickHouse orders them for Plausible: nulls last, either way.
+        if (x === null || y === null) {
+          if (x !== y) return x === null ? 1 : -1;
+          continue;
+        }
+        c = x - y;
+      } else {
+        // conversion_rate orders as visitors do (metrics.ts orderExpr): one denominator for every row.
+        const m = (key === 'conversion_rate' ? 'visitors' : key) as keyof Omit<ResultRow, 'dimensions'>;
+        c = (a[m] ?? 0) - (b[m] ?? 0);
+      }
+      if (c !== 0) return dir === 'desc' ? -c : c;
+    }
+    return 0;
+  });
 }

@@ -3,18 +3,10 @@ import type { Metric } from '../builder.js';
 import type { ImportsOutcome } from '../imported.js';
 import { type EngagementValues, isEngagementMetric, round, rounded, share } from '../metrics.js';
 import { type Period, wallClock } from '../period.js';
-import type { Revenue } from '../revenue.js';
 import { formatBucket, type ResultRow } from '../run.js';
 import { buckets } from '../stats.js';
-import {
-  isRevenueMetric,
-  isTime,
-  type RevenueMetric,
-  type Unit,
-  type V2Plan,
-  type V2Request,
-  type V2Response,
-} from './request.js';
+import { isRevenueMetric, isTime, REVENUE_METRICS, type Unit, type V2Plan, type V2Request, type V2Response } from './request.js';
+import { revenueValue, type V2Revenue } from './revenue.js';
 
 const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
 
@@ -42,16 +34,6 @@ function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal:
   }
 }
 
-/** Revenue answers of a request with revenue metrics (v2/revenue.ts). */
-export interface V2Revenue {
-  /** A row's revenue; null for a goal without a currency (or goals in several). */
-  of: (r: ResultRow) => Revenue | null;
-  /** Completions left out for their currency, over every revenue figure answered. */
-  skipped: number;
-}
-
-const revenueValue = (m: RevenueMetric, rev: Revenue | null): number | null => (rev === null ? null : rev[m]);
-
 /** A row's engagement metrics (v2/engagement.ts). */
 export type V2Engagement = (r: ResultRow) => EngagementValues;
 
@@ -66,7 +48,7 @@ export function shapeV2(
   engagement?: V2Engagement,
 ): V2Response {
   const { limit, offset } = req.pagination;
-  const page = req.include.total_rows ? rows.slice(offset, offset + limit) : rows;
+  const page = req.include.total_rows || plan.orderByRevenue ? rows.slice(offset, offset + limit) : rows;
   const grouped = plan.dimensions.length > 0;
   const results = page.map((r) => ({
     metrics: req.metrics.map((m) =>
@@ -80,6 +62,10 @@ export function shapeV2(
   }));
 
   const meta: V2Response['meta'] = {};
+  const warning = revenue?.warning;
+  if (warning) {
+    meta.metric_warnings = Object.fromEntries(REVENUE_METRICS.filter((m) => req.metrics.includes(m)).map((m) => [m, warning]));
+  }
   if (req.include.imports) {
     meta.imports_included = imports?.included ?? false;
     // As Plausible: every reason for leaving imports out (no_imported_data and out_of_range too);
@@ -96,7 +82,8 @@ export function shapeV2(
     meta.time_labels = unit === 'week' ? labels.map((l) => weekLabel(l, plan.period)) : labels;
   }
   if (req.include.total_rows) meta.total_rows = rows.length;
-  if (revenue) meta.revenue_skipped = revenue.skipped;
+  // Completions left out for their currency, over the revenue figures answered.
+  if (revenue) meta.revenue_skipped = page.reduce((n, r) => n + (revenue.of(r)?.skipped ?? 0), 0);
 
   const include = Object.fromEntries(Object.entries(req.include).filter(([, v]) => v));
   return {

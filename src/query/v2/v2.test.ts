@@ -4,6 +4,7 @@ import { startAllAt } from '../period.js';
 import type { ResultRow } from '../run.js';
 import { planV2, timeUnitFor } from './plan.js';
 import { parseV2Body } from './request.js';
+import { orderByRevenue, type V2Revenue } from './revenue.js';
 import { shapeV2 } from './shape.js';
 
 const NOW = new Date('2026-03-15T12:34:56Z');
@@ -239,6 +240,11 @@ describe('parseV2Body: valid bodies', () => {
     expect(() => parse({ ...BASE, metrics: ['visits', 'events'], dimensions: ['event:goal', 'time'] })).not.toThrow();
     expect(parse({ ...BASE, filters: null }).filters).toEqual([]);
     expect(() => parse({ ...BASE, include: { imports: true, total_rows: false } })).not.toThrow();
+    // Revenue without a goal is answered null with a warning (revenue.ts); it orders as Plausible's.
+    expect(() => parse({ ...BASE, metrics: ['total_revenue'] })).not.toThrow();
+    expect(() =>
+      parse({ ...BASE, metrics: ['average_revenue'], dimensions: ['event:goal'], order_by: [['average_revenue', 'asc']] }),
+    ).not.toThrow();
   });
 });
 
@@ -326,6 +332,21 @@ describe('planV2', () => {
     expect(plan.totalQuery?.dimensions).toEqual([]);
     expect(plan.totalQuery?.metrics).toEqual(['visitors']);
     expect(plan.totalQuery?.filters).toEqual([req.filters[2], req.filters[3]]);
+  });
+
+  it('revenue first orders by it by default: the builder then by visitors, unpaged; paged after', () => {
+    const req = parse({
+      ...BASE,
+      metrics: ['average_revenue', 'total_revenue'],
+      dimensions: ['event:goal'],
+      pagination: { limit: 2, offset: 1 },
+    });
+    const plan = planV2(req, req.period);
+    expect(plan.orderBy).toEqual([['average_revenue', 'desc']]);
+    expect(plan.query.orderBy).toEqual([{ key: 'visitors', dir: 'desc' }]);
+    expect([plan.query.limit, plan.query.offset, plan.orderByRevenue]).toEqual([undefined, undefined, true]);
+    const counted = planV2(parse({ ...BASE, metrics: ['visitors', 'total_revenue'], dimensions: ['event:goal'] }), req.period);
+    expect([counted.orderBy, counted.orderByRevenue, counted.query.limit]).toEqual([[['visitors', 'desc']], undefined, 10_000]);
   });
 
   it('refuses time labels for too many buckets', () => {
@@ -455,5 +476,49 @@ describe('shapeV2', () => {
     expect(answer.query.pagination).toEqual({ limit: 1, offset: 1 });
     const first = shapeV2({ ...req, pagination: { limit: 10, offset: 0 } }, plan, rows);
     expect(first.results.map((r) => r.dimensions[0])).toEqual(['2026-01-07', '2026-01-12', '2026-01-19']);
+  });
+
+  it('revenue: objects in request order, warnings for the requested revenue metrics, ordered by revenue then paged', () => {
+    const req = parse({
+      ...BASE,
+      metrics: ['visitors', 'total_revenue'],
+      dimensions: ['event:goal'],
+      order_by: [['total_revenue', 'desc']],
+      pagination: { limit: 3, offset: 1 },
+    });
+    const plan = planV2(req, req.period);
+    // Units are ten-thousandths: Buy 12.50 USD, Sub 30 EUR, Join no currency, Tip 0 USD.
+    const sums: Record<string, { currency: string; totalUnits: number; paid: number; skipped: number } | null> = {
+      Buy: { currency: 'USD', totalUnits: 125_000, paid: 2, skipped: 1 },
+      Sub: { currency: 'EUR', totalUnits: 300_000, paid: 1, skipped: 2 },
+      Join: null,
+      Tip: { currency: 'USD', totalUnits: 0, paid: 0, skipped: 0 },
+    };
+    const revenue: V2Revenue = { of: (r) => sums[r.dimensions[0] ?? ''] ?? null };
+    // The builder's order (visitors) for the ties; Join (null) last.
+    const rows = [
+      row(['Join'], { visitors: 9 }),
+      row(['Tip'], { visitors: 4 }),
+      row(['Buy'], { visitors: 3 }),
+      row(['Sub'], { visitors: 1 }),
+    ];
+    const sorted = orderByRevenue(rows, plan, revenue);
+    expect(sorted.map((r) => r.dimensions[0])).toEqual(['Sub', 'Buy', 'Tip', 'Join']);
+    const answer = shapeV2(req, plan, sorted, undefined, revenue);
+    expect(answer.results).toEqual([
+      { metrics: [3, { short: '$12.5', long: '$12.50', value: 12.5, currency: 'USD' }], dimensions: ['Buy'] },
+      { metrics: [4, { short: '$0.0', long: '$0.00', value: 0, currency: 'USD' }], dimensions: ['Tip'] },
+      { metrics: [9, null], dimensions: ['Join'] },
+    ]);
+    // Skipped over the page: Buy's one (Sub's two are on the row offset 1 skips).
+    expect(answer.meta).toEqual({ revenue_skipped: 1 });
+    expect(answer.query.order_by).toEqual([['total_revenue', 'desc']]);
+    const ascending = planV2({ ...req, orderBy: [['total_revenue', 'asc']] }, req.period);
+    expect(orderByRevenue(rows, ascending, revenue).map((r) => r.dimensions[0])).toEqual(['Tip', 'Buy', 'Sub', 'Join']);
+
+    const warning = { code: 'no_single_revenue_currency' as const, warning: 'w' };
+    const warned = shapeV2(req, plan, rows, undefined, { of: () => null, warning });
+    expect(warned.meta).toEqual({ metric_warnings: { total_revenue: warning }, revenue_skipped: 0 });
+    expect(warned.results.map((r) => r.metrics[1])).toEqual([null, null, null]);
   });
 });

@@ -2146,7 +2146,7 @@ export const QUERY_CASES: PortedCase[] = [
         total_revenue: { code: 'no_revenue_goals_matching', warning: NO_REVENUE_GOALS },
       },
     }),
-    verdict: fails('metric-warnings'),
+    verdict: SAME,
   },
   {
     source: src('revenue metrics › not filtering or grouping by goals leads to warnings'),
@@ -2158,7 +2158,7 @@ export const QUERY_CASES: PortedCase[] = [
         total_revenue: { code: 'no_revenue_goals_matching', warning: NO_REVENUE_GOALS },
       },
     }),
-    verdict: fails('metric-warnings'),
+    verdict: SAME,
   },
   {
     source: src('revenue metrics › filtering by revenue goals with same currency'),
@@ -2181,7 +2181,7 @@ export const QUERY_CASES: PortedCase[] = [
       ],
       { metric_warnings: undefined },
     ),
-    verdict: fails('revenue-goal-mix+revenue-object'),
+    verdict: SAME,
   },
   {
     source: src('revenue metrics › filtering by revenue goals with different currencies'),
@@ -2197,7 +2197,7 @@ export const QUERY_CASES: PortedCase[] = [
         total_revenue: { code: 'no_single_revenue_currency', warning: MANY_CURRENCIES },
       },
     }),
-    verdict: fails('metric-warnings'),
+    verdict: SAME,
   },
   {
     source: src('revenue metrics › breakdown by revenue goals'),
@@ -2218,7 +2218,7 @@ export const QUERY_CASES: PortedCase[] = [
       ],
       { metric_warnings: undefined },
     ),
-    verdict: fails('revenue-object+revenue-order'),
+    verdict: SAME,
   },
   {
     source: src('revenue metrics › breakdown by revenue goals + filtering'),
@@ -2230,7 +2230,7 @@ export const QUERY_CASES: PortedCase[] = [
       dimensions: ['event:goal'],
     },
     expect: ok([row(['Purchase'], [usd100_30, usd100_30]), row(['Signup'], [null, null])], { metric_warnings: undefined }),
-    verdict: fails('revenue-object'),
+    verdict: SAME,
   },
   {
     // internal endpoint in the source
