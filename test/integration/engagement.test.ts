@@ -193,6 +193,30 @@ describe('ingest and query validation', () => {
     expect(await stats(server.url, readKey, 'main', { site_id: live, period: 'day' })).toEqual(main(0, 0, 0, 0, 0, 0, 0));
   });
 
+  it("v2: a property filter keeps the engagement rows that carry it (the page view's props, as the script sends them)", async () => {
+    // Its own site: V1 views / as author john (engaged 5 s, 60 %), V2 views / without props (10 s, 80 %).
+    const site = 'eng-props.test';
+    const view = (v: typeof V1, p?: Record<string, string>) => ({ ...v, t: '2026-01-10T10:00:00Z', path: '/', p });
+    const report = (v: typeof V1, ms: number, sd: number, p?: Record<string, string>) =>
+      engagement(site, { ...view(v, p), t: '2026-01-10T10:01:00Z' }, ms, sd);
+    const john = { author: 'john' };
+    await loadBatch(server.url, ingestKey, [
+      batchEvent(site, view(V1, john)),
+      batchEvent(site, view(V2)),
+      report(V1, 5_000, 60, john),
+      report(V2, 10_000, 80),
+    ]);
+    const body = { site_id: site, metrics: ['visitors', 'time_on_page', 'scroll_depth'] };
+    const page = ['is', 'event:page', ['/']];
+    const results = async (prop: unknown[]) => {
+      const r = await v2({ ...body, filters: [page, prop] });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      return (r.json as { results: unknown[] }).results;
+    };
+    expect(await results(['is', 'event:props:author', ['john']])).toEqual([{ metrics: [1, 5, 60], dimensions: [] }]);
+    expect(await results(['is_not', 'event:props:author', ['john']])).toEqual([{ metrics: [1, 10, 80], dimensions: [] }]);
+  });
+
   it('v2: the engagement metrics need event:page, and results are not ordered by them', async () => {
     const noPage = await v2({ site_id: ENG, metrics: ['time_on_page'] });
     expect(noPage).toEqual({
