@@ -41,9 +41,10 @@ describe('parseFilters', () => {
       ],
     ]);
     const { text, params } = render(compileFilters(filters), duckdb);
+    // A pattern on a property holds only for events that have the key (Plausible).
     expect(text).toBe(
-      '(v_country IN ($1)) AND ((contains(lower(pathname), lower($2))) OR (regexp_matches(coalesce(json_extract_string(props, $3), $4), $5)))',
+      '(v_country IN ($1)) AND ((contains(lower(pathname), lower($2))) OR ((json_extract_string(props, $3) IS NOT NULL) AND (regexp_matches(coalesce(json_extract_string(props, $4), $5), $6))))',
     );
-    expect(params).toEqual(["US' OR 1=1 --", '/Blog', '$."plan"', '(none)', '^p.*']);
+    expect(params).toEqual(["US' OR 1=1 --", '/Blog', '$."plan"', '$."plan"', '(none)', '^p.*']);
   });
 });

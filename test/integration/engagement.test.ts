@@ -196,7 +196,12 @@ describe('ingest and query validation', () => {
   it("v2: a property filter keeps the engagement rows that carry it (the page view's props, as the script sends them)", async () => {
     // Its own site: V1 views / as author john (engaged 5 s, 60 %), V2 views / without props (10 s, 80 %).
     const site = 'eng-props.test';
-    const view = (v: Pick<Ev, 'ip' | 'ua' | 'w'>, p?: Record<string, string>) => ({ ...v, t: '2026-01-10T10:00:00Z', path: '/', p });
+    const view = (v: Pick<Ev, 'ip' | 'ua' | 'w'>, p?: Record<string, string>) => ({
+      ...v,
+      t: '2026-01-10T10:00:00Z',
+      path: '/',
+      p,
+    });
     const report = (v: Pick<Ev, 'ip' | 'ua' | 'w'>, ms: number, sd: number, p?: Record<string, string>) =>
       engagement(site, { ...view(v, p), t: '2026-01-10T10:01:00Z' }, ms, sd);
     const john = { author: 'john' };
