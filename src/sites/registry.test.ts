@@ -121,6 +121,7 @@ describe('SiteRegistry', () => {
       rateLimit: null,
       signingSecret: null,
       shields: NONE,
+      demo: false,
       createdAt: a.createdAt,
     });
     expect(a.createdAt).toMatch(ISO);
@@ -138,6 +139,7 @@ describe('SiteRegistry', () => {
       rateLimit: 50,
       signingSecret: 'sixteen-chars-xx',
       shields: NONE,
+      demo: false,
       createdAt: b.createdAt,
     });
     expect(registry.get('b.example.org')).toEqual(b);
@@ -388,6 +390,7 @@ describe('SiteRegistry', () => {
       { version: 5 },
       { version: 6 },
       { version: 7 },
+      { version: 8 },
     ]);
     expect(await db.all('SELECT value FROM settings')).toEqual([{ value: 'v' }]);
   });
@@ -417,6 +420,7 @@ describe('applyConfiguredSites', () => {
       rateLimit: null,
       signingSecret: null,
       shields: NONE,
+      demo: false,
       createdAt: b?.createdAt,
     });
     // applying the same file again changes nothing
