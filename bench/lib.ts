@@ -10,17 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 export class BenchFailure extends Error {}
 
-/** A small seeded generator (mulberry32): the same seed gives the same numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../src/seeded-random.js';
 
 /** An integer setting from the environment, validated. */
 export function envInt(name: string, def: number, min: number, max: number): number {

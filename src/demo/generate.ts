@@ -14,6 +14,7 @@
  * user at most one a day, and no visit crosses midnight UTC (cookieless ids rotate there).
  */
 import type { GeoInfo } from '../ingest/enrich/geo.js';
+import { mulberry32 } from '../seeded-random.js';
 
 export const DEMO_SITE = 'demo.example';
 export const DEMO_SEED = 20241;
@@ -54,18 +55,6 @@ export interface DemoTraffic {
 
 const DAY_MS = 86_400_000;
 const ORIGIN = `https://${DEMO_SITE}`;
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly (readonly [T, number])[]): T => {
@@ -371,7 +360,7 @@ export function demoStart(until: number): number {
 
 /** The demo traffic of the DEMO_DAYS UTC days ending with the day of `until`; no event after `until`. */
 export function generateDemo(seed: number, until: number): DemoTraffic {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const events: DemoEvent[] = [];
   const places = new Map<string, GeoInfo>();
   let address = 0;
