@@ -103,6 +103,20 @@ const CASES: Case[] = [
     { dimensions: ['event:page'], order_by: [['visitors', 'desc']] },
   ],
   [
+    // Ordered by a ratio of entering visits, then paged: /pricing 100, / 50, /blog 0, then the
+    // pages nobody entered on (no bounce rate to order by) last, by name: /blog/post-1, /docs.
+    'event:page ordered by bounce_rate, second page of two rows',
+    {
+      metrics: ['visitors', 'bounce_rate'],
+      dimensions: ['event:page'],
+      order_by: [['bounce_rate', 'desc']],
+      pagination: { limit: 2, offset: 1 },
+    },
+    [r([5, 50], ['/']), r([3, 0], ['/blog'])],
+    {},
+    { order_by: [['bounce_rate', 'desc']], pagination: { limit: 2, offset: 1 } },
+  ],
+  [
     'visit:source',
     { metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], dimensions: ['visit:source'] },
     [
