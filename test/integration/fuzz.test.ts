@@ -986,7 +986,8 @@ describe('consistency of the answers under random valid filters (site A)', () =>
 });
 
 // Filtering a breakdown by one of its own values keeps that value's row unchanged, whether
-// the filter is `is`, `contains` or an anchored `matches`, case-sensitive or not.
+// the filter is `is`, `contains` or an anchored `matches`, case-sensitive or not (a property's
+// "(none)" row: by `is` only).
 const BREAKDOWN_DIMENSION: Record<string, string> = {
   pages: 'event:page',
   'entry-pages': 'visit:entry_page',
@@ -1035,6 +1036,12 @@ describe('a breakdown filtered by one of its own values', () => {
           if (!caseSensitive) filter.push({ case_sensitive: false });
           const filters = JSON.stringify([filter]);
           const got = (await ask(`breakdown/${name}`, { filters })).find((x) => x.value === value);
+          // A property's "(none)" row stands for events without the key, which only `is`
+          // selects: a pattern holds only where the key is (docs/API.md, as in Plausible).
+          if (name.startsWith('props/') && value === '(none)' && op !== 'is') {
+            expect(got, `breakdown/${name} filtered by ${filters}`).toBeUndefined();
+            return;
+          }
           // Shares are over the filtered visitors, so only the counts must be equal.
           const counts = (x: Record<string, unknown> | undefined) =>
             x && Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'percentage' && k !== 'conversion_rate'));
