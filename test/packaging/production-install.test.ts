@@ -115,7 +115,7 @@ describe('a production install', () => {
       .split('\n')
       .filter((l) => /^ {2}[a-z]/.test(l))
       .map((l) => l.trim().split(/\s+/)[0]);
-    expect([...new Set(commands)]).toEqual(['serve', 'backup', 'restore', 'import', 'export', 'keys', 'users']);
+    expect([...new Set(commands)]).toEqual(['serve', 'backup', 'restore', 'import', 'export', 'keys', 'users', 'demo']);
   });
 
   it('serves from that directory alone: takes an event and answers its stats', async () => {
