@@ -105,10 +105,12 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
   v_city String,
   v_entry_page String,
   v_exit_page String,
+  v_entry_hostname String,
+  v_exit_hostname String,
   s_pages Array(Tuple(p String, pv Int64, v UInt64, vs Array(UInt64))),
   s_path Array(String)
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/mallard/visits', '{shard}_{replica}')
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id);
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5);
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6);

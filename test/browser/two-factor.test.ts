@@ -55,7 +55,9 @@ describe('two-factor sign-in in the dashboard', () => {
 
   it('asks for the code at the next sign-in, and opens the dashboard with it', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    // The account page may still be on screen for a moment: its password fields match 'Password' too.
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     const code = page.getByLabel('Authentication code');
     await code.waitFor();
