@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED, startMailbox } from '../helpers/mailbox.js';
 import { login, type RunningServer, startServer } from '../helpers/server.js';
-import { type Answer, answer, removeScratchDirs, scratchDir } from './support.js';
+import { type Answer, type Auth, apiRequest, removeScratchDirs, scratchDir } from './support.js';
 
 const A = 'a.test';
 const B = 'b.test';
@@ -20,23 +20,9 @@ const PASSWORD = 'member-password-1';
 let server: RunningServer;
 let url: string;
 
-interface Auth {
-  cookie?: string;
-  key?: string;
-  share?: string;
-}
-
-/** One request; a signed-in browser sends its own Origin with the cookie. */
-async function api<T = unknown>(method: string, path: string, auth: Auth = {}, body?: unknown, base = url): Promise<Answer<T>> {
-  const headers: Record<string, string> = {};
-  if (auth.cookie) Object.assign(headers, { cookie: auth.cookie, origin: base });
-  if (auth.key) headers.authorization = `Bearer ${auth.key}`;
-  if (auth.share) headers['x-mallard-share'] = auth.share;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return answer<T>(
-    await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
-}
+/** One request, to this file's server unless `base` names another. */
+const api = <T = unknown>(method: string, path: string, auth: Auth = {}, body?: unknown, base = url) =>
+  apiRequest<T>(base, method, path, auth, body);
 
 async function signIn(email: string, password = PASSWORD, base = url): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {

@@ -14,7 +14,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { type Answer, loadBatch, main, removeScratchDirs, row, scratchDir, sendBatch, sendEvent, UA } from './support.js';
+import {
+  type Auth,
+  apiRequest,
+  loadBatch,
+  main,
+  removeScratchDirs,
+  row,
+  scratchDir,
+  sendBatch,
+  sendEvent,
+  UA,
+} from './support.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -60,33 +71,9 @@ async function start(): Promise<void> {
   cookie = await login(url);
 }
 
-interface Auth {
-  cookie?: string;
-  key?: string;
-  share?: string;
-}
-
-/** One request; a signed-in browser sends its own Origin with the cookie. */
-async function api<T = unknown>(method: string, path: string, auth: Auth = {}, body?: unknown): Promise<Answer<T>> {
-  const headers: Record<string, string> = {};
-  if (auth.cookie) Object.assign(headers, { cookie: auth.cookie, origin: url });
-  if (auth.key) headers.authorization = `Bearer ${auth.key}`;
-  if (auth.share) headers['x-mallard-share'] = auth.share;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: T | undefined;
-  try {
-    json = text ? (JSON.parse(text) as T) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, contentType: res.headers.get('content-type') };
-}
+/** One request to this file's server. */
+const api = <T = unknown>(method: string, path: string, auth: Auth = {}, body?: unknown) =>
+  apiRequest<T>(url, method, path, auth, body);
 
 const admin = () => ({ cookie });
 const qs = (params: Record<string, string>) => new URLSearchParams(params).toString();

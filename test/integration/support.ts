@@ -30,6 +30,33 @@ export async function answer<T>(res: Response): Promise<Answer<T>> {
   return { status: res.status, text, json, contentType: res.headers.get('content-type') };
 }
 
+/** Who a test request comes from: a session cookie, an API key or a share token. */
+export interface Auth {
+  cookie?: string;
+  key?: string;
+  share?: string;
+}
+
+/**
+ * One API request to the server at `base`; a signed-in browser sends its own Origin with the
+ * cookie. A string body is sent as it is (malformed JSON on purpose), anything else as JSON.
+ */
+export async function apiRequest<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  auth: Auth = {},
+  body?: unknown,
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = {};
+  if (auth.cookie) Object.assign(headers, { cookie: auth.cookie, origin: base });
+  if (auth.key) headers.authorization = `Bearer ${auth.key}`;
+  if (auth.share) headers['x-mallard-share'] = auth.share;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return answer<T>(await fetch(`${base}${path}`, { method, headers, body: payload }));
+}
+
 /** POST /api/event as a browser would (JSON body, given User-Agent). */
 export async function sendEvent(
   url: string,

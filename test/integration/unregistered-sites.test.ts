@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushedEvents } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { type Answer, answer, loadBatch, removeScratchDirs, scratchDir, sendEvent, UA } from './support.js';
+import { type Auth, apiRequest, loadBatch, removeScratchDirs, scratchDir, sendEvent, UA } from './support.js';
 
 interface Listed {
   id: string;
@@ -31,23 +31,9 @@ let superCookie: string;
 let liveFrom: number;
 let liveTo: number;
 
-interface Auth {
-  cookie?: string;
-  key?: string;
-  share?: string;
-}
-
-/** One request; a signed-in browser sends its own Origin with the cookie. */
-async function api<T = unknown>(method: string, path: string, auth: Auth = {}, body?: unknown): Promise<Answer<T>> {
-  const headers: Record<string, string> = {};
-  if (auth.cookie) Object.assign(headers, { cookie: auth.cookie, origin: url });
-  if (auth.key) headers.authorization = `Bearer ${auth.key}`;
-  if (auth.share) headers['x-mallard-share'] = auth.share;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return answer<T>(
-    await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-  );
-}
+/** One request to this file's server. */
+const api = <T = unknown>(method: string, path: string, auth: Auth = {}, body?: unknown) =>
+  apiRequest<T>(url, method, path, auth, body);
 
 const superAdmin = (): Auth => ({ cookie: superCookie });
 
