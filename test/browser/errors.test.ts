@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { loadBatch, UA } from '../integration/support.js';
+import { apiRequest, loadBatch, UA } from '../integration/support.js';
 
 const SITE = 'team.test';
 const OTHER = 'other.test';
@@ -34,15 +34,8 @@ const problems: string[] = [];
 const PROVOKED = /status of (400|401|403|404|429|503)|ERR_CONNECTION_REFUSED/;
 const PROVOKED_5XX = ['{"error":"Service Unavailable"', '{"error":"the query needs more memory than duckdb_memory_limit'];
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+/** One request as the admin key. */
+const api = (method: string, path: string, body?: unknown) => apiRequest(server.url, method, path, { key: adminKey }, body);
 
 async function freshPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, shoot, watchProblems } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, createKey, login, type RunningServer, startServer } from '../helpers/server.js';
-import { loadBatch, UA } from '../integration/support.js';
+import { apiRequest, loadBatch, UA } from '../integration/support.js';
 
 const SITE = 'team.test';
 const VIEWER = 'viewer@team.test';
@@ -29,15 +29,8 @@ const problems: string[] = [];
 
 const watch = (p: Page) => watchProblems(p, problems);
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+/** One request as the admin key. */
+const api = (method: string, path: string, body?: unknown) => apiRequest(server.url, method, path, { key: adminKey }, body);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
