@@ -22,11 +22,17 @@ export type Filter = (
 
 const LIMITS = { depth: 5, nodes: 100, values: 100, valueLength: 2000 } as const;
 
+/**
+ * How a 400 for an unknown dimension reads: ours names the dimension; the v2 API's quotes the
+ * filter as Plausible's does (`Invalid filter ["is", "segment", [1]]`), for clients that match it.
+ */
+export type FilterWording = 'ours' | 'plausible';
+
 /** Parses the top-level filter list (implicitly and-ed); throws 400 naming the problem. */
-export function parseFilters(input: unknown, param = 'filters'): Filter[] {
+export function parseFilters(input: unknown, param = 'filters', wording: FilterWording = 'ours'): Filter[] {
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) throw invalidInput(`${param}: must be a list of filters`);
-  const budget = { nodes: 0 };
+  const budget = { nodes: 0, wording };
   return input.map((f, i) => parseOne(f, `${param}[${i}]`, 1, budget));
 }
 
@@ -42,7 +48,17 @@ export function parseFiltersParam(text: string | undefined): Filter[] {
   return parseFilters(json);
 }
 
-function parseOne(f: unknown, at: string, depth: number, budget: { nodes: number }): Filter {
+/**
+ * A filter as Plausible's v2 errors quote it (`["is", "segment", [1]]`); cut short, as any
+ * echo of input is.
+ */
+function inspect(f: unknown): string {
+  const text = (v: unknown): string => (Array.isArray(v) ? `[${v.map(text).join(', ')}]` : (JSON.stringify(v) ?? 'null'));
+  const all = text(f);
+  return all.length > 200 ? `${all.slice(0, 200)}…` : all;
+}
+
+function parseOne(f: unknown, at: string, depth: number, budget: { nodes: number; wording: FilterWording }): Filter {
   if (depth > LIMITS.depth) throw invalidInput(`${at}: filters nested deeper than ${LIMITS.depth}`);
   if (++budget.nodes > LIMITS.nodes) throw invalidInput(`filters: more than ${LIMITS.nodes} filters`);
   if (!Array.isArray(f) || typeof f[0] !== 'string') throw invalidInput(`${at}: expected [operator, ...]`);
@@ -64,7 +80,10 @@ function parseOne(f: unknown, at: string, depth: number, budget: { nodes: number
   const [, name, values, modifiers] = f as unknown[];
   if (typeof name !== 'string') throw invalidInput(`${at}: dimension must be a string`);
   const dim = dimension(name);
-  if (!dim) throw invalidInput(`${at}: unknown dimension "${name.slice(0, 80)}"`);
+  if (!dim) {
+    const unknown = `unknown dimension "${name.slice(0, 80)}"`;
+    throw invalidInput(`${at}: ${budget.wording === 'plausible' ? `Invalid filter ${inspect(f)}: ${unknown}` : unknown}`);
+  }
   if (dim.level === 'time') throw invalidInput(`${at}: filter time with the period or date_range, not "${name}"`);
   if (!Array.isArray(values) || values.length === 0 || values.length > LIMITS.values) {
     throw invalidInput(`${at}: values must be a list of 1 to ${LIMITS.values} strings`);

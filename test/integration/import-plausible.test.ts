@@ -392,7 +392,8 @@ describe('POST /api/v2/query include.imports', () => {
     expect(filtered.meta).toEqual({
       imports_included: false,
       imports_skip_reason: 'unsupported_query',
-      imports_warning: 'Imported data is not included: it cannot be filtered, or has no table for this breakdown',
+      imports_warning:
+        'Imported stats are not included in the results because query parameters are not supported. For more information, see: https://plausible.io/docs/stats-api#filtering-imported-stats',
     });
   });
 });

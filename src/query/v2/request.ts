@@ -225,7 +225,7 @@ export function parseV2Body(
   }
 
   const rawFilters = b.filters === undefined || b.filters === null ? [] : b.filters;
-  const own = parseFilters(rawFilters);
+  const own = parseFilters(rawFilters, 'filters', 'plausible');
   checkFilters(own, metrics, 'filters');
   checkFilters(segment, metrics, 'segment');
   const filters = andFilters(segment, own);

@@ -1,6 +1,6 @@
 /** POST /api/v2/query, step 3 of 3: the builder's rows → Plausible's answer. */
 import type { Metric } from '../builder.js';
-import type { ImportsOutcome } from '../imported.js';
+import type { ImportsOutcome, SkipReason } from '../imported.js';
 import { type EngagementValues, isEngagementMetric, round, rounded, share } from '../metrics.js';
 import { type Period, wallClock } from '../period.js';
 import { formatBucket, type ResultRow } from '../run.js';
@@ -35,6 +35,17 @@ function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal:
 }
 
 /** A row's engagement metrics (v2/engagement.ts). */
+/**
+ * `meta.imports_warning` in Plausible's own sentences, link included: the v2 API is Plausible's,
+ * and a client written for it may show or match them. The dashboard and the GET stats routes
+ * say it in this server's words (imported.ts). Only the reasons a site owner could change get one.
+ */
+const PLAUSIBLE_IMPORTS_WARNINGS: Partial<Record<SkipReason, string>> = {
+  unsupported_query:
+    'Imported stats are not included in the results because query parameters are not supported. For more information, see: https://plausible.io/docs/stats-api#filtering-imported-stats',
+  unsupported_interval: 'Imported stats are not included because the time dimension (i.e. the interval) is too short.',
+};
+
 export type V2Engagement = (r: ResultRow) => EngagementValues;
 
 /** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
@@ -72,7 +83,8 @@ export function shapeV2(
     // a warning only for those a site owner could change (the query, the interval).
     if (imports && !imports.included && imports.skip_reason) {
       meta.imports_skip_reason = imports.skip_reason;
-      if (imports.warning) meta.imports_warning = imports.warning;
+      const warning = PLAUSIBLE_IMPORTS_WARNINGS[imports.skip_reason];
+      if (warning) meta.imports_warning = warning;
     }
   }
   const timeDim = plan.dimensions.find(isTime);

@@ -61,7 +61,7 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
     ['dimensions: goal and page', { ...BASE, dimensions: ['event:goal', 'event:page'] }, 'dimensions: event:goal and event:page'],
     ['filters: object', { ...BASE, filters: {} }, 'filters: must be a list of filters'],
     ['filters: unknown operator', { ...BASE, filters: [['eq', 'event:page', ['/']]] }, 'filters[0]: unknown operator "eq"'],
-    ['filters: unknown dimension', { ...BASE, filters: [['is', 'visit:planet', ['x']]] }, 'filters[0]: unknown dimension'],
+    ['filters: unknown dimension', { ...BASE, filters: [['is', 'visit:planet', ['x']]] }, 'filters[0]: Invalid filter ["is", "visit:planet", ["x"]]: unknown dimension "visit:planet"'],
     ['filters: time', { ...BASE, filters: [['is', 'time:day', ['2026-01-10']]] }, 'filters[0]: filter time with'],
     ['filters: no values', { ...BASE, filters: [['is', 'event:page', []]] }, 'filters[0]: values must be a list'],
     [
@@ -442,7 +442,8 @@ describe('shapeV2', () => {
     expect(meta({ included: false, skip_reason: 'unsupported_interval', warning: 'hours', imports: span })).toEqual({
       imports_included: false,
       imports_skip_reason: 'unsupported_interval',
-      imports_warning: 'hours',
+      // Plausible's sentence, not the outcome's own (the dashboard's) wording
+      imports_warning: 'Imported stats are not included because the time dimension (i.e. the interval) is too short.',
     });
     // with include.imports false nothing is said, whatever happened
     const quiet = parse(BASE);

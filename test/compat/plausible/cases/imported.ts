@@ -28,28 +28,6 @@ const UNSUPPORTED_QUERY_WARNING =
 const UNSUPPORTED_INTERVAL_WARNING =
   'Imported stats are not included because the time dimension (i.e. the interval) is too short.';
 
-/** Our sentences for a skipped import (src/query/imported.ts, WARNINGS), by Plausible's. */
-const OUR_WARNINGS: Readonly<Record<string, string>> = {
-  [UNSUPPORTED_QUERY_WARNING]: 'Imported data is not included: it cannot be filtered, or has no table for this breakdown',
-  [UNSUPPORTED_INTERVAL_WARNING]: 'Imported data is not included: it has daily numbers only, no hours',
-};
-
-/** A case whose answer is Plausible's but for the warning's wording (ours names no plausible.io page). */
-function ourWording(c: PortedCase): PortedCase {
-  if (c.expect.status !== 200) throw new Error('ourWording: a 200 case');
-  const warning = String(c.expect.meta?.imports_warning);
-  const ours = OUR_WARNINGS[warning];
-  if (ours === undefined) throw new Error(`ourWording: no wording of ours for ${warning}`);
-  return {
-    ...c,
-    verdict: {
-      kind: 'differs',
-      ours: { ...c.expect, meta: { ...c.expect.meta, imports_warning: ours } },
-      why: 'imports-warning-wording',
-    },
-  };
-}
-
 /** Our imported data answers no filtered query (docs/METRICS.md, "Imported data"). */
 const FILTERED_IMPORTS = {
   kind: 'pending',
@@ -569,7 +547,7 @@ const IMPORTED_DATA: PortedCase[] = [
   eventsAsPageviews('visit:source', 'Google'),
   ...GOALS_WITH_URL.map((g) => specialGoal(g, 'url', 'https://one.com', 'https://two.com')),
   ...GOALS_WITH_PATH.map((g) => specialGoal(g, 'path', '/one', '/two')),
-  ourWording({
+  {
     source: IMP('gracefully ignores unsupported WP Search Queries goal for imported data'),
     fixture: {
       goals: [{ event_name: 'WP Search Queries' }],
@@ -595,7 +573,7 @@ const IMPORTED_DATA: PortedCase[] = [
     },
     // The conversion_rate denominator (the unfiltered total) follows the query: without imports.
     verdict: { kind: 'same' },
-  }),
+  },
   {
     source: IMP('includes imported data for time:day dimension'),
     fixture: {
@@ -612,7 +590,7 @@ const IMPORTED_DATA: PortedCase[] = [
     expect: { status: 200, results: [{ dimensions: ['2021-01-01'], metrics: [8] }], meta: { imports_included: true } },
     verdict: { kind: 'same' },
   },
-  ourWording({
+  {
     source: IMP('adds a warning when time:hour dimension'),
     fixture: {
       goals: [{ event_name: 'Signup' }],
@@ -638,8 +616,8 @@ const IMPORTED_DATA: PortedCase[] = [
       },
     },
     verdict: { kind: 'same' },
-  }),
-  ourWording({
+  },
+  {
     source: IMP('adds a warning when query params are not supported for imported data'),
     fixture: { ...PACKAGE_FIXTURE, imported: { rows: [{ table: 'visitors', visitors: 9 }] } },
     query: packageQuery('all'),
@@ -649,7 +627,7 @@ const IMPORTED_DATA: PortedCase[] = [
       meta: { imports_included: false, imports_skip_reason: 'unsupported_query', imports_warning: UNSUPPORTED_QUERY_WARNING },
     },
     verdict: { kind: 'same' },
-  }),
+  },
   {
     source: IMP('does not add a warning when there are no site imports'),
     fixture: PACKAGE_FIXTURE,
@@ -700,7 +678,7 @@ const IMPORTED_DATA: PortedCase[] = [
     expect: { status: 200, results: [{ dimensions: ['Google'], metrics: [1] }], meta: { imports_included: true } },
     verdict: FILTERED_IMPORTS,
   },
-  ourWording({
+  {
     source: IMP('ignores imported data if filtered property belongs to a different table than the breakdown property'),
     fixture: {
       events: [],
@@ -724,7 +702,7 @@ const IMPORTED_DATA: PortedCase[] = [
       meta: { imports_included: false, imports_skip_reason: 'unsupported_query', imports_warning: UNSUPPORTED_QUERY_WARNING },
     },
     verdict: { kind: 'same' },
-  }),
+  },
   location('visit:country', 'DE', 'EE', { kind: 'same' }),
   location('visit:region', 'DE-BE', 'EE-37', GEO_IDS),
   location('visit:city', 2_950_159, 588_409, GEO_IDS),
