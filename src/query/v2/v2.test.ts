@@ -61,7 +61,11 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
     ['dimensions: goal and page', { ...BASE, dimensions: ['event:goal', 'event:page'] }, 'dimensions: event:goal and event:page'],
     ['filters: object', { ...BASE, filters: {} }, 'filters: must be a list of filters'],
     ['filters: unknown operator', { ...BASE, filters: [['eq', 'event:page', ['/']]] }, 'filters[0]: unknown operator "eq"'],
-    ['filters: unknown dimension', { ...BASE, filters: [['is', 'visit:planet', ['x']]] }, 'filters[0]: Invalid filter ["is", "visit:planet", ["x"]]: unknown dimension "visit:planet"'],
+    [
+      'filters: unknown dimension',
+      { ...BASE, filters: [['is', 'visit:planet', ['x']]] },
+      'filters[0]: Invalid filter ["is", "visit:planet", ["x"]]: unknown dimension "visit:planet"',
+    ],
     ['filters: time', { ...BASE, filters: [['is', 'time:day', ['2026-01-10']]] }, 'filters[0]: filter time with'],
     ['filters: no values', { ...BASE, filters: [['is', 'event:page', []]] }, 'filters[0]: values must be a list'],
     [
