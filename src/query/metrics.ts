@@ -145,6 +145,7 @@ export const rounded = {
   views_per_visit: (x: number) => round(x, 2),
   percentage: (x: number) => round(x, 1),
   conversion_rate: (x: number) => round(x, 1),
+  group_conversion_rate: (x: number) => round(x, 1),
 } as const;
 
 /**

@@ -293,6 +293,21 @@ const CASES: Case[] = [
     [r([2, 28.57], ['Google'])],
   ],
   [
+    // Google has 3 visitors (the case below: 2 of them signed up, 66.67 %)
+    'group_conversion_rate: over the visitors of the row source',
+    {
+      metrics: ['visitors', 'conversion_rate', 'group_conversion_rate'],
+      dimensions: ['visit:source'],
+      filters: [['is', 'event:goal', ['signup']]],
+    },
+    [r([2, 28.57, 66.7], ['Google'])],
+  ],
+  [
+    'group_conversion_rate by event:goal alone: over every visitor, as conversion_rate (1 decimal)',
+    { metrics: ['visitors', 'group_conversion_rate'], dimensions: ['event:goal'] },
+    [r([2, 28.6], ['signup']), r([1, 14.3], ['download'])],
+  ],
+  [
     'goal and source filters: the source filter stays in the denominator',
     {
       metrics: ['visitors', 'conversion_rate'],

@@ -9,13 +9,15 @@ import type { Goal } from '../../query/goals.js';
 import { type ImportedReader, type ImportsScope, importsApply, runAlong, runWithImports } from '../../query/imported.js';
 import { isEngagementMetric } from '../../query/metrics.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
+import type { ResultRow } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
 import { v2Engagement } from '../../query/v2/engagement.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
+import type { V2Plan } from '../../query/v2/request.js';
 import { isRevenueMetric, parseV2Body } from '../../query/v2/request.js';
 import { orderByRevenue, v2Revenue } from '../../query/v2/revenue.js';
-import { shapeV2 } from '../../query/v2/shape.js';
+import { shapeV2, type V2GroupTotal } from '../../query/v2/shape.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
@@ -69,13 +71,24 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
           const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals, goalFiltered) : undefined;
           if (revenue && plan.orderByRevenue) rows = orderByRevenue(rows, plan, revenue);
           const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
-          return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement);
+          const groupTotal = plan.groupTotalQuery
+            ? groupTotals(await runAlong(r, plan.groupTotalQuery, imports, included), plan)
+            : undefined;
+          return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement, groupTotal);
         }),
       );
     } finally {
       end();
     }
   });
+}
+
+/** Each group's visitors by its dimension values, event:goal's left out (plan.ts groupTotalQuery). */
+function groupTotals(groups: readonly ResultRow[], plan: V2Plan): V2GroupTotal {
+  const kept = plan.dimensions.map((n) => n !== 'event:goal');
+  const key = (values: readonly string[]) => JSON.stringify(values.filter((_, i) => kept[i]));
+  const visitors = new Map(groups.map((g) => [JSON.stringify(g.dimensions), g.visitors]));
+  return (r) => visitors.get(key(r.dimensions)) ?? 0;
 }
 
 function jsonBody(req: FastifyRequest): Record<string, unknown> {

@@ -6,7 +6,16 @@ import { type Dimension, dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
 import { isEngagementMetric } from '../metrics.js';
 import type { Period } from '../period.js';
-import { isRevenueMetric, isTime, MAX_TIME_LABELS, type OrderEntry, type Unit, type V2Plan, type V2Request } from './request.js';
+import {
+  GROUP_CONVERSION_RATE,
+  isRevenueMetric,
+  isTime,
+  MAX_TIME_LABELS,
+  type OrderEntry,
+  type Unit,
+  type V2Plan,
+  type V2Request,
+} from './request.js';
 
 const UNIT_MS: Record<Unit, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS };
 
@@ -26,7 +35,9 @@ export function planV2(req: V2Request, period: Period): V2Plan {
   const dimensions = req.dimensions.map(resolve);
   const timeDim = dimensions.find(isTime);
   // Revenue and engagement metrics are answered apart (revenue.ts, engagement.ts); the builder counts the others, or visitors.
-  const counted = req.metrics.filter((m): m is Metric => !isRevenueMetric(m) && !isEngagementMetric(m));
+  const counted = req.metrics.filter(
+    (m): m is Metric => !isRevenueMetric(m) && !isEngagementMetric(m) && m !== GROUP_CONVERSION_RATE,
+  );
   const metrics: Metric[] = counted.length > 0 ? counted : ['visitors'];
   // The first metric, as Plausible's default order; an engagement metric cannot order, the first counted one does.
   const first = req.metrics.find((m) => !isEngagementMetric(m)) ?? (metrics[0] as Metric);
@@ -62,6 +73,16 @@ export function planV2(req: V2Request, period: Period): V2Plan {
       period,
       metrics: ['visitors'],
       dimensions: [],
+      filters: withoutGoalFilters(req.filters),
+    };
+  }
+  if (req.metrics.includes(GROUP_CONVERSION_RATE)) {
+    const groups = dimensions.filter((n) => n !== 'event:goal');
+    plan.groupTotalQuery = {
+      siteId: req.siteId,
+      period,
+      metrics: ['visitors'],
+      dimensions: groups.map((n) => dimension(n) as Dimension),
       filters: withoutGoalFilters(req.filters),
     };
   }

@@ -68,6 +68,8 @@ export interface V2Plan {
   orderByRevenue?: true;
   /** The conversion_rate denominator: the same period and filters without goal and property filters. */
   totalQuery?: StatsQuery;
+  /** The group_conversion_rate denominators: `totalQuery` by the dimensions other than event:goal. */
+  groupTotalQuery?: StatsQuery;
   period: Period;
   /** Dimension names with `time` resolved. */
   dimensions: string[];
@@ -102,8 +104,13 @@ export interface V2Response {
 /** Metrics of revenue goals (revenue.ts), answered beside the builder's metrics. */
 export const REVENUE_METRICS = ['total_revenue', 'average_revenue'] as const;
 export type RevenueMetric = (typeof REVENUE_METRICS)[number];
-export type V2Metric = Metric | RevenueMetric | EngagementMetric;
-const V2_METRICS = [...METRICS, ...REVENUE_METRICS, ...ENGAGEMENT_METRICS] as const;
+/**
+ * A group's goal visitors over the group's visitors without the goal filter (docs/METRICS.md):
+ * answered from a second, ungoaled query by the same dimensions (plan.ts groupTotalQuery).
+ */
+export const GROUP_CONVERSION_RATE = 'group_conversion_rate';
+export type V2Metric = Metric | RevenueMetric | EngagementMetric | typeof GROUP_CONVERSION_RATE;
+const V2_METRICS = [...METRICS, ...REVENUE_METRICS, ...ENGAGEMENT_METRICS, GROUP_CONVERSION_RATE] as const;
 export const isRevenueMetric = (m: string): m is RevenueMetric => (REVENUE_METRICS as readonly string[]).includes(m);
 
 // ---------------------------------------------------------------------------------------
@@ -235,7 +242,9 @@ export function parseV2Body(
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
       throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
-    if (isEngagementMetric(key)) throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
+    if (isEngagementMetric(key) || key === GROUP_CONVERSION_RATE) {
+      throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
+    }
     return [key, dir];
   });
 
@@ -311,8 +320,13 @@ function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[
   const filtered = (name: string) => filtersOn(filters).includes(name);
   const goalFilter = filters.some((f) => f.kind === 'match' && f.dim.name === 'event:goal');
   // Revenue metrics are answered null without one, with a warning (revenue.ts), as Plausible's.
-  if (metrics.includes('conversion_rate') && !dimensions.includes('event:goal') && !goalFilter) {
-    throw invalidInput('metrics: conversion_rate can only be queried with an event:goal filter or dimension');
+  for (const rate of ['conversion_rate', GROUP_CONVERSION_RATE] as const) {
+    if (metrics.includes(rate) && !dimensions.includes('event:goal') && !goalFilter) {
+      throw invalidInput(`metrics: ${rate} can only be queried with an event:goal filter or dimension`);
+    }
+  }
+  if (metrics.includes(GROUP_CONVERSION_RATE) && dimensions.length === 0) {
+    throw invalidInput('metrics: group_conversion_rate needs dimensions (without any, it is conversion_rate)');
   }
   // Engagement is per page (engagement.ts): by page, or for the pages a filter picks.
   const engagement = metrics.find(isEngagementMetric);

@@ -5,7 +5,16 @@ import { type EngagementValues, isEngagementMetric, round, rounded, share } from
 import { type Period, wallClock } from '../period.js';
 import { formatBucket, type ResultRow } from '../run.js';
 import { buckets } from '../stats.js';
-import { isRevenueMetric, isTime, REVENUE_METRICS, type Unit, type V2Plan, type V2Request, type V2Response } from './request.js';
+import {
+  GROUP_CONVERSION_RATE,
+  isRevenueMetric,
+  isTime,
+  REVENUE_METRICS,
+  type Unit,
+  type V2Plan,
+  type V2Request,
+  type V2Response,
+} from './request.js';
 import { revenueValue, type V2Revenue } from './revenue.js';
 
 const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
@@ -47,6 +56,8 @@ const PLAUSIBLE_IMPORTS_WARNINGS: Partial<Record<SkipReason, string>> = {
 };
 
 export type V2Engagement = (r: ResultRow) => EngagementValues;
+/** A row's group_conversion_rate denominator: its group's visitors without the goal filter. */
+export type V2GroupTotal = (r: ResultRow) => number;
 
 /** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
 export function shapeV2(
@@ -57,6 +68,7 @@ export function shapeV2(
   revenue?: V2Revenue,
   imports?: ImportsOutcome,
   engagement?: V2Engagement,
+  groupTotal?: V2GroupTotal,
 ): V2Response {
   const { limit, offset } = req.pagination;
   const page = req.include.total_rows || plan.orderByRevenue ? rows.slice(offset, offset + limit) : rows;
@@ -67,7 +79,9 @@ export function shapeV2(
         ? revenueValue(m, revenue?.of(r) ?? null)
         : isEngagementMetric(m)
           ? (engagement?.(r)[m] ?? null)
-          : metricValue(m, r, grouped, conversionTotal),
+          : m === GROUP_CONVERSION_RATE
+            ? rounded.group_conversion_rate(share(r.visitors, groupTotal?.(r) ?? 0))
+            : metricValue(m, r, grouped, conversionTotal),
     ),
     dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
   }));
