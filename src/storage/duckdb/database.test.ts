@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sizeBytes } from '../../config.js';
 import { DomainError } from '../../errors.js';
-import { Database } from './database.js';
+import { Database, openFailure } from './database.js';
 import { returningFreedMemory } from './engine-options.js';
 
 let dir: string;
@@ -58,6 +58,25 @@ describe('engine limits', () => {
     // The engine's own words stay with it for the log (a client sees only the message).
     expect(((err as DomainError).cause as Error).message).toMatch(/^Out of Memory Error/);
     expect(await db.all<{ n: number }>('SELECT 41 + 1 AS n')).toEqual([{ n: 42 }]);
+  });
+});
+
+describe('a metadata database that does not open says why', () => {
+  const path = '/data/mallard.duckdb';
+  it('names another process only for the engine lock', async () => {
+    // The engine's words for a memory refusal, taken from a real one.
+    const oom = String(((await db.all('SELECT list(range(4000000)) AS l').catch((e: unknown) => e)) as DomainError).cause);
+    expect(openFailure(path, '/data', oom, '64MB')).toBe(
+      `${path} cannot be opened within duckdb_memory_limit (64MB): ${oom.split('\n')[0]}. Raise duckdb_memory_limit (MALLARD_DUCKDB_MEMORY_LIMIT) and start again; nothing was changed or lost`,
+    );
+    const lock = 'IO Error: Could not set lock on file "/data/mallard.duckdb": Conflicting lock is held in node (PID 7)';
+    expect(openFailure(path, '/data', lock)).toBe(
+      `${path} is in use by another process (another mallard-metrics on this data directory?): ${lock}`,
+    );
+    // "lock" alone (a block, a clock) is no lock conflict
+    expect(openFailure(path, '/data', 'INTERNAL Error: failed to read block 12')).toBe(
+      `${path} (sites, API keys, settings) cannot be opened: INTERNAL Error: failed to read block 12. Restore it from a backup (mallard-metrics restore <dir>); the events in /data/events are not affected`,
+    );
   });
 });
 

@@ -20,6 +20,23 @@ export const HOT_TABLE = 'hot.events';
 /** Quotes a server-made string (a file path, a validated site id) as a SQL literal; never client input. */
 export const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/**
+ * What to tell an operator when the metadata database does not open. Only DuckDB's own lock
+ * messages mean another process: an engine out of memory while replaying its write-ahead log
+ * ("failed to pin block" — b-lock) once read as "in use by another process" and sent people
+ * looking for a second server.
+ */
+export function openFailure(path: string, dataDir: string, message: string, memoryLimit = 'the default'): string {
+  const why = message.split('\n')[0] ?? '';
+  if (/Could not set lock on file|Conflicting lock/i.test(why)) {
+    return `${path} is in use by another process (another mallard-metrics on this data directory?): ${why}`;
+  }
+  if (OUT_OF_MEMORY.test(why)) {
+    return `${path} cannot be opened within duckdb_memory_limit (${memoryLimit}): ${why}. Raise duckdb_memory_limit (MALLARD_DUCKDB_MEMORY_LIMIT) and start again; nothing was changed or lost`;
+  }
+  return `${path} (sites, API keys, settings) cannot be opened: ${why}. Restore it from a backup (mallard-metrics restore <dir>); the events in ${join(dataDir, 'events')} are not affected`;
+}
+
 /** What the engine may use: a query that needs more memory fails (and spills to disk first) instead of growing the process. */
 export interface EngineLimits {
   /** DuckDB's memory_limit, e.g. `256MB`. */
@@ -76,12 +93,7 @@ export class Database implements MetadataDb {
     try {
       instance = await DuckDBInstance.create(path, options);
     } catch (err) {
-      const why = (err as Error).message.split('\n')[0] ?? '';
-      throw new StartupError(
-        /lock/i.test(why)
-          ? `${path} is in use by another process (another mallard-metrics on this data directory?): ${why}`
-          : `${path} (sites, API keys, settings) cannot be opened: ${why}. Restore it from a backup (mallard-metrics restore <dir>); the events in ${join(dataDir, 'events')} are not affected`,
-      );
+      throw new StartupError(openFailure(path, dataDir, (err as Error).message, limits?.memoryLimit));
     }
     const first = await instance.connect();
     await first.run("ATTACH ':memory:' AS hot");
