@@ -97,3 +97,16 @@ export function withFilter(filters: Filter[], dim: string, value: string): Filte
 
 export const encodeFilters = (filters: Filter[]): string | undefined =>
   filters.length > 0 ? JSON.stringify(filters) : undefined;
+
+/** The `filters=` text when it is not a list of filters (router.ts `unreadFilters`), else undefined. */
+export function unreadable(param: string | null): string | undefined {
+  if (!param) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(param);
+    if (Array.isArray(parsed) && parsed.every(Array.isArray)) return undefined;
+  } catch {}
+  return param;
+}
+
+/** The `filters` parameter of a query: the unreadable text as it came, or the filters. */
+export const filtersParam = (q: { filters: Filter[]; unreadFilters?: string }) => q.unreadFilters ?? encodeFilters(q.filters);

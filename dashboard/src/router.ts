@@ -5,7 +5,7 @@
  * a change. Navigation is history.pushState plus a notification; popstate re-reads.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { encodeFilters, type Filter, parseFilters } from './filters.js';
+import { type Filter, filtersParam, parseFilters, unreadable } from './filters.js';
 import { DEFAULT_PERIOD, INTERVALS, type Interval, isDate, PERIODS, type PeriodChoice, type PeriodId } from './period.js';
 
 export type Tab = 'overview' | 'behavior' | 'settings';
@@ -28,6 +28,11 @@ export interface DashQuery extends PeriodChoice {
   compare: Comparison | null;
   interval?: Interval;
   filters: Filter[];
+  /**
+   * A `filters=` of the address that is no list of filters (a mangled paste), sent on as it is
+   * so the server's 400 says what is wrong and the page offers to clear it, not dropped unseen.
+   */
+  unreadFilters?: string;
   /** A saved segment's id (`segment=<id>` of the API), and-ed with `filters`. */
   segment?: string;
 }
@@ -78,6 +83,7 @@ export function parseQuery(search: string): DashQuery {
     interval:
       interval && INTERVALS.includes(interval) && (interval === 'minute') === (chosen === 'realtime') ? interval : undefined,
     filters: parseFilters(q.get('filters')),
+    unreadFilters: unreadable(q.get('filters')),
     segment: SEGMENT_ID.test(segment) ? segment : undefined,
   };
 }
@@ -110,7 +116,7 @@ export function queryString(q: DashQuery): string {
   }
   if (q.compare) s.set('compare', q.compare);
   if (q.interval) s.set('interval', q.interval);
-  const filters = encodeFilters(q.filters);
+  const filters = filtersParam(q);
   if (filters) s.set('filters', filters);
   if (q.segment) s.set('segment', q.segment);
   const text = s.toString();

@@ -192,6 +192,20 @@ describe('errors a person can act on, in Chromium', () => {
     expect(await alerts(page)).toEqual([]);
   });
 
+  it('says so when the filters of a pasted address are no list of filters, and clears them', async () => {
+    const page = await freshPage();
+    await page.goto(`${server.url}/sites/${SITE}?filters=${encodeURIComponent('[["is","event:page",["/"]')}`);
+    await signIn(page, '', ADMIN_PASSWORD);
+    await expect
+      .poll(() => alerts(page))
+      .toEqual(["The filters in this page's address cannot be used: not valid JSON.Clear the filters"]);
+    expect(await page.locator('[data-stat]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Clear the filters' }).click();
+    await expect.poll(() => visitors(page)).toBe('2');
+    expect(new URL(page.url()).searchParams.has('filters')).toBe(false);
+    expect(await alerts(page)).toEqual([]);
+  });
+
   it('says when the storage cannot answer, and what to do', async () => {
     // A server of its own, on data written by a normal start, restarted with too little
     // memory for DuckDB to answer a stats query: a real 503 from the storage. (With one event

@@ -74,11 +74,20 @@ describe('URL query state', () => {
     ['a custom range with an impossible date', '?period=custom&from=2026-02-31&to=2026-03-01'],
     ['an unknown interval', '?interval=second'],
     ['minutes outside realtime', '?interval=minute'],
-    ['malformed filters', '?filters=[["is"'],
-    ['filters that are no list', '?filters={"a":1}'],
     ['a segment id that is no id', '?segment=../keys'],
   ])('falls back to the defaults for %s', (_name, search) => {
     expect(parseQuery(search)).toEqual(base);
+  });
+
+  // Not dropped unseen: kept as they came, sent on, and the server's 400 is shown with "Clear the filters".
+  it.each([
+    ['malformed filters', '[["is"'],
+    ['filters that are no list', '{"a":1}'],
+    ['a list of no filters', '[1]'],
+  ])('keeps %s as their text, to be refused', (_name, text) => {
+    const parsed = parseQuery(`?filters=${encodeURIComponent(text)}`);
+    expect(parsed).toEqual({ ...base, unreadFilters: text });
+    expect(new URLSearchParams(queryString(parsed)).get('filters')).toBe(text);
   });
 });
 

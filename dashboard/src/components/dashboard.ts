@@ -6,7 +6,7 @@
  * seconds (`LiveRefresh`, use-api.ts) without a reload.
  */
 import type { Params } from '../api.js';
-import { encodeFilters } from '../filters.js';
+import { filtersParam } from '../filters.js';
 import { html } from '../html.js';
 import { periodParams, REALTIME_REFRESH_MS } from '../period.js';
 import type { DashQuery, View } from '../router.js';
@@ -23,7 +23,7 @@ export function Dashboard({ siteId, view, query }: { siteId: string; view: View;
   const params: Params = {
     site_id: siteId,
     ...periodParams(query),
-    filters: encodeFilters(query.filters),
+    filters: filtersParam(query),
     segment: query.segment,
   };
   const tab = view.page === 'site' || view.page === 'share' ? view.tab : 'overview';

@@ -23,7 +23,7 @@ export function ConnectionBanner() {
 export function withoutRefused(err: ApiError, query: DashQuery): [string, DashQuery] {
   if (err.param === 'segment') return ['Remove the segment', { ...query, segment: undefined }];
   return err.index === undefined
-    ? ['Clear the filters', { ...query, filters: [] }]
+    ? ['Clear the filters', { ...query, filters: [], unreadFilters: undefined }]
     : ['Remove this filter', { ...query, filters: query.filters.filter((_, i) => i !== err.index) }];
 }
 

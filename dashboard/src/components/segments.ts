@@ -41,7 +41,7 @@ export function SegmentPicker({ siteId, view, query }: { siteId: string; view: V
       setName('');
       segments.reload();
       // The new segment holds those filters: it replaces them, and the numbers stay the same.
-      setQuery(view, { ...query, filters: [], segment: saved.id });
+      setQuery(view, { ...query, filters: [], unreadFilters: undefined, segment: saved.id });
     } catch (err) {
       setError(errorText(err));
     }

@@ -37,7 +37,7 @@ function SitePicker({ sites, current, view, loc }: { sites: Site[]; current: str
   const change = (e: Event) => {
     const site = (e.target as HTMLSelectElement).value;
     // Filters rarely make sense on another site, and segments belong to one; the period does.
-    navigate(href({ page: 'site', site, tab }, { ...loc.query, filters: [], segment: undefined }));
+    navigate(href({ page: 'site', site, tab }, { ...loc.query, filters: [], unreadFilters: undefined, segment: undefined }));
   };
   const ids = sites.some((s) => s.id === current) ? sites.map((s) => s.id) : [current, ...sites.map((s) => s.id)];
   return html`<label class="site-picker">
