@@ -158,6 +158,9 @@ describe('errors a person can act on, in Chromium', () => {
     await signIn(page, VIEWER, VIEWER_PASSWORD);
     await page.getByRole('heading', { name: `No access to ${OTHER}` }).waitFor();
     expect(await alerts(page)).toEqual([`Your account has no role on ${OTHER}. Ask an owner of ${OTHER} to invite you.`]);
+    // The picker offers the viewer's own sites only, the one refused not among them.
+    expect(await page.locator('.site-picker option').allTextContents()).toEqual(['Choose a site', SITE]);
+    expect(await page.locator('.site-picker select').inputValue()).toBe('');
     await page.screenshot({ path: '/tmp/errors-forbidden.png', fullPage: true });
     await page.getByRole('link', { name: 'See your sites' }).click();
     await page.getByRole('link', { name: SITE, exact: true }).waitFor();

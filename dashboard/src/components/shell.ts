@@ -39,11 +39,13 @@ function SitePicker({ sites, current, view, loc }: { sites: Site[]; current: str
     // Filters rarely make sense on another site, and segments belong to one; the period does.
     navigate(href({ page: 'site', site, tab }, { ...loc.query, filters: [], unreadFilters: undefined, segment: undefined }));
   };
-  const ids = sites.some((s) => s.id === current) ? sites.map((s) => s.id) : [current, ...sites.map((s) => s.id)];
+  // A site the account cannot open (or that does not exist) is no choice: the picker offers only its own.
+  const listed = sites.some((s) => s.id === current);
   return html`<label class="site-picker">
     <span class="visually-hidden">Site</span>
-    <select onChange=${change} value=${current}>
-      ${ids.map((id) => html`<option key=${id} value=${id}>${id}</option>`)}
+    <select onChange=${change} value=${listed ? current : ''}>
+      ${!listed && html`<option value="" disabled>Choose a site</option>`}
+      ${sites.map((s) => html`<option key=${s.id} value=${s.id}>${s.id}</option>`)}
     </select>
   </label>`;
 }
