@@ -422,6 +422,12 @@ export function generateDemo(seed: number, until: number): DemoTraffic {
     }
     events.push(...dayEvents.filter((e) => (ends.get(`${e.ip}|${e.user_id ?? ''}`) ?? 0) <= until));
   }
+  // A few people on the site as it loads, so realtime has someone to show: visits begun in the
+  // last four minutes, as far as they have got by `until`.
+  for (let v = between(rand, 3, 6); v > 0; v--) {
+    const visit = anonymousVisit(rand, until - between(rand, 20, 240) * 1000, { ip: newAddress(), ...device() });
+    events.push(...visit.filter((e) => e.timestamp <= until));
+  }
   events.sort((a, b) => a.timestamp - b.timestamp);
   return { events, places };
 }

@@ -152,6 +152,21 @@ describe('mallard-metrics demo', () => {
     });
   });
 
+  it('realtime: the people on the site as it loaded are there to see', async () => {
+    // Visitors with an event in the 5 minutes before "now", taken before and after asking.
+    const now = (t: number) =>
+      distinct(
+        events.filter((e) => e.timestamp >= t - 5 * 60_000),
+        visitorOf,
+      );
+    const before = now(Date.now());
+    const { visitors } = await stats<{ visitors: number }>(server.url, key, 'realtime', { site_id: SITE });
+    const after = now(Date.now());
+    expect(after).toBeGreaterThan(0);
+    expect(visitors).toBeLessThanOrEqual(before);
+    expect(visitors).toBeGreaterThanOrEqual(after);
+  });
+
   it('sources: visitors by the source of their visit', async () => {
     const expected = new Map<string, Set<string>>();
     for (const v of visits(events)) {
