@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StatsQuery } from './builder.js';
 import { type Dimension, dimension } from './dimensions.js';
 import { parseFilters } from './filters.js';
+import { type Goal, resolveGoals } from './goals.js';
 import { decideImports, importedSource, periodDays } from './imported.js';
 
 const period = {
@@ -44,6 +45,95 @@ describe('importedSource', () => {
     expect(decide(query([...dims], extra as Partial<StatsQuery>))).toEqual(expected);
   });
 
+  const goal = (id: string, displayName: string, eventName: string | null, pagePath: string | null): Goal => ({
+    id,
+    siteId: 's.test',
+    eventName,
+    pagePath,
+    displayName,
+    currency: null,
+    createdAt: '2024-01-01T00:00:00Z',
+  });
+  const goals = [goal('g1', 'Purchase', 'Purchase', null), goal('g2', 'Visit /blog*', null, '/blog*')];
+  const byGoals = (filters: unknown[]) => ({ filters: resolveGoals(parseFilters(filters), goals).filters });
+
+  // Plausible's rule: every filter's dimension and the breakdown's on one imported table.
+  it.each([
+    [
+      ['visit:source'],
+      [
+        ['is', 'visit:utm_medium', ['organic']],
+        ['is', 'visit:utm_term', ['one']],
+      ],
+      ['sources', 'source'],
+    ],
+    [['visit:source'], [['is', 'visit:device', ['Desktop']]], 'unsupported_query'],
+    [['visit:device'], [['is', 'visit:device', ['Mobile']]], ['devices', 'device']],
+    [['visit:device'], [['is', 'visit:screen', ['Mobile']]], ['devices', 'device']],
+    [['visit:browser'], [['contains', 'visit:browser_version', ['12']]], ['browsers', 'browser']],
+    [[], [['is', 'event:page', ['/blog']]], ['pages']],
+    [[], [['is', 'event:hostname', ['a.test']]], ['pages']],
+    [[], [['matches', 'visit:os_version', ['^1']]], ['operating_systems']],
+    [['time:day'], [['is', 'visit:country', ['EE']]], ['locations']],
+    [['time:hour'], [['is', 'visit:country', ['EE']]], 'unsupported_interval'],
+    [
+      [],
+      [
+        [
+          'or',
+          [
+            ['is', 'visit:source', ['Google']],
+            ['is', 'visit:utm_medium', ['cpc']],
+          ],
+        ],
+      ],
+      ['sources'],
+    ],
+    [
+      [],
+      [
+        [
+          'or',
+          [
+            ['is', 'visit:source', ['Google']],
+            ['is', 'visit:country', ['EE']],
+          ],
+        ],
+      ],
+      'unsupported_query',
+    ],
+    [[], [['not', ['is', 'visit:entry_page', ['/']]]], ['entry_pages']],
+    [[], [['is', 'event:goal', ['Signup']]], ['custom_events']],
+    [[], [['is', 'event:name', ['Signup']]], ['custom_events']],
+    [['event:page'], [['is', 'event:name', ['Signup']]], 'unsupported_query'],
+    [[], [['is', 'visit:city', ['Tallinn']]], 'unsupported_query'],
+    [[], [['is', 'visit:channel', ['Direct']]], 'unsupported_query'],
+    [[], [['is', 'event:props:plan', ['pro']]], 'unsupported_query'],
+  ] as const)('%j filtered by %j → %j', (dims, filters, expected) => {
+    expect(decide(query([...dims], { filters: parseFilters(filters) }))).toEqual(expected);
+  });
+
+  it('a Goals panel of custom events takes filters on custom events only', () => {
+    const panel = (filters: unknown[]) => query(['event:name'], { customEventsOnly: true, filters: parseFilters(filters) });
+    expect(decide(panel([['is', 'event:name', ['Signup']]]))).toEqual(['custom_events', 'name']);
+    expect(decide(panel([['is', 'visit:source', ['Google']]]))).toBe('unsupported_query');
+    expect(decide(query([], { customEventsOnly: true, filters: parseFilters([['is', 'event:goal', ['Signup']]]) }))).toEqual([
+      'custom_events',
+    ]);
+  });
+
+  it("reads configured goals as Plausible does: an event goal's custom events, a page goal's pages", () => {
+    expect(decide(query([], byGoals([['is', 'event:goal', ['Purchase']]])))).toEqual(['custom_events']);
+    expect(decide(query([], byGoals([['is', 'event:goal', ['Visit /blog*']]])))).toEqual(['pages']);
+    expect(decide(query(['event:page'], byGoals([['contains', 'event:goal', ['blog']]])))).toEqual(['pages', 'page']);
+    // Goals of both kinds are on two tables.
+    expect(decide(query([], byGoals([['is', 'event:goal', ['Purchase', 'Visit /blog*']]])))).toBe('unsupported_query');
+    expect(decide(query(['visit:source'], byGoals([['is', 'event:goal', ['Purchase']]])))).toBe('unsupported_query');
+    // A filter that selects no goal keeps no imported row, on any table.
+    expect(decide(query([], byGoals([['is', 'event:goal', ['Nothing']]])))).toEqual(['visitors']);
+    expect(decide(query(['visit:source'], byGoals([['is', 'event:goal', ['Nothing']]])))).toEqual(['sources', 'source']);
+  });
+
   it('the realtime period has no imported data', () => {
     expect(decide(query([], { period: { ...period, name: 'realtime' } }))).toBe('unsupported_interval');
   });
@@ -58,7 +148,8 @@ describe('decideImports', () => {
   };
 
   it("in Plausible's order: no import, short buckets, a period after the imports, an unanswerable query", () => {
-    const filtered = { filters: parseFilters([['is', 'visit:browser', ['Chrome']]]) };
+    // A property has no imported column.
+    const filtered = { filters: parseFilters([['is', 'event:props:plan', ['pro']]]) };
     expect(reason(query(['time:hour'], filtered), [])).toBe('no_imported_data');
     expect(reason(query(['time:hour'], filtered), ends('2023-12-31'))).toBe('unsupported_interval');
     expect(reason(query([], filtered), ends('2023-12-31', '2023-06-30'))).toBe('out_of_range');

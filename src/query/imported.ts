@@ -1,11 +1,11 @@
 /**
  * Imported aggregates in stats answers (docs/METRICS.md, "Imported data"), as Plausible adds
- * them: for a query without filters, the daily rows of an import (sites/imports.ts) dated in the
- * period are summed per dimension value and added to the engine's rows of the same value;
+ * them: the daily rows of an import (sites/imports.ts) dated in the period, kept by the query's
+ * filters, are summed per dimension value and added to the engine's rows of the same value;
  * ratios are recomputed from the summed parts, and rows are sorted and paged after merging.
  * Engine independent: the imported rows come from the metadata database, the merge is here.
- * What an import cannot answer (a filter, an hour bucket, a dimension it has no table for) is
- * answered from events alone, and the outcome says why.
+ * What an import cannot answer (filters and a breakdown no one imported table holds, an hour
+ * bucket) is answered from events alone, and the outcome says why.
  */
 
 import type { ImportedTable } from '../sites/imported-tables.js';
@@ -13,11 +13,12 @@ import type { SiteImport, SiteImports } from '../sites/imports.js';
 import type { QueryRunner } from '../storage/storage.js';
 import type { Metric, StatsQuery } from './builder.js';
 import { NOT_SET } from './dimensions.js';
-import type { Filter } from './filters.js';
+import { compileFilters, type Filter, filterPatterns } from './filters.js';
 import { type Goal, pagePatternRegex } from './goals.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { wallClock } from './period.js';
-import { formatBucket, type ResultRow, runStats } from './run.js';
+import { checkPatterns, formatBucket, type ResultRow, runStats } from './run.js';
+import { fragment, join, type Sql, sql } from './sql.js';
 
 export type ImportedReader = Pick<SiteImports, 'list' | 'sums'>;
 
@@ -62,6 +63,8 @@ interface Source {
   visitParts: boolean;
   /** Values that say nothing about the dimension, which Plausible leaves out of a breakdown by it. */
   unknown?: readonly string[];
+  /** The rows the query's filters keep: a condition over the table's columns (importedFilter). */
+  where?: Sql;
 }
 
 const VISIT_TABLE = (table: ImportedTable, col: string, empty = NOT_SET, unknown?: readonly string[]): Source => ({
@@ -100,6 +103,104 @@ const BY_DIMENSION: Readonly<Record<string, Source>> = {
 };
 
 const TOTALS: Source = { table: 'visitors', cols: [], empty: NOT_SET, visitParts: true };
+
+/** The whole of one table: what a query without a breakdown sums when its filters are on that table. */
+const tableTotals = (table: ImportedTable): Source =>
+  table === 'visitors' ? TOTALS : { table, cols: [], empty: NOT_SET, visitParts: table !== 'pages' && table !== 'custom_events' };
+
+/** A column of an imported table, with how its values read as this server's (empty, unknown: as in Source). */
+interface Column {
+  table: ImportedTable;
+  col: string;
+  empty: string;
+  unknown?: readonly string[];
+}
+
+/** Dimensions Plausible filters imported rows by that no breakdown here reads from them. */
+const FILTER_ONLY: Readonly<Record<string, Column>> = {
+  'visit:browser_version': { table: 'browsers', col: 'browser_version', empty: NOT_SET },
+  'visit:os_version': { table: 'operating_systems', col: 'operating_system_version', empty: NOT_SET },
+  'visit:screen': { table: 'devices', col: 'device', empty: NOT_SET },
+  'event:hostname': { table: 'pages', col: 'hostname', empty: NOT_SET },
+};
+
+function columnOf(name: string): Column | undefined {
+  const s = BY_DIMENSION[name];
+  if (s === undefined || s.cols.length !== 1) return FILTER_ONLY[name];
+  return { table: s.table, col: s.cols[0] as string, empty: s.empty, ...(s.unknown ? { unknown: s.unknown } : {}) };
+}
+
+/**
+ * A column as a filter reads it: an empty or unknown value is the one this server writes for a
+ * missing one, so `is "(not set)"` or `is "Direct / None"` keeps the same rows on both sides.
+ * Column, values and placeholder are server-authored (BY_DIMENSION, FILTER_ONLY).
+ */
+function columnExpr(c: Column): Sql {
+  const missing = [...new Set(['', ...(c.unknown ?? [])])].map((v) => `'${v}'`).join(', ');
+  return fragment(`(CASE WHEN ${c.col} IN (${missing}) THEN '${c.empty.replace(/'/g, "''")}' ELSE ${c.col} END)`);
+}
+
+/** A filter tree over imported rows: the tables its dimensions are on, and its condition over their columns. */
+interface ImportedFilter {
+  tables: ReadonlySet<ImportedTable>;
+  where: Sql;
+}
+
+const TRUE: ImportedFilter = { tables: new Set(), where: sql`TRUE` };
+const FALSE: ImportedFilter = { tables: new Set(), where: sql`FALSE` };
+
+/**
+ * The query's filters over imported rows, as Plausible applies them (the same operators and
+ * modifiers, on the table's columns); undefined when a dimension has no imported column. A
+ * configured goal's conditions (goals.ts, `goal` set) read as Plausible reads goals there: an
+ * event goal is a custom event's name, a page goal a page of the pages table — whose rows are
+ * page views, so the goal's "is a page view" holds of every one of them — and a filter that
+ * selected no goal keeps no row, whatever the table.
+ */
+export function importedFilter(filters: readonly Filter[]): ImportedFilter | undefined {
+  const translate = (f: Filter, inGoal: boolean): ImportedFilter | undefined => {
+    const goal = inGoal || f.goal !== undefined;
+    if (f.kind === 'not') {
+      const t = translate(f.child, goal);
+      return t && { tables: t.tables, where: sql`(NOT ${t.where})` };
+    }
+    if (f.kind !== 'match') {
+      const parts = f.children.map((c) => translate(c, goal));
+      if (parts.some((p) => p === undefined)) return undefined;
+      const all = parts as ImportedFilter[];
+      return {
+        tables: new Set(all.flatMap((p) => [...p.tables])),
+        where: sql`(${join(
+          all.map((p) => p.where),
+          f.kind === 'and' ? ' AND ' : ' OR ',
+        )})`,
+      };
+    }
+    if (goal && f.dim.name === 'event:name' && f.op === 'is' && f.values.length === 1) {
+      if (f.values[0] === 'pageview') return TRUE;
+      if (f.values[0] === '') return FALSE;
+    }
+    const c = columnOf(f.dim.name);
+    if (c === undefined) return undefined;
+    return {
+      tables: new Set([c.table]),
+      where: compileFilters([{ ...f, dim: { name: f.dim.name, level: f.dim.level, expr: columnExpr(c) } }]),
+    };
+  };
+  const parts = filters.map((f) => translate(f, false));
+  if (parts.some((p) => p === undefined)) return undefined;
+  const all = parts as ImportedFilter[];
+  return {
+    tables: new Set(all.flatMap((p) => [...p.tables])),
+    where:
+      all.length === 0
+        ? sql`TRUE`
+        : join(
+            all.map((p) => p.where),
+            ' AND ',
+          ),
+  };
+}
 
 /** A stored row's counts as the metrics here name them (entrances and exits are an entry/exit page's visits). */
 function partOf(table: ImportedTable, c: Record<string, number>): Part {
@@ -141,18 +242,32 @@ const tooShort = (query: StatsQuery) =>
   query.period.name === 'realtime' ||
   query.dimensions.some((d) => d.level === 'time' && (d.unit === 'hour' || d.unit === 'minute'));
 
-/** Which source answers a query, or why none does (decided on the query alone: tested without a database). */
+/**
+ * Which source answers a query, or why none does (decided on the query alone: tested without a
+ * database). Plausible's rule: the filters' dimensions and the breakdown's must all be on one
+ * imported table, whose rows the filters then keep; time buckets take the table of the filters
+ * (the visitors table without any).
+ */
 export function importedSource(query: StatsQuery): Source | SkipReason {
-  if (query.filters.length > 0 || query.ranges !== undefined) return 'unsupported_query';
+  if (query.ranges !== undefined) return 'unsupported_query';
   if (tooShort(query)) return 'unsupported_interval';
+  const filter = importedFilter(query.filters);
+  if (filter === undefined || filter.tables.size > 1) return 'unsupported_query';
+  const [table] = filter.tables;
   const time = query.dimensions.filter((d) => d.level === 'time');
-  if (time.length > 0) return query.dimensions.length === 1 && !query.customEventsOnly ? TOTALS : 'unsupported_query';
-  if (query.dimensions.length === 0) return query.customEventsOnly ? 'unsupported_query' : TOTALS;
-  const source = BY_DIMENSION[query.dimensions.map((d) => d.name).join(',')];
-  if (source === undefined) return 'unsupported_query';
-  // The Goals panel counts custom events only; a name breakdown of page views has no imported table.
-  if ((source.table === 'custom_events') !== (query.customEventsOnly === true)) return 'unsupported_query';
-  return source;
+  let source: Source | undefined;
+  if (time.length > 0 || query.dimensions.length === 0) {
+    if (query.dimensions.length > time.length) return 'unsupported_query';
+    source = table === undefined ? TOTALS : tableTotals(table);
+  } else {
+    source = BY_DIMENSION[query.dimensions.map((d) => d.name).join(',')];
+    if (source === undefined || (table !== undefined && table !== source.table)) return 'unsupported_query';
+    // A name breakdown of page views has no imported table: custom events only (the Goals panel).
+    if (source.table === 'custom_events' && query.customEventsOnly !== true) return 'unsupported_query';
+  }
+  // The Goals panel counts custom events only: no other table has any.
+  if (query.customEventsOnly === true && source.table !== 'custom_events') return 'unsupported_query';
+  return query.filters.length === 0 ? source : { ...source, where: filter.where };
 }
 
 /**
@@ -232,7 +347,16 @@ async function importedParts(reader: ImportedReader, query: StatsQuery, source: 
   };
   // As Plausible: asked for page views, imported rows without any are left out (custom events aside).
   const viewed = source.table !== 'custom_events' && query.metrics.some((m) => m === 'pageviews' || m === 'views_per_visit');
-  for (const r of await reader.sums(query.siteId, source.table, source.cols, first, last, time !== undefined, viewed)) {
+  for (const r of await reader.sums(
+    query.siteId,
+    source.table,
+    source.cols,
+    first,
+    last,
+    time !== undefined,
+    viewed,
+    source.where,
+  )) {
     if (!time && source.unknown?.includes(r.values[0] ?? '')) continue;
     const values = time ? [labelOf(r.date)] : r.values.map((v) => (v === '' ? source.empty : v));
     put(values, partOf(source.table, r.counts));
@@ -265,6 +389,8 @@ function nativeMetrics(query: StatsQuery): Metric[] {
 const MAX_LOOKUPS = 1000;
 
 async function merged(q: QueryRunner, query: StatsQuery, reader: ImportedReader, source: Source): Promise<ResultRow[]> {
+  // A bad regular expression is the engine's 400 before the imported rows are read with it.
+  await checkPatterns(q, filterPatterns(query.filters));
   const imported = await importedParts(reader, query, source);
   const base: StatsQuery = {
     ...query,
@@ -354,17 +480,24 @@ async function nativeRows(
   return [...top, ...more.filter((r) => !seen.has(key(r.dimensions)))];
 }
 
-/** The visitors behind shares: every visitor of the period, the engine's and the import's. */
+/**
+ * The visitors behind shares: every visitor of the period under the total's filters, the
+ * engine's and the import's — those of the table the filters are on (none when they are on
+ * several: the total is then the engine's, as Plausible's total query takes no imports then).
+ */
 async function mergedTotal(q: QueryRunner, query: StatsQuery, reader: ImportedReader): Promise<number> {
+  const filters = query.totalFilters ?? query.filters;
   const [native] = await runStats(q, {
     siteId: query.siteId,
     period: query.period,
     metrics: ['visitors'],
     dimensions: [],
-    filters: query.totalFilters ?? query.filters,
+    filters,
   });
+  const source = importedSource({ siteId: query.siteId, period: query.period, metrics: ['visitors'], dimensions: [], filters });
+  if (typeof source === 'string') return native?.visitors ?? 0;
   const { first, last } = periodDays(query.period);
-  const [imported] = await reader.sums(query.siteId, 'visitors', [], first, last, false);
+  const [imported] = await reader.sums(query.siteId, source.table, [], first, last, false, false, source.where);
   return (native?.visitors ?? 0) + (imported?.counts.visitors ?? 0);
 }
 
@@ -410,7 +543,9 @@ export async function importedGoalCounts(
   query: StatsQuery,
   goals: readonly Goal[],
 ): Promise<Map<string, { visitors: number; events: number }> | undefined> {
-  if ((await importsApply(imp, query)) === undefined || imp === undefined) return undefined;
+  // Each goal's imported rows are counted unfiltered: a filter other than a goal's (which chose the goals shown) would not apply.
+  const unfiltered = query.filters.every((f) => f.goal !== undefined);
+  if ((await importsApply(imp, query, unfiltered)) === undefined || imp === undefined) return undefined;
   const { first, last } = periodDays(query.period);
   const events = await imp.reader.sums(query.siteId, 'custom_events', ['name'], first, last, false);
   const pages = goals.some((g) => g.pagePath !== null)

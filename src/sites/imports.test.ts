@@ -1,12 +1,16 @@
 /**
  * Imported data against a real DuckDB metadata database: the stored tables have exactly the
  * columns sites/imported-tables.ts names (the merge reads them by those names), an import is
- * stored whole, summed per value and date, kept to its site, and removed with its rows.
+ * stored whole, summed per value and date, kept to its site, kept to the rows a query's filters
+ * keep (query/imported.ts), and removed with its rows.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseFilters } from '../query/filters.js';
+import { resolveGoals } from '../query/goals.js';
+import { importedFilter } from '../query/imported.js';
 import { Database } from '../storage/duckdb/database.js';
 import { IMPORTED_TABLE_NAMES, IMPORTED_TABLES, storedTable } from './imported-tables.js';
 import { type ImportRows, SiteImports } from './imports.js';
@@ -104,5 +108,91 @@ describe('SiteImports', () => {
     await expect(imports.add('a.test', bad)).rejects.toThrow();
     expect(await imports.list('a.test')).toEqual([]);
     expect(await db.all('SELECT count(*)::INTEGER AS n FROM imported_visitors')).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps the rows a query's filters keep, with Plausible's operators and this server's empty values", async () => {
+    const { imports } = await fresh();
+    // date, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, then the counts
+    const source = (name: string, medium: string, visitors: number) => [
+      '2024-01-01',
+      name,
+      '',
+      '',
+      medium,
+      '',
+      '',
+      '',
+      0,
+      visitors,
+      0,
+      0,
+      0,
+    ];
+    const page = (path: string, visitors: number) => ['2024-01-01', 'a.test', path, 0, visitors, 0];
+    await imports.add(
+      'a.test',
+      rows(
+        '2024-01-01',
+        '2024-01-01',
+        new Map([
+          [
+            'sources',
+            [source('Google', 'organic', 1), source('', '', 2), source('Twitter', 'Organic', 4), source("Face'book", 'cpc', 8)],
+          ],
+          ['pages', [page('/blog', 1), page('/blog/', 2), page('/blog/a/b', 4), page('/about', 8)]],
+        ]),
+      ),
+    );
+    const visitors = async (table: 'sources' | 'pages', filters: unknown[], goals = false) => {
+      const parsed = parseFilters(filters);
+      const resolved = goals
+        ? resolveGoals(parsed, [
+            {
+              id: 'g',
+              siteId: 'a.test',
+              eventName: null,
+              pagePath: '/blog/*',
+              displayName: 'Blog',
+              currency: null,
+              createdAt: '2024-01-01T00:00:00Z',
+            },
+          ]).filters
+        : parsed;
+      const where = importedFilter(resolved)?.where;
+      const [r] = await imports.sums('a.test', table, [], '2024-01-01', '2024-01-01', false, false, where);
+      return r?.counts.visitors;
+    };
+    expect(await visitors('sources', [['is', 'visit:source', ['Direct / None']]])).toBe(2);
+    expect(await visitors('sources', [['is', 'visit:utm_medium', ['(not set)']]])).toBe(2);
+    expect(await visitors('sources', [['is', 'visit:source', ["Face'book"]]])).toBe(8);
+    expect(await visitors('sources', [['is_not', 'visit:source', ['Google', 'Direct / None']]])).toBe(12);
+    expect(await visitors('sources', [['contains', 'visit:utm_medium', ['org']]])).toBe(1);
+    expect(await visitors('sources', [['contains', 'visit:utm_medium', ['ORG'], { case_sensitive: false }]])).toBe(5);
+    expect(await visitors('sources', [['contains_not', 'visit:utm_medium', ['org']]])).toBe(14);
+    expect(await visitors('sources', [['matches', 'visit:source', ['^(G|T)']]])).toBe(5);
+    expect(await visitors('sources', [['matches_not', 'visit:source', ['^g'], { case_sensitive: false }]])).toBe(14);
+    expect(
+      await visitors('sources', [
+        [
+          'not',
+          [
+            'or',
+            [
+              ['is', 'visit:source', ['Google']],
+              ['is', 'visit:utm_medium', ['cpc']],
+            ],
+          ],
+        ],
+      ]),
+    ).toBe(6);
+    expect(
+      await visitors('sources', [
+        ['is', 'visit:source', ['Twitter']],
+        ['is', 'visit:utm_medium', ['organic']],
+      ]),
+    ).toBe(0);
+    // A page goal's pattern, on the pages table (every row a page view).
+    expect(await visitors('pages', [['is', 'event:goal', ['Blog']]], true)).toBe(6);
+    expect(await visitors('pages', [['is', 'event:goal', ['None']]], true)).toBe(0);
   });
 });

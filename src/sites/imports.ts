@@ -8,6 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { conflict } from '../errors.js';
+import { duckdb } from '../query/dialects/duckdb.js';
+import { raw, render, type Sql, sql } from '../query/sql.js';
 import type { MetadataDb } from '../storage/metadata.js';
 import { IMPORTED_TABLE_NAMES, IMPORTED_TABLES, type ImportedTable, storedTable } from './imported-tables.js';
 import { WriteQueue } from './write-queue.js';
@@ -132,7 +134,8 @@ export class SiteImports {
   /**
    * A table's counts summed per value of `dims` (and per date when `byDate`), over the site's
    * rows dated `from` to `to` (inclusive, YYYY-MM-DD). Columns come from IMPORTED_TABLES only.
-   * `viewed`: only the rows with page views (a table that counts them).
+   * `viewed`: only the rows with page views (a table that counts them). `where`: only the rows
+   * it keeps — a condition over the table's columns, its values bound (query/imported.ts).
    */
   async sums(
     siteId: string,
@@ -142,6 +145,7 @@ export class SiteImports {
     to: string,
     byDate: boolean,
     viewed = false,
+    where?: Sql,
   ): Promise<{ date?: string; values: string[]; counts: Record<string, number> }[]> {
     const spec = IMPORTED_TABLES[table];
     const known: readonly string[] = spec.dims;
@@ -151,11 +155,13 @@ export class SiteImports {
     const keys = [...(byDate ? ["strftime(date, '%Y-%m-%d') AS date"] : []), ...dims.map((d, i) => `${d} AS d${i}`)];
     const groups = [...(byDate ? ['date'] : []), ...dims];
     const sums = spec.counts.map((c) => `sum(${c}) AS ${c}`);
-    const rows = await this.db.all<Record<string, unknown>>(
-      `SELECT ${[...keys, ...sums].join(', ')} FROM ${storedTable(table)}
-       WHERE site_id = $1 AND date >= $2::DATE AND date <= $3::DATE${viewed ? ' AND pageviews > 0' : ''}${groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : ''}`,
-      [siteId, from, to],
+    // The metadata database is DuckDB whatever stores the events (storage/metadata.ts).
+    const { text, params } = render(
+      sql`SELECT ${raw([...keys, ...sums].join(', '))} FROM ${raw(storedTable(table))}
+       WHERE site_id = ${siteId} AND date >= CAST(${from} AS DATE) AND date <= CAST(${to} AS DATE)${raw(viewed ? ' AND pageviews > 0' : '')}${where ? sql` AND (${where})` : sql``}${raw(groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : '')}`,
+      duckdb,
     );
+    const rows = await this.db.all<Record<string, unknown>>(text, params);
     return rows.map((r) => ({
       ...(byDate ? { date: String(r.date) } : {}),
       values: dims.map((_, i) => String(r[`d${i}`])),
