@@ -246,8 +246,38 @@ describe('stats with imported data', () => {
     });
   });
 
-  it('a filter leaves imported data out, with the reason', async () => {
+  it('a filter on one imported table takes that table’s rows it keeps', async () => {
+    // Google: A (1 visit, 2 pv, 3 events, 120 s, no bounce) + imported 4 + 3 visitors, 5 + 4 visits,
+    // 10 + 5 pv, 1 + 1 bounces, 250 + 240 s → 8, 10, 17 pv (events: 3 + the 15 imported pv),
+    // bounce rate 2 / 10, duration 610 / 10 s, 1.7 views per visit.
     const filters = JSON.stringify([['is', 'visit:source', ['Google']]]);
+    expect(await get('main', { filters })).toEqual({
+      ...main(8, 10, 17, 1.7, 0.2, 61, 18),
+      imports: { included: true, imports: IMPORTS },
+    });
+    // A breakdown by the filter's table: every row and the shares under the filter. Without
+    // Direct / None: A (Google) + Google 7 and Twitter 2 imported visitors, 10 in all.
+    const notDirect = JSON.stringify([['is_not', 'visit:source', ['Direct / None']]]);
+    expect(await get('breakdown/sources', { filters: notDirect })).toEqual([
+      row('Google', 8, 10, 17, 0.2, 61, 80),
+      row('Twitter', 2, 2, 3, 0.5, 30, 20),
+    ]);
+    // Day buckets of EE: the site's own visitors have no location; imported 01-02: 4 visitors,
+    // 4 visits, 6 pv, 2 bounces, 100 s.
+    const ee = JSON.stringify([['is', 'visit:country', ['EE']]]);
+    expect(await get('timeseries', { interval: 'day', filters: ee })).toEqual([
+      bucket('2024-01-01'),
+      bucket('2024-01-02', 4, 4, 6, 0.5, 25),
+      bucket('2024-01-03'),
+    ]);
+  });
+
+  it('filters on two imported tables leave imported data out, with the reason', async () => {
+    // Google and Chrome: A alone.
+    const filters = JSON.stringify([
+      ['is', 'visit:source', ['Google']],
+      ['is', 'visit:browser', ['Chrome']],
+    ]);
     expect(await get('main', { filters })).toEqual({
       ...main(1, 1, 2, 2, 0, 120, 3),
       imports: {
@@ -381,14 +411,32 @@ describe('POST /api/v2/query include.imports', () => {
     expect(total.results).toEqual([{ metrics: [17, 20, 48], dimensions: [] }]);
   });
 
-  it('leaves them out by default, and with a filter says why', async () => {
+  it('leaves them out by default; with a filter, takes them from its table or says why not', async () => {
     expect((await v2({ metrics: ['visitors'] })).results).toEqual([{ metrics: [2], dimensions: [] }]);
-    const filtered = await v2({
+    // Chrome: A + 6 imported visitors. Page / (case-insensitive): A's view + 7 visitors, 20 pv.
+    const chrome = await v2({
       metrics: ['visitors'],
       filters: [['is', 'visit:browser', ['Chrome']]],
       include: { imports: true },
     });
-    expect(filtered.results).toEqual([{ metrics: [1], dimensions: [] }]);
+    expect(chrome).toMatchObject({ results: [{ metrics: [7], dimensions: [] }], meta: { imports_included: true } });
+    const home = await v2({
+      metrics: ['visitors', 'pageviews'],
+      filters: [
+        ['contains', 'event:page', ['/BLOG', '/'], { case_sensitive: false }],
+        ['is_not', 'event:page', ['/pricing', '/blog']],
+      ],
+      include: { imports: true },
+    });
+    expect(home.results).toEqual([{ metrics: [8, 21], dimensions: [] }]);
+    // Sources filtered by a browser: two tables.
+    const filtered = await v2({
+      metrics: ['visitors'],
+      dimensions: ['visit:source'],
+      filters: [['is', 'visit:browser', ['Chrome']]],
+      include: { imports: true },
+    });
+    expect(filtered.results).toEqual([{ metrics: [1], dimensions: ['Google'] }]);
     expect(filtered.meta).toEqual({
       imports_included: false,
       imports_skip_reason: 'unsupported_query',
@@ -399,14 +447,27 @@ describe('POST /api/v2/query include.imports', () => {
 });
 
 describe('imports are decided once per question (the conversion rate follows its rows)', () => {
-  it('v2: a goal filter leaves imports out of the rows and of the conversion rate', async () => {
-    // Signup: A alone (1 visitor, 1 event); the denominator is the site's own 2 visitors, not 2 + 15.
+  it('v2: a goal filter takes the imported custom events, and the conversion rate every imported visitor', async () => {
+    // Signup: A (1 visitor, 1 event) + 3 imported visitors, 4 events, over 2 + 15 visitors.
     const r = await v2({
       metrics: ['visitors', 'events', 'conversion_rate'],
       filters: [['is', 'event:goal', ['Signup']]],
       include: { imports: true },
     });
-    expect(r.results).toEqual([{ metrics: [1, 1, 50], dimensions: [] }]);
+    expect(r).toMatchObject({ results: [{ metrics: [4, 5, 23.53], dimensions: [] }], meta: { imports_included: true } });
+  });
+
+  it('v2: a goal and a browser filter leave imports out of the rows and of the conversion rate', async () => {
+    // Signup by Chrome: A alone, over the site's own Chrome visitors (A), not over 1 + 6 imported Chrome visitors.
+    const r = await v2({
+      metrics: ['visitors', 'events', 'conversion_rate'],
+      filters: [
+        ['is', 'event:goal', ['Signup']],
+        ['is', 'visit:browser', ['Chrome']],
+      ],
+      include: { imports: true },
+    });
+    expect(r.results).toEqual([{ metrics: [1, 1, 100], dimensions: [] }]);
     expect(r.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
   });
 
@@ -417,18 +478,26 @@ describe('imports are decided once per question (the conversion rate follows its
     expect(before).toMatchObject({ results: [{ metrics: [0], dimensions: [] }], meta: { imports_included: true } });
   });
 
-  it('the Goals panel of configured goals: a goal filter leaves imports out of its rows and its denominator', async () => {
+  it('the Goals panel of configured goals: a goal filter keeps imports, another filter leaves them out of rows and denominator', async () => {
     const goals = `/api/sites/${SITE}/goals`;
     expect((await call('POST', goals, admin, { event_name: 'Signup' })).status).toBe(201);
     // Unfiltered: 1 + 3 visitors, 1 + 4 events over 2 + 15 visitors.
     expect(await get('breakdown/events')).toEqual([{ value: 'Signup', visitors: 4, events: 5, conversion_rate: 23.5 }]);
-    // Filtered to the goal: A alone over the site's own 2 visitors.
-    const filtered = await fetch(
-      statsUrl(server?.url ?? '', 'breakdown/events', { ...RANGE, filters: JSON.stringify([['is', 'event:goal', ['Signup']]]) }),
-      { headers: { authorization: `Bearer ${reader}` } },
-    );
-    expect(filtered.headers.get('x-mallard-imports')).toBe('skipped; reason=unsupported_query');
-    expect(await filtered.json()).toEqual([{ value: 'Signup', visitors: 1, events: 1, conversion_rate: 50 }]);
+    const panel = (filters: unknown[]) =>
+      fetch(statsUrl(server?.url ?? '', 'breakdown/events', { ...RANGE, filters: JSON.stringify(filters) }), {
+        headers: { authorization: `Bearer ${reader}` },
+      });
+    // Filtered to the goal (an event goal: the imported custom events' table): the same.
+    const goal = await panel([['is', 'event:goal', ['Signup']]]);
+    expect(goal.headers.get('x-mallard-imports')).toBe('included');
+    expect(await goal.json()).toEqual([{ value: 'Signup', visitors: 4, events: 5, conversion_rate: 23.5 }]);
+    // And to Chrome: A alone over the site's own Chrome visitors (A).
+    const chrome = await panel([
+      ['is', 'event:goal', ['Signup']],
+      ['is', 'visit:browser', ['Chrome']],
+    ]);
+    expect(chrome.headers.get('x-mallard-imports')).toBe('skipped; reason=unsupported_query');
+    expect(await chrome.json()).toEqual([{ value: 'Signup', visitors: 1, events: 1, conversion_rate: 100 }]);
     // v2 by goal counts configured goals from events alone, and says so.
     const byGoal = await v2({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'], include: { imports: true } });
     expect(byGoal.results).toEqual([{ metrics: [1, 50], dimensions: ['Signup'] }]);
