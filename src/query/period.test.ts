@@ -212,6 +212,43 @@ describe('resolveComparison', () => {
     expect(() => resolveComparison(q, period)).toThrow(message);
   });
 
+  it.each([
+    // 2023-01-01 is a Sunday; a year earlier is a Saturday: forward to Sunday the 2nd.
+    ['year_over_year of a Sunday', { period: 'day', date: '2023-01-01' }, 'year_over_year', '2022-01-02', '2022-01-03'],
+    // The day before Sunday the 8th is a Saturday; the next Sunday is the period itself: back a week.
+    ['previous_period of one Sunday', { period: 'day', date: '2023-01-08' }, 'previous_period', '2023-01-01', '2023-01-02'],
+    // Seven days before a Sunday start on a Sunday: nothing to move.
+    [
+      'previous_period of a week',
+      { start_date: '2023-01-01', end_date: '2023-01-07' },
+      'previous_period',
+      '2022-12-25',
+      '2023-01-01',
+    ],
+    // Mon 2023-01-02 .. Wed 01-04: the three days before start on Friday 2022-12-30; the next Monday is the
+    // period's first day, so back to Monday 2022-12-26 (the end moves as much: to 12-28, inclusive).
+    [
+      'previous_period of three days',
+      { start_date: '2023-01-02', end_date: '2023-01-04' },
+      'previous_period',
+      '2022-12-26',
+      '2022-12-29',
+    ],
+  ])('match_day_of_week: %s', (_name, q, compare, from, to) => {
+    const period = resolveSitePeriod(q, null, NOW);
+    const c = resolveComparison({ compare, match_day_of_week: true }, period);
+    expect([iso(c?.from ?? new Date(0)), iso(c?.to ?? new Date(0))]).toEqual([`${from}T00:00:00.000Z`, `${to}T00:00:00.000Z`]);
+  });
+
+  it('match_day_of_week leaves custom dates as they are', () => {
+    const period = resolveSitePeriod({ period: 'day', date: '2023-01-01' }, null, NOW);
+    const c = resolveComparison(
+      { compare_start_date: '2022-06-01', compare_end_date: '2022-06-01', match_day_of_week: true },
+      period,
+    );
+    expect(iso(c?.from ?? new Date(0))).toBe('2022-06-01T00:00:00.000Z');
+  });
+
   it('refuses a comparison of realtime', () => {
     expect(() => resolveComparison({ compare: 'previous_period' }, resolveSitePeriod({ period: 'realtime' }, null, NOW))).toThrow(
       'compare: not available with period=realtime',

@@ -202,10 +202,12 @@ export type ComparisonMode = (typeof COMPARISONS)[number];
  * request asks for none: `previous_period` — as many days, ending where the period starts;
  * `year_over_year` — the same dates a year earlier (Feb 29 → Feb 28); `custom` —
  * `compare_start_date`..`compare_end_date`, inclusive. Dates are the site's calendar days,
- * as the period's are; the comparison keeps the period's default interval.
+ * as the period's are; the comparison keeps the period's default interval. `match_day_of_week`
+ * (v2's `include.comparisons`) moves a previous_period or year_over_year comparison to start
+ * on the period's weekday (`matchWeekday`).
  */
 export function resolveComparison(
-  q: { compare?: string; compare_start_date?: string; compare_end_date?: string },
+  q: { compare?: string; compare_start_date?: string; compare_end_date?: string; match_day_of_week?: boolean },
   period: Period,
 ): Period | undefined {
   const dates = q.compare_start_date !== undefined || q.compare_end_date !== undefined;
@@ -234,11 +236,23 @@ export function resolveComparison(
   }
   const from = startOfDay(wall(period.from));
   const to = startOfDay(wall(period.to));
-  if (mode === 'previous_period') {
-    const days = Math.round((to.getTime() - from.getTime()) / DAY_MS);
-    return at(addDays(from, -days), from);
-  }
-  return at(yearEarlier(from), addDays(yearEarlier(addDays(to, -1)), 1));
+  const [first, end] =
+    mode === 'previous_period'
+      ? [addDays(from, -Math.round((to.getTime() - from.getTime()) / DAY_MS)), from]
+      : [yearEarlier(from), addDays(yearEarlier(addDays(to, -1)), 1)];
+  const shift = q.match_day_of_week ? matchWeekday(first, from) : 0;
+  return at(addDays(first, shift), addDays(end, shift));
+}
+
+/**
+ * Days to move a comparison starting on `first` so that it starts on the weekday of the
+ * period's first day, `periodFirst`, as Plausible's `match_day_of_week` does: forward to the
+ * next such day, or back to the previous one when the next would be the period's own first day.
+ */
+export function matchWeekday(first: Date, periodFirst: Date): number {
+  const ahead = (periodFirst.getUTCDay() - first.getUTCDay() + 7) % 7;
+  if (ahead === 0) return 0;
+  return addDays(first, ahead).getTime() === periodFirst.getTime() ? ahead - 7 : ahead;
 }
 
 /** The same calendar date a year earlier; Feb 29 becomes Feb 28. */

@@ -11,15 +11,16 @@ import { isEngagementMetric } from '../../query/metrics.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import type { ResultRow } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
+import { pickCompared } from '../../query/v2/compare.js';
 import { v2Engagement } from '../../query/v2/engagement.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
 import { planV2 } from '../../query/v2/plan.js';
-import type { V2Plan } from '../../query/v2/request.js';
+import type { V2Plan, V2Request } from '../../query/v2/request.js';
 import { isRevenueMetric, parseV2Body } from '../../query/v2/request.js';
 import { orderByRevenue, v2Revenue } from '../../query/v2/revenue.js';
-import { shapeV2, type V2GroupTotal } from '../../query/v2/shape.js';
+import { shapeV2, type V2Compared, type V2GroupTotal } from '../../query/v2/shape.js';
 import { siteIdParam } from '../../site-id.js';
-import type { EventStore } from '../../storage/storage.js';
+import type { EventStore, QueryRunner } from '../../storage/storage.js';
 import type { AuthGuard } from '../auth-guard.js';
 import { badRequest } from '../errors.js';
 import { parseJsonBody } from '../json.js';
@@ -74,13 +75,49 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
           const groupTotal = plan.groupTotalQuery
             ? groupTotals(await runAlong(r, plan.groupTotalQuery, imports, included), plan)
             : undefined;
-          return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement, groupTotal);
+          const compared = plan.comparison
+            ? await comparisonAnswer(r, request, plan, plan.comparison, rows, { imports, goals, byGoals, goalFiltered })
+            : undefined;
+          return shapeV2(request, plan, rows, total, revenue, imports?.outcome, engagement, groupTotal, compared);
         }),
       );
     } finally {
       end();
     }
   });
+}
+
+/**
+ * The comparison plan answered as the main one is (its imports decided for its own period, as
+ * Plausible's comparison query decides them), for the rows the main rows stand against.
+ */
+async function comparisonAnswer(
+  r: QueryRunner,
+  request: V2Request,
+  main: V2Plan,
+  plan: V2Plan,
+  mainRows: readonly ResultRow[],
+  ctx: { imports: ImportsScope | undefined; goals: readonly Goal[] | undefined; byGoals: boolean; goalFiltered: boolean },
+): Promise<V2Compared> {
+  const { imports, goals, byGoals, goalFiltered } = ctx;
+  const included = !byGoals && (await importsApply(imports, plan.query)) !== undefined;
+  const all = byGoals && goals ? await goalRows(r, plan, goals) : await runAlong(r, plan.query, imports, included);
+  const rows = pickCompared(main, mainRows, all);
+  const conversionTotal = plan.totalQuery
+    ? ((await runAlong(r, plan.totalQuery, imports, included))[0]?.visitors ?? 0)
+    : undefined;
+  const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals, goalFiltered) : undefined;
+  const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
+  const groupTotal = plan.groupTotalQuery
+    ? groupTotals(await runAlong(r, plan.groupTotalQuery, imports, included), plan)
+    : undefined;
+  return {
+    rows,
+    ...(conversionTotal === undefined ? {} : { conversionTotal }),
+    ...(revenue ? { revenue } : {}),
+    ...(engagement ? { engagement } : {}),
+    ...(groupTotal ? { groupTotal } : {}),
+  };
 }
 
 /** Each group's visitors by its dimension values, event:goal's left out (plan.ts groupTotalQuery). */

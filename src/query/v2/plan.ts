@@ -5,7 +5,7 @@ import type { Metric, StatsQuery } from '../builder.js';
 import { type Dimension, dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
 import { isEngagementMetric } from '../metrics.js';
-import type { Period } from '../period.js';
+import { type Period, resolveComparison } from '../period.js';
 import {
   GROUP_CONVERSION_RATE,
   isRevenueMetric,
@@ -53,7 +53,8 @@ export function planV2(req: V2Request, period: Period): V2Plan {
   const byRevenue = orderBy.some(([key]) => isRevenueMetric(key));
   const builderOrder = orderBy.filter(([key]) => !isRevenueMetric(key));
   if (builderOrder.length === 0) builderOrder.push([metrics[0] as Metric, 'desc']);
-  const unpaged = req.include.total_rows || byRevenue;
+  const fillsBuckets = req.include.comparisons !== undefined && dimensions.length === 1 && timeDim !== undefined;
+  const unpaged = req.include.total_rows || byRevenue || fillsBuckets;
 
   const query: StatsQuery = {
     siteId: req.siteId,
@@ -66,7 +67,14 @@ export function planV2(req: V2Request, period: Period): V2Plan {
     ...(dimensions.includes('event:goal') ? { customEventsOnly: true } : {}),
     ...(unpaged ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
   };
-  const plan: V2Plan = { query, period, dimensions, orderBy, ...(byRevenue ? { orderByRevenue: true as const } : {}) };
+  const plan: V2Plan = {
+    query,
+    period,
+    dimensions,
+    orderBy,
+    ...(byRevenue ? { orderByRevenue: true as const } : {}),
+    ...(fillsBuckets ? { fillsBuckets: true as const } : {}),
+  };
   if (req.metrics.includes('conversion_rate')) {
     plan.totalQuery = {
       siteId: req.siteId,
@@ -86,12 +94,46 @@ export function planV2(req: V2Request, period: Period): V2Plan {
       filters: withoutGoalFilters(req.filters),
     };
   }
-  if (req.include.time_labels && timeDim) {
+  // Both list every bucket of the period (labels; rows to compare).
+  const listed = req.include.time_labels ? 'include.time_labels' : fillsBuckets ? 'include.comparisons' : undefined;
+  if (listed && timeDim) {
     // Counted by arithmetic (months as 28 days: an upper bound), not by listing them.
     const count = Math.ceil((period.to.getTime() - period.from.getTime()) / UNIT_MS[timeDim.slice('time:'.length) as Unit]) + 1;
     if (count > MAX_TIME_LABELS) {
-      throw invalidInput(`include.time_labels: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
+      throw invalidInput(`${listed}: ${timeDim} would give more than ${MAX_TIME_LABELS} labels; choose a longer one`);
     }
   }
+  const c = req.include.comparisons;
+  if (c) {
+    const against = resolveComparison(
+      {
+        compare: c.mode,
+        ...(c.date_range ? { compare_start_date: c.date_range[0], compare_end_date: c.date_range[1] } : {}),
+        ...(c.match_day_of_week === undefined ? {} : { match_day_of_week: c.match_day_of_week }),
+      },
+      period,
+    ) as Period;
+    plan.comparison = comparisonPlan(plan, against);
+  }
   return plan;
+}
+
+/**
+ * The same questions over the comparison period, as Plausible's comparison query is the main
+ * one with another time range: the same dimensions (`time` as resolved for the period), order
+ * and filters; unpaged, as its rows are picked by the main rows' values (compare.ts).
+ */
+function comparisonPlan(plan: V2Plan, period: Period): V2Plan {
+  const { limit: _l, offset: _o, ...query } = plan.query;
+  const over = (q: StatsQuery | undefined) => (q ? { ...q, period } : undefined);
+  const totalQuery = over(plan.totalQuery);
+  const groupTotalQuery = over(plan.groupTotalQuery);
+  return {
+    query: { ...query, period },
+    period,
+    dimensions: plan.dimensions,
+    orderBy: plan.orderBy,
+    ...(totalQuery ? { totalQuery } : {}),
+    ...(groupTotalQuery ? { groupTotalQuery } : {}),
+  };
 }

@@ -17,7 +17,7 @@ import { METRICS, type Metric, type StatsQuery } from '../builder.js';
 import { dimension, PROPS_PREFIX } from '../dimensions.js';
 import { type Filter, parseFilters } from '../filters.js';
 import { ENGAGEMENT_METRICS, type EngagementMetric, isEngagementMetric } from '../metrics.js';
-import { inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
+import { COMPARISONS, type ComparisonMode, inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
 import { andFilters } from '../request-filters.js';
 import type { Money } from './money.js';
 import type { RevenueWarning } from './revenue.js';
@@ -54,8 +54,20 @@ export interface V2Request {
   /** The segment id as sent, for the echo. */
   segment?: string;
   orderBy: OrderEntry[] | undefined;
-  include: { total_rows: boolean; imports: boolean; time_labels: boolean };
+  include: { total_rows: boolean; imports: boolean; time_labels: boolean; comparisons?: V2Comparisons };
   pagination: { limit: number; offset: number };
+}
+
+/**
+ * `include.comparisons` (Plausible's internal schema, accepted by our public v2): each row
+ * also answered for another period (plan.ts resolves it, compare.ts matches the rows).
+ */
+export interface V2Comparisons {
+  mode: ComparisonMode;
+  /** With mode custom only: two YYYY-MM-DD dates, inclusive. */
+  date_range?: [string, string];
+  /** previous_period and year_over_year: start on the period's weekday. */
+  match_day_of_week?: boolean;
 }
 
 export interface V2Plan {
@@ -74,10 +86,28 @@ export interface V2Plan {
   /** Dimension names with `time` resolved. */
   dimensions: string[];
   orderBy: OrderEntry[];
+  /**
+   * `include.comparisons`: this plan over the comparison period, unpaged (its rows are matched
+   * to the main ones afterwards, compare.ts), with the main plan's dimensions and order.
+   */
+  comparison?: V2Plan;
+  /**
+   * Comparisons by a time dimension alone: every bucket of the period is a row, empty ones too,
+   * so that each has its comparison (Plausible's rule). The builder's query is then unpaged,
+   * and the filled rows are ordered and paged in `shapeV2`.
+   */
+  fillsBuckets?: true;
 }
 
+export type V2Value = number | Money | null;
+
 export interface V2Response {
-  results: { metrics: (number | Money | null)[]; dimensions: string[] }[];
+  results: {
+    metrics: V2Value[];
+    dimensions: string[];
+    /** With `include.comparisons` (compare.ts): `dimensions` null where the comparison has no such bucket. */
+    comparison?: { dimensions: (string | null)[]; metrics: V2Value[]; change: (number | null)[] };
+  }[];
   meta: {
     /** Why a revenue metric is null in every row (revenue.ts). */
     metric_warnings?: Partial<Record<RevenueMetric, RevenueWarning>>;
@@ -87,6 +117,8 @@ export interface V2Response {
     time_labels?: string[];
     total_rows?: number;
     revenue_skipped?: number;
+    /** With `include.comparisons`: the comparison period, as `query.date_range`. */
+    comparison_date_range?: [string, string];
   };
   query: {
     site_id: string;
@@ -146,7 +178,22 @@ const bodySchema = z.strictObject({
     .optional(),
   include: z
     .strictObject(
-      { total_rows: z.boolean(flag).optional(), imports: z.boolean(flag).optional(), time_labels: z.boolean(flag).optional() },
+      {
+        total_rows: z.boolean(flag).optional(),
+        imports: z.boolean(flag).optional(),
+        time_labels: z.boolean(flag).optional(),
+        comparisons: z
+          .strictObject(
+            {
+              mode: z.enum(COMPARISONS, { error: `must be one of ${COMPARISONS.join(', ')}` }),
+              date_range: z.unknown().optional(),
+              match_day_of_week: z.boolean(flag).optional(),
+            },
+            { error: 'must be an object' },
+          )
+          .nullable()
+          .optional(),
+      },
       { error: 'must be an object' },
     )
     .optional(),
@@ -254,6 +301,7 @@ export function parseV2Body(
     time_labels: b.include?.time_labels ?? false,
   };
   if (include.time_labels && !dimensions.some(isTime)) throw invalidInput('include.time_labels: requires a time dimension');
+  const comparisons = b.include?.comparisons ? parseComparisons(b.include.comparisons) : undefined;
 
   return {
     siteId,
@@ -264,7 +312,7 @@ export function parseV2Body(
     rawFilters: rawFilters as unknown[],
     ...(b.segment === undefined ? {} : { segment: b.segment }),
     orderBy,
-    include,
+    include: comparisons ? { ...include, comparisons } : include,
     pagination: { limit: b.pagination?.limit ?? MAX_LIMIT, offset: b.pagination?.offset ?? 0 },
   };
 }
@@ -288,6 +336,24 @@ function parseDateRange(range: unknown, date: string | undefined, now: Date): Pe
   if (parseDate(last, 'date_range[1]') < from) throw invalidInput('date_range: the last date is before the first');
   if (date !== undefined) throw invalidInput(`date: only with a named date_range (${DATE_RANGES.join(', ')})`);
   return resolvePeriod({ start_date: first, end_date: last });
+}
+
+/** `include.comparisons`: custom takes a date pair, the other modes none. */
+function parseComparisons(c: { mode: ComparisonMode; date_range?: unknown; match_day_of_week?: boolean }): V2Comparisons {
+  const at = 'include.comparisons.date_range';
+  const flag = c.match_day_of_week === undefined ? {} : { match_day_of_week: c.match_day_of_week };
+  if (c.mode !== 'custom') {
+    if (c.date_range !== undefined) throw invalidInput(`${at}: only with mode custom`);
+    return { mode: c.mode, ...flag };
+  }
+  const range = c.date_range;
+  if (range === undefined) throw invalidInput(`${at}: required with mode custom`);
+  if (!Array.isArray(range) || range.length !== 2 || !range.every((d) => typeof d === 'string')) {
+    throw invalidInput(`${at}: must be [first, last] as two YYYY-MM-DD dates`);
+  }
+  const [first, last] = range as [string, string];
+  if (parseDate(last, `${at}[1]`) < parseDate(first, `${at}[0]`)) throw invalidInput(`${at}: the last date is before the first`);
+  return { mode: 'custom', date_range: [first, last], ...flag };
 }
 
 /** Plausible's placement rules: goal and hostname filters at the top level only, goals by is/contains. */

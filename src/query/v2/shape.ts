@@ -5,6 +5,7 @@ import { type EngagementValues, isEngagementMetric, round, rounded, share } from
 import { type Period, wallClock } from '../period.js';
 import { formatBucket, type ResultRow } from '../run.js';
 import { buckets } from '../stats.js';
+import { change, comparisonLookup, type Entry, emptyMetrics, withEmptyBuckets } from './compare.js';
 import {
   GROUP_CONVERSION_RATE,
   isRevenueMetric,
@@ -14,10 +15,13 @@ import {
   type V2Plan,
   type V2Request,
   type V2Response,
+  type V2Value,
 } from './request.js';
 import { revenueValue, type V2Revenue } from './revenue.js';
 
 const iso = (d: Date) => `${d.toISOString().slice(0, 19)}+00:00`;
+/** A period as `query.date_range` spells it: its first and last second. */
+const dateRange = (p: Period): [string, string] => [iso(p.from), iso(new Date(p.to.getTime() - 1000))];
 
 /** A week bucket never starts before the range does (Plausible's weekstart_not_before). */
 const weekLabel = (label: string, period: Period) => {
@@ -59,6 +63,33 @@ export type V2Engagement = (r: ResultRow) => EngagementValues;
 /** A row's group_conversion_rate denominator: its group's visitors without the goal filter. */
 export type V2GroupTotal = (r: ResultRow) => number;
 
+/**
+ * The comparison's rows (compare.ts pickCompared) and what answers their metrics beside the
+ * builder's, as the main rows have them (`shapeV2`'s own arguments).
+ */
+export interface V2Compared {
+  rows: readonly ResultRow[];
+  conversionTotal?: number;
+  revenue?: V2Revenue;
+  engagement?: V2Engagement;
+  groupTotal?: V2GroupTotal;
+}
+
+type Answerers = Omit<V2Compared, 'rows'>;
+
+/** A row's metrics as answered. */
+function metricsOf(req: V2Request, grouped: boolean, r: ResultRow, a: Answerers): V2Value[] {
+  return req.metrics.map((m) =>
+    isRevenueMetric(m)
+      ? revenueValue(m, a.revenue?.of(r) ?? null)
+      : isEngagementMetric(m)
+        ? (a.engagement?.(r)[m] ?? null)
+        : m === GROUP_CONVERSION_RATE
+          ? rounded.group_conversion_rate(share(r.visitors, a.groupTotal?.(r) ?? 0))
+          : metricValue(m, r, grouped, a.conversionTotal),
+  );
+}
+
 /** Shapes builder rows (and the conversion_rate denominator) into Plausible's answer. */
 export function shapeV2(
   req: V2Request,
@@ -69,22 +100,33 @@ export function shapeV2(
   imports?: ImportsOutcome,
   engagement?: V2Engagement,
   groupTotal?: V2GroupTotal,
+  compared?: V2Compared,
 ): V2Response {
   const { limit, offset } = req.pagination;
-  const page = req.include.total_rows || plan.orderByRevenue ? rows.slice(offset, offset + limit) : rows;
+  const entries: Entry[] = plan.fillsBuckets
+    ? withEmptyBuckets(rows, plan)
+    : rows.map((r) => ({ dimensions: r.dimensions, row: r }));
+  const paged = req.include.total_rows || plan.orderByRevenue || plan.fillsBuckets;
+  const page = paged ? entries.slice(offset, offset + limit) : entries;
   const grouped = plan.dimensions.length > 0;
-  const results = page.map((r) => ({
-    metrics: req.metrics.map((m) =>
-      isRevenueMetric(m)
-        ? revenueValue(m, revenue?.of(r) ?? null)
-        : isEngagementMetric(m)
-          ? (engagement?.(r)[m] ?? null)
-          : m === GROUP_CONVERSION_RATE
-            ? rounded.group_conversion_rate(share(r.visitors, groupTotal?.(r) ?? 0))
-            : metricValue(m, r, grouped, conversionTotal),
-    ),
-    dimensions: r.dimensions.map((v, i) => (plan.dimensions[i] === 'time:week' ? weekLabel(v, plan.period) : v)),
-  }));
+  const main: Answerers = { conversionTotal, revenue, engagement, groupTotal };
+  const against = plan.comparison;
+  const lookup = against && compared ? comparisonLookup(plan, compared.rows) : undefined;
+  const label = (p: V2Plan) => (v: string | null, i: number) =>
+    v !== null && p.dimensions[i] === 'time:week' ? weekLabel(v, p.period) : v;
+  const results = page.map((e) => {
+    const metrics = e.row ? metricsOf(req, grouped, e.row, main) : emptyMetrics(req.metrics);
+    const dimensions = e.dimensions.map(label(plan)) as string[];
+    if (!lookup || !against || !compared) return { metrics, dimensions };
+    const other = lookup(e.dimensions);
+    const was = other.row ? metricsOf(req, grouped, other.row, compared) : emptyMetrics(req.metrics);
+    const comparison = {
+      dimensions: other.dimensions.map(label(against)),
+      metrics: was,
+      change: req.metrics.map((m, i) => change(m, was[i] ?? null, metrics[i] ?? null)),
+    };
+    return { metrics, dimensions, comparison };
+  });
 
   const meta: V2Response['meta'] = {};
   const warning = revenue?.warning;
@@ -109,7 +151,8 @@ export function shapeV2(
   }
   if (req.include.total_rows) meta.total_rows = rows.length;
   // Completions left out for their currency, over the revenue figures answered.
-  if (revenue) meta.revenue_skipped = page.reduce((n, r) => n + (revenue.of(r)?.skipped ?? 0), 0);
+  if (revenue) meta.revenue_skipped = page.reduce((n, e) => n + (e.row ? (revenue.of(e.row)?.skipped ?? 0) : 0), 0);
+  if (against) meta.comparison_date_range = dateRange(against.period);
 
   const include = Object.fromEntries(Object.entries(req.include).filter(([, v]) => v));
   return {
@@ -118,7 +161,7 @@ export function shapeV2(
     query: {
       site_id: req.siteId,
       metrics: req.metrics,
-      date_range: [iso(plan.period.from), iso(new Date(plan.period.to.getTime() - 1000))],
+      date_range: dateRange(plan.period),
       filters: req.rawFilters,
       ...(req.segment === undefined ? {} : { segment: req.segment }),
       dimensions: plan.dimensions,

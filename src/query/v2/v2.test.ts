@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../errors.js';
 import { startAllAt } from '../period.js';
 import type { ResultRow } from '../run.js';
+import { change, pickCompared } from './compare.js';
 import { planV2, timeUnitFor } from './plan.js';
 import { parseV2Body } from './request.js';
 import { orderByRevenue, type V2Revenue } from './revenue.js';
@@ -196,7 +197,57 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
       'order_by[0]: "time" is not a queried metric or dimension',
     ],
     ['include: not an object', { ...BASE, include: true }, 'include: must be an object'],
-    ['include: unknown key', { ...BASE, include: { comparisons: {} } }, 'include.comparisons: unknown field'],
+    ['include: unknown key', { ...BASE, include: { compare: 'previous_period' } }, 'include.compare: unknown field'],
+    [
+      'comparisons: not an object',
+      { ...BASE, include: { comparisons: 'previous_period' } },
+      'include.comparisons: must be an object',
+    ],
+    [
+      'comparisons: no mode',
+      { ...BASE, include: { comparisons: {} } },
+      'include.comparisons.mode: must be one of previous_period, year_over_year, custom',
+    ],
+    [
+      'comparisons: unknown mode',
+      { ...BASE, include: { comparisons: { mode: 'last_year' } } },
+      'include.comparisons.mode: must be one of previous_period, year_over_year, custom',
+    ],
+    [
+      'comparisons: unknown key',
+      { ...BASE, include: { comparisons: { mode: 'previous_period', dates: [] } } },
+      'include.comparisons.dates: unknown field',
+    ],
+    [
+      'comparisons: match_day_of_week not a boolean',
+      { ...BASE, include: { comparisons: { mode: 'previous_period', match_day_of_week: 1 } } },
+      'include.comparisons.match_day_of_week: must be true or false',
+    ],
+    [
+      'comparisons: custom without dates',
+      { ...BASE, include: { comparisons: { mode: 'custom' } } },
+      'include.comparisons.date_range: required with mode custom',
+    ],
+    [
+      'comparisons: dates with another mode',
+      { ...BASE, include: { comparisons: { mode: 'year_over_year', date_range: ['2025-01-01', '2025-01-02'] } } },
+      'include.comparisons.date_range: only with mode custom',
+    ],
+    [
+      'comparisons: one date',
+      { ...BASE, include: { comparisons: { mode: 'custom', date_range: ['2025-01-01'] } } },
+      'include.comparisons.date_range: must be [first, last] as two YYYY-MM-DD dates',
+    ],
+    [
+      'comparisons: not a date',
+      { ...BASE, include: { comparisons: { mode: 'custom', date_range: ['2025-01-01', '2025-02-30'] } } },
+      'include.comparisons.date_range[1]: not a real date',
+    ],
+    [
+      'comparisons: reversed dates',
+      { ...BASE, include: { comparisons: { mode: 'custom', date_range: ['2025-01-02', '2025-01-01'] } } },
+      'include.comparisons.date_range: the last date is before the first',
+    ],
     ['include: not a boolean', { ...BASE, include: { total_rows: 'yes' } }, 'include.total_rows: must be true or false'],
     [
       'include: time_labels without time',
@@ -545,5 +596,142 @@ describe('shapeV2', () => {
     const warned = shapeV2(req, plan, rows, undefined, { of: () => null, warning });
     expect(warned.meta).toEqual({ metric_warnings: { total_revenue: warning }, revenue_skipped: 0 });
     expect(warned.results.map((r) => r.metrics[1])).toEqual([null, null, null]);
+  });
+});
+
+describe('include.comparisons', () => {
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const last = (p: { to: Date }) => iso(new Date(p.to.getTime() - 1));
+  const planOf = (body: Record<string, unknown>) => {
+    const req = parse({ ...BASE, ...body });
+    return { req, plan: planV2(req, req.period) };
+  };
+
+  it('plans the same query over the comparison period, unpaged; a lone time dimension unpages the main one', () => {
+    const { plan } = planOf({
+      metrics: ['visitors', 'conversion_rate'],
+      dimensions: ['event:goal'],
+      include: { comparisons: { mode: 'previous_period' } },
+      pagination: { limit: 2, offset: 2 },
+    });
+    const c = plan.comparison;
+    // 2026-01-10..12: the three days before.
+    expect([iso(c?.period.from ?? new Date(0)), last(c?.period ?? { to: new Date(0) })]).toEqual(['2026-01-07', '2026-01-09']);
+    expect([plan.query.limit, plan.query.offset, c?.query.limit, c?.query.offset]).toEqual([2, 2, undefined, undefined]);
+    expect(c?.query.dimensions.map((d) => d.name)).toEqual(['event:goal']);
+    expect(c?.totalQuery?.period).toBe(c?.period);
+    expect(c?.dimensions).toEqual(plan.dimensions);
+    expect(plan.fillsBuckets).toBeUndefined();
+
+    const custom = planOf({
+      dimensions: ['time'],
+      include: { comparisons: { mode: 'custom', date_range: ['2025-06-01', '2025-06-30'] } },
+      pagination: { limit: 2 },
+    }).plan;
+    // `time` is resolved for the period (3 days: days), and kept for the comparison's 30.
+    expect(custom.comparison?.dimensions).toEqual(['time:day']);
+    expect([iso(custom.comparison?.period.from ?? new Date(0)), last(custom.comparison?.period ?? { to: new Date(0) })]).toEqual([
+      '2025-06-01',
+      '2025-06-30',
+    ]);
+    expect([custom.fillsBuckets, custom.query.limit]).toEqual([true, undefined]);
+
+    // 2026-01-10 is a Saturday; a year earlier (2025-01-10) a Friday: forward to Saturday the 11th.
+    const yoy = planOf({ include: { comparisons: { mode: 'year_over_year', match_day_of_week: true } } }).plan;
+    expect([iso(yoy.comparison?.period.from ?? new Date(0)), last(yoy.comparison?.period ?? { to: new Date(0) })]).toEqual([
+      '2025-01-11',
+      '2025-01-13',
+    ]);
+  });
+
+  it.each<[string, Parameters<typeof change>, number | null]>([
+    ['percent, rounded', ['visitors', 3, 1], -67],
+    ['percent of a share', ['percentage', 12.5, 50], 300],
+    ['half away from zero (Math.round would say -2)', ['visitors', 40, 39], -3],
+    ['from 0 to more', ['pageviews', 0, 1], 100],
+    ['from 0 to 0', ['pageviews', 0, 0], 0],
+    ['to 0', ['pageviews', 1, 0], -100],
+    ['bounce rate: points', ['bounce_rate', 40, 55], 15],
+    ['bounce rate from 0: null', ['bounce_rate', 0, 55], null],
+    ['conversion rate: points to one decimal', ['conversion_rate', 1.1, 3.35], 2.3],
+    ['conversion rate from 0', ['conversion_rate', 0, 2.5], 2.5],
+    ['a null value', ['visit_duration', null, 10], null],
+    [
+      'money by its value',
+      [
+        'total_revenue',
+        { short: '$4.0', long: '$4.00', value: 4, currency: 'USD' },
+        { short: '$5.0', long: '$5.00', value: 5, currency: 'USD' },
+      ],
+      25,
+    ],
+  ])('change: %s', (_name, args, expected) => {
+    expect(change(...args)).toBe(expected);
+  });
+
+  it('matches rows by value, time buckets by position; a missing one compares with empty metrics', () => {
+    const { req, plan } = planOf({
+      metrics: ['visitors', 'visit_duration'],
+      date_range: ['2026-01-07', '2026-01-20'],
+      dimensions: ['time:week', 'visit:browser'],
+      include: { comparisons: { mode: 'custom', date_range: ['2025-12-01', '2025-12-10'] } },
+    });
+    // Weeks of the period: 01-05 (labelled 01-07), 01-12, 01-19; of the comparison: 12-01, 12-08 (none third).
+    const rows = [
+      row(['2026-01-05', 'Chrome'], { visitors: 4, visits: 4, visit_duration: 30 }),
+      row(['2026-01-12', 'Firefox'], { visitors: 2, visits: 2, visit_duration: 10 }),
+      row(['2026-01-19', 'Chrome'], { visitors: 1, visits: 1, visit_duration: 5 }),
+    ];
+    const compared = [
+      row(['2025-12-01', 'Chrome'], { visitors: 2, visits: 2, visit_duration: 40 }),
+      row(['2025-12-01', 'Safari'], { visitors: 9, visits: 9, visit_duration: 1 }),
+      row(['2025-12-08', 'Chrome'], { visitors: 3, visits: 3, visit_duration: 0 }),
+    ];
+    const picked = pickCompared(plan, rows, compared);
+    expect(picked).toEqual([compared[0]]);
+    const answer = shapeV2(req, plan, rows, undefined, undefined, undefined, undefined, undefined, { rows: picked });
+    expect(answer.results).toEqual([
+      {
+        dimensions: ['2026-01-07', 'Chrome'],
+        metrics: [4, 30],
+        comparison: { dimensions: ['2025-12-01', 'Chrome'], metrics: [2, 40], change: [100, -25] },
+      },
+      {
+        dimensions: ['2026-01-12', 'Firefox'],
+        metrics: [2, 10],
+        comparison: { dimensions: ['2025-12-08', 'Firefox'], metrics: [0, null], change: [100, null] },
+      },
+      {
+        dimensions: ['2026-01-19', 'Chrome'],
+        metrics: [1, 5],
+        comparison: { dimensions: [null, 'Chrome'], metrics: [0, null], change: [100, null] },
+      },
+    ]);
+    expect(answer.meta).toEqual({ comparison_date_range: ['2025-12-01T00:00:00+00:00', '2025-12-10T23:59:59+00:00'] });
+    expect(answer.query.include).toEqual({ comparisons: { mode: 'custom', date_range: ['2025-12-01', '2025-12-10'] } });
+  });
+
+  it('a lone time dimension: every bucket is a row, in the order asked, then paged', () => {
+    const { req, plan } = planOf({
+      metrics: ['pageviews'],
+      date_range: ['2026-01-10', '2026-01-13'],
+      dimensions: ['time:day'],
+      order_by: [['pageviews', 'asc']],
+      include: { comparisons: { mode: 'previous_period' }, total_rows: true },
+      pagination: { limit: 3, offset: 0 },
+    });
+    const rows = [row(['2026-01-11'], { pageviews: 1 }), row(['2026-01-13'], { pageviews: 2 })];
+    const compared = [row(['2026-01-07'], { pageviews: 5 })];
+    const answer = shapeV2(req, plan, rows, undefined, undefined, undefined, undefined, undefined, {
+      rows: pickCompared(plan, rows, compared),
+    });
+    // Empty buckets first (0 pageviews, ascending), by time among themselves; then 1, 2 (off the page).
+    expect(answer.results).toEqual([
+      { dimensions: ['2026-01-10'], metrics: [0], comparison: { dimensions: ['2026-01-06'], metrics: [0], change: [0] } },
+      { dimensions: ['2026-01-12'], metrics: [0], comparison: { dimensions: ['2026-01-08'], metrics: [0], change: [0] } },
+      { dimensions: ['2026-01-11'], metrics: [1], comparison: { dimensions: ['2026-01-07'], metrics: [5], change: [-80] } },
+    ]);
+    // total_rows counts the rows that have something, as Plausible's.
+    expect(answer.meta.total_rows).toBe(2);
   });
 });
