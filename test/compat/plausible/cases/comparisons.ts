@@ -3,10 +3,9 @@
  * `test/plausible_web/controllers/api/external_stats_controller/query_comparisons_test.exs`
  * at 017f5a19d1b2342cbbe571dc3b9563e961af8d4e (the newest stored version). Every test of this
  * file posts to `/api/v2/query-internal-test`: `include.comparisons` belongs to Plausible's
- * internal schema (its dashboard), not to the public `/api/v2/query`. Our v2 has no comparisons
- * (`include` takes total_rows, time_labels and imports; the GET stats routes compare with
- * `compare=`), so every case here is pending; they are kept as data for when v2 grows them.
- * The setup creates a site import (`:create_site_import`: 2005-01-01 – today); only the last
+ * internal schema (its dashboard), not to the public `/api/v2/query`. Our public v2 accepts it
+ * (src/query/v2/compare.ts; docs/PLAUSIBLE-COMPAT.md, "Comparisons: what no ported case shows"),
+ * so the cases are posted there. The setup creates a site import (`:create_site_import`: 2005-01-01 – today); only the last
  * test adds imported rows.
  */
 import type { PlausibleEvent, PortedCase, Source } from '../case.js';
