@@ -34,8 +34,18 @@ const RANGE = ['2026-01-10', '2026-01-12'];
 const RANGE_ECHO = ['2026-01-10T00:00:00+00:00', '2026-01-12T23:59:59+00:00'];
 const ALL_METRICS = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration', 'events'];
 
-type Row = { metrics: (number | null)[]; dimensions: string[] };
-const r = (metrics: (number | null)[], dimensions: string[] = []): Row => ({ metrics, dimensions });
+type Values = (number | null)[];
+type Row = {
+  metrics: Values;
+  dimensions: string[];
+  comparison?: { dimensions: (string | null)[]; metrics: Values; change: Values };
+};
+const r = (metrics: Values, dimensions: string[] = []): Row => ({ metrics, dimensions });
+/** A row with its comparison (`include.comparisons`): the comparison's dimensions, metrics and the change. */
+const vs = (row: Row, dimensions: (string | null)[], metrics: Values, change: Values): Row => ({
+  ...row,
+  comparison: { dimensions, metrics, change },
+});
 
 interface V2Answer {
   results: Row[];
@@ -330,6 +340,73 @@ const CASES: Case[] = [
     [r([1, 14.29])],
   ],
   [
+    // 01-11..12 against the two days before (01-09 has nothing, so 01-10). By browser, first 3
+    // rows (ties by name): Chrome (A5: a bounce), Firefox (A8: 2 page views, 930 s), Microsoft
+    // Edge (A7: a bounce), each 1 of 4 visitors (25 %); Safari (A6) is off the page. 01-10:
+    // Chrome = A1 (2 page views, 720 s), Firefox = A2 + A3 (3 page views, 1 bounce of 2 visits,
+    // 600 s / 2 = 300), 1 of 3 visitors each (33.3 %: over all 3, though Safari's row is not
+    // taken); no Edge: 0, with visit_duration null. Change: percent, rounded (25 vs 33.3 → -25,
+    // 2 vs 3 → -33), bounce rate in points, null from a bounce rate of 0 or a null duration.
+    'include.comparisons previous_period by browser: the rows of the page only; a missing one as empty',
+    {
+      metrics: ['visitors', 'pageviews', 'bounce_rate', 'visit_duration', 'percentage'],
+      date_range: ['2026-01-11', '2026-01-12'],
+      dimensions: ['visit:browser'],
+      include: { comparisons: { mode: 'previous_period' } },
+      pagination: { limit: 3 },
+    },
+    [
+      vs(r([1, 1, 100, 0, 25], ['Chrome']), ['Chrome'], [1, 2, 0, 720, 33.3], [0, -50, null, -100, -25]),
+      vs(r([1, 2, 0, 930, 25], ['Firefox']), ['Firefox'], [1, 3, 50, 300, 33.3], [0, -33, -50, 210, -25]),
+      vs(r([1, 1, 100, 0, 25], ['Microsoft Edge']), ['Microsoft Edge'], [0, 0, 0, null, 0], [100, 100, null, null, 100]),
+    ],
+    { comparison_date_range: ['2026-01-09T00:00:00+00:00', '2026-01-10T23:59:59+00:00'] },
+    { include: { comparisons: { mode: 'previous_period' } } },
+  ],
+  [
+    // Days by position: 01-11 (2 visitors, 3 page views) against 01-09 (nothing), 01-12 (2, 3)
+    // against 01-10 (3, 7): 2 vs 3 → -33, 3 vs 7 → -57.
+    'include.comparisons previous_period by time:day: buckets by position',
+    {
+      metrics: ['visitors', 'pageviews'],
+      date_range: ['2026-01-11', '2026-01-12'],
+      dimensions: ['time:day'],
+      include: { comparisons: { mode: 'previous_period' } },
+    },
+    [
+      vs(r([2, 3], ['2026-01-11']), ['2026-01-09'], [0, 0], [100, 100]),
+      vs(r([2, 3], ['2026-01-12']), ['2026-01-10'], [3, 7], [-33, -57]),
+    ],
+  ],
+  [
+    // 2027-01-11..13 has nothing: every day is a row (empty ones too, under comparisons), each
+    // against the same date of 2026: 01-11 (V1: a bounce; V4: 2 page views), 01-12 (V5: a
+    // bounce; V2: 2 page views), 01-13 (nothing). Bounce rate from 50 to 0: -50 points.
+    'include.comparisons year_over_year by time:day: empty days are rows',
+    {
+      metrics: ['visitors', 'pageviews', 'bounce_rate'],
+      date_range: ['2027-01-11', '2027-01-13'],
+      dimensions: ['time:day'],
+      include: { comparisons: { mode: 'year_over_year' } },
+    },
+    [
+      vs(r([0, 0, 0], ['2027-01-11']), ['2026-01-11'], [2, 3, 50], [-100, -100, -50]),
+      vs(r([0, 0, 0], ['2027-01-12']), ['2026-01-12'], [2, 3, 50], [-100, -100, -50]),
+      vs(r([0, 0, 0], ['2027-01-13']), ['2026-01-13'], [0, 0, 0], [0, 0, null]),
+    ],
+    { comparison_date_range: ['2026-01-11T00:00:00+00:00', '2026-01-13T23:59:59+00:00'] },
+  ],
+  [
+    // The three days against 2025-12-01..02 (nothing): totals against zeros.
+    'include.comparisons custom, no dimensions',
+    {
+      metrics: ['visitors', 'visit_duration'],
+      include: { comparisons: { mode: 'custom', date_range: ['2025-12-01', '2025-12-02'] } },
+    },
+    [vs(r([7, 806]), [], [0, 0], [100, 100])],
+    { comparison_date_range: ['2025-12-01T00:00:00+00:00', '2025-12-02T23:59:59+00:00'] },
+  ],
+  [
     'a site without data: one row of zeros, percentage null',
     { site_id: EMPTY, metrics: ['visitors', 'bounce_rate', 'percentage'] },
     [r([0, 0, null])],
@@ -506,6 +583,16 @@ describe('malformed bodies: 400 naming the field, never a 500', () => {
       'pagination.limit: must be an integer from 1 to 10000',
     ],
     ['include.total_rows not a boolean', { ...ok, include: { total_rows: 1 } }, 'include.total_rows: must be true or false'],
+    [
+      'an unknown comparison mode',
+      { ...ok, include: { comparisons: { mode: 'yesterday' } } },
+      'include.comparisons.mode: must be one of previous_period, year_over_year, custom',
+    ],
+    [
+      'custom comparison without dates',
+      { ...ok, include: { comparisons: { mode: 'custom' } } },
+      'include.comparisons.date_range: required with mode custom',
+    ],
   ])('%s', async (_name, body, fragment) => {
     const res = await post(body);
     expect(res.status, res.text).toBe(400);
