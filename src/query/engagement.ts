@@ -1,7 +1,9 @@
 /**
- * Engagement per page (time on page, scroll depth; docs/METRICS.md, "Engagement"): one
- * statement over the site's engagement rows (`QueryRunner.engagementFor`), grouped by visitor
- * and page, then by page; metrics.ts turns the parts into the metrics.
+ * Engagement per group (time on page, scroll depth; docs/METRICS.md, "Engagement"): one
+ * statement over the site's engagement rows (`QueryRunner.engagementFor`), grouped by the
+ * request's dimensions, visitor and page, then by the dimensions; metrics.ts turns the parts
+ * into the metrics. A group is any value an engagement row has: its page, hostname, custom
+ * properties, visit attributes (as below), and its time bucket in the site's time zone.
  *
  * The request's filters apply to the engagement rows as they apply to a page's events where
  * the row carries the value: `event:page`, `event:hostname` and custom properties on the row
@@ -15,7 +17,8 @@ import { type Dimension, PROPS_PREFIX } from './dimensions.js';
 import { compileFilters, type Filter, filterDimensions } from './filters.js';
 import type { EngagementParts } from './metrics.js';
 import type { Period } from './period.js';
-import { join, raw, render, sql } from './sql.js';
+import { dimensionText } from './run.js';
+import { join, raw, render, spelled, sql } from './sql.js';
 
 export interface EngagementScope {
   siteId: string;
@@ -36,48 +39,65 @@ export function engagementFilterable(filters: readonly Filter[]): boolean {
   return !filters.some(goal) && filterDimensions(filters).every(answerable);
 }
 
+/** Whether an engagement row has a value of this dimension to be grouped by (see the header). */
+export const groupsEngagement = (d: Dimension) => d.level === 'time' || answerable(d);
+
 /** Pages named in the statement at most; more are grouped all and picked after. */
 const MAX_LISTED_PAGES = 100;
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
+/** The key of a group's parts: its dimension values as the builder's rows spell them. */
+export const engagementKey = (values: readonly string[]) => JSON.stringify(values);
+
 /**
- * The engagement parts per page (or, with `byPage` false, of all the filtered pages together
- * under the key ''), for the given pages only when `pages` is set. Empty when the filters are
- * not ones engagement rows can answer.
+ * The engagement parts of each group of `dimensions` (all `groupsEngagement`), keyed by
+ * `engagementKey` of its values: per (group, page, visitor) the visitor's engaged time summed
+ * and scroll depth's maximum, then their sums over the group. Without dimensions, one group
+ * of every filtered page. `pages`, with event:page among the dimensions: only those pages.
+ * Empty when the filters are not ones engagement rows can answer.
  */
 export async function engagementParts(
   q: QueryRunner,
   s: EngagementScope,
-  opts: { byPage: boolean; pages?: readonly string[] },
+  dimensions: readonly Dimension[],
+  pages?: readonly string[],
 ): Promise<Map<string, EngagementParts>> {
   const out = new Map<string, EngagementParts>();
-  if (!engagementFilterable(s.filters) || opts.pages?.length === 0) return out;
-  // A visit attribute a filter reads becomes a column of the row, under the name the filter compiles to.
-  const visitColumns = [...new Map(filterDimensions(s.filters).map((d) => [d.name, d])).values()].flatMap((d) =>
-    d.visitColumn && 'firstRow' in d.visitColumn ? [`${d.visitColumn.firstRow} AS v_${d.visitColumn.alias}`] : [],
+  if (!engagementFilterable(s.filters) || pages?.length === 0) return out;
+  // A visit attribute a filter or a group reads becomes a column of the row, under the name its expression reads.
+  const visitColumns = [...new Map([...filterDimensions(s.filters), ...dimensions].map((d) => [d.name, d])).values()].flatMap(
+    (d) => (d.visitColumn && 'firstRow' in d.visitColumn ? [`, ${d.visitColumn.firstRow} AS v_${d.visitColumn.alias}`] : []),
   );
-  const rows = `(SELECT *${visitColumns.map((c) => `, ${c}`).join('')} FROM ${q.engagementFor(s.siteId, s.period.from, s.period.to)} e)`;
+  const rows = sql`(SELECT *, ${spelled((d) => d.localTime(s.period.timezone))} AS local_ts${raw(visitColumns.join(''))}
+    FROM ${raw(q.engagementFor(s.siteId, s.period.from, s.period.to))} e)`;
   // A long list of pages is not sent as parameters (ClickHouse takes them in the URL, which
   // has a limit): then every page is grouped and the caller reads the ones it asked for.
-  const pages =
-    opts.pages && opts.pages.length <= MAX_LISTED_PAGES
+  const listed =
+    pages && pages.length <= MAX_LISTED_PAGES && dimensions.some((d) => d.name === 'event:page')
       ? sql` AND pathname IN (${join(
-          opts.pages.map((p) => sql`${p}`),
+          pages.map((p) => sql`${p}`),
           ', ',
         )})`
       : sql``;
-  const [page, groupBy] = opts.byPage ? [sql`pathname`, sql` GROUP BY pathname`] : [sql`''`, sql``];
+  const groups = dimensions.map((_d, i) => `g${i}`);
+  const items = (names: readonly string[]) => raw(names.map((n) => `${n}, `).join(''));
+  const values = join(
+    dimensions.map((d, i) => sql`${d.expr} AS ${raw(`g${i}`)}, `),
+    '',
+  );
+  const groupBy = groups.length > 0 ? raw(` GROUP BY ${groups.join(', ')}`) : raw('');
   const { text, params } = render(
-    sql`SELECT ${page} AS page, count(ms) AS time_visitors, coalesce(sum(ms), 0) AS time_ms,
+    sql`SELECT ${items(groups)}count(ms) AS time_visitors, coalesce(sum(ms), 0) AS time_ms,
           count(sd) AS scroll_visitors, coalesce(sum(sd), 0) AS scroll_sum
-        FROM (SELECT pathname, visitor_id, sum(engaged_ms) AS ms, max(scroll_depth) AS sd
-          FROM ${raw(rows)} r WHERE site_id = ${s.siteId} AND ${compileFilters(s.filters)}${pages}
-          GROUP BY pathname, visitor_id) t${groupBy}`,
+        FROM (SELECT ${items(groups)}pathname, visitor_id, sum(engaged_ms) AS ms, max(scroll_depth) AS sd
+          FROM (SELECT ${values}pathname, visitor_id, engaged_ms, scroll_depth
+            FROM ${rows} r WHERE site_id = ${s.siteId} AND ${compileFilters(s.filters)}${listed}) x
+          GROUP BY ${items(groups)}pathname, visitor_id) t${groupBy}`,
     q.dialect,
   );
   for (const r of await q.all<Record<string, unknown>>(text, params)) {
-    out.set(String(r.page), {
+    out.set(engagementKey(dimensions.map((d, i) => dimensionText(r[`g${i}`], d))), {
       timeVisitors: num(r.time_visitors),
       timeMs: num(r.time_ms),
       scrollVisitors: num(r.scroll_visitors),

@@ -7,6 +7,7 @@
 import { DomainError, invalidInput } from '../errors.js';
 import type { DerivedView, QueryRunner } from '../storage/storage.js';
 import { buildQuery, dimAlias, pageGrain, type StatsQuery } from './builder.js';
+import type { Dimension } from './dimensions.js';
 import { type CountedRow, countWithEntries } from './entry-visits.js';
 import { type FilterPattern, filterPatterns } from './filters.js';
 import { withHostnameVisits } from './hostname-visits.js';
@@ -36,6 +37,10 @@ export function formatBucket(d: Date, unit: string | undefined): string {
   if (unit === 'minute') return `${iso.slice(0, 10)} ${iso.slice(11, 16)}:00`;
   return unit === 'hour' ? `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00:00` : iso.slice(0, 10);
 }
+
+/** A dimension's value in an answer row: a time bucket formatted, anything else as text. */
+export const dimensionText = (v: unknown, d: Pick<Dimension, 'unit'>): string =>
+  v instanceof Date ? formatBucket(v, d.unit) : String(v);
 
 /** The statement for a query: its plan, and the SQL over the relations the plan reads. */
 async function statement(
@@ -89,10 +94,7 @@ async function execute(q: QueryRunner, query: StatsQuery): Promise<Record<string
 async function countedRows(q: QueryRunner, query: StatsQuery): Promise<CountedRow[]> {
   const rows = await execute(q, query);
   return rows.map((r) => ({
-    dimensions: query.dimensions.map((d, i) => {
-      const v = r[dimAlias(i)];
-      return v instanceof Date ? formatBucket(v, d.unit) : String(v);
-    }),
+    dimensions: query.dimensions.map((d, i) => dimensionText(r[dimAlias(i)], d)),
     counts: {
       visitors: num(r.visitors),
       visits: num(r.visits),

@@ -6,7 +6,7 @@ import type { QueryRunner } from '../storage/storage.js';
 import { DAY_MS } from '../utc-days.js';
 import type { Metric } from './builder.js';
 import { BREAKDOWNS, type Dimension, dimension, PROPS_PREFIX, timeDimension } from './dimensions.js';
-import { engagementParts } from './engagement.js';
+import { engagementKey, engagementParts } from './engagement.js';
 import { type Filter, withoutGoalFilters } from './filters.js';
 import { goalCounts } from './goal-counts.js';
 import { type Goal, goalFilter, revenueCompletions, sharedCurrency } from './goals.js';
@@ -282,8 +282,8 @@ export async function breakdownRows(
     currency === undefined || rows.length === 0 ? undefined : await revenueBy(q, revenueScope(scope), currency, dims);
   // Pages also show how long their visitors stayed and how far they scrolled (one more statement,
   // for the rows shown), when any of them has engagement: a site whose script sends none keeps its answer.
-  const found =
-    name === 'pages' ? await engagementParts(q, s, { byPage: true, pages: rows.map((r) => r.dimensions[0] ?? '') }) : null;
+  const pages = rows.map((r) => r.dimensions[0] ?? '');
+  const found = name === 'pages' ? await engagementParts(q, s, dims, pages) : null;
   const engagement = found && found.size > 0 ? found : null;
   return rows.map((r) => ({
     key: r.dimensions,
@@ -296,7 +296,7 @@ export async function breakdownRows(
       visit_duration: rounded.visit_duration(r.visit_duration),
       percentage: rounded.percentage(shareOf(r)),
       ...revenue?.of(r.dimensions),
-      ...(engagement ? engagementValues(engagement.get(r.dimensions[0] ?? '')) : {}),
+      ...(engagement ? engagementValues(engagement.get(engagementKey(r.dimensions))) : {}),
     },
   }));
 }

@@ -27,8 +27,8 @@ import { encodeRow, OLD_LINE_LENGTH } from '../../src/storage/columns.js';
 import { TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { storedRow } from '../helpers/stored-row.js';
-import { batchEvent, EVENTS, type Ev, PAGES, V1, V2, V3, V4, V5 } from './fixture.js';
-import { listFiles, loadBatch, main, removeScratchDirs, sendBatch, sendEvent, stats, UA } from './support.js';
+import { batchEvent, EVENTS, type Ev, GOOGLE, HN, PAGES, V1, V2, V3, V4, V5 } from './fixture.js';
+import { apiRequest, listFiles, loadBatch, main, removeScratchDirs, sendBatch, sendEvent, stats, UA } from './support.js';
 
 const ENG = 'eng.test';
 const PLAIN = 'plain.test';
@@ -222,21 +222,140 @@ describe('ingest and query validation', () => {
     expect(await results(['is_not', 'event:props:author', ['john']])).toEqual([{ metrics: [1, 10, 80], dimensions: [] }]);
   });
 
-  it('v2: the engagement metrics need event:page, and results are not ordered by them', async () => {
+  it('v2: the engagement metrics need event:page, and group only by what an engagement row has', async () => {
     const noPage = await v2({ site_id: ENG, metrics: ['time_on_page'] });
     expect(noPage).toEqual({
       status: 400,
       json: { error: 'metrics: time_on_page can only be queried with an event:page filter or dimension' },
     });
-    const other = await v2({ site_id: ENG, metrics: ['scroll_depth'], dimensions: ['event:page', 'visit:browser'] });
-    expect(other).toEqual({ status: 400, json: { error: 'metrics: scroll_depth can only be grouped by event:page' } });
-    const ordered = await v2({
+    const other = await v2({
       site_id: ENG,
       metrics: ['scroll_depth'],
-      dimensions: ['event:page'],
-      order_by: [['scroll_depth', 'desc']],
+      dimensions: ['event:page', 'visit:entry_page', 'event:name'],
     });
-    expect(ordered).toEqual({ status: 400, json: { error: 'order_by[0]: results cannot be ordered by scroll_depth' } });
+    expect(other).toEqual({
+      status: 400,
+      json: {
+        error: 'metrics: scroll_depth cannot be grouped by visit:entry_page, event:name (not a value of an engagement row)',
+      },
+    });
+  });
+});
+
+/**
+ * v2 engagement grouped by other dimensions and ordered by, on a New York site (UTC−5), over
+ * its 2026-01-10 … 11. Each engagement row comes with its page view's referrer, as the script
+ * sends it. By (page, visitor; V1 on the 10th and on the 11th are two visitors):
+ *   /         V1@10 Google 20 s 40 %, V2@10 Google 40 s + 5 s = 45 s, max(80, 60) = 80 %,
+ *             V3 HN 30 s 20 % (02:01 UTC on the 11th: 21:01 on the 10th in New York),
+ *             V4@11 direct 60 s 100 %               → 155/4 = 38.75 → 39 s; 240/4 = 60 %
+ *   /pricing  V1@10 Google 10 s 92 %, V1@11 Google 30 s 48 %   → 20 s; 70 %
+ *   /docs     V4@11 direct 8 s 60 %                            → 8 s; 60 % (ties with /)
+ *   /blog     V2@10 Google, no engagement                      → null, null
+ * By source: Google (20+10+45+30)/4 = 26.25 → 26 s, (40+92+80+48)/4 = 65 %; Hacker News 30 s,
+ * 20 %; Direct / None (60+8)/2 = 34 s, (100+60)/2 = 80 %.
+ * By New York day: the 10th V1 /, V1 /pricing, V2 /, V3 / → 105/4 = 26.25 → 26 s,
+ * (40+92+80+20)/4 = 58 %; the 11th V4 /, V4 /docs, V1 /pricing → 98/3 = 32.7 → 33 s,
+ * (100+60+48)/3 = 69.3 → 69 %. (By UTC day V3 would be on the 11th.)
+ */
+describe('v2: engagement grouped by any dimension an engagement row has, and ordered by', () => {
+  const ZONED = 'eng-zoned.test';
+  const HOME = '/';
+  const visit = (v: Pick<Ev, 'ip' | 'ua' | 'w'>, t: string, path: string, r?: string) => ({ ...v, t, path, r });
+  const both = (e: Ev, ms: number, sd: number, after: string) => [
+    batchEvent(ZONED, e),
+    engagement(ZONED, { ...e, t: after }, ms, sd),
+  ];
+
+  beforeAll(async () => {
+    const admin = await createKey(server.url, await login(server.url), 'admin');
+    const site = await apiRequest(server.url, 'POST', '/api/sites', { key: admin }, { id: ZONED, timezone: 'America/New_York' });
+    expect(site.status, site.text).toBe(201);
+    await loadBatch(server.url, ingestKey, [
+      ...both(visit(V1, '2026-01-10T15:00:00Z', HOME, GOOGLE), 20_000, 40, '2026-01-10T15:01:00Z'),
+      ...both(visit(V1, '2026-01-10T15:05:00Z', '/pricing', GOOGLE), 10_000, 92, '2026-01-10T15:06:00Z'),
+      ...both(visit(V2, '2026-01-10T16:00:00Z', HOME, GOOGLE), 40_000, 80, '2026-01-10T16:01:00Z'),
+      engagement(ZONED, visit(V2, '2026-01-10T16:10:00Z', HOME, GOOGLE), 5_000, 60),
+      batchEvent(ZONED, visit(V2, '2026-01-10T16:20:00Z', '/blog', GOOGLE)),
+      ...both(visit(V3, '2026-01-11T02:00:00Z', HOME, HN), 30_000, 20, '2026-01-11T02:01:00Z'),
+      ...both(visit(V4, '2026-01-11T15:00:00Z', HOME), 60_000, 100, '2026-01-11T15:01:00Z'),
+      ...both(visit(V4, '2026-01-11T15:10:00Z', '/docs'), 8_000, 60, '2026-01-11T15:11:00Z'),
+      ...both(visit(V1, '2026-01-11T16:00:00Z', '/pricing', GOOGLE), 30_000, 48, '2026-01-11T16:01:00Z'),
+    ]);
+  });
+
+  const results = async (body: Record<string, unknown>) => {
+    const r = await v2({ site_id: ZONED, date_range: ['2026-01-10', '2026-01-11'], ...body });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    return (r.json as { results: unknown[] }).results;
+  };
+  const anyPage = [['contains', 'event:page', ['/']]];
+
+  it('by source: the engagement rows of each source, each (page, visitor) once', async () => {
+    expect(
+      await results({ metrics: ['visitors', 'time_on_page', 'scroll_depth'], dimensions: ['visit:source'], filters: anyPage }),
+    ).toEqual([
+      { metrics: [3, 26, 65], dimensions: ['Google'] },
+      { metrics: [1, 34, 80], dimensions: ['Direct / None'] },
+      { metrics: [1, 30, 20], dimensions: ['Hacker News'] },
+    ]);
+    // The first metric orders by default.
+    expect(await results({ metrics: ['scroll_depth', 'visitors'], dimensions: ['visit:source'], filters: anyPage })).toEqual([
+      { metrics: [80, 1], dimensions: ['Direct / None'] },
+      { metrics: [65, 3], dimensions: ['Google'] },
+      { metrics: [20, 1], dimensions: ['Hacker News'] },
+    ]);
+  });
+
+  it("by day: the site's days, in its time zone", async () => {
+    expect(
+      await results({ metrics: ['visitors', 'time_on_page', 'scroll_depth'], dimensions: ['time:day'], filters: anyPage }),
+    ).toEqual([
+      { metrics: [3, 26, 58], dimensions: ['2026-01-10'] },
+      { metrics: [2, 33, 69], dimensions: ['2026-01-11'] },
+    ]);
+  });
+
+  it('ordered by scroll_depth either way: ties by page, ascending; null last; paged after', async () => {
+    const order = async (dir: string, pagination?: object) =>
+      results({
+        metrics: ['scroll_depth', 'time_on_page'],
+        dimensions: ['event:page'],
+        order_by: [['scroll_depth', dir]],
+        ...(pagination ? { pagination } : {}),
+      });
+    expect(await order('asc')).toEqual([
+      { metrics: [60, 39], dimensions: ['/'] },
+      { metrics: [60, 8], dimensions: ['/docs'] },
+      { metrics: [70, 20], dimensions: ['/pricing'] },
+      { metrics: [null, null], dimensions: ['/blog'] },
+    ]);
+    expect(await order('desc')).toEqual([
+      { metrics: [70, 20], dimensions: ['/pricing'] },
+      { metrics: [60, 39], dimensions: ['/'] },
+      { metrics: [60, 8], dimensions: ['/docs'] },
+      { metrics: [null, null], dimensions: ['/blog'] },
+    ]);
+    expect(await order('desc', { limit: 2, offset: 1 })).toEqual([
+      { metrics: [60, 39], dimensions: ['/'] },
+      { metrics: [60, 8], dimensions: ['/docs'] },
+    ]);
+    // time_on_page orders too, after another key: the tie on scroll depth broken by it.
+    expect(
+      await results({
+        metrics: ['scroll_depth', 'time_on_page'],
+        dimensions: ['event:page'],
+        order_by: [
+          ['scroll_depth', 'asc'],
+          ['time_on_page', 'asc'],
+        ],
+      }),
+    ).toEqual([
+      { metrics: [60, 8], dimensions: ['/docs'] },
+      { metrics: [60, 39], dimensions: ['/'] },
+      { metrics: [70, 20], dimensions: ['/pricing'] },
+      { metrics: [null, null], dimensions: ['/blog'] },
+    ]);
   });
 });
 

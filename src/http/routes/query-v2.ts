@@ -14,10 +14,11 @@ import { withAllResolved } from '../../query/stats.js';
 import { pickCompared } from '../../query/v2/compare.js';
 import { v2Engagement } from '../../query/v2/engagement.js';
 import { goalRows } from '../../query/v2/goal-rows.js';
+import { orderRows } from '../../query/v2/order.js';
 import { planV2 } from '../../query/v2/plan.js';
 import type { V2Plan, V2Request } from '../../query/v2/request.js';
 import { isRevenueMetric, parseV2Body } from '../../query/v2/request.js';
-import { orderByRevenue, v2Revenue } from '../../query/v2/revenue.js';
+import { v2Revenue } from '../../query/v2/revenue.js';
 import { shapeV2, type V2Compared, type V2GroupTotal } from '../../query/v2/shape.js';
 import { siteIdParam } from '../../site-id.js';
 import type { EventStore, QueryRunner } from '../../storage/storage.js';
@@ -70,8 +71,8 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
           const total = plan.totalQuery ? ((await runAlong(r, plan.totalQuery, imports, included))[0]?.visitors ?? 0) : undefined;
           const goalFiltered = request.filters.some((f) => f.goal !== undefined);
           const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals, goalFiltered) : undefined;
-          if (revenue && plan.orderByRevenue) rows = orderByRevenue(rows, plan, revenue);
           const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
+          if (plan.orderInMemory) rows = orderRows(rows, plan, { revenue, engagement });
           const groupTotal = plan.groupTotalQuery
             ? groupTotals(await runAlong(r, plan.groupTotalQuery, imports, included), plan)
             : undefined;

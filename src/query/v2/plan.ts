@@ -6,6 +6,7 @@ import { type Dimension, dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
 import { isEngagementMetric } from '../metrics.js';
 import { type Period, resolveComparison } from '../period.js';
+import { ordersInMemory } from './order.js';
 import {
   GROUP_CONVERSION_RATE,
   isRevenueMetric,
@@ -39,8 +40,8 @@ export function planV2(req: V2Request, period: Period): V2Plan {
     (m): m is Metric => !isRevenueMetric(m) && !isEngagementMetric(m) && m !== GROUP_CONVERSION_RATE,
   );
   const metrics: Metric[] = counted.length > 0 ? counted : ['visitors'];
-  // The first metric, as Plausible's default order; an engagement metric cannot order, the first counted one does.
-  const first = req.metrics.find((m) => !isEngagementMetric(m)) ?? (metrics[0] as Metric);
+  // The first metric, as Plausible's default order.
+  const first = req.metrics[0] as string;
   const orderBy: OrderEntry[] = req.orderBy
     ? req.orderBy.map(([key, dir]): OrderEntry => [resolve(key), dir])
     : timeDim
@@ -49,12 +50,13 @@ export function planV2(req: V2Request, period: Period): V2Plan {
           [first, 'desc'],
         ]
       : [[first, 'desc']];
-  // Revenue is answered after the builder's rows (revenue.ts): the builder orders by the rest, or visitors.
-  const byRevenue = orderBy.some(([key]) => isRevenueMetric(key));
-  const builderOrder = orderBy.filter(([key]) => !isRevenueMetric(key));
+  // Revenue and engagement are answered after the builder's rows: the builder orders by the
+  // rest, or visitors, unpaged, and order.ts orders the rows.
+  const inMemory = orderBy.some(([key]) => ordersInMemory(key));
+  const builderOrder = orderBy.filter(([key]) => !ordersInMemory(key));
   if (builderOrder.length === 0) builderOrder.push([metrics[0] as Metric, 'desc']);
   const fillsBuckets = req.include.comparisons !== undefined && dimensions.length === 1 && timeDim !== undefined;
-  const unpaged = req.include.total_rows || byRevenue || fillsBuckets;
+  const unpaged = req.include.total_rows || inMemory || fillsBuckets;
 
   const query: StatsQuery = {
     siteId: req.siteId,
@@ -72,7 +74,7 @@ export function planV2(req: V2Request, period: Period): V2Plan {
     period,
     dimensions,
     orderBy,
-    ...(byRevenue ? { orderByRevenue: true as const } : {}),
+    ...(inMemory ? { orderInMemory: true as const } : {}),
     ...(fillsBuckets ? { fillsBuckets: true as const } : {}),
   };
   if (req.metrics.includes('conversion_rate')) {

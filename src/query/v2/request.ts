@@ -14,7 +14,8 @@ import { z } from 'zod';
 import { invalidInput } from '../../errors.js';
 import { siteIdParam } from '../../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from '../builder.js';
-import { dimension, PROPS_PREFIX } from '../dimensions.js';
+import { type Dimension, dimension, PROPS_PREFIX } from '../dimensions.js';
+import { groupsEngagement } from '../engagement.js';
 import { type Filter, parseFilters } from '../filters.js';
 import { ENGAGEMENT_METRICS, type EngagementMetric, isEngagementMetric } from '../metrics.js';
 import { COMPARISONS, type ComparisonMode, inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
@@ -71,13 +72,13 @@ export interface V2Comparisons {
 }
 
 export interface V2Plan {
-  /** The builder query for `results` (unpaged when total_rows is asked for or `orderByRevenue`: paged in `shapeV2`). */
+  /** The builder query for `results` (unpaged when total_rows is asked for or `orderInMemory`: paged in `shapeV2`). */
   query: StatsQuery;
   /**
-   * Set when the order names a revenue metric: the builder's query is then unpaged, and its rows
-   * are ordered by revenue (revenue.ts orderByRevenue) and paged in `shapeV2`.
+   * Set when the order names a revenue or engagement metric: the builder's query is then
+   * unpaged, and its rows are ordered (order.ts orderRows) and paged in `shapeV2`.
    */
-  orderByRevenue?: true;
+  orderInMemory?: true;
   /** The conversion_rate denominator: the same period and filters without goal and property filters. */
   totalQuery?: StatsQuery;
   /** The group_conversion_rate denominators: `totalQuery` by the dimensions other than event:goal. */
@@ -289,7 +290,7 @@ export function parseV2Body(
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
       throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
-    if (isEngagementMetric(key) || key === GROUP_CONVERSION_RATE) {
+    if (key === GROUP_CONVERSION_RATE) {
       throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
     }
     return [key, dir];
@@ -394,14 +395,17 @@ function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[
   if (metrics.includes(GROUP_CONVERSION_RATE) && dimensions.length === 0) {
     throw invalidInput('metrics: group_conversion_rate needs dimensions (without any, it is conversion_rate)');
   }
-  // Engagement is per page (engagement.ts): by page, or for the pages a filter picks.
+  // Engagement is of pages (engagement.ts): by page, or of the pages a filter picks, grouped
+  // by what an engagement row has.
   const engagement = metrics.find(isEngagementMetric);
   if (engagement) {
     if (!dimensions.includes('event:page') && !filtered('event:page')) {
       throw invalidInput(`metrics: ${engagement} can only be queried with an event:page filter or dimension`);
     }
-    if (dimensions.some((d) => d !== 'event:page'))
-      throw invalidInput(`metrics: ${engagement} can only be grouped by event:page`);
+    const others = dimensions.filter((d) => !isTime(d) && !groupsEngagement(dimension(d) as Dimension));
+    if (others.length > 0) {
+      throw invalidInput(`metrics: ${engagement} cannot be grouped by ${others.join(', ')} (not a value of an engagement row)`);
+    }
   }
   if (metrics.includes('views_per_visit')) {
     if (filtered('event:page')) throw invalidInput('metrics: views_per_visit cannot be queried with a filter on event:page');

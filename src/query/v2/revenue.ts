@@ -90,35 +90,3 @@ export async function v2Revenue(
   }
   return { of };
 }
-
-/**
- * Orders rows by a request's order when it names a revenue metric (plan.ts leaves those to
- * this): revenue by its value, nulls last; ties keep the builder's order (a stable sort).
- */
-export function orderByRevenue(rows: ResultRow[], plan: V2Plan, revenue: V2Revenue): ResultRow[] {
-  const order = plan.orderBy;
-  const value = (m: RevenueMetric, r: ResultRow) => revenueValue(m, revenue.of(r))?.value ?? null;
-  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...rows].sort((a, b) => {
-    for (const [key, dir] of order) {
-      const i = plan.dimensions.indexOf(key);
-      let c: number;
-      if (i >= 0) c = text(a.dimensions[i] ?? '', b.dimensions[i] ?? '');
-      else if (key === 'total_revenue' || key === 'average_revenue') {
-        const [x, y] = [value(key, a), value(key, b)];
-        // As ClickHouse orders them for Plausible: nulls last, either way.
-        if (x === null || y === null) {
-          if (x !== y) return x === null ? 1 : -1;
-          continue;
-        }
-        c = x - y;
-      } else {
-        // conversion_rate orders as visitors do (metrics.ts orderExpr): one denominator for every row.
-        const m = (key === 'conversion_rate' ? 'visitors' : key) as keyof Omit<ResultRow, 'dimensions'>;
-        c = (a[m] ?? 0) - (b[m] ?? 0);
-      }
-      if (c !== 0) return dir === 'desc' ? -c : c;
-    }
-    return 0;
-  });
-}

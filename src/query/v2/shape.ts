@@ -106,7 +106,7 @@ export function shapeV2(
   const entries: Entry[] = plan.fillsBuckets
     ? withEmptyBuckets(rows, plan)
     : rows.map((r) => ({ dimensions: r.dimensions, row: r }));
-  const paged = req.include.total_rows || plan.orderByRevenue || plan.fillsBuckets;
+  const paged = req.include.total_rows || plan.orderInMemory || plan.fillsBuckets;
   const page = paged ? entries.slice(offset, offset + limit) : entries;
   const grouped = plan.dimensions.length > 0;
   const main: Answerers = { conversionTotal, revenue, engagement, groupTotal };

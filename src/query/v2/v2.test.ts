@@ -3,10 +3,11 @@ import { DomainError } from '../../errors.js';
 import { startAllAt } from '../period.js';
 import type { ResultRow } from '../run.js';
 import { change, pickCompared } from './compare.js';
+import { orderRows } from './order.js';
 import { planV2, timeUnitFor } from './plan.js';
 import { parseV2Body } from './request.js';
-import { orderByRevenue, type V2Revenue } from './revenue.js';
-import { shapeV2 } from './shape.js';
+import type { V2Revenue } from './revenue.js';
+import { shapeV2, type V2Engagement } from './shape.js';
 
 const NOW = new Date('2026-03-15T12:34:56Z');
 const BASE = { site_id: 'a.test', metrics: ['visitors'], date_range: ['2026-01-10', '2026-01-12'] };
@@ -29,6 +30,11 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
       'metrics: scroll_depth without event:page',
       { ...BASE, metrics: ['visitors', 'scroll_depth'] },
       'metrics: scroll_depth can only be queried with an event:page filter or dimension',
+    ],
+    [
+      'metrics: scroll_depth by what an engagement row has not',
+      { ...BASE, metrics: ['scroll_depth'], dimensions: ['event:page', 'time', 'event:name', 'visit:exit_page'] },
+      'metrics: scroll_depth cannot be grouped by event:name, visit:exit_page (not a value of an engagement row)',
     ],
     ['metrics: twice', { ...BASE, metrics: ['visitors', 'visitors'] }, 'metrics: "visitors" given twice'],
     ['no date_range', { ...BASE, date_range: undefined }, 'date_range: required'],
@@ -419,9 +425,33 @@ describe('planV2', () => {
     const plan = planV2(req, req.period);
     expect(plan.orderBy).toEqual([['average_revenue', 'desc']]);
     expect(plan.query.orderBy).toEqual([{ key: 'visitors', dir: 'desc' }]);
-    expect([plan.query.limit, plan.query.offset, plan.orderByRevenue]).toEqual([undefined, undefined, true]);
+    expect([plan.query.limit, plan.query.offset, plan.orderInMemory]).toEqual([undefined, undefined, true]);
     const counted = planV2(parse({ ...BASE, metrics: ['visitors', 'total_revenue'], dimensions: ['event:goal'] }), req.period);
-    expect([counted.orderBy, counted.orderByRevenue, counted.query.limit]).toEqual([[['visitors', 'desc']], undefined, 10_000]);
+    expect([counted.orderBy, counted.orderInMemory, counted.query.limit]).toEqual([[['visitors', 'desc']], undefined, 10_000]);
+  });
+
+  it('engagement: grouped by what an engagement row has, and first orders by it by default, unpaged', () => {
+    const req = parse({
+      ...BASE,
+      metrics: ['scroll_depth', 'visitors'],
+      dimensions: ['event:page', 'visit:source', 'event:props:author', 'event:hostname', 'time'],
+      pagination: { limit: 2, offset: 1 },
+    });
+    const plan = planV2(req, req.period);
+    expect(plan.orderBy).toEqual([
+      ['time:day', 'asc'],
+      ['scroll_depth', 'desc'],
+    ]);
+    expect(plan.query.orderBy).toEqual([{ key: 'time:day', dir: 'asc' }]);
+    expect([plan.query.limit, plan.query.offset, plan.orderInMemory]).toEqual([undefined, undefined, true]);
+    const ordered = parse({
+      ...BASE,
+      metrics: ['visitors', 'time_on_page'],
+      dimensions: ['visit:country'],
+      filters: [['is', 'event:page', ['/']]],
+      order_by: [['time_on_page', 'asc']],
+    });
+    expect(planV2(ordered, ordered.period).orderInMemory).toBe(true);
   });
 
   it('refuses time labels for too many buckets', () => {
@@ -578,7 +608,7 @@ describe('shapeV2', () => {
       row(['Buy'], { visitors: 3 }),
       row(['Sub'], { visitors: 1 }),
     ];
-    const sorted = orderByRevenue(rows, plan, revenue);
+    const sorted = orderRows(rows, plan, { revenue });
     expect(sorted.map((r) => r.dimensions[0])).toEqual(['Sub', 'Buy', 'Tip', 'Join']);
     const answer = shapeV2(req, plan, sorted, undefined, revenue);
     expect(answer.results).toEqual([
@@ -590,12 +620,44 @@ describe('shapeV2', () => {
     expect(answer.meta).toEqual({ revenue_skipped: 1 });
     expect(answer.query.order_by).toEqual([['total_revenue', 'desc']]);
     const ascending = planV2({ ...req, orderBy: [['total_revenue', 'asc']] }, req.period);
-    expect(orderByRevenue(rows, ascending, revenue).map((r) => r.dimensions[0])).toEqual(['Tip', 'Buy', 'Sub', 'Join']);
+    expect(orderRows(rows, ascending, { revenue }).map((r) => r.dimensions[0])).toEqual(['Tip', 'Buy', 'Sub', 'Join']);
 
     const warning = { code: 'no_single_revenue_currency' as const, warning: 'w' };
     const warned = shapeV2(req, plan, rows, undefined, { of: () => null, warning });
     expect(warned.meta).toEqual({ metric_warnings: { total_revenue: warning }, revenue_skipped: 0 });
     expect(warned.results.map((r) => r.metrics[1])).toEqual([null, null, null]);
+  });
+
+  it('engagement orders in memory: nulls last either way, ties by the dimension values ascending', () => {
+    const req = parse({ ...BASE, metrics: ['scroll_depth'], dimensions: ['event:page'], order_by: [['scroll_depth', 'asc']] });
+    const depth: Record<string, number | null> = { '/b': 50, '/a': 50, '/c': 20, '/n': null };
+    const engagement: V2Engagement = (r) => ({ time_on_page: null, scroll_depth: depth[r.dimensions[0] ?? ''] ?? null });
+    // The builder's order (by visitors) is not the tie-break.
+    const rows = [
+      row(['/n'], { visitors: 9 }),
+      row(['/b'], { visitors: 5 }),
+      row(['/c'], { visitors: 4 }),
+      row(['/a'], { visitors: 1 }),
+    ];
+    const pages = (dir: 'asc' | 'desc') =>
+      orderRows(rows, planV2({ ...req, orderBy: [['scroll_depth', dir]] }, req.period), { engagement }).map(
+        (r) => r.dimensions[0],
+      );
+    expect(pages('asc')).toEqual(['/c', '/a', '/b', '/n']);
+    expect(pages('desc')).toEqual(['/a', '/b', '/c', '/n']);
+    const answer = shapeV2(
+      { ...req, pagination: { limit: 2, offset: 1 } },
+      planV2(req, req.period),
+      orderRows(rows, planV2(req, req.period), { engagement }),
+      undefined,
+      undefined,
+      undefined,
+      engagement,
+    );
+    expect(answer.results).toEqual([
+      { metrics: [50], dimensions: ['/a'] },
+      { metrics: [50], dimensions: ['/b'] },
+    ]);
   });
 });
 

@@ -1990,7 +1990,7 @@ export const QUERY_CASES: PortedCase[] = [
       filters: [['is', 'event:page', ['/']]],
     },
     expect: ok([row(['2020-01-01'], [40]), row(['2020-01-02'], [20])]),
-    verdict: pending('scroll_depth grouped by other dimensions than event:page'),
+    verdict: SAME,
   },
   {
     // internal endpoint in the source
@@ -2006,7 +2006,7 @@ export const QUERY_CASES: PortedCase[] = [
     fixture: { events: scrollPages() },
     query: { metrics: ['scroll_depth'], date_range: 'all', order_by: [['scroll_depth', 'asc']], dimensions: ['event:page'] },
     expect: ok([row(['/another'], [25]), row(['/blog'], [60])]),
-    verdict: pending('ordering by scroll_depth'),
+    verdict: SAME,
   },
   {
     // internal endpoint in the source
@@ -2038,7 +2038,7 @@ export const QUERY_CASES: PortedCase[] = [
       dimensions: ['event:page', 'visit:source'],
     },
     expect: ok([row(['/blog', 'Twitter'], [20]), row(['/another', 'Twitter'], [24]), row(['/blog', 'Google'], [40])]),
-    verdict: pending('scroll_depth grouped by other dimensions than event:page'),
+    verdict: SAME,
   },
   {
     // internal endpoint in the source
@@ -2068,7 +2068,7 @@ export const QUERY_CASES: PortedCase[] = [
       row(['/another', '2020-01-02'], [24]),
       row(['/blog', '2020-01-02'], [20]),
     ]),
-    verdict: pending('scroll_depth grouped by other dimensions than event:page'),
+    verdict: SAME,
   },
   {
     // internal endpoint in the source
@@ -2111,7 +2111,7 @@ export const QUERY_CASES: PortedCase[] = [
       dimensions: ['event:props:author'],
     },
     expect: ok([row(['(none)'], [91]), row(['john'], [43])]),
-    verdict: pending('scroll_depth grouped by other dimensions than event:page'),
+    verdict: SAME,
   },
   {
     source: src('can filter by utm_medium case insensitively'),
