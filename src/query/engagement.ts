@@ -10,11 +10,12 @@
  * itself (the script sends an engagement event with its page view's properties, as Plausible's
  * does), and a visit attribute (source, UTM, browser, country, …) as the engagement row's own
  * value, which is that of the page view it reports on. Filters an engagement row cannot answer
- * (entry/exit page, goals, event names) make the metrics unknown: no parts, so null.
+ * (entry/exit page, goals, event names, has_done/has_not_done) make the metrics unknown: no
+ * parts, so null.
  */
 import type { QueryRunner } from '../storage/storage.js';
 import { type Dimension, PROPS_PREFIX } from './dimensions.js';
-import { compileFilters, type Filter, filterDimensions } from './filters.js';
+import { childrenOf, compileFilters, type Filter, filterDimensions, hasBehavioral } from './filters.js';
 import type { EngagementParts } from './metrics.js';
 import type { Period } from './period.js';
 import { dimensionText } from './run.js';
@@ -34,9 +35,9 @@ const answerable = (d: Dimension) =>
 
 /** Whether the engagement metrics are defined under these filters. */
 export function engagementFilterable(filters: readonly Filter[]): boolean {
-  const goal = (f: Filter): boolean =>
-    f.goal !== undefined || (f.kind === 'not' ? goal(f.child) : f.kind === 'match' ? false : f.children.some(goal));
-  return !filters.some(goal) && filterDimensions(filters).every(answerable);
+  const goal = (f: Filter): boolean => f.goal !== undefined || childrenOf(f).some(goal);
+  // A behavioral filter asks about a visit's other events, which engagement rows do not carry.
+  return !filters.some(goal) && !hasBehavioral(filters) && filterDimensions(filters).every(answerable);
 }
 
 /** Whether an engagement row has a value of this dimension to be grouped by (see the header). */

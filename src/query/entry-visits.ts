@@ -41,7 +41,9 @@ const isPageFilter = (f: Filter) => f.kind === 'match' && f.dim.name === PAGE &&
 /** The same filter tree with every page condition read as a condition on the entry page. */
 function onEntryPages(f: Filter): Filter {
   if (f.kind === 'match') return isPageFilter(f) && ENTRY_PAGE ? { ...f, dim: ENTRY_PAGE } : f;
-  if (f.kind === 'not') return { ...f, child: onEntryPages(f.child) };
+  // Inside a behavioral filter a page condition is on the visit's events, not its entry page.
+  if (f.kind === 'has_done' || f.kind === 'has_not_done') return f;
+  if ('child' in f) return { ...f, child: onEntryPages(f.child) };
   return { ...f, children: f.children.map(onEntryPages) };
 }
 

@@ -8,7 +8,7 @@
 import { invalidInput } from '../errors.js';
 import { EVENT_COLUMNS, REVENUE_SCALE } from '../storage/columns.js';
 import type { QueryRunner } from '../storage/storage.js';
-import { compileFilters, type Filter, filterDimensions, filterPatterns } from './filters.js';
+import { compileFilters, type Filter, filterDimensions, filterPatterns, hasBehavioral } from './filters.js';
 import { rounded } from './metrics.js';
 import { type Period, timeParam, wallClock } from './period.js';
 import { checkPatterns } from './run.js';
@@ -186,9 +186,15 @@ export const EVENT_NUMERIC_COLUMNS: readonly boolean[] = EXPORT_EVENT_COLUMNS.ma
 
 /**
  * Raw events can be filtered only by what each event row carries (`event:*` dimensions);
- * a visit attribute needs the visit, so it is refused with a 400 naming it.
+ * a visit attribute needs the visit, and so does has_done/has_not_done (it picks visits by
+ * their other events), so they are refused with a 400 naming them.
  */
 export function requireEventLevelFilters(filters: readonly Filter[], param = 'filters'): void {
+  if (hasBehavioral(filters)) {
+    throw invalidInput(
+      `${param}: has_done and has_not_done pick visits and cannot filter raw events (kind=events); use kind=aggregates`,
+    );
+  }
   for (const d of filterDimensions(filters)) {
     if (d.level !== 'event') {
       throw invalidInput(

@@ -80,8 +80,8 @@ export function resolveGoals(filters: readonly Filter[], goals: readonly Goal[])
     if (f.kind === 'match' && f.dim.name === 'event:goal' && f.goal === undefined) shown = selectedGoals(f, shown);
   const resolve = (f: Filter): Filter => {
     if (f.goal !== undefined) return f;
-    if (f.kind === 'not') return { ...f, child: resolve(f.child) };
-    if (f.kind !== 'match') return { ...f, children: f.children.map(resolve) };
+    if ('child' in f) return { ...f, child: resolve(f.child) };
+    if ('children' in f) return { ...f, children: f.children.map(resolve) };
     if (f.dim.name !== 'event:goal') return f;
     if (f.op !== 'is' && f.op !== 'contains') {
       throw invalidInput(`filters: event:goal can only be filtered with is or contains (the site has configured goals)`);

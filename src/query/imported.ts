@@ -160,11 +160,13 @@ const FALSE: ImportedFilter = { tables: new Set(), where: sql`FALSE` };
 export function importedFilter(filters: readonly Filter[]): ImportedFilter | undefined {
   const translate = (f: Filter, inGoal: boolean): ImportedFilter | undefined => {
     const goal = inGoal || f.goal !== undefined;
-    if (f.kind === 'not') {
+    if ('child' in f) {
+      // Imported rows are daily sums with no visits to pick: has_done/has_not_done skip them (as Plausible).
+      if (f.kind !== 'not') return undefined;
       const t = translate(f.child, goal);
       return t && { tables: t.tables, where: sql`(NOT ${t.where})` };
     }
-    if (f.kind !== 'match') {
+    if ('children' in f) {
       const parts = f.children.map((c) => translate(c, goal));
       if (parts.some((p) => p === undefined)) return undefined;
       const all = parts as ImportedFilter[];

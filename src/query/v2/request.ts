@@ -16,7 +16,7 @@ import { siteIdParam } from '../../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from '../builder.js';
 import { type Dimension, dimension, PROPS_PREFIX } from '../dimensions.js';
 import { groupsEngagement } from '../engagement.js';
-import { type Filter, parseFilters } from '../filters.js';
+import { childrenOf, type Filter, parseFilters } from '../filters.js';
 import { ENGAGEMENT_METRICS, type EngagementMetric, isEngagementMetric } from '../metrics.js';
 import { COMPARISONS, type ComparisonMode, inTimeZone, type Period, parseDate, resolvePeriod, wallClock } from '../period.js';
 import { andFilters } from '../request-filters.js';
@@ -357,15 +357,19 @@ function parseComparisons(c: { mode: ComparisonMode; date_range?: unknown; match
   return { mode: 'custom', date_range: [first, last], ...flag };
 }
 
-/** Plausible's placement rules: goal and hostname filters at the top level only, goals by is/contains. */
+/**
+ * Plausible's placement rules: goal and hostname filters at the top level only (a behavioral
+ * filter's own filter is a top level of its own: `["has_done", ["is", "event:goal", …]]`),
+ * goals by is/contains.
+ */
 function checkFilters(filters: readonly Filter[], metrics: readonly V2Metric[], param: string): void {
   const walk = (f: Filter, at: string, depth: number): void => {
-    if (f.kind === 'not') {
-      walk(f.child, at, depth + 1);
+    if (f.kind === 'has_done' || f.kind === 'has_not_done') {
+      walk(f.child, at, 0);
       return;
     }
     if (f.kind !== 'match') {
-      for (const c of f.children) walk(c, at, depth + 1);
+      for (const c of childrenOf(f)) walk(c, at, depth + 1);
       return;
     }
     const name = f.dim.name;
@@ -428,13 +432,15 @@ function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[
   }
 }
 
-/** Every dimension name a filter tree refers to. */
+/**
+ * Every dimension name a filter tree filters the events by: not those inside a behavioral
+ * filter, which picks visits and leaves their events as they are.
+ */
 function filtersOn(filters: readonly Filter[]): string[] {
   const out: string[] = [];
   const walk = (f: Filter) => {
     if (f.kind === 'match') out.push(f.dim.name);
-    else if (f.kind === 'not') walk(f.child);
-    else f.children.forEach(walk);
+    else if (f.kind !== 'has_done' && f.kind !== 'has_not_done') childrenOf(f).forEach(walk);
   };
   filters.forEach(walk);
   return out;

@@ -784,11 +784,6 @@ const BEHAVIORAL_EVENTS: PlausibleEvent[] = [
 const BEHAVIORAL_IMPORT = {
   rows: [{ table: 'pages' as const, page: '/blog', pageviews: 5, visitors: 3, date: '2023-01-01' }],
 };
-const BEHAVIORAL = {
-  kind: 'pending',
-  why: 'has_done / has_not_done filters in v2 (Plausible posts these to /api/v2/query-internal-test)',
-} as const;
-
 const BEHAVIORAL_FILTERS: PortedCase[] = [
   {
     source: src('behavioral filters › imports are skipped when has_done filter is used'),
@@ -804,7 +799,7 @@ const BEHAVIORAL_FILTERS: PortedCase[] = [
       results: [{ dimensions: [], metrics: [2] }],
       meta: { imports_included: false, imports_skip_reason: 'unsupported_query', imports_warning: UNSUPPORTED_QUERY_WARNING },
     },
-    verdict: BEHAVIORAL,
+    verdict: { kind: 'same' },
   },
   {
     source: src('behavioral filters › imports are skipped when has_not_done filter is used'),
@@ -821,7 +816,16 @@ const BEHAVIORAL_FILTERS: PortedCase[] = [
       results: [],
       meta: { imports_included: false, imports_skip_reason: 'unsupported_query', imports_warning: UNSUPPORTED_QUERY_WARNING },
     },
-    verdict: BEHAVIORAL,
+    // The site has no configured goals, so its custom event is a goal.
+    verdict: {
+      kind: 'differs',
+      why: 'implicit-goals',
+      ours: {
+        status: 200,
+        results: [{ dimensions: ['Conversion'], metrics: [1] }],
+        meta: { imports_included: false, imports_skip_reason: 'unsupported_query', imports_warning: UNSUPPORTED_QUERY_WARNING },
+      },
+    },
   },
 ];
 
