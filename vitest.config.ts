@@ -9,6 +9,7 @@ const ON_CLICKHOUSE = [
   'test/integration/stats.test.ts',
   'test/integration/compare.test.ts',
   'test/integration/filters.test.ts',
+  'test/integration/behavioral-filters.test.ts',
   'test/integration/query-v2.test.ts',
   'test/integration/property-keys.test.ts',
   'test/integration/durability.test.ts',

@@ -244,4 +244,15 @@ describe('raw-events query', () => {
       expect((err as DomainError).message).toContain(`"${dim}"`);
     }
   });
+
+  it('refuses a behavioral filter, even of event dimensions and under not: it picks visits', () => {
+    for (const f of [
+      ['has_done', ['is', 'event:name', ['Signup']]],
+      ['not', ['has_not_done', ['is', 'event:page', ['/']]]],
+    ]) {
+      expect(() => requireEventLevelFilters(parseFilters([f]))).toThrow(
+        'filters: has_done and has_not_done pick visits and cannot filter raw events (kind=events); use kind=aggregates',
+      );
+    }
+  });
 });

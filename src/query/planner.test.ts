@@ -159,6 +159,20 @@ describe('planQuery', () => {
     expect(planQuery(query({ filters: pageFilter, dimensions: dims('visit:source') }), DERIVED).kind).toBe('visits');
   });
 
+  it('answers a behavioral filter from events, with stored visit rows for visit metrics, never from rollups', () => {
+    // A rollup row or a stored visit row does not know which events its visits had.
+    const done = parseFiltersParam('[["has_done",["is","event:name",["Signup"]]]]');
+    expect(planQuery(query({ filters: done }), DERIVED).kind).toBe('visits');
+    expect(planQuery(query({ filters: done, dimensions: dims('visit:country') }), DERIVED).kind).toBe('visits');
+    expect(planQuery(query({ filters: done, metrics: ['visitors', 'pageviews'] }), DERIVED).kind).toBe('events');
+    // Even the one page a rollup set would serve, and a page breakdown the stored page lists would.
+    const notDone = parseFiltersParam('[["has_not_done",["is","event:page",["/pricing"]]]]');
+    expect(planQuery(query({ filters: notDone, metrics: ['visitors'] }), DERIVED).kind).toBe('events');
+    expect(planQuery(query({ filters: notDone, metrics: ['visitors'], dimensions: dims('event:page') }), DERIVED).kind).toBe(
+      'events',
+    );
+  });
+
   it('scans what no derived table serves', () => {
     // No derived day at all.
     expect(planQuery(query(), new Set()).kind).toBe('events');

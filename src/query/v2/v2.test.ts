@@ -107,6 +107,31 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
       'filters[0]: event:goal can only be filtered with is or contains',
     ],
     [
+      'filters: has_done of a visit dimension',
+      { ...BASE, dimensions: ['visit:browser'], filters: [['has_done', ['is', 'visit:browser', ['Chrome']]]] },
+      'filters[0][1]: "has_done" takes filters of event:* dimensions only, not "visit:browser"',
+    ],
+    [
+      'filters: nested behavioral filters',
+      { ...BASE, filters: [['has_done', ['not', ['has_not_done', ['is', 'event:name', ['a']]]]]] },
+      'filters[0][1][1]: "has_not_done" cannot be inside "has_done"',
+    ],
+    [
+      'filters: goal nested inside a behavioral filter',
+      { ...BASE, filters: [['has_done', ['or', [['is', 'event:goal', ['signup']]]]]] },
+      'filters[0]: event:goal can only be filtered at the top level',
+    ],
+    [
+      'filters: goal by matches inside a behavioral filter',
+      { ...BASE, filters: [['has_not_done', ['matches', 'event:goal', ['^s']]]] },
+      'filters[0]: event:goal can only be filtered with is or contains',
+    ],
+    [
+      'engagement under a behavioral page filter only',
+      { ...BASE, metrics: ['scroll_depth'], filters: [['has_done', ['is', 'event:page', ['/']]]] },
+      'metrics: scroll_depth can only be queried with an event:page filter or dimension',
+    ],
+    [
       'conversion_rate without a goal',
       { ...BASE, metrics: ['visitors', 'conversion_rate'], dimensions: ['event:page'] },
       'metrics: conversion_rate can only be queried with an event:goal filter or dimension',
@@ -320,6 +345,20 @@ describe('parseV2Body: valid bodies', () => {
     expect(() => parse({ ...BASE, metrics: ['conversion_rate'], filters: [['contains', 'event:goal', ['sign']]] })).not.toThrow();
     expect(() => parse({ ...BASE, metrics: ['visits', 'events'], dimensions: ['event:goal', 'time'] })).not.toThrow();
     expect(parse({ ...BASE, filters: null }).filters).toEqual([]);
+    // A behavioral filter's own filter is a top level: goals and hostnames may be filtered there.
+    const behavioral = parse({
+      ...BASE,
+      filters: [
+        ['has_done', ['is', 'event:goal', ['Signup']]],
+        ['not', ['has_not_done', ['is', 'event:hostname', ['a.test']]]],
+        ['is', 'event:name', ['pageview']],
+      ],
+    });
+    expect(behavioral.filters.map((f) => f.kind)).toEqual(['has_done', 'not', 'match']);
+    // It picks visits and leaves their events alone: no page filter for views_per_visit.
+    expect(() =>
+      parse({ ...BASE, metrics: ['views_per_visit'], filters: [['has_done', ['is', 'event:page', ['/']]]] }),
+    ).not.toThrow();
     expect(() => parse({ ...BASE, include: { imports: true, total_rows: false } })).not.toThrow();
     // Revenue without a goal is answered null with a warning (revenue.ts); it orders as Plausible's.
     expect(() => parse({ ...BASE, metrics: ['total_revenue'] })).not.toThrow();
