@@ -211,10 +211,12 @@ describe('behavioral filters from the hot tier', () => {
     expect((a.json as { error: string }).error).toContain(message);
   });
 
-  it('v2: 400 naming the filter for a visit dimension inside', async () => {
+  it("v2: 400 naming the filter for a visit dimension inside, in Plausible's words first", async () => {
     const a = await v2({ metrics: ['visitors'], filters: [['has_done', ['is', 'visit:browser', ['Chrome']]]] });
     expect(a.status).toBe(400);
-    expect(a.json?.error).toBe('filters[0][1]: "has_done" takes filters of event:* dimensions only, not "visit:browser"');
+    expect(a.json?.error).toBe(
+      'filters[0][1]: Invalid filters. Behavioral filters (has_done, has_not_done) can only be used with event dimension filters. "has_done" takes filters of event:* dimensions only, not "visit:browser"',
+    );
   });
 });
 

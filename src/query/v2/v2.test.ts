@@ -109,12 +109,13 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
     [
       'filters: has_done of a visit dimension',
       { ...BASE, dimensions: ['visit:browser'], filters: [['has_done', ['is', 'visit:browser', ['Chrome']]]] },
-      'filters[0][1]: "has_done" takes filters of event:* dimensions only, not "visit:browser"',
+      // Plausible's sentence first (clients may match it), then ours.
+      'filters[0][1]: Invalid filters. Behavioral filters (has_done, has_not_done) can only be used with event dimension filters. "has_done" takes filters of event:* dimensions only, not "visit:browser"',
     ],
     [
       'filters: nested behavioral filters',
       { ...BASE, filters: [['has_done', ['not', ['has_not_done', ['is', 'event:name', ['a']]]]]] },
-      'filters[0][1][1]: "has_not_done" cannot be inside "has_done"',
+      'filters[0][1][1]: Invalid filters. Behavioral filters (has_done, has_not_done) cannot be nested. "has_not_done" cannot be inside "has_done"',
     ],
     [
       'filters: goal nested inside a behavioral filter',
