@@ -218,7 +218,7 @@ describe('saving, listing and deleting', () => {
     [{ name: 'n', filters: [['is', 'visit:planet', ['Mars']]] }, 'filters[0]: unknown dimension "visit:planet"'],
     [
       { name: 'n', filters: [US[0], ['equals', 'visit:country', ['US']]] },
-      'filters[1]: unknown operator "equals" (use is, is_not, contains, contains_not, matches, matches_not, and, or, not)',
+      'filters[1]: unknown operator "equals" (use is, is_not, contains, contains_not, matches, matches_not, and, or, not, has_done, has_not_done)',
     ],
     [{ name: 'n', filters: [['is', 'visit:country', []]] }, 'filters[0]: values must be a list of 1 to 100 strings'],
     [
