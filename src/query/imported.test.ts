@@ -41,6 +41,9 @@ describe('importedSource', () => {
     [['visit:channel'], {}, 'unsupported_query'],
     [['visit:source', 'time:day'], {}, 'unsupported_query'],
     [['visit:source'], { filters: parseFilters([['is', 'visit:browser', ['Chrome']]]) }, 'unsupported_query'],
+    // Daily sums have no visits to pick, even by an event of their own table (as Plausible).
+    [['event:page'], { filters: parseFilters([['has_done', ['is', 'event:page', ['/blog']]]]) }, 'unsupported_query'],
+    [[], { filters: parseFilters([['not', ['has_not_done', ['is', 'event:name', ['pageview']]]]]) }, 'unsupported_query'],
   ] as const)('%j %j → %j', (dims, extra, expected) => {
     expect(decide(query([...dims], extra as Partial<StatsQuery>))).toEqual(expected);
   });
