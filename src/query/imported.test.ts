@@ -3,7 +3,7 @@ import type { StatsQuery } from './builder.js';
 import { type Dimension, dimension } from './dimensions.js';
 import { parseFilters } from './filters.js';
 import { type Goal, resolveGoals } from './goals.js';
-import { decideImports, importedSource, periodDays } from './imported.js';
+import { decideImports, importedGoalSource, importedSource, periodDays } from './imported.js';
 
 const period = {
   name: 'custom' as const,
@@ -137,8 +137,79 @@ describe('importedSource', () => {
     expect(decide(query(['visit:source'], byGoals([['is', 'event:goal', ['Nothing']]])))).toEqual(['sources', 'source']);
   });
 
+  // Plausible's imported custom properties: `url` (link_url) and `path`, with their special goals only.
+  it.each([
+    [['event:props:url'], [['is', 'event:goal', ['Outbound Link: Click']]], ['custom_events', 'link_url']],
+    [['event:props:url'], [['is', 'event:name', ['File Download']]], ['custom_events', 'link_url']],
+    [['event:props:path'], [['is', 'event:goal', ['404']]], ['custom_events', 'path']],
+    [
+      ['event:props:url'],
+      [
+        ['is', 'event:goal', ['Cloaked Link: Click']],
+        ['contains', 'event:props:url', ['one']],
+      ],
+      ['custom_events', 'link_url'],
+    ],
+    [[], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], ['custom_events']],
+    [['time:day'], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], ['custom_events']],
+    [['event:name'], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], ['custom_events', 'name']],
+    // Not the property's special goal, no goal at all, or another filter: no imported column.
+    [['event:props:url'], [['is', 'event:goal', ['404']]], 'unsupported_query'],
+    [['event:props:url'], [], 'unsupported_query'],
+    [['event:props:url'], [['contains', 'event:goal', ['Outbound']]], 'unsupported_query'],
+    [['event:props:path'], [['is', 'event:goal', ['404']], ['is', 'visit:source', ['Google']]], 'unsupported_query'],
+    [['event:props:path'], [['is', 'event:goal', ['404']], ['is', 'event:props:url', ['x']]], 'unsupported_query'],
+    [['visit:source'], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], 'unsupported_query'],
+    [[], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']], ['is', 'event:props:url', ['x']]], 'unsupported_query'],
+  ] as const)('%j filtered by %j → %j', (dims, filters, expected) => {
+    expect(decide(query([...dims], { filters: parseFilters(filters) }))).toEqual(expected);
+  });
+
+  it('reads a configured special goal as its name', () => {
+    const special = [goal('g3', 'Outbound clicks', 'Outbound Link: Click', null), ...goals];
+    const filters = resolveGoals(parseFilters([['is', 'event:goal', ['Outbound clicks']]]), special).filters;
+    expect(decide(query(['event:props:url'], { filters }))).toEqual(['custom_events', 'link_url']);
+  });
+
   it('the realtime period has no imported data', () => {
     expect(decide(query([], { period: { ...period, name: 'realtime' } }))).toBe('unsupported_interval');
+  });
+});
+
+describe('importedGoalSource', () => {
+  const goals: Goal[] = [
+    { id: 'g1', siteId: 's.test', eventName: 'Purchase', pagePath: null, displayName: 'Purchase', currency: null, createdAt: '' },
+    { id: 'g2', siteId: 's.test', eventName: null, pagePath: '/blog*', displayName: 'Visit /blog*', currency: null, createdAt: '' },
+  ];
+  const tables = (filters: unknown[], extra: Partial<StatsQuery> = {}) => {
+    const s = importedGoalSource(
+      query(['event:goal'], { filters: resolveGoals(parseFilters(filters), goals).filters, customEventsOnly: true, ...extra }),
+    );
+    return typeof s === 'string' ? s : Object.keys(s).sort();
+  };
+
+  // Plausible's rule for a breakdown by event:goal (Imported.Base.decide_tables).
+  it.each([
+    [[], ['events', 'pages']],
+    [[['is', 'event:goal', ['Purchase']]], ['events']],
+    [[['is', 'event:goal', ['Visit /blog*']]], ['pages']],
+    [[['is', 'event:name', ['Purchase']]], ['events']],
+    [[['contains', 'event:page', ['/blog']]], ['pages']],
+    [[['is', 'event:goal', ['Purchase', 'Visit /blog*']]], 'unsupported_query'],
+    [[['is', 'event:goal', ['Purchase']], ['is', 'event:page', ['/']]], 'unsupported_query'],
+    [[['is', 'visit:source', ['Google']]], 'unsupported_query'],
+    [[['is', 'event:hostname', ['a.test']]], 'unsupported_query'],
+  ] as const)('filtered by %j → %j', (filters, expected) => {
+    expect(tables([...filters])).toEqual(expected);
+  });
+
+  it('answers event:goal alone, with counted metrics, in daily buckets', () => {
+    expect(tables([], { dimensions: ['event:goal', 'visit:source'].map((d) => dimension(d) as Dimension) })).toBe(
+      'unsupported_query',
+    );
+    expect(tables([], { metrics: ['visitors', 'events', 'pageviews', 'conversion_rate'] })).toEqual(['events', 'pages']);
+    expect(tables([], { metrics: ['visitors', 'percentage'] })).toBe('unsupported_query');
+    expect(tables([], { period: { ...period, name: 'realtime' } })).toBe('unsupported_interval');
   });
 });
 

@@ -12,7 +12,7 @@ import type { ImportedTable } from '../sites/imported-tables.js';
 import type { SiteImport, SiteImports } from '../sites/imports.js';
 import type { QueryRunner } from '../storage/storage.js';
 import type { Metric, StatsQuery } from './builder.js';
-import { NOT_SET } from './dimensions.js';
+import { NONE, NOT_SET } from './dimensions.js';
 import { compileFilters, type Filter, filterPatterns } from './filters.js';
 import { type Goal, pagePatternRegex } from './goals.js';
 import { type Counts, ratios, share } from './metrics.js';
@@ -124,7 +124,20 @@ const FILTER_ONLY: Readonly<Record<string, Column>> = {
   'event:hostname': { table: 'pages', col: 'hostname', empty: NOT_SET },
 };
 
-function columnOf(name: string): Column | undefined {
+/**
+ * The custom properties an import holds (Plausible's `link_url` and `path` of custom events),
+ * each only with its special goals: the events that carry it (Plausible's goals_with_url,
+ * goals_with_path). A missing value reads as a missing property does here: `(none)`.
+ */
+const SPECIAL_PROPS: Readonly<Record<string, { col: string; goals: readonly string[] }>> = {
+  'event:props:url': { col: 'link_url', goals: ['Outbound Link: Click', 'Cloaked Link: Click', 'File Download'] },
+  'event:props:path': { col: 'path', goals: ['404', 'WP Form Completions', 'Form: Submission'] },
+};
+
+const propColumn = (prop: string): Column => ({ table: 'custom_events', col: SPECIAL_PROPS[prop]?.col ?? '', empty: NONE });
+
+function columnOf(name: string, prop?: string): Column | undefined {
+  if (name === prop) return propColumn(prop);
   const s = BY_DIMENSION[name];
   if (s === undefined || s.cols.length !== 1) return FILTER_ONLY[name];
   return { table: s.table, col: s.cols[0] as string, empty: s.empty, ...(s.unknown ? { unknown: s.unknown } : {}) };
@@ -157,7 +170,7 @@ const FALSE: ImportedFilter = { tables: new Set(), where: sql`FALSE` };
  * page views, so the goal's "is a page view" holds of every one of them — and a filter that
  * selected no goal keeps no row, whatever the table.
  */
-export function importedFilter(filters: readonly Filter[]): ImportedFilter | undefined {
+export function importedFilter(filters: readonly Filter[], prop?: string): ImportedFilter | undefined {
   const translate = (f: Filter, inGoal: boolean): ImportedFilter | undefined => {
     const goal = inGoal || f.goal !== undefined;
     if ('child' in f) {
@@ -182,7 +195,7 @@ export function importedFilter(filters: readonly Filter[]): ImportedFilter | und
       if (f.values[0] === 'pageview') return TRUE;
       if (f.values[0] === '') return FALSE;
     }
-    const c = columnOf(f.dim.name);
+    const c = columnOf(f.dim.name, prop);
     if (c === undefined) return undefined;
     return {
       tables: new Set([c.table]),
@@ -244,6 +257,50 @@ const tooShort = (query: StatsQuery) =>
   query.period.name === 'realtime' ||
   query.dimensions.some((d) => d.level === 'time' && (d.unit === 'hour' || d.unit === 'minute'));
 
+/** The dimensions a filter tree reads; a configured goal's conditions read as `event:goal`. */
+function filterDimensions(filters: readonly Filter[], into = new Set<string>()): Set<string> {
+  for (const f of filters) {
+    if (f.goal !== undefined) into.add('event:goal');
+    else if (f.kind === 'match') into.add(f.dim.name);
+    else if (f.kind === 'not') filterDimensions([f.child], into);
+    else filterDimensions(f.children, into);
+  }
+  return into;
+}
+
+/** Whether a top-level filter names one of these goals: `is` on event:name or event:goal, or a goal filter of several. */
+function namesGoal(f: Filter, goals: readonly string[]): boolean {
+  if (f.kind === 'match')
+    return f.op === 'is' && (f.dim.name === 'event:name' || f.dim.name === 'event:goal') && f.values.some((v) => goals.includes(v));
+  return f.kind === 'or' && f.goal !== undefined && f.children.some((c) => namesGoal(c, goals));
+}
+
+/**
+ * The imported custom property a query reads (SPECIAL_PROPS), null when it reads none, undefined
+ * when it reads one the import cannot answer. Plausible's rule: the breakdown is by the property,
+ * or by nothing, time, `event:goal` or `event:name` with filters on exactly one such property;
+ * a top-level filter names one of its special goals; and no filter is on another dimension
+ * than the property, `event:name` and `event:goal`.
+ */
+function importedProp(query: StatsQuery): string | null | undefined {
+  const filtered = filterDimensions(query.filters);
+  const names = query.dimensions.map((d) => d.name);
+  const asked = [...new Set([...filtered, ...names])].filter((n) => SPECIAL_PROPS[n] !== undefined);
+  if (asked.length === 0) return null;
+  const others = query.dimensions.filter((d) => d.level !== 'time').map((d) => d.name);
+  let prop: string | undefined;
+  if (names.length === 1 && SPECIAL_PROPS[names[0] as string] !== undefined) prop = names[0];
+  else if (others.length === 0 || (names.length === 1 && (names[0] === 'event:goal' || names[0] === 'event:name'))) {
+    const inFilters = [...filtered].filter((n) => SPECIAL_PROPS[n] !== undefined);
+    if (inFilters.length === 1) prop = inFilters[0];
+  }
+  if (prop === undefined || names.length > 1) return undefined;
+  const goals = SPECIAL_PROPS[prop]?.goals ?? [];
+  if (!query.filters.some((f) => namesGoal(f, goals))) return undefined;
+  const allowed = new Set([prop, 'event:name', 'event:goal']);
+  return [...filtered].every((n) => allowed.has(n)) ? prop : undefined;
+}
+
 /**
  * Which source answers a query, or why none does (decided on the query alone: tested without a
  * database). Plausible's rule: the filters' dimensions and the breakdown's must all be on one
@@ -253,7 +310,9 @@ const tooShort = (query: StatsQuery) =>
 export function importedSource(query: StatsQuery): Source | SkipReason {
   if (query.ranges !== undefined) return 'unsupported_query';
   if (tooShort(query)) return 'unsupported_interval';
-  const filter = importedFilter(query.filters);
+  const prop = importedProp(query);
+  if (prop === undefined) return 'unsupported_query';
+  const filter = importedFilter(query.filters, prop ?? undefined);
   if (filter === undefined || filter.tables.size > 1) return 'unsupported_query';
   const [table] = filter.tables;
   const time = query.dimensions.filter((d) => d.level === 'time');
@@ -262,10 +321,13 @@ export function importedSource(query: StatsQuery): Source | SkipReason {
     if (query.dimensions.length > time.length) return 'unsupported_query';
     source = table === undefined ? TOTALS : tableTotals(table);
   } else {
-    source = BY_DIMENSION[query.dimensions.map((d) => d.name).join(',')];
+    const names = query.dimensions.map((d) => d.name).join(',');
+    source =
+      names === prop ? { table: 'custom_events', cols: [propColumn(prop).col], empty: NONE, visitParts: false } : BY_DIMENSION[names];
     if (source === undefined || (table !== undefined && table !== source.table)) return 'unsupported_query';
-    // A name breakdown of page views has no imported table: custom events only (the Goals panel).
-    if (source.table === 'custom_events' && query.customEventsOnly !== true) return 'unsupported_query';
+    // A name breakdown of page views has no imported table: custom events only (the Goals panel);
+    // under a special goal's filter (importedProp) its rows are custom events already.
+    if (source.table === 'custom_events' && query.customEventsOnly !== true && prop === null) return 'unsupported_query';
   }
   // The Goals panel counts custom events only: no other table has any.
   if (query.customEventsOnly === true && source.table !== 'custom_events') return 'unsupported_query';
@@ -278,12 +340,16 @@ export function importedSource(query: StatsQuery): Source | SkipReason {
  * that starts after the last imported day; a question the imported tables cannot answer. A
  * period that ends before the first imported day takes imports in (none of them counts).
  */
-export function decideImports(query: StatsQuery, imports: readonly Pick<SiteImport, 'end_date'>[]): Source | SkipReason {
+export function decideImports<T = Source>(
+  query: StatsQuery,
+  imports: readonly Pick<SiteImport, 'end_date'>[],
+  source: (query: StatsQuery) => T | SkipReason = importedSource as (query: StatsQuery) => T | SkipReason,
+): T | SkipReason {
   if (imports.length === 0) return 'no_imported_data';
   if (tooShort(query)) return 'unsupported_interval';
   const { first } = periodDays(query.period);
   if (imports.every((i) => i.end_date < first)) return 'out_of_range';
-  return importedSource(query);
+  return source(query);
 }
 
 /**
@@ -292,13 +358,21 @@ export function decideImports(query: StatsQuery, imports: readonly Pick<SiteImpo
  * imports (one this module does not merge): they are then left out as `unsupported_query`.
  */
 export async function importsApply(imp: ImportsScope | undefined, query: StatsQuery, merges = true): Promise<Source | undefined> {
+  return applyImports(imp, query, merges ? importedSource : () => 'unsupported_query');
+}
+
+/** importsApply with the question's own rule for which imported rows answer it. */
+async function applyImports<T extends object>(
+  imp: ImportsScope | undefined,
+  query: StatsQuery,
+  source: (query: StatsQuery) => T | SkipReason,
+): Promise<T | undefined> {
   if (imp === undefined) return undefined;
   imp.list ??= imp.reader.list(query.siteId);
   const { first, last } = periodDays(query.period);
   const all = await imp.list;
   const inPeriod = all.filter((i) => i.start_date <= last && i.end_date >= first);
-  const found = imp.wanted ? decideImports(query, all) : 'unsupported_query';
-  const decided: Source | SkipReason = typeof found !== 'string' && !merges ? 'unsupported_query' : found;
+  const decided: T | SkipReason = imp.wanted ? decideImports(query, all, source) : 'unsupported_query';
   if (imp.outcome === undefined) {
     const imports = inPeriod.map((i) => ({ source: i.source, start_date: i.start_date, end_date: i.end_date }));
     if (typeof decided !== 'string') imp.outcome = { included: true, imports };
@@ -570,6 +644,89 @@ export async function importedGoalCounts(
       }
     }
     out.set(g.id, { visitors, events: count });
+  }
+  return out;
+}
+
+/** The imported rows of a v2 `event:goal` breakdown: each table's condition, or no rows of it. */
+interface GoalSource {
+  events?: Sql;
+  pages?: Sql;
+}
+
+/** Metrics a goal's imported rows answer (conversion_rate: its visitors over a total that takes imports too). */
+const GOAL_METRICS: ReadonlySet<Metric> = new Set(['visitors', 'events', 'pageviews', 'conversion_rate']);
+
+/**
+ * Which imported tables answer a v2 breakdown by `event:goal` alone of a site with configured
+ * goals, as Plausible decides it: without filters, custom events (event goals) and pages (page
+ * goals); under filters on `event:goal`, `event:name`, `event:page` (and a special goal's
+ * property), the one table they are on, its rows kept by them; under any other filter, none.
+ */
+export function importedGoalSource(query: StatsQuery): GoalSource | SkipReason {
+  if (query.ranges !== undefined) return 'unsupported_query';
+  if (tooShort(query)) return 'unsupported_interval';
+  if (query.dimensions.length !== 1 || query.dimensions[0]?.name !== 'event:goal') return 'unsupported_query';
+  if (!query.metrics.every((m) => GOAL_METRICS.has(m))) return 'unsupported_query';
+  const prop = importedProp(query);
+  if (prop === undefined) return 'unsupported_query';
+  const allowed = new Set(['event:goal', 'event:name', 'event:page', ...(prop === null ? [] : [prop])]);
+  if (![...filterDimensions(query.filters)].every((n) => allowed.has(n))) return 'unsupported_query';
+  const filter = importedFilter(query.filters, prop ?? undefined);
+  if (filter === undefined || filter.tables.size > 1) return 'unsupported_query';
+  const [table] = filter.tables;
+  const where = query.filters.length === 0 ? sql`TRUE` : filter.where;
+  if (table === undefined) return { events: where, pages: where };
+  return table === 'custom_events' ? { events: where } : { pages: where };
+}
+
+/** A goal's imported counts in a v2 breakdown by `event:goal`. */
+export interface GoalPart {
+  visitors: number;
+  events: number;
+  pageviews: number;
+}
+
+/**
+ * Each shown goal's imported completions in a v2 breakdown by `event:goal` of a site with
+ * configured goals (importedGoalSource): an event goal's custom events by name, a page goal's
+ * rows of the pages its pattern matches (a page matching two goals counts for each, as a page
+ * view completes both). Undefined when the query takes no imported data; the outcome is noted.
+ */
+export async function importedGoalParts(
+  imp: ImportsScope | undefined,
+  query: StatsQuery,
+  goals: readonly Goal[],
+): Promise<Map<string, GoalPart> | undefined> {
+  const source = await applyImports(imp, query, importedGoalSource);
+  if (source === undefined || imp === undefined) return undefined;
+  const { first, last } = periodDays(query.period);
+  // As Plausible: asked for page views, imported pages without any are left out.
+  const viewed = query.metrics.includes('pageviews');
+  const events = source.events
+    ? await imp.reader.sums(query.siteId, 'custom_events', ['name'], first, last, false, false, source.events)
+    : [];
+  const pages =
+    source.pages && goals.some((g) => g.pagePath !== null)
+      ? await imp.reader.sums(query.siteId, 'pages', ['page'], first, last, false, viewed, source.pages)
+      : [];
+  const out = new Map<string, GoalPart>();
+  for (const g of goals) {
+    const part: GoalPart = { visitors: 0, events: 0, pageviews: 0 };
+    if (g.eventName !== null) {
+      for (const r of events.filter((e) => e.values[0] === g.eventName)) {
+        part.visitors += r.counts.visitors ?? 0;
+        part.events += r.counts.events ?? 0;
+      }
+    } else {
+      const path = new RegExp(pagePatternRegex(g.pagePath ?? ''));
+      for (const r of pages.filter((p) => path.test(p.values[0] ?? ''))) {
+        part.visitors += r.counts.visitors ?? 0;
+        part.events += r.counts.pageviews ?? 0;
+        part.pageviews += r.counts.pageviews ?? 0;
+      }
+    }
+    out.set(g.id, part);
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import type { Goal } from '../../query/goals.js';
-import { type ImportedReader, type ImportsScope, importsApply, runAlong, runWithImports } from '../../query/imported.js';
+import { type ImportedReader, type ImportsScope, importedGoalParts, runAlong, runWithImports } from '../../query/imported.js';
 import { isEngagementMetric } from '../../query/metrics.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import type { ResultRow } from '../../query/run.js';
@@ -63,10 +63,11 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
         deps.store.read(async (r) => {
           const period = await withAllResolved(r, siteId, request.period);
           const plan = planV2(request, period);
-          // Configured goals are counted from events alone (goal-rows.ts): their imports are left out.
+          // Configured goals are counted one at a time (goal-rows.ts), their imports added per goal.
           const byGoals = goals !== undefined && plan.dimensions.includes('event:goal');
-          if (byGoals) await importsApply(imports, plan.query, false);
-          let rows = byGoals ? await goalRows(r, plan, goals) : await runWithImports(r, plan.query, imports);
+          let rows = byGoals
+            ? await goalRows(r, plan, goals, await importedGoalParts(imports, plan.query, goals))
+            : await runWithImports(r, plan.query, imports);
           const included = imports?.outcome?.included === true;
           const total = plan.totalQuery ? ((await runAlong(r, plan.totalQuery, imports, included))[0]?.visitors ?? 0) : undefined;
           const goalFiltered = request.filters.some((f) => f.goal !== undefined);

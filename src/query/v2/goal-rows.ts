@@ -3,13 +3,15 @@
  * several page goals, so goals are not the groups of one GROUP BY: each shown goal is its own
  * query (the request's other dimensions, its filters and the goal's), whose rows get the
  * goal's name as the `event:goal` value; then the rows are ordered and paged here as the
- * builder would have.
+ * builder would have. A goal's imported completions (imported.ts importedGoalParts), when the
+ * request takes them, are added to its row before that.
  */
 
 import type { Goal } from '../../sites/goals.js';
 import type { QueryRunner } from '../../storage/storage.js';
 import { goalCounts } from '../goal-counts.js';
 import { goalFilter } from '../goals.js';
+import type { GoalPart } from '../imported.js';
 import { type ResultRow, runStats } from '../run.js';
 import type { OrderEntry, V2Plan } from './request.js';
 
@@ -46,7 +48,12 @@ function compareBy(order: readonly OrderEntry[], dimensions: readonly string[]) 
 /** Metrics a goal's counts answer alone (conversion_rate is its visitors over a total counted apart). */
 const COUNTED: ReadonlySet<string> = new Set(['visitors', 'events', 'conversion_rate']);
 
-export async function goalRows(q: QueryRunner, plan: V2Plan, goals: readonly Goal[]): Promise<ResultRow[]> {
+export async function goalRows(
+  q: QueryRunner,
+  plan: V2Plan,
+  goals: readonly Goal[],
+  imported?: ReadonlyMap<string, GoalPart>,
+): Promise<ResultRow[]> {
   const at = plan.dimensions.indexOf('event:goal');
   const { limit, offset, customEventsOnly: _, ...query } = plan.query;
   const dimensions = query.dimensions.filter((_d, i) => i !== at);
@@ -73,6 +80,25 @@ export async function goalRows(q: QueryRunner, plan: V2Plan, goals: readonly Goa
       rows.push({ ...r, dimensions: values });
     }
   }
+  if (imported) addImported(rows, goals, imported);
   rows.sort(compareBy(plan.orderBy, plan.dimensions));
   return limit === undefined ? rows : rows.slice(offset ?? 0, (offset ?? 0) + limit);
+}
+
+/** Imported completions added to each goal's row (a breakdown by `event:goal` alone: one row per goal). */
+function addImported(rows: ResultRow[], goals: readonly Goal[], imported: ReadonlyMap<string, GoalPart>): void {
+  for (const goal of goals) {
+    const part = imported.get(goal.id);
+    if (!part || (part.visitors === 0 && part.events === 0)) continue;
+    const at = rows.findIndex((r) => r.dimensions[0] === goal.displayName);
+    const row = rows[at] ?? { ...NO_COUNTS, dimensions: [goal.displayName] };
+    const merged = {
+      ...row,
+      visitors: row.visitors + part.visitors,
+      events: row.events + part.events,
+      pageviews: row.pageviews + part.pageviews,
+    };
+    if (at >= 0) rows[at] = merged;
+    else rows.push(merged);
+  }
 }

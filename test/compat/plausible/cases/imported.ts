@@ -387,10 +387,7 @@ const specialGoal = (goal: string, prop: 'url' | 'path', one: string, two: strin
     ],
     meta: { imports_included: true },
   },
-  verdict: {
-    kind: 'pending',
-    why: `imported custom-event ${prop === 'url' ? 'link_url' : 'path'} under a goal filter (we read imported custom events by name only)`,
-  },
+  verdict: { kind: 'same' },
 });
 
 const LOCATIONS_FIXTURE = {
@@ -528,10 +525,7 @@ const IMPORTED_DATA: PortedCase[] = [
       ],
       meta: { imports_included: true },
     },
-    verdict: {
-      kind: 'pending',
-      why: 'imported data in a v2 event:goal breakdown of a site with configured goals (we answer it from events only)',
-    },
+    verdict: { kind: 'same' },
   },
   eventsAsPageviews('visit:browser', 'Chrome'),
   eventsAsPageviews('visit:device', 'Desktop'),
