@@ -150,17 +150,67 @@ describe('importedSource', () => {
       ],
       ['custom_events', 'link_url'],
     ],
-    [[], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], ['custom_events']],
-    [['time:day'], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], ['custom_events']],
-    [['event:name'], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], ['custom_events', 'name']],
+    [
+      [],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'event:props:path', ['/a']],
+      ],
+      ['custom_events'],
+    ],
+    [
+      ['time:day'],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'event:props:path', ['/a']],
+      ],
+      ['custom_events'],
+    ],
+    [
+      ['event:name'],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'event:props:path', ['/a']],
+      ],
+      ['custom_events', 'name'],
+    ],
     // Not the property's special goal, no goal at all, or another filter: no imported column.
     [['event:props:url'], [['is', 'event:goal', ['404']]], 'unsupported_query'],
     [['event:props:url'], [], 'unsupported_query'],
     [['event:props:url'], [['contains', 'event:goal', ['Outbound']]], 'unsupported_query'],
-    [['event:props:path'], [['is', 'event:goal', ['404']], ['is', 'visit:source', ['Google']]], 'unsupported_query'],
-    [['event:props:path'], [['is', 'event:goal', ['404']], ['is', 'event:props:url', ['x']]], 'unsupported_query'],
-    [['visit:source'], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']]], 'unsupported_query'],
-    [[], [['is', 'event:goal', ['404']], ['is', 'event:props:path', ['/a']], ['is', 'event:props:url', ['x']]], 'unsupported_query'],
+    [
+      ['event:props:path'],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'visit:source', ['Google']],
+      ],
+      'unsupported_query',
+    ],
+    [
+      ['event:props:path'],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'event:props:url', ['x']],
+      ],
+      'unsupported_query',
+    ],
+    [
+      ['visit:source'],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'event:props:path', ['/a']],
+      ],
+      'unsupported_query',
+    ],
+    [
+      [],
+      [
+        ['is', 'event:goal', ['404']],
+        ['is', 'event:props:path', ['/a']],
+        ['is', 'event:props:url', ['x']],
+      ],
+      'unsupported_query',
+    ],
   ] as const)('%j filtered by %j → %j', (dims, filters, expected) => {
     expect(decide(query([...dims], { filters: parseFilters(filters) }))).toEqual(expected);
   });
@@ -179,7 +229,15 @@ describe('importedSource', () => {
 describe('importedGoalSource', () => {
   const goals: Goal[] = [
     { id: 'g1', siteId: 's.test', eventName: 'Purchase', pagePath: null, displayName: 'Purchase', currency: null, createdAt: '' },
-    { id: 'g2', siteId: 's.test', eventName: null, pagePath: '/blog*', displayName: 'Visit /blog*', currency: null, createdAt: '' },
+    {
+      id: 'g2',
+      siteId: 's.test',
+      eventName: null,
+      pagePath: '/blog*',
+      displayName: 'Visit /blog*',
+      currency: null,
+      createdAt: '',
+    },
   ];
   const tables = (filters: unknown[], extra: Partial<StatsQuery> = {}) => {
     const s = importedGoalSource(
@@ -196,7 +254,13 @@ describe('importedGoalSource', () => {
     [[['is', 'event:name', ['Purchase']]], ['events']],
     [[['contains', 'event:page', ['/blog']]], ['pages']],
     [[['is', 'event:goal', ['Purchase', 'Visit /blog*']]], 'unsupported_query'],
-    [[['is', 'event:goal', ['Purchase']], ['is', 'event:page', ['/']]], 'unsupported_query'],
+    [
+      [
+        ['is', 'event:goal', ['Purchase']],
+        ['is', 'event:page', ['/']],
+      ],
+      'unsupported_query',
+    ],
     [[['is', 'visit:source', ['Google']]], 'unsupported_query'],
     [[['is', 'event:hostname', ['a.test']]], 'unsupported_query'],
   ] as const)('filtered by %j → %j', (filters, expected) => {

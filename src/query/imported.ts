@@ -271,7 +271,9 @@ function filterDimensions(filters: readonly Filter[], into = new Set<string>()):
 /** Whether a top-level filter names one of these goals: `is` on event:name or event:goal, or a goal filter of several. */
 function namesGoal(f: Filter, goals: readonly string[]): boolean {
   if (f.kind === 'match')
-    return f.op === 'is' && (f.dim.name === 'event:name' || f.dim.name === 'event:goal') && f.values.some((v) => goals.includes(v));
+    return (
+      f.op === 'is' && (f.dim.name === 'event:name' || f.dim.name === 'event:goal') && f.values.some((v) => goals.includes(v))
+    );
   return f.kind === 'or' && f.goal !== undefined && f.children.some((c) => namesGoal(c, goals));
 }
 
@@ -323,7 +325,9 @@ export function importedSource(query: StatsQuery): Source | SkipReason {
   } else {
     const names = query.dimensions.map((d) => d.name).join(',');
     source =
-      names === prop ? { table: 'custom_events', cols: [propColumn(prop).col], empty: NONE, visitParts: false } : BY_DIMENSION[names];
+      names === prop
+        ? { table: 'custom_events', cols: [propColumn(prop).col], empty: NONE, visitParts: false }
+        : BY_DIMENSION[names];
     if (source === undefined || (table !== undefined && table !== source.table)) return 'unsupported_query';
     // A name breakdown of page views has no imported table: custom events only (the Goals panel);
     // under a special goal's filter (importedProp) its rows are custom events already.

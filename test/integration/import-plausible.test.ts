@@ -498,12 +498,125 @@ describe('imports are decided once per question (the conversion rate follows its
     ]);
     expect(chrome.headers.get('x-mallard-imports')).toBe('skipped; reason=unsupported_query');
     expect(await chrome.json()).toEqual([{ value: 'Signup', visitors: 1, events: 1, conversion_rate: 100 }]);
-    // v2 by goal counts configured goals from events alone, and says so.
+    // v2 by goal adds the goal's imported custom events: 1 + 3 visitors over 2 + 15.
     const byGoal = await v2({ metrics: ['visitors', 'conversion_rate'], dimensions: ['event:goal'], include: { imports: true } });
-    expect(byGoal.results).toEqual([{ metrics: [1, 50], dimensions: ['Signup'] }]);
-    expect(byGoal.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
+    expect(byGoal).toMatchObject({
+      results: [{ metrics: [4, 23.53], dimensions: ['Signup'] }],
+      meta: { imports_included: true },
+    });
     const listed = (await call('GET', goals, admin)).body as { id: string }[];
     for (const g of listed) expect((await call('DELETE', `${goals}/${g.id}`, admin)).status).toBe(204);
+  });
+});
+
+describe('v2 by event:goal of configured goals, with imports (as Plausible)', () => {
+  const goals = `/api/sites/${SITE}/goals`;
+  const byGoal = (filters: unknown[] = []) =>
+    v2({
+      metrics: ['visitors', 'events', 'pageviews', 'conversion_rate'],
+      dimensions: ['event:goal'],
+      filters,
+      include: { imports: true },
+    });
+
+  beforeAll(async () => {
+    for (const goal of [
+      { event_name: 'Signup' },
+      { event_name: 'Outbound Link: Click' },
+      { page_path: '/*' },
+      { page_path: '/blog' },
+    ])
+      expect((await call('POST', goals, admin, goal)).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    const listed = (await call('GET', goals, admin)).body as { id: string }[];
+    for (const g of listed) expect((await call('DELETE', `${goals}/${g.id}`, admin)).status).toBe(204);
+  });
+
+  it("adds an event goal's imported custom events and a page goal's imported pages to its row", async () => {
+    // Visit /*: A (/, /pricing) and B (/pricing): 2 visitors, 3 views; imported / 7 visitors 20 views and
+    // /blog 3 visitors 4 views → 12 visitors, 27 events and views. Visit /blog: imported only, 3 visitors
+    // 4 views. Signup: 1 + 3 visitors, 1 + 4 events, no views. Outbound Link: Click: imported 2 / 2.
+    // Conversion rates over 2 + 15 visitors.
+    const r = await byGoal();
+    expect(r.results).toEqual([
+      { metrics: [12, 27, 27, 70.59], dimensions: ['Visit /*'] },
+      { metrics: [4, 5, 0, 23.53], dimensions: ['Signup'] },
+      { metrics: [3, 4, 4, 17.65], dimensions: ['Visit /blog'] },
+      { metrics: [2, 2, 0, 11.76], dimensions: ['Outbound Link: Click'] },
+    ]);
+    expect(r.meta).toEqual({ imports_included: true });
+  });
+
+  it('under goal filters, takes the one table they are on; under another filter, none', async () => {
+    expect((await byGoal([['is', 'event:goal', ['Visit /blog']]])).results).toEqual([
+      { metrics: [3, 4, 4, 17.65], dimensions: ['Visit /blog'] },
+    ]);
+    expect((await byGoal([['contains', 'event:goal', ['Sign']]])).results).toEqual([
+      { metrics: [4, 5, 0, 23.53], dimensions: ['Signup'] },
+    ]);
+    // An event goal and a page goal: two tables, no imported rows (A's Signup, A's and B's views, over 2).
+    const both = await byGoal([['is', 'event:goal', ['Signup', 'Visit /*']]]);
+    expect(both.results).toEqual([
+      { metrics: [2, 3, 3, 100], dimensions: ['Visit /*'] },
+      { metrics: [1, 1, 0, 50], dimensions: ['Signup'] },
+    ]);
+    expect(both.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
+    // Chrome: A alone, over the site's own Chrome visitors (A); rows that tie by visitors, by name.
+    const chrome = await byGoal([['is', 'visit:browser', ['Chrome']]]);
+    expect(chrome.results).toEqual([
+      { metrics: [1, 1, 0, 100], dimensions: ['Signup'] },
+      { metrics: [1, 2, 2, 100], dimensions: ['Visit /*'] },
+    ]);
+    expect(chrome.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
+  });
+});
+
+describe("v2 by a special goal's property (Plausible's imported link_url and path)", () => {
+  it('reads url from the imported custom events of Outbound Link: Click', async () => {
+    // Imported only: 2 visitors, 2 events at https://x.example/, over 2 + 15 visitors.
+    const r = await v2({
+      metrics: ['visitors', 'events', 'conversion_rate'],
+      dimensions: ['event:props:url'],
+      filters: [['is', 'event:goal', ['Outbound Link: Click']]],
+      include: { imports: true },
+    });
+    expect(r).toMatchObject({
+      results: [{ metrics: [2, 2, 11.76], dimensions: ['https://x.example/'] }],
+      meta: { imports_included: true },
+    });
+    const filtered = await v2({
+      metrics: ['visitors', 'events'],
+      filters: [
+        ['is', 'event:name', ['Outbound Link: Click']],
+        ['contains', 'event:props:url', ['X.EXAMPLE'], { case_sensitive: false }],
+      ],
+      include: { imports: true },
+    });
+    expect(filtered).toMatchObject({ results: [{ metrics: [2, 2], dimensions: [] }], meta: { imports_included: true } });
+    const other = await v2({
+      metrics: ['visitors'],
+      filters: [
+        ['is', 'event:name', ['Outbound Link: Click']],
+        ['is', 'event:props:url', ['https://y.example/']],
+      ],
+      include: { imports: true },
+    });
+    expect(other).toMatchObject({ results: [{ metrics: [0], dimensions: [] }], meta: { imports_included: true } });
+  });
+
+  it('leaves imports out for a property without its special goal', async () => {
+    const path = await v2({
+      metrics: ['visitors'],
+      dimensions: ['event:props:path'],
+      filters: [['is', 'event:goal', ['Outbound Link: Click']]],
+      include: { imports: true },
+    });
+    expect(path.results).toEqual([]);
+    expect(path.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
+    const url = await v2({ metrics: ['visitors'], dimensions: ['event:props:url'], include: { imports: true } });
+    expect(url.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
   });
 });
 
