@@ -571,6 +571,31 @@ describe('v2 by event:goal of configured goals, with imports (as Plausible)', ()
     ]);
     expect(chrome.meta).toMatchObject({ imports_included: false, imports_skip_reason: 'unsupported_query' });
   });
+
+  it('a comparison period takes its own imported days', async () => {
+    // 01-02: Visit /* A, B (3 views) + imported /blog 3 visitors 4 views; Visit /blog imported only;
+    // Signup A (no import that day). Against 01-01: imported only — / 7 visitors 20 views, Signup 3 / 4.
+    const r = await v2({
+      metrics: ['visitors', 'events'],
+      dimensions: ['event:goal'],
+      date_range: ['2024-01-02', '2024-01-02'],
+      include: { imports: true, comparisons: { mode: 'previous_period' } },
+    });
+    expect(r.results).toEqual([
+      {
+        metrics: [5, 7],
+        dimensions: ['Visit /*'],
+        comparison: { dimensions: ['Visit /*'], metrics: [7, 20], change: [-29, -65] },
+      },
+      {
+        metrics: [3, 4],
+        dimensions: ['Visit /blog'],
+        comparison: { dimensions: ['Visit /blog'], metrics: [0, 0], change: [100, 100] },
+      },
+      { metrics: [1, 1], dimensions: ['Signup'], comparison: { dimensions: ['Signup'], metrics: [3, 4], change: [-67, -75] } },
+    ]);
+    expect(r.meta).toMatchObject({ imports_included: true });
+  });
 });
 
 describe("v2 by a special goal's property (Plausible's imported link_url and path)", () => {

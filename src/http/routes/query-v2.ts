@@ -6,7 +6,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics.js';
 import type { Goal } from '../../query/goals.js';
-import { type ImportedReader, type ImportsScope, importedGoalParts, runAlong, runWithImports } from '../../query/imported.js';
+import {
+  type ImportedReader,
+  type ImportsScope,
+  importedGoalParts,
+  importsApply,
+  runAlong,
+  runWithImports,
+} from '../../query/imported.js';
 import { isEngagementMetric } from '../../query/metrics.js';
 import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import type { ResultRow } from '../../query/run.js';
@@ -102,8 +109,9 @@ async function comparisonAnswer(
   ctx: { imports: ImportsScope | undefined; goals: readonly Goal[] | undefined; byGoals: boolean; goalFiltered: boolean },
 ): Promise<V2Compared> {
   const { imports, goals, byGoals, goalFiltered } = ctx;
-  const included = !byGoals && (await importsApply(imports, plan.query)) !== undefined;
-  const all = byGoals && goals ? await goalRows(r, plan, goals) : await runAlong(r, plan.query, imports, included);
+  const goalParts = byGoals && goals ? await importedGoalParts(imports, plan.query, goals) : undefined;
+  const included = byGoals ? goalParts !== undefined : (await importsApply(imports, plan.query)) !== undefined;
+  const all = byGoals && goals ? await goalRows(r, plan, goals, goalParts) : await runAlong(r, plan.query, imports, included);
   const rows = pickCompared(main, mainRows, all);
   const conversionTotal = plan.totalQuery
     ? ((await runAlong(r, plan.totalQuery, imports, included))[0]?.visitors ?? 0)
