@@ -257,12 +257,14 @@ const tooShort = (query: StatsQuery) =>
   query.period.name === 'realtime' ||
   query.dimensions.some((d) => d.level === 'time' && (d.unit === 'hour' || d.unit === 'minute'));
 
-/** The dimensions a filter tree reads; a configured goal's conditions read as `event:goal`. */
+/** The dimensions a filter tree reads; a configured goal's conditions read as `event:goal`, a behavioral filter as `has_done`/`has_not_done`. */
 function filterDimensions(filters: readonly Filter[], into = new Set<string>()): Set<string> {
   for (const f of filters) {
     if (f.goal !== undefined) into.add('event:goal');
     else if (f.kind === 'match') into.add(f.dim.name);
     else if (f.kind === 'not') filterDimensions([f.child], into);
+    // A behavioral filter picks visits, which imported sums do not have: named as itself, it matches no table.
+    else if ('child' in f) into.add(f.kind);
     else filterDimensions(f.children, into);
   }
   return into;
