@@ -23,5 +23,35 @@ export async function segmentFilters(segments: SegmentLookup, siteId: string, pa
   return parseFilters(segment.filters, 'segment');
 }
 
+/**
+ * Plausible's segment filter in a v2 body's top level, `["is", "segment", [id, …]]`: replaced by
+ * the saved filters of the site's segments (one id: and-ed with the rest; several: any of them),
+ * so the parser and the echo see plain filters. An id that is not one of this site's segments
+ * is refused in Plausible's words, whichever site it belongs to.
+ */
+export async function expandSegmentFilters(segments: SegmentLookup, siteId: string, filters: unknown): Promise<unknown> {
+  if (!Array.isArray(filters)) return filters;
+  const out: unknown[] = [];
+  for (const [i, f] of filters.entries()) {
+    if (!Array.isArray(f) || f[1] !== 'segment') {
+      out.push(f);
+      continue;
+    }
+    const [op, , ids] = f as unknown[];
+    if (op !== 'is' || !Array.isArray(ids) || ids.length === 0 || ids.length > 10) {
+      throw invalidInput(`filters[${i}]: a segment filter is ["is", "segment", [1 to 10 segment ids]]`);
+    }
+    const saved: unknown[][] = [];
+    for (const id of ids) {
+      const segment = isSegmentId(id) ? await segments.get(siteId, id) : undefined;
+      if (!segment) throw invalidInput(`filters[${i}]: Invalid filters. Some segments don't exist or aren't accessible.`);
+      saved.push(segment.filters);
+    }
+    if (saved.length === 1) out.push(...(saved[0] ?? []));
+    else out.push(['or', saved.map((s) => ['and', s])]);
+  }
+  return out;
+}
+
 /** A segment's filters and the request's own, all of which must hold (the top level of a filter list is and-ed). */
 export const andFilters = (segment: readonly Filter[], own: readonly Filter[]): Filter[] => [...segment, ...own];

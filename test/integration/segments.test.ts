@@ -466,6 +466,29 @@ describe('POST /api/v2/query with segment', () => {
     expect((byDay.body as { results: unknown }).results).toEqual((inline.body as { results: unknown }).results);
   });
 
+  it('takes Plausible\'s segment filter, ["is", "segment", [id]], as the segment\'s saved filters', async () => {
+    const range = [R.start_date, R.end_date];
+    const a = await v2({ metrics, date_range: range, filters: [['is', 'segment', [usId]]] });
+    expect((a.body as { results: unknown }).results).toEqual([{ metrics: [4, 4, 7, 50, 240, 8], dimensions: [] }]);
+    // The echo shows the filters the segment stands for, as Plausible's does.
+    expect((a.body as { query: Record<string, unknown> }).query).toMatchObject({ filters: US });
+    const both = await v2({ metrics, date_range: range, filters: [['is', 'segment', [usId]], ...ENTRY_HOME] });
+    expect((both.body as { results: unknown }).results).toEqual([{ metrics: [2, 2, 5, 0, 480, 6], dimensions: [] }]);
+    const unknown = "filters[0]: Invalid filters. Some segments don't exist or aren't accessible.";
+    expect(await v2({ metrics, date_range: range, filters: [['is', 'segment', [otherId]]] })).toEqual({
+      status: 400,
+      body: { error: unknown },
+    });
+    expect(await v2({ metrics, date_range: range, filters: [['is', 'segment', [1]]] })).toEqual({
+      status: 400,
+      body: { error: unknown },
+    });
+    expect(await v2({ metrics, date_range: range, filters: [['is_not', 'segment', [usId]]] })).toEqual({
+      status: 400,
+      body: { error: 'filters[0]: a segment filter is ["is", "segment", [1 to 10 segment ids]]' },
+    });
+  });
+
   it('400/404 naming the segment', async () => {
     const base = { metrics: ['visitors'], date_range: [R.start_date, R.end_date] };
     expect(await v2({ ...base, segment: 12 })).toEqual({ status: 400, body: { error: 'segment: not a valid segment id' } });

@@ -15,7 +15,7 @@ import {
   runWithImports,
 } from '../../query/imported.js';
 import { isEngagementMetric } from '../../query/metrics.js';
-import { type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
+import { expandSegmentFilters, type SegmentLookup, segmentFilters } from '../../query/request-filters.js';
 import type { ResultRow } from '../../query/run.js';
 import { withAllResolved } from '../../query/stats.js';
 import { pickCompared } from '../../query/v2/compare.js';
@@ -59,7 +59,8 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
     const siteId = siteIdParam(body.site_id);
     await deps.guard.require(req, 'read', siteId);
     const segment = await segmentFilters(deps.segments, siteId, body.segment);
-    const parsed = parseV2Body(body, new Date(), deps.timezoneOf?.(siteId) ?? null, segment);
+    const expanded = await expandSegmentFilters(deps.segments, siteId, body.filters);
+    const parsed = parseV2Body({ ...body, filters: expanded }, new Date(), deps.timezoneOf?.(siteId) ?? null, segment);
     const { filters, goals } = goalScope(deps, siteId, parsed.filters);
     const request = { ...parsed, filters };
     const imports: ImportsScope | undefined =

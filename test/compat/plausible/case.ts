@@ -98,6 +98,11 @@ export interface Fixture {
   timezone?: string;
   /** Imported data (a Plausible CE export), uploaded as the export's CSV tables (translate-imported.ts). */
   imported?: PlausibleSiteImport;
+  /**
+   * Saved segments (`insert(:segment, …)`), created through the segments API; the query's
+   * `["is", "segment", [id]]` then names ours in place of the source's integer id.
+   */
+  segments?: { id: number; filters: unknown[] }[];
 }
 
 /** What the source asserts: the whole answer's `results` (and `meta` where asserted), or an error. */

@@ -88,12 +88,26 @@ export function assertAnswer(got: Awaited<ReturnType<typeof query>>, want: Expec
   }
 }
 
+/** The query with each `["is", "segment", [n]]` naming our id of the fixture's segment n. */
+function withSegmentIds(query: Record<string, unknown>, ids: ReadonlyMap<unknown, string>): Record<string, unknown> {
+  const filters = (query.filters as unknown[] | undefined)?.map((f) =>
+    Array.isArray(f) && f[1] === 'segment' ? [f[0], f[1], (f[2] as unknown[]).map((n) => ids.get(n) ?? n)] : f,
+  );
+  return { ...query, filters };
+}
+
 /** Runs one case against a fresh site; `now`'s date is the imported-row factory's today. */
 export async function runCase(ctx: CompatServer, c: PortedCase, siteId: string, now: Date) {
   await createSite(ctx, siteId, c.fixture.timezone, c.fixture.goals);
   await ingest(ctx, translate(c.fixture.events, siteId, now));
   if (c.fixture.imported) await uploadImported(ctx.url, ctx.key, siteId, c.fixture.imported, now.toISOString().slice(0, 10));
-  const got = await query(ctx, siteId, c.query);
+  const ids = new Map<unknown, string>();
+  for (const [n, s] of (c.fixture.segments ?? []).entries()) {
+    const res = await call(ctx, 'POST', `/api/sites/${siteId}/segments`, { name: `segment ${n + 1}`, filters: s.filters });
+    expect(res.status, res.text).toBe(201);
+    ids.set(s.id, String(res.json?.id));
+  }
+  const got = await query(ctx, siteId, ids.size === 0 ? c.query : withSegmentIds(c.query, ids));
   assertAnswer(got, c.verdict.kind === 'differs' ? c.verdict.ours : c.expect);
 }
 
