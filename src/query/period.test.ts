@@ -25,6 +25,20 @@ describe('wall clocks', () => {
     expect(iso(wallClock(new Date(instant), tz))).toBe(wall);
     expect(iso(fromWallClock(new Date(wall), tz))).toBe(instant);
   });
+
+  // Zones whose clocks change at midnight: a day's first instant in a gap is the change (Santiago
+  // jumps from 00:00 -04 to 01:00 -03 at 04:00Z); in an overlap, the first showing of the time
+  // (Havana shows 00:00 at 04:00Z, -04, and again at 05:00Z, -05; Berlin 02:30 at 00:30Z and 01:30Z).
+  it.each([
+    ['2022-09-11T00:00:00.000Z', 'America/Santiago', '2022-09-11T04:00:00.000Z'],
+    ['2022-09-11T00:30:00.000Z', 'America/Santiago', '2022-09-11T04:00:00.000Z'],
+    ['2026-03-29T02:30:00.000Z', 'Europe/Berlin', '2026-03-29T01:00:00.000Z'],
+    ['2023-11-05T00:00:00.000Z', 'America/Havana', '2023-11-05T04:00:00.000Z'],
+    ['2024-03-23T23:30:00.000Z', 'America/Asuncion', '2024-03-24T02:30:00.000Z'],
+    ['2026-10-25T02:30:00.000Z', 'Europe/Berlin', '2026-10-25T00:30:00.000Z'],
+  ])('wall %s in %s is first reached at %s', (wall, tz, instant) => {
+    expect(iso(fromWallClock(new Date(wall), tz))).toBe(instant);
+  });
 });
 
 describe('resolveSitePeriod', () => {
@@ -58,6 +72,22 @@ describe('resolveSitePeriod', () => {
       'Europe/Berlin',
       '2026-02-28T23:00:00.000Z',
       '2026-03-31T22:00:00.000Z',
+    ],
+    // Santiago has no 2022-09-11 00:00: the day starts at 01:00 -03 (04:00Z), not at 23:00 the day before.
+    [
+      'a day that starts in a gap',
+      { period: 'day', date: '2022-09-11' },
+      'America/Santiago',
+      '2022-09-11T04:00:00.000Z',
+      '2022-09-12T03:00:00.000Z',
+    ],
+    // Asuncion's 2024-03-23 ends 25 hours after it starts: 23:00–24:00 shows twice (-03, then -04).
+    [
+      'a day that ends after an overlap',
+      { period: 'day', date: '2024-03-23' },
+      'America/Asuncion',
+      '2024-03-23T03:00:00.000Z',
+      '2024-03-24T04:00:00.000Z',
     ],
     ['UTC is unchanged', { period: 'today' }, 'UTC', '2026-03-08T00:00:00.000Z', '2026-03-09T00:00:00.000Z'],
     ['no zone is UTC', { period: '7d' }, null, '2026-03-02T00:00:00.000Z', '2026-03-09T00:00:00.000Z'],

@@ -127,14 +127,33 @@ export function wallClock(instant: Date, tz: string): Date {
 
 /**
  * The instant at which a time zone's clocks show `wall` (a Date whose UTC fields hold the
- * wall time). Midnight exists in every zone but a few historical ones, so for period
- * boundaries the DST gap and overlap (resolved here to the earlier offset) do not arise.
+ * wall time). Some zones change their clocks at midnight (America/Santiago springs forward
+ * from 00:00 to 01:00, America/Havana falls back from 01:00 to 00:00), so a day's boundary
+ * can fall in a gap or an overlap. In a gap, the first instant whose clocks show `wall` or
+ * later (the change itself), so that no instant of the day before is counted in the day; in
+ * an overlap, the earlier of the two (a day runs from its first midnight to the next day's
+ * first: every instant belongs to one day).
  */
 export function fromWallClock(wall: Date, tz: string): Date {
   const t = wall.getTime();
   const offsetAt = (instant: number) => wallClock(new Date(instant), tz).getTime() - instant;
   const first = t - offsetAt(t);
-  return new Date(t - offsetAt(first));
+  const guess = t - offsetAt(first);
+  if (wallClock(new Date(guess), tz).getTime() === t) {
+    // In an overlap `guess` may be the later showing: the offset of a few hours before gives the earlier.
+    const earlier = t - offsetAt(guess - 6 * 3_600_000);
+    return new Date(earlier < guess && wallClock(new Date(earlier), tz).getTime() === t ? earlier : guess);
+  }
+  // In a gap: with the offset after the change the clocks show less than `wall`, with the
+  // one before more. The change lies between those two instants.
+  let lo = Math.min(t - offsetAt(guess), guess);
+  let hi = Math.max(t - offsetAt(guess), guess);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (wallClock(new Date(mid), tz).getTime() >= t) hi = mid;
+    else lo = mid;
+  }
+  return new Date(hi);
 }
 
 /**
