@@ -12,8 +12,18 @@ import { CASES as goalDimension } from './cases/goal-dimension.js';
 import { CASES as imported } from './cases/imported.js';
 import { QUERY_CASES } from './cases/query.js';
 import { CASES as specialMetrics } from './cases/special-metrics.js';
+import { CASES as timeOnPage } from './cases/time-on-page.js';
+import { CASES as timezone } from './cases/timezone.js';
 
-const ALL: PortedCase[] = [...QUERY_CASES, ...goalDimension, ...specialMetrics, ...comparisons, ...imported];
+const ALL: PortedCase[] = [
+  ...QUERY_CASES,
+  ...goalDimension,
+  ...specialMetrics,
+  ...comparisons,
+  ...imported,
+  ...timezone,
+  ...timeOnPage,
+];
 const DOC = readFileSync(new URL('../../../docs/PLAUSIBLE-COMPAT.md', import.meta.url), 'utf8');
 
 /** The table rows of a section (`## title`), without the header and its rule. */
