@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS mallard.events_local ON CLUSTER mallard (
   seq UInt64,
   engaged_ms Nullable(Int32),
   scroll_depth Nullable(Int32),
+  region_code Nullable(String),
+  city_geoname_id Nullable(String),
   node_id String,
   PROJECTION day_counts (SELECT site_id, toDate(timestamp), count() GROUP BY site_id, toDate(timestamp))
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/mallard/events_local', '{replica}')
@@ -103,6 +105,8 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
   v_country String,
   v_region String,
   v_city String,
+  v_region_code String,
+  v_city_geoname_id String,
   v_entry_page String,
   v_exit_page String,
   v_entry_hostname String,
@@ -113,4 +117,4 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id);
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6);
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7);

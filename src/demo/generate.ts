@@ -372,7 +372,7 @@ export function generateDemo(seed: number, until: number): DemoTraffic {
       PLACES.map(([c, r, ci, w]) => [[c, r, ci] as const, w] as const),
     );
     const ip = `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 255}.${n & 255}`;
-    places.set(ip, { countryCode: country, region, city });
+    places.set(ip, { countryCode: country, region, city, regionCode: null, cityGeonameId: null });
     return ip;
   };
   const device = () => {

@@ -11,7 +11,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { conflict } from '../errors.js';
-import type { GeoInfo } from '../ingest/enrich/geo.js';
+import { NO_GEO } from '../ingest/enrich/geo.js';
 import { Drop } from '../ingest/event.js';
 import { type PipelineDeps, processEvent } from '../ingest/pipeline.js';
 import { validateEvent } from '../ingest/validate.js';
@@ -43,8 +43,6 @@ export interface DemoLoaded {
 
 /** Events appended at a time, with a turn of the event loop between slices (as a batch does). */
 const SLICE = 2000;
-
-const NO_GEO: GeoInfo = Object.freeze({ countryCode: null, region: null, city: null });
 
 /** Whether the store holds any event of the site (left by a removal that kept them, say). */
 async function hasEvents(store: EventStore, siteId: string): Promise<boolean> {

@@ -36,6 +36,9 @@ export interface EventRow {
   /** Engagement rows only (event_name `engagement`): engaged time in ms and scroll depth in % (0..100). */
   engaged_ms: number | null;
   scroll_depth: number | null;
+  /** The region's ISO 3166-2 code and the city's GeoNames id (decimal), when the location database gives them. */
+  region_code: string | null;
+  city_geoname_id: string | null;
 }
 
 export const DROP_REASONS = [

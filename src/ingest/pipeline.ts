@@ -90,6 +90,8 @@ const blankRow = (at: Date): StoredRow => ({
   seq: 0n,
   engaged_ms: null,
   scroll_depth: null,
+  region_code: null,
+  city_geoname_id: null,
 });
 
 type Step = (w: Work, deps: PipelineDeps) => Drop | undefined;
@@ -190,6 +192,8 @@ const putGeo: Step = (w, deps) => {
   w.row.country_code = geo.countryCode;
   w.row.region = geo.region;
   w.row.city = geo.city;
+  w.row.region_code = geo.regionCode ?? null;
+  w.row.city_geoname_id = geo.cityGeonameId ?? null;
   return undefined;
 };
 

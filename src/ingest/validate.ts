@@ -131,6 +131,8 @@ export interface KnownAttributes {
   countryCode: string | null;
   region: string | null;
   city: string | null;
+  regionCode?: string | null;
+  cityGeonameId?: string | null;
 }
 
 /** The validated request, before enrichment; one per site named in `d`. */

@@ -25,8 +25,8 @@ export const derivedTables: DerivedTables = {
   // sets of a one-page filter, rows sorted by set and value. 8: and each's pages. 9: visits
   // carry each identity's page views in order (`s_path`, identity-paths.ts). 10: and the values
   // of the day's most used property keys (property-rows.ts). 11: visits carry their entry and
-  // exit page's hostname.
-  format: 11,
+  // exit page's hostname. 12: the region's ISO code and the city's GeoNames id.
+  format: 12,
   uncachedPrefix: UNCACHED_PREFIX,
 
   visits: (events) =>

@@ -4,6 +4,12 @@
  * visit taken from its first event (entry/exit page: its first/last page view), as in
  * Plausible; time dimensions bucket the event time (and a visit's start, for visit
  * metrics). Expressions are server-authored; a property key is a bound parameter.
+ *
+ * One exception: `visit:region` and `visit:city` are names here, as the stats API, the
+ * dashboard and saved segments have always meant them (Berlin, Tallinn), while Plausible's
+ * v2 means the ISO 3166-2 code and the GeoNames id (DE-BE, 588409) by them and the names by
+ * `visit:region_name` and `visit:city_name`. POST /api/v2/query reads its names through
+ * `v2Dimension` (V2_NAMES); the codes are `visit:region_code` and `visit:city_geoname_id` here.
  */
 import type { TimeUnit } from './dialect.js';
 import { fragment, type Sql, spelled, sql } from './sql.js';
@@ -49,6 +55,45 @@ const visitOf = (name: string, visitColumn: VisitColumn): Dimension => ({
 });
 /** An attribute of the visit's first event. */
 const visit = (name: string, alias: string, firstRow: string) => visitOf(name, { alias, firstRow });
+
+/**
+ * Countries' English names by ISO code, from Node's own CLDR data (as the dashboard names
+ * countries): every two-letter code it names, but ZZ (unknown).
+ */
+const COUNTRY_NAMES: ReadonlyMap<string, string> = (() => {
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+  return new Map(
+    letters.flatMap((a) =>
+      letters.flatMap((b) => {
+        const code = a + b;
+        const name = code === 'ZZ' ? undefined : names.of(code);
+        return name === undefined || name === code ? [] : [[code, name] as const];
+      }),
+    ),
+  );
+})();
+
+/** A country's name from its code; a code without a name (or `(not set)`) as it is. */
+export const countryNameOf = (code: string): string => COUNTRY_NAMES.get(code) ?? code;
+
+/**
+ * countryNameOf in SQL, over a server-authored expression: the names are constants of this
+ * server, spelled as literals.
+ */
+export function countryNameSql(code: string): string {
+  const branches = [...COUNTRY_NAMES].map(([c, name]) => `WHEN '${c}' THEN '${name.replaceAll("'", "''")}'`);
+  return `(CASE ${code} ${branches.join(' ')} ELSE ${code} END)`;
+}
+
+/** The visit's country by name. */
+const countryName = (): Dimension => ({
+  name: 'visit:country_name',
+  level: 'visit',
+  expr: fragment(countryNameSql('v_country')),
+  visitColumn: { alias: 'country', firstRow: notSet('country_code') },
+});
+
 const time = (unit: TimeUnit): Dimension => ({
   name: `time:${unit}`,
   level: 'time',
@@ -85,6 +130,10 @@ const FIXED: readonly Dimension[] = [
   visit('visit:country', 'country', notSet('country_code')),
   visit('visit:region', 'region', notSet('region')),
   visit('visit:city', 'city', notSet('city')),
+  // Plausible's values for none: no region code, city 0.
+  visit('visit:region_code', 'region_code', "coalesce(region_code, '')"),
+  visit('visit:city_geoname_id', 'city_geoname_id', "coalesce(city_geoname_id, '0')"),
+  countryName(),
   visitOf('visit:entry_page', {
     alias: 'entry_page',
     agg: spelled((d) => `coalesce(${d.firstByTime('pathname', "event_name = 'pageview'")}, '${NOT_SET}')`),
@@ -149,7 +198,24 @@ const MINUTE = time('minute');
 export const timeDimension = (unit: TimeUnit): Dimension =>
   unit === 'minute' ? MINUTE : (BY_NAME.get(`time:${unit}`) as Dimension);
 
-/** Looks a dimension up by v2 name; undefined when unknown. */
+/**
+ * Plausible v2's names that mean another dimension here (see the top): the region and city
+ * by code and id, and their names. Every other v2 name means what it says.
+ */
+export const V2_NAMES: Readonly<Record<string, string>> = {
+  'visit:region': 'visit:region_code',
+  'visit:city': 'visit:city_geoname_id',
+  'visit:region_name': 'visit:region',
+  'visit:city_name': 'visit:city',
+};
+
+/** What a name means in POST /api/v2/query: a dimension's name here (V2_NAMES). */
+export const fromV2Name = (name: string): string => V2_NAMES[name] ?? name;
+
+/** Looks a dimension up by its v2 name; undefined when unknown. */
+export const v2Dimension = (name: string): Dimension | undefined => dimension(fromV2Name(name));
+
+/** Looks a dimension up by name; undefined when unknown. */
 export function dimension(name: string): Dimension | undefined {
   if (name.startsWith(PROPS_PREFIX)) {
     const key = name.slice(PROPS_PREFIX.length);

@@ -66,10 +66,15 @@ export async function engagementParts(
 ): Promise<Map<string, EngagementParts>> {
   const out = new Map<string, EngagementParts>();
   if (!engagementFilterable(s.filters) || pages?.length === 0) return out;
-  // A visit attribute a filter or a group reads becomes a column of the row, under the name its expression reads.
-  const visitColumns = [...new Map([...filterDimensions(s.filters), ...dimensions].map((d) => [d.name, d])).values()].flatMap(
-    (d) => (d.visitColumn && 'firstRow' in d.visitColumn ? [`, ${d.visitColumn.firstRow} AS v_${d.visitColumn.alias}`] : []),
-  );
+  // A visit attribute a filter or a group reads becomes a column of the row, under the name its
+  // expression reads (once: a country's code and name read the same column).
+  const visitColumns = [
+    ...new Map(
+      [...filterDimensions(s.filters), ...dimensions].flatMap((d) =>
+        d.visitColumn && 'firstRow' in d.visitColumn ? [[d.visitColumn.alias, d.visitColumn.firstRow] as const] : [],
+      ),
+    ),
+  ].map(([alias, firstRow]) => `, ${firstRow} AS v_${alias}`);
   const rows = sql`(SELECT *, ${spelled((d) => d.localTime(s.period.timezone))} AS local_ts${raw(visitColumns.join(''))}
     FROM ${raw(q.engagementFor(s.siteId, s.period.from, s.period.to))} e)`;
   // A long list of pages is not sent as parameters (ClickHouse takes them in the URL, which

@@ -34,11 +34,19 @@ const LIMITS = { depth: 5, nodes: 100, values: 100, valueLength: 2000 } as const
  */
 export type FilterWording = 'ours' | 'plausible';
 
+/** How a request's dimension names are read: as named here, or as Plausible's v2 names them (dimensions.ts `v2Dimension`). */
+type Lookup = (name: string) => Dimension | undefined;
+
 /** Parses the top-level filter list (implicitly and-ed); throws 400 naming the problem. */
-export function parseFilters(input: unknown, param = 'filters', wording: FilterWording = 'ours'): Filter[] {
+export function parseFilters(
+  input: unknown,
+  param = 'filters',
+  wording: FilterWording = 'ours',
+  lookup: Lookup = dimension,
+): Filter[] {
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) throw invalidInput(`${param}: must be a list of filters`);
-  const budget = { nodes: 0, wording };
+  const budget = { nodes: 0, wording, lookup };
   return input.map((f, i) => parseOne(f, `${param}[${i}]`, 1, budget));
 }
 
@@ -86,7 +94,7 @@ function parseOne(
   f: unknown,
   at: string,
   depth: number,
-  budget: { nodes: number; wording: FilterWording },
+  budget: { nodes: number; wording: FilterWording; lookup: Lookup },
   inside?: Behavioral,
 ): Filter {
   if (depth > LIMITS.depth) throw invalidInput(`${at}: filters nested deeper than ${LIMITS.depth}`);
@@ -119,7 +127,7 @@ function parseOne(
   }
   const [, name, values, modifiers] = f as unknown[];
   if (typeof name !== 'string') throw invalidInput(`${at}: dimension must be a string`);
-  const dim = dimension(name);
+  const dim = budget.lookup(name);
   if (!dim) {
     const unknown = `unknown dimension "${name.slice(0, 80)}"`;
     throw invalidInput(`${at}: ${budget.wording === 'plausible' ? `Invalid filter ${inspect(f)}: ${unknown}` : unknown}`);

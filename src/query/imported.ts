@@ -12,7 +12,7 @@ import type { ImportedTable } from '../sites/imported-tables.js';
 import type { SiteImport, SiteImports } from '../sites/imports.js';
 import type { QueryRunner } from '../storage/storage.js';
 import type { Metric, StatsQuery } from './builder.js';
-import { NONE, NOT_SET } from './dimensions.js';
+import { countryNameOf, countryNameSql, type Dimension, dimension, NONE, NOT_SET } from './dimensions.js';
 import { compileFilters, type Filter, filterPatterns } from './filters.js';
 import { type Goal, pagePatternRegex } from './goals.js';
 import { type Counts, ratios, share } from './metrics.js';
@@ -65,7 +65,23 @@ interface Source {
   unknown?: readonly string[];
   /** The rows the query's filters keep: a condition over the table's columns (importedFilter). */
   where?: Sql;
+  /** Per column: whether its codes become names (see `namer`). */
+  naming?: readonly (Naming | undefined)[];
 }
+
+/**
+ * Plausible's export gives a location by codes: the country's ISO code, the region's ISO
+ * 3166-2 code, the city's GeoNames id. A breakdown by names names them: a country from its
+ * code, a region or city as the period's own visits name its code (this server has no table
+ * of every place); one they never name is shown by its code.
+ */
+type Naming = 'country' | 'region' | 'city';
+
+/** The dimensions whose pairs name a region's or city's code: code first, name second. */
+const CODE_AND_NAME: Readonly<Record<Exclude<Naming, 'country'>, [string, string]>> = {
+  region: ['visit:region_code', 'visit:region'],
+  city: ['visit:city_geoname_id', 'visit:city'],
+};
 
 const VISIT_TABLE = (table: ImportedTable, col: string, empty = NOT_SET, unknown?: readonly string[]): Source => ({
   table,
@@ -87,9 +103,23 @@ const BY_DIMENSION: Readonly<Record<string, Source>> = {
   'event:page': { table: 'pages', cols: ['page'], empty: NOT_SET, visitParts: false },
   'visit:entry_page': VISIT_TABLE('entry_pages', 'entry_page'),
   'visit:exit_page': VISIT_TABLE('exit_pages', 'exit_page'),
-  // ZZ is Plausible's unknown country.
+  // ZZ is Plausible's unknown country; city 0 its unknown city.
   'visit:country': VISIT_TABLE('locations', 'country', NOT_SET, ['', 'ZZ']),
-  'visit:region': VISIT_TABLE('locations', 'region', NOT_SET, ['']),
+  'visit:region_code': VISIT_TABLE('locations', 'region', '', ['']),
+  'visit:city_geoname_id': VISIT_TABLE('locations', 'city', '0', ['', '0']),
+  'visit:country_name': { ...VISIT_TABLE('locations', 'country', NOT_SET, ['', 'ZZ']), naming: ['country'] },
+  'visit:region': { ...VISIT_TABLE('locations', 'region', NOT_SET, ['']), naming: ['region'] },
+  'visit:city': { ...VISIT_TABLE('locations', 'city', NOT_SET, ['', '0']), naming: ['city'] },
+  'visit:city,visit:country_name': {
+    ...VISIT_TABLE('locations', 'city', NOT_SET, ['', '0']),
+    cols: ['city', 'country'],
+    naming: ['city', 'country'],
+  },
+  'visit:country_name,visit:city': {
+    ...VISIT_TABLE('locations', 'country', NOT_SET, ['', 'ZZ']),
+    cols: ['country', 'city'],
+    naming: ['country', 'city'],
+  },
   'visit:device': VISIT_TABLE('devices', 'device'),
   'visit:browser': VISIT_TABLE('browsers', 'browser'),
   'visit:browser,visit:browser_version': { ...VISIT_TABLE('browsers', 'browser'), cols: ['browser', 'browser_version'] },
@@ -114,6 +144,8 @@ interface Column {
   col: string;
   empty: string;
   unknown?: readonly string[];
+  /** A country code a filter reads by its name. */
+  countryName?: true;
 }
 
 /** Dimensions Plausible filters imported rows by that no breakdown here reads from them. */
@@ -140,7 +172,17 @@ function columnOf(name: string, prop?: string): Column | undefined {
   if (name === prop) return propColumn(prop);
   const s = BY_DIMENSION[name];
   if (s === undefined || s.cols.length !== 1) return FILTER_ONLY[name];
-  return { table: s.table, col: s.cols[0] as string, empty: s.empty, ...(s.unknown ? { unknown: s.unknown } : {}) };
+  // A region's or city's name is known only from the period's visits (namesOf), not to the
+  // imported rows' condition: a filter on one leaves imports out.
+  const naming = s.naming?.[0];
+  if (naming === 'region' || naming === 'city') return undefined;
+  return {
+    table: s.table,
+    col: s.cols[0] as string,
+    empty: s.empty,
+    ...(s.unknown ? { unknown: s.unknown } : {}),
+    ...(naming === 'country' ? { countryName: true as const } : {}),
+  };
 }
 
 /**
@@ -150,7 +192,8 @@ function columnOf(name: string, prop?: string): Column | undefined {
  */
 function columnExpr(c: Column): Sql {
   const missing = [...new Set(['', ...(c.unknown ?? [])])].map((v) => `'${v}'`).join(', ');
-  return fragment(`(CASE WHEN ${c.col} IN (${missing}) THEN '${c.empty.replace(/'/g, "''")}' ELSE ${c.col} END)`);
+  const value = c.countryName ? countryNameSql(c.col) : c.col;
+  return fragment(`(CASE WHEN ${c.col} IN (${missing}) THEN '${c.empty.replace(/'/g, "''")}' ELSE ${value} END)`);
 }
 
 /** A filter tree over imported rows: the tables its dimensions are on, and its condition over their columns. */
@@ -415,7 +458,12 @@ export async function runAlong(
 const key = (values: readonly string[]) => JSON.stringify(values);
 
 /** The imported parts of a period by dimension values (time: by bucket label). */
-async function importedParts(reader: ImportedReader, query: StatsQuery, source: Source): Promise<Map<string, Part>> {
+async function importedParts(
+  q: QueryRunner,
+  reader: ImportedReader,
+  query: StatsQuery,
+  source: Source,
+): Promise<Map<string, Part>> {
   const { first, last } = periodDays(query.period);
   const time = query.dimensions.find((d) => d.level === 'time');
   const out = new Map<string, Part>();
@@ -429,18 +477,11 @@ async function importedParts(reader: ImportedReader, query: StatsQuery, source: 
   };
   // As Plausible: asked for page views, imported rows without any are left out (custom events aside).
   const viewed = source.table !== 'custom_events' && query.metrics.some((m) => m === 'pageviews' || m === 'views_per_visit');
-  for (const r of await reader.sums(
-    query.siteId,
-    source.table,
-    source.cols,
-    first,
-    last,
-    time !== undefined,
-    viewed,
-    source.where,
-  )) {
+  const sums = await reader.sums(query.siteId, source.table, source.cols, first, last, time !== undefined, viewed, source.where);
+  const name = sums.length > 0 && source.naming ? await namer(q, query, source.naming) : undefined;
+  for (const r of sums) {
     if (!time && source.unknown?.includes(r.values[0] ?? '')) continue;
-    const values = time ? [labelOf(r.date)] : r.values.map((v) => (v === '' ? source.empty : v));
+    const values = time ? [labelOf(r.date)] : r.values.map((v, i) => (v === '' ? source.empty : (name?.(i, v) ?? v)));
     put(values, partOf(source.table, r.counts));
   }
   // Events of the whole site (totals, time buckets) are its page views and its custom events.
@@ -448,6 +489,36 @@ async function importedParts(reader: ImportedReader, query: StatsQuery, source: 
     for (const r of await reader.sums(query.siteId, 'custom_events', [], first, last, time !== undefined)) {
       put(time ? [labelOf(r.date)] : [], { ...ZERO, events: r.counts.events ?? 0 });
     }
+  }
+  return out;
+}
+
+/** Names the imported codes of each column that a naming asks for (see Naming). */
+async function namer(
+  q: QueryRunner,
+  query: StatsQuery,
+  naming: readonly (Naming | undefined)[],
+): Promise<(column: number, code: string) => string> {
+  const named = await Promise.all(naming.map((n) => (n === undefined || n === 'country' ? undefined : namesOf(q, query, n))));
+  return (column, code) => {
+    const n = naming[column];
+    return n === 'country' ? countryNameOf(code) : (named[column]?.get(code) ?? code);
+  };
+}
+
+/** A region's or city's name by its code, as the period's visits give them (the most visitors' first). */
+async function namesOf(q: QueryRunner, query: StatsQuery, what: Exclude<Naming, 'country'>): Promise<Map<string, string>> {
+  const rows = await runStats(q, {
+    siteId: query.siteId,
+    period: query.period,
+    metrics: ['visitors'],
+    dimensions: CODE_AND_NAME[what].map((n) => dimension(n) as Dimension),
+    filters: [],
+  });
+  const out = new Map<string, string>();
+  for (const [code, name] of rows.map((r) => r.dimensions)) {
+    // '' and '0' are Plausible's (and the code dimensions') none.
+    if (code && code !== '0' && name && name !== NOT_SET && !out.has(code)) out.set(code, name);
   }
   return out;
 }
@@ -473,7 +544,7 @@ const MAX_LOOKUPS = 1000;
 async function merged(q: QueryRunner, query: StatsQuery, reader: ImportedReader, source: Source): Promise<ResultRow[]> {
   // A bad regular expression is the engine's 400 before the imported rows are read with it.
   await checkPatterns(q, filterPatterns(query.filters));
-  const imported = await importedParts(reader, query, source);
+  const imported = await importedParts(q, reader, query, source);
   const base: StatsQuery = {
     ...query,
     metrics: nativeMetrics(query),

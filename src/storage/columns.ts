@@ -10,10 +10,9 @@ export interface Column {
   readonly name: keyof EventRow | 'seq';
   readonly sqlType: string;
   readonly kind: Kind;
-  /**
-   * Added after the first release: log lines and Parquet files written before lack it (read
-   * as NULL), and it is set only on engagement rows (docs/DATA.md §3).
-   */
+  /** Added after the first release: log lines and Parquet files written before lack it (read as NULL). */
+  readonly added?: true;
+  /** Set only on engagement rows (docs/DATA.md §3); every other row has it NULL. */
   readonly engagement?: true;
 }
 
@@ -51,9 +50,12 @@ export const EVENT_COLUMNS: readonly Column[] = [
   col('revenue_amount', `DECIMAL(18,${REVENUE_SCALE})`, 'decimal'),
   col('revenue_currency', 'VARCHAR', 'text'),
   col('seq', 'UBIGINT', 'u64'),
-  // Last, so that a log line of an older release is this list minus its tail (decodeRow).
-  { ...col('engaged_ms', 'INTEGER', 'int'), engagement: true },
-  { ...col('scroll_depth', 'UTINYINT', 'int'), engagement: true },
+  // Added columns last, so that a log line of an older release is this list minus its tail (decodeRow).
+  { ...col('engaged_ms', 'INTEGER', 'int'), added: true, engagement: true },
+  { ...col('scroll_depth', 'UTINYINT', 'int'), added: true, engagement: true },
+  // What Plausible's Stats API answers regions and cities by (src/ingest/enrich/geo.ts).
+  { ...col('region_code', 'VARCHAR', 'text'), added: true },
+  { ...col('city_geoname_id', 'VARCHAR', 'text'), added: true },
 ];
 
 export const COLUMN_NAMES = EVENT_COLUMNS.map((c) => c.name);
@@ -64,11 +66,24 @@ export const ENGAGEMENT = 'engagement';
 /** The columns of the engagement rows only: every other row has them NULL, and files of older releases lack them. */
 export const ENGAGEMENT_COLUMNS = EVENT_COLUMNS.filter((c) => c.engagement);
 
-/** The columns every row and every file has: what the counted-events relations read. */
-export const BASE_COLUMNS = EVENT_COLUMNS.filter((c) => !c.engagement);
+/** The columns that files of older releases lack (read as NULL). */
+export const ADDED_COLUMNS = EVENT_COLUMNS.filter((c) => c.added);
 
-/** How many values a log line of the release before the engagement columns holds. */
-export const OLD_LINE_LENGTH = BASE_COLUMNS.length;
+/** The columns every file has, whichever release wrote it. */
+export const BASE_COLUMNS = EVENT_COLUMNS.filter((c) => !c.added);
+
+/** The columns of every row: what the counted-events relations read. */
+export const COUNTED_COLUMNS = EVENT_COLUMNS.filter((c) => !c.engagement);
+
+/**
+ * How many values a log line holds, by release: before the engagement columns, before the
+ * region code and city id, now. A shorter line reads the missing tail as NULL.
+ */
+export const LINE_LENGTHS: readonly number[] = [
+  BASE_COLUMNS.length,
+  EVENT_COLUMNS.findIndex((c) => c.name === 'region_code'),
+  EVENT_COLUMNS.length,
+];
 
 /** A row as it travels through the log and the hot table. */
 export type StoredRow = EventRow & { seq: bigint };
@@ -95,13 +110,13 @@ export function encodeRow(row: StoredRow): string {
 /** Inverse of encodeRow; throws on a malformed line (a torn write at the log's end). */
 export function decodeRow(line: string): StoredRow {
   const values: unknown = JSON.parse(line);
-  if (!Array.isArray(values) || (values.length !== EVENT_COLUMNS.length && values.length !== OLD_LINE_LENGTH)) {
+  if (!Array.isArray(values) || !LINE_LENGTHS.includes(values.length)) {
     throw new Error('malformed log row');
   }
   const row: Record<string, unknown> = {};
   EVENT_COLUMNS.forEach((c, i) => {
     const v = values[i];
-    // A line of an older release ends before the engagement columns.
+    // A line of an older release ends before the columns added since.
     if (v === null || v === undefined) row[c.name] = null;
     else if (c.kind === 'u64') row[c.name] = BigInt(v as string);
     else if (c.kind === 'time') row[c.name] = new Date(v as number);

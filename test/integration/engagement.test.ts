@@ -23,7 +23,7 @@ import { readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRow, OLD_LINE_LENGTH } from '../../src/storage/columns.js';
+import { ADDED_COLUMNS, encodeRow, LINE_LENGTHS } from '../../src/storage/columns.js';
 import { TEST_STORAGE } from '../helpers/backends.js';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
 import { storedRow } from '../helpers/stored-row.js';
@@ -384,14 +384,14 @@ describe.skipIf(TEST_STORAGE === 'clickhouse')('a data directory written before 
       batchEvent(OLD, { ...V2, t: '2026-02-01T11:00:00Z', path: '/a' }),
     ]);
     await old.stop('SIGTERM');
-    // The file as the release before wrote it: without the engagement columns.
+    // The file as the release before wrote it: without the engagement columns (nor those added since).
     const files = listFiles(join(old.dataDir, 'events')).filter((f) => f.endsWith('.parquet'));
     expect(files).toHaveLength(1);
     const file = files[0] as string;
     const instance = await DuckDBInstance.create(':memory:');
     const c = await instance.connect();
     await c.run(
-      `COPY (SELECT * EXCLUDE (engaged_ms, scroll_depth) FROM read_parquet('${file}')) TO '${file}.old' (FORMAT parquet)`,
+      `COPY (SELECT * EXCLUDE (${ADDED_COLUMNS.map((c) => c.name).join(', ')}) FROM read_parquet('${file}')) TO '${file}.old' (FORMAT parquet)`,
     );
     const columns = (await c.runAndReadAll(`SELECT name FROM parquet_schema('${file}.old')`))
       .getRowObjectsJS()
@@ -400,7 +400,7 @@ describe.skipIf(TEST_STORAGE === 'clickhouse')('a data directory written before 
     c.closeSync();
     instance.closeSync();
     renameSync(`${file}.old`, file);
-    // A log line of the release before: two values fewer.
+    // A log line of the release before: without the columns added since.
     const line = (
       JSON.parse(
         encodeRow(
@@ -414,7 +414,7 @@ describe.skipIf(TEST_STORAGE === 'clickhouse')('a data directory written before 
           }),
         ),
       ) as unknown[]
-    ).slice(0, OLD_LINE_LENGTH);
+    ).slice(0, LINE_LENGTHS[0]);
     writeFileSync(join(old.dataDir, 'wal', '9000000000.log'), `${JSON.stringify(line)}\n`);
     old = await startServer({ dataDir: old.dataDir, env: ENV });
   });

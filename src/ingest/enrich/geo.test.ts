@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCityMmdb } from '../../../test/helpers/geo-fixture.js';
 import { defaultGeoDbPath, type GeoInfo, GeoLookup } from './geo.js';
 
-const NONE: GeoInfo = { countryCode: null, region: null, city: null };
+const NONE: GeoInfo = { countryCode: null, region: null, city: null, regionCode: null, cityGeonameId: null };
 
 const nonPublic: string[] = [
   '127.0.0.1',
@@ -52,7 +52,7 @@ describe('GeoLookup with the bundled country database', () => {
     ['193.0.0.1', 'NL'], // RIPE NCC, Amsterdam
     ['202.12.27.33', 'JP'], // M-root, WIDE project, Tokyo
   ])('%s → %s (country only)', (ip, cc) => {
-    expect(geo.lookup(ip)).toEqual({ countryCode: cc, region: null, city: null });
+    expect(geo.lookup(ip)).toEqual({ ...NONE, countryCode: cc });
   });
 
   it.each(nonPublic)('non-public %s → nulls', (ip) => {
@@ -74,7 +74,7 @@ describe('GeoLookup with the bundled country database', () => {
     const reader = await maxmind.open(defaultGeoDbPath());
     const cc = (reader.get(ip) as { country_code?: string } | null)?.country_code ?? null;
     expect(cc).not.toBeNull();
-    expect(geo.lookup(ip)).toEqual({ countryCode: cc?.toUpperCase(), region: null, city: null });
+    expect(geo.lookup(ip)).toEqual({ ...NONE, countryCode: cc?.toUpperCase() });
   });
 
   it.each(garbage)('invalid %j → nulls, no throw', (ip) => {
@@ -94,14 +94,29 @@ describe('GeoLookup with a GeoIP2-City shaped database', () => {
   });
 
   it.each<[string, GeoInfo]>([
-    ['203.0.113.7', { countryCode: 'US', region: 'California', city: 'San Francisco' }],
-    ['203.0.113.255', { countryCode: 'US', region: 'California', city: 'San Francisco' }],
-    ['::ffff:203.0.113.7', { countryCode: 'US', region: 'California', city: 'San Francisco' }],
-    ['::ffff:cb00:7107', { countryCode: 'US', region: 'California', city: 'San Francisco' }],
-    ['198.51.100.200', { countryCode: 'DE', region: 'Berlin', city: 'Berlin' }],
-    ['192.0.2.1', { countryCode: 'FR', region: null, city: null }],
-    ['2001:db8::1', { countryCode: 'JP', region: 'Tokyo', city: 'Tokyo' }],
-    ['[2001:db8:ffff::5]', { countryCode: 'JP', region: 'Tokyo', city: 'Tokyo' }],
+    [
+      '203.0.113.7',
+      { countryCode: 'US', region: 'California', city: 'San Francisco', regionCode: 'US-CA', cityGeonameId: '5391959' },
+    ],
+    [
+      '203.0.113.255',
+      { countryCode: 'US', region: 'California', city: 'San Francisco', regionCode: 'US-CA', cityGeonameId: '5391959' },
+    ],
+    [
+      '::ffff:203.0.113.7',
+      { countryCode: 'US', region: 'California', city: 'San Francisco', regionCode: 'US-CA', cityGeonameId: '5391959' },
+    ],
+    [
+      '::ffff:cb00:7107',
+      { countryCode: 'US', region: 'California', city: 'San Francisco', regionCode: 'US-CA', cityGeonameId: '5391959' },
+    ],
+    ['198.51.100.200', { countryCode: 'DE', region: 'Berlin', city: 'Berlin', regionCode: 'DE-BE', cityGeonameId: '2950159' }],
+    ['192.0.2.1', { ...NONE, countryCode: 'FR' }],
+    ['2001:db8::1', { countryCode: 'JP', region: 'Tokyo', city: 'Tokyo', regionCode: 'JP-13', cityGeonameId: '1850147' }],
+    ['[2001:db8:ffff::5]', { countryCode: 'JP', region: 'Tokyo', city: 'Tokyo', regionCode: 'JP-13', cityGeonameId: '1850147' }],
+    // Plausible's places (test/compat/plausible/translate.ts): a region with a digit code, a city without a region.
+    ['198.18.7.1', { countryCode: 'EE', region: 'Harjumaa', city: 'Tallinn', regionCode: 'EE-37', cityGeonameId: '588409' }],
+    ['198.18.10.1', { countryCode: 'EE', region: null, city: 'City 689123', regionCode: null, cityGeonameId: '689123' }],
     ['8.8.8.8', NONE], // not in the fixture
     ['203.0.114.1', NONE],
     ['10.0.0.1', NONE],

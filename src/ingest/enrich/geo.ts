@@ -6,7 +6,10 @@
  * `@ip-location-db/geo-whois-asn-country-mmdb` is used (country only); an operator
  * may point at a GeoLite2/GeoIP2 City file for region and city. Both record shapes
  * are read: ip-location-db's flat `{country_code, state1?, city?}` and MaxMind's
- * `{country.iso_code, subdivisions[0].names.en, city.names.en}`.
+ * `{country.iso_code, subdivisions[0].names.en, city.names.en}`. MaxMind's records also give
+ * the region's ISO 3166-2 code (`subdivisions[0].iso_code`, after the country's) and the
+ * city's GeoNames id (`city.geoname_id`): what Plausible's Stats API answers regions and
+ * cities by. The flat shape has neither.
  * Private, loopback, link-local and multicast addresses have no location (some
  * databases still answer for them, wrongly), and a bad IP never throws.
  */
@@ -20,9 +23,19 @@ export interface GeoInfo {
   countryCode: string | null;
   region: string | null;
   city: string | null;
+  /** ISO 3166-2 (`EE-37`, `DE-BE`). */
+  regionCode: string | null;
+  /** The GeoNames id, in decimal (`588409`). */
+  cityGeonameId: string | null;
 }
 
-const NO_GEO: GeoInfo = Object.freeze({ countryCode: null, region: null, city: null });
+export const NO_GEO: GeoInfo = Object.freeze({
+  countryCode: null,
+  region: null,
+  city: null,
+  regionCode: null,
+  cityGeonameId: null,
+});
 
 /** Path of the bundled CC0 country database. */
 export function defaultGeoDbPath(): string {
@@ -78,18 +91,29 @@ function fromRecord(rec: unknown): GeoInfo {
   const flatCountry = text(field(rec, 'country_code'));
   const country = flatCountry ?? text(field(field(rec, 'country'), 'iso_code'));
   if (country === null || !/^[A-Za-z]{2}$/.test(country)) return NO_GEO;
-  let region: string | null;
-  let city: string | null;
+  const countryCode = country.toUpperCase();
   if (flatCountry !== null) {
-    region = text(field(rec, 'state1'));
-    city = text(field(rec, 'city'));
-  } else {
-    const subs = field(rec, 'subdivisions');
-    const first: unknown = Array.isArray(subs) ? subs[0] : undefined;
-    region = text(field(field(first, 'names'), 'en'));
-    city = text(field(field(field(rec, 'city'), 'names'), 'en'));
+    return {
+      countryCode,
+      region: text(field(rec, 'state1')),
+      city: text(field(rec, 'city')),
+      regionCode: null,
+      cityGeonameId: null,
+    };
   }
-  return { countryCode: country.toUpperCase(), region, city };
+  const subs = field(rec, 'subdivisions');
+  const first: unknown = Array.isArray(subs) ? subs[0] : undefined;
+  const subdivision = text(field(first, 'iso_code'));
+  const cityRec = field(rec, 'city');
+  const id = field(cityRec, 'geoname_id');
+  return {
+    countryCode,
+    region: text(field(field(first, 'names'), 'en')),
+    city: text(field(field(cityRec, 'names'), 'en')),
+    regionCode:
+      subdivision !== null && /^[A-Za-z0-9]{1,3}$/.test(subdivision) ? `${countryCode}-${subdivision.toUpperCase()}` : null,
+    cityGeonameId: typeof id === 'number' && Number.isInteger(id) && id > 0 ? String(id) : null,
+  };
 }
 
 export class GeoLookup {

@@ -2,7 +2,7 @@
 import { invalidInput } from '../../errors.js';
 import { DAY_MS } from '../../utc-days.js';
 import type { Metric, StatsQuery } from '../builder.js';
-import { type Dimension, dimension } from '../dimensions.js';
+import { type Dimension, fromV2Name, v2Dimension } from '../dimensions.js';
 import { withoutGoalFilters } from '../filters.js';
 import { isEngagementMetric } from '../metrics.js';
 import { type Period, resolveComparison } from '../period.js';
@@ -62,9 +62,9 @@ export function planV2(req: V2Request, period: Period): V2Plan {
     siteId: req.siteId,
     period,
     metrics,
-    dimensions: dimensions.map((n) => dimension(n) as Dimension),
+    dimensions: dimensions.map((n) => v2Dimension(n) as Dimension),
     filters: req.filters,
-    orderBy: builderOrder.map(([key, dir]) => ({ key, dir })),
+    orderBy: builderOrder.map(([key, dir]) => ({ key: fromV2Name(key), dir })),
     // Goals are custom events; page views are not goals here (there is no goal configuration).
     ...(dimensions.includes('event:goal') ? { customEventsOnly: true } : {}),
     ...(unpaged ? {} : { limit: req.pagination.limit, offset: req.pagination.offset }),
@@ -92,7 +92,7 @@ export function planV2(req: V2Request, period: Period): V2Plan {
       siteId: req.siteId,
       period,
       metrics: ['visitors'],
-      dimensions: groups.map((n) => dimension(n) as Dimension),
+      dimensions: groups.map((n) => v2Dimension(n) as Dimension),
       filters: withoutGoalFilters(req.filters),
     };
   }

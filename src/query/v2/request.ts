@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { invalidInput } from '../../errors.js';
 import { siteIdParam } from '../../site-id.js';
 import { METRICS, type Metric, type StatsQuery } from '../builder.js';
-import { type Dimension, dimension, PROPS_PREFIX } from '../dimensions.js';
+import { type Dimension, PROPS_PREFIX, v2Dimension } from '../dimensions.js';
 import { groupsEngagement } from '../engagement.js';
 import { childrenOf, type Filter, parseFilters } from '../filters.js';
 import { ENGAGEMENT_METRICS, type EngagementMetric, isEngagementMetric } from '../metrics.js';
@@ -105,9 +105,10 @@ export type V2Value = number | Money | null;
 export interface V2Response {
   results: {
     metrics: V2Value[];
-    dimensions: string[];
+    /** Text, but a city is its GeoNames id, a number (shape.ts). */
+    dimensions: (string | number)[];
     /** With `include.comparisons` (compare.ts): `dimensions` null where the comparison has no such bucket. */
-    comparison?: { dimensions: (string | null)[]; metrics: V2Value[]; change: (number | null)[] };
+    comparison?: { dimensions: (string | number | null)[]; metrics: V2Value[]; change: (number | null)[] };
   }[];
   meta: {
     /** Why a revenue metric is null in every row (revenue.ts). */
@@ -270,7 +271,7 @@ export function parseV2Body(
 
   const dimensions = b.dimensions ?? [];
   dimensions.forEach((name, i) => {
-    if (!isTime(name) && !dimension(name)) throw invalidInput(`dimensions[${i}]: unknown dimension ${describe(name)}`);
+    if (!isTime(name) && !v2Dimension(name)) throw invalidInput(`dimensions[${i}]: unknown dimension ${describe(name)}`);
   });
   const dupDim = dup(dimensions);
   if (dupDim) throw invalidInput(`dimensions: "${dupDim}" given twice`);
@@ -280,7 +281,7 @@ export function parseV2Body(
   }
 
   const rawFilters = b.filters === undefined || b.filters === null ? [] : b.filters;
-  const own = parseFilters(rawFilters, 'filters', 'plausible');
+  const own = parseFilters(rawFilters, 'filters', 'plausible', v2Dimension);
   checkFilters(own, metrics, 'filters');
   checkFilters(segment, metrics, 'segment');
   const filters = andFilters(segment, own);
@@ -406,7 +407,7 @@ function checkMetrics(metrics: readonly V2Metric[], dimensions: readonly string[
     if (!dimensions.includes('event:page') && !filtered('event:page')) {
       throw invalidInput(`metrics: ${engagement} can only be queried with an event:page filter or dimension`);
     }
-    const others = dimensions.filter((d) => !isTime(d) && !groupsEngagement(dimension(d) as Dimension));
+    const others = dimensions.filter((d) => !isTime(d) && !groupsEngagement(v2Dimension(d) as Dimension));
     if (others.length > 0) {
       throw invalidInput(`metrics: ${engagement} cannot be grouped by ${others.join(', ')} (not a value of an engagement row)`);
     }

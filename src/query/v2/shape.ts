@@ -29,6 +29,13 @@ const weekLabel = (label: string, period: Period) => {
   return label < first ? first : label;
 };
 
+/** A dimension value as Plausible answers it: a week's first day within the range, a city by its GeoNames id as a number. */
+function dimensionValue(name: string | undefined, v: string, period: Period): string | number {
+  if (name === 'time:week') return weekLabel(v, period);
+  if (name === 'visit:city' && /^(0|[1-9][0-9]{0,9})$/.test(v)) return Number(v);
+  return v;
+}
+
 function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal: number | undefined): number | null {
   switch (m) {
     case 'views_per_visit':
@@ -112,11 +119,10 @@ export function shapeV2(
   const main: Answerers = { conversionTotal, revenue, engagement, groupTotal };
   const against = plan.comparison;
   const lookup = against && compared ? comparisonLookup(plan, compared.rows) : undefined;
-  const label = (p: V2Plan) => (v: string | null, i: number) =>
-    v !== null && p.dimensions[i] === 'time:week' ? weekLabel(v, p.period) : v;
+  const label = (p: V2Plan) => (v: string | null, i: number) => (v === null ? v : dimensionValue(p.dimensions[i], v, p.period));
   const results = page.map((e) => {
     const metrics = e.row ? metricsOf(req, grouped, e.row, main) : emptyMetrics(req.metrics);
-    const dimensions = e.dimensions.map(label(plan)) as string[];
+    const dimensions = e.dimensions.map(label(plan)) as (string | number)[];
     if (!lookup || !against || !compared) return { metrics, dimensions };
     const other = lookup(e.dimensions);
     const was = other.row ? metricsOf(req, grouped, other.row, compared) : emptyMetrics(req.metrics);

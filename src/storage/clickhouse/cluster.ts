@@ -74,7 +74,7 @@ ORDER BY (site_id, day, format)`,
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${database}/visits', '{shard}_{replica}')
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id)`,
-    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6)`,
+    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7)`,
   ];
 }
 

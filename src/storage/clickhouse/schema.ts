@@ -176,6 +176,18 @@ ORDER BY (site_id, day, build_id)`,
       'ALTER TABLE visits ADD COLUMN IF NOT EXISTS v_entry_hostname String AFTER v_exit_page, ADD COLUMN IF NOT EXISTS v_exit_hostname String AFTER v_entry_hostname',
     ],
   },
+  {
+    // The region's ISO 3166-2 code and the city's GeoNames id (columns.ts), on events and on
+    // visit rows: NULL on the events stored before; the derived format (12) makes every
+    // day's visits be built again with them.
+    version: 7,
+    statements: [
+      `ALTER TABLE events ${EVENT_COLUMNS.filter((c) => c.added && !c.engagement)
+        .map((c) => `ADD COLUMN IF NOT EXISTS ${c.name} Nullable(${TYPES[c.kind]})`)
+        .join(', ')}`,
+      'ALTER TABLE visits ADD COLUMN IF NOT EXISTS v_region_code String AFTER v_city, ADD COLUMN IF NOT EXISTS v_city_geoname_id String AFTER v_region_code',
+    ],
+  },
 ];
 
 /** Creates the database and applies the migrations it has not seen, in order. */

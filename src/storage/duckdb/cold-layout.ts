@@ -9,29 +9,30 @@
 import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { timestampText, wholeDayIn } from '../../utc-days.js';
-import { BASE_COLUMNS, COLUMN_NAMES, ENGAGEMENT, ENGAGEMENT_COLUMNS } from '../columns.js';
+import { ADDED_COLUMNS, COLUMN_NAMES, COUNTED_COLUMNS, ENGAGEMENT } from '../columns.js';
 import { HOT_TABLE, literal } from './database.js';
 
 /** Columns written to Parquet: site_id and date live in the directory names. */
 export const FILE_COLUMNS = COLUMN_NAMES.filter((c) => c !== 'site_id').join(', ');
 
-/** The columns every Parquet file has, whichever release wrote it (columns.ts `engagement`). */
-const BASE_FILE_COLUMNS = BASE_COLUMNS.map((c) => c.name)
+/** The columns of every row in a Parquet file (columns.ts `engagement`), some NULL in files of older releases. */
+const COUNTED_FILE_COLUMNS = COUNTED_COLUMNS.map((c) => c.name)
   .filter((c) => c !== 'site_id')
   .join(', ');
 
 /** Rows that count as events (page views, custom events): every row but the engagement rows. */
 export const COUNTED_ROWS = `event_name <> '${ENGAGEMENT}'`;
 
-/** A typed relation of no rows with only the engagement columns (see `withEveryColumn`). */
-const NO_ENGAGEMENT = `(SELECT ${ENGAGEMENT_COLUMNS.map((c) => `NULL::${c.sqlType} AS ${c.name}`).join(', ')} WHERE false)`;
+/** A typed relation of no rows with only the columns added after the first release (see `withEveryColumn`). */
+const NO_ADDED = `(SELECT ${ADDED_COLUMNS.map((c) => `NULL::${c.sqlType} AS ${c.name}`).join(', ')} WHERE false)`;
 
 /**
- * A read of Parquet files with every event column, the engagement columns NULL in files
- * written before they existed: `read_parquet(…, union_by_name = true)` fills a column only
- * some files lack, and refuses (a binder error) one that every file lacks.
+ * A read of Parquet files with every event column, the added ones (columns.ts `added`) NULL
+ * in files written before they existed: `read_parquet(…, union_by_name = true)` fills a
+ * column only some files lack, and refuses (a binder error) one that every file lacks. The
+ * engine still reads only the columns a query uses, and pushes its filters into the scan.
  */
-export const withEveryColumn = (read: string) => `(SELECT * FROM ${NO_ENGAGEMENT} UNION ALL BY NAME SELECT * FROM ${read})`;
+export const withEveryColumn = (read: string) => `(SELECT * FROM ${NO_ADDED} UNION ALL BY NAME SELECT * FROM ${read})`;
 
 export interface ColdFile {
   name: string;
@@ -137,7 +138,7 @@ const partitionRead = (p: Partition) =>
 
 /** The counted events of a partition's files (no engagement rows), without the engagement columns: what visits and rollups are built from. */
 export function partitionEvents(p: Partition): string {
-  return `(SELECT ${BASE_FILE_COLUMNS}, ${literal(p.siteId)} AS site_id FROM ${partitionRead(p)} WHERE ${COUNTED_ROWS})`;
+  return `(SELECT ${COUNTED_FILE_COLUMNS}, ${literal(p.siteId)} AS site_id FROM ${withEveryColumn(partitionRead(p))} WHERE ${COUNTED_ROWS})`;
 }
 
 /** Every row of a partition's files with every column (a partition rewritten whole). */
@@ -161,7 +162,7 @@ function readWithDirNames(parts: readonly Partition[]): string {
     hive_types = {'site_id': VARCHAR, 'date': DATE})`;
 }
 
-const QUERY_COLUMNS = BASE_COLUMNS.map((c) => c.name).join(', ');
+const QUERY_COLUMNS = COUNTED_COLUMNS.map((c) => c.name).join(', ');
 
 /**
  * Which rows a relation of stored rows holds: the counted events (what every stats query
@@ -175,7 +176,7 @@ export type RowKind = 'counted' | 'engagement' | 'all';
  * of days the range cuts and the hot rows are filtered by time: a day inside the range is
  * all in it, and evaluating the condition on each of its rows costs a quarter of a scan.
  * Engagement rows are left out unless asked for (`kind`); only their relation has their
- * columns, which files of older releases lack (`withEveryColumn`).
+ * columns. Columns that files of older releases lack read as NULL there (`withEveryColumn`).
  */
 export function eventsRelation(
   parts: readonly Partition[],
@@ -195,8 +196,7 @@ export function eventsRelation(
   const columns = kind === 'engagement' ? COLUMN_NAMES.join(', ') : QUERY_COLUMNS;
   const hot = `SELECT ${columns} FROM ${HOT_TABLE}${where([...(scope ? [`site_id = ${literal(scope.siteId)}`] : []), ...inRange])}`;
   const whole = (p: Partition) => wholeDayIn(p.date, scope?.from, scope?.to);
-  const files = (ps: readonly Partition[]) =>
-    kind === 'engagement' ? withEveryColumn(readWithDirNames(ps)) : readWithDirNames(ps);
+  const files = (ps: readonly Partition[]) => withEveryColumn(readWithDirNames(ps));
   const read = (ps: readonly Partition[], conds: readonly string[]) =>
     ps.some((p) => p.files.length > 0) ? [`SELECT ${columns} FROM ${files(ps)}${where(conds)}`] : [];
   const cut = parts.filter((p) => !whole(p));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, expect, it } from 'vitest';
 import { storedRow } from '../../../test/helpers/stored-row.js';
-import { decodeRow, EVENT_COLUMNS, encodeRow, OLD_LINE_LENGTH, type StoredRow } from '../columns.js';
+import { decodeRow, EVENT_COLUMNS, encodeRow, LINE_LENGTHS, type StoredRow } from '../columns.js';
 import { walRowsSql } from './wal-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mallard-wal-rows-'));
@@ -43,6 +43,8 @@ const rows: StoredRow[] = [
     event_name: 'engagement',
     engaged_ms: 12_345,
     scroll_depth: 100,
+    region_code: 'EE-37',
+    city_geoname_id: '588409',
     timestamp: new Date('1999-12-31T23:59:59.999Z'),
   },
 ];
@@ -68,18 +70,27 @@ it('reads every column of every line back as written, and skips a torn last line
   expect(read[1]).toEqual(asRead(rows[1] as StoredRow));
 });
 
-it('reads a line of the release before the engagement columns (two values fewer) with them NULL, in SQL and in JavaScript', async () => {
-  const old = JSON.stringify((JSON.parse(encodeRow({ ...base, seq: 7n })) as unknown[]).slice(0, OLD_LINE_LENGTH));
-  expect(OLD_LINE_LENGTH).toBe(EVENT_COLUMNS.length - 2);
-  const path = join(dir, '0000000002.log');
-  writeFileSync(path, `${old}\n`);
-  const instance = await DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  const read = (await c.runAndReadAll(`SELECT * FROM ${walRowsSql([path])}`)).getRowObjectsJS();
-  c.closeSync();
-  instance.closeSync();
-  expect(read).toHaveLength(1);
-  expect(read[0]).toMatchObject({ seq: 7n, country_code: 'DE', engaged_ms: null, scroll_depth: null });
-  expect(decodeRow(old)).toEqual({ ...base, seq: 7n, engaged_ms: null, scroll_depth: null });
-  expect(() => decodeRow(JSON.stringify([1, 2, 3]))).toThrow('malformed log row');
-});
+it.each([
+  ['the engagement columns', 4],
+  ['the region code and city id', 2],
+])(
+  'reads a line of the release before %s (%i values fewer) with the missing ones NULL, in SQL and in JavaScript',
+  async (_what, fewer) => {
+    const length = EVENT_COLUMNS.length - fewer;
+    expect(LINE_LENGTHS).toContain(length);
+    const full = { ...base, seq: 7n, engaged_ms: 1500, scroll_depth: 40, region_code: 'DE-BE', city_geoname_id: '2950159' };
+    const old = JSON.stringify((JSON.parse(encodeRow(full)) as unknown[]).slice(0, length));
+    const path = join(dir, `000000000${fewer}.log`);
+    writeFileSync(path, `${old}\n`);
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    const read = (await c.runAndReadAll(`SELECT * FROM ${walRowsSql([path])}`)).getRowObjectsJS();
+    c.closeSync();
+    instance.closeSync();
+    expect(read).toHaveLength(1);
+    const kept = fewer === 4 ? { engaged_ms: null, scroll_depth: null } : { engaged_ms: 1500, scroll_depth: 40 };
+    expect(read[0]).toMatchObject({ seq: 7n, country_code: 'DE', ...kept, region_code: null, city_geoname_id: null });
+    expect(decodeRow(old)).toEqual({ ...base, seq: 7n, ...kept, region_code: null, city_geoname_id: null });
+    expect(() => decodeRow(JSON.stringify([1, 2, 3]))).toThrow('malformed log row');
+  },
+);

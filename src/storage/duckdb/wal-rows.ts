@@ -6,7 +6,7 @@
  * of `encodeRow` (columns.ts): 64-bit integers as strings, times as epoch milliseconds.
  * A torn line (a write cut off by a crash or a full disk, never acknowledged) is skipped.
  */
-import { EVENT_COLUMNS, OLD_LINE_LENGTH } from '../columns.js';
+import { EVENT_COLUMNS, LINE_LENGTHS } from '../columns.js';
 import { literal } from './database.js';
 
 function columnSql(kind: (typeof EVENT_COLUMNS)[number]['kind'], i: number, sqlType: string): string {
@@ -23,7 +23,7 @@ function columnSql(kind: (typeof EVENT_COLUMNS)[number]['kind'], i: number, sqlT
 
 /**
  * A relation of the segments' rows with every event column, in the hot table's types. A line
- * of a release before the engagement columns is shorter by them: they read as NULL (a list
+ * of an older release is shorter by the columns added since: they read as NULL (a list
  * index past the end is NULL). Each
  * line is read as a list of text values (strings unescaped, numbers as their digits), not of
  * JSON values to extract from: the same rows, and a 90k-row segment read into a table in
@@ -33,5 +33,5 @@ export function walRowsSql(paths: readonly string[]): string {
   const columns = EVENT_COLUMNS.map((c, i) => `${columnSql(c.kind, i, c.sqlType)} AS ${c.name}`).join(', ');
   const files = `[${paths.map(literal).join(', ')}]`;
   return `(SELECT ${columns} FROM read_json(${files}, format = 'newline_delimited', records = false,
-    columns = {line: 'VARCHAR[]'}, ignore_errors = true) WHERE len(line) IN (${EVENT_COLUMNS.length}, ${OLD_LINE_LENGTH}))`;
+    columns = {line: 'VARCHAR[]'}, ignore_errors = true) WHERE len(line) IN (${LINE_LENGTHS.join(', ')}))`;
 }

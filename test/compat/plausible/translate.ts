@@ -142,8 +142,9 @@ export const REFERRERS: readonly ReferrerRow[] = [
 /**
  * `country_code` / `subdivision1_code` / `city_geoname_id` → the /24 of the test GeoIP
  * database (build-city-mmdb.pl, 198.18.<octet>.0/24) that lies there; `octet: null` is a
- * place the database does not know (Plausible's city 0 is "no city"). Plausible answers
- * regions by ISO code and cities by GeoNames id; we answer their names.
+ * place the database does not know (Plausible's city 0 is "no city"). Plausible's v2 answers
+ * regions by ISO code and cities by GeoNames id, and so does ours (the database's codes and
+ * ids, kept beside the names).
  */
 export interface GeoRow extends Marked {
   country_code?: string;
@@ -160,20 +161,20 @@ export const GEO: readonly GeoRow[] = [
   { country_code: 'DE', octet: 4 },
   { country_code: 'GB', octet: 11 },
   { country_code: 'FR', octet: 12 },
-  { country_code: 'GB', subdivision1_code: 'GB-LND', city_geoname_id: 2_643_743, octet: 5, fails: 'geo-ids' },
-  { country_code: 'CA', subdivision1_code: 'CA-ON', city_geoname_id: 6_058_560, octet: 6, fails: 'geo-ids' },
-  { country_code: 'EE', subdivision1_code: 'EE-37', city_geoname_id: 588_409, octet: 7, fails: 'geo-ids' },
-  { country_code: 'EE', subdivision1_code: 'EE-79', city_geoname_id: 588_335, octet: 8, fails: 'geo-ids' },
-  { country_code: 'EE', subdivision1_code: 'EE-50', city_geoname_id: 591_902, octet: 9, fails: 'geo-ids' },
-  { country_code: 'DE', subdivision1_code: 'DE-BE', city_geoname_id: 2_950_159, octet: 13, fails: 'geo-ids' },
+  { country_code: 'GB', subdivision1_code: 'GB-LND', city_geoname_id: 2_643_743, octet: 5 },
+  { country_code: 'CA', subdivision1_code: 'CA-ON', city_geoname_id: 6_058_560, octet: 6 },
+  { country_code: 'EE', subdivision1_code: 'EE-37', city_geoname_id: 588_409, octet: 7 },
+  { country_code: 'EE', subdivision1_code: 'EE-79', city_geoname_id: 588_335, octet: 8 },
+  { country_code: 'EE', subdivision1_code: 'EE-50', city_geoname_id: 591_902, octet: 9 },
+  { country_code: 'DE', subdivision1_code: 'DE-BE', city_geoname_id: 2_950_159, octet: 13 },
   // The two Londons of query_imported_test.exs, named without their region.
-  { country_code: 'GB', city_geoname_id: 2_643_743, octet: 5, fails: 'geo-ids' },
-  { country_code: 'CA', city_geoname_id: 6_058_560, octet: 6, fails: 'geo-ids' },
-  { city_geoname_id: 588_409, octet: 7, fails: 'geo-ids' },
-  { city_geoname_id: 689_123, octet: 10, fails: 'geo-ids' },
-  { city_geoname_id: 0, octet: null, fails: 'geo-ids' },
+  { country_code: 'GB', city_geoname_id: 2_643_743, octet: 5 },
+  { country_code: 'CA', city_geoname_id: 6_058_560, octet: 6 },
+  { city_geoname_id: 588_409, octet: 7 },
+  { city_geoname_id: 689_123, octet: 10 },
+  { city_geoname_id: 0, octet: null },
   // An id no database knows: Plausible stores it as given, we find no place.
-  { city_geoname_id: 10, octet: null, fails: 'geo-ids' },
+  { city_geoname_id: 10, octet: null, fails: 'unknown-geo-id' },
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -747,7 +747,7 @@ export const QUERY_CASES: PortedCase[] = [
     },
     query: { date_range: 'all', metrics: ['pageviews'], filters: [['is', 'visit:city', [588_409, 689_123]]] },
     expect: ok([row([], [2])]),
-    verdict: fails('geo-ids'),
+    verdict: SAME,
   },
   {
     source: src('timeseries › shows hourly data for a certain date with time_labels'),
