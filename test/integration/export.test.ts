@@ -130,6 +130,8 @@ const COLUMNS = [
   'props',
   'revenue_amount',
   'revenue_currency',
+  'region_code',
+  'city_geoname_id',
 ];
 const NUMERIC = new Set(['visitor_id', 'session_id', 'user_key', 'screen_width', 'revenue_amount']);
 
