@@ -124,7 +124,7 @@ describe('event rows', () => {
   it('are the storage columns without seq', () => {
     expect(EVENT_COLUMN_NAMES).not.toContain('seq');
     expect(EVENT_COLUMN_NAMES.slice(0, 5)).toEqual(['site_id', 'visitor_id', 'session_id', 'user_key', 'timestamp']);
-    expect(EVENT_COLUMN_NAMES).toHaveLength(28);
+    expect(EVENT_COLUMN_NAMES).toHaveLength(30);
     expect(EVENT_COLUMN_NAMES.filter((_, i) => EVENT_NUMERIC_COLUMNS[i])).toEqual([
       'visitor_id',
       'session_id',
