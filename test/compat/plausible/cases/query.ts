@@ -1832,7 +1832,7 @@ export const QUERY_CASES: PortedCase[] = [
       dimensions: ['visit:country_name', 'visit:region_name', 'visit:city_name'],
     },
     expect: ok([row(['Estonia', 'Harjumaa', 'Tallinn'], [1]), row(['United Kingdom', 'London', 'London'], [1])]),
-    verdict: pending('visit:country_name, visit:region_name and visit:city_name dimensions'),
+    verdict: SAME,
   },
   {
     // The source replays a stale session cache between the second and third page view.
