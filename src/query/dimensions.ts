@@ -212,6 +212,11 @@ export const V2_NAMES: Readonly<Record<string, string>> = {
 /** What a name means in POST /api/v2/query: a dimension's name here (V2_NAMES). */
 export const fromV2Name = (name: string): string => V2_NAMES[name] ?? name;
 
+const TO_V2 = new Map(Object.entries(V2_NAMES).map(([v2, here]) => [here, v2]));
+
+/** A dimension's name here as POST /api/v2/query names it (V2_NAMES backwards). */
+export const toV2Name = (name: string): string => TO_V2.get(name) ?? name;
+
 /** Looks a dimension up by its v2 name; undefined when unknown. */
 export const v2Dimension = (name: string): Dimension | undefined => dimension(fromV2Name(name));
 

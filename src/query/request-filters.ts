@@ -6,6 +6,7 @@
  */
 import { invalidInput, notFound } from '../errors.js';
 import { isSegmentId } from '../sites/segments.js';
+import { toV2Name } from './dimensions.js';
 import { type Filter, parseFilters } from './filters.js';
 
 /** The saved filters of a site's segment; undefined when the site has no such segment. */
@@ -45,12 +46,25 @@ export async function expandSegmentFilters(segments: SegmentLookup, siteId: stri
     for (const id of ids) {
       const segment = isSegmentId(id) ? await segments.get(siteId, id) : undefined;
       if (!segment) throw invalidInput(`filters[${i}]: Invalid filters. Some segments don't exist or aren't accessible.`);
-      saved.push(segment.filters);
+      saved.push(segment.filters.map(inV2Names));
     }
     if (saved.length === 1) out.push(...(saved[0] ?? []));
     else out.push(['or', saved.map((s) => ['and', s])]);
   }
   return out;
+}
+
+/**
+ * A saved filter (named as the dashboard and the GET routes name dimensions) as the v2 body
+ * names them, where it goes: a region or city by name is `visit:region_name`,
+ * `visit:city_name` there (dimensions.ts, V2_NAMES). Anything malformed is left to the parser.
+ */
+export function inV2Names(f: unknown): unknown {
+  if (!Array.isArray(f) || f.length < 2) return f;
+  const [op, arg, ...rest] = f as unknown[];
+  if (typeof arg === 'string') return [op, toV2Name(arg), ...rest];
+  if ((op === 'and' || op === 'or') && Array.isArray(arg)) return [op, arg.map(inV2Names), ...rest];
+  return [op, inV2Names(arg), ...rest];
 }
 
 /** A segment's filters and the request's own, all of which must hold (the top level of a filter list is and-ed). */
