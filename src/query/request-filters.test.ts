@@ -10,7 +10,13 @@ describe('inV2Names', () => {
         [
           ['is', 'visit:region', ['Berlin']],
           ['not', ['contains', 'visit:city', ['Lon'], { case_sensitive: false }]],
-          ['or', [['is', 'visit:region_code', ['DE-BE']], ['is', 'visit:city_geoname_id', ['2950159']]]],
+          [
+            'or',
+            [
+              ['is', 'visit:region_code', ['DE-BE']],
+              ['is', 'visit:city_geoname_id', ['2950159']],
+            ],
+          ],
           ['has_done', ['is', 'event:page', ['/pricing']]],
           ['is', 'visit:country', ['DE']],
         ],
@@ -20,7 +26,13 @@ describe('inV2Names', () => {
       [
         ['is', 'visit:region_name', ['Berlin']],
         ['not', ['contains', 'visit:city_name', ['Lon'], { case_sensitive: false }]],
-        ['or', [['is', 'visit:region', ['DE-BE']], ['is', 'visit:city', ['2950159']]]],
+        [
+          'or',
+          [
+            ['is', 'visit:region', ['DE-BE']],
+            ['is', 'visit:city', ['2950159']],
+          ],
+        ],
         ['has_done', ['is', 'event:page', ['/pricing']]],
         ['is', 'visit:country', ['DE']],
       ],

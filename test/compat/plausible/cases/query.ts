@@ -24,7 +24,6 @@ const ok = (results: unknown[], meta?: Record<string, unknown>): Expected =>
 const bad = (error: string): Expected => ({ status: 400, error });
 const SAME: Verdict = { kind: 'same' };
 const fails = (why: string): Verdict => ({ kind: 'fails', why });
-const pending = (why: string): Verdict => ({ kind: 'pending', why });
 const differs = (why: string, ours: Expected): Verdict => ({ kind: 'differs', why, ours });
 
 /** `@user_id` of the source (a random number there). */
