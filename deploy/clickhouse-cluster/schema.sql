@@ -111,7 +111,7 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
   v_exit_page String,
   v_entry_hostname String,
   v_exit_hostname String,
-  s_pages Array(Tuple(p String, pv Int64, v UInt64, vs Array(UInt64))),
+  s_pages Array(Tuple(p String, pv Int64, ev Int64, v UInt64, vs Array(UInt64))),
   s_path Array(String)
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/mallard/visits', '{shard}_{replica}')
 PARTITION BY toYYYYMM(day)

@@ -7,7 +7,7 @@
  *         query needs (source, entry page, …, from the visit's first event)
  *   base  events (joined to their visit's attributes if a dimension or filter reads one),
  *         filtered                                       → totals (percentage, conversion)
- *   rows  base, restricted for the dimensions (page views for event:page, custom events for goals)
+ *   rows  base, restricted for the dimensions (custom events for goals)
  *   g     event metrics per group; vg: visit metrics per group, each visit once
  *
  * A visit counts for a group if it has an event in it (visit dimensions have one value
@@ -128,24 +128,27 @@ function visitAttrsSelect(from: string, lead: Sql, attrs: ReadonlyMap<string, Vi
 
 /**
  * Visit rows (`visitRows`, a SELECT over `events`) with their pages: `s_pages`, one element
- * per page the visit viewed — `p` the path, `pv` its page views, and who viewed it: `v`
- * the visitor id, or, when several did (a signed-in user's visit across devices), all of
- * them in `vs`. A page breakdown of visits picked by their attributes then reads visit rows
- * alone, without joining the events to them. A visit without page views has none (NULL).
+ * per page the visit had an event on (a page view or a custom event: a page row counts
+ * both, docs/METRICS.md) — `p` the path, `pv` its page views, `ev` its events, and whose
+ * they were: `v` the visitor id, or, when several (a signed-in user's visit across
+ * devices), all of them in `vs`. A page breakdown of visits picked by their attributes then
+ * reads visit rows alone, without joining the events to them.
  */
 export function withVisitPages(visitRows: Sql, events: string): Sql {
   const pages = spelled(
     (d) => `SELECT session_id, ${d.listOf(d.record(PAGE_FIELDS))} AS s_pages FROM (
-      SELECT session_id, pathname, count(*)::BIGINT AS pv, min(visitor_id) AS v, ${d.severalDistinct('visitor_id')} AS vs
-      FROM ${events} WHERE event_name = 'pageview' GROUP BY session_id, pathname) GROUP BY session_id`,
+      SELECT session_id, pathname, (count(*) FILTER (WHERE event_name = 'pageview'))::BIGINT AS pv, count(*)::BIGINT AS ev,
+        min(visitor_id) AS v, ${d.severalDistinct('visitor_id')} AS vs
+      FROM ${events} GROUP BY session_id, pathname) GROUP BY session_id`,
   );
   return sql`SELECT r.*, pg.s_pages FROM (${visitRows}) r LEFT JOIN (${pages}) pg USING (session_id)`;
 }
 
-/** An element of `s_pages`: the page, its page views in the visit, its (first) viewer, and its viewers when several. */
+/** An element of `s_pages`: the page, its page views and events in the visit, its (first) visitor, and its visitors when several. */
 const PAGE_FIELDS = [
   ['p', 'pathname'],
   ['pv', 'pv'],
+  ['ev', 'ev'],
   ['v', 'v'],
   ['vs', 'vs'],
 ] as const;
@@ -270,7 +273,6 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
   const joinVisits = visitCols.size > 0;
 
   const restrictions: Sql[] = [];
-  if (dims.some((d) => d.name === 'event:page')) restrictions.push(sql`event_name = 'pageview'`);
   if (q.customEventsOnly) restrictions.push(sql`event_name <> 'pageview'`);
   const unfiltered = q.filters.length === 0 && restrictions.length === 0;
 
@@ -492,24 +494,24 @@ export function pageGrain(q: StatsQuery): boolean {
 }
 
 /**
- * The page-grain plan: the visits that pass the filters, one row per page each viewed and
- * viewer (`pathname`, its page views, a visitor id that viewed it), grouped in one pass.
- * The first viewer's row (`k = 1`) of a page is one visit in its group, with the page's
- * page views, which are the group's events (a page breakdown counts page views only).
+ * The page-grain plan: the visits that pass the filters, one row per page each had an event
+ * on and per visitor (`pathname`, its page views and events, a visitor id of them), grouped
+ * in one pass. The first visitor's row (`k = 1`) of a page is one visit in its group, with
+ * the page's page views and events.
  */
 function pageGrainParts({ src, q, visitCols, dimSelect, groupBy, aliases }: Grain): Sql[] {
   const dims = fragment(`${aliases.join(', ')}, `);
-  const pageviews = 'coalesce(sum(pv) FILTER (WHERE k = 1), 0)::BIGINT';
+  const firstOf = (c: string) => `coalesce(sum(${c}) FILTER (WHERE k = 1), 0)::BIGINT`;
   return [
     eventsInPeriod(src.events, q),
     visitsCte(src, visitCols, withStart(q, [...ALONE, 's_pages'])),
-    sql`pages AS (SELECT ${dimSelect}, s_events, s_duration_ms, pv, ${spelled((d) => d.unnestNumbered('who', 'visitor_id', 'k'))}
-        FROM (SELECT *, ${spelled((d) => `${pageField(d, 'p')} AS pathname, ${pageField(d, 'pv')} AS pv, ${d.listOr(pageField(d, 'vs'), pageField(d, 'v'))} AS who`)}
+    sql`pages AS (SELECT ${dimSelect}, s_events, s_duration_ms, pv, ev, ${spelled((d) => d.unnestNumbered('who', 'visitor_id', 'k'))}
+        FROM (SELECT *, ${spelled((d) => `${pageField(d, 'p')} AS pathname, ${pageField(d, 'pv')} AS pv, ${pageField(d, 'ev')} AS ev, ${d.listOr(pageField(d, 'vs'), pageField(d, 'v'))} AS who`)}
           FROM (SELECT *, ${spelled((d) => d.unnest('s_pages'))} AS pg FROM sess WHERE ${compileFilters(q.filters)})))`,
     // The total is of every visitor of the visits, not only of the pages shown.
     visitTotal(q),
-    sql`vg AS (SELECT ${dims}${fragment(visitCountsSql('k = 1'))}, ${fragment(pageviews)} AS pageviews,
-        ${fragment(pageviews)} AS events, count(DISTINCT visitor_id) AS visitors FROM pages${groupBy})`,
+    sql`vg AS (SELECT ${dims}${fragment(visitCountsSql('k = 1'))}, ${fragment(firstOf('pv'))} AS pageviews,
+        ${fragment(firstOf('ev'))} AS events, count(DISTINCT visitor_id) AS visitors FROM pages${groupBy})`,
     sql`g AS (SELECT ${dims}visitors, pageviews, events FROM vg)`,
   ];
 }

@@ -26,7 +26,9 @@ export const derivedTables: DerivedTables = {
   // carry each identity's page views in order (`s_path`, identity-paths.ts). 10: and the values
   // of the day's most used property keys (property-rows.ts). 11: visits carry their entry and
   // exit page's hostname. 12: the region's ISO code and the city's GeoNames id.
-  format: 12,
+  // 13: page rows count every event on the page, not only page views (visits' `s_pages`
+  // lists the pages of custom events too, with their events).
+  format: 13,
   uncachedPrefix: UNCACHED_PREFIX,
 
   visits: (events) =>

@@ -102,9 +102,10 @@ const time = (unit: TimeUnit): Dimension => ({
 });
 
 /**
- * `event:page` as a filter reads it: the page of every event, custom events included (the
- * page breakdown counts page views only). Not an API name: the rollup sets that answer a
- * one-page filter group by it (rollup-sets.ts).
+ * `event:page` as a one-page filter reads it. Not an API name: the rollup sets that answer a
+ * one-page filter group by it (rollup-sets.ts), page first, so their rows in a day file are
+ * sorted by page; a name of its own tells them from the sets of the same dimensions sorted
+ * by the other one (a page breakdown under an attribute's filter).
  */
 export const PAGE_OF_EVENT: Dimension = event('filter:event:page', 'pathname');
 

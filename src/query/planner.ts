@@ -96,7 +96,7 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   const [only] = q.dimensions;
   if (q.dimensions.length !== 1 || !only) return undefined;
   if (!q.customEventsOnly && only.name === dim.name) {
-    // For a page, its row of the page breakdown's set, which counts page views only.
+    // The filtered dimension's own breakdown: its value's row of the breakdown's set.
     const set = rollupSetFor({ dimensions: [only], customEventsOnly: false });
     return set && picked(set, 0);
   }

@@ -47,8 +47,8 @@ const OVERVIEW_GOAL_PAIRS = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:name']);
  * value's rows are a few row groups. With a page filtered to one value (a click on a Top
  * pages row) the overview's panels are sums of the page's rows over every event on it: by
  * itself, by each overview attribute, and by goal. With an overview attribute filtered to
- * one value, Top pages is the sum of that value's rows by page (page views, as the pages
- * breakdown counts); the attribute comes first so that its value sorts the rows.
+ * one value, Top pages is the sum of that value's rows by page; the attribute comes first
+ * so that its value sorts the rows.
  */
 const PAGE_SETS = [[PAGE_OF_EVENT.name], ...OVERVIEW_ATTRIBUTES.map((a) => [PAGE_OF_EVENT.name, a])];
 const PAGES_BY_ATTRIBUTE = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:page']);

@@ -54,8 +54,8 @@ ENGINE = Distributed(mallard, analytics, events_local, cityHash64(site_id, coale
     const [visits] = MIGRATIONS.find((m) => m.version === 3)?.statements ?? [];
     expect(ddl[6]).toContain("ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/analytics/visits', '{shard}_{replica}')");
     expect(columnsOf(ddl[6])).toBe(columnsOf(visits));
-    expect(ddl[7]).toBe('INSERT INTO analytics.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7)');
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(ddl[7]).toBe('INSERT INTO analytics.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7), (8)');
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it.each(clusterDdl({ cluster: 'mallard', database: 'analytics' }).map((s, i) => [i, s]))(

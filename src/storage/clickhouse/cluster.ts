@@ -16,7 +16,7 @@
  * `mallard-metrics` does not apply this by itself: an operator runs it once
  * (deploy/clickhouse-cluster/schema.sql is this for cluster and database `mallard`) and points
  * the product at the Distributed table's database; the product's migrations then find
- * every table and migrations 1 to 4 there and leave them alone.
+ * every table and every migration up to the last there and leave them alone.
  */
 import {
   DAY_COUNTS_PROJECTION,
@@ -74,7 +74,7 @@ ORDER BY (site_id, day, format)`,
 ) ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/${database}/visits', '{shard}_{replica}')
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id)`,
-    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7)`,
+    `INSERT INTO ${database}.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7), (8)`,
   ];
 }
 

@@ -66,6 +66,9 @@ export const DERIVED_BUILDS_COLUMNS_DDL = [
   "built_at DateTime64(3, 'UTC')",
 ].join(',\n  ');
 
+/** A visit's pages (builder.ts `withVisitPages`): path, page views, events, visitor, visitors when several. */
+const S_PAGES_TYPE = 'Array(Tuple(p String, pv Int64, ev Int64, v UInt64, vs Array(UInt64)))';
+
 /**
  * A visit row (builder.ts, `visitRowSelect` with every attribute and `withVisitPages`, and
  * identity-paths.ts's `s_path`) under its site, day and build, in the types ClickHouse gives
@@ -85,7 +88,7 @@ export const VISIT_COLUMNS_DDL = [
   's_user Nullable(UInt64)',
   's_visitors Array(UInt64)',
   ...VISIT_ATTRIBUTE_ALIASES.map((a) => `v_${a} String`),
-  's_pages Array(Tuple(p String, pv Int64, v UInt64, vs Array(UInt64)))',
+  `s_pages ${S_PAGES_TYPE}`,
   's_path Array(String)',
 ].join(',\n  ');
 
@@ -186,6 +189,16 @@ ORDER BY (site_id, day, build_id)`,
         .map((c) => `ADD COLUMN IF NOT EXISTS ${c.name} Nullable(${TYPES[c.kind]})`)
         .join(', ')}`,
       'ALTER TABLE visits ADD COLUMN IF NOT EXISTS v_region_code String AFTER v_city, ADD COLUMN IF NOT EXISTS v_city_geoname_id String AFTER v_region_code',
+    ],
+  },
+  {
+    // A visit's pages include the pages of its custom events, with their event counts
+    // (builder.ts `withVisitPages`). Rows built before are of an older derived format, which
+    // no query reads (13 makes every day be built again): the column is replaced, not converted.
+    version: 8,
+    statements: [
+      'ALTER TABLE visits DROP COLUMN IF EXISTS s_pages',
+      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS s_pages ${S_PAGES_TYPE} AFTER v_${VISIT_ATTRIBUTE_ALIASES[VISIT_ATTRIBUTE_ALIASES.length - 1]}`,
     ],
   },
 ];
