@@ -36,6 +36,7 @@ const ON_CLICKHOUSE = [
   'test/integration/disk-full.test.ts',
   'test/integration/realtime.test.ts',
   'test/integration/engagement.test.ts',
+  'test/integration/page-rows.test.ts',
   'test/integration/unregistered-sites.test.ts',
   'test/browser/dashboard.test.ts',
   'test/browser/dashboard-compare.test.ts',

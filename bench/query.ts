@@ -118,10 +118,10 @@ const VISIT_DIMS: Record<string, string> = {
   regions: notSet('region'),
   cities: notSet('city'),
 };
-/** Event dimensions: counted over the events carrying the value. */
-const EVENT_DIMS: Record<string, { expr: string; pageviewsOnly: boolean }> = {
-  pages: { expr: 'pathname', pageviewsOnly: true },
-  hostnames: { expr: notSet('hostname'), pageviewsOnly: false },
+/** Event dimensions: counted over every event carrying the value (a page's custom events too). */
+const EVENT_DIMS: Record<string, string> = {
+  pages: 'pathname',
+  hostnames: notSet('hostname'),
 };
 const BREAKDOWNS = [
   'pages',
@@ -238,9 +238,9 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
 
   // (Distinct visitors per value and distinct (value, visit) pairs separately: faster in
   // DuckDB than one GROUP BY (value, visit) carrying the visitor, measured at 10M events.)
-  const eventBreakdown = (expr: string, pageviewsOnly: boolean) => (f: Filter | null) => {
+  const eventBreakdown = (expr: string) => (f: Filter | null) => {
     const sc = scope(MAIN_SITE, all, f);
-    const rows = `${sc.fe} ${pageviewsOnly ? "WHERE event_name = 'pageview'" : ''}`;
+    const rows = sc.fe;
     // A page row's bounce rate and duration are over the visits that entered on it, a page
     // filter then selecting entry pages (docs/METRICS.md, "Pages and entry pages").
     const byEntry = expr === 'pathname';
@@ -309,7 +309,7 @@ function endpoints(ds: Dataset, glob: string): Endpoint[] {
     const visitExpr = VISIT_DIMS[dim];
     const eventDim = EVENT_DIMS[dim];
     if (visitExpr) direct = visitBreakdown(`arg_min(${visitExpr}, timestamp)`);
-    else if (eventDim) direct = eventBreakdown(eventDim.expr, eventDim.pageviewsOnly);
+    else if (eventDim) direct = eventBreakdown(eventDim);
     else if (dim === 'entry-pages')
       direct = visitBreakdown("arg_min(pathname, timestamp) FILTER (WHERE event_name = 'pageview')");
     else if (dim === 'exit-pages') direct = visitBreakdown("arg_max(pathname, timestamp) FILTER (WHERE event_name = 'pageview')");
