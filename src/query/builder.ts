@@ -7,7 +7,7 @@
  *         query needs (source, entry page, …, from the visit's first event)
  *   base  events (joined to their visit's attributes if a dimension or filter reads one),
  *         filtered                                       → totals (percentage, conversion)
- *   rows  base, restricted for the dimensions (custom events for goals)
+ *   rows  base, restricted to the events a goal count reads (custom events, or page views)
  *   g     event metrics per group; vg: visit metrics per group, each visit once
  *
  * A visit counts for a group if it has an event in it (visit dimensions have one value
@@ -58,6 +58,8 @@ export interface StatsQuery {
   offset?: number;
   /** Count only custom events (not page views) — the goals breakdown. */
   customEventsOnly?: boolean;
+  /** Count only page views — page goals by page (goal-counts.ts); a page row otherwise counts every event. */
+  pageviewsOnly?: boolean;
   /** Filters of the visitor total behind percentage/conversion rate, when not `filters`. */
   totalFilters?: readonly Filter[];
   /** Only the events in these UTC ranges (inside the period) — the parts the planner scans. */
@@ -274,6 +276,7 @@ function planParts(src: Sources, q: StatsQuery): { parts: Sql[]; withVisits: boo
 
   const restrictions: Sql[] = [];
   if (q.customEventsOnly) restrictions.push(sql`event_name <> 'pageview'`);
+  if (q.pageviewsOnly) restrictions.push(sql`event_name = 'pageview'`);
   const unfiltered = q.filters.length === 0 && restrictions.length === 0;
 
   const aliases = dims.map((_, i) => dimAlias(i));
@@ -486,6 +489,7 @@ export function pageGrain(q: StatsQuery): boolean {
   const visitLevel = (d: Dimension) => d.level === 'visit';
   return (
     !q.customEventsOnly &&
+    !q.pageviewsOnly &&
     q.dimensions.filter((d) => d.name === 'event:page').length === 1 &&
     q.dimensions.every((d) => d.name === 'event:page' || visitLevel(d) || wholeVisitBucket(q, d)) &&
     filterDimensions(q.filters).every(visitLevel) &&

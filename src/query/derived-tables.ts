@@ -27,7 +27,8 @@ export const derivedTables: DerivedTables = {
   // of the day's most used property keys (property-rows.ts). 11: visits carry their entry and
   // exit page's hostname. 12: the region's ISO code and the city's GeoNames id.
   // 13: page rows count every event on the page, not only page views (visits' `s_pages`
-  // lists the pages of custom events too, with their events).
+  // lists the pages of custom events too, with their events), and page goals read page
+  // views by page from sets of their own.
   format: 13,
   uncachedPrefix: UNCACHED_PREFIX,
 
@@ -45,6 +46,7 @@ export const derivedTables: DerivedTables = {
         dimensions: set.dimensions,
         filters: [],
         customEventsOnly: set.customEventsOnly,
+        pageviewsOnly: set.pageviewsOnly,
       };
       const hourly = set.dimensions[0]?.unit === 'hour';
       const value = (i: number) => (set.dimensions[i] && !hourly ? raw(`${dimAlias(i)}::VARCHAR`) : raw('NULL::VARCHAR'));

@@ -28,19 +28,19 @@ export async function goalCounts(
   goals: readonly Goal[],
 ): Promise<Map<string, GoalCount>> {
   const out = new Map<string, GoalCount>();
-  const byValue = async (dim: Dimension, customEventsOnly: boolean) => {
-    const rows = await runStats(q, { ...s, filters, metrics: ['visitors', 'events'], dimensions: [dim], customEventsOnly });
+  const byValue = async (dim: Dimension, only: { customEventsOnly: true } | { pageviewsOnly: true }) => {
+    const rows = await runStats(q, { ...s, filters, metrics: ['visitors', 'events'], dimensions: [dim], ...only });
     return new Map(rows.map((r) => [r.dimensions[0] ?? '', { visitors: r.visitors, events: r.events }]));
   };
   const events = goals.filter((g) => g.eventName !== null);
   if (events.length > 0) {
-    const counted = await byValue(EVENT_GOAL, true);
+    const counted = await byValue(EVENT_GOAL, { customEventsOnly: true });
     for (const g of events) out.set(g.id, counted.get(g.eventName ?? '') ?? { visitors: 0, events: 0 });
   }
   const exact = goals.filter((g) => g.pagePath !== null && !g.pagePath.includes('*'));
   if (exact.length > 0) {
-    // The page breakdown counts page views only: a page's visitors and views are its goal's.
-    const counted = await byValue(PAGE, false);
+    // The pages' page views alone (a page row counts every event on it): a page's visitors and views are its goal's.
+    const counted = await byValue(PAGE, { pageviewsOnly: true });
     for (const g of exact) out.set(g.id, counted.get(g.pagePath ?? '') ?? { visitors: 0, events: 0 });
   }
   for (const g of goals) {

@@ -77,6 +77,11 @@ describe('planQuery', () => {
     }
     const goals = planQuery(query({ dimensions: dims('event:name'), customEventsOnly: true }), DERIVED);
     expect(goals.kind === 'rollup' && goals.set.key).toBe('event:name#custom');
+    // Page goals: the page views alone by page, a set of their own (a page row counts every event).
+    const pageGoals = planQuery(query({ dimensions: dims('event:page'), pageviewsOnly: true }), DERIVED);
+    expect(pageGoals.kind === 'rollup' && pageGoals.set.key).toBe('event:page#pageviews');
+    // Page views alone of anything else have no set.
+    expect(planQuery(query({ dimensions: dims('time:day'), pageviewsOnly: true }), DERIVED).kind).toBe('visits');
     const versions = planQuery(query({ dimensions: dims('visit:browser', 'visit:browser_version') }), DERIVED);
     expect(versions.kind === 'rollup' && versions.set.key).toBe('visit:browser,visit:browser_version');
   });
@@ -103,10 +108,18 @@ describe('planQuery', () => {
     expect(goals).toMatchObject({ set: { key: 'visit:country,event:name#custom' }, pick: { column: 0 }, columns: [1] });
     // All events by name (not only custom ones) have no pair.
     expect(planQuery(query({ filters, dimensions: dims('event:name') }), DERIVED).kind).toBe('visits');
-    // Top pages: the value's page-view rows by page, read from the day files.
+    // Top pages: the value's rows by page, read from the day files; page goals: its page-view rows by page.
     const pages = planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED);
     expect(pages).toMatchObject({ set: { key: 'files:visit:country,event:page' }, pick: { column: 0 }, columns: [1] });
     expect(pages.kind === 'rollup' && readsFiles(pages)).toBe(true);
+    const pageGoals = planQuery(query({ filters, dimensions: dims('event:page'), pageviewsOnly: true }), DERIVED);
+    expect(pageGoals).toMatchObject({
+      set: { key: 'files:visit:country,event:page#pageviews' },
+      pick: { column: 0, totals: 'visit:country' },
+      columns: [1],
+    });
+    // Totals and buckets of page views alone: no set.
+    expect(planQuery(query({ filters, pageviewsOnly: true }), DERIVED).kind).toBe('visits');
     const browsers = planQuery(query({ filters, dimensions: dims('visit:browser') }), DERIVED);
     expect(browsers).toMatchObject({ set: { key: 'visit:country,visit:browser' }, pick: { column: 0 }, columns: [1] });
     // Hours, other breakdowns, several values, other operators, an event attribute: not from rollups.
@@ -121,7 +134,7 @@ describe('planQuery', () => {
     ]);
   });
 
-  it("answers a one-page filter from the page's rows: every event on the page, its page views in the pages breakdown", () => {
+  it("answers a one-page filter from the page's rows: every event on the page", () => {
     const filters = parseFiltersParam('[["is","event:page",["/pricing"]]]');
     const every = { column: 0, value: '/pricing', totals: 'files:filter:event:page' };
     for (const d of [[], ['time:day'], ['time:month']]) {
@@ -132,9 +145,11 @@ describe('planQuery', () => {
       ]);
       expect(plan.kind === 'rollup' && readsFiles(plan)).toBe(true);
     }
-    // The page's own row of the pages breakdown (page views only); the visitor total of every event on it.
+    // The page's own row of the pages breakdown; of its page views alone (page goals).
     const pages = planQuery(query({ filters, dimensions: dims('event:page') }), DERIVED);
     expect(pages).toMatchObject({ kind: 'rollup', set: { key: 'event:page' }, pick: every });
+    const pageGoals = planQuery(query({ filters, dimensions: dims('event:page'), pageviewsOnly: true }), DERIVED);
+    expect(pageGoals).toMatchObject({ kind: 'rollup', set: { key: 'event:page#pageviews' }, pick: every });
     const sources = planQuery(query({ filters, dimensions: dims('visit:source') }), DERIVED);
     expect(sources).toMatchObject({ set: { key: 'files:filter:event:page,visit:source' }, pick: every, columns: [1] });
     const goals = planQuery(query({ filters, dimensions: dims('event:name'), customEventsOnly: true }), DERIVED);

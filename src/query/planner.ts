@@ -78,9 +78,11 @@ export function oneValueFilter(filters: readonly Filter[]): { dim: Dimension; va
 export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if ((q.totalFilters?.length ?? 0) > 0 || q.ranges || q.period.name === 'realtime') return undefined;
   if (q.period.timezone && q.dimensions.some((d) => d.unit !== undefined)) return undefined;
+  // Page views alone are rolled up by page only (page goals, goal-counts.ts).
+  const allEvents = !q.customEventsOnly && !q.pageviewsOnly;
   if (q.filters.length === 0) {
     const [only] = q.dimensions;
-    if (q.dimensions.length === 1 && only?.name.startsWith(PROPS_PREFIX) && !q.customEventsOnly) {
+    if (q.dimensions.length === 1 && only?.name.startsWith(PROPS_PREFIX) && allEvents) {
       return { set: propertyValuesSet(), property: only.name.slice(PROPS_PREFIX.length) };
     }
     const set = rollupSetFor(q);
@@ -91,18 +93,17 @@ export function rollupCandidate(q: StatsQuery): RollupPick | undefined {
   if (!one || !own) return undefined;
   const { dim, value } = one;
   const picked = (set: RollupSet, column: number) => ({ set, pick: { column, value, totals: own.key } });
-  if (!q.customEventsOnly && q.dimensions.every((d) => d.unit === 'day' || d.unit === 'week' || d.unit === 'month'))
-    return picked(own, 0);
+  if (allEvents && q.dimensions.every((d) => d.unit === 'day' || d.unit === 'week' || d.unit === 'month')) return picked(own, 0);
   const [only] = q.dimensions;
   if (q.dimensions.length !== 1 || !only) return undefined;
   if (!q.customEventsOnly && only.name === dim.name) {
     // The filtered dimension's own breakdown: its value's row of the breakdown's set.
-    const set = rollupSetFor({ dimensions: [only], customEventsOnly: false });
+    const set = rollupSetFor({ dimensions: [only], pageviewsOnly: q.pageviewsOnly });
     return set && picked(set, 0);
   }
   // Another breakdown (an attribute, the goals): the rows of a set of both (rollup-sets.ts).
   const filtered = own.dimensions[0]?.name ?? '';
-  const set = setOfDimensions([filtered, only.name], !!q.customEventsOnly);
+  const set = setOfDimensions([filtered, only.name], q);
   if (!set) return undefined;
   const column = (name: string) => set.dimensions.findIndex((d) => d.name === name);
   return { ...picked(set, column(filtered)), columns: [column(only.name)] };

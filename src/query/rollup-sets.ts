@@ -22,6 +22,8 @@ export interface RollupSet {
   dimensions: readonly Dimension[];
   /** Only custom events count (the goals breakdown). */
   customEventsOnly: boolean;
+  /** Only page views count (page goals by page, goal-counts.ts). */
+  pageviewsOnly: boolean;
   /** The rows the set groups, from the day's events (default: the events themselves). */
   rows?: (events: string, d: Dialect) => string;
 }
@@ -47,55 +49,67 @@ const OVERVIEW_GOAL_PAIRS = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:name']);
  * value's rows are a few row groups. With a page filtered to one value (a click on a Top
  * pages row) the overview's panels are sums of the page's rows over every event on it: by
  * itself, by each overview attribute, and by goal. With an overview attribute filtered to
- * one value, Top pages is the sum of that value's rows by page; the attribute comes first
- * so that its value sorts the rows.
+ * one value, Top pages is the sum of that value's rows by page, and the Goals panel's page
+ * goals the sum of its page-view rows by page; the attribute comes first so that its value
+ * sorts the rows.
  */
 const PAGE_SETS = [[PAGE_OF_EVENT.name], ...OVERVIEW_ATTRIBUTES.map((a) => [PAGE_OF_EVENT.name, a])];
 const PAGES_BY_ATTRIBUTE = OVERVIEW_ATTRIBUTES.map((a) => [a, 'event:page']);
 export const UNCACHED_PREFIX = 'files:';
-const keyOf = (names: readonly string[], customEventsOnly: boolean) => names.join(',') + (customEventsOnly ? '#custom' : '');
+
+/** Which events a set counts: all of them, custom events only, or page views only. */
+type Only = 'custom' | 'pageviews' | undefined;
+const onlyOf = (q: Pick<StatsQuery, 'customEventsOnly' | 'pageviewsOnly'>): Only =>
+  q.customEventsOnly ? 'custom' : q.pageviewsOnly ? 'pageviews' : undefined;
+const keyOf = (names: readonly string[], only: Only) => names.join(',') + (only ? `#${only}` : '');
 
 /**
  * Each rolled property key's values (property-rows.ts): `v0` the key, `v1` the value. In the
  * files: a key can have as many values as events.
  */
-export const PROPERTY_VALUES_SET = UNCACHED_PREFIX + keyOf([PROPERTY_KEY_OF_ROW.name, PROPERTY_VALUE_OF_ROW.name], false);
+export const PROPERTY_VALUES_SET = UNCACHED_PREFIX + keyOf([PROPERTY_KEY_OF_ROW.name, PROPERTY_VALUE_OF_ROW.name], undefined);
 
 const SETS: RollupSet[] = (() => {
   const out = new Map<string, RollupSet>();
-  const add = (names: readonly string[], customEventsOnly = false, inFiles = false, rows?: RollupSet['rows']) => {
-    const key = (inFiles ? UNCACHED_PREFIX : '') + keyOf(names, customEventsOnly);
-    out.set(key, { key, dimensions: dims(names), customEventsOnly, ...(rows ? { rows } : {}) });
+  const add = (names: readonly string[], only: Only = undefined, inFiles = false, rows?: RollupSet['rows']) => {
+    const key = (inFiles ? UNCACHED_PREFIX : '') + keyOf(names, only);
+    const counted = { customEventsOnly: only === 'custom', pageviewsOnly: only === 'pageviews' };
+    out.set(key, { key, dimensions: dims(names), ...counted, ...(rows ? { rows } : {}) });
   };
   add([]);
   add(['time:hour']);
-  for (const [name, names] of Object.entries(BREAKDOWNS)) add(names, name === 'events');
+  for (const [name, names] of Object.entries(BREAKDOWNS)) add(names, name === 'events' ? 'custom' : undefined);
   add(['event:name']);
-  add(['event:goal'], true);
+  add(['event:goal'], 'custom');
+  add(['event:page'], 'pageviews');
   for (const pair of OVERVIEW_PAIRS) add(pair);
-  for (const pair of OVERVIEW_GOAL_PAIRS) add(pair, true);
-  for (const names of [...PAGE_SETS, ...PAGES_BY_ATTRIBUTE]) add(names, false, true);
-  add([PAGE_OF_EVENT.name, 'event:name'], true, true);
-  add([PROPERTY_KEY_OF_ROW.name, PROPERTY_VALUE_OF_ROW.name], false, true, rowsPerRolledKey);
+  for (const pair of OVERVIEW_GOAL_PAIRS) add(pair, 'custom');
+  for (const names of [...PAGE_SETS, ...PAGES_BY_ATTRIBUTE]) add(names, undefined, true);
+  for (const names of PAGES_BY_ATTRIBUTE) add(names, 'pageviews', true);
+  add([PAGE_OF_EVENT.name, 'event:name'], 'custom', true);
+  add([PROPERTY_KEY_OF_ROW.name, PROPERTY_VALUE_OF_ROW.name], undefined, true, rowsPerRolledKey);
   return [...out.values()];
 })();
 
 /** The rollup set of exactly these dimensions, in any order (a one-value filter picks one of them, planner.ts). */
-export function setOfDimensions(names: readonly string[], customEventsOnly: boolean): RollupSet | undefined {
+export function setOfDimensions(
+  names: readonly string[],
+  counted: Pick<StatsQuery, 'customEventsOnly' | 'pageviewsOnly'>,
+): RollupSet | undefined {
   const key = [...names].sort().join(',');
   const namesOf = (set: RollupSet) =>
     set.dimensions
       .map((d) => d.name)
       .sort()
       .join(',');
-  return SETS.find((set) => set.customEventsOnly === customEventsOnly && namesOf(set) === key);
+  return SETS.find((set) => onlyOf(set) === onlyOf(counted) && namesOf(set) === key);
 }
 
 export const ROLLUP_SETS: readonly RollupSet[] = SETS;
 
 /** The set whose rows of a value are the counts of a one-value filter on `dim` (planner.ts). */
 export function filterSetOf(dim: Dimension): RollupSet | undefined {
-  return setOfDimensions([(dim.asFilter ?? dim).name], false);
+  return setOfDimensions([(dim.asFilter ?? dim).name], {});
 }
 
 /** Whether a set's rows are read from the day files only (see PAGE_SETS). */
@@ -105,8 +119,9 @@ export const uncached = (key: string) => key.startsWith(UNCACHED_PREFIX);
 const DAY_BUCKETS = new Set(['time:day', 'time:week', 'time:month']);
 
 /** The rollup rows a query's groups are sums of, if any (filters are checked by the planner). */
-export function rollupSetFor(q: Pick<StatsQuery, 'dimensions' | 'customEventsOnly'>): RollupSet | undefined {
+export function rollupSetFor(q: Pick<StatsQuery, 'dimensions' | 'customEventsOnly' | 'pageviewsOnly'>): RollupSet | undefined {
   const names = q.dimensions.map((d) => d.name);
-  const key = names.length === 1 && DAY_BUCKETS.has(names[0] ?? '') ? keyOf([], false) : keyOf(names, !!q.customEventsOnly);
+  const buckets = names.length === 1 && DAY_BUCKETS.has(names[0] ?? '') && !onlyOf(q);
+  const key = buckets ? keyOf([], undefined) : keyOf(names, onlyOf(q));
   return SETS.find((s) => s.key === key);
 }

@@ -14,6 +14,8 @@
  *   /pricing  V1 V2 V4: 3, 3, 2, 4; entered by B and D: 1 bounce of 2, (60 + 0) / 2 = 30 s
  *   /docs     V1 V3:    2, 2, 1, 2; entered by none: 0, 0 s
  *   /         V1:       1, 1, 1, 1; entered by A: 0, 600 s
+ * Page goals count page views only: "Visit /pricing" V2 V4 (2 visitors, 2 page views),
+ * "Visit /docs" V1 (1, 1; V3's download on /docs is no page view).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, login, type RunningServer, startServer } from '../helpers/server.js';
@@ -74,6 +76,12 @@ async function askV2(body: Record<string, unknown>): Promise<{ body: unknown; pl
 }
 
 const filters = (f: unknown[]) => ({ filters: JSON.stringify(f) });
+const goal = (value: string, visitors: number, events: number, conversion_rate: number) => ({
+  value,
+  visitors,
+  events,
+  conversion_rate,
+});
 const COUNTS = ['visitors', 'visits', 'pageviews', 'events'];
 const v2row = (page: string, counts: number[]) => ({ dimensions: [page], metrics: counts });
 
@@ -106,6 +114,18 @@ const CASES: Case[] = [
     'rollup,rollup',
   ],
   [
+    'the Goals panel: page goals',
+    () => ask('breakdown/events', {}),
+    [goal('Visit /pricing', 2, 2, 50), goal('Visit /docs', 1, 1, 25)],
+    'rollup,rollup',
+  ],
+  [
+    'the Goals panel of one source: page goals',
+    () => ask('breakdown/events', filters([['is', 'visit:source', ['Direct / None']]])),
+    [goal('Visit /pricing', 2, 2, 66.7), goal('Visit /docs', 1, 1, 33.3)],
+    'rollup,rollup',
+  ],
+  [
     'v2 by event:page',
     () => askV2({ metrics: COUNTS }),
     [v2row('/pricing', [3, 3, 2, 4]), v2row('/docs', [2, 2, 1, 2]), v2row('/', [1, 1, 1, 1])],
@@ -128,6 +148,14 @@ const CASES: Case[] = [
 beforeAll(async () => {
   server = await startServer({ env: ENV });
   key = await createKey(server.url, await login(server.url), 'admin');
+  const post = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
+  expect((await post('/api/sites', { id: SITE })).status).toBe(201);
+  for (const page_path of ['/pricing', '/docs']) expect((await post(`/api/sites/${SITE}/goals`, { page_path })).status).toBe(201);
   await loadBatch(
     server.url,
     key,
