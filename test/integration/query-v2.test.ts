@@ -313,6 +313,18 @@ const CASES: Case[] = [
     [r([2, 28.57, 66.7], ['Google'])],
   ],
   [
+    // Pages with a signup or a download: /docs V4 of 1 visitor; /pricing V1 (01-10) of 2 (V5 too);
+    // /blog/post-1 V2 (01-12) of 2 (V2's 01-10 visitor id too). Ties by page.
+    'ordered by group_conversion_rate',
+    {
+      metrics: ['visitors', 'group_conversion_rate'],
+      dimensions: ['event:page'],
+      filters: [['is', 'event:goal', ['signup', 'download']]],
+      order_by: [['group_conversion_rate', 'asc']],
+    },
+    [r([1, 50], ['/blog/post-1']), r([1, 50], ['/pricing']), r([1, 100], ['/docs'])],
+  ],
+  [
     'group_conversion_rate by event:goal alone: over every visitor, as conversion_rate (1 decimal)',
     { metrics: ['visitors', 'group_conversion_rate'], dimensions: ['event:goal'] },
     [r([2, 28.6], ['signup']), r([1, 14.3], ['download'])],

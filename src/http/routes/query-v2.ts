@@ -81,10 +81,10 @@ export async function queryV2Routes(app: FastifyInstance, deps: QueryV2RouteDeps
           const goalFiltered = request.filters.some((f) => f.goal !== undefined);
           const revenue = request.metrics.some(isRevenueMetric) ? await v2Revenue(r, plan, rows, goals, goalFiltered) : undefined;
           const engagement = request.metrics.some(isEngagementMetric) ? await v2Engagement(r, plan, rows) : undefined;
-          if (plan.orderInMemory) rows = orderRows(rows, plan, { revenue, engagement });
           const groupTotal = plan.groupTotalQuery
             ? groupTotals(await runAlong(r, plan.groupTotalQuery, imports, included), plan)
             : undefined;
+          if (plan.orderInMemory) rows = orderRows(rows, plan, { revenue, engagement, groupTotal });
           const compared = plan.comparison
             ? await comparisonAnswer(r, request, plan, plan.comparison, rows, { imports, goals, byGoals, goalFiltered })
             : undefined;

@@ -291,9 +291,6 @@ export function parseV2Body(
     if (!(metrics as string[]).includes(key) && !dimensions.includes(key)) {
       throw invalidInput(`order_by[${i}]: ${describe(key)} is not a queried metric or dimension`);
     }
-    if (key === GROUP_CONVERSION_RATE) {
-      throw invalidInput(`order_by[${i}]: results cannot be ordered by ${key}`);
-    }
     return [key, dir];
   });
 

@@ -148,16 +148,6 @@ describe('parseV2Body: every bad body is a 400 naming the field', () => {
       'metrics: group_conversion_rate needs dimensions',
     ],
     [
-      'ordered by group_conversion_rate',
-      {
-        ...BASE,
-        metrics: ['group_conversion_rate'],
-        dimensions: ['event:goal'],
-        order_by: [['group_conversion_rate', 'desc']],
-      },
-      'order_by[0]: results cannot be ordered by group_conversion_rate',
-    ],
-    [
       'conversion_rate with a nested goal-less filter only',
       { ...BASE, metrics: ['conversion_rate'], filters: [['is', 'event:name', ['signup']]] },
       'metrics: conversion_rate can only be queried',
