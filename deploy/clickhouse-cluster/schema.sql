@@ -117,4 +117,4 @@ CREATE TABLE IF NOT EXISTS mallard.visits ON CLUSTER mallard (
 PARTITION BY toYYYYMM(day)
 ORDER BY (site_id, day, build_id);
 
-INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7);
+INSERT INTO mallard.schema_migrations (version) VALUES (1), (2), (3), (4), (5), (6), (7), (8);
