@@ -19,6 +19,7 @@ import type { OrderBy, StatsQuery } from './builder.js';
 import { dimension, NOT_SET } from './dimensions.js';
 import type { Filter } from './filters.js';
 import { type Counts, type Metric, type RatioScope, ratios } from './metrics.js';
+import { byTerms, dimensionTerm } from './row-order.js';
 
 /** A group's counts as a plan returns them. */
 export interface CountedRow {
@@ -96,15 +97,9 @@ const NONE: Counts = { visitors: 0, visits: 0, pageviews: 0, events: 0, bounces:
 
 const key = (dims: readonly string[]) => dims.join('\u0000');
 
-/**
- * The builder's ORDER BY (builder.ts `orderClause`) over joined rows: the explicit terms, a
- * ratio of no visits last, then every dimension ascending so pages are stable.
- */
+/** The builder's order over joined rows (row-order.ts): a ratio over no entering visits is missing, so last. */
 function comparator(query: StatsQuery, order: readonly OrderBy[]): (a: CountedRow, b: CountedRow) => number {
-  const dimIndex = (name: string) => query.dimensions.findIndex((d) => d.name === name);
-  const value = (r: CountedRow, k: string): number | string | null => {
-    const i = dimIndex(k);
-    if (i >= 0) return r.dimensions[i] ?? '';
+  const value = (k: string) => (r: CountedRow) => {
     if (RATIO_METRICS.has(k)) {
       const basis = r.entered && (r.entered.scope === 'all' || k === 'bounce_rate') ? r.entered.counts : r.counts;
       return basis.visits === 0 ? null : ratios(r.counts, r.entered)[k as keyof ReturnType<typeof ratios>];
@@ -112,29 +107,10 @@ function comparator(query: StatsQuery, order: readonly OrderBy[]): (a: CountedRo
     if (k === 'percentage' || k === 'conversion_rate') return r.counts.visitors;
     return r.counts[k as keyof Counts] ?? 0;
   };
-  const compare = (x: number | string | null, y: number | string | null) => {
-    if (x === y) return 0;
-    if (x === null) return 1;
-    if (y === null) return -1;
-    return x < y ? -1 : 1;
-  };
-  return (a, b) => {
-    for (const o of order) {
-      const x = value(a, o.key);
-      const y = value(b, o.key);
-      // A missing ratio goes last whichever the direction (NULLS LAST).
-      if (x === null || y === null) {
-        const c = compare(x, y);
-        if (c !== 0) return c;
-        continue;
-      }
-      const c = compare(x, y) * (o.dir === 'asc' ? 1 : -1);
-      if (c !== 0) return c;
-    }
-    for (let i = 0; i < query.dimensions.length; i++) {
-      const c = compare(a.dimensions[i] ?? '', b.dimensions[i] ?? '');
-      if (c !== 0) return c;
-    }
-    return 0;
-  };
+  return byTerms(
+    order.map((o) => {
+      const i = query.dimensions.findIndex((d) => d.name === o.key);
+      return i >= 0 ? dimensionTerm<CountedRow>(i, o.dir) : { value: value(o.key), dir: o.dir };
+    }),
+  );
 }

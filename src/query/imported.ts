@@ -17,6 +17,7 @@ import { compileFilters, type Filter, filterPatterns } from './filters.js';
 import { type Goal, pagePatternRegex } from './goals.js';
 import { type Counts, ratios, share } from './metrics.js';
 import { wallClock } from './period.js';
+import { byTerms, dimensionTerm, type OrderTerm } from './row-order.js';
 import { checkPatterns, formatBucket, type ResultRow, runStats } from './run.js';
 import { fragment, join, type Sql, sql } from './sql.js';
 
@@ -654,36 +655,23 @@ async function mergedTotal(q: QueryRunner, query: StatsQuery, reader: ImportedRe
   return (native?.visitors ?? 0) + (imported?.counts.visitors ?? 0);
 }
 
-/** The builder's order (builder.ts orderClause) over merged rows: the asked keys, then every dimension ascending. */
+/** The builder's order over merged rows (row-order.ts): the asked keys, or its default, then every dimension. */
 function comparator(query: StatsQuery): (a: ResultRow, b: ResultRow) => number {
-  const dimIndex = (name: string) => query.dimensions.findIndex((d) => d.name === name);
-  const terms: { get: (r: ResultRow) => string | number | null; dir: 1 | -1 }[] = [];
   const metric = (m: string) => (r: ResultRow) => {
     if (m === 'bounce_rate' || m === 'visit_duration' || m === 'views_per_visit') return r.visits === 0 ? null : r[m];
     if (m === 'percentage' || m === 'conversion_rate') return r.visitors;
     return r[m as 'visitors'];
   };
-  for (const o of query.orderBy ?? []) {
-    const i = dimIndex(o.key);
-    terms.push({ get: i >= 0 ? (r) => r.dimensions[i] ?? '' : metric(o.key), dir: o.dir === 'asc' ? 1 : -1 });
-  }
-  if ((query.orderBy ?? []).length === 0) {
+  const terms: OrderTerm<ResultRow>[] = (query.orderBy ?? []).map((o) => {
+    const i = query.dimensions.findIndex((d) => d.name === o.key);
+    return i >= 0 ? dimensionTerm(i, o.dir) : { value: metric(o.key), dir: o.dir };
+  });
+  if (terms.length === 0) {
     const t = query.dimensions.findIndex((d) => d.level === 'time');
-    if (t >= 0) terms.push({ get: (r) => r.dimensions[t] ?? '', dir: 1 });
-    else if (query.dimensions.length > 0) terms.push({ get: (r) => r.visitors, dir: -1 });
+    if (t >= 0) terms.push(dimensionTerm(t, 'asc'));
+    else if (query.dimensions.length > 0) terms.push({ value: (r) => r.visitors, dir: 'desc' });
   }
-  for (let i = 0; i < query.dimensions.length; i++) terms.push({ get: (r) => r.dimensions[i] ?? '', dir: 1 });
-  return (a, b) => {
-    for (const { get, dir } of terms) {
-      const x = get(a);
-      const y = get(b);
-      if (x === y) continue;
-      if (x === null) return 1; // NULLS LAST
-      if (y === null) return -1;
-      return (x < y ? -1 : 1) * dir;
-    }
-    return 0;
-  };
+  return byTerms(terms);
 }
 
 /**

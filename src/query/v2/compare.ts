@@ -6,6 +6,7 @@
  * value the comparison lacks compares with Plausible's empty metrics. Pure: the route runs
  * the comparison plan (plan.ts), shape.ts answers with what this module matches.
  */
+import { byTerms, dimensionTerm, type OrderTerm } from '../row-order.js';
 import { formatBucket, type ResultRow } from '../run.js';
 import { buckets } from '../stats.js';
 import type { Money } from './money.js';
@@ -99,27 +100,14 @@ export function withEmptyBuckets(rows: readonly ResultRow[], plan: V2Plan): Entr
   const empty = labels(plan.period, time.slice('time:'.length) as Unit)
     .filter((l) => !have.has(l))
     .map((l): Entry => ({ dimensions: [l] }));
-  const value = (e: Entry, k: string): number | undefined => {
-    if (k === 'conversion_rate') k = 'visitors'; // one denominator for every row (as revenue.ts orders)
-    if (!COUNTED.includes(k)) return e.row ? 0 : undefined;
-    return e.row ? (e.row[k as keyof Omit<ResultRow, 'dimensions'>] ?? 0) : 0;
-  };
-  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  // Stable: rows keep the builder's (or the revenue) order among themselves.
-  return [...rows.map((row): Entry => ({ dimensions: row.dimensions, row })), ...empty].sort((a, b) => {
-    for (const [k, dir] of plan.orderBy) {
-      if (k === time) {
-        const c = text(a.dimensions[0] ?? '', b.dimensions[0] ?? '');
-        if (c !== 0) return dir === 'desc' ? -c : c;
-        continue;
-      }
-      const [x, y] = [value(a, k), value(b, k)];
-      if (x === undefined || y === undefined) {
-        if (x !== y) return x === undefined ? 1 : -1;
-        continue;
-      }
-      if (x !== y) return dir === 'desc' ? y - x : x - y;
-    }
-    return 0;
-  });
+  const value =
+    (k: string) =>
+    (e: Entry): number | null => {
+      if (k === 'conversion_rate') k = 'visitors'; // one denominator for every row (as revenue.ts orders)
+      if (!COUNTED.includes(k)) return e.row ? 0 : null;
+      return e.row ? (e.row[k as keyof Omit<ResultRow, 'dimensions'>] ?? 0) : 0;
+    };
+  const terms = plan.orderBy.map(([k, dir]): OrderTerm<Entry> => (k === time ? dimensionTerm(0, dir) : { value: value(k), dir }));
+  // Stable, no tie-break: rows keep the builder's (or the revenue) order among themselves.
+  return [...rows.map((row): Entry => ({ dimensions: row.dimensions, row })), ...empty].sort(byTerms(terms, false));
 }

@@ -12,6 +12,7 @@ import type { QueryRunner } from '../../storage/storage.js';
 import { goalCounts } from '../goal-counts.js';
 import { goalFilter } from '../goals.js';
 import type { GoalPart } from '../imported.js';
+import { byTerms, dimensionTerm } from '../row-order.js';
 import { type ResultRow, runStats } from '../run.js';
 import type { OrderEntry, V2Plan } from './request.js';
 
@@ -26,23 +27,16 @@ const NO_COUNTS: Omit<ResultRow, 'dimensions'> = {
   percentage: 0,
 };
 
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
+/** Rows in the request's order (row-order.ts); conversion_rate orders as visitors do: one denominator for every row. */
 function compareBy(order: readonly OrderEntry[], dimensions: readonly string[]) {
-  return (a: ResultRow, b: ResultRow): number => {
-    for (const [key, dir] of order) {
+  return byTerms<ResultRow>(
+    order.map(([key, dir]) => {
       const i = dimensions.indexOf(key);
-      let c: number;
-      if (i >= 0) c = byText(a.dimensions[i] ?? '', b.dimensions[i] ?? '');
-      else {
-        // conversion_rate orders as visitors do (metrics.ts orderExpr): one denominator for every row.
-        const metric = (key === 'conversion_rate' ? 'visitors' : key) as keyof Omit<ResultRow, 'dimensions'>;
-        c = (a[metric] ?? 0) - (b[metric] ?? 0);
-      }
-      if (c !== 0) return dir === 'desc' ? -c : c;
-    }
-    return byText(a.dimensions.join('\u0000'), b.dimensions.join('\u0000'));
-  };
+      if (i >= 0) return dimensionTerm(i, dir);
+      const metric = (key === 'conversion_rate' ? 'visitors' : key) as keyof Omit<ResultRow, 'dimensions'>;
+      return { value: (r) => r[metric] ?? 0, dir };
+    }),
+  );
 }
 
 /** Metrics a goal's counts answer alone (conversion_rate is its visitors over a total counted apart). */
