@@ -166,7 +166,7 @@ function answers(plan: 'events' | 'visits') {
     expect(notDone.json?.results).toEqual([{ dimensions: [], metrics: [2, 2, 3, 3] }]);
   });
 
-  it('v2: the pages of the visits that signed up (X1: / and /thanks; X4: /pricing)', async () => {
+  it('v2: the pages of the visits that signed up (X1: /, /signup with its Signup only, /thanks; X4: /pricing)', async () => {
     const a = await v2({
       metrics: ['visitors', 'pageviews'],
       dimensions: ['event:page'],
@@ -177,6 +177,8 @@ function answers(plan: 'events' | 'visits') {
     expect(a.json?.results).toEqual([
       { dimensions: ['/'], metrics: [1, 1] },
       { dimensions: ['/pricing'], metrics: [1, 1] },
+      // A page row counts every event on the page: X1's Signup, no page view.
+      { dimensions: ['/signup'], metrics: [1, 0] },
       { dimensions: ['/thanks'], metrics: [1, 1] },
     ]);
   });
