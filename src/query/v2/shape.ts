@@ -54,7 +54,6 @@ function metricValue(m: Metric, r: ResultRow, grouped: boolean, conversionTotal:
   }
 }
 
-/** A row's engagement metrics (v2/engagement.ts). */
 /**
  * `meta.imports_warning` in Plausible's own sentences, link included: the v2 API is Plausible's,
  * and a client written for it may show or match them. The dashboard and the GET stats routes
@@ -66,6 +65,7 @@ const PLAUSIBLE_IMPORTS_WARNINGS: Partial<Record<SkipReason, string>> = {
   unsupported_interval: 'Imported stats are not included because the time dimension (i.e. the interval) is too short.',
 };
 
+/** A row's engagement metrics (v2/engagement.ts). */
 export type V2Engagement = (r: ResultRow) => EngagementValues;
 /** A row's group_conversion_rate denominator: its group's visitors without the goal filter. */
 export type V2GroupTotal = (r: ResultRow) => number;
