@@ -82,9 +82,11 @@ export const countryNameOf = (code: string): string => COUNTRY_NAMES.get(code) ?
  * server, spelled as literals.
  */
 export function countryNameSql(code: string): string {
-  const branches = [...COUNTRY_NAMES].map(([c, name]) => `WHEN '${c}' THEN '${name.replaceAll("'", "''")}'`);
-  return `(CASE ${code} ${branches.join(' ')} ELSE ${code} END)`;
+  return `(CASE ${code} ${COUNTRY_NAME_BRANCHES} ELSE ${code} END)`;
 }
+
+/** The CASE branches of countryNameSql, spelled once: every imported-country filter compiles them. */
+const COUNTRY_NAME_BRANCHES = [...COUNTRY_NAMES].map(([c, name]) => `WHEN '${c}' THEN '${name.replaceAll("'", "''")}'`).join(' ');
 
 /** The visit's country by name. */
 const countryName = (): Dimension => ({
